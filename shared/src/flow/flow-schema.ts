@@ -1,0 +1,282 @@
+// The one definition of FLOE.yaml (DESIGN §3, §8). Everything else — the parser, the linter, the engine, the
+// executors, the hub and the generated JSON Schema — imports these schemas and the types inferred from them.
+//
+// Objects are strict: an unknown key is an error (the parser turns zod's `unrecognized_keys` issue into a
+// positioned diagnostic with a "did you mean"). Keys that only the original floe knew are declared here so that
+// they parse, and the linter warns that they are ignored or mapped (DESIGN §8 "Options").
+import { z } from 'zod';
+
+/** A number of seconds, or a string such as `90`, `30s`, `10m`, `2h`, `1d`. See `durationMs`. */
+export const DurationSchema = z
+  .union([
+    z.number().nonnegative(),
+    z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)?\s*$/, 'a duration such as 90, "30s", "10m" or "2h"'),
+  ])
+  .describe('A number of seconds, or a string such as "30s", "10m", "2h".');
+export type Duration = z.infer<typeof DurationSchema>;
+
+/** `env`: a list of `KEY=value` strings (the original's shape) or a map. See `envEntries`. */
+export const EnvSchema = z
+  .union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))])
+  .describe('Environment: a list of KEY=value strings, or a map of KEY: value.');
+export type Env = z.infer<typeof EnvSchema>;
+
+const IdSchema = z.string().describe('URL-friendly identity, unique within the flow; derived from the name if absent.');
+const NameSchema = z.string().describe('Human-friendly name; derived from the id if absent.');
+const GlobsSchema = z.union([z.string(), z.array(z.string())]);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Forms (data triggers and data tasks)
+
+export const FormFieldTypeSchema = z.enum(['text', 'bool', 'number', 'select']);
+export type FormFieldType = z.infer<typeof FormFieldTypeSchema>;
+
+export const FormFieldSchema = z.strictObject({
+  id: z.string().describe('Field id; its value reaches tasks as FLOE_DATA_<ID>.'),
+  prompt: z.string().optional().describe('Label shown to a person.'),
+  type: FormFieldTypeSchema.default('text'),
+  value: z.union([z.string(), z.number(), z.boolean()]).optional().describe('Default value.'),
+  options: z.array(z.string()).optional().describe('Choices of a `select` field.'),
+  required: z.boolean().default(true),
+});
+export type FormField = z.infer<typeof FormFieldSchema>;
+
+export const FormSchema = z.strictObject({
+  title: z.string().optional(),
+  fields: z.array(FormFieldSchema).default([]),
+});
+export type Form = z.infer<typeof FormSchema>;
+
+const DataOptsSchema = z.strictObject({ form: FormSchema.optional() });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Triggers
+
+const TriggerBase = { id: IdSchema.optional(), name: NameSchema.optional(), class: z.literal('trigger').optional() };
+
+export const DataTriggerSchema = z.strictObject({
+  ...TriggerBase,
+  type: z.literal('data'),
+  opts: DataOptsSchema.default({}),
+});
+
+export const TimerTriggerSchema = z.strictObject({
+  ...TriggerBase,
+  type: z.literal('timer'),
+  opts: z.strictObject({
+    period: DurationSchema.optional().describe('Fire every period (seconds or "10m").'),
+    cron: z.string().optional().describe('Five-field cron expression, UTC unless `timezone` is set.'),
+    timezone: z.string().optional(),
+  }),
+});
+
+export const PollGitTriggerSchema = z.strictObject({
+  ...TriggerBase,
+  type: z.literal('poll-git'),
+  opts: z.strictObject({
+    url: z.string().describe('Repository URL or path given to `git ls-remote`.'),
+    refs: z.string().default('refs/*').describe('ls-remote pattern.'),
+    exclude: z.string().optional().describe('Regular expression of refs to ignore.'),
+    period: DurationSchema.default(60),
+    'exclude-refs': z.string().optional().describe('Ignored by the original floe; use `exclude`.'),
+  }),
+});
+
+const PushOptsSchema = z.strictObject({
+  branches: GlobsSchema.optional().describe('Branch globs (`**` allowed); all branches when absent.'),
+  tags: GlobsSchema.optional().describe('Tag globs; no tags when only branches are given.'),
+  paths: GlobsSchema.optional().describe('Run only when a changed file matches one of these globs.'),
+  url: z.string().optional().describe('Ignored (the original samples carried it).'),
+});
+
+export const PushTriggerSchema = z.strictObject({
+  ...TriggerBase,
+  type: z.enum(['push', 'git-push']).describe('`git-push` is the old name of `push`.'),
+  opts: PushOptsSchema.default({}),
+});
+
+export const PullRequestTriggerSchema = z.strictObject({
+  ...TriggerBase,
+  type: z.literal('pull-request'),
+  opts: z
+    .strictObject({
+      branches: GlobsSchema.optional().describe('Base-branch globs.'),
+      types: z.array(z.enum(['opened', 'synchronize', 'reopened'])).default(['opened', 'synchronize', 'reopened']),
+    })
+    .default({ types: ['opened', 'synchronize', 'reopened'] }),
+});
+
+export const CommentTriggerSchema = z.strictObject({
+  ...TriggerBase,
+  type: z.literal('comment'),
+  opts: z.strictObject({}).default({}),
+});
+
+export const TriggerSchema = z.discriminatedUnion('type', [
+  DataTriggerSchema,
+  TimerTriggerSchema,
+  PollGitTriggerSchema,
+  PushTriggerSchema,
+  PullRequestTriggerSchema,
+  CommentTriggerSchema,
+]);
+export type Trigger = z.infer<typeof TriggerSchema>;
+export type TriggerType = Trigger['type'];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tasks and merges
+
+const NodeBase = {
+  id: IdSchema.optional(),
+  name: NameSchema.optional(),
+};
+
+const TaskBase = {
+  ...NodeBase,
+  class: z.literal('task').optional(),
+  listen: z.string().optional().describe('The one event tag that starts this node, e.g. task.build.good.'),
+  good: z.array(z.number().int()).optional().describe('Exit codes counted as good (default [0]).'),
+  'ignore-fail': z.boolean().default(false).describe('Always emit task.<id>.good, even when the task fails.'),
+  'use-status': z.boolean().default(false).describe('Emit task.<id>.<exit-code> instead of good/bad.'),
+  timeout: DurationSchema.optional().describe('Kill the task and count it bad after this long.'),
+  retry: z.number().int().nonnegative().default(0).describe('Re-execute a bad task up to N more times.'),
+};
+
+export const ExecOptsSchema = z.strictObject({
+  cmd: z.string().optional().describe('A command run without a shell; split on spaces unless `args` is given.'),
+  shell: z.string().optional().describe('A script run as `bash -eo pipefail -c`.'),
+  args: z.array(z.string()).optional(),
+  'sub-dir': z.string().optional().describe('Working directory inside the workspace.'),
+  env: EnvSchema.optional(),
+});
+export type ExecOpts = z.infer<typeof ExecOptsSchema>;
+
+export const ExecTaskSchema = z.strictObject({ ...TaskBase, type: z.literal('exec'), opts: ExecOptsSchema });
+
+export const GitCheckoutOptsSchema = z.strictObject({
+  url: z.string().optional().describe('Defaults to the repository that triggered the run.'),
+  ref: z.string().optional().describe('Branch, tag or commit; defaults to the triggering commit.'),
+  'sub-dir': z.string().optional(),
+  depth: z.number().int().positive().default(1),
+  branch: z.string().optional().describe('Old name of `ref`.'),
+  'key-file': z.string().optional().describe('Ignored: the runner uses its own git credentials.'),
+  hash: z.string().optional().describe('Ignored by the original floe.'),
+  'from-branch': z.string().optional().describe('Ignored by the original floe.'),
+});
+export type GitCheckoutOpts = z.infer<typeof GitCheckoutOptsSchema>;
+
+export const GitCheckoutTaskSchema = z.strictObject({
+  ...TaskBase,
+  type: z.enum(['git-checkout', 'git-merge']).describe('`git-merge` (a stub in the original) runs as git-checkout.'),
+  opts: GitCheckoutOptsSchema.default({ depth: 1 }),
+});
+
+export const ChecksumAlgoSchema = z.enum(['sha256', 'sha1', 'md5']);
+export const FetchOptsSchema = z.strictObject({
+  url: z.string(),
+  checksum: z.string().optional().describe('Hex digest, optionally followed by a space and a file name.'),
+  'checksum-algo': ChecksumAlgoSchema.optional(),
+  location: z.string().optional().describe('Where the file goes in the workspace; a trailing / keeps its name.'),
+});
+export type FetchOpts = z.infer<typeof FetchOptsSchema>;
+
+export const FetchTaskSchema = z.strictObject({ ...TaskBase, type: z.literal('fetch'), opts: FetchOptsSchema });
+
+export const TimerTaskSchema = z.strictObject({
+  ...TaskBase,
+  type: z.literal('timer'),
+  opts: z.strictObject({ period: DurationSchema }),
+});
+
+export const DataTaskSchema = z.strictObject({ ...TaskBase, type: z.literal('data'), opts: DataOptsSchema.default({}) });
+
+export const EndTaskSchema = z.strictObject({
+  ...TaskBase,
+  type: z.literal('end'),
+  opts: z.strictObject({}).optional(),
+});
+
+export const MergeSchema = z.strictObject({
+  ...NodeBase,
+  class: z.literal('merge'),
+  type: z.enum(['all', 'any']).default('all'),
+  wait: z.array(z.string()).describe('Event tags to wait for.'),
+});
+export type Merge = z.infer<typeof MergeSchema>;
+
+export const TaskSchema = z.discriminatedUnion('type', [
+  ExecTaskSchema,
+  GitCheckoutTaskSchema,
+  FetchTaskSchema,
+  TimerTaskSchema,
+  DataTaskSchema,
+  EndTaskSchema,
+]);
+export type Task = z.infer<typeof TaskSchema>;
+export type TaskType = Task['type'];
+
+/** An entry of `tasks:` — a task, or a merge (`class: merge`). */
+export const NodeSchema = z.union([MergeSchema, TaskSchema]);
+export type FlowNode = z.infer<typeof NodeSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Flows and files
+
+export const FlowSchema = z.strictObject({
+  id: IdSchema.optional(),
+  ver: z.number().int().default(1),
+  name: NameSchema.optional(),
+  'reuse-space': z.boolean().default(false).describe('One workspace per flow per runner, kept between runs.'),
+  'host-tags': z.array(z.string()).default([]).describe('Every tag must be on the runner.'),
+  'resource-tags': z.array(z.string()).default([]).describe('No two active runs across the hub share one of these.'),
+  env: EnvSchema.optional(),
+  triggers: z.array(TriggerSchema).default([]),
+  tasks: z.array(NodeSchema).default([]),
+  'flow-file': z.string().optional().describe('Path in the same repository, or an https URL, holding the tasks.'),
+  timeout: DurationSchema.default('6h').describe('Run timeout.'),
+  'cancel-superseded': z.boolean().default(false),
+  'requeue-lost': z.boolean().default(false).describe('Re-queue (instead of failing) a run whose runner was lost.'),
+});
+export type FlowInput = z.input<typeof FlowSchema>;
+/** A flow as written, with defaults applied. Ids may still be absent: see `ResolvedFlow`. */
+export type FlowDef = z.infer<typeof FlowSchema>;
+
+/** `common:` of the original's config shape: accepted, every key ignored with a warning. */
+export const CommonSchema = z.strictObject({
+  hosts: z.array(z.string()).optional(),
+  'base-url': z.string().optional(),
+  'config-path': z.string().optional(),
+  'store-type': z.string().optional(),
+  'store-root': z.string().optional(),
+  'workspace-root': z.string().optional(),
+  'git-key': z.string().optional(),
+  'key-file': z.string().optional(),
+});
+
+export const FlowsFileSchema = z.strictObject({
+  common: CommonSchema.optional(),
+  flows: z.array(FlowSchema),
+});
+
+/** A FLOE.yaml: one flow at the top level, or several under `flows:`. */
+export const FloeFileSchema = z.union([FlowsFileSchema, FlowSchema]);
+export type FloeFile = z.infer<typeof FloeFileSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Resolved forms: what the parser hands to the engine, the runner and the hub (ids and names derived by the
+// original's slug rules, every node with a `kind`).
+
+export type ResolvedTrigger = Trigger & { id: string; name: string };
+export type ResolvedTask = Task & { id: string; name: string };
+export type ResolvedMerge = Merge & { id: string; name: string };
+export type ResolvedNode = ResolvedTask | ResolvedMerge;
+export type ResolvedFlow = Omit<FlowDef, 'id' | 'name' | 'triggers' | 'tasks'> & {
+  id: string;
+  name: string;
+  triggers: ResolvedTrigger[];
+  tasks: ResolvedNode[];
+};
+
+export function isMerge(node: FlowNode): node is Merge {
+  return node.class === 'merge';
+}
