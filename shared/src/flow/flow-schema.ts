@@ -188,7 +188,11 @@ export const TimerTaskSchema = z.strictObject({
   opts: z.strictObject({ period: DurationSchema }),
 });
 
-export const DataTaskSchema = z.strictObject({ ...TaskBase, type: z.literal('data'), opts: DataOptsSchema.default({}) });
+export const DataTaskSchema = z.strictObject({
+  ...TaskBase,
+  type: z.literal('data'),
+  opts: DataOptsSchema.default({}),
+});
 
 export const EndTaskSchema = z.strictObject({
   ...TaskBase,
