@@ -1,0 +1,382 @@
+// The run engine: the rules of DESIGN §3 ("Events", "Engine rules") and §8 ("Why a run ended", "Retry") as a
+// pure state machine, `(flow, state, input) -> (state, effects)`. No clock, no I/O, no randomness (DESIGN §2).
+//
+// The life of a run, as a driver (the runner for a real run, `floe run` for a local one, tests with scripted
+// inputs) sees it:
+//
+// A run begins with `startRun(flow, {at, data})`. The engine emits `trigger.good` and routes it: every node whose
+// `listen` is that tag is reached, and so is every merge that waits on it. The step comes back as the new state
+// plus a list of effects, in the order they happened. The driver stores the state (it is plain JSON) and carries
+// out the effects in order:
+//   - `execute {node, attempt}`: run the task (exec, git-checkout, fetch, timer) with its own `timeoutMs`, and when
+//     it is over call `stepRun(flow, state, {type: 'task-finished', node, attempt, outcome, at})` with the executor's
+//     outcome. Several tasks may run at once; their finishes come back in any order.
+//   - `await-input {node}`: a `data` node was reached. Show its form; when a person answers, call `stepRun` with
+//     `{type: 'data', node, values, by}` (or `reject: true`).
+//   - `event {seq, tag, good, source}`: store and stream it. `seq` counts from 1 within the run.
+//   - `kill {node}`: the run ended while this task was running; stop it. Its late `task-finished` is ignored.
+//   - `ended {result, reason, reasonCode}`: the run is over; archive it. Nothing changes the state afterwards.
+//   - `ignored {reason}`: the input did not apply (stale attempt, unknown node, run already ended…); the state
+//     returned is the one given. Log it; it is never an error of the driver.
+// Besides finishes and data, the driver feeds what happens around the run: `cancel` (a person), `lost` (the hub
+// lost the runner) and `tick` (time passes; the hub ticks active runs so that a run past its deadline ends even
+// when none of its tasks reports). Every input carries `at`, and any input at or past the deadline ends the run
+// as timed out first.
+//
+// A run never goes back: each node runs at most once (rule 1), each attempt is executed once, the run ends
+// once and the first ending wins. Given the same inputs, the engine gives the same states and effects, which is
+// what lets the hub replay and the tests script a run.
+import { durationMs, formatDuration } from '../flow/duration.js';
+import { mergeGood, TRIGGER_GOOD, taskTag } from '../flow/event-tags.js';
+import type { ResolvedFlow, ResolvedNode, ResolvedTask } from '../flow/flow-schema.js';
+import { downstreamNodes, startTags } from './downstream-nodes.js';
+import type { Effect } from './effect.js';
+import { type EngineInput, EngineInputSchema } from './engine-input.js';
+import type { ReasonCode, RunResult } from './node-state.js';
+import type { NodeRun, RunEvent, RunState } from './run-state.js';
+import type { TaskOutcome } from './task-outcome.js';
+
+export type EngineStep = { state: RunState; effects: Effect[] };
+
+export type StartRunOptions = {
+  /** When the run starts (ms since the epoch). */
+  at: number;
+  /** Trigger or start-form values; default `{}` (with `replay`, the previous run's). */
+  data?: Record<string, string>;
+  /** The id of the trigger that started the run: the source of `trigger.good`. Default: the flow's first trigger. */
+  trigger?: string;
+  /** Retry from a node (DESIGN §8 "Retry"): replay what `previous` did upstream of `from`, run `from` afresh. */
+  replay?: { from: string; previous: RunState };
+};
+
+/** DESIGN §8 "Why a run ended": default run timeout 6 h. */
+const DEFAULT_RUN_TIMEOUT_MS = 6 * 3_600_000;
+
+/** Task types the runner executes; `data` waits for a person and `end` ends the run. */
+const EXECUTED_TYPES: ReadonlySet<string> = new Set(['exec', 'git-checkout', 'git-merge', 'fetch', 'timer']);
+
+/** One step in progress: a private copy of the state that the step's helpers change, and what they emit. */
+type Step = {
+  flow: ResolvedFlow;
+  nodes: Map<string, ResolvedNode>;
+  state: RunState;
+  at: number;
+  effects: Effect[];
+  /** Events emitted and not yet routed, first in first out. */
+  queue: RunEvent[];
+  /** Nodes whose previous result is replayed instead of running them (retry from a node). */
+  replay: Map<string, NodeRun>;
+};
+
+/** Starts a run: emits `trigger.good` and routes it. Never throws. */
+export function startRun(flow: ResolvedFlow, opts: StartRunOptions): EngineStep {
+  const timeoutMs = flow.timeout === undefined ? undefined : durationMs(flow.timeout);
+  const state: RunState = {
+    startedAt: opts.at,
+    deadline: opts.at + (timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS),
+    data: { ...(opts.data ?? opts.replay?.previous.data ?? {}) },
+    nodes: Object.fromEntries(flow.tasks.map((node) => [node.id, { state: 'waiting', attempt: 0 }])),
+    merges: {},
+    events: [],
+  };
+  const step = newStep(flow, state, opts.at);
+  if (opts.replay) {
+    const { from, previous } = opts.replay;
+    const fresh = downstreamNodes(flow, from);
+    if (fresh.size === 0) {
+      // The hub checks `from` before asking; should it not, run everything rather than replay a guess.
+      step.effects.push({ type: 'ignored', reason: `cannot retry from ${from}: the flow has no such node` });
+    } else {
+      for (const [id, run] of Object.entries(previous.nodes)) {
+        if (run.state === 'good' && run.tag !== undefined && !fresh.has(id) && step.nodes.has(id)) {
+          step.replay.set(id, run);
+        }
+      }
+    }
+  }
+  emit(step, TRIGGER_GOOD, true, opts.trigger ?? flow.triggers[0]?.id ?? 'trigger');
+  return finishStep(step);
+}
+
+/**
+ * Applies one input to a run. Returns a new state (the given one is never changed) and the effects, in order.
+ * Never throws: an input that does not apply yields one `ignored` effect and the unchanged state.
+ */
+export function stepRun(flow: ResolvedFlow, state: RunState, input: EngineInput): EngineStep {
+  const parsed = EngineInputSchema.safeParse(input);
+  if (!parsed.success) return ignored(state, `not an engine input: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  const event = parsed.data;
+  if (state.ended) return ignored(state, `the run already ended: ${state.ended.reason}`);
+
+  const step = newStep(flow, structuredClone(state), event.at);
+  // Any input at or past the deadline shows that the time is up: the run times out before the input is
+  // considered, so the first ending is the timeout (DESIGN §3, rule 3).
+  if (event.at >= state.deadline) {
+    endRun(step, 'bad', 'timeout', `timed out after ${formatDuration(state.deadline - state.startedAt)}`);
+    if (event.type !== 'tick') step.effects.push({ type: 'ignored', reason: `${event.type} came after the deadline` });
+    return finishStep(step);
+  }
+
+  let notApplied: string | undefined;
+  switch (event.type) {
+    case 'task-finished':
+      notApplied = finishTask(step, event.node, event.attempt, event.outcome);
+      break;
+    case 'data':
+      notApplied = submitData(step, event.node, event.values, event.by, event.reject === true);
+      break;
+    case 'cancel':
+      endRun(step, 'cancelled', 'cancelled', event.by ? `cancelled by ${event.by}` : 'cancelled');
+      break;
+    case 'lost':
+      endRun(step, 'bad', 'lost', `runner ${event.runner} lost`);
+      break;
+    case 'tick':
+      return { state, effects: [] };
+  }
+  if (notApplied !== undefined) return ignored(state, notApplied);
+  return finishStep(step);
+}
+
+function newStep(flow: ResolvedFlow, state: RunState, at: number): Step {
+  const nodes = new Map<string, ResolvedNode>();
+  // Ids are unique in a valid flow (a duplicate is a lint error); should two clash, the first one counts.
+  for (const node of flow.tasks) if (!nodes.has(node.id)) nodes.set(node.id, node);
+  return { flow, nodes, state, at, effects: [], queue: [], replay: new Map() };
+}
+
+function ignored(state: RunState, reason: string): EngineStep {
+  return { state, effects: [{ type: 'ignored', reason }] };
+}
+
+/** Routes what was emitted, then ends the run if nothing is left to wait for. */
+function finishStep(step: Step): EngineStep {
+  route(step);
+  if (!step.state.ended && !isBusy(step.state)) {
+    // DESIGN §3, rule 2: nothing is running, timing or waiting any more.
+    const hasEnd = step.flow.tasks.some((node) => node.class !== 'merge' && node.type === 'end');
+    if (hasEnd) endRun(step, 'bad', 'no-end', 'ended without reaching an end node');
+    else endRun(step, 'good', 'no-end', 'all tasks finished');
+  }
+  return { state: step.state, effects: step.effects };
+}
+
+/** Running tasks (timers included, retries too) and forms awaiting input keep a run alive; a half-full merge does not. */
+function isBusy(state: RunState): boolean {
+  return Object.values(state.nodes).some((run) => run.state === 'running' || run.state === 'awaiting-input');
+}
+
+function emit(step: Step, tag: string, good: boolean, source: string, replayed = false): void {
+  const { events } = step.state;
+  const seq = (events[events.length - 1]?.seq ?? 0) + 1;
+  const event: RunEvent = { seq, tag, good, at: step.at, source, ...(replayed ? { replayed } : {}) };
+  events.push(event);
+  step.effects.push({ type: 'event', seq, tag, good, source, at: step.at, ...(replayed ? { replayed } : {}) });
+  step.queue.push(event);
+}
+
+function route(step: Step): void {
+  for (let event = step.queue.shift(); event && !step.state.ended; event = step.queue.shift()) {
+    // In config order, as the original did (floe-behaviour §2.4).
+    const listeners = step.flow.tasks.filter((node) => startTags(node).includes(event.tag));
+    if (listeners.length === 0) {
+      // DESIGN §3, rule 2: a bad/error event nobody listens to fails the run at once; a good one does not end it
+      // (the original ended the whole run as a success while other branches were still working).
+      if (!event.good) endRun(step, 'bad', 'unhandled-failure', unhandledReason(step, event));
+      continue;
+    }
+    for (const node of listeners) {
+      if (step.state.ended) break;
+      reach(step, node, event);
+    }
+  }
+  step.queue.length = 0;
+}
+
+function unhandledReason(step: Step, event: RunEvent): string {
+  const what = step.state.nodes[event.source]?.reason ?? 'failed';
+  return `task ${event.source} ${what} and nothing listens to ${event.tag}`;
+}
+
+function reach(step: Step, node: ResolvedNode, event: RunEvent): void {
+  const run = step.state.nodes[node.id];
+  // DESIGN §3, rule 1: every node runs at most once per run (a merge fires once).
+  if (run?.state !== 'waiting') return;
+  const { at } = step;
+
+  if (node.class === 'merge') {
+    const merge = step.state.merges[node.id] ?? { arrived: [] };
+    step.state.merges[node.id] = merge;
+    if (!merge.arrived.includes(event.tag)) merge.arrived.push(event.tag);
+    // `all`: every distinct wait tag has arrived; `any`: the first one has (DESIGN §3 "Events").
+    const fires = node.type === 'any' || node.wait.every((tag) => merge.arrived.includes(tag));
+    if (run.startedAt === undefined) run.startedAt = at;
+    if (!fires) return;
+    const tag = mergeGood(node.id);
+    Object.assign(run, { state: 'good', endedAt: at, tag });
+    emit(step, tag, true, node.id);
+    return;
+  }
+
+  const previous = step.replay.get(node.id);
+  if (previous?.tag !== undefined) {
+    // DESIGN §8 "Retry": upstream of the retried node, the previous run's good results are replayed, not re-run.
+    step.state.nodes[node.id] = { ...previous, state: 'good', replayed: true, startedAt: at, endedAt: at };
+    emit(step, previous.tag, true, node.id, true);
+    return;
+  }
+
+  run.startedAt = at;
+  switch (node.type) {
+    case 'end': {
+      // DESIGN §3, rule 2: the run's result is the good/bad of the event that reached the end node.
+      const result: RunResult = event.good ? 'good' : 'bad';
+      Object.assign(run, { state: result, endedAt: at, reason: `reached on ${event.tag}` });
+      endRun(step, result, 'end', `reached end node ${node.id} on ${event.tag}`);
+      return;
+    }
+    case 'data':
+      run.state = 'awaiting-input';
+      step.effects.push({ type: 'await-input', node: node.id });
+      return;
+    default: {
+      run.state = 'running';
+      run.attempt = 1;
+      step.effects.push(executeEffect(node, 1));
+    }
+  }
+}
+
+function executeEffect(task: ResolvedTask, attempt: number): Effect {
+  const timeoutMs = task.timeout === undefined ? undefined : durationMs(task.timeout);
+  return { type: 'execute', node: task.id, attempt, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+}
+
+/** Applies a finished attempt; returns why it does not apply, if it does not. */
+function finishTask(step: Step, id: string, attempt: number, outcome: TaskOutcome): string | undefined {
+  const node = step.nodes.get(id);
+  const run = step.state.nodes[id];
+  if (!node || !run) return `no node ${id} in this flow`;
+  if (node.class === 'merge' || !EXECUTED_TYPES.has(node.type)) return `${id} is not a task that is executed`;
+  if (run.state !== 'running') return `task ${id} is not running (${run.state})`;
+  if (attempt !== run.attempt) return `attempt ${attempt} of task ${id} is not the current one (${run.attempt})`;
+
+  const goodCodes = node.good ?? [0];
+  let ok = false;
+  let reason: string;
+  delete run.exitCode;
+  switch (outcome.kind) {
+    case 'exited':
+      ok = goodCodes.includes(outcome.exitCode);
+      run.exitCode = outcome.exitCode;
+      reason = `exited ${outcome.exitCode}`;
+      break;
+    case 'error':
+      reason = `could not run (${outcome.message})`;
+      break;
+    case 'timed-out':
+      // DESIGN §8: a task that times out is killed and counts as bad, with no exit code.
+      reason = `timed out after ${formatDuration(outcome.afterMs)}`;
+      break;
+    case 'cancelled':
+      reason = 'was cancelled';
+      break;
+  }
+  const attempts = 1 + node.retry;
+  if (attempts > 1) reason += ` (attempt ${attempt} of ${attempts})`;
+  run.reason = reason;
+
+  // DESIGN §8 "Retry": a bad, error or timed-out attempt runs again inside the same node, up to `retry` more
+  // times; the engine emits one event, after the last attempt. A cancelled attempt was stopped on purpose.
+  if (!ok && outcome.kind !== 'cancelled' && attempt < attempts) {
+    run.attempt = attempt + 1;
+    step.effects.push(executeEffect(node, attempt + 1));
+    return undefined;
+  }
+
+  run.endedAt = step.at;
+  let tag: string;
+  let good: boolean;
+  if (node['ignore-fail']) {
+    // floe-behaviour §2.3: `ignore-fail` always emits good, for errors too.
+    tag = taskTag(id, 'good');
+    good = true;
+    run.state = 'good';
+    if (!ok) run.reason = `${reason}, ignored (ignore-fail)`;
+  } else if (outcome.kind === 'exited') {
+    good = ok;
+    tag = node['use-status'] ? taskTag(id, outcome.exitCode) : taskTag(id, ok ? 'good' : 'bad');
+    run.state = ok ? 'good' : 'bad';
+  } else if (outcome.kind === 'error') {
+    tag = taskTag(id, 'error');
+    good = false;
+    run.state = 'error';
+  } else {
+    tag = taskTag(id, 'bad');
+    good = false;
+    run.state = outcome.kind === 'cancelled' ? 'cancelled' : 'bad';
+  }
+  run.tag = tag;
+  emit(step, tag, good, id);
+  return undefined;
+}
+
+/** Applies a form answer to a `data` node awaiting input; returns why it does not apply, if it does not. */
+function submitData(
+  step: Step,
+  id: string,
+  given: Record<string, string>,
+  by: string | undefined,
+  reject: boolean,
+): string | undefined {
+  const node = step.nodes.get(id);
+  const run = step.state.nodes[id];
+  if (!node || !run) return `no node ${id} in this flow`;
+  if (node.class === 'merge' || node.type !== 'data') return `${id} is not a data task`;
+  if (run.state !== 'awaiting-input') return `task ${id} is not awaiting input (${run.state})`;
+
+  if (reject) {
+    Object.assign(run, { state: 'bad', endedAt: step.at, reason: by ? `was rejected by ${by}` : 'was rejected' });
+    if (by !== undefined) run.by = by;
+    run.tag = taskTag(id, 'bad');
+    emit(step, run.tag, false, id);
+    return undefined;
+  }
+
+  // A field is required when it says so and has no default value; an empty answer counts as none.
+  const values = { ...given };
+  const missing: string[] = [];
+  for (const field of node.opts?.form?.fields ?? []) {
+    if ((values[field.id] ?? '') !== '') continue;
+    if (field.value !== undefined) values[field.id] = String(field.value);
+    else if (field.required) missing.push(field.id);
+  }
+  if (missing.length > 0) return `the form of ${id} is missing required ${missing.join(', ')}`;
+
+  Object.assign(run, { state: 'good', endedAt: step.at, values, reason: by ? `approved by ${by}` : 'approved' });
+  if (by !== undefined) run.by = by;
+  run.tag = taskTag(id, 'good');
+  emit(step, run.tag, true, id);
+  return undefined;
+}
+
+/** Ends the run once (the first ending wins): kills what runs, closes open forms, skips what was never reached. */
+function endRun(step: Step, result: RunResult, reasonCode: ReasonCode, reason: string): void {
+  const { state, at } = step;
+  if (state.ended) return;
+  state.ended = { result, reason, reasonCode, at };
+  for (const node of step.flow.tasks) {
+    const run = state.nodes[node.id];
+    if (!run) continue;
+    if (run.state === 'running') {
+      Object.assign(run, { state: 'cancelled', endedAt: at });
+      step.effects.push({ type: 'kill', node: node.id });
+    } else if (run.state === 'awaiting-input') {
+      Object.assign(run, { state: 'cancelled', endedAt: at });
+    } else if (run.state === 'waiting') {
+      run.state = 'skipped';
+    }
+  }
+  step.effects.push({ type: 'ended', result, reason, reasonCode });
+  step.queue.length = 0;
+}
