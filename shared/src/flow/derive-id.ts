@@ -1,0 +1,30 @@
+// The original floe's id and name rules, kept so that hand-written event tags stay predictable
+// (floe-behaviour.md §1.6), plus one rule of ours: an id must be safe in a URL path (DESIGN §8 "Links").
+
+export type DerivedId =
+  | { ok: true; id: string; name: string }
+  | { ok: false; problem: 'missing' | 'space-or-dot' | 'url-unsafe'; id: string };
+
+/** Characters an id may hold after derivation: letters and digits of any script, `-`, `_` and `~`. */
+const URL_SAFE_ID = /^[\p{L}\p{N}_~-]+$/u;
+
+/** Trims runs of space, `.` and `-` at both ends, as the original does to both `id` and `name`. */
+const trimSpaceDotDash = (text: string): string => text.replace(/^[ .-]+|[ .-]+$/g, '');
+
+/**
+ * The id and name of a flow or node from what was written (either may be absent). Never throws: a problem comes
+ * back as `{ok: false}` with the offending id.
+ */
+export function deriveId(writtenId: string | undefined, writtenName: string | undefined): DerivedId {
+  let name = trimSpaceDotDash(writtenName ?? '');
+  let id = trimSpaceDotDash(writtenId ?? '').toLowerCase();
+  if (id === '' && name === '') return { ok: false, problem: 'missing', id };
+  if (id === '') {
+    id = name.trim().toLowerCase().replaceAll(' ', '-').replaceAll('.', '-');
+  } else if (/[ .]/.test(id)) {
+    return { ok: false, problem: 'space-or-dot', id };
+  }
+  if (!URL_SAFE_ID.test(id)) return { ok: false, problem: 'url-unsafe', id };
+  if (name === '') name = id.trim().toLowerCase().replaceAll('-', ' ');
+  return { ok: true, id, name };
+}

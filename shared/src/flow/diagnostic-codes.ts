@@ -1,0 +1,60 @@
+// Every diagnostic code the FLOE.yaml parser and linter can report, in one place (STYLE §4). A test checks that
+// every code used in the sources is listed here and documented in docs/floe-yaml.md. Severities follow DESIGN §8
+// "Lint severities": error = the flow cannot run as written; warning = it runs but something is dead or doubtful.
+import type { Severity } from './diagnostic.js';
+
+export const DIAGNOSTIC_CODES = {
+  // The file itself
+  'yaml-syntax': { severity: 'error', summary: 'The file is not valid YAML.' },
+  'yaml-warning': { severity: 'warning', summary: 'The YAML parser noticed something doubtful (e.g. an unknown tag).' },
+  'duplicate-key': { severity: 'error', summary: 'A key appears twice in one mapping.' },
+  'empty-file': { severity: 'error', summary: 'The file holds no flow.' },
+  'not-a-mapping': { severity: 'error', summary: 'The document (or a flow) is not a mapping of keys.' },
+  'unreadable-file': { severity: 'error', summary: 'The file could not be read as FLOE.yaml at all.' },
+  // The schema
+  'unknown-key': { severity: 'error', summary: 'A key that is not allowed at this place.' },
+  'missing-key': { severity: 'error', summary: 'A required key is absent.' },
+  'invalid-value': { severity: 'error', summary: 'A value of the wrong type or outside the allowed values.' },
+  'unknown-type': { severity: 'error', summary: 'A trigger or task `type` that does not exist.' },
+  'invalid-duration': {
+    severity: 'error',
+    summary: 'A duration that is neither seconds nor "30s", "10m", "2h", "1d".',
+  },
+  'legacy-key-ignored': { severity: 'warning', summary: 'A key only the original floe knew; it is ignored.' },
+  'legacy-key-mapped': { severity: 'warning', summary: 'A key or type only the original floe knew; it is mapped.' },
+  // Ids
+  'missing-id': { severity: 'error', summary: 'Neither `id` nor `name` is given.' },
+  'invalid-id': { severity: 'error', summary: 'An id with spaces, full stops or characters unsafe in URLs.' },
+  'duplicate-id': { severity: 'error', summary: 'Two triggers or tasks of one flow share an id.' },
+  'duplicate-flow': { severity: 'error', summary: 'Two flows of one file share an id and version.' },
+  // The event graph
+  'listen-never-emitted': { severity: 'warning', summary: 'A `listen` tag that no node of the flow can emit.' },
+  'wait-never-emitted': { severity: 'warning', summary: 'A merge `wait` tag that no node of the flow can emit.' },
+  'listen-good-of-use-status': {
+    severity: 'warning',
+    summary: 'Listening to `task.X.good` of a `use-status` task, which emits `task.X.<exit-code>` instead.',
+  },
+  'node-never-runs': { severity: 'warning', summary: 'A node whose events can never all happen in a run.' },
+  'end-unreachable': { severity: 'warning', summary: 'An `end` node that no run can reach.' },
+  'merge-never-fires': { severity: 'warning', summary: 'An `all` merge waiting for two outcomes of one node.' },
+  'event-cycle': { severity: 'error', summary: 'Nodes that start each other in a loop.' },
+  'duplicate-wait': { severity: 'error', summary: 'A merge waiting twice for one tag (it would never fire).' },
+  'empty-wait': { severity: 'error', summary: 'A merge with nothing to wait for.' },
+  'no-listen': { severity: 'error', summary: 'A task without `listen`: nothing starts it.' },
+  'no-tasks': { severity: 'warning', summary: 'A flow without tasks and without `flow-file`.' },
+  // Options
+  'cmd-and-shell': { severity: 'error', summary: 'An exec task with both `cmd` and `shell`.' },
+  'no-command': { severity: 'error', summary: 'An exec task with neither `cmd` nor `shell`.' },
+  'ignore-fail-with-use-status': { severity: 'error', summary: '`ignore-fail` and `use-status` on one task.' },
+  'unsafe-path': { severity: 'error', summary: 'A `sub-dir` or `location` that leaves the workspace.' },
+  'env-missing-equals': { severity: 'error', summary: 'An `env` list entry without `=`.' },
+  'env-invalid-name': { severity: 'warning', summary: 'An environment variable name a shell cannot use.' },
+  'timer-period-or-cron': { severity: 'error', summary: 'A timer trigger needs exactly one of `period` and `cron`.' },
+  'invalid-cron': { severity: 'error', summary: 'A cron expression that is not five valid fields.' },
+  'invalid-timezone': { severity: 'error', summary: 'A `timezone` that is not an IANA time zone name.' },
+  'invalid-regex': { severity: 'error', summary: 'A poll-git `exclude` that is not a regular expression.' },
+  'select-without-options': { severity: 'error', summary: 'A form field of type `select` without `options`.' },
+  'duplicate-field': { severity: 'error', summary: 'Two fields of one form share an id.' },
+} as const satisfies Record<string, { severity: Severity; summary: string }>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

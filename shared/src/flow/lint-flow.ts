@@ -1,0 +1,519 @@
+// The graph and option checks of one resolved flow (DESIGN §8 "Lint severities": error = it cannot run as
+// written; warning = it runs but something is dead or doubtful). `parseFloeFile` runs this on every flow that
+// passed the schema, so its caller gets the complete list; the hub and VS Code may also call it directly.
+import { cronProblem } from './cron.js';
+import type { Diagnostic } from './diagnostic.js';
+import { didYouMean } from './did-you-mean.js';
+import { canEmit, emittableTags, parseTag, TRIGGER_GOOD } from './event-tags.js';
+import type { Env, Form, ResolvedFlow, ResolvedNode } from './flow-schema.js';
+import { diagnosticMaker, type FlowSource } from './resolve-flow.js';
+import type { DataPath } from './yaml-locator.js';
+
+/**
+ * Every finding about `flow`. `source` turns paths inside the flow into ranges of its file; without it every
+ * finding points at line 1 of `FLOE.yaml`. Never throws.
+ */
+export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] {
+  const make = diagnosticMaker(source, flow.id);
+  const out: Diagnostic[] = [];
+  const nodes = flow.tasks;
+  const nodePath = (index: number): DataPath => ['tasks', index];
+
+  // Ids are one namespace across triggers and tasks (floe-behaviour.md §1.4).
+  const seen = new Map<string, string>();
+  const checkId = (section: 'triggers' | 'tasks', index: number, id: string, raw: { id?: unknown }) => {
+    const first = seen.get(id);
+    if (first) {
+      out.push(
+        make(
+          'duplicate-id',
+          `The id \`${id}\` is used twice in flow \`${flow.id}\` (first by ${first}).`,
+          [section, index, raw.id !== undefined ? 'id' : 'name'],
+          'value',
+          'ids of triggers and tasks must be unique within a flow',
+        ),
+      );
+    } else {
+      seen.set(id, `${section === 'triggers' ? 'trigger' : 'task'} ${index + 1}`);
+    }
+  };
+  for (const [index, trigger] of flow.triggers.entries()) checkId('triggers', index, trigger.id, trigger);
+  for (const [index, node] of nodes.entries()) checkId('tasks', index, node.id, node);
+
+  checkEnv(flow.env, ['env'], make, out);
+  flow.triggers.forEach((trigger, index) => {
+    const at = ['triggers', index];
+    if (trigger.type === 'timer') {
+      const { period, cron, timezone } = trigger.opts;
+      if ((period === undefined) === (cron === undefined)) {
+        const both = period !== undefined;
+        out.push(
+          make(
+            'timer-period-or-cron',
+            both
+              ? 'A timer trigger has both `period` and `cron`; give one.'
+              : 'A timer trigger needs `period` or `cron`.',
+            [...at, 'opts'],
+            'key',
+            'e.g. `period: 10m` or `cron: "0 3 * * *"`',
+          ),
+        );
+      }
+      const problem = cron === undefined ? undefined : cronProblem(cron);
+      if (problem)
+        out.push(
+          make('invalid-cron', `The cron expression \`${cron}\` is not valid: ${problem}.`, [...at, 'opts', 'cron']),
+        );
+      if (timezone !== undefined && !validTimeZone(timezone)) {
+        out.push(
+          make(
+            'invalid-timezone',
+            `\`${timezone}\` is not a time zone name.`,
+            [...at, 'opts', 'timezone'],
+            'value',
+            'use an IANA name such as `Europe/London` or `UTC`',
+          ),
+        );
+      }
+    }
+    if (trigger.type === 'poll-git' && trigger.opts.exclude !== undefined) {
+      try {
+        new RegExp(trigger.opts.exclude);
+      } catch (error) {
+        out.push(
+          make('invalid-regex', `\`exclude\` is not a regular expression: ${(error as Error).message}.`, [
+            ...at,
+            'opts',
+            'exclude',
+          ]),
+        );
+      }
+    }
+    if (trigger.type === 'data') checkForm(trigger.opts.form, [...at, 'opts', 'form'], make, out);
+  });
+
+  nodes.forEach((node, index) => {
+    const at = nodePath(index);
+    if (node.class === 'merge') {
+      if (node.wait.length === 0)
+        out.push(make('empty-wait', `Merge \`${node.id}\` waits for nothing, so it never fires.`, [...at, 'wait']));
+      node.wait.forEach((tag, j) => {
+        if (node.wait.indexOf(tag) !== j) {
+          out.push(
+            make(
+              'duplicate-wait',
+              `Merge \`${node.id}\` waits twice for \`${tag}\`; an \`all\` merge like that never fires.`,
+              [...at, 'wait', j],
+              'value',
+              'list each tag once',
+            ),
+          );
+        }
+      });
+      return;
+    }
+    if (node.listen === undefined || node.listen.trim() === '') {
+      out.push(
+        make(
+          'no-listen',
+          `Task \`${node.id}\` has no \`listen\`, so nothing starts it.`,
+          at,
+          'head',
+          'add e.g. `listen: trigger.good`',
+        ),
+      );
+    }
+    if (node['ignore-fail'] && node['use-status']) {
+      out.push(
+        make(
+          'ignore-fail-with-use-status',
+          `Task \`${node.id}\` has both \`ignore-fail\` and \`use-status\`; they contradict each other.`,
+          [...at, 'use-status'],
+          'key',
+          'ignore-fail always emits good; use-status emits the exit code: keep one',
+        ),
+      );
+    }
+    switch (node.type) {
+      case 'exec': {
+        const { cmd, shell } = node.opts;
+        if (cmd !== undefined && shell !== undefined) {
+          out.push(
+            make(
+              'cmd-and-shell',
+              `Task \`${node.id}\` has both \`cmd\` and \`shell\`; give one.`,
+              [...at, 'opts', 'shell'],
+              'key',
+            ),
+          );
+        } else if (!cmd?.trim() && !shell?.trim()) {
+          out.push(
+            make(
+              'no-command',
+              `Exec task \`${node.id}\` has neither \`cmd\` nor \`shell\`.`,
+              [...at, 'opts'],
+              'key',
+              'add `cmd:` (run without a shell) or `shell:` (a bash script)',
+            ),
+          );
+        }
+        checkPath(node.opts['sub-dir'], [...at, 'opts', 'sub-dir'], make, out);
+        checkEnv(node.opts.env, [...at, 'opts', 'env'], make, out);
+        break;
+      }
+      case 'git-checkout':
+      case 'git-merge':
+        checkPath(node.opts['sub-dir'], [...at, 'opts', 'sub-dir'], make, out);
+        break;
+      case 'fetch':
+        checkPath(node.opts.location, [...at, 'opts', 'location'], make, out);
+        break;
+      case 'data':
+        checkForm(node.opts.form, [...at, 'opts', 'form'], make, out);
+        break;
+    }
+  });
+
+  if (nodes.length === 0 && flow['flow-file'] === undefined) {
+    out.push(
+      make(
+        'no-tasks',
+        `Flow \`${flow.id}\` has no tasks, so its runs do nothing.`,
+        ['tasks'],
+        'key',
+        'add `tasks:`, or `flow-file:` to read them from another file',
+      ),
+    );
+  }
+
+  lintGraph(flow, make, out);
+  return out;
+}
+
+type Make = ReturnType<typeof diagnosticMaker>;
+
+/** Tags checked against what the flow can emit: task `listen`s and merge `wait`s. */
+function lintGraph(flow: ResolvedFlow, make: Make, out: Diagnostic[]): void {
+  const nodes = flow.tasks;
+  const ids = nodes.map((node) => node.id);
+  const emitters = (tag: string): number[] => nodes.flatMap((node, index) => (canEmit(node, tag) ? [index] : []));
+  // trigger.good is always emittable: a flow without triggers is still started through the API (DESIGN §8
+  // "Starting runs").
+  const emittable = (tag: string) => tag === TRIGGER_GOOD || emitters(tag).length > 0;
+
+  // Tags of each node (listen, or the wait list), with their paths.
+  const inputs = nodes.map((node, index) =>
+    node.class === 'merge'
+      ? node.wait.map((tag, j) => ({ tag, path: ['tasks', index, 'wait', j] as DataPath }))
+      : node.listen?.trim()
+        ? [{ tag: node.listen, path: ['tasks', index, 'listen'] as DataPath }]
+        : [],
+  );
+  const silenced = new Set<number>(); // nodes that already have a finding explaining why they never run
+
+  nodes.forEach((node, index) => {
+    for (const { tag, path } of inputs[index] ?? []) {
+      if (emittable(tag)) continue;
+      silenced.add(index);
+      const parsed = parseTag(tag);
+      const target =
+        parsed.kind === 'task' || parsed.kind === 'task-status' || parsed.kind === 'merge'
+          ? nodes.find((n) => n.id === parsed.node)
+          : undefined;
+      if (
+        parsed.kind === 'task' &&
+        parsed.outcome === 'good' &&
+        target &&
+        target.class !== 'merge' &&
+        target['use-status'] &&
+        !target['ignore-fail']
+      ) {
+        out.push(
+          make(
+            'listen-good-of-use-status',
+            `\`${tag}\` never happens: task \`${target.id}\` has \`use-status\`, so it emits \`task.${target.id}.<exit-code>\`.`,
+            path,
+            'value',
+            `listen to \`task.${target.id}.0\``,
+          ),
+        );
+        continue;
+      }
+      const codeName = node.class === 'merge' ? 'wait-never-emitted' : 'listen-never-emitted';
+      const [reason, hint] = whyNever(tag, parsed, target, ids);
+      out.push(make(codeName, `No node of flow \`${flow.id}\` emits \`${tag}\`: ${reason}.`, path, 'value', hint));
+    }
+  });
+
+  // Which nodes can run at all, from trigger.good forward (every node runs at most once: DESIGN §3 rule 1).
+  const runs = new Set<number>();
+  const reachableTag = (tag: string) => tag === TRIGGER_GOOD || emitters(tag).some((i) => runs.has(i));
+  const impossibleAll = new Map<number, string>();
+  nodes.forEach((node, index) => {
+    if (node.class !== 'merge' || node.type !== 'all') return;
+    const byNode = new Map<string, string>();
+    for (const tag of node.wait) {
+      const parsed = parseTag(tag);
+      if (parsed.kind !== 'task' && parsed.kind !== 'task-status') continue;
+      const other = byNode.get(parsed.node);
+      if (other && other !== tag) impossibleAll.set(index, `\`${other}\` and \`${tag}\``);
+      byNode.set(parsed.node, tag);
+    }
+  });
+  for (let changed = true; changed; ) {
+    changed = false;
+    nodes.forEach((node, index) => {
+      if (runs.has(index) || impossibleAll.has(index)) return;
+      const tags = (inputs[index] ?? []).map((input) => input.tag);
+      if (tags.length === 0) return;
+      const ok = node.class === 'merge' && node.type === 'any' ? tags.some(reachableTag) : tags.every(reachableTag);
+      if (ok) {
+        runs.add(index);
+        changed = true;
+      }
+    });
+  }
+
+  // Cycles: node A feeds node B when B listens to (or waits for) a tag A can emit.
+  const feeds = nodes.map((_, from) =>
+    nodes.flatMap((_, to) =>
+      (inputs[to] ?? []).some((input) => canEmit(nodes[from] as ResolvedNode, input.tag)) ? [to] : [],
+    ),
+  );
+  const cycles = findCycles(feeds);
+  for (const cycle of cycles) {
+    const first = Math.min(...cycle);
+    const start = cycle.indexOf(first);
+    const ordered = [...cycle.slice(start), ...cycle.slice(0, start)];
+    const names = [...ordered, first].map((i) => `\`${nodes[i]?.id}\``).join(' → ');
+    const previous = ordered[ordered.length - 1] as number;
+    const input = (inputs[first] ?? []).find((candidate) => canEmit(nodes[previous] as ResolvedNode, candidate.tag));
+    out.push(
+      make(
+        'event-cycle',
+        `Nodes start each other in a loop: ${names}. Every node runs at most once per run.`,
+        input?.path ?? ['tasks', first],
+        'value',
+        'break the loop; to repeat work, use `retry`',
+      ),
+    );
+  }
+  const inCycle = new Set(cycles.flat());
+
+  nodes.forEach((node, index) => {
+    if (runs.has(index) || inCycle.has(index)) return;
+    const at: DataPath = ['tasks', index];
+    const impossible = impossibleAll.get(index);
+    if (impossible) {
+      out.push(
+        make(
+          'merge-never-fires',
+          `Merge \`${node.id}\` waits for all of ${impossible}, but a task emits one outcome per run.`,
+          [...at, 'wait'],
+          'key',
+          'use `type: any`, or wait for one outcome',
+        ),
+      );
+      return;
+    }
+    if (silenced.has(index) || (inputs[index] ?? []).length === 0) return;
+    const blocking = (inputs[index] ?? []).find((input) => !reachableTag(input.tag)) ?? inputs[index]?.[0];
+    const path = blocking?.path ?? at;
+    if (node.class !== 'merge' && node.type === 'end') {
+      out.push(
+        make(
+          'end-unreachable',
+          `End node \`${node.id}\` can never be reached: \`${blocking?.tag}\` never happens in a run.`,
+          path,
+        ),
+      );
+    } else {
+      out.push(
+        make(
+          'node-never-runs',
+          `${node.class === 'merge' ? 'Merge' : 'Task'} \`${node.id}\` never runs: \`${blocking?.tag}\` never happens in a run.`,
+          path,
+          'value',
+          'the node that emits it never runs itself',
+        ),
+      );
+    }
+  });
+}
+
+function whyNever(
+  tag: string,
+  parsed: ReturnType<typeof parseTag>,
+  target: ResolvedNode | undefined,
+  ids: string[],
+): [string, string | undefined] {
+  if (parsed.kind === 'unknown') {
+    return [
+      'it is not an event tag',
+      'tags are `trigger.good`, `task.<id>.good|bad|error|<exit-code>` and `merge.<id>.good`',
+    ];
+  }
+  if (parsed.kind === 'trigger') return ['', undefined];
+  if (!target) {
+    const guess = didYouMean(parsed.node, ids);
+    return [
+      `there is no node \`${parsed.node}\``,
+      guess ? `did you mean \`${tag.replace(parsed.node, guess)}\`?` : undefined,
+    ];
+  }
+  const { tags } = emittableTags(target);
+  const can = tags.length === 0 ? 'nothing' : tags.map((t) => `\`${t}\``).join(', ');
+  if (target.class !== 'merge' && target.type === 'end')
+    return [`\`${target.id}\` is an end node, which emits nothing`, undefined];
+  return [`\`${target.id}\` emits only ${can}`, undefined];
+}
+
+/** Strongly connected components with more than one node, or a node feeding itself (Tarjan). */
+function findCycles(feeds: number[][]): number[][] {
+  const index = new Map<number, number>();
+  const low = new Map<number, number>();
+  const stack: number[] = [];
+  const onStack = new Set<number>();
+  const cycles: number[][] = [];
+  let counter = 0;
+  const visit = (v: number) => {
+    index.set(v, counter);
+    low.set(v, counter);
+    counter++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of feeds[v] ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: number[] = [];
+      let w: number;
+      do {
+        w = stack.pop() as number;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || (feeds[v] ?? []).includes(v)) cycles.push(component.reverse());
+    }
+  };
+  feeds.forEach((_, v) => {
+    if (!index.has(v)) visit(v);
+  });
+  return cycles;
+}
+
+function checkEnv(env: Env | undefined, path: DataPath, make: Make, out: Diagnostic[]): void {
+  if (!env) return;
+  const names: [string, DataPath, 'key' | 'value'][] = [];
+  if (Array.isArray(env)) {
+    env.forEach((entry, i) => {
+      const eq = entry.indexOf('=');
+      if (eq < 0) {
+        out.push(
+          make(
+            'env-missing-equals',
+            `The env entry \`${entry}\` has no \`=\`.`,
+            [...path, i],
+            'value',
+            `write \`${entry}=value\``,
+          ),
+        );
+      } else {
+        names.push([entry.slice(0, eq), [...path, i], 'value']);
+      }
+    });
+  } else {
+    for (const key of Object.keys(env)) names.push([key, [...path, key], 'key']);
+  }
+  for (const [name, at, part] of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      const message =
+        name === '' ? 'An env entry has an empty name.' : `\`${name}\` is not a usable environment variable name.`;
+      out.push(make('env-invalid-name', message, at, part, 'use letters, digits and `_`, not starting with a digit'));
+    }
+  }
+}
+
+/**
+ * "No path leaves the workspace" (DESIGN §3 rule 4, §8 "Expansion"): `{{ws}}`, a leading `./` and `.` mean the
+ * workspace; an absolute path or `..` climbing above it is an error.
+ */
+function checkPath(value: string | undefined, path: DataPath, make: Make, out: Diagnostic[]): void {
+  if (value === undefined) return;
+  let rest = value.trim();
+  if (rest.startsWith('{{ws}}')) rest = rest.slice('{{ws}}'.length).replace(/^[/\\]+/, '');
+  else if (/^([/\\~]|[A-Za-z]:)/.test(rest)) {
+    out.push(
+      make(
+        'unsafe-path',
+        `\`${value}\` is an absolute path; it must stay inside the workspace.`,
+        path,
+        'value',
+        'write a path relative to the workspace, e.g. `./build`',
+      ),
+    );
+    return;
+  }
+  let depth = 0;
+  for (const part of rest.split(/[/\\]+/)) {
+    if (part === '..') depth--;
+    else if (part !== '.' && part !== '') depth++;
+    if (depth < 0) {
+      out.push(
+        make(
+          'unsafe-path',
+          `\`${value}\` leaves the workspace through \`..\`.`,
+          path,
+          'value',
+          'paths must stay inside the workspace',
+        ),
+      );
+      return;
+    }
+  }
+}
+
+function checkForm(form: Form | undefined, path: DataPath, make: Make, out: Diagnostic[]): void {
+  if (!form) return;
+  const ids = new Set<string>();
+  form.fields.forEach((field, i) => {
+    const at = [...path, 'fields', i];
+    if (field.type === 'select' && (field.options?.length ?? 0) === 0) {
+      out.push(
+        make(
+          'select-without-options',
+          `The select field \`${field.id}\` has no \`options\` to choose from.`,
+          [...at, 'type'],
+          'value',
+          'add `options: [a, b]`',
+        ),
+      );
+    }
+    const key = field.id.toUpperCase();
+    if (ids.has(key))
+      out.push(
+        make(
+          'duplicate-field',
+          `The form has two fields with the id \`${field.id}\`.`,
+          [...at, 'id'],
+          'value',
+          'field ids must differ (case aside: they become FLOE_DATA_<ID>)',
+        ),
+      );
+    ids.add(key);
+  });
+}
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

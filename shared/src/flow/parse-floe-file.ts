@@ -1,0 +1,323 @@
+// FLOE.yaml text → the flows the engine runs, plus every finding about the file with its exact place
+// (DESIGN §3, §8 "Lint severities"; STYLE §4). One call gives the CLI, the hub and VS Code the complete list.
+import { LineCounter, parseDocument } from 'yaml';
+import { deriveId } from './derive-id.js';
+import { type Diagnostic, FILE_START, type Range } from './diagnostic.js';
+import { DIAGNOSTIC_CODES } from './diagnostic-codes.js';
+import { didYouMean } from './did-you-mean.js';
+import { CommonSchema, FlowSchema, type ResolvedFlow } from './flow-schema.js';
+import { commonDiagnostics, legacyDiagnostics } from './legacy-diagnostics.js';
+import { lintFlow } from './lint-flow.js';
+import { diagnosticMaker, type FlowSource, idProblemMessage, resolveFlow } from './resolve-flow.js';
+import { schemaIssueDiagnostics } from './schema-issue-diagnostics.js';
+import { type DataPath, type PathPart, type YamlLocator, yamlLocator } from './yaml-locator.js';
+
+export interface ParsedFloeFile {
+  /** The flows that have no error, resolved (ids derived, defaults applied), in file order. */
+  flows: ResolvedFlow[];
+  /** Every error and warning about the file, in file order. */
+  diagnostics: Diagnostic[];
+  /** The id of every flow whose id could be derived, with or without errors, in file order. */
+  flowIds: string[];
+  /** For "go to flow": the first line of each flow, by flow id (the last listed when several versions share one). */
+  flowRanges: Record<string, Range>;
+  /** For "go to node": the whole entry of each trigger and task, by flow id then node id. */
+  nodeRanges: Record<string, Record<string, Range>>;
+}
+
+/** The largest file we read; a bigger "FLOE.yaml" is not a flow definition. */
+const MAX_BYTES = 2_000_000;
+
+/**
+ * Parses and lints a FLOE.yaml. Both shapes are accepted: one flow at the top level, or `flows:` with an optional
+ * `common:`. An error blocks only the flow it belongs to: the other flows of the file are still returned.
+ * Never throws: invalid YAML, a scalar document or binary junk all come back as diagnostics.
+ */
+export function parseFloeFile(text: string, file = 'FLOE.yaml'): ParsedFloeFile {
+  try {
+    return parse(text, file);
+  } catch (error) {
+    return {
+      flows: [],
+      diagnostics: [
+        fileDiagnostic(
+          file,
+          'unreadable-file',
+          `The file could not be read as FLOE.yaml: ${String((error as Error)?.message ?? error)}.`,
+          FILE_START,
+        ),
+      ],
+      flowIds: [],
+      flowRanges: {},
+      nodeRanges: {},
+    };
+  }
+}
+
+function fileDiagnostic(
+  file: string,
+  code: Diagnostic['code'],
+  message: string,
+  range: Range,
+  hint?: string,
+): Diagnostic {
+  return { file, ...range, severity: DIAGNOSTIC_CODES[code].severity, code, message, ...(hint ? { hint } : {}) };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function parse(text: string, file: string): ParsedFloeFile {
+  const result: ParsedFloeFile = { flows: [], diagnostics: [], flowIds: [], flowRanges: {}, nodeRanges: {} };
+  if (text.length > MAX_BYTES) {
+    result.diagnostics.push(
+      fileDiagnostic(
+        file,
+        'unreadable-file',
+        `The file is ${text.length} characters long; a FLOE.yaml may hold at most ${MAX_BYTES}.`,
+        FILE_START,
+      ),
+    );
+    return result;
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  const locator = yamlLocator(doc, lineCounter, text);
+  const rangeOf = (pos: [number, number]): Range => {
+    const from = lineCounter.linePos(Math.min(pos[0], text.length));
+    const to = lineCounter.linePos(Math.min(Math.max(pos[1], pos[0]), text.length));
+    return to.line > from.line || to.col > from.col
+      ? { line: from.line, column: from.col, endLine: to.line, endColumn: to.col }
+      : { line: from.line, column: from.col, endLine: from.line, endColumn: from.col + 1 };
+  };
+
+  const syntaxOffsets: number[] = [];
+  for (const error of doc.errors) {
+    syntaxOffsets.push(error.pos[0]);
+    const duplicate = error.code === 'DUPLICATE_KEY';
+    result.diagnostics.push(
+      fileDiagnostic(
+        file,
+        duplicate ? 'duplicate-key' : 'yaml-syntax',
+        duplicate ? 'This key appears twice in one mapping.' : `${firstLine(error.message)}.`,
+        rangeOf(error.pos),
+      ),
+    );
+  }
+  for (const warning of doc.warnings) {
+    result.diagnostics.push(
+      fileDiagnostic(file, 'yaml-warning', `${firstLine(warning.message)}.`, rangeOf(warning.pos)),
+    );
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    result.diagnostics.push(fileDiagnostic(file, 'yaml-syntax', `${firstLine((error as Error).message)}.`, FILE_START));
+    return result;
+  }
+  if (data === null || data === undefined) {
+    if (doc.errors.length === 0) {
+      result.diagnostics.push(
+        fileDiagnostic(
+          file,
+          'empty-file',
+          'The file holds no flow.',
+          FILE_START,
+          'start with `id: my-flow` and `tasks:`',
+        ),
+      );
+    }
+    return result;
+  }
+  if (!isRecord(data)) {
+    result.diagnostics.push(
+      fileDiagnostic(
+        file,
+        'not-a-mapping',
+        'A FLOE.yaml must be a mapping of keys (one flow, or `flows:`), not a single value or a list.',
+        locator.locate([], 'head'),
+      ),
+    );
+    return result;
+  }
+
+  const root = diagnosticMaker({ file, locate: (path, part) => locator.locate(path, part) }, undefined);
+  const flowEntries: { raw: unknown; basePath: DataPath }[] = [];
+  if ('flows' in data || 'common' in data) {
+    const allowed = ['common', 'flows'];
+    for (const key of Object.keys(data).filter((k) => !allowed.includes(k))) {
+      const guess = didYouMean(key, allowed);
+      result.diagnostics.push(
+        root(
+          'unknown-key',
+          `Unknown key \`${key}\` beside \`flows:\`.`,
+          [key],
+          'key',
+          guess
+            ? `did you mean \`${guess}\`?`
+            : 'a file with `flows:` holds only `common:` and `flows:`; put flow keys inside a flow',
+        ),
+      );
+    }
+    if ('common' in data) {
+      const common = CommonSchema.safeParse(data.common ?? {});
+      if (!common.success) {
+        result.diagnostics.push(
+          ...schemaIssueDiagnostics(common.error.issues, {
+            schema: CommonSchema,
+            data: data.common,
+            basePath: ['common'],
+            locator,
+            file,
+          }),
+        );
+      }
+      result.diagnostics.push(...commonDiagnostics(data.common, root));
+    }
+    if (!Array.isArray(data.flows)) {
+      result.diagnostics.push(
+        root(
+          data.flows === undefined ? 'missing-key' : 'invalid-value',
+          data.flows === undefined ? 'The file has `common:` but no `flows:`.' : '`flows` must be a list of flows.',
+          ['flows'],
+          'key',
+        ),
+      );
+    } else {
+      data.flows.forEach((raw, index) => {
+        flowEntries.push({ raw, basePath: ['flows', index] });
+      });
+    }
+  } else {
+    flowEntries.push({ raw: data, basePath: [] });
+  }
+
+  // A YAML syntax error inside one flow's text blocks that flow; one outside every flow blocks them all.
+  const spans = flowEntries.map(({ basePath }) => locator.nodeAt(basePath)?.range);
+  const inside = (offset: number, span: (typeof spans)[number]) => !!span && offset >= span[0] && offset < span[2];
+  const homeless = syntaxOffsets.some((offset) => !spans.some((span) => inside(offset, span)));
+  const seenFlows = new Set<string>();
+  for (const [index, { raw, basePath }] of flowEntries.entries()) {
+    const syntaxError = homeless || syntaxOffsets.some((offset) => inside(offset, spans[index]));
+    const flow = parseOneFlow(raw, basePath, file, locator, syntaxError);
+    result.diagnostics.push(...flow.diagnostics);
+    if (!flow.id) continue;
+    result.flowIds.push(flow.id);
+    result.flowRanges[flow.id] = locator.locate(basePath, 'head');
+    result.nodeRanges[flow.id] = flow.nodeRanges;
+    if (!flow.resolved) continue;
+    const key = `${flow.id}@${flow.resolved.ver}`;
+    if (seenFlows.has(key)) {
+      const at =
+        isRecord(raw) && 'id' in raw
+          ? [...basePath, 'id']
+          : isRecord(raw) && 'name' in raw
+            ? [...basePath, 'name']
+            : basePath;
+      result.diagnostics.push({
+        ...root(
+          'duplicate-flow',
+          `Two flows of this file have the id \`${flow.id}\` and version ${flow.resolved.ver}.`,
+          at,
+          'value',
+          'give one of them another `id` or `ver`',
+        ),
+        flowId: flow.id,
+      });
+      continue;
+    }
+    seenFlows.add(key);
+    if (flow.blocked) continue;
+    result.flows.push(flow.resolved);
+  }
+  result.diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+  return result;
+}
+
+function parseOneFlow(
+  raw: unknown,
+  basePath: DataPath,
+  file: string,
+  locator: YamlLocator,
+  syntaxError: boolean,
+): {
+  id?: string;
+  resolved?: ResolvedFlow;
+  blocked: boolean;
+  diagnostics: Diagnostic[];
+  nodeRanges: Record<string, Range>;
+} {
+  const source: FlowSource = {
+    file,
+    locate: (path: DataPath, part?: PathPart) => locator.locate([...basePath, ...path], part),
+  };
+  const nodeRanges: Record<string, Range> = {};
+  if (!isRecord(raw)) {
+    const make = diagnosticMaker(source, undefined);
+    return {
+      blocked: true,
+      nodeRanges,
+      diagnostics: [make('not-a-mapping', 'A flow must be a mapping of keys such as `id` and `tasks`.', [], 'head')],
+    };
+  }
+  const identity = deriveId(
+    typeof raw.id === 'string' ? raw.id : undefined,
+    typeof raw.name === 'string' ? raw.name : undefined,
+  );
+  const flowId = identity.ok ? identity.id : undefined;
+  const make = diagnosticMaker(source, flowId);
+  const diagnostics: Diagnostic[] = [];
+  if (
+    !identity.ok &&
+    (raw.id === undefined || typeof raw.id === 'string') &&
+    (raw.name === undefined || typeof raw.name === 'string')
+  ) {
+    const [code, message, hint] = idProblemMessage(identity, 'this flow');
+    diagnostics.push(
+      make(
+        code,
+        message,
+        raw.id !== undefined ? ['id'] : raw.name !== undefined ? ['name'] : [],
+        raw.id !== undefined || raw.name !== undefined ? 'value' : 'head',
+        hint,
+      ),
+    );
+  }
+
+  const parsed = FlowSchema.safeParse(raw);
+  if (!parsed.success) {
+    diagnostics.push(
+      ...schemaIssueDiagnostics(parsed.error.issues, {
+        schema: FlowSchema,
+        data: raw,
+        basePath,
+        locator,
+        file,
+        ...(flowId ? { flowId } : {}),
+      }),
+    );
+  }
+  diagnostics.push(...legacyDiagnostics(raw, make));
+
+  let resolved: ResolvedFlow | undefined;
+  if (parsed.success && identity.ok) {
+    const outcome = resolveFlow(parsed.data, { id: identity.id, name: identity.name }, source);
+    diagnostics.push(...outcome.diagnostics);
+    if (outcome.flow) {
+      resolved = outcome.flow;
+      diagnostics.push(...lintFlow(resolved, source));
+      resolved.triggers.forEach((trigger, index) => {
+        nodeRanges[trigger.id] = source.locate(['triggers', index]);
+      });
+      resolved.tasks.forEach((node, index) => {
+        nodeRanges[node.id] = source.locate(['tasks', index]);
+      });
+    }
+  }
+  const blocked = syntaxError || diagnostics.some((d) => d.severity === 'error');
+  return { ...(flowId ? { id: flowId } : {}), ...(resolved ? { resolved } : {}), blocked, diagnostics, nodeRanges };
+}
+
+const firstLine = (message: string): string => (message.split('\n')[0] ?? message).replace(/[.:]\s*$/, '');
