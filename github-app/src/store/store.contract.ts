@@ -1,0 +1,418 @@
+// The contract every store driver passes (STYLE §10): the SQLite driver runs it in sqlite-store.test.ts, the
+// PostgreSQL driver will run the same suite. It pins what the hub relies on, not how a driver does it.
+import type { ResolvedFlow, RunState } from '@floe/shared';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashSecret } from './hash-secret.js';
+import { newRunId } from './new-run-id.js';
+import type { NewRun, Store } from './store.js';
+
+const FLOW = { id: 'build', name: 'build', ver: 1, triggers: [], tasks: [] } as unknown as ResolvedFlow;
+const T = Date.UTC(2026, 0, 1);
+
+const engineAt = (at: number): RunState => ({
+  startedAt: at,
+  deadline: at + 60_000,
+  data: {},
+  nodes: {},
+  merges: {},
+  events: [],
+});
+
+export function describeStoreContract(name: string, makeStore: () => Promise<Store>): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    let clock = T;
+    const newRun = (over: Partial<NewRun> = {}): NewRun => {
+      clock += 1;
+      return {
+        id: newRunId(clock),
+        repo: 'acme',
+        flowId: 'build',
+        trigger: { type: 'manual', data: {} },
+        flow: FLOW,
+        createdAt: clock,
+        ...over,
+      };
+    };
+    /** A run offered and accepted by runner r1: active at epoch 1. */
+    const activeRun = async (over: Partial<NewRun> = {}) => {
+      const run = await store.createRun(newRun(over));
+      await store.offerRun(run.id, 0, 'r1', clock + 1_000);
+      const active = await store.acceptRun(run.id, 'r1', 1, clock + 10_000, clock);
+      if (!active) throw new Error('could not activate');
+      return active;
+    };
+
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('numbers runs per (repo, flow) from 1', async () => {
+      const a = await store.createRun(newRun());
+      const b = await store.createRun(newRun());
+      const other = await store.createRun(newRun({ flowId: 'deploy' }));
+      const otherRepo = await store.createRun(newRun({ repo: 'zeta' }));
+      expect([a.number, b.number, other.number, otherRepo.number]).toEqual([1, 2, 1, 1]);
+      expect(a.state).toBe('pending');
+      expect(a.epoch).toBe(0);
+      expect((await store.getRunByNumber('acme', 'build', 2))?.id).toBe(b.id);
+    });
+
+    it('allocates distinct numbers to runs created at the same time', async () => {
+      const runs = await Promise.all(Array.from({ length: 20 }, () => store.createRun(newRun())));
+      expect(new Set(runs.map((run) => run.number)).size).toBe(20);
+      expect(Math.max(...runs.map((run) => run.number))).toBe(20);
+    });
+
+    it('keeps the run as it was created (flow snapshot, trigger data, ref, retry links)', async () => {
+      const made = await store.createRun(
+        newRun({
+          trigger: { type: 'timer', id: 'nightly', by: 'ann', data: { size: '3' } },
+          ref: 'refs/heads/feature/x',
+          sha: 'abc',
+          cloneUrl: '/repos/acme',
+          retryOf: 'r0',
+          replayFrom: 'test',
+          pinnedRunnerId: 'r9',
+        }),
+      );
+      const got = await store.getRun(made.id);
+      expect(got).toEqual(made);
+      expect(got).toMatchObject({
+        flow: FLOW,
+        trigger: { type: 'timer', id: 'nightly', by: 'ann', data: { size: '3' } },
+        ref: 'refs/heads/feature/x',
+        retryOf: 'r0',
+        replayFrom: 'test',
+        pinnedRunnerId: 'r9',
+      });
+      expect(await store.getRun('nope')).toBeUndefined();
+    });
+
+    it('lists runs newest first, filtered, in pages that follow the cursor', async () => {
+      const made = [];
+      for (let i = 0; i < 7; i++) made.push(await store.createRun(newRun({ flowId: i % 2 ? 'deploy' : 'build' })));
+      await store.createRun(newRun({ repo: 'zeta', ref: 'refs/heads/main' }));
+      const first = await store.listRuns({ repo: 'acme', limit: 3 });
+      expect(first.runs.map((run) => run.id)).toEqual(
+        made
+          .slice(-3)
+          .reverse()
+          .map((run) => run.id),
+      );
+      expect(first.next).toBeDefined();
+      const second = await store.listRuns({ repo: 'acme', limit: 3, cursor: first.next });
+      expect(second.runs.map((run) => run.id)).toEqual(
+        made
+          .slice(1, 4)
+          .reverse()
+          .map((run) => run.id),
+      );
+      const third = await store.listRuns({ repo: 'acme', limit: 3, cursor: second.next });
+      expect(third.runs.map((run) => run.id)).toEqual([made[0]?.id]);
+      expect(third.next).toBeUndefined();
+      expect((await store.listRuns({ flowId: 'deploy' })).runs).toHaveLength(3);
+      expect((await store.listRuns({ ref: 'refs/heads/main' })).runs.map((run) => run.repo)).toEqual(['zeta']);
+      await activeRun();
+      expect((await store.listRuns({ state: 'active' })).runs).toHaveLength(1);
+      expect((await store.listRuns({ state: 'pending' })).runs).toHaveLength(8);
+    });
+
+    it('lets one offer win when two dispatchers offer the same run at the same epoch', async () => {
+      const run = await store.createRun(newRun());
+      const [a, b] = await Promise.all([
+        store.offerRun(run.id, 0, 'r1', clock + 1_000),
+        store.offerRun(run.id, 0, 'r2', clock + 1_000),
+      ]);
+      expect([a, b].filter(Boolean)).toHaveLength(1);
+      const offered = a ?? b;
+      expect(offered).toMatchObject({ state: 'pending', epoch: 1 });
+      expect(await store.offerRun(run.id, 1, 'r3', clock)).toBeUndefined();
+    });
+
+    it('activates a run only for the runner and epoch it was offered at', async () => {
+      const run = await store.createRun(newRun());
+      await store.offerRun(run.id, 0, 'r1', clock + 1_000);
+      expect(await store.acceptRun(run.id, 'r2', 1, clock + 5_000, clock)).toBeUndefined();
+      expect(await store.acceptRun(run.id, 'r1', 0, clock + 5_000, clock)).toBeUndefined();
+      const active = await store.acceptRun(run.id, 'r1', 1, clock + 5_000, clock);
+      expect(active).toMatchObject({ state: 'active', runnerId: 'r1', epoch: 1, leaseExpiresAt: clock + 5_000 });
+      expect(active?.startedAt).toBe(clock);
+    });
+
+    it('puts a declined offer back in the queue, and the next offer has a higher epoch', async () => {
+      const run = await store.createRun(newRun());
+      await store.offerRun(run.id, 0, 'r1', clock + 1_000);
+      const back = await store.withdrawOffer(run.id, 1);
+      expect(back).toMatchObject({ state: 'pending', epoch: 1 });
+      expect(back?.runnerId).toBeUndefined();
+      expect(await store.withdrawOffer(run.id, 1)).toBeUndefined();
+      expect(await store.acceptRun(run.id, 'r1', 1, clock, clock)).toBeUndefined();
+      expect((await store.offerRun(run.id, 1, 'r2', clock + 1_000))?.epoch).toBe(2);
+    });
+
+    it('renews leases only of runs the runner holds at the current epoch', async () => {
+      const a = await activeRun();
+      const b = await activeRun();
+      const renewed = await store.renewLeases(
+        'r1',
+        [
+          { runId: a.id, epoch: 1 },
+          { runId: b.id, epoch: 0 },
+        ],
+        clock + 99_000,
+      );
+      expect(renewed).toEqual([a.id]);
+      expect((await store.getRun(a.id))?.leaseExpiresAt).toBe(clock + 99_000);
+      expect(await store.renewLeases('r2', [{ runId: a.id, epoch: 1 }], clock)).toEqual([]);
+    });
+
+    it('lists active and offered runs whose lease expired', async () => {
+      const active = await activeRun();
+      const offered = await store.createRun(newRun());
+      await store.offerRun(offered.id, 0, 'r2', clock + 100);
+      await store.createRun(newRun());
+      const expired = await store.listExpiredLeases(clock + 20_000);
+      expect(expired.map((run) => run.id).sort()).toEqual([active.id, offered.id].sort());
+      expect(await store.listExpiredLeases(clock - 50_000)).toEqual([]);
+    });
+
+    it('stores progress and logs together, and refuses a stale epoch or a concurrent write', async () => {
+      const run = await activeRun();
+      const saved = await store.saveProgress(run.id, {
+        epoch: 1,
+        expectedLastSeq: 0,
+        lastSeq: 3,
+        engine: engineAt(clock),
+        logs: [{ node: 'build', attempt: 1, stream: 'stdout', at: clock, text: 'héllo\n' }],
+      });
+      expect(saved.ok).toBe(true);
+      if (saved.ok) expect(saved.logs).toEqual([expect.objectContaining({ offset: 0, text: 'héllo\n' })]);
+      expect(await store.getRun(run.id)).toMatchObject({ lastSeq: 3, engine: engineAt(clock) });
+      const stale = await store.saveProgress(run.id, {
+        epoch: 0,
+        expectedLastSeq: 3,
+        lastSeq: 4,
+        engine: engineAt(clock),
+        logs: [{ node: 'build', attempt: 1, stream: 'stdout', at: clock, text: 'lost' }],
+      });
+      expect(stale).toMatchObject({ ok: false, reason: 'stale' });
+      const conflict = await store.saveProgress(run.id, {
+        epoch: 1,
+        expectedLastSeq: 2,
+        lastSeq: 4,
+        engine: engineAt(clock),
+        logs: [{ node: 'build', attempt: 1, stream: 'stdout', at: clock, text: 'twice' }],
+      });
+      expect(conflict).toMatchObject({ ok: false, reason: 'conflict' });
+      expect((await store.readLog(run.id, 'build')).chunks.map((chunk) => chunk.text)).toEqual(['héllo\n']);
+    });
+
+    it('archives a run with its ending in the same write as its last records', async () => {
+      const run = await activeRun();
+      const saved = await store.saveProgress(run.id, {
+        epoch: 1,
+        expectedLastSeq: 0,
+        lastSeq: 1,
+        engine: engineAt(clock),
+        logs: [],
+        ended: { result: 'bad', reason: 'task build exited 2', reasonCode: 'unhandled-failure', endedAt: clock + 5 },
+      });
+      expect(saved.ok && saved.run).toMatchObject({
+        state: 'archived',
+        result: 'bad',
+        reasonCode: 'unhandled-failure',
+        endedAt: clock + 5,
+      });
+      expect(saved.ok && saved.run.leaseExpiresAt).toBeUndefined();
+    });
+
+    it('archives a run once, and only at its current epoch when one is given', async () => {
+      const run = await activeRun();
+      const ending = {
+        result: 'cancelled',
+        reason: 'cancelled by ann',
+        reasonCode: 'cancelled',
+        endedAt: clock,
+      } as const;
+      expect(await store.archiveRun(run.id, ending, { epoch: 0 })).toBeUndefined();
+      expect(await store.archiveRun(run.id, ending, { epoch: 1 })).toMatchObject({
+        state: 'archived',
+        result: 'cancelled',
+      });
+      expect(await store.archiveRun(run.id, { ...ending, reason: 'again' })).toBeUndefined();
+      expect((await store.getRun(run.id))?.reason).toBe('cancelled by ann');
+      const pending = await store.createRun(newRun());
+      expect(await store.archiveRun(pending.id, ending)).toMatchObject({ state: 'archived', runnerId: undefined });
+    });
+
+    it('re-queues a lost run with a new epoch, so the lost runner can no longer write to it', async () => {
+      const run = await activeRun();
+      const again = await store.requeueRun(run.id, 1);
+      expect(again).toMatchObject({ state: 'pending', epoch: 2, lastSeq: 0 });
+      expect(again?.runnerId).toBeUndefined();
+      expect(again?.engine).toBeUndefined();
+      expect(await store.renewLeases('r1', [{ runId: run.id, epoch: 1 }], clock)).toEqual([]);
+      expect(await store.requeueRun(run.id, 1)).toBeUndefined();
+    });
+
+    it('appends logs at byte offsets and reads them from any offset', async () => {
+      const run = await store.createRun(newRun());
+      const first = await store.appendLogs(run.id, 'build', [
+        { node: 'build', attempt: 1, stream: 'stdout', at: clock, text: 'ab' },
+        { node: 'build', attempt: 1, stream: 'stderr', at: clock, text: 'ünï\n' },
+      ]);
+      expect(first.map((chunk) => chunk.offset)).toEqual([0, 2]);
+      await store.appendLogs(run.id, 'other', [{ node: 'other', attempt: 1, stream: 'stdout', at: clock, text: 'x' }]);
+      const more = await store.appendLogs(run.id, 'build', [
+        { node: 'build', attempt: 2, stream: 'stdout', at: clock, text: 'end' },
+      ]);
+      // 'ünï\n' is 6 bytes in UTF-8.
+      expect(more[0]?.offset).toBe(8);
+      const all = await store.readLog(run.id, 'build');
+      expect(all.chunks.map((chunk) => chunk.text).join('')).toBe('abünï\nend');
+      expect(all.next).toBe(11);
+      expect(all.chunks[2]).toMatchObject({ attempt: 2, stream: 'stdout', offset: 8 });
+      const from = await store.readLog(run.id, 'build', 1);
+      expect(from.chunks.map((chunk) => chunk.text).join('')).toBe('bünï\nend');
+      expect(from.chunks[0]?.offset).toBe(1);
+      expect(await store.readLog(run.id, 'build', 11)).toEqual({ chunks: [], next: 11 });
+      expect(await store.readLog(run.id, 'nothing')).toEqual({ chunks: [], next: 0 });
+    });
+
+    it('pages a long log by size', async () => {
+      const run = await store.createRun(newRun());
+      const chunks = Array.from({ length: 10 }, (_, i) => ({
+        node: 'n',
+        attempt: 1,
+        stream: 'stdout',
+        at: clock,
+        text: `${i}`.repeat(100),
+      }));
+      await store.appendLogs(run.id, 'n', chunks);
+      const page = await store.readLog(run.id, 'n', 0, 250);
+      expect(page.chunks).toHaveLength(3);
+      expect(page.next).toBe(300);
+      const rest = await store.readLog(run.id, 'n', page.next);
+      expect(rest.chunks).toHaveLength(7);
+      expect(rest.next).toBe(1_000);
+    });
+
+    it('gives concurrent appends to one node distinct, contiguous offsets', async () => {
+      const run = await store.createRun(newRun());
+      await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          store.appendLogs(run.id, 'n', [{ node: 'n', attempt: 1, stream: 'stdout', at: clock, text: `line ${i}\n` }]),
+        ),
+      );
+      const log = await store.readLog(run.id, 'n');
+      expect(log.chunks).toHaveLength(25);
+      let offset = 0;
+      for (const chunk of log.chunks) {
+        expect(chunk.offset).toBe(offset);
+        offset += Buffer.byteLength(chunk.text);
+      }
+      expect(log.next).toBe(offset);
+    });
+
+    it('finds an API token by its hash only', async () => {
+      await store.createApiToken({ name: 'ci', role: 'operator', tokenHash: hashSecret('secret-1'), createdAt: clock });
+      expect(await store.findApiToken(hashSecret('secret-1'))).toMatchObject({ name: 'ci', role: 'operator' });
+      expect(await store.findApiToken('secret-1')).toBeUndefined();
+      expect(await store.findApiToken(hashSecret('secret-2'))).toBeUndefined();
+      expect((await store.listApiTokens()).map((token) => token.name)).toEqual(['ci']);
+      expect(await store.deleteApiToken('ci')).toBe(true);
+      expect(await store.findApiToken(hashSecret('secret-1'))).toBeUndefined();
+    });
+
+    it('accepts a registration token once and never after it expires', async () => {
+      await store.createRegistrationToken({ tokenHash: 'h1', expiresAt: clock + 1_000, createdAt: clock });
+      await store.createRegistrationToken({ tokenHash: 'h2', expiresAt: clock + 1_000, createdAt: clock });
+      const uses = await Promise.all([
+        store.useRegistrationToken('h1', clock),
+        store.useRegistrationToken('h1', clock),
+      ]);
+      expect(uses.sort()).toEqual([false, true]);
+      expect(await store.useRegistrationToken('h2', clock + 1_000)).toBe(false);
+      expect(await store.useRegistrationToken('unknown', clock)).toBe(false);
+    });
+
+    it('registers a runner, finds it by credential and re-registers it under the same id', async () => {
+      const runner = await store.registerRunner({ id: 'r1', name: 'vm-1', credentialHash: 'c1', createdAt: clock });
+      expect(runner).toMatchObject({ id: 'r1', name: 'vm-1', tags: [], slots: 1, connected: false });
+      await store.updateRunner('r1', { tags: ['linux'], slots: 2, connected: true, lastSeenAt: clock, version: '1.0' });
+      expect(await store.findRunnerByCredential('c1')).toMatchObject({
+        id: 'r1',
+        tags: ['linux'],
+        slots: 2,
+        connected: true,
+      });
+      const again = await store.registerRunner({ id: 'r2', name: 'vm-1', credentialHash: 'c2', createdAt: clock });
+      expect(again.id).toBe('r1');
+      expect(await store.findRunnerByCredential('c1')).toBeUndefined();
+      expect((await store.findRunnerByCredential('c2'))?.id).toBe('r1');
+      expect((await store.listRunners()).map((r) => r.name)).toEqual(['vm-1']);
+      expect(await store.deleteRunner('r1')).toBe(true);
+      expect(await store.getRunner('r1')).toBeUndefined();
+    });
+
+    it('replaces the flows of a repository and keeps their snapshot', async () => {
+      await store.upsertRepo({ name: 'acme', url: '/srv/acme.git', defaultRef: 'refs/heads/main', headSha: 'a1' });
+      const row = {
+        repo: 'acme',
+        id: 'build',
+        ver: 1,
+        name: 'Build',
+        triggers: [{ type: 'data', id: 'form' }],
+        flow: FLOW,
+        errors: [],
+        sha: 'a1',
+        updatedAt: clock,
+      };
+      await store.replaceFlows('acme', [row, { ...row, id: 'broken', flow: undefined, errors: ['bad'] }]);
+      expect((await store.listFlows('acme')).map((flow) => flow.id)).toEqual(['broken', 'build']);
+      expect(await store.getFlow('acme', 'build')).toEqual(row);
+      expect((await store.getFlow('acme', 'broken'))?.flow).toBeUndefined();
+      await store.replaceFlows('acme', [row]);
+      expect((await store.listFlows()).map((flow) => flow.id)).toEqual(['build']);
+      expect(await store.getRepo('acme')).toMatchObject({ url: '/srv/acme.git', headSha: 'a1' });
+      expect((await store.listRepos()).map((repo) => repo.name)).toEqual(['acme']);
+    });
+
+    it('writes trigger state only over the version it read, so one of two racing fires wins', async () => {
+      expect(await store.putTriggerState('timer:a', { last: 1 }, undefined)).toBe(true);
+      expect(await store.putTriggerState('timer:a', { last: 1 }, undefined)).toBe(false);
+      const state = await store.getTriggerState('timer:a');
+      expect(state).toEqual({ key: 'timer:a', value: { last: 1 }, version: 1 });
+      const race = await Promise.all([
+        store.putTriggerState('timer:a', { last: 2 }, 1),
+        store.putTriggerState('timer:a', { last: 2 }, 1),
+      ]);
+      expect(race.sort()).toEqual([false, true]);
+      expect((await store.getTriggerState('timer:a'))?.version).toBe(2);
+    });
+
+    it('holds a lease for one holder until it expires or is released', async () => {
+      expect(await store.tryLease('poll', 'hub-a', clock, 1_000)).toBe(true);
+      expect(await store.tryLease('poll', 'hub-b', clock + 500, 1_000)).toBe(false);
+      expect(await store.tryLease('poll', 'hub-a', clock + 500, 1_000)).toBe(true);
+      expect(await store.tryLease('poll', 'hub-b', clock + 1_499, 1_000)).toBe(false);
+      expect(await store.tryLease('poll', 'hub-b', clock + 1_500, 1_000)).toBe(true);
+      await store.releaseLease('poll', 'hub-a');
+      expect(await store.tryLease('poll', 'hub-a', clock + 1_600, 1_000)).toBe(false);
+      await store.releaseLease('poll', 'hub-b');
+      expect(await store.tryLease('poll', 'hub-a', clock + 1_600, 1_000)).toBe(true);
+    });
+
+    it('lists the live runs oldest first', async () => {
+      const a = await store.createRun(newRun());
+      const b = await activeRun();
+      const c = await store.createRun(newRun());
+      await store.archiveRun(c.id, { result: 'cancelled', reason: 'x', reasonCode: 'cancelled', endedAt: clock });
+      expect((await store.listLiveRuns()).map((run) => run.id)).toEqual([a.id, b.id]);
+    });
+  });
+}

@@ -1,0 +1,292 @@
+// The hub's store: ONE async interface (DESIGN §4), implemented by the SQLite driver (store/sqlite/) and later by
+// a PostgreSQL driver (issue 7). Both pass one contract suite (store.contract.ts), so code above the store never
+// knows which it has. Async because PostgreSQL is; the SQLite driver answers at once.
+//
+// Every write that decides who owns a run is a compare-and-set on (state, epoch) inside the store, never a read
+// followed by a write in the caller: that is what keeps a run from executing twice when offers, accepts, leases
+// and late runners race (DESIGN §5), and what lets several hubs share one database later.
+//
+// Secrets never reach the store: API tokens, registration tokens and runner credentials are stored as sha256
+// hashes (hash-secret.ts), and looked up by hash.
+import { type ReasonCode, ReasonCodeSchema, type ResolvedFlow, type RunState, z } from '@floe/shared';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rows
+
+const Time = z.number().describe('Milliseconds since the epoch.');
+const ResolvedFlowJson = z.custom<ResolvedFlow>((value) => typeof value === 'object' && value !== null);
+const RunStateJson = z.custom<RunState>((value) => typeof value === 'object' && value !== null);
+
+/** A repository the hub reads flows from (`--repo`, later GitHub installations). */
+export const RepoRowSchema = z.object({
+  /** `owner/name` for GitHub, the folder name (or the given name) for `--repo`. */
+  name: z.string(),
+  /** Where runners clone from, and where the hub reads FLOE.yaml: a path or a URL. */
+  url: z.string(),
+  /** The default branch's full ref (`refs/heads/main`), once known. */
+  defaultRef: z.string().optional(),
+  /** The commit the flows table was last read at. */
+  headSha: z.string().optional(),
+  refreshedAt: Time.optional(),
+});
+export type RepoRow = z.infer<typeof RepoRowSchema>;
+
+/** A flow of a repository's default branch, as read at `sha`. */
+export const FlowRowSchema = z.object({
+  repo: z.string(),
+  id: z.string(),
+  ver: z.number().int(),
+  name: z.string(),
+  /** The flow's triggers (resolved), for the trigger scheduler and start forms. */
+  triggers: z.array(z.record(z.string(), z.unknown())),
+  /** The resolved flow; absent when the flow has errors. */
+  flow: ResolvedFlowJson.optional(),
+  /** Errors that stop the flow from running, one line each; empty when it can run. */
+  errors: z.array(z.string()),
+  sha: z.string(),
+  updatedAt: Time,
+});
+export type FlowRow = z.infer<typeof FlowRowSchema>;
+
+export const RunStateListSchema = z.enum(['pending', 'active', 'archived']);
+export type RunStateList = z.infer<typeof RunStateListSchema>;
+
+/** What made a run: `manual`, `retry`, `timer`, `poll-git`, `push`, … with who and the trigger data. */
+export const RunTriggerSchema = z.object({
+  type: z.string(),
+  /** The flow trigger's id, when a flow trigger fired. */
+  id: z.string().optional(),
+  by: z.string().optional(),
+  data: z.record(z.string(), z.string()),
+});
+export type RunTrigger = z.infer<typeof RunTriggerSchema>;
+
+export const RunRowSchema = z.object({
+  /** Sortable: newer runs have greater ids (new-run-id.ts), so newest-first listing is an index scan. */
+  id: z.string(),
+  repo: z.string(),
+  flowId: z.string(),
+  /** Per (repo, flowId), from 1, allocated atomically. */
+  number: z.number().int().positive(),
+  state: RunStateListSchema,
+  result: z.enum(['good', 'bad', 'cancelled']).optional(),
+  reason: z.string().optional(),
+  reasonCode: ReasonCodeSchema.optional(),
+  trigger: RunTriggerSchema,
+  /** Full ref name (`refs/heads/feature/x`). */
+  ref: z.string().optional(),
+  sha: z.string().optional(),
+  cloneUrl: z.string().optional(),
+  /** The flow resolved at the triggering commit: what the run executes, whatever the repository does later. */
+  flow: ResolvedFlowJson,
+  /** The engine's state (shared/src/engine), from the `start` record on. */
+  engine: RunStateJson.optional(),
+  /**
+   * The runner it is offered to (state pending) or running on (active); kept when archived. A pending run with a
+   * runner is "offered": it holds its slot and tags until the runner accepts or the offer times out.
+   */
+  runnerId: z.string().optional(),
+  /** Raised on every assignment; writes carrying another epoch are stale (DESIGN §5). */
+  epoch: z.number().int().nonnegative(),
+  /** Offer timeout while offered; lease expiry while active. */
+  leaseExpiresAt: Time.optional(),
+  /** The highest record seq stored (records are numbered per run from 1, without gaps). */
+  lastSeq: z.number().int().nonnegative(),
+  createdAt: Time,
+  startedAt: Time.optional(),
+  endedAt: Time.optional(),
+  /** The run this one retries (DESIGN §8 "Retry"). */
+  retryOf: z.string().optional(),
+  /** Retry from this node: replay the retried run's upstream results (needs `pinnedRunnerId`). */
+  replayFrom: z.string().optional(),
+  /** Dispatch only to this runner (it holds the workspace of the run being retried). */
+  pinnedRunnerId: z.string().optional(),
+});
+export type RunRow = z.infer<typeof RunRowSchema>;
+
+export const LogChunkRowSchema = z.object({
+  runId: z.string(),
+  node: z.string(),
+  attempt: z.number().int().positive(),
+  /** Byte offset (UTF-8) of the chunk's first byte within the node's log (all attempts, in order). */
+  offset: z.number().int().nonnegative(),
+  stream: z.string(),
+  at: Time,
+  text: z.string(),
+});
+export type LogChunkRow = z.infer<typeof LogChunkRowSchema>;
+
+/** A chunk to append: the store gives it its offset. */
+export type LogAppend = Omit<LogChunkRow, 'runId' | 'offset'>;
+
+export const RunnerRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  tags: z.array(z.string()),
+  slots: z.number().int().nonnegative(),
+  credentialHash: z.string(),
+  connected: z.boolean(),
+  lastSeenAt: Time.optional(),
+  version: z.string().optional(),
+  createdAt: Time,
+});
+export type RunnerRow = z.infer<typeof RunnerRowSchema>;
+
+export const ApiRoleSchema = z.enum(['viewer', 'operator', 'admin']);
+
+export const ApiTokenRowSchema = z.object({
+  name: z.string(),
+  role: ApiRoleSchema,
+  /** sha256 of the token, hex; the token itself is never stored. */
+  tokenHash: z.string(),
+  createdAt: Time,
+});
+export type ApiTokenRow = z.infer<typeof ApiTokenRowSchema>;
+
+export const TriggerStateRowSchema = z.object({
+  key: z.string(),
+  value: z.unknown(),
+  /** Raised on every write: `putTriggerState` compares it (a fire happens once even with several hubs). */
+  version: z.number().int().positive(),
+});
+export type TriggerStateRow = z.infer<typeof TriggerStateRowSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Inputs and queries
+
+export type NewRun = Pick<RunRow, 'id' | 'repo' | 'flowId' | 'trigger' | 'flow' | 'createdAt'> &
+  Partial<Pick<RunRow, 'ref' | 'sha' | 'cloneUrl' | 'retryOf' | 'replayFrom' | 'pinnedRunnerId'>>;
+
+export type RunQuery = {
+  state?: RunStateList;
+  repo?: string;
+  flowId?: string;
+  ref?: string;
+  /** Default 50. */
+  limit?: number;
+  /** The `next` of the previous page: runs older than it. */
+  cursor?: string;
+};
+export type RunPage = { runs: RunRow[]; next?: string };
+
+export type RunEnding = {
+  result: 'good' | 'bad' | 'cancelled';
+  reason: string;
+  reasonCode: ReasonCode;
+  endedAt: number;
+};
+
+/** What applying a batch of records changes, written at once (records.ts). */
+export type RunProgress = {
+  epoch: number;
+  /** The caller read the run at this lastSeq; the write fails if another write came in between. */
+  expectedLastSeq: number;
+  lastSeq: number;
+  engine: RunState;
+  logs: LogAppend[];
+  /** Archive the run in the same write. */
+  ended?: RunEnding;
+};
+
+export type ProgressOutcome =
+  | { ok: true; run: RunRow; logs: LogChunkRow[] }
+  | { ok: false; reason: 'stale' | 'conflict' | 'missing'; run?: RunRow };
+
+export type LogRead = {
+  /** Chunks from `from` on; the first may start inside a stored chunk (cut at `from`). */
+  chunks: LogChunkRow[];
+  /** The log's length in bytes: ask from here next. */
+  next: number;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// The store
+
+export interface Store {
+  // Repos and flows
+  upsertRepo(repo: RepoRow): Promise<void>;
+  getRepo(name: string): Promise<RepoRow | undefined>;
+  listRepos(): Promise<RepoRow[]>;
+  /** Replaces the repository's flows with these (flows gone from FLOE.yaml disappear). */
+  replaceFlows(repo: string, flows: FlowRow[]): Promise<void>;
+  listFlows(repo?: string): Promise<FlowRow[]>;
+  getFlow(repo: string, id: string): Promise<FlowRow | undefined>;
+
+  // Runs
+  /** Inserts a pending run with the next number of its (repo, flowId). */
+  createRun(run: NewRun): Promise<RunRow>;
+  getRun(id: string): Promise<RunRow | undefined>;
+  getRunByNumber(repo: string, flowId: string, number: number): Promise<RunRow | undefined>;
+  /** Newest first, filtered, paged by `cursor`. */
+  listRuns(query?: RunQuery): Promise<RunPage>;
+  /** Every pending and active run, oldest first (what the dispatcher looks at). */
+  listLiveRuns(): Promise<RunRow[]>;
+  /**
+   * Offers a pending, unoffered run at `epoch` to a runner: epoch + 1, runnerId set, offer expiry set.
+   * Undefined when the run moved meanwhile (another hub or a cancel got there first).
+   */
+  offerRun(id: string, epoch: number, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined>;
+  /** The runner accepted the offer it got at `epoch`: active, lease set. Undefined when the offer is gone. */
+  acceptRun(
+    id: string,
+    runnerId: string,
+    epoch: number,
+    leaseExpiresAt: number,
+    at: number,
+  ): Promise<RunRow | undefined>;
+  /** An offer at `epoch` was declined or timed out: pending again, unassigned. Undefined when it moved. */
+  withdrawOffer(id: string, epoch: number): Promise<RunRow | undefined>;
+  /** Renews the leases of the runs this runner holds at these epochs; returns the ids renewed. */
+  renewLeases(runnerId: string, runs: { runId: string; epoch: number }[], leaseExpiresAt: number): Promise<string[]>;
+  /** Stores applied records and logs at once, if the run is still active at `epoch` and at `expectedLastSeq`. */
+  saveProgress(id: string, progress: RunProgress): Promise<ProgressOutcome>;
+  /**
+   * Archives a run that is not archived yet (at `epoch` when given). `engine` replaces the stored state when given.
+   * Undefined when it was archived already or its epoch moved.
+   */
+  archiveRun(id: string, ending: RunEnding, opts?: { epoch?: number; engine?: RunState }): Promise<RunRow | undefined>;
+  /** A lost run goes back to pending, unassigned, with a new epoch and no engine state. Undefined when it moved. */
+  requeueRun(id: string, epoch: number): Promise<RunRow | undefined>;
+  /** Active or offered runs whose lease (or offer) expired before `now`. */
+  listExpiredLeases(now: number): Promise<RunRow[]>;
+
+  // Logs
+  /** Appends outside of `saveProgress` (hub-written lines); returns the stored chunks with their offsets. */
+  appendLogs(runId: string, node: string, chunks: LogAppend[]): Promise<LogChunkRow[]>;
+  /** A node's log from byte offset `from`, at most about `maxBytes` (default 1 MiB). */
+  readLog(runId: string, node: string, from?: number, maxBytes?: number): Promise<LogRead>;
+
+  // Runners
+  /** Creates a runner, or gives an existing runner of that name a new credential (re-registration). */
+  registerRunner(runner: { id: string; name: string; credentialHash: string; createdAt: number }): Promise<RunnerRow>;
+  getRunner(id: string): Promise<RunnerRow | undefined>;
+  findRunnerByCredential(credentialHash: string): Promise<RunnerRow | undefined>;
+  listRunners(): Promise<RunnerRow[]>;
+  updateRunner(
+    id: string,
+    patch: Partial<Pick<RunnerRow, 'tags' | 'slots' | 'connected' | 'lastSeenAt' | 'version'>>,
+  ): Promise<RunnerRow | undefined>;
+  deleteRunner(id: string): Promise<boolean>;
+
+  // Tokens
+  createApiToken(token: ApiTokenRow): Promise<void>;
+  findApiToken(tokenHash: string): Promise<ApiTokenRow | undefined>;
+  listApiTokens(): Promise<ApiTokenRow[]>;
+  deleteApiToken(name: string): Promise<boolean>;
+  createRegistrationToken(token: { tokenHash: string; expiresAt: number; createdAt: number }): Promise<void>;
+  /** Marks a valid registration token used; true only once per token, and only before it expires. */
+  useRegistrationToken(tokenHash: string, now: number): Promise<boolean>;
+
+  // Trigger state and leases
+  getTriggerState(key: string): Promise<TriggerStateRow | undefined>;
+  /**
+   * Writes `value` if the stored version is still `expectedVersion` (undefined: no row yet). True when written.
+   * This is how a timer fires once: every hub computes the same slot, one write wins.
+   */
+  putTriggerState(key: string, value: unknown, expectedVersion: number | undefined): Promise<boolean>;
+  /** Takes (or renews) the lease `name` for `holder` until `now + ttlMs`; false when another holder has it. */
+  tryLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+
+  close(): Promise<void>;
+}
