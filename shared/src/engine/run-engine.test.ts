@@ -200,9 +200,12 @@ describe('data tasks', () => {
     const run = new ScriptedRun(gated());
     const before = run.state;
     expect(run.data('sign-off', { tests_passed: 'true', to_hash: '' })).toEqual([
-      { type: 'ignored', reason: 'the form of sign-off is missing required to_hash' },
+      { type: 'ignored', reason: 'the form of sign-off is missing required field to_hash' },
     ]);
     expect(run.state).toBe(before);
+    expect(run.data('sign-off', {})).toEqual([
+      { type: 'ignored', reason: 'the form of sign-off is missing required fields tests_passed, to_hash' },
+    ]);
   });
 
   it('emits good with the values (defaults filled) and who gave them', () => {

@@ -351,7 +351,9 @@ function submitData(
     if (field.value !== undefined) values[field.id] = String(field.value);
     else if (field.required) missing.push(field.id);
   }
-  if (missing.length > 0) return `the form of ${id} is missing required ${missing.join(', ')}`;
+  if (missing.length > 0) {
+    return `the form of ${id} is missing required field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
+  }
 
   Object.assign(run, { state: 'good', endedAt: step.at, values, reason: by ? `approved by ${by}` : 'approved' });
   if (by !== undefined) run.by = by;
