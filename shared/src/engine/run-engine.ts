@@ -36,6 +36,7 @@ import type { ReasonCode, RunResult } from './node-state.js';
 import type { NodeRun, RunEvent, RunState } from './run-state.js';
 import type { TaskOutcome } from './task-outcome.js';
 
+/** What a step gives back: the run's new state (a new object) and the effects to carry out, in order. */
 export type EngineStep = { state: RunState; effects: Effect[] };
 
 export type StartRunOptions = {
@@ -105,31 +106,31 @@ export function startRun(flow: ResolvedFlow, opts: StartRunOptions): EngineStep 
 export function stepRun(flow: ResolvedFlow, state: RunState, input: EngineInput): EngineStep {
   const parsed = EngineInputSchema.safeParse(input);
   if (!parsed.success) return ignored(state, `not an engine input: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  const event = parsed.data;
+  const applied = parsed.data;
   if (state.ended) return ignored(state, `the run already ended: ${state.ended.reason}`);
 
-  const step = newStep(flow, structuredClone(state), event.at);
+  const step = newStep(flow, structuredClone(state), applied.at);
   // Any input at or past the deadline shows that the time is up: the run times out before the input is
   // considered, so the first ending is the timeout (DESIGN §3, rule 3).
-  if (event.at >= state.deadline) {
+  if (applied.at >= state.deadline) {
     endRun(step, 'bad', 'timeout', `timed out after ${formatDuration(state.deadline - state.startedAt)}`);
-    if (event.type !== 'tick') step.effects.push({ type: 'ignored', reason: `${event.type} came after the deadline` });
+    if (applied.type !== 'tick') step.effects.push({ type: 'ignored', reason: `${applied.type} came after the deadline` });
     return finishStep(step);
   }
 
   let notApplied: string | undefined;
-  switch (event.type) {
+  switch (applied.type) {
     case 'task-finished':
-      notApplied = finishTask(step, event.node, event.attempt, event.outcome);
+      notApplied = finishTask(step, applied.node, applied.attempt, applied.outcome);
       break;
     case 'data':
-      notApplied = submitData(step, event.node, event.values, event.by, event.reject === true);
+      notApplied = submitData(step, applied.node, applied.values, applied.by, applied.reject === true);
       break;
     case 'cancel':
-      endRun(step, 'cancelled', 'cancelled', event.by ? `cancelled by ${event.by}` : 'cancelled');
+      endRun(step, 'cancelled', 'cancelled', applied.by ? `cancelled by ${applied.by}` : 'cancelled');
       break;
     case 'lost':
-      endRun(step, 'bad', 'lost', `runner ${event.runner} lost`);
+      endRun(step, 'bad', 'lost', `runner ${applied.runner} lost`);
       break;
     case 'tick':
       return { state, effects: [] };
