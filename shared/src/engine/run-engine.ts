@@ -114,7 +114,9 @@ export function stepRun(flow: ResolvedFlow, state: RunState, input: EngineInput)
   // considered, so the first ending is the timeout (DESIGN §3, rule 3).
   if (applied.at >= state.deadline) {
     endRun(step, 'bad', 'timeout', `timed out after ${formatDuration(state.deadline - state.startedAt)}`);
-    if (applied.type !== 'tick') step.effects.push({ type: 'ignored', reason: `${applied.type} came after the deadline` });
+    if (applied.type !== 'tick') {
+      step.effects.push({ type: 'ignored', reason: `${applied.type} came after the deadline` });
+    }
     return finishStep(step);
   }
 
