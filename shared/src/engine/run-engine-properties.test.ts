@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emittableTags } from '../flow/event-tags.js';
 import type { FlowInput, ResolvedFlow, ResolvedNode } from '../flow/flow-schema.js';
-import type { Effect } from './effect.js';
+import { type Effect, EffectSchema } from './effect.js';
 import type { EngineInput } from './engine-input.js';
 import { startRun, stepRun } from './run-engine.js';
 import { type RunState, RunStateSchema } from './run-state.js';
@@ -200,8 +200,11 @@ describe('the run engine on random flows and inputs', () => {
           expect(seqs).toEqual(seqs.map((_, i) => i + 1));
           expect(state.events.map((e) => e.seq)).toEqual(seqs);
 
-          // Every state stays valid JSON per its schema.
+          // Every state stays valid JSON per its schema, every effect per its own, and the state holds the
+          // events exactly as they were emitted.
           for (const step of steps) RunStateSchema.parse(JSON.parse(JSON.stringify(step.state)));
+          for (const effect of all) EffectSchema.parse(effect);
+          expect(state.events).toEqual(all.flatMap(({ type, ...event }) => (type === 'event' ? [event] : [])));
         },
       ),
       { numRuns: 300 },
