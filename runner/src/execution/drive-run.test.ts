@@ -1,0 +1,202 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseFloeFile, type ResolvedFlow, type RunRecord, type RunState, startRun, stepRun } from '@floe/shared';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { driveRun } from './drive-run.js';
+
+/** A flow from FLOE.yaml text, through the real parser (the driver runs what the parser resolves). */
+function flow(yaml: string): ResolvedFlow {
+  const parsed = parseFloeFile(yaml);
+  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || !parsed.flows[0]) throw new Error(errors.map((d) => d.message).join('\n'));
+  return parsed.flows[0];
+}
+
+let workDir: string;
+beforeEach(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'floe-drive-'));
+});
+afterEach(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+function drive(f: ResolvedFlow, extra: { data?: Record<string, string>; secrets?: Record<string, string> } = {}) {
+  const records: RunRecord[] = [];
+  const driver = driveRun({
+    spec: { id: 'run-1', number: 1, flow: f, data: extra.data ?? {}, secrets: extra.secrets ?? {} },
+    workDir,
+    killGraceMs: 200,
+    onRecord: (record) => records.push(record),
+  });
+  return { driver, records };
+}
+
+function logText(records: RunRecord[], node: string): string {
+  return records
+    .filter(
+      (r): r is Extract<RunRecord, { kind: 'log' }> => r.kind === 'log' && r.node === node && r.chunk.stream !== 'sys',
+    )
+    .map((r) => r.chunk.text)
+    .join('');
+}
+
+/** What the hub does with the records: the same engine, the same inputs, in order. */
+function replay(f: ResolvedFlow, records: RunRecord[], data: Record<string, string> = {}): RunState {
+  const [start, ...rest] = records;
+  if (start?.kind !== 'start') throw new Error('the first record is not start');
+  let state = startRun(f, { at: start.at, data }).state;
+  for (const record of rest) if (record.kind === 'input') state = stepRun(f, state, record.input).state;
+  return state;
+}
+
+describe('driveRun', () => {
+  it('runs a flow to its end and reports every input it applied, numbered from 1 without gaps', async () => {
+    const f = flow(`
+id: f
+tasks:
+  - {id: build, type: exec, listen: trigger.good, opts: {shell: "echo building; echo warn >&2"}}
+  - {id: a, type: exec, listen: task.build.good, opts: {shell: echo a}}
+  - {id: b, type: exec, listen: task.build.good, opts: {shell: echo b}}
+  - {id: both, class: merge, type: all, wait: [task.a.good, task.b.good]}
+  - {id: done, type: end, listen: merge.both.good}
+`);
+    const { driver, records } = drive(f);
+    const state = await driver.done;
+    expect(state.ended).toMatchObject({ result: 'good', reasonCode: 'end' });
+    expect(records[0]?.kind).toBe('start');
+    expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
+    expect(logText(records, 'build')).toContain('building\n');
+    expect(
+      records.some(
+        (r) => r.kind === 'log' && r.node === 'build' && r.chunk.stream === 'err' && r.chunk.text === 'warn\n',
+      ),
+    ).toBe(true);
+    expect(replay(f, records)).toEqual(state);
+  });
+
+  it('gives the hub the same final state from the records when tasks fail, retry and run in parallel', async () => {
+    const f = flow(`
+id: f
+tasks:
+  - {id: flaky, type: exec, listen: trigger.good, retry: 1, opts: {shell: "test -e flaked || { touch flaked; exit 3; }"}}
+  - {id: x, type: exec, listen: task.flaky.good, opts: {shell: exit 2}}
+  - {id: y, type: exec, listen: task.flaky.good, opts: {shell: sleep 0.1}}
+`);
+    const { driver, records } = drive(f);
+    const state = await driver.done;
+    expect(state.nodes.flaky).toMatchObject({ state: 'good', attempt: 2 });
+    expect(state.ended).toMatchObject({ result: 'bad', reasonCode: 'unhandled-failure' });
+    expect(replay(f, records)).toEqual(state);
+  });
+
+  it('runs the nodes fired by one event at the same time', async () => {
+    // Each task waits for the other's file: run one after the other, they would wait until their timeout.
+    const f = flow(`
+id: f
+tasks:
+  - {id: left, type: exec, listen: trigger.good, timeout: 5s, opts: {shell: "touch left; while [ ! -e right ]; do sleep 0.01; done"}}
+  - {id: right, type: exec, listen: trigger.good, timeout: 5s, opts: {shell: "touch right; while [ ! -e left ]; do sleep 0.01; done"}}
+`);
+    const state = await drive(f).driver.done;
+    expect(state.nodes.left?.state).toBe('good');
+    expect(state.nodes.right?.state).toBe('good');
+  });
+
+  it('cancels a run, kills its task and resolves once the process is gone', async () => {
+    const f = flow(`
+id: f
+tasks:
+  - {id: slow, type: exec, listen: trigger.good, opts: {shell: "echo started; sleep 30"}}
+`);
+    const { driver, records } = drive(f);
+    const started = Date.now();
+    const seen = setInterval(() => {
+      if (logText(records, 'slow').includes('started')) {
+        clearInterval(seen);
+        driver.cancel('ann');
+      }
+    }, 10);
+    const state = await driver.done;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(state.ended).toMatchObject({ result: 'cancelled', reasonCode: 'cancelled' });
+    expect(state.nodes.slow?.state).toBe('cancelled');
+    expect(findProcesses('run-1')).toEqual([]);
+    expect(replay(f, records)).toEqual(state);
+  });
+
+  it('ends the run at its deadline with one timer tick', async () => {
+    const f = flow(`
+id: f
+timeout: 300ms
+tasks:
+  - {id: slow, type: exec, listen: trigger.good, opts: {shell: sleep 30}}
+`);
+    const { driver, records } = drive(f);
+    const state = await driver.done;
+    expect(state.ended).toMatchObject({ result: 'bad', reasonCode: 'timeout' });
+    expect(records.filter((r) => r.kind === 'input' && r.input.type === 'tick')).toHaveLength(1);
+    expect(replay(f, records)).toEqual(state);
+  });
+
+  it('waits for form input of a data task and carries on with the values', async () => {
+    const f = flow(`
+id: f
+tasks:
+  - id: approve
+    type: data
+    listen: trigger.good
+    opts: {form: {fields: [{id: ok}]}}
+  - {id: after, type: exec, listen: task.approve.good, opts: {shell: 'echo "env=$FLOE_DATA_ENV"'}}
+`);
+    const records: RunRecord[] = [];
+    const driver = driveRun({
+      spec: { id: 'run-1', number: 1, flow: f, data: { env: 'prod' }, secrets: {} },
+      workDir,
+      onRecord: (record) => {
+        records.push(record);
+        // Answering from inside onRecord must work: the driver queues it after the current input.
+        if (record.kind === 'input' || record.kind === 'start') {
+          if (driver.state.nodes.approve?.state === 'awaiting-input') driver.data('approve', { ok: 'yes' }, 'ann');
+        }
+      },
+    });
+    const state = await driver.done;
+    expect(state.nodes.approve).toMatchObject({ state: 'good', values: { ok: 'yes' }, by: 'ann' });
+    expect(logText(records, 'after')).toContain('env=prod\n');
+    expect(replay(f, records, { env: 'prod' })).toEqual(state);
+  });
+
+  it('gives secrets to env values and masks them in every log line', async () => {
+    const f = flow(`
+id: f
+env: ['TOKEN={{secret.deploy}}']
+tasks:
+  - {id: show, type: exec, listen: trigger.good, opts: {shell: 'test "$TOKEN" = hunter22 && echo "token is $TOKEN" && echo "$TOKEN" >&2'}}
+`);
+    const { driver, records } = drive(f, { secrets: { deploy: 'hunter22' } });
+    const state = await driver.done;
+    expect(state.nodes.show?.state).toBe('good');
+    const all = records.map((r) => (r.kind === 'log' ? r.chunk.text : '')).join('');
+    expect(all).toContain('token is ***\n');
+    expect(all).not.toContain('hunter22');
+  });
+});
+
+/** Pids of live processes whose environment carries FLOE_RUN_ID=runId. */
+function findProcesses(runId: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(`FLOE_RUN_ID=${runId}`)) {
+        const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+        if (!/\) [ZX] /.test(stat)) pids.push(Number(name));
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}

@@ -1,0 +1,228 @@
+// The run driver: the one place where the pure engine (shared/src/engine) meets real processes. `floe run` and
+// the runner daemon both drive runs through it (DESIGN §2: "The runner drives it with real executors").
+//
+// Its contract with the hub (DESIGN §5): every engine input it applies is reported, in order, as an `input`
+// record numbered from 1 without gaps (after the `start` record); the hub applies the same inputs to its own copy
+// of the run with the same engine, so applying the records' inputs to `startRun(flow, {at: start.at, data})`
+// reproduces the driver's state exactly. Nothing reaches the engine any other way: task outcomes, the run
+// deadline, cancel and form data all become inputs here.
+import {
+  type Effect,
+  type EngineInput,
+  type ResolvedFlow,
+  type ResolvedTask,
+  type RunRecord,
+  type RunSpec,
+  type RunState,
+  startRun,
+  stepRun,
+} from '@floe/shared';
+import { executeTask } from '../executors/execute-task.js';
+import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
+import { prepareWorkspace } from '../workspace/prepare-workspace.js';
+import { injectSecrets } from './inject-secrets.js';
+import { maskSecrets } from './mask-secrets.js';
+
+export interface DriveRunOptions {
+  spec: RunSpec;
+  /** The runner's work directory; workspaces are made under it (one per flow with `reuse-space`). */
+  workDir: string;
+  /** Where fetch tasks keep downloads between runs; default `<workDir>/cache`. */
+  cacheDir?: string;
+  /** The runner's environment, the base of every task's (DESIGN §3, rule 4); default `process.env`. */
+  baseEnv?: Record<string, string>;
+  /** Between the interrupt and the kill of a task's process tree; the executor's default when absent. */
+  killGraceMs?: number;
+  /** Called synchronously with each record, in seq order. It may call `cancel`/`data` (they are queued). */
+  onRecord: (record: RunRecord) => void;
+  /** The clock; default `Date.now`. */
+  now?: () => number;
+}
+
+export interface RunDriver {
+  /** Resolves with the final state once the run has ended and every task process is gone. Never rejects for a
+   * task that failed; rejects only when the workspace cannot be made (an error of the runner, not the run). */
+  readonly done: Promise<RunState>;
+  /** Cancels the run (the engine kills what is running). No effect once the run has ended. */
+  cancel(by?: string): void;
+  /** Answers (or with `reject` refuses) the form of a `data` node awaiting input. */
+  data(node: string, values: Record<string, string>, by?: string, reject?: boolean): void;
+  /** Kills every process of the run at once (SIGKILL), without waiting for the kill ladder: a second Ctrl-C.
+   * The engine still hears of it only through the tasks' outcomes; call `cancel` first to end the run. */
+  kill(): void;
+  /** The engine's current state. Throws before the `start` record (no state exists yet). */
+  readonly state: RunState;
+}
+
+/** setTimeout refuses longer delays (it fires at once); a longer deadline is re-armed when this one fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Starts a run: prepares its workspace, starts the engine and executes what it asks for. */
+export function driveRun(options: DriveRunOptions): RunDriver {
+  const { spec, workDir, onRecord } = options;
+  const now = options.now ?? Date.now;
+  const flow = injectSecrets(spec.flow as unknown as ResolvedFlow, spec.secrets);
+  const mask = maskSecrets(Object.values(spec.secrets));
+  const tasks = new Map(flow.tasks.map((node) => [node.id, node]));
+  const baseEnv = options.baseEnv ?? (process.env as Record<string, string>);
+
+  let state: RunState | undefined;
+  let seq = 0;
+  let finished = false;
+  const queue: Array<(at: number) => EngineInput> = [];
+  let draining = false;
+  const running = new Map<string, { attempt: number; abort: AbortController; gone: Promise<void> }>();
+  let timer: NodeJS.Timeout | undefined;
+  let armedFor: number | undefined;
+  let workspacePath = '';
+  let settle: () => void = () => {};
+  const idle = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+
+  const emit = (record: RunRecord) => onRecord(record);
+
+  // Inputs are applied one at a time, in the order they were asked for: a task finishing while the previous
+  // input's effects are being handled (or onRecord calling `data`) waits its turn, so records stay in order.
+  const enqueue = (input: (at: number) => EngineInput) => {
+    if (finished) return;
+    queue.push(input);
+    if (state) drain();
+  };
+
+  const drain = () => {
+    if (draining || !state) return;
+    draining = true;
+    try {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const input = next(now());
+        const step = stepRun(flow, state, input);
+        state = step.state;
+        emit({ kind: 'input', seq: ++seq, input });
+        handle(step.effects);
+      }
+    } finally {
+      draining = false;
+    }
+    checkIdle();
+  };
+
+  const handle = (effects: Effect[]) => {
+    for (const effect of effects) {
+      if (effect.type === 'execute') execute(effect.node, effect.attempt);
+      else if (effect.type === 'kill') running.get(effect.node)?.abort.abort();
+    }
+    armDeadline();
+  };
+
+  const execute = (node: string, attempt: number) => {
+    const task = tasks.get(node);
+    const abort = new AbortController();
+    const finish = (outcome: Extract<EngineInput, { type: 'task-finished' }>['outcome']) => {
+      if (running.get(node)?.abort === abort) running.delete(node);
+      enqueue((at) => ({ type: 'task-finished', node, attempt, outcome, at }));
+      checkIdle();
+    };
+    if (!task || task.class === 'merge') {
+      // The engine executes only tasks it knows; this guards against a flow changed under it.
+      queueMicrotask(() => finish({ kind: 'error', message: `no task ${node} in the flow` }));
+      return;
+    }
+    const gone = executeTask({
+      flow,
+      task: task as ResolvedTask,
+      attempt,
+      run: {
+        id: spec.id,
+        number: spec.number,
+        repo: spec.repo,
+        ref: spec.ref,
+        sha: spec.sha,
+        cloneUrl: spec.cloneUrl,
+        token: spec.token,
+        data: state?.data ?? spec.data,
+      },
+      workspace: workspacePath,
+      baseEnv,
+      cacheDir: options.cacheDir ?? `${workDir}/cache`,
+      signal: abort.signal,
+      killGraceMs: options.killGraceMs,
+      onLog: (chunk) => {
+        emit({ kind: 'log', seq: ++seq, node, attempt, chunk: { ...chunk, text: mask(chunk.text) } });
+      },
+    }).then(finish, (err: unknown) =>
+      finish({ kind: 'error', message: err instanceof Error ? err.message : String(err) }),
+    );
+    running.set(node, { attempt, abort, gone });
+  };
+
+  // One timer, armed for the run's deadline (DESIGN §8: default run timeout 6h), never polling.
+  const armDeadline = () => {
+    if (!state || state.ended) {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      return;
+    }
+    if (armedFor === state.deadline && timer) return;
+    if (timer) clearTimeout(timer);
+    armedFor = state.deadline;
+    const delay = Math.max(0, state.deadline - now());
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        if (!state || state.ended) return;
+        if (now() >= state.deadline) enqueue((at) => ({ type: 'tick', at }));
+        else {
+          armedFor = undefined;
+          armDeadline();
+        }
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
+  };
+
+  const checkIdle = () => {
+    if (state?.ended && running.size === 0 && !draining && queue.length === 0) {
+      finished = true;
+      if (timer) clearTimeout(timer);
+      settle();
+    }
+  };
+
+  const done = (async () => {
+    const workspace = await prepareWorkspace({ workDir, flow, runId: spec.id });
+    workspacePath = workspace.path;
+    try {
+      const at = now();
+      const start = startRun(flow, { at, data: spec.data, replay: spec.replay as never });
+      state = start.state;
+      emit({ kind: 'start', seq: ++seq, at });
+      draining = true;
+      try {
+        handle(start.effects);
+      } finally {
+        draining = false;
+      }
+      drain();
+      await idle;
+      return state;
+    } finally {
+      await workspace.release();
+    }
+  })();
+
+  return {
+    done,
+    cancel: (by) => enqueue((at) => ({ type: 'cancel', by, at })),
+    data: (node, values, by, reject) => enqueue((at) => ({ type: 'data', node, values, by, reject, at })),
+    // Every task process carries FLOE_RUN_ID and FLOE_NODE_ID (DESIGN §3 rule 4), which finds the whole tree
+    // of each running task, in its process group or not.
+    kill: () => {
+      for (const node of running.keys()) sweepEscapedProcesses(spec.id, node);
+    },
+    get state() {
+      if (!state) throw new Error('the run has not started yet');
+      return state;
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { EngineInputSchema } from '../engine/engine-input.js';
+import { LogChunkSchema } from './log-chunk.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Records: what a runner reports about a run, in order (DESIGN §5). The local run (`floe run`) and the runner
+// daemon both get them from the run driver; the daemon spools and sends them, the hub applies them.
+
+export const RunRecordSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('start'),
+    seq: z.number().int().positive(),
+    /** The engine's start time; the hub calls startRun with the same value. */
+    at: z.number(),
+  }),
+  z.object({ kind: z.literal('input'), seq: z.number().int().positive(), input: EngineInputSchema }),
+  z.object({
+    kind: z.literal('log'),
+    seq: z.number().int().positive(),
+    node: z.string(),
+    attempt: z.number().int().positive(),
+    chunk: LogChunkSchema,
+  }),
+]);
+export type RunRecord = z.infer<typeof RunRecordSchema>;

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * Everything a runner needs to execute a run, sent with the offer. The flow is the one resolved at the
+ * triggering commit (DESIGN §4); the runner never reads FLOE.yaml itself.
+ */
+export const RunSpecSchema = z.object({
+  id: z.string(),
+  number: z.number().int().positive(),
+  /** ResolvedFlow (shared/src/flow/flow-schema.ts); checked by the parser when the run was made. */
+  flow: z.looseObject({ id: z.string(), tasks: z.array(z.unknown()) }),
+  repo: z.string().optional(),
+  ref: z.string().optional(),
+  sha: z.string().optional(),
+  /** Where git-checkout clones from by default (a path or URL the runner can reach). */
+  cloneUrl: z.string().optional(),
+  /** Short-lived clone credential; never logged, never stored by the runner. */
+  token: z.string().optional(),
+  data: z.record(z.string(), z.string()).default({}),
+  /** Retry from a node (DESIGN §8 "Retry"): the run whose workspace and results are reused. */
+  replay: z.object({ from: z.string(), previousRunId: z.string(), previous: z.unknown() }).optional(),
+  /** Values for `{{secret.NAME}}` in env (DESIGN §3); masked in every log line before it is spooled. */
+  secrets: z.record(z.string(), z.string()).default({}),
+});
+export type RunSpec = z.infer<typeof RunSpecSchema>;
