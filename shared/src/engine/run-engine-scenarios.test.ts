@@ -185,10 +185,11 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(run.state.nodes.both?.state).toBe('skipped');
   });
 
-  it('§2.4: an end node stops the event that reached it; nodes listed after it on that event never run', () => {
+  it('§2.4 (differs): an end node reached by an event ends the run before any other listener of it starts', () => {
     const flow = testFlow({
       tasks: [
         { id: 'a', type: 'exec', listen: 'trigger.good', opts: { cmd: 'x' } },
+        { id: 'earlier', type: 'exec', listen: 'task.a.good', opts: { cmd: 'x' } },
         { id: 'stop', type: 'end', listen: 'task.a.good' },
         { id: 'later', type: 'exec', listen: 'task.a.good', opts: { cmd: 'x' } },
       ],
@@ -196,7 +197,8 @@ describe('floe-behaviour §8 scenarios', () => {
     const run = new ScriptedRun(flow);
     run.exit('a', 0);
     expect(run.executed()).toEqual(['a#1']);
-    expect(run.state.nodes.later?.state).toBe('skipped');
+    expect(run.of('kill')).toEqual([]);
+    expect(run.nodeStates()).toEqual({ a: 'good', earlier: 'skipped', stop: 'good', later: 'skipped' });
   });
 
   it('§2.10 (differs, DESIGN §3 rule 1): a data node answered twice runs its listener once', () => {

@@ -188,7 +188,10 @@ function route(step: Step): void {
       if (!event.good) endRun(step, 'bad', 'unhandled-failure', unhandledReason(step, event));
       continue;
     }
-    for (const node of listeners) {
+    // An end node reached by this event ends the run at once: the event's other listeners are not started only
+    // to be killed (the original fired those listed before the end node and dropped those after it, §2.4).
+    const end = listeners.find((node) => node.class !== 'merge' && node.type === 'end');
+    for (const node of end ? [end] : listeners) {
       if (step.state.ended) break;
       reach(step, node, event);
     }
