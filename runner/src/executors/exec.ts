@@ -1,0 +1,69 @@
+import { mkdir } from 'node:fs/promises';
+import type { TaskOutcome } from '@floe/shared';
+import { runProcess } from '../process/run-process.js';
+import { expandWs } from '../workspace/expand-ws.js';
+import { resolveInWorkspace } from '../workspace/resolve-in-workspace.js';
+import { buildTaskEnv } from '../workspace/task-env.js';
+import { sysLine } from './sys-line.js';
+import type { TaskContext, TaskOf } from './task-context.js';
+
+/**
+ * The exec task (DESIGN §8 "Expansion", floe-behaviour.md §6.1 with its bugs fixed):
+ * - `cmd` runs without a shell: split on whitespace into program and args, unless `args` is given, in which case
+ *   `cmd` is the program as it is; every word gets `{{ws}}`/`./`/`.` expansion (`expandWs`), `$VAR` does not.
+ * - `shell` runs as `bash -eo pipefail -c <script>` and is left to bash (`args`, if any, are appended to the
+ *   script joined by spaces, as the original did).
+ * - the working directory is `sub-dir` inside the workspace (created 0700), which may not leave it.
+ * Resolves `exited` with the exit code, `error` when it cannot start, `cancelled` when `ctx.signal` aborts.
+ */
+export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promise<TaskOutcome> {
+  const opts = task.opts;
+  if ((opts.cmd === undefined) === (opts.shell === undefined)) {
+    return { kind: 'error', message: `exec task ${task.id} needs exactly one of cmd and shell` };
+  }
+  let file: string;
+  let args: string[];
+  if (opts.shell !== undefined) {
+    file = 'bash';
+    const script = opts.args?.length ? `${opts.shell} ${opts.args.join(' ')}` : opts.shell;
+    args = ['-eo', 'pipefail', '-c', script];
+  } else {
+    const words = opts.args ? [opts.cmd ?? '', ...opts.args] : (opts.cmd ?? '').trim().split(/\s+/);
+    [file = '', ...args] = words.map((word) => expandWs(word, ctx.workspace));
+    if (!file) return { kind: 'error', message: `exec task ${task.id} has an empty cmd` };
+  }
+
+  let cwd = ctx.workspace;
+  if (opts['sub-dir']) {
+    const inside = await resolveInWorkspace(ctx.workspace, opts['sub-dir'], 'sub-dir');
+    if (!inside.ok) return { kind: 'error', message: inside.message };
+    cwd = inside.path;
+  }
+  try {
+    await mkdir(cwd, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    return { kind: 'error', message: `cannot make the working directory ${cwd}: ${(err as Error).message}` };
+  }
+
+  const env = buildTaskEnv({
+    baseEnv: ctx.baseEnv,
+    flowEnv: ctx.flow.env,
+    taskEnv: opts.env,
+    workspace: ctx.workspace,
+    flowId: ctx.flow.id,
+    nodeId: task.id,
+    run: ctx.run,
+  });
+  if (cwd !== ctx.workspace) sysLine(ctx, `in ${opts['sub-dir']}`);
+  if (opts.shell !== undefined) {
+    const lines = (args[3] ?? '').split('\n');
+    for (const [index, line] of lines.entries()) sysLine(ctx, `${index === 0 ? '$' : '>'} ${line}`);
+  } else {
+    sysLine(ctx, `$ ${[file, ...args].map(quoteForLog).join(' ')}`);
+  }
+  return runProcess({ file, args, cwd, env, signal: ctx.signal, killGraceMs: ctx.killGraceMs, onLog: ctx.onLog });
+}
+
+function quoteForLog(word: string): string {
+  return word === '' || /[\s"'\\$`]/.test(word) ? JSON.stringify(word) : word;
+}

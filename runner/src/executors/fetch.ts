@@ -1,0 +1,178 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { constants, copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { TaskOutcome } from '@floe/shared';
+import { resolveInWorkspace } from '../workspace/resolve-in-workspace.js';
+import { sysLine } from './sys-line.js';
+import type { TaskContext, TaskOf } from './task-context.js';
+
+type Algo = 'sha256' | 'sha1' | 'md5';
+const HEX_LENGTH: Record<Algo, number> = { sha256: 64, sha1: 40, md5: 32 };
+
+/** How often a progress line may be logged while downloading. */
+const PROGRESS_EVERY_MS = 1_000;
+
+/**
+ * The fetch task (floe-behaviour.md §6.2, its bugs fixed): downloads `url` with Node's fetch, streaming to a
+ * temporary file in `ctx.cacheDir` while hashing, then copies it to `location` in the workspace.
+ * - `checksum` is `<hex>` or `<hex> <file name>`; `checksum-algo` is sha256, sha1 or md5, inferred from the hex
+ *   length (64/40/32) when absent. A mismatch is an error naming both digests. A verified file is cached under
+ *   its digest, and a later fetch with the same checksum does not touch the network. Without a checksum the file
+ *   is always downloaded, with a warning that it cannot be verified.
+ * - `location`: empty → `<ws>/<file name>`; ending in `/` → that directory plus the file name; relative →
+ *   relative to the workspace (the original resolved it from its own working directory); `{{ws}}`/`./`/`.`
+ *   expanded; it may not leave the workspace. Parent directories are created. The file is copied (a reflink
+ *   where the filesystem can), not hard-linked: a task editing its copy must not corrupt the cache.
+ * - The file name is the checksum's, else the server's Content-Disposition, else the URL's last segment.
+ * Resolves `exited 0`, `error` (HTTP status, network failure, bad checksum, bad location) or `cancelled`.
+ */
+export async function executeFetch(ctx: TaskContext, task: TaskOf<'fetch'>): Promise<TaskOutcome> {
+  const { url } = task.opts;
+  let expected: { algo: Algo; hex: string; name?: string } | undefined;
+  if (task.opts.checksum !== undefined) {
+    const parsed = parseChecksum(task.opts.checksum, task.opts['checksum-algo']);
+    if ('message' in parsed) return { kind: 'error', message: parsed.message };
+    expected = parsed;
+  }
+  const cacheEntry = expected && join(ctx.cacheDir, `${expected.algo}-${expected.hex}`);
+  try {
+    let source = cacheEntry && (await cachedFile(cacheEntry));
+    let downloaded: string | undefined;
+    if (source) {
+      sysLine(ctx, `using the cached download of ${url} (${expected?.algo} ${expected?.hex})`);
+    } else {
+      if (!expected) sysLine(ctx, `warning: ${url} has no checksum, so the download cannot be verified`);
+      const result = await download(ctx, url, expected?.algo ?? 'sha256');
+      if ('kind' in result) return result;
+      downloaded = result.file;
+      if (expected && result.hex !== expected.hex) {
+        await rm(result.file, { force: true });
+        return {
+          kind: 'error',
+          message: `checksum mismatch for ${url}: expected ${expected.algo} ${expected.hex}, got ${result.hex}`,
+        };
+      }
+      const name = safeName(expected?.name ?? result.name);
+      if (cacheEntry) {
+        // Made aside and renamed, so that a half-written entry is never taken for a cached file.
+        const staging = `${cacheEntry}.${randomUUID()}`;
+        await mkdir(staging, { recursive: true });
+        await rename(result.file, join(staging, name));
+        await rename(staging, cacheEntry).catch(async () => rm(staging, { recursive: true, force: true }));
+        source = (await cachedFile(cacheEntry)) ?? join(staging, name);
+        downloaded = undefined;
+      } else {
+        source = join(dirname(result.file), name);
+        await rename(result.file, source);
+        downloaded = source;
+      }
+    }
+
+    const name = basename(source);
+    const location = task.opts.location ?? '';
+    const wanted = location === '' ? name : location.endsWith('/') ? `${location}${name}` : location;
+    const inside = await resolveInWorkspace(ctx.workspace, wanted, 'location');
+    if (!inside.ok) return { kind: 'error', message: inside.message };
+    await mkdir(dirname(inside.path), { recursive: true, mode: 0o700 });
+    await rm(inside.path, { force: true });
+    await copyFile(source, inside.path, constants.COPYFILE_FICLONE);
+    if (downloaded) await rm(dirname(downloaded), { recursive: true, force: true });
+    sysLine(ctx, `saved to ${inside.path}`);
+    return { kind: 'exited', exitCode: 0 };
+  } catch (err) {
+    return { kind: 'error', message: `fetch of ${url} failed: ${(err as Error).message}` };
+  }
+}
+
+/** `<hex>` or `<hex> <file name>`, checked against the algorithm (given, or inferred from the length). */
+function parseChecksum(
+  text: string,
+  given: Algo | undefined,
+): { algo: Algo; hex: string; name?: string } | { message: string } {
+  const [hexPart = '', ...rest] = text.trim().split(/\s+/);
+  const hex = hexPart.toLowerCase();
+  const algo = given ?? (Object.keys(HEX_LENGTH) as Algo[]).find((candidate) => HEX_LENGTH[candidate] === hex.length);
+  if (!algo) {
+    return { message: `checksum ${hexPart} is not a sha256, sha1 or md5 hex digest (64, 40 or 32 hex digits)` };
+  }
+  if (!/^[0-9a-f]+$/.test(hex) || hex.length !== HEX_LENGTH[algo]) {
+    return { message: `checksum ${hexPart} is not a ${algo} hex digest (${HEX_LENGTH[algo]} hex digits)` };
+  }
+  const name = rest.join(' ').replace(/^\*/, '');
+  return name ? { algo, hex, name } : { algo, hex };
+}
+
+/** The one file of a complete cache entry, or undefined. */
+async function cachedFile(entry: string): Promise<string | undefined> {
+  const names = await readdir(entry).catch(() => []);
+  return names.length === 1 && names[0] ? join(entry, names[0]) : undefined;
+}
+
+async function download(
+  ctx: TaskContext,
+  url: string,
+  algo: Algo,
+): Promise<{ file: string; hex: string; name: string } | TaskOutcome> {
+  sysLine(ctx, `downloading ${url}`);
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: ctx.signal, redirect: 'follow' });
+  } catch (err) {
+    if (ctx.signal.aborted) return { kind: 'cancelled' };
+    const cause = (err as { cause?: { message?: string; code?: string } }).cause;
+    return {
+      kind: 'error',
+      message: `download of ${url} failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+    };
+  }
+  if (!response.ok || !response.body) {
+    await response.body?.cancel().catch(() => {});
+    return {
+      kind: 'error',
+      message: `download of ${url} failed: HTTP ${response.status} ${response.statusText}`.trim(),
+    };
+  }
+  const total = Number(response.headers.get('content-length')) || undefined;
+  sysLine(ctx, `HTTP ${response.status}${total === undefined ? '' : `, ${total} bytes`}`);
+  const tmp = join(ctx.cacheDir, 'tmp', randomUUID());
+  await mkdir(tmp, { recursive: true, mode: 0o700 });
+  const file = join(tmp, 'download');
+  const hash = createHash(algo);
+  const out = createWriteStream(file);
+  let done = 0;
+  let lastProgress = Date.now();
+  try {
+    for await (const piece of response.body) {
+      const bytes = piece as Uint8Array;
+      hash.update(bytes);
+      done += bytes.length;
+      if (!out.write(bytes)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = Date.now();
+        sysLine(ctx, total ? `${done} / ${total} bytes (${Math.floor((done * 100) / total)}%)` : `${done} bytes`);
+      }
+    }
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    out.destroy();
+    await rm(tmp, { recursive: true, force: true });
+    if (ctx.signal.aborted) return { kind: 'cancelled' };
+    return { kind: 'error', message: `download of ${url} failed after ${done} bytes: ${(err as Error).message}` };
+  }
+  sysLine(ctx, `downloaded ${done} bytes`);
+  return { file, hex: hash.digest('hex'), name: fileName(url, response.headers.get('content-disposition')) };
+}
+
+function fileName(url: string, disposition: string | null): string {
+  const fromHeader = disposition && /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1];
+  if (fromHeader) return decodeURIComponent(fromHeader);
+  const last = new URL(url).pathname.split('/').filter(Boolean).at(-1);
+  return last ? decodeURIComponent(last) : 'download';
+}
+
+/** A file name that stays one path segment. */
+function safeName(name: string): string {
+  const safe = basename(name.replace(/\\/g, '/'));
+  return safe === '' || safe === '.' || safe === '..' ? 'download' : safe;
+}

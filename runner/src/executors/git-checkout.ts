@@ -1,0 +1,127 @@
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import type { LogChunk, TaskOutcome } from '@floe/shared';
+import { runProcess } from '../process/run-process.js';
+import { resolveInWorkspace } from '../workspace/resolve-in-workspace.js';
+import { buildTaskEnv } from '../workspace/task-env.js';
+import { sysLine } from './sys-line.js';
+import type { TaskContext, TaskOf } from './task-context.js';
+
+/**
+ * The git-checkout task (and the old `git-merge`, DESIGN §8): a shallow fetch (`depth`, default 1) of one ref of
+ * `url` (default: the run's repository, `ctx.run.cloneUrl`) checked out, detached, into `<ws>/<sub-dir>`.
+ * - `ref` (old name `branch`) is a branch, a tag, a full ref or a commit sha; default the run's sha, else its ref,
+ *   else the remote's HEAD. Every case is `git init` + `git fetch --depth N origin <ref>` + `git checkout
+ *   --detach FETCH_HEAD`, so a commit sha works like a branch (which `git clone --branch` cannot do).
+ * - `sub-dir` defaults to the repository's name as `git clone` would choose it (`…/floe.git` → `floe`); it must
+ *   stay inside the workspace, and be empty or already hold a clone (a reuse-space workspace fetches into it).
+ * - `ctx.run.token` reaches git only through its environment (an `http.extraHeader` in GIT_CONFIG_*), so it is
+ *   never in a command line, .git/config, the log or a message; it is also masked in git's output.
+ * Git runs through `runProcess` like exec, so cancel, timeout and the process-tree sweep apply to it as well.
+ * Resolves `exited 0`, `error` naming the failing git step and git's last message, or `cancelled`.
+ */
+export async function executeGitCheckout(
+  ctx: TaskContext,
+  task: TaskOf<'git-checkout' | 'git-merge'>,
+): Promise<TaskOutcome> {
+  const opts = task.opts ?? { depth: 1 };
+  const url = opts.url ?? ctx.run.cloneUrl;
+  if (!url) return { kind: 'error', message: 'no repository to check out: set opts.url' };
+  const ref = opts.ref ?? opts.branch ?? ctx.run.sha ?? ctx.run.ref ?? 'HEAD';
+  const depth = opts.depth ?? 1;
+
+  const inside = await resolveInWorkspace(ctx.workspace, opts['sub-dir'] || repoName(url), 'sub-dir');
+  if (!inside.ok) return { kind: 'error', message: inside.message };
+  const dir = inside.path;
+  const state = await directoryState(dir);
+  if (state === 'not-empty') {
+    return { kind: 'error', message: `cannot check out into ${opts['sub-dir'] || repoName(url)}: it is not empty` };
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+
+  const token = ctx.run.token;
+  const secrets = token ? [token, basicAuth(token)] : [];
+  const redact = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, '***'), hideUserInfo(text));
+  const env = {
+    ...buildTaskEnv({
+      baseEnv: ctx.baseEnv,
+      flowEnv: ctx.flow.env,
+      workspace: ctx.workspace,
+      flowId: ctx.flow.id,
+      nodeId: task.id,
+      run: ctx.run,
+    }),
+    GIT_TERMINAL_PROMPT: '0',
+  };
+  if (token && /^https?:/i.test(url)) addGitConfig(env, 'http.extraHeader', `Authorization: Basic ${basicAuth(token)}`);
+
+  let lastError = '';
+  const onLog = (chunk: LogChunk) => {
+    if (chunk.stream === 'err') {
+      const lines = chunk.text.split(/[\r\n]/).filter((line) => line.trim() !== '');
+      lastError = lines.at(-1) ?? lastError;
+    }
+    ctx.onLog(chunk);
+  };
+  const steps: [string, string[]][] = [
+    ['init', ['init', '-q']],
+    ['config', ['config', 'remote.origin.url', url]],
+    ['fetch', ['fetch', `--depth=${depth}`, '--no-tags', '--progress', 'origin', ref]],
+    ['checkout', ['-c', 'advice.detachedHead=false', 'checkout', '--force', '--detach', 'FETCH_HEAD']],
+    ['log', ['log', '-1', '--format=checked out %H %s']],
+  ];
+  sysLine(ctx, redact(`checking out ${ref} of ${url} into ${opts['sub-dir'] || repoName(url)}`));
+  for (const [step, args] of steps) {
+    if (step !== 'config') sysLine(ctx, redact(`$ git ${args.join(' ')}`));
+    lastError = '';
+    const outcome = await runProcess({
+      file: 'git',
+      args,
+      cwd: dir,
+      env,
+      signal: ctx.signal,
+      killGraceMs: ctx.killGraceMs,
+      onLog,
+      redact,
+    });
+    if (outcome.kind === 'exited' && outcome.exitCode === 0) continue;
+    if (outcome.kind !== 'exited') return outcome;
+    const why = lastError ? `: ${redact(lastError.replace(/^(fatal|error): /, ''))}` : '';
+    return {
+      kind: 'error',
+      message: redact(`git ${step} of ${ref} from ${url} failed (exit ${outcome.exitCode})${why}`),
+    };
+  }
+  return { kind: 'exited', exitCode: 0 };
+}
+
+/** The directory `git clone <url>` would make: the last path segment without `.git`. */
+export function repoName(url: string): string {
+  const path = url.replace(/[?#].*$/, '').replace(/[/\\]+$/, '');
+  const last = path.split(/[/\\:]/).at(-1) ?? '';
+  return last.replace(/\.git$/, '') || 'repo';
+}
+
+async function directoryState(dir: string): Promise<'absent' | 'empty' | 'clone' | 'not-empty'> {
+  const entries = await readdir(dir).catch(() => undefined);
+  if (!entries) return 'absent';
+  if (entries.length === 0) return 'empty';
+  const git = await stat(`${dir}/.git`).catch(() => undefined);
+  return git?.isDirectory() ? 'clone' : 'not-empty';
+}
+
+function basicAuth(token: string): string {
+  return Buffer.from(`x-access-token:${token}`).toString('base64');
+}
+
+/** Adds one git config entry through the environment (git ≥ 2.31), after any the runner already sets. */
+function addGitConfig(env: Record<string, string>, key: string, value: string): void {
+  const index = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
+  env[`GIT_CONFIG_KEY_${index}`] = key;
+  env[`GIT_CONFIG_VALUE_${index}`] = value;
+  env.GIT_CONFIG_COUNT = String(index + 1);
+}
+
+/** `https://user:secret@host/x` → `https://***@host/x`: credentials written into a URL are not logged either. */
+function hideUserInfo(text: string): string {
+  return text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@');
+}

@@ -1,0 +1,67 @@
+// Test helper (not a test): a TaskContext for one task in a fresh temporary workspace, recording its log.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Env, type LogChunk, type ResolvedFlow, type ResolvedTask, TaskSchema } from '@floe/shared';
+import type { TaskContext } from './task-context.js';
+
+export interface TestContext {
+  ctx: TaskContext;
+  logs: LogChunk[];
+  /** Everything logged on `stream` (all streams when absent), concatenated. */
+  text(stream?: LogChunk['stream']): string;
+  cancel(): void;
+}
+
+let runs = 0;
+
+export async function testContext(
+  task: Record<string, unknown>,
+  options: { flowEnv?: Env; run?: Partial<TaskContext['run']>; workspace?: string } & Partial<
+    Omit<TaskContext, 'run' | 'task' | 'flow'>
+  > = {},
+): Promise<TestContext> {
+  const parsed = TaskSchema.parse({ id: 't1', ...task });
+  const resolved = { ...parsed, id: parsed.id ?? 't1', name: parsed.name ?? 't1' } as ResolvedTask;
+  const flow: ResolvedFlow = {
+    id: 'flow1',
+    name: 'flow1',
+    ver: 1,
+    'reuse-space': false,
+    'host-tags': [],
+    'resource-tags': [],
+    env: options.flowEnv,
+    triggers: [],
+    tasks: [resolved],
+    timeout: '6h',
+    'cancel-superseded': false,
+    'requeue-lost': false,
+  };
+  const root = await mkdtemp(join(tmpdir(), 'floe-exec-'));
+  const logs: LogChunk[] = [];
+  const abort = new AbortController();
+  const { flowEnv: _flowEnv, run, workspace, ...rest } = options;
+  const ctx: TaskContext = {
+    flow,
+    task: resolved,
+    attempt: 1,
+    run: { id: `run-${process.pid}-${++runs}-${Date.now()}`, number: 7, data: {}, ...run },
+    workspace: workspace ?? root,
+    baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? root },
+    cacheDir: join(root, '.cache'),
+    signal: abort.signal,
+    killGraceMs: 1_000,
+    onLog: (chunk) => logs.push(chunk),
+    ...rest,
+  };
+  return {
+    ctx,
+    logs,
+    text: (stream) =>
+      logs
+        .filter((chunk) => !stream || chunk.stream === stream)
+        .map((chunk) => chunk.text)
+        .join(''),
+    cancel: () => abort.abort(),
+  };
+}

@@ -1,0 +1,69 @@
+import { readProcessTable } from './process-table.js';
+
+export interface KillTreeOptions {
+  /** From the first signal to SIGKILL; default 10 000 ms. SIGTERM follows SIGINT at three quarters of it
+   * (GitHub Actions' ladder: interrupt, terminate at 7.5 s, kill at 10 s). */
+  graceMs?: number;
+  /** Start at SIGTERM instead of SIGINT (for leftovers of a task whose main process has already exited). */
+  skipInterrupt?: boolean;
+  /** Told of each signal as it is sent, e.g. to log it. */
+  onSignal?: (signal: NodeJS.Signals) => void;
+  /** How often the group is checked for survivors; default 25 ms. */
+  pollMs?: number;
+}
+
+/**
+ * Signals the whole process group `pgid` down the ladder SIGINT → SIGTERM → SIGKILL (DESIGN §5 `cancel`), moving
+ * on only while some member is still alive, and resolves once the group is empty (or a few seconds after
+ * SIGKILL, if the kernel still shows it — e.g. a process stuck in uninterruptible I/O). Resolves with the last
+ * signal sent, or undefined when the group was already gone. Never rejects.
+ */
+export async function killTree(pgid: number, options: KillTreeOptions = {}): Promise<NodeJS.Signals | undefined> {
+  const graceMs = options.graceMs ?? 10_000;
+  const pollMs = options.pollMs ?? 25;
+  const ladder: [NodeJS.Signals, number][] = [
+    ['SIGTERM', options.skipInterrupt ? 0 : graceMs * 0.75],
+    ['SIGKILL', graceMs],
+  ];
+  if (!options.skipInterrupt) ladder.unshift(['SIGINT', 0]);
+  const started = Date.now();
+  let last: NodeJS.Signals | undefined;
+  for (const [signal, at] of ladder) {
+    while (Date.now() - started < at) {
+      if (!groupAlive(pgid)) return last;
+      await sleep(Math.min(pollMs, Math.max(1, at - (Date.now() - started))));
+    }
+    if (!groupAlive(pgid)) return last;
+    if (!signalGroup(pgid, signal)) return last;
+    last = signal;
+    options.onSignal?.(signal);
+  }
+  const killedAt = Date.now();
+  while (groupAlive(pgid) && Date.now() - killedAt < 5_000) await sleep(pollMs);
+  return last;
+}
+
+/** Whether any non-zombie process is left in group `pgid`. */
+export function groupAlive(pgid: number): boolean {
+  const table = readProcessTable();
+  if (table) return table.some((entry) => entry.pgid === pgid);
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,75 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+const HAS_PROC = existsSync('/proc/self/stat');
+
+/** One live process as /proc shows it. */
+export interface ProcessEntry {
+  pid: number;
+  /** Process group id. */
+  pgid: number;
+  /** The kernel's one-letter state; zombies ('Z') are left out of the table. */
+  state: string;
+  /** The executable's name as the kernel keeps it (at most 15 characters). */
+  name: string;
+}
+
+/**
+ * The processes of this machine that are still alive, read from /proc (Linux). Zombies are left out: an
+ * orphan that has exited stays a zombie for ever under an init that does not reap (as in some containers), and
+ * it must count as gone. Returns undefined where there is no /proc, so callers fall back to `kill(pid, 0)`.
+ */
+export function readProcessTable(): ProcessEntry[] | undefined {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const table: ProcessEntry[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const entry = readStat(Number(name));
+    if (entry && entry.state !== 'Z' && entry.state !== 'X') table.push(entry);
+  }
+  return table;
+}
+
+/** Whether `pid` is alive and not a zombie. */
+export function isProcessAlive(pid: number): boolean {
+  const entry = readStat(pid);
+  if (entry) return entry.state !== 'Z' && entry.state !== 'X';
+  if (HAS_PROC) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `KEY=value` entries of a process's environment at its start; undefined when it cannot be read. */
+export function readProcessEnviron(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+function readStat(pid: number): ProcessEntry | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // "pid (name) state ppid pgrp ..." — the name may hold spaces and parentheses, so split after the last ')'.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return {
+    pid,
+    name: stat.slice(stat.indexOf('(') + 1, close),
+    state: fields[0] ?? '?',
+    pgid: Number(fields[2]),
+  };
+}

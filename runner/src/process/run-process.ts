@@ -1,0 +1,146 @@
+import { constants } from 'node:os';
+import { finished } from 'node:stream/promises';
+import type { LogChunk, TaskOutcome } from '@floe/shared';
+import { execa } from 'execa';
+import { groupAlive, killTree } from './kill-tree.js';
+import { LineSplitter } from './line-splitter.js';
+import { sweepEscapedProcesses } from './sweep-escaped.js';
+
+export interface RunProcessOptions {
+  /** The program, looked up in `env.PATH` when it has no slash; run without a shell. */
+  file: string;
+  args: string[];
+  /** Must exist (callers create and check it: a missing cwd would read as "no such program"). */
+  cwd: string;
+  /** The whole environment of the process; nothing else is inherited. */
+  env: Record<string, string>;
+  /** Aborting it runs the kill ladder on the process group and resolves `{kind: 'cancelled'}`. */
+  signal: AbortSignal;
+  /** SIGINT to SIGKILL on cancel; default 10 000 ms. */
+  killGraceMs?: number;
+  onLog: (chunk: LogChunk) => void;
+  /** Applied to every log text before it is handed on (e.g. to mask a clone token). */
+  redact?: (text: string) => string;
+  /** Marks looked for in /proc/<pid>/environ after the end to kill processes that left the group. Default:
+   * `FLOE_RUN_ID`/`FLOE_NODE_ID` of `env` when both are set. */
+  sweep?: { runId: string; nodeId: string };
+}
+
+/** How long the output pipes may stay open after the process group is gone (held by an escaped process). */
+const PIPE_DRAIN_MS = 2_000;
+
+/**
+ * Runs one program in its own process group (detached) so that cancel reaches its whole tree, streaming stdout
+ * and stderr apart as whole lines in constant memory. Resolves `exited` with the exit code (a death by signal
+ * n is 128+n, as shells report it), `error` when it cannot start, or `cancelled`. Before resolving, whatever the
+ * task left running — its group, then escaped processes carrying its run and node id — is killed ("no process of
+ * a run survives its end"). Never rejects.
+ */
+export async function runProcess(options: RunProcessOptions): Promise<TaskOutcome> {
+  const redact = options.redact ?? ((text: string) => text);
+  const emit = (stream: LogChunk['stream'], text: string) => {
+    if (text) options.onLog({ stream, at: Date.now(), text: redact(text) });
+  };
+  const sys = (line: string) => emit('sys', `${line}\n`);
+  if (options.signal.aborted) return { kind: 'cancelled' };
+
+  const child = execa(options.file, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // Streams are read here, chunk by chunk: execa must not buffer hundreds of MB of output.
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: false,
+  });
+  child.then(
+    () => {},
+    () => {},
+  );
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => resolve({ error }));
+  });
+
+  const streams: Promise<unknown>[] = [];
+  for (const [stream, readable] of [
+    ['out', child.stdout],
+    ['err', child.stderr],
+  ] as const) {
+    if (!readable) continue;
+    const splitter = new LineSplitter();
+    readable.on('data', (bytes: Buffer) => emit(stream, splitter.push(bytes)));
+    streams.push(
+      finished(readable)
+        .catch(() => {})
+        .then(() => emit(stream, splitter.flush())),
+    );
+  }
+
+  let killing: Promise<unknown> | undefined;
+  const cancel = () => {
+    const pid = child.pid;
+    if (pid === undefined || killing) return;
+    sys('cancelling: stopping the process group');
+    killing = killTree(pid, { graceMs: options.killGraceMs, onSignal: (signal) => sys(`sent ${signal}`) });
+  };
+  options.signal.addEventListener('abort', cancel, { once: true });
+
+  const ended = await exit;
+  options.signal.removeEventListener('abort', cancel);
+  if ('error' in ended) {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    return { kind: 'error', message: startError(options.file, ended.error) };
+  }
+
+  const pid = child.pid;
+  if (killing) await killing;
+  else if (pid !== undefined && groupAlive(pid)) {
+    sys('stopping processes the task left running');
+    await killTree(pid, { graceMs: Math.min(options.killGraceMs ?? 10_000, 2_000), skipInterrupt: true });
+  }
+  const marks = options.sweep ?? sweepMarks(options.env);
+  if (marks) {
+    for (const escaped of sweepEscapedProcesses(marks.runId, marks.nodeId)) {
+      sys(`killed process ${escaped.pid} (${escaped.name}), which had left the task's process group`);
+    }
+  }
+  const drained = await Promise.race([Promise.all(streams).then(() => true), delay(PIPE_DRAIN_MS, false)]);
+  if (!drained) {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    await Promise.all(streams);
+  }
+
+  if (killing) return { kind: 'cancelled' };
+  if (ended.code !== null) {
+    sys(`exited ${ended.code}`);
+    return { kind: 'exited', exitCode: ended.code };
+  }
+  const signo = ended.signal ? constants.signals[ended.signal] : undefined;
+  const exitCode = 128 + (signo ?? 0);
+  sys(`killed by ${ended.signal ?? 'a signal'} (exit ${exitCode})`);
+  return { kind: 'exited', exitCode };
+}
+
+function startError(file: string, error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `cannot start ${file}: no such program (not found on PATH)`;
+  if (code === 'EACCES') return `cannot start ${file}: permission denied (is it executable?)`;
+  return `cannot start ${file}: ${(error as { originalMessage?: string }).originalMessage ?? error.message}`;
+}
+
+function sweepMarks(env: Record<string, string>): { runId: string; nodeId: string } | undefined {
+  const runId = env.FLOE_RUN_ID;
+  const nodeId = env.FLOE_NODE_ID;
+  return runId && nodeId ? { runId, nodeId } : undefined;
+}
+
+function delay<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
+}

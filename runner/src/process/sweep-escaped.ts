@@ -1,0 +1,32 @@
+import { readProcessEnviron, readProcessTable } from './process-table.js';
+
+export interface EscapedProcess {
+  pid: number;
+  name: string;
+}
+
+/**
+ * Kills (SIGKILL) every process that carries `FLOE_RUN_ID=<runId>` and `FLOE_NODE_ID=<nodeId>` in its
+ * environment: the ones that left the task's process group (`setsid`, daemons) and so escaped `killTree`.
+ * DESIGN §5 "No process of a run survives its end". Linux only (it reads /proc/<pid>/environ; a process
+ * that rewrote its environment is not found); elsewhere it returns []. Returns what it killed, for the log.
+ */
+export function sweepEscapedProcesses(runId: string, nodeId: string): EscapedProcess[] {
+  const table = readProcessTable();
+  if (!table) return [];
+  const runMark = `FLOE_RUN_ID=${runId}`;
+  const nodeMark = `FLOE_NODE_ID=${nodeId}`;
+  const killed: EscapedProcess[] = [];
+  for (const entry of table) {
+    if (entry.pid === process.pid) continue;
+    const environ = readProcessEnviron(entry.pid);
+    if (!environ?.includes(runMark) || !environ.includes(nodeMark)) continue;
+    try {
+      process.kill(entry.pid, 'SIGKILL');
+      killed.push({ pid: entry.pid, name: entry.name });
+    } catch {
+      // Gone already, or not ours to kill.
+    }
+  }
+  return killed;
+}
