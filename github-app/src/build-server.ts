@@ -1,0 +1,96 @@
+// Assembles the hub's HTTP server (STYLE §8): error handler, auth hook, REST routes under /api, the live API,
+// and the runner gateway. Building is separate from listening (main.ts listens), so tests drive the very same
+// server through `inject()` / `injectWS()` or a real port.
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { registerAuth } from './auth/auth-hook.js';
+import { createAuthenticator } from './auth/create-authenticator.js';
+import { FloeError } from './errors.js';
+import { liveRoute } from './live/live-route.js';
+import { flowRoutes } from './routes/flow-routes.js';
+import type { HubApi } from './routes/hub-api.js';
+import { runRoutes } from './routes/run-routes.js';
+import { runnerRoutes } from './routes/runner-routes.js';
+import { tokenRoutes } from './routes/token-routes.js';
+
+/** Paths that runners call with their own credentials (DESIGN §5), not API tokens: the gateway checks them. */
+export const RUNNER_PATHS = ['/api/runners/connect', '/api/runners/register'] as const;
+
+export interface BuildServerOptions {
+  hub: HubApi;
+  /** The admin API token (role admin, name "admin"). */
+  adminToken: string;
+  /** The hub's version, answered by /healthz. */
+  version: string;
+  /** The root logger (pino); default none (tests). */
+  logger?: FastifyBaseLogger;
+  /** Registers the runner gateway's routes (RUNNER_PATHS) on the server; default none. */
+  gateway?: (app: FastifyInstance) => Promise<void>;
+  /** How long the live API waits for the auth message; default 10 s. */
+  liveAuthTimeoutMs?: number;
+  /** Largest request body in bytes; default 1 MiB. */
+  bodyLimit?: number;
+}
+
+/** Builds the server, ready to `listen()` or `inject()`. Rejects only when a plugin fails to load. */
+export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Runs are addressed by id in paths; trailing slashes from hand-typed URLs are forgiven.
+    routerOptions: { ignoreTrailingSlash: true },
+  }) as unknown as FastifyInstance;
+
+  app.setErrorHandler((err: FastifyError | FloeError, request, reply) => {
+    const answer = errorAnswer(err);
+    if (answer.status >= 500) request.log.error({ err }, 'request failed');
+    return reply.code(answer.status).send({ code: answer.code, message: answer.message });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      code: 'FLOE_NOT_FOUND',
+      message: `no route ${request.method} ${request.url.split('?')[0]}; see docs/api.md`,
+    }),
+  );
+
+  const authenticate = createAuthenticator(options.adminToken, (token) => options.hub.verifyToken(token));
+  registerAuth(app, { authenticate, exemptPaths: RUNNER_PATHS });
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+
+  app.get('/healthz', { config: { auth: false } }, async () => ({ ok: true, version: options.version }));
+  const hub = options.hub;
+  await app.register(
+    async (api) => {
+      await api.register(flowRoutes, { hub });
+      await api.register(runRoutes, { hub });
+      await api.register(runnerRoutes, { hub });
+      await api.register(tokenRoutes, { hub });
+      await api.register(liveRoute, {
+        hub,
+        authenticate,
+        ...(options.liveAuthTimeoutMs !== undefined ? { authTimeoutMs: options.liveAuthTimeoutMs } : {}),
+      });
+    },
+    { prefix: '/api' },
+  );
+  if (options.gateway) await options.gateway(app);
+  return app;
+}
+
+/** Every error becomes `{code, message}` with its status (STYLE §6); fastify's own 4xx keep their status. */
+function errorAnswer(err: FastifyError | FloeError): { status: number; code: string; message: string } {
+  if (err instanceof FloeError) return { status: err.status, code: err.code, message: err.message };
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'FLOE_PAYLOAD_TOO_LARGE', message: new FloeError('FLOE_PAYLOAD_TOO_LARGE').message };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        status: 415,
+        code: 'FLOE_UNSUPPORTED_MEDIA_TYPE',
+        message: new FloeError('FLOE_UNSUPPORTED_MEDIA_TYPE').message,
+      };
+  }
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) return { status, code: 'FLOE_BAD_REQUEST', message: err.message };
+  return { status: 500, code: 'FLOE_INTERNAL', message: new FloeError('FLOE_INTERNAL').message };
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseHubConfig } from './config.js';
+
+describe('parseHubConfig', () => {
+  it('applies the defaults when nothing is given', () => {
+    const outcome = parseHubConfig([], {}, '/work');
+    expect(outcome).toMatchObject({
+      kind: 'config',
+      config: { host: '127.0.0.1', port: 4040, dataDir: '.floe/hub', repos: [], leaseMs: 30_000, heartbeatMs: 10_000 },
+    });
+    if (outcome.kind === 'config') expect(outcome.config.adminToken).toBeUndefined();
+  });
+
+  it('lets flags win over the environment, and ignores empty variables', () => {
+    const outcome = parseHubConfig(['--port', '5050', '--admin-token', 'a'.repeat(20)], {
+      FLOE_PORT: '6060',
+      FLOE_HOST: '0.0.0.0',
+      FLOE_ADMIN_TOKEN: 'b'.repeat(20),
+      FLOE_PUBLIC_URL: '',
+    });
+    expect(outcome).toMatchObject({
+      kind: 'config',
+      config: { port: 5050, host: '0.0.0.0', adminToken: 'a'.repeat(20) },
+    });
+  });
+
+  it('names repositories by folder, URL or explicit name, with absolute paths', () => {
+    const outcome = parseHubConfig(
+      ['--repo', '.', '--repo', 'https://example.com/acme/app.git', '--repo', 'tools=../tools/'],
+      {},
+      '/home/ann/floe',
+    );
+    expect(outcome.kind === 'config' && outcome.config.repos).toEqual([
+      { name: 'floe', location: '/home/ann/floe' },
+      { name: 'app', location: 'https://example.com/acme/app.git' },
+      { name: 'tools', location: '/home/ann/tools' },
+    ]);
+  });
+
+  it('refuses two repositories with one name', () => {
+    const outcome = parseHubConfig(['--repo', '/a/app', '--repo', '/b/app'], {});
+    expect(outcome.kind === 'invalid' && outcome.message).toContain('two repositories are named "app"');
+  });
+
+  it('names the flag of a bad value', () => {
+    const outcome = parseHubConfig(['--port', 'many'], {});
+    expect(outcome.kind === 'invalid' && outcome.message).toMatch(/^invalid configuration:\n {2}--port: /);
+    const short = parseHubConfig(['--admin-token', 'short'], {});
+    expect(short.kind === 'invalid' && short.message).toContain('--admin-token: the admin token must have at least 16');
+  });
+
+  it('refuses an unknown flag with the usage', () => {
+    const outcome = parseHubConfig(['--prot', '1'], {});
+    expect(outcome.kind === 'invalid' && outcome.message).toContain("Unknown option '--prot'");
+    expect(outcome.kind === 'invalid' && outcome.message).toContain('Usage: floe-hub');
+  });
+
+  it('answers --help with the usage', () => {
+    expect(parseHubConfig(['-h'], {})).toMatchObject({ kind: 'help' });
+  });
+});

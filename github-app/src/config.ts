@@ -1,0 +1,160 @@
+// The hub's configuration (STYLE §12): flags and environment, read once at start-up through this zod schema;
+// the rest of the hub gets the typed object and never reads process.env. Every field says its default.
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from '@floe/shared';
+
+/** A repository given with `--repo PATH|URL` or `--repo name=PATH|URL` (DESIGN §8 "Starting runs"). */
+export const RepoOptionSchema = z.object({
+  /** The repo part of a flow's identity: the folder's (or URL's) last segment unless named. */
+  name: z.string().min(1),
+  /** An absolute path or a URL that runners clone from (a path serves only runners on the hub's machine). */
+  location: z.string().min(1),
+});
+export type RepoOption = z.infer<typeof RepoOptionSchema>;
+
+const positiveMs = z.coerce.number().int().positive();
+
+export const HubConfigSchema = z.object({
+  /** --host / FLOE_HOST; default 127.0.0.1 (only this machine: listening wider is a decision). */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** --port / FLOE_PORT; default 4040; 0 picks a free port (tests). */
+  port: z.coerce.number().int().min(0).max(65_535).default(4040),
+  /** --data-dir / FLOE_DATA_DIR; default .floe/hub: the SQLite database and the admin token live here. */
+  dataDir: z.string().min(1).default('.floe/hub'),
+  /** --repo, repeatable; default none. */
+  repos: z.array(RepoOptionSchema).default([]),
+  /** --admin-token / FLOE_ADMIN_TOKEN; default: generated once and kept in <data-dir>/admin-token (mode 0600). */
+  adminToken: z.string().min(16, 'the admin token must have at least 16 characters').optional(),
+  /** --public-url / FLOE_PUBLIC_URL; default http://<host>:<port>: the base of every link the hub writes. */
+  publicUrl: z.url().optional(),
+  /** --lease-ms / FLOE_LEASE_MS; default 30000: a runner silent this long loses its runs (DESIGN §5). */
+  leaseMs: positiveMs.default(30_000),
+  /** --heartbeat-ms / FLOE_HEARTBEAT_MS; default 10000: how often runners renew their leases. */
+  heartbeatMs: positiveMs.default(10_000),
+  /** DATABASE_URL; default none (SQLite in the data dir); a postgres:// URL for several hub replicas (DESIGN §4). */
+  databaseUrl: z.string().optional(),
+  /** FLOE_SECRET_KEY; default none: the hub then refuses to store secrets (DESIGN §8 "Credentials and keys"). */
+  secretKey: z.string().optional(),
+  /** --log-level / FLOE_LOG_LEVEL; default info. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type HubConfig = z.infer<typeof HubConfigSchema>;
+
+export const HUB_USAGE = `Usage: floe-hub [options]
+
+  --host HOST            address to listen on (default 127.0.0.1; FLOE_HOST)
+  --port PORT            port (default 4040; 0 = any free port; FLOE_PORT)
+  --data-dir DIR         database and admin token (default .floe/hub; FLOE_DATA_DIR)
+  --repo [NAME=]PATH|URL a repository whose FLOE.yaml the hub serves (repeatable)
+  --admin-token TOKEN    the admin API token (FLOE_ADMIN_TOKEN; default: generated once, kept in the data dir)
+  --public-url URL       base of the links the hub writes (FLOE_PUBLIC_URL)
+  --lease-ms MS          runner lease (default 30000; FLOE_LEASE_MS)
+  --heartbeat-ms MS      runner heartbeat (default 10000; FLOE_HEARTBEAT_MS)
+  --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info; FLOE_LOG_LEVEL)
+  -h, --help             this text
+
+Environment only: DATABASE_URL (PostgreSQL), FLOE_SECRET_KEY (encrypts secrets).`;
+
+/** What parsing the command line gave: a configuration, a message for the person, or a request for help. */
+export type ConfigOutcome =
+  | { kind: 'config'; config: HubConfig }
+  | { kind: 'invalid'; message: string }
+  | { kind: 'help'; usage: string };
+
+/**
+ * Reads the configuration from command-line arguments (without `node` and the script) and the environment;
+ * flags win over the environment. Never throws: a bad value comes back as a message naming the flag.
+ * `cwd` resolves relative --repo paths (default process.cwd()).
+ */
+export function parseHubConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  cwd = process.cwd(),
+): ConfigOutcome {
+  let values: Record<string, string | string[] | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        repo: { type: 'string', multiple: true },
+        'admin-token': { type: 'string' },
+        'public-url': { type: 'string' },
+        'lease-ms': { type: 'string' },
+        'heartbeat-ms': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    return { kind: 'invalid', message: `${(err as Error).message}\n\n${HUB_USAGE}` };
+  }
+  if (values.help === true) return { kind: 'help', usage: HUB_USAGE };
+
+  const flag = (name: string) => values[name] as string | undefined;
+  const input = {
+    host: flag('host') ?? env.FLOE_HOST,
+    port: flag('port') ?? env.FLOE_PORT,
+    dataDir: flag('data-dir') ?? env.FLOE_DATA_DIR,
+    repos: ((values.repo as string[] | undefined) ?? []).map((text) => repoOption(text, cwd)),
+    adminToken: flag('admin-token') ?? env.FLOE_ADMIN_TOKEN,
+    publicUrl: flag('public-url') ?? env.FLOE_PUBLIC_URL,
+    leaseMs: flag('lease-ms') ?? env.FLOE_LEASE_MS,
+    heartbeatMs: flag('heartbeat-ms') ?? env.FLOE_HEARTBEAT_MS,
+    databaseUrl: env.DATABASE_URL,
+    secretKey: env.FLOE_SECRET_KEY,
+    logLevel: flag('log-level') ?? env.FLOE_LOG_LEVEL,
+  };
+  // An empty environment variable means "not set", as shells make it easy to export one by accident.
+  for (const [key, value] of Object.entries(input)) {
+    if (value === '') (input as Record<string, unknown>)[key] = undefined;
+  }
+  const parsed = HubConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (issue) => `${FLAG_OF[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`,
+    );
+    return { kind: 'invalid', message: `invalid configuration:\n  ${lines.join('\n  ')}\n\n${HUB_USAGE}` };
+  }
+  const config = parsed.data;
+  const names = new Set<string>();
+  for (const repo of config.repos) {
+    if (names.has(repo.name)) {
+      return {
+        kind: 'invalid',
+        message: `--repo: two repositories are named "${repo.name}"; name one with --repo NAME=PATH`,
+      };
+    }
+    names.add(repo.name);
+  }
+  return { kind: 'config', config };
+}
+
+const FLAG_OF: Record<string, string> = {
+  host: '--host',
+  port: '--port',
+  dataDir: '--data-dir',
+  repos: '--repo',
+  adminToken: '--admin-token',
+  publicUrl: '--public-url',
+  leaseMs: '--lease-ms',
+  heartbeatMs: '--heartbeat-ms',
+  databaseUrl: 'DATABASE_URL',
+  secretKey: 'FLOE_SECRET_KEY',
+  logLevel: '--log-level',
+};
+
+/** `PATH`, `URL`, `name=PATH` or `name=URL`; a relative path is made absolute. */
+function repoOption(text: string, cwd: string): { name: string; location: string } {
+  const named = /^([A-Za-z0-9][\w.-]*(?:\/[\w.-]+)?)=(.+)$/.exec(text);
+  const raw = named?.[2] ?? text;
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || /^[\w.-]+@[\w.-]+:/.test(raw);
+  const location = isUrl ? raw : resolve(cwd, raw);
+  const name = named?.[1] ?? basename(location.replace(/\/+$/, '')).replace(/\.git$/, '');
+  return { name, location };
+}

@@ -1,0 +1,37 @@
+// `GET /api/live`: the live API's one WebSocket (DESIGN §8 "Live API"). The auth hook runs before the upgrade:
+// a bad Authorization header is refused there with 401; without one the client authenticates with its first
+// message (browsers cannot set headers on a WebSocket), which live-session.ts enforces.
+import type { FastifyInstance } from 'fastify';
+import type { Authenticate } from '../auth/create-authenticator.js';
+import type { HubApi } from '../routes/hub-api.js';
+import { createLiveSession } from './live-session.js';
+
+export interface LiveRouteOptions {
+  hub: HubApi;
+  authenticate: Authenticate;
+  /** Default 10 s. */
+  authTimeoutMs?: number;
+}
+
+/** Registers the live route; @fastify/websocket must be registered on `app` first. */
+export async function liveRoute(app: FastifyInstance, options: LiveRouteOptions): Promise<void> {
+  app.get('/live', { websocket: true, config: { auth: 'optional' } }, (socket, request) => {
+    const session = createLiveSession({
+      hub: options.hub,
+      authenticate: options.authenticate,
+      ...(request.caller ? { caller: request.caller } : {}),
+      ...(options.authTimeoutMs !== undefined ? { authTimeoutMs: options.authTimeoutMs } : {}),
+      logger: request.log,
+      send: (message) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+      },
+      close: (code, reason) => socket.close(code, reason),
+    });
+    // Handlers are attached synchronously: @fastify/websocket drops messages that arrive before they are.
+    socket.on('message', (data, isBinary) => {
+      session.receive(isBinary ? '' : data.toString());
+    });
+    socket.on('close', () => session.dispose());
+    socket.on('error', (err) => request.log.warn({ err }, 'live socket error'));
+  });
+}

@@ -1,0 +1,22 @@
+// `/api/flows`: the flows the hub knows, and starting a run of one (DESIGN §8 "Starting runs").
+import { StartRunBodySchema } from '@floe/shared';
+import type { FastifyInstance } from 'fastify';
+import { callerOf } from '../auth/auth-hook.js';
+import type { HubApi } from './hub-api.js';
+import { parseInput } from './parse-input.js';
+
+export async function flowRoutes(app: FastifyInstance, options: { hub: HubApi }): Promise<void> {
+  const { hub } = options;
+
+  app.get('/flows', async () => hub.flows());
+
+  app.post<{ Params: { flowId: string } }>(
+    '/flows/:flowId/runs',
+    { config: { role: 'operator' } },
+    async (request, reply) => {
+      const body = parseInput(StartRunBodySchema, request.body, 'body');
+      const runId = await hub.startRun(request.params.flowId, body, callerOf(request));
+      return reply.code(201).send({ runId });
+    },
+  );
+}

@@ -1,0 +1,22 @@
+// `GET /api/runners`: every registered runner, connected or not, with what it is running (DESIGN §7).
+import { z } from 'zod';
+
+export const RunnerRunSchema = z.object({
+  id: z.string(),
+  number: z.number().int().optional(),
+  flowId: z.string().optional(),
+});
+
+export const RunnerViewSchema = z.object({
+  name: z.string(),
+  tags: z.array(z.string()),
+  slots: z.number().int().nonnegative(),
+  connected: z.boolean(),
+  /** The runs it holds now. */
+  runs: z.array(RunnerRunSchema),
+  /** Milliseconds since the epoch of its last message, when it has ever connected. */
+  lastSeenAt: z.number().optional(),
+});
+export type RunnerView = z.infer<typeof RunnerViewSchema>;
+
+export const RunnerListSchema = z.array(RunnerViewSchema);
