@@ -21,14 +21,14 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
 
   // Ids are one namespace across triggers and tasks (floe-behaviour.md §1.4).
   const seen = new Map<string, string>();
-  const checkId = (section: 'triggers' | 'tasks', index: number, id: string, raw: { id?: unknown }) => {
+  const checkId = (section: 'triggers' | 'tasks', index: number, id: string) => {
     const first = seen.get(id);
     if (first) {
       out.push(
         make(
           'duplicate-id',
           `The id \`${id}\` is used twice in flow \`${flow.id}\` (first by ${first}).`,
-          [section, index, raw.id !== undefined ? 'id' : 'name'],
+          [section, index, source?.has?.([section, index, 'id']) === false ? 'name' : 'id'],
           'value',
           'ids of triggers and tasks must be unique within a flow',
         ),
@@ -37,8 +37,8 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
       seen.set(id, `${section === 'triggers' ? 'trigger' : 'task'} ${index + 1}`);
     }
   };
-  for (const [index, trigger] of flow.triggers.entries()) checkId('triggers', index, trigger.id, trigger);
-  for (const [index, node] of nodes.entries()) checkId('tasks', index, node.id, node);
+  for (const [index, trigger] of flow.triggers.entries()) checkId('triggers', index, trigger.id);
+  for (const [index, node] of nodes.entries()) checkId('tasks', index, node.id);
 
   checkEnv(flow.env, ['env'], make, out);
   flow.triggers.forEach((trigger, index) => {

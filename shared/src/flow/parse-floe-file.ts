@@ -99,7 +99,11 @@ function parse(text: string, file: string): ParsedFloeFile {
       fileDiagnostic(
         file,
         duplicate ? 'duplicate-key' : 'yaml-syntax',
-        duplicate ? 'This key appears twice in one mapping.' : `${firstLine(error.message)}.`,
+        duplicate
+          ? 'This key appears twice in one mapping.'
+          : error.code === 'MULTIPLE_DOCS'
+            ? 'A FLOE.yaml holds one YAML document; this one holds several (separated by `---`).'
+            : `${firstLine(error.message)}.`,
         rangeOf(error.pos),
       ),
     );
@@ -252,6 +256,7 @@ function parseOneFlow(
   const source: FlowSource = {
     file,
     locate: (path: DataPath, part?: PathPart) => locator.locate([...basePath, ...path], part),
+    has: (path: DataPath) => locator.nodeAt([...basePath, ...path]) !== undefined,
   };
   const nodeRanges: Record<string, Range> = {};
   if (!isRecord(raw)) {

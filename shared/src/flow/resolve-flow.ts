@@ -13,6 +13,8 @@ export interface FlowSource {
   file: string;
   /** Range of a path relative to the flow, e.g. `['tasks', 2, 'listen']`. */
   locate(path: DataPath, part?: PathPart): Range;
+  /** Whether the file holds a value at `path` (so a finding about a derived id can point at `name`). */
+  has?(path: DataPath): boolean;
 }
 
 /** Builds diagnostics of one flow with the catalogue's severity. */

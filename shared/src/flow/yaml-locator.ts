@@ -30,8 +30,13 @@ export function yamlLocator(doc: Document, lineCounter: LineCounter, text: strin
     }
     return { line: from.line, column: from.col, endLine: to.line, endColumn: to.col };
   };
-  const nodeRange = (node: Node | null | undefined): Range | undefined =>
-    node?.range ? toRange(node.range[0], node.range[1]) : undefined;
+  const nodeRange = (node: Node | null | undefined): Range | undefined => {
+    if (!node?.range) return undefined;
+    // A block collection's range runs to the start of the next entry; a person expects it to end at its text.
+    let end = node.range[1];
+    while (end > node.range[0] && /\s/.test(text[end - 1] ?? '')) end--;
+    return toRange(node.range[0], end);
+  };
   const headRange = (node: Node | null | undefined): Range | undefined => {
     if (!node?.range) return undefined;
     const start = node.range[0];

@@ -1,0 +1,406 @@
+// Lint tests are tables of small YAML snippets (STYLE §11). In each snippet, «…» marks the exact range the
+// finding must cover; the markers are removed before parsing.
+import { describe, expect, it } from 'vitest';
+import type { DiagnosticCode } from './diagnostic-codes.js';
+import type { ResolvedFlow } from './flow-schema.js';
+import { lintFlow } from './lint-flow.js';
+import { parseFloeFile } from './parse-floe-file.js';
+
+/** The snippet without markers and the 1-based range between « and ». */
+function marked(snippet: string) {
+  const start = snippet.indexOf('«');
+  const end = snippet.indexOf('»') - 1;
+  const text = snippet.replace('«', '').replace('»', '');
+  const position = (offset: number) => {
+    const before = text.slice(0, offset).split('\n');
+    return { line: before.length, column: (before[before.length - 1] as string).length + 1 };
+  };
+  const from = position(start);
+  const to = position(end);
+  return { text, range: { line: from.line, column: from.column, endLine: to.line, endColumn: to.column } };
+}
+
+const lines = (...rows: string[]) => `${rows.join('\n')}\n`;
+
+const cases: [string, DiagnosticCode, string][] = [
+  [
+    'a listen tag no node emits',
+    'listen-never-emitted',
+    lines('id: f', 'tasks:', '  - id: a', '    type: exec', '    listen: «task.nope.good»', '    opts: {cmd: "true"}'),
+  ],
+  [
+    'a listen tag that is not a tag at all',
+    'listen-never-emitted',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - id: a',
+      '    type: exec',
+      '    listen: «sub.git-push.good»',
+      '    opts: {cmd: "true"}',
+    ),
+  ],
+  [
+    'a listen of a bad outcome of an ignore-fail task',
+    'listen-never-emitted',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, ignore-fail: true, opts: {cmd: "true"}}',
+      '  - {id: b, type: exec, listen: «task.a.bad», opts: {cmd: "true"}}',
+    ),
+  ],
+  [
+    'a merge waiting for a tag no node emits',
+    'wait-never-emitted',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: "true"}}',
+      '  - {id: m, class: merge, wait: [task.a.good, «merge.x.good»]}',
+    ),
+  ],
+  [
+    'a merge waiting twice for one tag',
+    'duplicate-wait',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: "true"}}',
+      '  - {id: m, class: merge, wait: [task.a.good, «task.a.good»]}',
+    ),
+  ],
+  [
+    'a merge with an empty wait list',
+    'empty-wait',
+    lines('id: f', 'tasks:', '  - id: m', '    class: merge', '    wait: «[]»'),
+  ],
+  [
+    'an all-merge waiting for two outcomes of one task',
+    'merge-never-fires',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: "true"}}',
+      '  - id: m',
+      '    class: merge',
+      '    «wait»: [task.a.good, task.a.bad]',
+    ),
+  ],
+  [
+    'a node that can never run, transitively',
+    'node-never-runs',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: task.nope.good, opts: {cmd: "true"}}',
+      '  - {id: b, type: exec, listen: «task.a.good», opts: {cmd: "true"}}',
+    ),
+  ],
+  [
+    'an end node that can never be reached',
+    'end-unreachable',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: task.nope.good, opts: {cmd: "true"}}',
+      '  - {id: done, type: end, listen: «task.a.good»}',
+    ),
+  ],
+  [
+    'a cycle in the event graph',
+    'event-cycle',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: "true"}}',
+      '  - {id: b, type: exec, listen: «task.c.good», opts: {cmd: "true"}}',
+      '  - {id: c, type: exec, listen: task.b.good, opts: {cmd: "true"}}',
+    ),
+  ],
+  [
+    'a task listening to itself',
+    'event-cycle',
+    lines('id: f', 'tasks:', '  - {id: a, type: exec, listen: «task.a.bad», opts: {cmd: "true"}}'),
+  ],
+  [
+    'duplicate ids across triggers and tasks',
+    'duplicate-id',
+    lines(
+      'id: f',
+      'triggers:',
+      '  - {id: go, type: data}',
+      'tasks:',
+      '  - {name: Go, type: exec, listen: trigger.good, opts: {cmd: "true"}}',
+    ).replace('name: Go', 'name: «Go»'),
+  ],
+  [
+    'cmd and shell together',
+    'cmd-and-shell',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - id: a',
+      '    type: exec',
+      '    listen: trigger.good',
+      '    opts:',
+      '      cmd: make',
+      '      «shell»: make',
+    ),
+  ],
+  [
+    'an exec task with neither cmd nor shell',
+    'no-command',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - id: a',
+      '    type: exec',
+      '    listen: trigger.good',
+      '    «opts»:',
+      '      sub-dir: src',
+    ),
+  ],
+  [
+    'ignore-fail with use-status',
+    'ignore-fail-with-use-status',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - id: a',
+      '    type: exec',
+      '    listen: trigger.good',
+      '    ignore-fail: true',
+      '    «use-status»: true',
+      '    opts: {cmd: make}',
+    ),
+  ],
+  [
+    'a listener of task.x.good when x uses use-status',
+    'listen-good-of-use-status',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: x, type: exec, listen: trigger.good, use-status: true, opts: {cmd: make}}',
+      '  - {id: y, type: exec, listen: «task.x.good», opts: {cmd: make}}',
+    ),
+  ],
+  [
+    'an absolute sub-dir',
+    'unsafe-path',
+    lines('id: f', 'tasks:', '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make, sub-dir: «/etc»}}'),
+  ],
+  [
+    'a sub-dir climbing out of the workspace',
+    'unsafe-path',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make, sub-dir: «src/../../x»}}',
+    ),
+  ],
+  [
+    'a fetch location climbing out from {{ws}}',
+    'unsafe-path',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - id: a',
+      '    type: fetch',
+      '    listen: trigger.good',
+      '    opts:',
+      '      url: https://example.com/x.tgz',
+      '      location: «"{{ws}}/../x"»',
+    ),
+  ],
+  [
+    'a git-checkout sub-dir in the home folder',
+    'unsafe-path',
+    lines('id: f', 'tasks:', '  - {id: a, type: git-checkout, listen: trigger.good, opts: {sub-dir: «~/src»}}'),
+  ],
+  ['a flow env entry without =', 'env-missing-equals', lines('id: f', 'env: [A=1, «B»]', 'tasks: []')],
+  [
+    'a task env entry without =',
+    'env-missing-equals',
+    lines('id: f', 'tasks:', '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make, env: [«JUSTNAME»]}}'),
+  ],
+  ['an env name a shell cannot use', 'env-invalid-name', lines('id: f', 'env:', '  «MY-VAR»: 1', 'tasks: []')],
+  [
+    'a timer trigger with neither period nor cron',
+    'timer-period-or-cron',
+    lines('id: f', 'triggers:', '  - type: timer', '    id: t', '    «opts»: {}', 'tasks: []'),
+  ],
+  [
+    'a timer trigger with both period and cron',
+    'timer-period-or-cron',
+    lines(
+      'id: f',
+      'triggers:',
+      '  - type: timer',
+      '    id: t',
+      '    «opts»: {period: 60, cron: "* * * * *"}',
+      'tasks: []',
+    ),
+  ],
+  [
+    'a cron with six fields',
+    'invalid-cron',
+    lines('id: f', 'triggers:', '  - type: timer', '    id: t', '    opts: {cron: «"0 0 3 * * *"»}', 'tasks: []'),
+  ],
+  [
+    'a cron with a minute out of range',
+    'invalid-cron',
+    lines('id: f', 'triggers:', '  - type: timer', '    id: t', '    opts: {cron: «"61 3 * * MON-FRI"»}', 'tasks: []'),
+  ],
+  [
+    'a time zone that does not exist',
+    'invalid-timezone',
+    lines(
+      'id: f',
+      'triggers:',
+      '  - type: timer',
+      '    id: t',
+      '    opts: {cron: "0 3 * * *", timezone: «Mars/Olympus»}',
+      'tasks: []',
+    ),
+  ],
+  [
+    'a poll-git exclude that is not a regular expression',
+    'invalid-regex',
+    lines(
+      'id: f',
+      'triggers:',
+      '  - type: poll-git',
+      '    id: p',
+      '    opts: {url: /r.git, exclude: «"refs/(x"»}',
+      'tasks: []',
+    ),
+  ],
+  [
+    'a select field without options',
+    'select-without-options',
+    lines(
+      'id: f',
+      'triggers:',
+      '  - id: go',
+      '    type: data',
+      '    opts:',
+      '      form:',
+      '        fields:',
+      '          - id: target',
+      '            type: «select»',
+      'tasks: []',
+    ),
+  ],
+  [
+    'two form fields with one id',
+    'duplicate-field',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - id: approve',
+      '    type: data',
+      '    listen: trigger.good',
+      '    opts:',
+      '      form:',
+      '        fields: [{id: who}, {id: «WHO»}]',
+    ),
+  ],
+  ['an invalid duration', 'invalid-duration', lines('id: f', 'timeout: «5 minutes»', 'tasks: []')],
+  [
+    'a task with no listen',
+    'no-listen',
+    lines('id: f', 'tasks:', '  - «id: a»', '    type: exec', '    opts: {cmd: make}'),
+  ],
+  ['a flow with no tasks', 'no-tasks', lines('id: f', '«tasks»: []')],
+];
+
+describe('lintFlow through parseFloeFile', () => {
+  it.each(cases)('reports %s', (_title, code, snippet) => {
+    const { text, range } = marked(snippet);
+    const { diagnostics } = parseFloeFile(text);
+    const found = diagnostics.filter((diagnostic) => diagnostic.code === code);
+    expect(found, JSON.stringify(diagnostics, null, 1)).toHaveLength(1);
+    expect(found[0]).toMatchObject(range);
+  });
+
+  it('accepts a clean flow without a single finding', () => {
+    const text = lines(
+      'id: ship',
+      'env: [PATH=./bin:$PATH, "TOKEN={{secret.DEPLOY_TOKEN}}"]',
+      'triggers:',
+      '  - {id: push, type: push, opts: {branches: main}}',
+      '  - {id: nightly, type: timer, opts: {cron: "0 3 * * 1-5", timezone: Europe/London}}',
+      'tasks:',
+      '  - {id: checkout, type: git-checkout, listen: trigger.good, opts: {sub-dir: "{{ws}}/src"}}',
+      '  - {id: build, type: exec, listen: task.checkout.good, opts: {cmd: make, sub-dir: ./src}}',
+      '  - {id: test, type: exec, listen: task.checkout.good, use-status: true, opts: {shell: make test}}',
+      '  - {id: both, class: merge, wait: [task.build.good, task.test.0]}',
+      '  - {id: fetch, type: fetch, listen: merge.both.good, opts: {url: "https://x/y", location: .}}',
+      '  - {id: approve, type: data, listen: task.fetch.good, opts: {form: {fields: [{id: env, type: select, options: [a]}]}}}',
+      '  - {id: done, type: end, listen: task.approve.good}',
+      '  - {id: failed, type: end, listen: task.build.bad}',
+    );
+    expect(parseFloeFile(text).diagnostics).toEqual([]);
+  });
+
+  it('treats trigger.good as emitted even by a flow without triggers (it can be started by hand)', () => {
+    const text = lines('id: f', 'tasks:', '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}}');
+    expect(parseFloeFile(text).diagnostics).toEqual([]);
+  });
+
+  it('does not report nodes of a cycle as never running on top of the cycle', () => {
+    const text = lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: task.b.good, opts: {cmd: make}}',
+      '  - {id: b, type: exec, listen: task.a.good, opts: {cmd: make}}',
+    );
+    expect(parseFloeFile(text).diagnostics.map((d) => d.code)).toEqual(['event-cycle']);
+  });
+
+  it('says which node id was probably meant', () => {
+    const text = lines(
+      'id: f',
+      'tasks:',
+      '  - {id: build, type: exec, listen: trigger.good, opts: {cmd: make}}',
+      '  - {id: test, type: exec, listen: task.biuld.good, opts: {cmd: make}}',
+    );
+    const [finding] = parseFloeFile(text).diagnostics;
+    expect(finding).toMatchObject({
+      code: 'listen-never-emitted',
+      hint: 'did you mean `task.build.good`?',
+      flowId: 'f',
+    });
+  });
+
+  it('runs on a flow built in code, pointing at the top of FLOE.yaml', () => {
+    const flow: ResolvedFlow = {
+      id: 'code',
+      name: 'code',
+      ver: 1,
+      'reuse-space': false,
+      'host-tags': [],
+      'resource-tags': [],
+      triggers: [],
+      timeout: '6h',
+      'cancel-superseded': false,
+      'requeue-lost': false,
+      tasks: [
+        {
+          id: 'a',
+          name: 'a',
+          type: 'exec',
+          listen: 'task.a.good',
+          'ignore-fail': false,
+          'use-status': false,
+          retry: 0,
+          opts: { cmd: 'make' },
+        },
+      ],
+    };
+    expect(lintFlow(flow)).toEqual([
+      expect.objectContaining({ code: 'event-cycle', file: 'FLOE.yaml', line: 1, column: 1, flowId: 'code' }),
+    ]);
+  });
+});
