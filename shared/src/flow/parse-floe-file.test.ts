@@ -263,7 +263,7 @@ describe('parseFloeFile: broken and hostile files', () => {
   });
 
   it('blocks a flow holding a YAML syntax error, with the line of the error', () => {
-    const { flows, diagnostics } = parseFloeFile(fixture('hostile/unterminated-string.yaml'));
+    const { flows, diagnostics } = parseFloeFile(fixture('hostile/unterminated-string.txt'));
     expect(flows).toEqual([]);
     expect(diagnostics[0]).toMatchObject({ code: 'yaml-syntax', severity: 'error' });
     expect(diagnostics[0]?.line).toBeGreaterThanOrEqual(6);
