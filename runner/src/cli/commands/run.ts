@@ -1,0 +1,248 @@
+// `floe run`: a local run of a flow on this machine, with the same driver, engine and executors as a runner
+// attached to a hub (DESIGN §2 "One command"). Exit 0 good, 1 bad or cancelled, 2 invalid file or usage.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Diagnostic, parseFloeFile, type ResolvedFlow, type RunRecord, type RunState } from '@floe/shared';
+import { driveRun, type RunDriver } from '../../execution/drive-run.js';
+import { localGit } from '../../local/local-git.js';
+import { completeForm, dataTaskFields, parseDataArgs, startFormFields } from '../../local/parse-data-args.js';
+import { promptForm } from '../../local/prompt-form.js';
+import { createRunPrinter } from '../../local/run-printer.js';
+
+const USAGE = `usage: floe run [FILE] [--flow ID] [--data KEY=VALUE …] [--work-dir DIR] [--json]
+
+Runs a flow of FILE (default ./FLOE.yaml) on this machine.
+  --flow ID          the flow to run (needed when the file has several)
+  --data K=V         a start-form field (K) or an answer for a data task (NODE.FIELD); repeatable
+  --work-dir DIR     where workspaces go (default .floe/work)
+  --json             live output on stderr; only the final JSON on stdout
+Exit status: 0 good, 1 bad or cancelled, 2 invalid file or usage error.`;
+
+/** What a command is given to talk to the person (the process's own streams, or test doubles). */
+interface CommandIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  cwd?: string;
+}
+
+export const command = {
+  name: 'run',
+  summary: 'run a flow of FLOE.yaml on this machine',
+  usage: USAGE,
+  run: runCommand,
+};
+
+async function runCommand(argv: string[], io: CommandIo): Promise<number> {
+  const fail = (message: string) => {
+    io.stderr.write(`floe run: ${message}\n`);
+    return 2;
+  };
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (err) {
+    return fail(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  }
+  if (args.values.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.positionals.length > 1) return fail(`expected one FILE, got ${args.positionals.join(' ')}\n${USAGE}`);
+  const cwd = io.cwd ?? process.cwd();
+  const file = resolve(cwd, args.positionals[0] ?? 'FLOE.yaml');
+  const shown = args.positionals[0] ?? 'FLOE.yaml';
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return fail(`cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+
+  const parsed = parseFloeFile(text, shown);
+  const flow = chooseFlow(parsed.flows, args.values.flow);
+  if ('error' in flow) {
+    printDiagnostics(
+      io.stderr,
+      parsed.diagnostics.filter((d) => d.severity === 'error' && !d.flowId),
+    );
+    return fail(flow.error);
+  }
+  // DESIGN §8 "Lint severities": an error blocks only its own flow (and errors of the file as a whole block all).
+  const errors = parsed.diagnostics.filter(
+    (d) => d.severity === 'error' && (d.flowId === undefined || d.flowId === flow.flow.id),
+  );
+  if (errors.length > 0) {
+    printDiagnostics(io.stderr, errors);
+    io.stderr.write(`floe run: flow ${flow.flow.id} has ${errors.length} error${errors.length === 1 ? '' : 's'}\n`);
+    return 2;
+  }
+  return runFlow(flow.flow, file, args.values, io, fail);
+}
+
+async function runFlow(
+  flow: ResolvedFlow,
+  file: string,
+  options: ReturnType<typeof parse>['values'],
+  io: CommandIo,
+  fail: (message: string) => number,
+): Promise<number> {
+  const dataArgs = parseDataArgs(options.data ?? [], flow);
+  if ('error' in dataArgs) return fail(dataArgs.error);
+  const { answers } = dataArgs.data;
+  const interactive = Boolean(io.stdin.isTTY);
+  const live = options.json ? io.stderr : io.stdout;
+
+  const form = completeForm(startFormFields(flow), dataArgs.data.form);
+  let data = form.values;
+  if (form.missing.length > 0) {
+    if (!interactive) {
+      const ids = form.missing.map((f) => f.id);
+      return fail(`the start form needs ${ids.join(', ')}; pass ${ids.map((id) => `--data ${id}=VALUE`).join(' ')}`);
+    }
+    const title = flow.triggers.find((t) => t.type === 'data');
+    const values = await promptForm(
+      (title?.type === 'data' && title.opts.form?.title) || `start ${flow.id}`,
+      form.missing,
+      { input: io.stdin, output: live },
+    );
+    if (!values) return fail('start form not filled in');
+    data = { ...data, ...values };
+  }
+
+  const git = await localGit(file);
+  const cwd = io.cwd ?? process.cwd();
+  const printer = createRunPrinter(flow, live, Boolean(live.isTTY) && !process.env.NO_COLOR);
+  let needsInput: string | undefined;
+  let driver: RunDriver | undefined;
+  const handled = new Set<string>();
+  let prompts = Promise.resolve();
+  const interrupt = new AbortController();
+
+  const onAwaitingInput = (node: string) => {
+    const fields = dataTaskFields(flow, node) ?? [];
+    const { values, missing } = completeForm(fields, answers[node] ?? {});
+    if (missing.length === 0) return driver?.data(node, values, 'floe run');
+    if (!interactive) {
+      const first = missing[0]?.id ?? 'FIELD';
+      needsInput = `task ${node} needs input (fields: ${missing.map((f) => f.id).join(', ')}); pass --data ${node}.${first}=VALUE`;
+      return driver?.data(node, {}, 'floe run', true);
+    }
+    // One prompt at a time, even when two data tasks are reached together.
+    prompts = prompts.then(async () => {
+      const task = flow.tasks.find((t) => t.id === node);
+      const title = task && 'type' in task && task.type === 'data' ? task.opts.form?.title : undefined;
+      const typed = await promptForm(title ?? `input for ${node}`, missing, {
+        input: io.stdin,
+        output: live,
+        signal: interrupt.signal,
+        onInterrupt: () => process.emit('SIGINT'),
+      });
+      if (typed) driver?.data(node, { ...values, ...typed }, 'floe run');
+    });
+  };
+
+  const onRecord = (record: RunRecord) => {
+    if (!driver) return;
+    const state = driver.state;
+    printer.record(record, state);
+    if (record.kind !== 'input' && record.kind !== 'start') return;
+    for (const [id, node] of Object.entries(state.nodes)) {
+      if (node.state === 'awaiting-input' && !handled.has(id)) {
+        handled.add(id);
+        onAwaitingInput(id);
+      }
+    }
+  };
+
+  driver = driveRun({
+    spec: {
+      id: `local-${randomUUID()}`,
+      number: 1,
+      flow,
+      repo: git?.repo,
+      ref: git?.ref,
+      sha: git?.sha,
+      cloneUrl: git?.topDir,
+      data,
+      secrets: {},
+    },
+    workDir: resolve(cwd, options['work-dir'] ?? '.floe/work'),
+    onRecord,
+  });
+
+  // Ctrl-C cancels the run (the engine kills every running task's process tree, DESIGN §5); a second one stops
+  // waiting for the kill ladder and kills at once.
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    interrupt.abort();
+    if (interrupts === 1) {
+      live.write('⊘ cancelling (Ctrl-C again to kill at once)\n');
+      driver?.cancel('Ctrl-C');
+    } else driver?.kill();
+  };
+  process.on('SIGINT', onSigint);
+  let state: RunState;
+  try {
+    state = await driver.done;
+  } catch (err) {
+    io.stderr.write(`floe run: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    interrupt.abort();
+  }
+
+  const result = state.ended?.result ?? 'cancelled';
+  const reason = result !== 'good' && needsInput ? needsInput : (state.ended?.reason ?? 'the run did not end');
+  printer.summary(state, reason);
+  if (options.json) {
+    const nodes = flow.tasks.map((node) => {
+      const run = state.nodes[node.id];
+      return {
+        id: node.id,
+        state: run?.state ?? 'waiting',
+        ...(run?.exitCode === undefined ? {} : { exitCode: run.exitCode }),
+      };
+    });
+    io.stdout.write(`${JSON.stringify({ result, reason, nodes })}\n`);
+  }
+  return result === 'good' ? 0 : 1;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      flow: { type: 'string' },
+      data: { type: 'string', multiple: true },
+      'work-dir': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function chooseFlow(flows: ResolvedFlow[], id: string | undefined): { flow: ResolvedFlow } | { error: string } {
+  const ids = flows.map((f) => f.id).join(', ');
+  if (id !== undefined) {
+    const flow = flows.find((f) => f.id === id);
+    return flow ? { flow } : { error: `no flow ${id} in the file${ids ? ` (flows: ${ids})` : ''}` };
+  }
+  const [only, ...others] = flows;
+  if (!only) return { error: 'the file holds no flow that can run' };
+  if (others.length > 0) return { error: `the file holds several flows; choose one with --flow ID (flows: ${ids})` };
+  return { flow: only };
+}
+
+function printDiagnostics(out: { write(text: string): unknown }, diagnostics: Diagnostic[]) {
+  for (const d of diagnostics) {
+    out.write(
+      `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.code}]${d.hint ? ` (${d.hint})` : ''}\n`,
+    );
+  }
+}

@@ -1,0 +1,37 @@
+// `pnpm bench`: the issue-2 benchmarks, each against a baseline measured in the same run (DESIGN §8 "CI shape":
+// not part of the tests). Needs a build (`pnpm bench` builds first) and `make`. Prints a table; exits 1 when a
+// target is missed.
+import { bigOutput } from './big-output.js';
+import { fanOut } from './fan-out.js';
+import { taskOverhead } from './task-overhead.js';
+
+const only = process.argv.slice(2);
+const benches = { overhead: taskOverhead, fanout: fanOut, output: bigOutput };
+const rows = [];
+let missed = false;
+for (const [key, bench] of Object.entries(benches)) {
+  if (only.length && !only.includes(key)) continue;
+  const { name, floe, baseline, target, memoryTargetMb } = await bench();
+  const ratio = floe.ms / baseline.ms;
+  const memoryOk = memoryTargetMb === undefined || floe.peakMb <= memoryTargetMb;
+  const ok = ratio <= target && memoryOk;
+  missed ||= !ok;
+  rows.push([
+    name,
+    `${(floe.ms / 1000).toFixed(2)}s`,
+    `${(baseline.ms / 1000).toFixed(2)}s`,
+    `${ratio.toFixed(2)} (≤ ${target})`,
+    `${floe.peakMb.toFixed(0)} MB${memoryTargetMb ? ` (≤ ${memoryTargetMb})` : ''}`,
+    ok ? 'ok' : 'MISSED',
+  ]);
+}
+const header = ['benchmark', 'floe', 'baseline', 'ratio', 'floe peak RSS', ''];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+for (const row of [header, ...rows])
+  console.log(
+    row
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
+process.exitCode = missed ? 1 : 0;

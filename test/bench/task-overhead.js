@@ -1,0 +1,23 @@
+// Benchmark (a) of issue 2: per-task overhead. 100 sequential `true` tasks through `floe run`, against
+// `sh -c true` run 100 times from bash. Target: ratio ≤ 3.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { floeRun, median, timed, withTempDir } from './bench-support.js';
+
+const TASKS = 100;
+
+export async function taskOverhead() {
+  return withTempDir(async (dir) => {
+    const lines = ['id: seq', 'tasks:'];
+    for (let i = 1; i <= TASKS; i++) {
+      lines.push(`  - id: t${i}`, '    type: exec', `    listen: ${i === 1 ? 'trigger.good' : `task.t${i - 1}.good`}`);
+      lines.push('    opts: {cmd: "true"}');
+    }
+    await writeFile(join(dir, 'FLOE.yaml'), `${lines.join('\n')}\n`);
+    const floe = await median(3, () => floeRun(dir));
+    const baseline = await median(3, () =>
+      timed('bash', ['-c', `for i in $(seq ${TASKS}); do sh -c true; done`], { cwd: dir }),
+    );
+    return { name: `(a) ${TASKS} sequential tasks`, floe, baseline, target: 3 };
+  });
+}
