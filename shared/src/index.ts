@@ -48,6 +48,26 @@ export type { FlowSource } from './flow/resolve-flow.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
 export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';
 export { type RunSpec, RunSpecSchema } from './protocol/run-spec.js';
+export {
+  type DecodedFrame,
+  decodeFrame,
+  type FrameErrorCode,
+  FrameErrorCodeSchema,
+  type HeldRun,
+  HeldRunSchema,
+  type Hello,
+  HelloSchema,
+  type HubMessage,
+  HubMessageSchema,
+  MAX_BAD_FRAMES,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  type RefusalCode,
+  RefusalCodeSchema,
+  type RunnerMessage,
+  RunnerMessageSchema,
+  WelcomeRunSchema,
+} from './protocol/runner-protocol.js';
 // The hub's API: request/response schemas, the typed REST client and the live API client (docs/api.md).
 export { type ApiErrorBody, ApiErrorBodySchema, FloeApiError } from './api/api-error.js';
 export {

@@ -1,0 +1,169 @@
+// The hub ↔ runner protocol (DESIGN §5): one WebSocket per runner at /api/runners/connect, JSON text frames,
+// every frame validated by these schemas on both sides.
+//
+// The life of a runner, in order:
+//  1. Registration (HTTP, once): `POST /api/runners/register {token, name}` exchanges a one-time registration
+//     token for the runner's own credential `{runnerId, credential}`, which the runner keeps (mode 0600) and the
+//     hub stores only hashed. A token works once; a second use answers 401.
+//  2. Connect: the runner opens the socket and sends `hello` first (credential, protocol version, name, tags,
+//     slots, and the runs it still holds with the last sequence number the hub acknowledged). The hub answers
+//     `welcome` (heartbeat and lease periods, and for each held run whether to `continue` it — resending records
+//     after the hub's `ackedSeq` — or `stop` it) or `refused` with a code and a sentence saying what to do, then
+//     closes. A refused `bad-credential` is final: the runner exits instead of retrying; every other failure to
+//     connect (hub down, socket dropped, hub restarting) is retried with jittered exponential back-off.
+//  3. Offer/accept: the hub sends `offer` with the run and an **epoch**; the runner answers `accept` (or
+//     `decline` when it has no free slot or cannot run it). Every assignment of a run gets a higher epoch, and
+//     every runner→hub message about a run carries the epoch it was given. The hub drops writes with a stale
+//     epoch and answers `stop` — so a run is never executed twice, even after a reconnect race.
+//  4. Liveness: the hub pings at the WebSocket level and both sides send `heartbeat` every `heartbeatMs`; the
+//     runner's heartbeat names the runs it holds, which renews their leases. A run whose lease is not renewed
+//     within `leaseMs` is lost: archived `lost` (or re-queued when the flow says `requeue-lost`), its
+//     resource-tags released. A socket that closes does not end a run by itself; the lease does.
+//  5. Records: the runner drives the engine (shared/src/engine) and sends what happened as `record` messages,
+//     numbered per run from 1 with no gaps: a `start` record, then `input` records (the engine inputs it
+//     applied; the hub applies the same inputs to its copy of the run with the same pure engine, so both agree)
+//     and `log` records (output chunks). Every record is appended to the runner's on-disk spool before it is
+//     sent; the hub answers each `record` message with `ack` (the highest contiguous seq it has stored) and the
+//     runner drops what is acknowledged. After a reconnect or a hub restart the runner resends everything after
+//     the acknowledged seq; the hub ignores seqs it already has, so nothing is lost or doubled.
+//  6. Steering: the hub forwards `cancel` and `data` (form input for a waiting node); the runner applies them
+//     to its engine and reports them back as input records like any other. `stop` means the run is no longer
+//     this runner's (stale epoch, lost, gone): the runner kills it at once and drops its spool, sending nothing
+//     more about it.
+//  7. The end of a run: the engine's state says the run ended (the hub sees it from the same records). The
+//     runner forgets the run once its processes are gone and every record is acknowledged.
+//  8. A runner that restarts after a crash first kills what its previous life left behind (the spool names the
+//     runs; every task process carries FLOE_RUN_ID), says hello with those runs, resends their unacknowledged
+//     records and then ends each with one more `input` record, `{type: 'lost'}`: its processes are gone.
+//
+// Abuse: a frame over MAX_FRAME_BYTES is refused by the WebSocket layer (close 1009) before it is read. Bad JSON,
+// an unknown type or a message that fails its schema gets an `error` answer and the connection stays open, until
+// MAX_BAD_FRAMES of them: then the hub closes that socket (1008). Every other runner is unaffected.
+//
+// Adding a message: add its schema to the union below, bump PROTOCOL_VERSION, handle it in
+// github-app/src/gateway/ and runner/src/connection/, and add a round-trip test.
+import { z } from 'zod';
+import { RunRecordSchema } from './run-record.js';
+import { RunSpecSchema } from './run-spec.js';
+
+/** Raised on every change to a message below; the hub refuses runners that speak another version. */
+export const PROTOCOL_VERSION = 1;
+
+/** Frames larger than this are refused by both sides; record batches are cut well below it (256 KiB). */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/** Malformed frames the hub answers with `error` before it closes the socket. */
+export const MAX_BAD_FRAMES = 10;
+
+const RunId = z.string().min(1).max(200);
+const RunRef = { runId: RunId, epoch: z.number().int().nonnegative() };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runner → hub
+
+export const HeldRunSchema = z.object({ ...RunRef, ackedSeq: z.number().int().nonnegative() });
+export type HeldRun = z.infer<typeof HeldRunSchema>;
+
+export const HelloSchema = z.object({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  credential: z.string().min(1),
+  name: z.string().min(1).max(200),
+  tags: z.array(z.string().min(1)),
+  slots: z.number().int().positive(),
+  /** The floe version of the runner, for the runners view and the logs. */
+  version: z.string(),
+  runs: z.array(HeldRunSchema),
+});
+export type Hello = z.infer<typeof HelloSchema>;
+
+export const RunnerMessageSchema = z.discriminatedUnion('type', [
+  HelloSchema,
+  z.object({ type: z.literal('accept'), ...RunRef }),
+  z.object({ type: z.literal('decline'), ...RunRef, reason: z.string() }),
+  z.object({ type: z.literal('heartbeat'), runs: z.array(z.object(RunRef)) }),
+  z.object({ type: z.literal('record'), ...RunRef, records: z.array(RunRecordSchema).min(1) }),
+]);
+export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hub → runner
+
+export const RefusalCodeSchema = z.enum(['bad-credential', 'incompatible-version', 'bad-message']);
+export type RefusalCode = z.infer<typeof RefusalCodeSchema>;
+
+export const FrameErrorCodeSchema = z.enum(['bad-json', 'bad-message', 'unexpected', 'internal']);
+export type FrameErrorCode = z.infer<typeof FrameErrorCodeSchema>;
+
+export const WelcomeRunSchema = z.object({
+  ...RunRef,
+  action: z.enum(['continue', 'stop']),
+  /** The highest contiguous seq the hub has stored for the run; the runner resends from the next one. */
+  ackedSeq: z.number().int().nonnegative(),
+});
+
+export const HubMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('welcome'),
+    protocol: z.number().int(),
+    runnerId: z.string(),
+    heartbeatMs: z.number().int().positive(),
+    leaseMs: z.number().int().positive(),
+    /** For each run named in hello: keep executing and resend records after ackedSeq, or stop it. */
+    runs: z.array(WelcomeRunSchema),
+  }),
+  /** The hub's protocol version comes along, so that the runner can say which side to upgrade. */
+  z.object({ type: z.literal('refused'), code: RefusalCodeSchema, message: z.string(), protocol: z.number().int() }),
+  z.object({ type: z.literal('offer'), ...RunRef, leaseMs: z.number().int().positive(), run: RunSpecSchema }),
+  z.object({ type: z.literal('ack'), runId: RunId, seq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('cancel'), ...RunRef, by: z.string().optional() }),
+  z.object({
+    type: z.literal('data'),
+    ...RunRef,
+    node: z.string(),
+    values: z.record(z.string(), z.string()),
+    by: z.string().optional(),
+    reject: z.boolean().optional(),
+  }),
+  /** The run is no longer this runner's (stale epoch, lost and re-queued, or gone): kill it, drop its spool. */
+  z.object({ type: z.literal('stop'), ...RunRef, reason: z.string() }),
+  z.object({ type: z.literal('heartbeat') }),
+  /** A frame the hub could not accept; the connection stays open (until MAX_BAD_FRAMES). */
+  z.object({ type: z.literal('error'), code: FrameErrorCodeSchema, message: z.string() }),
+]);
+export type HubMessage = z.infer<typeof HubMessageSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Decoding a frame
+
+/** A frame read into a message, or why it could not be (an `error` code and a sentence for the sender). */
+export type DecodedFrame<T> = { ok: true; message: T } | { ok: false; code: FrameErrorCode; message: string };
+
+/**
+ * Reads one text frame with `schema` (RunnerMessageSchema on the hub, HubMessageSchema on the runner). Never
+ * throws: oversized, non-JSON and invalid frames come back as `{ok: false}` with the first problem named.
+ */
+export function decodeFrame<T>(schema: z.ZodType<T>, frame: string | Uint8Array): DecodedFrame<T> {
+  if (frameBytes(frame) > MAX_FRAME_BYTES)
+    return { ok: false, code: 'bad-message', message: `frame exceeds ${MAX_FRAME_BYTES} bytes` };
+  const text = typeof frame === 'string' ? frame : new TextDecoder().decode(frame);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'bad-json', message: 'frame is not JSON' };
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return { ok: false, code: 'bad-message', message: `invalid message${where}: ${issue?.message ?? 'unknown'}` };
+}
+
+/** The frame's size in UTF-8 bytes, counted exactly only when the cheap bound says it may be over the limit. */
+function frameBytes(frame: string | Uint8Array): number {
+  if (typeof frame !== 'string') return frame.byteLength;
+  // Each UTF-16 unit is at most 3 UTF-8 bytes.
+  if (frame.length * 3 <= MAX_FRAME_BYTES) return frame.length;
+  return new TextEncoder().encode(frame).byteLength;
+}
