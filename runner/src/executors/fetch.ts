@@ -60,8 +60,9 @@ export async function executeFetch(ctx: TaskContext, task: TaskOf<'fetch'>): Pro
         await mkdir(staging, { recursive: true });
         await rename(result.file, join(staging, name));
         await rename(staging, cacheEntry).catch(async () => rm(staging, { recursive: true, force: true }));
-        source = (await cachedFile(cacheEntry)) ?? join(staging, name);
-        downloaded = undefined;
+        await rm(dirname(result.file), { recursive: true, force: true });
+        source = await cachedFile(cacheEntry);
+        if (!source) return { kind: 'error', message: `cannot store the download of ${url} in ${ctx.cacheDir}` };
       } else {
         source = join(dirname(result.file), name);
         await rename(result.file, source);

@@ -1,0 +1,139 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { executeTask } from './execute-task.js';
+import { repoName } from './git-checkout.js';
+import { testContext } from './test-context.js';
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
+  }).trim();
+
+let bare: string;
+const shas: Record<string, string> = {};
+
+beforeAll(async () => {
+  const root = await mkdtemp(join(tmpdir(), 'floe-git-'));
+  const src = join(root, 'src');
+  git(root, 'init', '-q', '-b', 'main', src);
+  for (const n of [1, 2, 3]) {
+    await writeFile(join(src, 'file.txt'), `main ${n}\n`);
+    git(src, 'add', '.');
+    git(src, 'commit', '-q', '-m', `main ${n}`);
+    shas[`main${n}`] = git(src, 'rev-parse', 'HEAD');
+    if (n === 2) git(src, 'tag', 'v2');
+  }
+  git(src, 'checkout', '-q', '-b', 'feature', shas.main1 as string);
+  await writeFile(join(src, 'file.txt'), 'feature\n');
+  git(src, 'commit', '-q', '-am', 'feature');
+  git(src, 'checkout', '-q', 'main');
+  bare = join(root, 'demo.git');
+  git(root, 'clone', '-q', '--bare', src, bare);
+});
+
+const file = (ws: string, dir = 'demo') => readFile(join(ws, dir, 'file.txt'), 'utf8');
+
+describe('git-checkout', () => {
+  it('checks out the remote HEAD into a directory named as git clone would', async () => {
+    const t = await testContext({ type: 'git-checkout', opts: { url: bare } });
+    expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(await file(t.ctx.workspace)).toBe('main 3\n');
+    expect(git(join(t.ctx.workspace, 'demo'), 'rev-list', '--count', 'HEAD')).toBe('1'); // shallow, depth 1
+    expect(t.text()).toContain(`checked out ${shas.main3} main 3`);
+  });
+
+  it('checks out a branch, a tag and an older commit sha, into sub-dir', async () => {
+    for (const [ref, content] of [
+      ['feature', 'feature\n'],
+      ['v2', 'main 2\n'],
+      [shas.main1 as string, 'main 1\n'],
+    ] as const) {
+      const t = await testContext({ type: 'git-checkout', opts: { url: bare, ref, 'sub-dir': 'code' } });
+      expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+      expect(await file(t.ctx.workspace, 'code')).toBe(content);
+    }
+  });
+
+  it('accepts branch as the old name of ref, and a depth', async () => {
+    const t = await testContext({ type: 'git-checkout', opts: { url: bare, branch: 'main', depth: 2 } });
+    expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(git(join(t.ctx.workspace, 'demo'), 'rev-list', '--count', 'HEAD')).toBe('2');
+  });
+
+  it("defaults to the run's clone URL and commit", async () => {
+    const t = await testContext(
+      { type: 'git-checkout', opts: {} },
+      { run: { cloneUrl: bare, ref: 'main', sha: shas.main2 as string } },
+    );
+    expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(await file(t.ctx.workspace)).toBe('main 2\n');
+  });
+
+  it('fetches into an existing clone (a reuse-space workspace)', async () => {
+    const t = await testContext({ type: 'git-checkout', opts: { url: bare, ref: 'feature' } });
+    await executeTask(t.ctx);
+    const again = await testContext(
+      { type: 'git-checkout', opts: { url: bare, ref: 'v2' } },
+      { workspace: t.ctx.workspace },
+    );
+    expect(await executeTask(again.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(await file(t.ctx.workspace)).toBe('main 2\n');
+  });
+
+  it("resolves an error with git's reason for a ref that does not exist", async () => {
+    const t = await testContext({ type: 'git-checkout', opts: { url: bare, ref: 'no-such-branch' } });
+    const outcome = await executeTask(t.ctx);
+    expect(outcome).toEqual({
+      kind: 'error',
+      message: expect.stringMatching(/^git fetch of no-such-branch from .* failed \(exit 128\): .*no-such-branch/),
+    });
+  });
+
+  it('resolves an error without a repository, and for a sub-dir outside the workspace', async () => {
+    const none = await testContext({ type: 'git-checkout', opts: {} });
+    expect(await executeTask(none.ctx)).toEqual({ kind: 'error', message: 'no repository to check out: set opts.url' });
+    const out = await testContext({ type: 'git-checkout', opts: { url: bare, 'sub-dir': '../x' } });
+    expect(await executeTask(out.ctx)).toEqual({ kind: 'error', message: 'sub-dir ../x leaves the workspace' });
+  });
+
+  it('sends the token only as an HTTP header, never in logs, messages or .git/config', async () => {
+    const token = 'ghs_SECRETtoken123';
+    let authorization: string | undefined;
+    const server = createServer((req, res) => {
+      authorization ??= req.headers.authorization;
+      res.writeHead(404).end(`no such repo, ${token}\n`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/o/r.git`;
+      const t = await testContext({ type: 'git-checkout', opts: { url } }, { run: { token } });
+      const outcome = await executeTask(t.ctx);
+      expect(outcome.kind).toBe('error');
+      expect(authorization).toBe(`Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`);
+      const everything = `${JSON.stringify(outcome)}${t.text()}${await readFile(join(t.ctx.workspace, 'r', '.git', 'config'), 'utf8')}`;
+      expect(everything).not.toContain(token);
+      expect(everything).not.toContain(Buffer.from(`x-access-token:${token}`).toString('base64'));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('names the directory as git clone does', () => {
+    expect(repoName('https://github.com/floeit/floe.git')).toBe('floe');
+    expect(repoName('git@github.com:floeit/floe-test.git')).toBe('floe-test');
+    expect(repoName('/srv/repos/app/')).toBe('app');
+  });
+});
