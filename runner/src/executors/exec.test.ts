@@ -80,6 +80,15 @@ describe('exec', () => {
     expect(await executeTask(link.ctx)).toEqual({ kind: 'error', message: 'sub-dir out/x leaves the workspace' });
   });
 
+  it('resolves an error when sub-dir is a file', async () => {
+    const t = await testContext({ type: 'exec', opts: { cmd: 'pwd', 'sub-dir': 'f' } });
+    await writeFile(join(t.ctx.workspace, 'f'), '');
+    expect(await executeTask(t.ctx)).toEqual({
+      kind: 'error',
+      message: expect.stringMatching(/^cannot make the working directory .*\/f: EEXIST/),
+    });
+  });
+
   it('builds the environment: runner < flow < task < floe variables, with $VAR and ./ expansion', async () => {
     const t = await testContext(
       {

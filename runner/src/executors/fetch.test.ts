@@ -21,7 +21,15 @@ beforeEach(async () => {
   server = createServer((req, res) => {
     hits++;
     if (req.url === '/files/known.txt') res.writeHead(200, { 'content-length': CONTENT.length }).end(CONTENT);
-    else if (req.url === '/named')
+    else if (req.url === '/slow') {
+      // Half now, half after more than a second (the margin is for a loaded machine): one progress line is due in between.
+      res.writeHead(200, { 'content-length': 2 * 1024 });
+      res.write(Buffer.alloc(1024, 'a'));
+      setTimeout(() => res.end(Buffer.alloc(1024, 'b')), 1_400);
+    } else if (req.url === '/stall') {
+      res.writeHead(200, { 'content-length': 10_000 });
+      res.write('partial');
+    } else if (req.url === '/named')
       res.writeHead(200, { 'content-disposition': 'attachment; filename="report.csv"' }).end('a,b\n');
     else res.writeHead(404).end('not here');
   });
@@ -108,6 +116,21 @@ describe('fetch', () => {
     expect(await readFile(join(t.ctx.workspace, 'a', 'b.txt'), 'utf8')).toBe(CONTENT);
     const out = await testContext({ type: 'fetch', opts: { url: `${base}/files/known.txt`, location: '../b.txt' } });
     expect(await executeTask(out.ctx)).toEqual({ kind: 'error', message: 'location ../b.txt leaves the workspace' });
+  });
+
+  it('logs progress with bytes and total at most every second', async () => {
+    const t = await testContext({ type: 'fetch', opts: { url: `${base}/slow` } });
+    expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(t.text('sys')).toContain('1024 / 2048 bytes (50%)\n');
+    expect(t.text('sys').match(/ bytes \(/g)?.length).toBe(1); // not one per piece or per 300 ms
+  });
+
+  it('stops a download promptly when cancelled', async () => {
+    const t = await testContext({ type: 'fetch', opts: { url: `${base}/stall` } });
+    const outcome = executeTask(t.ctx);
+    setTimeout(() => t.cancel(), 100);
+    expect(await outcome).toEqual({ kind: 'cancelled' });
+    server.closeAllConnections();
   });
 
   it('reports a 404 and a refused connection as errors', async () => {

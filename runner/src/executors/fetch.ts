@@ -142,25 +142,26 @@ async function download(
   const hash = createHash(algo);
   const out = createWriteStream(file);
   let done = 0;
-  let lastProgress = Date.now();
+  // On a timer rather than per piece, so that a stalled download still says where it is.
+  const progress = setInterval(() => {
+    sysLine(ctx, total ? `${done} / ${total} bytes (${Math.floor((done * 100) / total)}%)` : `${done} bytes`);
+  }, PROGRESS_EVERY_MS);
   try {
     for await (const piece of response.body) {
       const bytes = piece as Uint8Array;
       hash.update(bytes);
       done += bytes.length;
       if (!out.write(bytes)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
-        lastProgress = Date.now();
-        sysLine(ctx, total ? `${done} / ${total} bytes (${Math.floor((done * 100) / total)}%)` : `${done} bytes`);
-      }
     }
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   } catch (err) {
+    clearInterval(progress);
     out.destroy();
     await rm(tmp, { recursive: true, force: true });
     if (ctx.signal.aborted) return { kind: 'cancelled' };
     return { kind: 'error', message: `download of ${url} failed after ${done} bytes: ${(err as Error).message}` };
   }
+  clearInterval(progress);
   sysLine(ctx, `downloaded ${done} bytes`);
   return { file, hex: hash.digest('hex'), name: fileName(url, response.headers.get('content-disposition')) };
 }

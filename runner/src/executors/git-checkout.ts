@@ -40,7 +40,8 @@ export async function executeGitCheckout(
 
   const token = ctx.run.token;
   const secrets = token ? [token, basicAuth(token)] : [];
-  const redact = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, '***'), hideUserInfo(text));
+  const redact = (text: string) =>
+    secrets.reduce((out, secret) => out.replaceAll(secret, '***'), hideUserInfo(lastProgress(text)));
   const env = {
     ...buildTaskEnv({
       baseEnv: ctx.baseEnv,
@@ -71,7 +72,7 @@ export async function executeGitCheckout(
   ];
   sysLine(ctx, redact(`checking out ${ref} of ${url} into ${opts['sub-dir'] || repoName(url)}`));
   for (const [step, args] of steps) {
-    if (step !== 'config') sysLine(ctx, redact(`$ git ${args.join(' ')}`));
+    if (step !== 'config' && step !== 'log') sysLine(ctx, redact(`$ git ${args.join(' ')}`));
     lastError = '';
     const outcome = await runProcess({
       file: 'git',
@@ -82,6 +83,7 @@ export async function executeGitCheckout(
       killGraceMs: ctx.killGraceMs,
       onLog,
       redact,
+      logExit: false,
     });
     if (outcome.kind === 'exited' && outcome.exitCode === 0) continue;
     if (outcome.kind !== 'exited') return outcome;
@@ -119,6 +121,11 @@ function addGitConfig(env: Record<string, string>, key: string, value: string): 
   env[`GIT_CONFIG_KEY_${index}`] = key;
   env[`GIT_CONFIG_VALUE_${index}`] = value;
   env.GIT_CONFIG_COUNT = String(index + 1);
+}
+
+/** Git redraws its progress with `\r`: keep only the last state of each line, not every redraw. */
+function lastProgress(text: string): string {
+  return text.replace(/[^\n]*\r(?=[^\n])/g, '');
 }
 
 /** `https://user:secret@host/x` → `https://***@host/x`: credentials written into a URL are not logged either. */

@@ -21,6 +21,8 @@ export interface RunProcessOptions {
   onLog: (chunk: LogChunk) => void;
   /** Applied to every log text before it is handed on (e.g. to mask a clone token). */
   redact?: (text: string) => string;
+  /** Log an `exited N` line at the end; default true. */
+  logExit?: boolean;
   /** Marks looked for in /proc/<pid>/environ after the end to kill processes that left the group. Default:
    * `FLOE_RUN_ID`/`FLOE_NODE_ID` of `env` when both are set. */
   sweep?: { runId: string; nodeId: string };
@@ -119,7 +121,7 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
 
   if (killing) return { kind: 'cancelled' };
   if (ended.code !== null) {
-    sys(`exited ${ended.code}`);
+    if (options.logExit !== false) sys(`exited ${ended.code}`);
     return { kind: 'exited', exitCode: ended.code };
   }
   const signo = ended.signal ? constants.signals[ended.signal] : undefined;
