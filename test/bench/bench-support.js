@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const floeMain = join(repoRoot, 'runner/dist/cli/main.js');
+/** The built CLI (`FLOE_BENCH_MAIN` points elsewhere, e.g. at a build kept for comparison). */
+export const floeMain = process.env.FLOE_BENCH_MAIN ?? join(repoRoot, 'runner/dist/cli/main.js');
 
 /** A temp directory, removed when `use` settles. */
 export async function withTempDir(use) {

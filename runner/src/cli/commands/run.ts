@@ -10,6 +10,7 @@ import { localGit } from '../../local/local-git.js';
 import { completeForm, dataTaskFields, parseDataArgs, startFormFields } from '../../local/parse-data-args.js';
 import { promptForm } from '../../local/prompt-form.js';
 import { createRunPrinter } from '../../local/run-printer.js';
+import { bold, type CliCommand, type CliIo, dim, red, yellow } from '../cli-io.js';
 
 const USAGE = `usage: floe run [FILE] [--flow ID] [--data KEY=VALUE …] [--work-dir DIR] [--json]
 
@@ -20,22 +21,14 @@ Runs a flow of FILE (default ./FLOE.yaml) on this machine.
   --json             live output on stderr; only the final JSON on stdout
 Exit status: 0 good, 1 bad or cancelled, 2 invalid file or usage error.`;
 
-/** What a command is given to talk to the person (the process's own streams, or test doubles). */
-interface CommandIo {
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  cwd?: string;
-}
-
-export const command = {
+export const command: CliCommand = {
   name: 'run',
   summary: 'run a flow of FLOE.yaml on this machine',
   usage: USAGE,
   run: runCommand,
 };
 
-async function runCommand(argv: string[], io: CommandIo): Promise<number> {
+async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const fail = (message: string) => {
     io.stderr.write(`floe run: ${message}\n`);
     return 2;
@@ -51,7 +44,7 @@ async function runCommand(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   }
   if (args.positionals.length > 1) return fail(`expected one FILE, got ${args.positionals.join(' ')}\n${USAGE}`);
-  const cwd = io.cwd ?? process.cwd();
+  const cwd = io.cwd;
   const file = resolve(cwd, args.positionals[0] ?? 'FLOE.yaml');
   const shown = args.positionals[0] ?? 'FLOE.yaml';
   let text: string;
@@ -62,31 +55,32 @@ async function runCommand(argv: string[], io: CommandIo): Promise<number> {
   }
 
   const parsed = parseFloeFile(text, shown);
-  const flow = chooseFlow(parsed.flows, args.values.flow);
-  if ('error' in flow) {
-    printDiagnostics(
-      io.stderr,
-      parsed.diagnostics.filter((d) => d.severity === 'error' && !d.flowId),
-    );
-    return fail(flow.error);
+  const ids = [...new Set(parsed.flowIds)];
+  const listed = ids.length ? ` (flows: ${ids.join(', ')})` : '';
+  let id = args.values.flow;
+  if (id === undefined) {
+    if (ids.length > 1) return fail(`${shown} holds several flows; choose one with --flow ID${listed}`);
+    id = ids[0];
   }
-  // DESIGN §8 "Lint severities": an error blocks only its own flow (and errors of the file as a whole block all).
+  // DESIGN §8 "Lint severities": an error blocks only its own flow; errors of the file as a whole block all.
   const errors = parsed.diagnostics.filter(
-    (d) => d.severity === 'error' && (d.flowId === undefined || d.flowId === flow.flow.id),
+    (d) => d.severity === 'error' && (d.flowId === undefined || d.flowId === id),
   );
-  if (errors.length > 0) {
-    printDiagnostics(io.stderr, errors);
-    io.stderr.write(`floe run: flow ${flow.flow.id} has ${errors.length} error${errors.length === 1 ? '' : 's'}\n`);
-    return 2;
+  const flow = parsed.flows.find((f) => f.id === id);
+  if (errors.length > 0 || !flow) {
+    printDiagnostics(io, errors);
+    if (id === undefined) return fail(`${shown} holds no flow`);
+    if (!ids.includes(id)) return fail(`${shown} has no flow ${id}${listed}`);
+    return fail(`flow ${id} has ${errors.length} error${errors.length === 1 ? '' : 's'}`);
   }
-  return runFlow(flow.flow, file, args.values, io, fail);
+  return runFlow(flow, file, args.values, io, fail);
 }
 
 async function runFlow(
   flow: ResolvedFlow,
   file: string,
   options: ReturnType<typeof parse>['values'],
-  io: CommandIo,
+  io: CliIo,
   fail: (message: string) => number,
 ): Promise<number> {
   const dataArgs = parseDataArgs(options.data ?? [], flow);
@@ -113,8 +107,9 @@ async function runFlow(
   }
 
   const git = await localGit(file);
-  const cwd = io.cwd ?? process.cwd();
-  const printer = createRunPrinter(flow, live, Boolean(live.isTTY) && !process.env.NO_COLOR);
+  const cwd = io.cwd;
+  const colour = options.json ? Boolean(io.stderr.isTTY) && !process.env.NO_COLOR : io.color;
+  const printer = createRunPrinter(flow, live, colour);
   let needsInput: string | undefined;
   let driver: RunDriver | undefined;
   const handled = new Set<string>();
@@ -227,22 +222,12 @@ function parse(argv: string[]) {
   });
 }
 
-function chooseFlow(flows: ResolvedFlow[], id: string | undefined): { flow: ResolvedFlow } | { error: string } {
-  const ids = flows.map((f) => f.id).join(', ');
-  if (id !== undefined) {
-    const flow = flows.find((f) => f.id === id);
-    return flow ? { flow } : { error: `no flow ${id} in the file${ids ? ` (flows: ${ids})` : ''}` };
-  }
-  const [only, ...others] = flows;
-  if (!only) return { error: 'the file holds no flow that can run' };
-  if (others.length > 0) return { error: `the file holds several flows; choose one with --flow ID (flows: ${ids})` };
-  return { flow: only };
-}
-
-function printDiagnostics(out: { write(text: string): unknown }, diagnostics: Diagnostic[]) {
+/** The same lines as `floe lint`, on stderr (coloured when stderr is a terminal). */
+function printDiagnostics(io: CliIo, diagnostics: Diagnostic[]) {
+  const look = { color: Boolean(io.stderr.isTTY) && !process.env.NO_COLOR };
   for (const d of diagnostics) {
-    out.write(
-      `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.code}]${d.hint ? ` (${d.hint})` : ''}\n`,
-    );
+    const severity = d.severity === 'error' ? red(look, 'error') : yellow(look, 'warning');
+    io.stderr.write(`${bold(look, `${d.file}:${d.line}:${d.column}`)} ${severity} ${dim(look, d.code)} ${d.message}\n`);
+    if (d.hint) io.stderr.write(`    hint: ${d.hint}\n`);
   }
 }
