@@ -1,0 +1,353 @@
+import websocket from '@fastify/websocket';
+import {
+  type HeldRun,
+  type HubMessage,
+  MAX_BAD_FRAMES,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  type RunnerMessage,
+  type RunRecord,
+} from '@floe/shared';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { FloeError } from '../errors.js';
+import type { HubCore, RecordsOutcome, RunnerConnection, WelcomeRun } from './hub-core.js';
+import { gatewayPlugin, type RunnerGateway } from './runner-gateway.js';
+
+/** A small HubCore: credentials, one-time tokens, contiguous records per run, epochs. A seam, not a mock. */
+class TinyCore implements HubCore {
+  tokens = new Set(['token-1']);
+  credentials = new Map([
+    ['cred-a', { runnerId: 'ra', name: 'a' }],
+    ['cred-b', { runnerId: 'rb', name: 'b' }],
+  ]);
+  epochs = new Map<string, number>();
+  stored = new Map<string, RunRecord[]>();
+  connections = new Map<string, RunnerConnection>();
+  calls: string[] = [];
+  /** Sent through the connection while `runnerConnected` runs (before welcome goes out). */
+  offerOnConnect: HubMessage | undefined;
+
+  async registerRunner(token: string, name: string) {
+    if (!this.tokens.delete(token)) return undefined;
+    const credential = `cred-${name}`;
+    this.credentials.set(credential, { runnerId: `r-${name}`, name });
+    return { runnerId: `r-${name}`, credential };
+  }
+  async authenticateRunner(credential: string) {
+    return this.credentials.get(credential);
+  }
+  async runnerConnected(connection: RunnerConnection, held: HeldRun[]): Promise<WelcomeRun[]> {
+    this.calls.push(`connected ${connection.runnerId}`);
+    this.connections.set(connection.runnerId, connection);
+    if (this.offerOnConnect) connection.send(this.offerOnConnect);
+    return held.map((run) => ({
+      ...run,
+      action: this.epochs.get(run.runId) === run.epoch ? 'continue' : 'stop',
+      ackedSeq: this.stored.get(run.runId)?.length ?? 0,
+    }));
+  }
+  async runnerDisconnected(runnerId: string) {
+    this.calls.push(`disconnected ${runnerId}`);
+  }
+  async heartbeat(runnerId: string, runs: { runId: string; epoch: number }[]) {
+    this.calls.push(`heartbeat ${runnerId} ${runs.map((r) => r.runId).join(',')}`);
+  }
+  async accepted(runnerId: string, runId: string, epoch: number) {
+    this.calls.push(`accepted ${runnerId} ${runId}@${epoch}`);
+  }
+  async declined(runnerId: string, runId: string, epoch: number, reason: string) {
+    this.calls.push(`declined ${runnerId} ${runId}@${epoch} ${reason}`);
+  }
+  async records(_runnerId: string, runId: string, epoch: number, records: RunRecord[]): Promise<RecordsOutcome> {
+    if (this.epochs.get(runId) !== epoch) return { stale: true, reason: `epoch ${epoch} is stale` };
+    const stored = this.stored.get(runId) ?? [];
+    for (const record of records) if (record.seq === stored.length + 1) stored.push(record);
+    this.stored.set(runId, stored);
+    return { ackedSeq: stored.length };
+  }
+}
+
+/** A runner's socket as a test sees it: every message received, in order, and the close. */
+interface TestSocket {
+  ws: WebSocket;
+  messages: HubMessage[];
+  next(type: HubMessage['type']): Promise<HubMessage>;
+  send(message: RunnerMessage | string): void;
+  closed: Promise<number>;
+}
+
+let core: TinyCore;
+let app: FastifyInstance;
+let gateway: RunnerGateway;
+let url: string;
+const lines: string[] = [];
+
+async function startHub(options: { heartbeatMs?: number; leaseMs?: number; helloTimeoutMs?: number } = {}) {
+  core = new TinyCore();
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) }) as FastifyBaseLogger;
+  app = Fastify({ logger: false });
+  app.setErrorHandler((err: FloeError, _request, reply) =>
+    reply.code(err.status ?? 500).send({ code: err.code, message: err.message }),
+  );
+  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  gateway = gatewayPlugin({ core, logger, heartbeatMs: 1_000, leaseMs: 3_000, ...options });
+  await gateway(app);
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  url = `${address.replace('http', 'ws')}/api/runners/connect`;
+  return address;
+}
+
+function open(wsOptions: WebSocket.ClientOptions = {}): Promise<TestSocket> {
+  const ws = new WebSocket(url, wsOptions);
+  const messages: HubMessage[] = [];
+  const waiters: Array<() => void> = [];
+  ws.on('message', (data) => {
+    messages.push(JSON.parse(String(data)) as HubMessage);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  const next = async (type: HubMessage['type']) => {
+    for (;;) {
+      const index = messages.findIndex((m) => m.type === type);
+      if (index >= 0) return messages.splice(index, 1)[0] as HubMessage;
+      await new Promise<void>((resolve, reject) => {
+        waiters.push(resolve);
+        closed.then(() => reject(new Error(`closed while waiting for ${type}`)));
+      });
+    }
+  };
+  const send = (message: RunnerMessage | string) =>
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, messages, next, send, closed }));
+    ws.once('error', reject);
+  });
+}
+
+function hello(credential: string, runs: HeldRun[] = [], protocol = PROTOCOL_VERSION): RunnerMessage {
+  return { type: 'hello', protocol, credential, name: 'vm', tags: ['linux'], slots: 1, version: '0.1.0', runs };
+}
+
+async function connected(credential: string, runs: HeldRun[] = []): Promise<TestSocket> {
+  const socket = await open();
+  socket.send(hello(credential, runs));
+  await socket.next('welcome');
+  return socket;
+}
+
+const start = (seq: number): RunRecord => ({ kind: 'start', seq, at: 1 });
+const log = (seq: number): RunRecord => ({
+  kind: 'log',
+  seq,
+  node: 'n',
+  attempt: 1,
+  chunk: { stream: 'out', at: 1, text: `${seq}\n` },
+});
+
+describe('runner gateway', () => {
+  beforeEach(async () => {
+    lines.length = 0;
+    await startHub();
+  });
+  afterEach(async () => {
+    gateway.closeAll('test over');
+    await app.close();
+  });
+
+  it('welcomes a runner with a good credential and tells it what to do with the runs it holds', async () => {
+    core.epochs.set('run-1', 2);
+    core.stored.set('run-1', [start(1), log(2)]);
+    const socket = await open();
+    socket.send(
+      hello('cred-a', [
+        { runId: 'run-1', epoch: 2, ackedSeq: 1 },
+        { runId: 'run-2', epoch: 1, ackedSeq: 0 },
+      ]),
+    );
+    const welcome = await socket.next('welcome');
+    expect(welcome).toEqual({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      runnerId: 'ra',
+      heartbeatMs: 1_000,
+      leaseMs: 3_000,
+      runs: [
+        { runId: 'run-1', epoch: 2, action: 'continue', ackedSeq: 2 },
+        { runId: 'run-2', epoch: 1, action: 'stop', ackedSeq: 0 },
+      ],
+    });
+    expect(gateway.connectedRunners()).toEqual(['ra']);
+    expect(core.connections.get('ra')).toMatchObject({ name: 'vm', tags: ['linux'], slots: 1 });
+  });
+
+  it('refuses a wrong credential and keeps serving the other runners', async () => {
+    core.epochs.set('run-1', 1);
+    const good = await connected('cred-a');
+    const bad = await open();
+    bad.send(hello('nope'));
+    expect(await bad.next('refused')).toMatchObject({
+      code: 'bad-credential',
+      message: 'runner credential rejected; re-register with a new token',
+    });
+    expect(await bad.closed).toBe(1008);
+    good.send({ type: 'record', runId: 'run-1', epoch: 1, records: [start(1)] });
+    expect(await good.next('ack')).toEqual({ type: 'ack', runId: 'run-1', seq: 1 });
+  });
+
+  it('refuses a runner that speaks another protocol version, saying which side to upgrade', async () => {
+    const socket = await open();
+    socket.send(hello('cred-a', [], PROTOCOL_VERSION + 1));
+    const refused = await socket.next('refused');
+    expect(refused).toMatchObject({ code: 'incompatible-version', protocol: PROTOCOL_VERSION });
+    expect(refused.type === 'refused' && refused.message).toContain('upgrade floe on the hub');
+    expect(core.calls).toEqual([]);
+  });
+
+  it('answers garbage, unknown types and invalid messages with an error and keeps the connection', async () => {
+    core.epochs.set('run-1', 1);
+    const socket = await connected('cred-a');
+    socket.send('{ not json');
+    expect(await socket.next('error')).toMatchObject({ code: 'bad-json' });
+    socket.send('{"type":"format-disk"}');
+    expect(await socket.next('error')).toMatchObject({ code: 'bad-message' });
+    socket.send('{"type":"accept","runId":"run-1"}');
+    expect(await socket.next('error')).toMatchObject({
+      code: 'bad-message',
+      message: expect.stringContaining('epoch'),
+    });
+    socket.send(hello('cred-a'));
+    expect(await socket.next('error')).toMatchObject({ code: 'unexpected' });
+    socket.send({ type: 'record', runId: 'run-1', epoch: 1, records: [start(1)] });
+    expect(await socket.next('ack')).toMatchObject({ seq: 1 });
+  });
+
+  it('closes a socket that keeps sending bad frames, and only that one', async () => {
+    core.epochs.set('run-1', 1);
+    const good = await connected('cred-b');
+    const abuser = await connected('cred-a');
+    for (let i = 0; i < MAX_BAD_FRAMES + 5; i++) abuser.send(`garbage ${i}`);
+    expect(await abuser.closed).toBe(1008);
+    expect(abuser.messages.filter((m) => m.type === 'error')).toHaveLength(MAX_BAD_FRAMES);
+    good.send({ type: 'record', runId: 'run-1', epoch: 1, records: [start(1)] });
+    expect(await good.next('ack')).toMatchObject({ seq: 1 });
+  });
+
+  it('drops the socket of an oversized frame; other runners carry on', async () => {
+    core.epochs.set('run-1', 1);
+    const good = await connected('cred-b');
+    const big = await connected('cred-a');
+    big.send(JSON.stringify({ type: 'decline', runId: 'x', epoch: 1, reason: 'x'.repeat(MAX_FRAME_BYTES) }));
+    expect(await big.closed).toBe(1009);
+    good.send({ type: 'record', runId: 'run-1', epoch: 1, records: [start(1)] });
+    expect(await good.next('ack')).toMatchObject({ seq: 1 });
+    expect(core.calls.filter((c) => c.startsWith('declined'))).toEqual([]);
+  });
+
+  it('refuses a message before hello', async () => {
+    const socket = await open();
+    socket.send({ type: 'accept', runId: 'r', epoch: 1 });
+    expect(await socket.next('refused')).toMatchObject({ code: 'bad-message' });
+    expect(core.calls).toEqual([]);
+  });
+
+  it('acks the highest contiguous seq stored, whatever was resent', async () => {
+    core.epochs.set('run-1', 1);
+    const socket = await connected('cred-a');
+    socket.send({ type: 'record', runId: 'run-1', epoch: 1, records: [start(1), log(2)] });
+    expect(await socket.next('ack')).toMatchObject({ seq: 2 });
+    socket.send({ type: 'record', runId: 'run-1', epoch: 1, records: [log(2), log(3)] });
+    expect(await socket.next('ack')).toMatchObject({ seq: 3 });
+    expect(core.stored.get('run-1')?.map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('tells a runner writing with a stale epoch to stop that run', async () => {
+    core.epochs.set('run-1', 3);
+    const socket = await connected('cred-a');
+    socket.send({ type: 'record', runId: 'run-1', epoch: 2, records: [start(1)] });
+    expect(await socket.next('stop')).toEqual({ type: 'stop', runId: 'run-1', epoch: 2, reason: 'epoch 2 is stale' });
+    expect(core.stored.get('run-1')).toBeUndefined();
+  });
+
+  it('passes accept, decline and heartbeat to the core in order', async () => {
+    const socket = await connected('cred-a');
+    socket.send({ type: 'accept', runId: 'run-1', epoch: 1 });
+    socket.send({ type: 'decline', runId: 'run-2', epoch: 4, reason: 'no free slot' });
+    socket.send({ type: 'heartbeat', runs: [{ runId: 'run-1', epoch: 1 }] });
+    await expect.poll(() => core.calls.length).toBe(4);
+    expect(core.calls).toEqual([
+      'connected ra',
+      'accepted ra run-1@1',
+      'declined ra run-2@4 no free slot',
+      'heartbeat ra run-1',
+    ]);
+  });
+
+  it('delivers an offer the core makes while connecting the runner after the welcome', async () => {
+    const offer: HubMessage = {
+      type: 'offer',
+      runId: 'run-9',
+      epoch: 1,
+      leaseMs: 3_000,
+      run: { id: 'run-9', number: 1, flow: { id: 'f', tasks: [] }, data: {}, secrets: {} },
+    };
+    core.offerOnConnect = offer;
+    const socket = await open();
+    socket.send(hello('cred-a'));
+    await expect.poll(() => socket.messages.length).toBe(2);
+    expect(socket.messages.map((m) => m.type)).toEqual(['welcome', 'offer']);
+  });
+
+  it('sends heartbeats and pings, and drops a socket that stays silent past the lease', async () => {
+    await app.close();
+    await startHub({ heartbeatMs: 100, leaseMs: 400 });
+    const lively = await connected('cred-b');
+    const silent = await open({ autoPong: false });
+    silent.send(hello('cred-a'));
+    await silent.next('welcome');
+    await silent.next('heartbeat');
+    const keepAlive = setInterval(() => lively.send({ type: 'heartbeat', runs: [] }), 100);
+    try {
+      expect(await silent.closed).toBe(1006);
+      expect(lively.ws.readyState).toBe(WebSocket.OPEN);
+      await expect.poll(() => core.calls).toContain('disconnected ra');
+      expect(core.calls).not.toContain('disconnected rb');
+    } finally {
+      clearInterval(keepAlive);
+    }
+  });
+
+  it('refuses a socket that never says hello', async () => {
+    await app.close();
+    await startHub({ helloTimeoutMs: 100 });
+    const socket = await open();
+    expect(await socket.next('refused')).toMatchObject({ code: 'bad-message' });
+    expect(await socket.closed).toBe(1008);
+  });
+
+  it('replaces the socket of a runner that reconnects, without disconnecting the new one', async () => {
+    const first = await connected('cred-a');
+    const second = await connected('cred-a');
+    expect(await first.closed).toBe(1001);
+    await expect.poll(() => core.calls).toEqual(['connected ra', 'disconnected ra', 'connected ra']);
+    expect(gateway.connectedRunners()).toEqual(['ra']);
+    second.send({ type: 'heartbeat', runs: [] });
+    await expect.poll(() => core.calls.at(-1)).toBe('heartbeat ra ');
+  });
+
+  it('exchanges a registration token for a credential once', async () => {
+    const body = { token: 'token-1', name: 'vm-7' };
+    const first = await app.inject({ method: 'POST', url: '/api/runners/register', payload: body });
+    expect(first.statusCode).toBe(201);
+    expect(first.json()).toEqual({ runnerId: 'r-vm-7', credential: 'cred-vm-7' });
+    const again = await app.inject({ method: 'POST', url: '/api/runners/register', payload: body });
+    expect(again.statusCode).toBe(401);
+    expect(again.json().message).toContain('floe runner token');
+    const bad = await app.inject({ method: 'POST', url: '/api/runners/register', payload: { token: 'x' } });
+    expect(bad.statusCode).toBe(400);
+    // The credential it gave works on the socket.
+    await connected('cred-vm-7');
+  });
+});

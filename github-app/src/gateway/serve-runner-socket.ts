@@ -1,0 +1,231 @@
+// One runner's WebSocket, from hello to close (DESIGN §5; the lifecycle is told at the top of
+// shared/src/protocol/runner-protocol.ts). The socket knows frames; every decision about runs is the core's.
+import {
+  decodeFrame,
+  type FrameErrorCode,
+  type HubMessage,
+  MAX_BAD_FRAMES,
+  PROTOCOL_VERSION,
+  type RefusalCode,
+  type RunnerMessage,
+  RunnerMessageSchema,
+} from '@floe/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import type { HubCore, RunnerConnection } from './hub-core.js';
+
+export interface RunnerSocketOptions {
+  core: HubCore;
+  logger: FastifyBaseLogger;
+  /** Between heartbeats (app message and WebSocket ping) sent to the runner. */
+  heartbeatMs: number;
+  /** Told to the runner; also how long a socket may stay silent before it is dropped as dead. */
+  leaseMs: number;
+  /** How long a new socket has to say hello. */
+  helloTimeoutMs: number;
+  /** The connection of each runner currently connected, shared by every socket of the gateway. */
+  connected: Map<string, ServedRunner>;
+}
+
+/** A connected runner, as the gateway keeps it. */
+export interface ServedRunner {
+  connection: RunnerConnection;
+  /** Closes the socket (a newer socket of the same runner replaced it). */
+  close(reason: string): void;
+}
+
+/** Above this many bytes waiting in the socket, acks are coalesced (the latest per run is enough). */
+const ACK_HIGH_WATER = 1024 * 1024;
+/** Above this many, the runner is not reading at all: drop the socket, its lease decides (DESIGN §5). */
+const BUFFER_LIMIT = 32 * 1024 * 1024;
+
+/** Close codes: 1008 policy violation (refused, abuse), 1001 going away (replaced, silent, shutting down). */
+const CLOSE_POLICY = 1008;
+const CLOSE_AWAY = 1001;
+
+/** Serves one runner socket until it closes. Never throws; every failure becomes a frame, a close, or a log line. */
+export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOptions): void {
+  const { core, connected } = options;
+  let log = options.logger;
+  let runner: ServedRunner | undefined;
+  let welcomed = false;
+  let closed = false;
+  let badFrames = 0;
+  let lastHeard = Date.now();
+  /** Messages the core sent before `welcome` went out (an offer made while the runner is being connected). */
+  const early: HubMessage[] = [];
+  /** Acks held back while the socket is congested, the latest per run. */
+  const heldAcks = new Map<string, HubMessage>();
+  // Frames are handled one after another, so that a run's records reach the core in the order they were sent.
+  let queue: Promise<void> = Promise.resolve();
+
+  const write = (message: HubMessage) => {
+    if (closed || socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > BUFFER_LIMIT) {
+      log.warn({ buffered: socket.bufferedAmount }, 'runner not reading; dropping its socket');
+      socket.terminate();
+      return;
+    }
+    if (message.type === 'ack' && (socket.bufferedAmount > ACK_HIGH_WATER || heldAcks.size > 0)) {
+      heldAcks.set(message.runId, message);
+      return;
+    }
+    socket.send(JSON.stringify(message), flushAcks);
+  };
+  const flushAcks = () => {
+    if (heldAcks.size === 0 || socket.bufferedAmount > ACK_HIGH_WATER) return;
+    const acks = [...heldAcks.values()];
+    heldAcks.clear();
+    for (const ack of acks) write(ack);
+  };
+  const send = (message: HubMessage) => {
+    if (welcomed) write(message);
+    else early.push(message);
+  };
+  const refuse = (code: RefusalCode, message: string) => {
+    log.info({ code, reason: message }, 'runner refused');
+    write({ type: 'refused', code, message, protocol: PROTOCOL_VERSION });
+    close(CLOSE_POLICY, code);
+  };
+  const close = (code: number, reason: string) => {
+    if (closed) return;
+    closed = true;
+    socket.close(code, reason);
+    // A peer that never answers the close handshake must not keep the socket open.
+    setTimeout(() => socket.terminate(), 2_000).unref();
+  };
+  const answerBad = (code: FrameErrorCode, message: string) => {
+    badFrames += 1;
+    log.warn({ code, reason: message, badFrames }, 'bad frame from runner');
+    write({ type: 'error', code, message });
+    if (badFrames >= MAX_BAD_FRAMES) close(CLOSE_POLICY, 'too many bad frames');
+  };
+
+  const helloTimer = setTimeout(() => {
+    if (!runner) refuse('bad-message', `no hello within ${options.helloTimeoutMs} ms`);
+  }, options.helloTimeoutMs);
+  helloTimer.unref();
+
+  const heartbeat = setInterval(() => {
+    if (Date.now() - lastHeard > options.leaseMs) {
+      log.warn({ silentMs: Date.now() - lastHeard }, 'runner silent; dropping its socket');
+      socket.terminate();
+      return;
+    }
+    if (!welcomed) return;
+    socket.ping();
+    write({ type: 'heartbeat' });
+  }, options.heartbeatMs);
+  heartbeat.unref();
+
+  const hello = async (message: Extract<RunnerMessage, { type: 'hello' }>) => {
+    if (message.protocol !== PROTOCOL_VERSION) {
+      const upgrade = message.protocol < PROTOCOL_VERSION ? 'the runner' : 'the hub';
+      return refuse(
+        'incompatible-version',
+        `the runner speaks protocol ${message.protocol}, this hub ${PROTOCOL_VERSION}; upgrade floe on ${upgrade}`,
+      );
+    }
+    const identity = await core.authenticateRunner(message.credential);
+    if (!identity) return refuse('bad-credential', 'runner credential rejected; re-register with a new token');
+    if (closed) return;
+    const connection: RunnerConnection = {
+      runnerId: identity.runnerId,
+      name: message.name,
+      tags: message.tags,
+      slots: message.slots,
+      send,
+    };
+    log = options.logger.child({ runner: message.name, runnerId: identity.runnerId });
+    const previous = connected.get(identity.runnerId);
+    const served: ServedRunner = { connection, close: (reason) => close(CLOSE_AWAY, reason) };
+    runner = served;
+    connected.set(identity.runnerId, served);
+    if (previous) {
+      // The same runner reconnected before its old socket was seen to die: the old one goes, silently for the core
+      // (the runner never stopped holding its runs).
+      log.info('runner reconnected; closing its previous socket');
+      previous.close('replaced by a newer connection');
+      await core.runnerDisconnected(identity.runnerId);
+    }
+    const runs = await core.runnerConnected(connection, message.runs, message.version);
+    write({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      runnerId: identity.runnerId,
+      heartbeatMs: options.heartbeatMs,
+      leaseMs: options.leaseMs,
+      runs,
+    });
+    welcomed = true;
+    for (const queued of early.splice(0)) write(queued);
+    log.info(
+      { tags: message.tags, slots: message.slots, version: message.version, held: runs.length },
+      'runner connected',
+    );
+  };
+
+  const handle = async (message: RunnerMessage) => {
+    if (message.type === 'hello') {
+      if (runner) return answerBad('unexpected', 'hello was already said on this connection');
+      return hello(message);
+    }
+    if (!runner || !welcomed) return refuse('bad-message', `say hello first (got ${message.type})`);
+    const { runnerId } = runner.connection;
+    switch (message.type) {
+      case 'accept':
+        return core.accepted(runnerId, message.runId, message.epoch);
+      case 'decline':
+        return core.declined(runnerId, message.runId, message.epoch, message.reason);
+      case 'heartbeat':
+        return core.heartbeat(runnerId, message.runs);
+      case 'record': {
+        const outcome = await core.records(runnerId, message.runId, message.epoch, message.records);
+        if ('stale' in outcome) {
+          log.info({ runId: message.runId, epoch: message.epoch, reason: outcome.reason }, 'stale run; stopping it');
+          return write({ type: 'stop', runId: message.runId, epoch: message.epoch, reason: outcome.reason });
+        }
+        return write({ type: 'ack', runId: message.runId, seq: outcome.ackedSeq });
+      }
+    }
+  };
+
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    lastHeard = Date.now();
+    const decoded = decodeFrame(RunnerMessageSchema, isBinary ? toBytes(data) : toBytes(data).toString('utf8'));
+    queue = queue.then(async () => {
+      if (closed) return;
+      if (!decoded.ok) return answerBad(decoded.code, decoded.message);
+      try {
+        await handle(decoded.message);
+      } catch (err) {
+        log.error({ err, type: decoded.message.type }, 'runner message failed');
+        write({ type: 'error', code: 'internal', message: `the hub failed on ${decoded.message.type}; it is logged` });
+      }
+    });
+  });
+  socket.on('pong', () => {
+    lastHeard = Date.now();
+  });
+  socket.on('error', (err) => log.warn({ err }, 'runner socket error'));
+  socket.on('close', () => {
+    closed = true;
+    clearTimeout(helloTimer);
+    clearInterval(heartbeat);
+    // Only the runner's current socket speaks for it: a replaced socket closing late must not disconnect the newer.
+    if (runner && connected.get(runner.connection.runnerId) === runner) {
+      const runnerId = runner.connection.runnerId;
+      connected.delete(runnerId);
+      log.info('runner disconnected');
+      queue = queue.then(() =>
+        core.runnerDisconnected(runnerId).catch((err: unknown) => log.error({ err }, 'runnerDisconnected failed')),
+      );
+    }
+  });
+}
+
+function toBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
