@@ -104,3 +104,4 @@ export { RunnerListSchema, RunnerRunSchema, type RunnerView, RunnerViewSchema } 
 export * from './api/runs-api.js';
 export { utf8Length } from './api/utf8-length.js';
 export * from './protocol/live-protocol.js';
+export { didYouMean } from './flow/did-you-mean.js';

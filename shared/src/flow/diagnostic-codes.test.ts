@@ -10,7 +10,7 @@ const sources = readdirSync(new URL('.', import.meta.url))
 
 /** Rows of the docs' finding tables: `| \`code\` | severity | meaning |`. */
 const documented = new Map(
-  [...docs.matchAll(/^\| `([a-z-]+)` \| (error|warning) \| (.+) \|$/gm)].map((m) => [m[1] as string, m[2] as string]),
+  [...docs.matchAll(/^\| `([a-z-]+)` +\| (error|warning) +\| (.+) \|$/gm)].map((m) => [m[1] as string, m[2] as string]),
 );
 
 describe('the diagnostic catalogue', () => {
