@@ -29,6 +29,7 @@ export { type TaskOutcome, TaskOutcomeSchema } from './engine/task-outcome.js';
 export type { Diagnostic, Range, Severity } from './flow/diagnostic.js';
 export { DiagnosticSchema, RangeSchema } from './flow/diagnostic.js';
 export { DIAGNOSTIC_CODES, type DiagnosticCode } from './flow/diagnostic-codes.js';
+export { didYouMean } from './flow/did-you-mean.js';
 export { durationMs, formatDuration } from './flow/duration.js';
 export { envEntries } from './flow/env-entries.js';
 export {
@@ -104,4 +105,3 @@ export { RunnerListSchema, RunnerRunSchema, type RunnerView, RunnerViewSchema } 
 export * from './api/runs-api.js';
 export { utf8Length } from './api/utf8-length.js';
 export * from './protocol/live-protocol.js';
-export { didYouMean } from './flow/did-you-mean.js';
