@@ -2,5 +2,6 @@
 export { executeTask } from './executors/execute-task.js';
 export type { TaskContext } from './executors/task-context.js';
 export { killTree } from './process/kill-tree.js';
+export { sweepEscapedProcesses } from './process/sweep-escaped.js';
 export { type PrepareWorkspaceOptions, prepareWorkspace, type Workspace } from './workspace/prepare-workspace.js';
 export { buildTaskEnv } from './workspace/task-env.js';

@@ -18,17 +18,24 @@ async function pidsOf(t: TestContext, count: number): Promise<number[]> {
 
 describe('exec cancel and timeout', () => {
   it('kills the whole tree, grandchildren included, on cancel', async () => {
-    const t = await testContext({
-      type: 'exec',
-      opts: {
-        shell: 'sleep 1000 & echo $! >> pids.txt; (sleep 1000 & echo $! >> pids.txt; wait) & echo $$ >> pids.txt; wait',
+    const groups: number[] = [];
+    const t = await testContext(
+      {
+        type: 'exec',
+        opts: {
+          shell:
+            'echo $$ >> pids.txt; sleep 1000 & echo $! >> pids.txt; (sleep 1000 & echo $! >> pids.txt; wait) & wait',
+        },
       },
-    });
+      { onProcess: (pgid) => groups.push(pgid) },
+    );
     const outcome = executeTask(t.ctx);
     const pids = await pidsOf(t, 3);
     t.cancel();
     expect(await outcome).toEqual({ kind: 'cancelled' });
     for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+    // The shell leads its own process group, which the spool can be told of.
+    expect(groups).toEqual([pids[0]]);
     expect(t.text('sys')).toContain('sent SIGINT');
   });
 

@@ -61,7 +61,16 @@ export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promi
   } else {
     sysLine(ctx, `$ ${[file, ...args].map(quoteForLog).join(' ')}`);
   }
-  return runProcess({ file, args, cwd, env, signal: ctx.signal, killGraceMs: ctx.killGraceMs, onLog: ctx.onLog });
+  return runProcess({
+    file,
+    args,
+    cwd,
+    env,
+    signal: ctx.signal,
+    killGraceMs: ctx.killGraceMs,
+    onLog: ctx.onLog,
+    onStart: ctx.onProcess,
+  });
 }
 
 function quoteForLog(word: string): string {

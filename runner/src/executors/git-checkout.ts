@@ -84,6 +84,7 @@ export async function executeGitCheckout(
       onLog,
       redact,
       logExit: false,
+      onStart: ctx.onProcess,
     });
     if (outcome.kind === 'exited' && outcome.exitCode === 0) continue;
     if (outcome.kind !== 'exited') return outcome;

@@ -21,6 +21,9 @@ export interface RunProcessOptions {
   onLog: (chunk: LogChunk) => void;
   /** Applied to every log text before it is handed on (e.g. to mask a clone token). */
   redact?: (text: string) => string;
+  /** Told the process group id once the process has started (e.g. for the spool, so that a restarted runner
+   * can kill what a crashed one left behind: DESIGN §8 "Runner restarts"). */
+  onStart?: (pgid: number) => void;
   /** Log an `exited N` line at the end; default true. */
   logExit?: boolean;
   /** Marks looked for in /proc/<pid>/environ after the end to kill processes that left the group. Default:
@@ -46,23 +49,13 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   const sys = (line: string) => emit('sys', `${line}\n`);
   if (options.signal.aborted) return { kind: 'cancelled' };
 
-  const child = execa(options.file, options.args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    // Streams are read here, chunk by chunk: execa must not buffer hundreds of MB of output.
-    buffer: false,
-    reject: false,
-    detached: true,
-    cleanup: false,
-  });
-  child.then(
-    () => {},
-    () => {},
-  );
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(options);
+  } catch (err) {
+    return { kind: 'error', message: startError(options.file, err as Error) };
+  }
+  if (child.pid !== undefined) options.onStart?.(child.pid);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', (error) => resolve({ error }));
@@ -145,4 +138,28 @@ function sweepMarks(env: Record<string, string>): { runId: string; nodeId: strin
 
 function delay<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
+}
+
+function spawn(options: RunProcessOptions) {
+  const child = execa(options.file, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // Streams are read by runProcess, piece by piece: execa must not buffer hundreds of MB of output.
+    buffer: false,
+    reject: false,
+    // Own process group (setsid), so that signals reach the whole tree the task starts.
+    detached: true,
+    cleanup: false,
+  });
+  // With reject: false the promise only resolves; it is not awaited because it also waits for the pipes, which
+  // an escaped grandchild may hold open.
+  child.then(
+    () => {},
+    () => {},
+  );
+  return child;
 }

@@ -52,6 +52,11 @@ describe('resolveInWorkspace', () => {
     expect(await resolveInWorkspace(ws, './a', 'sub-dir')).toEqual({ ok: true, path: join(ws, 'a') });
     expect(await resolveInWorkspace(ws, '/src', 'sub-dir')).toEqual({ ok: true, path: join(ws, 'src') });
     expect(await resolveInWorkspace(ws, '{{ws}}/x', 'sub-dir')).toEqual({ ok: true, path: join(ws, 'x') });
+    expect(await resolveInWorkspace(ws, '/usr/bin/x', 'location')).toEqual({
+      ok: false,
+      message: 'location /usr/bin/x leaves the workspace',
+    });
+    expect(await resolveInWorkspace(ws, `${ws}/in`, 'location')).toEqual({ ok: true, path: join(ws, 'in') });
     expect(await resolveInWorkspace(ws, 'a/../../x', 'sub-dir')).toEqual({
       ok: false,
       message: 'sub-dir a/../../x leaves the workspace',
