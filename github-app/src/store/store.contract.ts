@@ -407,6 +407,17 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.tryLease('poll', 'hub-a', clock + 1_600, 1_000)).toBe(true);
     });
 
+    it('records the first cancel request of an active run only', async () => {
+      const run = await activeRun();
+      expect(await store.requestCancel(run.id, 'ann', clock)).toMatchObject({
+        cancelRequestedBy: 'ann',
+        cancelRequestedAt: clock,
+      });
+      expect(await store.requestCancel(run.id, 'bob', clock + 1)).toMatchObject({ cancelRequestedBy: 'ann' });
+      const pending = await store.createRun(newRun());
+      expect(await store.requestCancel(pending.id, 'ann', clock)).toBeUndefined();
+    });
+
     it('lists the live runs oldest first', async () => {
       const a = await store.createRun(newRun());
       const b = await activeRun();

@@ -101,6 +101,9 @@ export const RunRowSchema = z.object({
   replayFrom: z.string().optional(),
   /** Dispatch only to this runner (it holds the workspace of the run being retried). */
   pinnedRunnerId: z.string().optional(),
+  /** Who asked to cancel the active run, and when; the run ends `cancelled` even if its runner is gone. */
+  cancelRequestedBy: z.string().optional(),
+  cancelRequestedAt: Time.optional(),
 });
 export type RunRow = z.infer<typeof RunRowSchema>;
 
@@ -247,6 +250,8 @@ export interface Store {
   archiveRun(id: string, ending: RunEnding, opts?: { epoch?: number; engine?: RunState }): Promise<RunRow | undefined>;
   /** A lost run goes back to pending, unassigned, with a new epoch and no engine state. Undefined when it moved. */
   requeueRun(id: string, epoch: number): Promise<RunRow | undefined>;
+  /** Records that someone asked to cancel an active run (see RunRow.cancelRequestedBy). Undefined when not active. */
+  requestCancel(id: string, by: string, at: number): Promise<RunRow | undefined>;
   /** Active or offered runs whose lease (or offer) expired before `now`. */
   listExpiredLeases(now: number): Promise<RunRow[]>;
 

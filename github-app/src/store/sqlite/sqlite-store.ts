@@ -83,6 +83,8 @@ function runFromRow(row: Row): RunRow {
     retryOf: opt(row.retry_of as string | null),
     replayFrom: opt(row.replay_from as string | null),
     pinnedRunnerId: opt(row.pinned_runner_id as string | null),
+    cancelRequestedBy: opt(row.cancel_requested_by as string | null),
+    cancelRequestedAt: opt(row.cancel_requested_at as number | null),
   };
 }
 
@@ -394,10 +396,21 @@ export class SqliteStore implements Store {
     const changed = this.db
       .prepare(
         `UPDATE runs SET state = 'pending', epoch = epoch + 1, runner_id = NULL, lease_expires_at = NULL,
-           engine = NULL, last_seq = 0, started_at = NULL
+           engine = NULL, last_seq = 0, started_at = NULL, cancel_requested_by = NULL, cancel_requested_at = NULL
          WHERE id = ? AND state = 'active' AND epoch = ?`,
       )
       .run(id, epoch).changes;
+    return changed === 1 ? this.runSync(id) : undefined;
+  }
+
+  async requestCancel(id: string, by: string, at: number): Promise<RunRow | undefined> {
+    const changed = this.db
+      .prepare(
+        `UPDATE runs SET cancel_requested_by = COALESCE(cancel_requested_by, ?),
+           cancel_requested_at = COALESCE(cancel_requested_at, ?)
+         WHERE id = ? AND state = 'active'`,
+      )
+      .run(by, at, id).changes;
     return changed === 1 ? this.runSync(id) : undefined;
   }
 

@@ -1,0 +1,147 @@
+// The dispatcher (DESIGN §4): woken by events — a new pend, a freed slot, a released tag, a runner connecting —
+// with a slow periodic sweep as a safety net, never a fixed tick. Each pass plans with planDispatch and offers
+// through the store's compare-and-set, so a run is offered once even if two passes (or two hubs) race.
+import type { HubDeps } from '../runs/hub-deps.js';
+import { publishRun } from '../runs/publish-run.js';
+import { toRunSpec } from '../runs/run-spec.js';
+import { planDispatch } from './plan-dispatch.js';
+import { publishRunner } from './runner-views.js';
+
+type Avoid = { reason: string; until: number };
+
+export class Dispatcher {
+  private reasons = new Map<string, string>();
+  private readonly avoided = new Map<string, Map<string, Avoid>>();
+  private running: Promise<void> | undefined;
+  private again = false;
+  private sweep: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: HubDeps) {}
+
+  /** Starts the safety-net sweep and runs a first pass. */
+  start(): void {
+    this.sweep = setInterval(() => this.wake(), this.deps.timing.sweepMs);
+    this.sweep.unref();
+    this.wake();
+  }
+
+  /** Stops sweeping and waits for a pass in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweep) clearInterval(this.sweep);
+    await this.running;
+  }
+
+  /** Asks for a pass; passes never overlap, and a wake during a pass makes one more pass after it. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await new Promise((resolve) => setImmediate(resolve));
+        try {
+          await this.pass();
+        } catch (err) {
+          this.deps.log.error({ err }, 'dispatch pass failed');
+        }
+      } while (this.again && !this.stopped);
+      this.running = undefined;
+    })();
+  }
+
+  /** Resolves when no pass is running or asked for (tests wait on this instead of sleeping). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Why the run is still pending, as of the last pass. */
+  reasonFor(runId: string): string | undefined {
+    return this.reasons.get(runId);
+  }
+
+  /** Why the run is still pending, computed now; undefined when it is not pending. */
+  async whyPending(runId: string): Promise<string | undefined> {
+    const run = await this.deps.store.getRun(runId);
+    if (run?.state !== 'pending') return undefined;
+    const plan = await this.plan();
+    if (plan.offers.some((offer) => offer.run.id === runId)) return 'a runner is free; it is being offered now';
+    return plan.waiting.get(runId);
+  }
+
+  /** Leaves `runnerId` out for this run until the next sweep (it declined the offer or let it time out). */
+  avoid(runId: string, runnerId: string, reason: string): void {
+    const forRun = this.avoided.get(runId) ?? new Map<string, Avoid>();
+    forRun.set(runnerId, { reason, until: this.deps.now() + this.deps.timing.sweepMs });
+    this.avoided.set(runId, forRun);
+  }
+
+  /** A runner (re)connected: it gets a fresh chance at every run it declined. */
+  forgetRunner(runnerId: string): void {
+    for (const forRun of this.avoided.values()) forRun.delete(runnerId);
+  }
+
+  private async plan() {
+    const { store, connections, now } = this.deps;
+    const [runs, known] = await Promise.all([store.listLiveRuns(), store.listRunners()]);
+    const at = now();
+    const avoid = new Map<string, Map<string, string>>();
+    for (const [runId, forRun] of this.avoided) {
+      for (const [runnerId, entry] of forRun) if (entry.until <= at) forRun.delete(runnerId);
+      if (forRun.size === 0 || !runs.some((run) => run.id === runId && run.state === 'pending')) {
+        this.avoided.delete(runId);
+        continue;
+      }
+      avoid.set(runId, new Map([...forRun].map(([runnerId, entry]) => [runnerId, entry.reason])));
+    }
+    return planDispatch({
+      runs,
+      runners: connections.list().map(({ runnerId, name, tags, slots }) => ({ id: runnerId, name, tags, slots })),
+      runnerNames: new Map(known.map((runner) => [runner.id, runner.name])),
+      avoid,
+    });
+  }
+
+  private async pass(): Promise<void> {
+    const { store, connections, now, timing, log } = this.deps;
+    const plan = await this.plan();
+    this.reasons = plan.waiting;
+    for (const { run, runner } of plan.offers) {
+      const connection = connections.get(runner.id);
+      if (!connection) continue;
+      const offered = await store.offerRun(run.id, run.epoch, runner.id, now() + timing.offerTimeoutMs);
+      // Another pass, hub or a cancel moved the run since the plan was made: the next pass sees the new state.
+      if (!offered) continue;
+      const previous =
+        offered.replayFrom !== undefined && offered.retryOf !== undefined
+          ? await store.getRun(offered.retryOf)
+          : undefined;
+      this.reasons.set(run.id, `offered to ${runner.name}, waiting for it to accept`);
+      log.info({ runId: run.id, runner: runner.name, epoch: offered.epoch }, 'run offered');
+      connection.send({
+        type: 'offer',
+        runId: offered.id,
+        epoch: offered.epoch,
+        leaseMs: timing.leaseMs,
+        run: toRunSpec(offered, previous),
+      });
+      await publishRun(this.deps, offered);
+      await publishRunner(this.deps, runner.id);
+    }
+    for (const runId of plan.waiting.keys()) {
+      if (!this.announced.has(runId) || this.announced.get(runId) !== plan.waiting.get(runId)) {
+        this.announced.set(runId, plan.waiting.get(runId) as string);
+        const run = await store.getRun(runId);
+        if (run?.state === 'pending') await publishRun(this.deps, run);
+      }
+    }
+    for (const runId of this.announced.keys()) if (!plan.waiting.has(runId)) this.announced.delete(runId);
+  }
+
+  /** The reason last published for each waiting run: a client sees a new reason when it changes. */
+  private readonly announced = new Map<string, string>();
+}

@@ -1,0 +1,43 @@
+import type { RunnerView } from '@floe/shared';
+import type { RunnerRow, Store } from '../store/store.js';
+import type { ConnectedRunners } from './connected-runners.js';
+
+/** Every registered runner with whether it is connected and the runs it holds (`GET /api/runners`). */
+export async function runnerViews(store: Store, connections: ConnectedRunners): Promise<RunnerView[]> {
+  const [runners, live] = await Promise.all([store.listRunners(), store.listLiveRuns()]);
+  return runners.map((runner) => toRunnerView(runner, connections, live));
+}
+
+export function toRunnerView(
+  runner: RunnerRow,
+  connections: ConnectedRunners,
+  live: { id: string; number: number; flowId: string; runnerId?: string | undefined }[],
+): RunnerView {
+  const connection = connections.get(runner.id);
+  return {
+    name: runner.name,
+    tags: connection?.tags ?? runner.tags,
+    slots: connection?.slots ?? runner.slots,
+    connected: connection !== undefined,
+    runs: live
+      .filter((run) => run.runnerId === runner.id)
+      .map((run) => ({ id: run.id, number: run.number, flowId: run.flowId })),
+    ...(runner.lastSeenAt !== undefined ? { lastSeenAt: runner.lastSeenAt } : {}),
+  };
+}
+
+/** Tells listeners that a runner changed (connected, disconnected, took or released a run). */
+export async function publishRunner(
+  deps: {
+    store: Store;
+    connections: ConnectedRunners;
+    events: { emit(e: { type: 'runner-changed'; runner: RunnerView }): unknown };
+  },
+  runnerId: string | undefined,
+): Promise<void> {
+  if (runnerId === undefined) return;
+  const runner = await deps.store.getRunner(runnerId);
+  if (!runner) return;
+  const live = await deps.store.listLiveRuns();
+  deps.events.emit({ type: 'runner-changed', runner: toRunnerView(runner, deps.connections, live) });
+}

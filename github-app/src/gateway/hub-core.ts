@@ -1,0 +1,42 @@
+// The seam between the runner gateway (the WebSocket end of the protocol, github-app/src/gateway/) and the
+// hub's core (store, runs, dispatcher). The gateway knows sockets and frames; the core knows runs, leases and
+// epochs. Neither imports the other's internals: the gateway calls `HubCore`, the core talks to a connected
+// runner only through `RunnerConnection`. DESIGN §5 tells the protocol; shared/src/protocol/runner-protocol.ts
+// holds the messages.
+import type { HeldRun, HubMessage, RunRecord } from '@floe/shared';
+
+/** A connected runner as the core sees it (implemented by the gateway). */
+export interface RunnerConnection {
+  readonly runnerId: string;
+  readonly name: string;
+  readonly tags: string[];
+  readonly slots: number;
+  /** Queue a message to the runner; dropped silently if the socket has closed (the lease decides what happens). */
+  send(message: HubMessage): void;
+}
+
+/** What the runner tells about its held runs at connect, answered in `welcome`. */
+export type WelcomeRun = Extract<HubMessage, { type: 'welcome' }>['runs'][number];
+
+/** Outcome of storing a batch of records: the highest contiguous seq stored, or the run is no longer theirs. */
+export type RecordsOutcome = { ackedSeq: number } | { stale: true; reason: string };
+
+/** What the gateway calls on the core (implemented by github-app/src/runs + dispatch). */
+export interface HubCore {
+  /** Exchanges a one-time registration token for a runner credential; undefined when the token is not valid. */
+  registerRunner(token: string, name: string): Promise<{ runnerId: string; credential: string } | undefined>;
+  /** The runner a credential belongs to; undefined when unknown or revoked. */
+  authenticateRunner(credential: string): Promise<{ runnerId: string; name: string } | undefined>;
+  /** A runner said hello: record it as connected, decide what happens to the runs it holds, offer work. */
+  runnerConnected(connection: RunnerConnection, held: HeldRun[], version: string): Promise<WelcomeRun[]>;
+  /**
+   * The socket closed. Its runs keep their leases until they expire (DESIGN §5). Pass the connection that closed:
+   * when the runner has reconnected meanwhile, the newer connection is kept.
+   */
+  runnerDisconnected(runnerId: string, connection?: RunnerConnection): Promise<void>;
+  /** Renews the lease of each run the runner still holds at the given epoch. */
+  heartbeat(runnerId: string, runs: { runId: string; epoch: number }[]): Promise<void>;
+  accepted(runnerId: string, runId: string, epoch: number): Promise<void>;
+  declined(runnerId: string, runId: string, epoch: number, reason: string): Promise<void>;
+  records(runnerId: string, runId: string, epoch: number, records: RunRecord[]): Promise<RecordsOutcome>;
+}

@@ -1,0 +1,351 @@
+// The hub's core, assembled from a config: store, repositories, run verbs, dispatcher, leases, run deadlines
+// and triggers. The server assembly (build-server.ts) serves its methods as routes and the live API; the runner
+// gateway drives `core`. Nothing here listens on a port.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { FlowSummary, FormValues, Me, Role, RunDetail, RunnerView, RunSummary, RunsPage } from '@floe/shared';
+import type { Logger } from 'pino';
+import { ConnectedRunners } from './dispatch/connected-runners.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { runnerViews } from './dispatch/runner-views.js';
+import { FloeError } from './errors.js';
+import type { HubCore } from './gateway/hub-core.js';
+import { type HubEventListener, HubEvents } from './hub-events.js';
+import { LocalGitSource } from './repos/local-git-source.js';
+import type { RepoSpec } from './repos/parse-repo-spec.js';
+import { refreshFlows } from './repos/refresh-flows.js';
+import type { RepoSource } from './repos/repo-source.js';
+import { RepoSources } from './repos/repo-sources.js';
+import { cancelRun } from './runs/cancel-run.js';
+import { createHubCore } from './runs/create-hub-core.js';
+import { type CreateRunInput, createRun } from './runs/create-run.js';
+import { DEFAULT_TIMING, type HubDeps, type HubTiming } from './runs/hub-deps.js';
+import { keyedLock } from './runs/keyed-lock.js';
+import { expireLeases } from './runs/lease.js';
+import { retryRun } from './runs/retry-run.js';
+import { RunDeadlines } from './runs/run-deadlines.js';
+import { toRunDetail } from './runs/run-detail.js';
+import { toRunSummary } from './runs/run-summary.js';
+import { submitData } from './runs/submit-data.js';
+import { timeOutRun } from './runs/time-out-run.js';
+import { hashSecret, newSecret } from './store/hash-secret.js';
+import { openSqliteStore, sqliteFile } from './store/sqlite/sqlite-store.js';
+import type { RunRow, Store } from './store/store.js';
+import { TriggerScheduler } from './triggers/trigger-scheduler.js';
+
+export type CreateHubOptions = {
+  /** Where the hub keeps its database (`floe.db`) and repository mirrors. */
+  dataDir: string;
+  /** The root logger; the hub's parts log through children of it. */
+  log: Logger;
+  /** `--repo` repositories (parse them with parseRepoSpec). */
+  repos?: RepoSpec[];
+  /** More sources (GitHub installations); added after `repos`. */
+  sources?: RepoSource[];
+  /** Default: SQLite in `<dataDir>/floe.db`. The hub closes it on close(). */
+  store?: Store;
+  /** Protocol and dispatch timings; defaults in DEFAULT_TIMING (tests pass short ones). */
+  timing?: Partial<HubTiming>;
+  /** The clock; default Date.now. */
+  now?: () => number;
+  /** How long a runner registration token stays valid; default 1 h. */
+  registrationTokenTtlMs?: number;
+  /** Run timer and poll-git triggers; default true. */
+  triggers?: boolean;
+};
+
+/** A change the live API passes on (it re-reads what changed). */
+export type HubChange =
+  | { kind: 'run'; runId: string }
+  | { kind: 'runners' }
+  | { kind: 'log'; runId: string; node: string };
+
+export type LogText = { text: string; next: number; complete: boolean };
+
+export interface Hub {
+  /** The gateway's side of the runner protocol. */
+  readonly core: HubCore;
+  readonly events: HubEvents;
+  readonly store: Store;
+  readonly timing: HubTiming;
+  /** This hub's id (the holder of trigger leases). */
+  readonly hubId: string;
+
+  verifyToken(token: string): Promise<Me | undefined>;
+  /** Makes an API token; the token is returned once and stored only hashed. */
+  createToken(name: string, role: Role, by: Me): Promise<string>;
+  /** Makes a one-time runner registration token. */
+  createRunnerToken(by: Me): Promise<string>;
+  flows(): Promise<FlowSummary[]>;
+  runs(query?: {
+    state?: RunRow['state'];
+    flow?: string;
+    repo?: string;
+    ref?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<RunsPage>;
+  /** Throws FLOE_RUN_NOT_FOUND. */
+  run(runId: string): Promise<RunDetail>;
+  runSummary(runId: string): Promise<RunSummary | undefined>;
+  /** A node's log from a byte offset. Throws FLOE_RUN_NOT_FOUND / FLOE_NODE_NOT_FOUND. */
+  readLog(runId: string, node: string, from: number): Promise<LogText>;
+  /** Starts a run by hand (the API and clients). Returns its id. */
+  startRun(flowId: string, body: { data?: FormValues; repo?: string; ref?: string }, by: Me): Promise<string>;
+  /** Pends a run for any trigger (the API, timers, polled refs, GitHub). */
+  createRun(input: CreateRunInput): Promise<RunRow>;
+  cancelRun(runId: string, by: Me): Promise<void>;
+  retryRun(runId: string, from: string | undefined, by: Me): Promise<string>;
+  submitData(
+    runId: string,
+    nodeId: string,
+    body: { values: FormValues; reject?: boolean | undefined },
+    by: Me,
+  ): Promise<void>;
+  runners(): Promise<RunnerView[]>;
+  /** Why a pending run still waits, as a sentence; undefined when it is not pending. */
+  whyPending(runId: string): Promise<string | undefined>;
+  /** Re-reads the flows of one repository (or all) from its default branch, and reschedules triggers. */
+  refreshRepos(name?: string): Promise<void>;
+  /** Calls `listener` on every change, in order; returns the unsubscribe function. */
+  onChange(listener: (change: HubChange) => void): () => void;
+  /** Resolves when the dispatcher has nothing left to do (tests). */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const FINISHED = new Set(['good', 'bad', 'error', 'cancelled', 'skipped']);
+
+/** Builds the hub: opens the store, reads the repositories' flows, starts dispatch, leases and triggers. */
+export async function createHub(options: CreateHubOptions): Promise<Hub> {
+  const log = options.log;
+  const timing: HubTiming = { ...DEFAULT_TIMING, ...options.timing };
+  const now = options.now ?? Date.now;
+  const hubId = randomUUID();
+  const store = options.store ?? openSqliteStore({ file: sqliteFile(options.dataDir) });
+  const events = new HubEvents((err) => log.error({ err }, 'hub event listener failed'));
+  const mirrorsDir = path.join(options.dataDir, 'mirrors');
+  const sources = new RepoSources([
+    ...(options.repos ?? []).map((repo) => new LocalGitSource({ ...repo, mirrorsDir })),
+    ...(options.sources ?? []),
+  ]);
+  const connections = new ConnectedRunners();
+
+  let dispatcher: Dispatcher | undefined;
+  const deps: HubDeps = {
+    store,
+    events,
+    log,
+    now,
+    connections,
+    sources,
+    timing,
+    deadlines: new RunDeadlines(now, (runId) => {
+      timeOutRun(deps, runId).catch((err) => log.error({ err, runId }, 'run timeout failed'));
+    }),
+    wake: () => dispatcher?.wake(),
+    avoid: (runId, runnerId, reason) => dispatcher?.avoid(runId, runnerId, reason),
+    pendingReason: (runId) => dispatcher?.reasonFor(runId),
+    withRun: keyedLock(),
+  };
+  dispatcher = new Dispatcher(deps);
+  const core = createHubCore(deps, { forgetRunner: (runnerId) => dispatcher?.forgetRunner(runnerId) });
+
+  const triggers = new TriggerScheduler({
+    store,
+    log: log.child({ part: 'triggers' }),
+    now,
+    hubId,
+    fire: async ({ flow, trigger, target }) => {
+      const sameRepo = target && sources.get(flow.repo)?.cloneUrl === target.url;
+      await createRun(deps, {
+        flowId: flow.id,
+        repo: flow.repo,
+        trigger: { type: trigger.type, id: trigger.id },
+        ...(target && sameRepo ? { ref: target.ref, sha: target.sha } : {}),
+        ...(target && !sameRepo ? { target: { cloneUrl: target.url, ref: target.ref, sha: target.sha } } : {}),
+      });
+    },
+  });
+
+  const refreshRepos = async (name?: string) => {
+    for (const source of sources.list()) {
+      if (name !== undefined && source.name !== name) continue;
+      try {
+        const rows = await refreshFlows(store, source, now());
+        log.info({ repo: source.name, flows: rows.length }, 'flows read');
+      } catch (err) {
+        log.warn({ err, repo: source.name }, 'could not read the flows of a repository');
+      }
+    }
+    if (options.triggers !== false) await triggers.sync();
+  };
+
+  // Start-up: no runner is connected yet (the flag in the store is from the previous life); active runs get
+  // their deadline timers back; leases that lapsed while the hub was down expire on the first check.
+  for (const runner of await store.listRunners()) {
+    if (runner.connected) await store.updateRunner(runner.id, { connected: false });
+  }
+  for (const run of await store.listLiveRuns()) if (run.state === 'active') deps.deadlines.arm(run);
+  await refreshRepos();
+  dispatcher.start();
+  let checking = false;
+  const leaseTimer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    expireLeases(deps)
+      .catch((err) => log.error({ err }, 'lease check failed'))
+      .finally(() => {
+        checking = false;
+      });
+  }, timing.leaseCheckMs);
+  leaseTimer.unref();
+
+  const summaryOf = async (run: RunRow) => toRunSummary(run, await extrasOf(run));
+  const runnerNames = new Map<string, string>();
+  const extrasOf = async (run: RunRow) => {
+    let runner: string | undefined;
+    if (run.runnerId !== undefined) {
+      runner = connections.get(run.runnerId)?.name ?? runnerNames.get(run.runnerId);
+      if (runner === undefined) {
+        runner = (await store.getRunner(run.runnerId))?.name ?? run.runnerId;
+        runnerNames.set(run.runnerId, runner);
+      }
+    }
+    const pendingReason = run.state === 'pending' ? dispatcher?.reasonFor(run.id) : undefined;
+    return { ...(runner !== undefined ? { runner } : {}), ...(pendingReason !== undefined ? { pendingReason } : {}) };
+  };
+  const mustRun = async (runId: string) => {
+    const run = await store.getRun(runId);
+    if (!run) throw new FloeError('FLOE_RUN_NOT_FOUND', `no run ${runId}`);
+    return run;
+  };
+
+  let closed = false;
+  return {
+    core,
+    events,
+    store,
+    timing,
+    hubId,
+
+    async verifyToken(token) {
+      const row = await store.findApiToken(hashSecret(token));
+      return row && { name: row.name, role: row.role };
+    },
+
+    async createToken(name, role, by) {
+      const token = newSecret('floe');
+      await store.createApiToken({ name, role, tokenHash: hashSecret(token), createdAt: now() });
+      log.info({ name, role, by: by.name }, 'API token created');
+      return token;
+    },
+
+    async createRunnerToken(by) {
+      const token = newSecret('floe_reg');
+      await store.createRegistrationToken({
+        tokenHash: hashSecret(token),
+        expiresAt: now() + (options.registrationTokenTtlMs ?? 3_600_000),
+        createdAt: now(),
+      });
+      log.info({ by: by.name }, 'runner registration token created');
+      return token;
+    },
+
+    async flows() {
+      return (await store.listFlows()).map((flow) => ({
+        id: flow.id,
+        ver: flow.ver,
+        name: flow.name,
+        repo: flow.repo,
+        triggers: flow.triggers as FlowSummary['triggers'],
+        ...(flow.errors.length > 0 ? { errors: flow.errors } : {}),
+      }));
+    },
+
+    async runs(query = {}) {
+      const page = await store.listRuns({
+        ...(query.state !== undefined ? { state: query.state } : {}),
+        ...(query.flow !== undefined ? { flowId: query.flow } : {}),
+        ...(query.repo !== undefined ? { repo: query.repo } : {}),
+        ...(query.ref !== undefined ? { ref: query.ref } : {}),
+        ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+      });
+      const runs = await Promise.all(page.runs.map(summaryOf));
+      return page.next !== undefined ? { runs, next: page.next } : { runs };
+    },
+
+    async run(runId) {
+      const run = await mustRun(runId);
+      return toRunDetail(run, await extrasOf(run));
+    },
+
+    async runSummary(runId) {
+      const run = await store.getRun(runId);
+      return run && summaryOf(run);
+    },
+
+    async readLog(runId, node, from) {
+      const run = await mustRun(runId);
+      if (!run.flow.tasks.some((task) => task.id === node)) {
+        throw new FloeError('FLOE_NODE_NOT_FOUND', `run #${run.number} of ${run.flowId} has no node ${node}`);
+      }
+      const read = await store.readLog(runId, node, from);
+      const state = run.engine?.nodes[node]?.state;
+      const complete = run.state === 'archived' || (state !== undefined && FINISHED.has(state));
+      return { text: read.chunks.map((chunk) => chunk.text).join(''), next: read.next, complete };
+    },
+
+    async startRun(flowId, body, by) {
+      const run = await createRun(deps, {
+        flowId,
+        ...(body.repo !== undefined ? { repo: body.repo } : {}),
+        ...(body.ref !== undefined ? { ref: body.ref } : {}),
+        trigger: { type: 'manual', by: by.name },
+        ...(body.data !== undefined ? { data: body.data } : {}),
+      });
+      return run.id;
+    },
+
+    createRun: (input) => createRun(deps, input),
+
+    cancelRun: (runId, by) => cancelRun(deps, runId, by.name),
+
+    async retryRun(runId, from, by) {
+      return (await retryRun(deps, runId, from, by.name)).id;
+    },
+
+    submitData: (runId, nodeId, body, by) => submitData(deps, runId, nodeId, body, by.name),
+
+    runners: () => runnerViews(store, connections),
+
+    whyPending: (runId) => (dispatcher as Dispatcher).whyPending(runId),
+
+    refreshRepos,
+
+    onChange(listener) {
+      const forward: HubEventListener = (event) => {
+        if (event.type === 'runner-changed') listener({ kind: 'runners' });
+        else if (event.type === 'log') listener({ kind: 'log', runId: event.runId, node: event.node });
+        else if (event.type === 'run-changed') listener({ kind: 'run', runId: event.run.id });
+        else listener({ kind: 'run', runId: event.runId });
+      };
+      return events.on(forward);
+    },
+
+    settled: () => (dispatcher as Dispatcher).idle(),
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(leaseTimer);
+      triggers.stop();
+      deps.deadlines.clearAll();
+      await dispatcher?.stop();
+      // Let a lease check in flight finish before the store goes away.
+      while (checking) await new Promise((resolve) => setTimeout(resolve, 5));
+      await store.close();
+    },
+  };
+}

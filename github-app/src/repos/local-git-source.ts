@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { isRemoteUrl } from './parse-repo-spec.js';
+import type { RepoSource, ResolvedRef } from './repo-source.js';
+
+export type LocalGitSourceOptions = {
+  name: string;
+  /** A local repository (bare or not), or a URL that is mirrored under `mirrorsDir`. */
+  url: string;
+  /** Where URL repositories are mirrored: `<dataDir>/mirrors`. */
+  mirrorsDir: string;
+};
+
+const SHA = /^[0-9a-f]{7,64}$/i;
+
+/**
+ * A repository read with git (`--repo`, DESIGN §8): `git show <sha>:FLOE.yaml` works on bare repositories and
+ * on working copies alike. A URL is cloned once into a bare mirror and fetched before refs are resolved, so a
+ * run always reads the commit its ref points at now.
+ */
+export class LocalGitSource implements RepoSource {
+  readonly name: string;
+  readonly cloneUrl: string;
+  private readonly dir: string;
+  private readonly remote: boolean;
+  private ready: Promise<void> | undefined;
+
+  constructor(options: LocalGitSourceOptions) {
+    this.name = options.name;
+    this.cloneUrl = options.url;
+    this.remote = isRemoteUrl(options.url);
+    this.dir = this.remote ? path.join(options.mirrorsDir, `${options.name}.git`) : options.url;
+  }
+
+  private git() {
+    return simpleGit({ baseDir: this.dir, timeout: { block: 60_000 } });
+  }
+
+  /** Mirrors a URL repository (first call) or fetches it (later calls); nothing for a local one. */
+  private async sync(): Promise<void> {
+    if (!this.remote) return;
+    if (!this.ready) {
+      this.ready = (async () => {
+        if (!existsSync(this.dir)) {
+          await mkdir(path.dirname(this.dir), { recursive: true });
+          await simpleGit().clone(this.cloneUrl, this.dir, ['--mirror']);
+        }
+      })();
+    }
+    try {
+      await this.ready;
+    } catch (err) {
+      this.ready = undefined;
+      throw err;
+    }
+    await this.git().raw(['remote', 'update', '--prune']);
+  }
+
+  async head(): Promise<{ ref: string; sha: string } | undefined> {
+    await this.sync();
+    const git = this.git();
+    const ref = (await git.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
+    const sha = await this.commitOf('HEAD');
+    return ref !== '' && sha ? { ref, sha } : undefined;
+  }
+
+  async resolveRef(ref: string): Promise<ResolvedRef | undefined> {
+    // A ref from a request reaches git as an argument: never let it pass for an option.
+    if (ref.startsWith('-') || ref.includes('..')) return undefined;
+    await this.sync();
+    const full = (
+      await this.git()
+        .raw(['rev-parse', '--symbolic-full-name', ref])
+        .catch(() => '')
+    ).trim();
+    const sha = await this.commitOf(full.startsWith('refs/') ? full : ref);
+    if (!sha) return undefined;
+    return full.startsWith('refs/') ? { sha, ref: full } : { sha };
+  }
+
+  async readFile(sha: string, file: string): Promise<string | undefined> {
+    if (!SHA.test(sha) || file.startsWith('-')) return undefined;
+    const clean = path.posix.normalize(file.replace(/^\.\//, ''));
+    if (clean.startsWith('../') || clean === '..' || path.posix.isAbsolute(clean)) return undefined;
+    try {
+      return await this.git().raw(['show', `${sha}:${clean}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async commitOf(rev: string): Promise<string | undefined> {
+    const out = await this.git()
+      .raw(['rev-parse', '--verify', '-q', `${rev}^{commit}`])
+      .catch(() => '');
+    const sha = out.trim();
+    return sha === '' ? undefined : sha;
+  }
+}

@@ -1,0 +1,160 @@
+// The core side of the seam with the runner gateway (gateway/hub-core.ts): registration, connect and
+// disconnect, heartbeats and leases, offers accepted or declined, and records. The gateway knows sockets; this
+// knows runs, leases and epochs (DESIGN §5).
+import { randomUUID } from 'node:crypto';
+import type { HeldRun } from '@floe/shared';
+import { publishRunner } from '../dispatch/runner-views.js';
+import type { HubCore, RunnerConnection, WelcomeRun } from '../gateway/hub-core.js';
+import { hashSecret, newSecret } from '../store/hash-secret.js';
+import { applyRecords } from './apply-records.js';
+import type { HubDeps } from './hub-deps.js';
+import { publishRun } from './publish-run.js';
+
+export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: string) => void }): HubCore {
+  const { store, log } = deps;
+  const leaseUntil = () => deps.now() + deps.timing.leaseMs;
+
+  return {
+    async registerRunner(token, name) {
+      if (!(await store.useRegistrationToken(hashSecret(token), deps.now()))) return undefined;
+      const credential = newSecret('floe_runner');
+      const runner = await store.registerRunner({
+        id: randomUUID(),
+        name,
+        credentialHash: hashSecret(credential),
+        createdAt: deps.now(),
+      });
+      log.info({ runner: name, runnerId: runner.id }, 'runner registered');
+      await publishRunner(deps, runner.id);
+      return { runnerId: runner.id, credential };
+    },
+
+    async authenticateRunner(credential) {
+      const runner = await store.findRunnerByCredential(hashSecret(credential));
+      return runner && { runnerId: runner.id, name: runner.name };
+    },
+
+    async runnerConnected(connection: RunnerConnection, held: HeldRun[], version: string) {
+      const { runnerId } = connection;
+      await store.updateRunner(runnerId, {
+        tags: connection.tags,
+        slots: connection.slots,
+        connected: true,
+        lastSeenAt: deps.now(),
+        version,
+      });
+      deps.connections.add(connection);
+      hooks.forgetRunner(runnerId);
+      const answers: WelcomeRun[] = [];
+      const cancels: { runId: string; epoch: number; by: string }[] = [];
+      for (const claim of held) {
+        const answer = await deps.withRun(claim.runId, async (): Promise<WelcomeRun> => {
+          let run = await store.getRun(claim.runId);
+          const stop = { runId: claim.runId, epoch: claim.epoch, action: 'stop' as const, ackedSeq: run?.lastSeq ?? 0 };
+          if (!run || run.runnerId !== runnerId || run.epoch !== claim.epoch || run.state === 'archived') return stop;
+          if (run.state === 'pending') {
+            // It accepted, and the accept was lost with the old socket: it is running the run.
+            run = await store.acceptRun(run.id, runnerId, run.epoch, leaseUntil(), deps.now());
+            if (!run) return stop;
+            deps.deadlines.arm(run);
+            await publishRun(deps, run);
+          } else {
+            await store.renewLeases(runnerId, [{ runId: run.id, epoch: run.epoch }], leaseUntil());
+          }
+          if (run.cancelRequestedBy !== undefined) {
+            cancels.push({ runId: run.id, epoch: run.epoch, by: run.cancelRequestedBy });
+          }
+          return { runId: run.id, epoch: run.epoch, action: 'continue', ackedSeq: run.lastSeq };
+        });
+        answers.push(answer);
+      }
+      log.info(
+        { runner: connection.name, runnerId, tags: connection.tags, slots: connection.slots, held: held.length },
+        'runner connected',
+      );
+      // A cancel asked for while the runner was away is sent again, after the welcome the gateway is sending.
+      if (cancels.length > 0) {
+        setImmediate(() => {
+          for (const cancel of cancels) connection.send({ type: 'cancel', ...cancel });
+        });
+      }
+      await publishRunner(deps, runnerId);
+      deps.wake();
+      return answers;
+    },
+
+    async runnerDisconnected(runnerId, connection) {
+      deps.connections.remove(runnerId, connection);
+      if (deps.connections.get(runnerId)) return;
+      await store.updateRunner(runnerId, { connected: false, lastSeenAt: deps.now() });
+      // Offers in flight cannot be accepted any more: back to the queue at once. Active runs keep their leases
+      // until they expire (DESIGN §5): a brief disconnect does not lose a run.
+      for (const run of await store.listLiveRuns()) {
+        if (run.state !== 'pending' || run.runnerId !== runnerId) continue;
+        const back = await store.withdrawOffer(run.id, run.epoch);
+        if (back) await publishRun(deps, back);
+      }
+      log.info({ runnerId }, 'runner disconnected');
+      await publishRunner(deps, runnerId);
+      deps.wake();
+    },
+
+    async heartbeat(runnerId, runs) {
+      const renewed = new Set(await store.renewLeases(runnerId, runs, leaseUntil()));
+      await store.updateRunner(runnerId, { lastSeenAt: deps.now() });
+      for (const claim of runs) {
+        if (renewed.has(claim.runId)) continue;
+        const run = await store.getRun(claim.runId);
+        // An accept still on its way: not stale.
+        if (run?.state === 'pending' && run.runnerId === runnerId && run.epoch === claim.epoch) continue;
+        const reason = !run
+          ? 'the hub has no such run'
+          : run.state === 'archived'
+            ? `the run has ended: ${run.reason ?? ''}`
+            : 'the run is no longer assigned to this runner at this epoch';
+        deps.connections.send(runnerId, { type: 'stop', runId: claim.runId, epoch: claim.epoch, reason });
+      }
+    },
+
+    async accepted(runnerId, runId, epoch) {
+      await deps.withRun(runId, async () => {
+        const run = await store.acceptRun(runId, runnerId, epoch, leaseUntil(), deps.now());
+        if (!run) {
+          const current = await store.getRun(runId);
+          // Records may have activated it already; anything else means the offer is gone.
+          if (current?.state === 'active' && current.runnerId === runnerId && current.epoch === epoch) return;
+          deps.connections.send(runnerId, {
+            type: 'stop',
+            runId,
+            epoch,
+            reason:
+              current?.state === 'archived' ? `the run has ended: ${current.reason ?? ''}` : 'the offer was withdrawn',
+          });
+          return;
+        }
+        log.info({ runId, runnerId, epoch }, 'run accepted');
+        deps.deadlines.arm(run);
+        await publishRun(deps, run);
+        await publishRunner(deps, runnerId);
+      });
+    },
+
+    async declined(runnerId, runId, epoch, reason) {
+      await deps.withRun(runId, async () => {
+        const run = await store.getRun(runId);
+        if (!run || run.runnerId !== runnerId || run.epoch !== epoch) return;
+        const back = await store.withdrawOffer(runId, epoch);
+        if (!back) return;
+        log.info({ runId, runnerId, reason }, 'offer declined');
+        deps.avoid(runId, runnerId, `declined it (${reason})`);
+        await publishRun(deps, back);
+        await publishRunner(deps, runnerId);
+      });
+      deps.wake();
+    },
+
+    records(runnerId, runId, epoch, records) {
+      return applyRecords(deps, runnerId, runId, epoch, records);
+    },
+  };
+}

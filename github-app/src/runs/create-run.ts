@@ -1,0 +1,135 @@
+import type { Form, FormValues, ResolvedFlow } from '@floe/shared';
+import { FloeError } from '../errors.js';
+import { readFlowsAt } from '../repos/read-flows-at.js';
+import type { RepoSource } from '../repos/repo-source.js';
+import { newRunId } from '../store/new-run-id.js';
+import type { RunRow } from '../store/store.js';
+import { checkFormValues } from './check-form-values.js';
+import type { HubDeps } from './hub-deps.js';
+import { publishRun } from './publish-run.js';
+
+export type CreateRunInput = {
+  flowId: string;
+  /** Left out: the one repository that has this flow id (DESIGN §8 "Starting runs"). */
+  repo?: string;
+  /** Branch, tag or full ref; default the repository's default branch. */
+  ref?: string;
+  /** The commit, when the trigger knows it (poll-git, push); `ref` is then only recorded. */
+  sha?: string;
+  /** What started it: `manual`, `timer`, `poll-git`, …; `id` is the flow trigger that fired. */
+  trigger: { type: string; id?: string; by?: string };
+  /**
+   * What git-checkout fetches when it is not the flow's own repository at the flow's commit (a poll-git trigger
+   * watching another repository): the flow is then read at the default branch's head.
+   */
+  target?: { cloneUrl: string; ref: string; sha: string };
+  /** Start-form values, checked against the flow's `data` trigger form. */
+  data?: FormValues;
+};
+
+/**
+ * Pends a run (DESIGN §4): resolves the flow at the triggering commit (FLOE.yaml read at that sha, never the
+ * current one), refuses a flow with errors with its diagnostics, checks the start-form data, allocates the run's
+ * number, then wakes the dispatcher. Throws a FloeError a person can act on when the run cannot be made.
+ */
+export async function createRun(deps: HubDeps, input: CreateRunInput): Promise<RunRow> {
+  const source = await findSource(deps, input.flowId, input.repo);
+  let sha = input.sha;
+  let ref = input.ref;
+  if (sha === undefined) {
+    const resolved = ref === undefined ? await source.head() : await source.resolveRef(ref);
+    if (!resolved) {
+      throw new FloeError(
+        'FLOE_BAD_REQUEST',
+        ref === undefined
+          ? `repository ${source.name} has no commits yet`
+          : `repository ${source.name} has no branch, tag or commit ${ref}`,
+      );
+    }
+    sha = resolved.sha;
+    ref = resolved.ref ?? ref;
+  }
+  const read = await readFlowsAt(source, sha);
+  const found = read.flows.find((flow) => flow.id === input.flowId);
+  const at = `${source.name} at ${sha.slice(0, 7)}${ref ? ` (${ref})` : ''}`;
+  if (!found) {
+    throw new FloeError(
+      'FLOE_FLOW_NOT_FOUND',
+      read.found ? `flow ${input.flowId} is not in FLOE.yaml of ${at}` : `${at} has no FLOE.yaml`,
+    );
+  }
+  if (!found.flow) {
+    throw new FloeError(
+      'FLOE_FLOW_INVALID',
+      `flow ${input.flowId} of ${at} has errors and cannot run:\n${found.errors.join('\n')}`,
+    );
+  }
+  const data = checkStartData(found.flow, input);
+  const { target } = input;
+  const run = await deps.store.createRun({
+    id: newRunId(deps.now()),
+    repo: source.name,
+    flowId: found.flow.id,
+    trigger: { ...input.trigger, data },
+    flow: found.flow,
+    ...(target ? { ref: target.ref, sha: target.sha, cloneUrl: target.cloneUrl } : {}),
+    ...(!target && ref !== undefined ? { ref } : {}),
+    ...(!target ? { sha, cloneUrl: source.cloneUrl } : {}),
+    createdAt: deps.now(),
+  });
+  deps.log.info({ runId: run.id, flowId: run.flowId, number: run.number, trigger: run.trigger.type }, 'run pended');
+  await publishRun(deps, run);
+  deps.wake();
+  return run;
+}
+
+/** The flow's start form: its `data` trigger's (the one that fired, else the first). */
+export function startForm(flow: ResolvedFlow, triggerId?: string): Form | undefined {
+  const forms = flow.triggers.filter((trigger) => trigger.type === 'data');
+  const trigger = forms.find((t) => t.id === triggerId) ?? forms[0];
+  return trigger?.type === 'data' ? (trigger.opts.form ?? { fields: [] }) : undefined;
+}
+
+function checkStartData(flow: ResolvedFlow, input: CreateRunInput): Record<string, string> {
+  const values = input.data ?? {};
+  const form = startForm(flow, input.trigger.id);
+  // Runs started by a timer or a polled ref carry no form; only people (and the API) fill one in.
+  if (!form && Object.keys(values).length === 0) return {};
+  if (!form) {
+    throw new FloeError(
+      'FLOE_DATA_INVALID',
+      `flow ${flow.id} has no data trigger, so it takes no start data (got ${Object.keys(values).join(', ')})`,
+    );
+  }
+  if (input.trigger.type !== 'manual' && input.trigger.type !== 'data' && input.data === undefined) return {};
+  const checked = checkFormValues(form, values);
+  if (!checked.ok)
+    throw new FloeError('FLOE_DATA_INVALID', `start data of flow ${flow.id}: ${checked.problems.join('; ')}`);
+  return checked.values;
+}
+
+async function findSource(deps: HubDeps, flowId: string, repo: string | undefined): Promise<RepoSource> {
+  if (repo !== undefined) {
+    const source = deps.sources.get(repo);
+    if (!source) {
+      const names = deps.sources.list().map((s) => s.name);
+      throw new FloeError(
+        'FLOE_FLOW_NOT_FOUND',
+        `this hub has no repository ${repo}${names.length ? ` (it has ${names.join(', ')})` : ''}`,
+      );
+    }
+    return source;
+  }
+  const repos = [...new Set((await deps.store.listFlows()).filter((f) => f.id === flowId).map((f) => f.repo))];
+  if (repos.length > 1) {
+    throw new FloeError('FLOE_FLOW_AMBIGUOUS', `flow ${flowId} is in ${repos.join(', ')}; say which with "repo"`);
+  }
+  const source =
+    repos[0] !== undefined
+      ? deps.sources.get(repos[0])
+      : deps.sources.list().length === 1
+        ? deps.sources.list()[0]
+        : undefined;
+  if (!source) throw new FloeError('FLOE_FLOW_NOT_FOUND', `no repository of this hub has a flow ${flowId}`);
+  return source;
+}

@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import type { ConnectedRunners } from '../dispatch/connected-runners.js';
+import type { HubEvents } from '../hub-events.js';
+import type { RepoSources } from '../repos/repo-sources.js';
+import type { Store } from '../store/store.js';
+import type { RunDeadlines } from './run-deadlines.js';
+
+/** Timings of the protocol and the dispatcher; short in tests (DESIGN §8 "CI shape"). */
+export type HubTiming = {
+  /** How often runners send heartbeats; default 10 s. */
+  heartbeatMs: number;
+  /** A run whose runner is silent this long is lost; default 60 s. */
+  leaseMs: number;
+  /** An offer not accepted within this goes back to the queue (another runner is tried); default 15 s. */
+  offerTimeoutMs: number;
+  /** How often leases and offers are checked for expiry; default 1 s. */
+  leaseCheckMs: number;
+  /** The dispatcher's safety-net sweep (it is otherwise woken by events); default 30 s. */
+  sweepMs: number;
+};
+
+export const DEFAULT_TIMING: HubTiming = {
+  heartbeatMs: 10_000,
+  leaseMs: 60_000,
+  offerTimeoutMs: 15_000,
+  leaseCheckMs: 1_000,
+  sweepMs: 30_000,
+};
+
+/** What the run verbs work with: built once by hub.ts and passed to each verb. */
+export interface HubDeps {
+  store: Store;
+  events: HubEvents;
+  log: Logger;
+  /** The clock (ms since the epoch); the engine gets time only from here (DESIGN §2). */
+  now: () => number;
+  connections: ConnectedRunners;
+  sources: RepoSources;
+  timing: HubTiming;
+  deadlines: RunDeadlines;
+  /** Wakes the dispatcher: a new pend, a freed slot, a released tag, a runner connecting (DESIGN §4). */
+  wake: () => void;
+  /** Keeps a runner away from a run for a while (it declined the offer, or let it time out). */
+  avoid: (runId: string, runnerId: string, reason: string) => void;
+  /** Why a pending run waits, as of the dispatcher's last pass. */
+  pendingReason: (runId: string) => string | undefined;
+  /** Runs `fn` holding the run's lock: changes to one run happen one at a time in this hub. */
+  withRun: <T>(runId: string, fn: () => Promise<T>) => Promise<T>;
+}
