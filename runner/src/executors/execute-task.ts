@@ -2,6 +2,7 @@ import { durationMs, formatDuration, type TaskOutcome } from '@floe/shared';
 import { executeExec } from './exec.js';
 import { executeFetch } from './fetch.js';
 import { executeGitCheckout } from './git-checkout.js';
+import { setLongTimeout } from './long-timeout.js';
 import { sysLine } from './sys-line.js';
 import type { TaskContext } from './task-context.js';
 import { executeTimer } from './timer.js';
@@ -24,10 +25,10 @@ export async function executeTask(ctx: TaskContext): Promise<TaskOutcome> {
   else ctx.signal.addEventListener('abort', onCancel, { once: true });
   const timeoutMs = task.timeout === undefined ? undefined : durationMs(task.timeout);
   let timedOut = false;
-  const timer =
+  const clearTimer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => {
+      : setLongTimeout(() => {
           timedOut = true;
           sysLine(ctx, `timed out after ${formatDuration(timeoutMs)}`);
           stop.abort();
@@ -42,7 +43,7 @@ export async function executeTask(ctx: TaskContext): Promise<TaskOutcome> {
     // A bug of ours, not the task's failure: still a value, so the run can end cleanly.
     return { kind: 'error', message: `internal error executing ${task.id}: ${(err as Error)?.message ?? String(err)}` };
   } finally {
-    clearTimeout(timer);
+    clearTimer?.();
     ctx.signal.removeEventListener('abort', onCancel);
   }
 }

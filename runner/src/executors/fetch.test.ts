@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -65,6 +65,7 @@ describe('fetch', () => {
     expect(await executeTask(second.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
     expect(await readFile(join(second.ctx.workspace, 'bin', 'known.txt'), 'utf8')).toBe(CONTENT);
     expect(second.text('sys')).toContain('using the cached download');
+    expect(await readdir(join(first.ctx.cacheDir, 'tmp'))).toEqual([]);
   });
 
   it('names both digests on a mismatch, and caches nothing', async () => {
@@ -76,6 +77,7 @@ describe('fetch', () => {
     });
     await expect(stat(join(t.ctx.workspace, 'known.txt'))).rejects.toThrow();
     await expect(stat(join(t.ctx.cacheDir, `sha256-${wrong}`))).rejects.toThrow();
+    expect(await readdir(join(t.ctx.cacheDir, 'tmp'))).toEqual([]);
   });
 
   it('refuses a checksum that is not hex of a known length', async () => {

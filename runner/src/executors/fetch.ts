@@ -36,18 +36,17 @@ export async function executeFetch(ctx: TaskContext, task: TaskOf<'fetch'>): Pro
     expected = parsed;
   }
   const cacheEntry = expected && join(ctx.cacheDir, `${expected.algo}-${expected.hex}`);
+  let tempDir: string | undefined; // the download's own directory under <cacheDir>/tmp, removed in any case
   try {
     let source = cacheEntry && (await cachedFile(cacheEntry));
-    let downloaded: string | undefined;
     if (source) {
       sysLine(ctx, `using the cached download of ${url} (${expected?.algo} ${expected?.hex})`);
     } else {
       if (!expected) sysLine(ctx, `warning: ${url} has no checksum, so the download cannot be verified`);
       const result = await download(ctx, url, expected?.algo ?? 'sha256');
       if ('kind' in result) return result;
-      downloaded = result.file;
+      tempDir = dirname(result.file);
       if (expected && result.hex !== expected.hex) {
-        await rm(result.file, { force: true });
         return {
           kind: 'error',
           message: `checksum mismatch for ${url}: expected ${expected.algo} ${expected.hex}, got ${result.hex}`,
@@ -60,13 +59,11 @@ export async function executeFetch(ctx: TaskContext, task: TaskOf<'fetch'>): Pro
         await mkdir(staging, { recursive: true });
         await rename(result.file, join(staging, name));
         await rename(staging, cacheEntry).catch(async () => rm(staging, { recursive: true, force: true }));
-        await rm(dirname(result.file), { recursive: true, force: true });
         source = await cachedFile(cacheEntry);
         if (!source) return { kind: 'error', message: `cannot store the download of ${url} in ${ctx.cacheDir}` };
       } else {
-        source = join(dirname(result.file), name);
+        source = join(tempDir, name);
         await rename(result.file, source);
-        downloaded = source;
       }
     }
 
@@ -78,11 +75,12 @@ export async function executeFetch(ctx: TaskContext, task: TaskOf<'fetch'>): Pro
     await mkdir(dirname(inside.path), { recursive: true, mode: 0o700 });
     await rm(inside.path, { force: true });
     await copyFile(source, inside.path, constants.COPYFILE_FICLONE);
-    if (downloaded) await rm(dirname(downloaded), { recursive: true, force: true });
     sysLine(ctx, `saved to ${inside.path}`);
     return { kind: 'exited', exitCode: 0 };
   } catch (err) {
     return { kind: 'error', message: `fetch of ${url} failed: ${(err as Error).message}` };
+  } finally {
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
   }
 }
 

@@ -20,6 +20,19 @@ describe('timer task', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('waits periods longer than Node timers can hold (25 days) instead of firing at once', async () => {
+    const t = await testContext({ type: 'timer', opts: { period: '25d' } });
+    const outcome = executeTask(t.ctx);
+    let settled = false;
+    outcome.then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    t.cancel();
+    expect(await outcome).toEqual({ kind: 'cancelled' });
+  });
+
   it('times out when its timeout is shorter than its period', async () => {
     const t = await testContext({ type: 'timer', timeout: '50ms', opts: { period: 10 } });
     expect(await executeTask(t.ctx)).toEqual({ kind: 'timed-out', afterMs: 50 });

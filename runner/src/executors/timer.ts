@@ -1,4 +1,5 @@
 import { durationMs, formatDuration, type TaskOutcome } from '@floe/shared';
+import { setLongTimeout } from './long-timeout.js';
 import { sysLine } from './sys-line.js';
 import type { TaskContext, TaskOf } from './task-context.js';
 
@@ -14,10 +15,10 @@ export function executeTimer(ctx: TaskContext, task: TaskOf<'timer'>): Promise<T
   sysLine(ctx, `waiting ${formatDuration(ms)}`);
   return new Promise((resolve) => {
     const onAbort = () => {
-      clearTimeout(timer);
+      clearTimer();
       resolve({ kind: 'cancelled' });
     };
-    const timer = setTimeout(() => {
+    const clearTimer = setLongTimeout(() => {
       ctx.signal.removeEventListener('abort', onAbort);
       resolve({ kind: 'exited', exitCode: 0 });
     }, ms);
