@@ -34,50 +34,56 @@ export type FormFieldType = z.infer<typeof FormFieldTypeSchema>;
 export const FormFieldSchema = z.strictObject({
   id: z.string().describe('Field id; its value reaches tasks as FLOE_DATA_<ID>.'),
   prompt: z.string().optional().describe('Label shown to a person.'),
-  type: FormFieldTypeSchema.default('text'),
+  type: FormFieldTypeSchema.default('text').describe('`text`, `bool`, `number` or `select` (with `options`).'),
   value: z.union([z.string(), z.number(), z.boolean()]).optional().describe('Default value.'),
   options: z.array(z.string()).optional().describe('Choices of a `select` field.'),
-  required: z.boolean().default(true),
+  required: z.boolean().default(true).describe('Whether the field must be filled in.'),
 });
 export type FormField = z.infer<typeof FormFieldSchema>;
 
 export const FormSchema = z.strictObject({
-  title: z.string().optional(),
-  fields: z.array(FormFieldSchema).default([]),
+  title: z.string().optional().describe('Heading of the form.'),
+  fields: z.array(FormFieldSchema).default([]).describe('The fields, in order.'),
 });
 export type Form = z.infer<typeof FormSchema>;
 
-const DataOptsSchema = z.strictObject({ form: FormSchema.optional() });
+const DataOptsSchema = z.strictObject({
+  form: FormSchema.optional().describe('A form a person fills in; its values reach tasks as FLOE_DATA_<FIELD>.'),
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // Triggers
 
-const TriggerBase = { id: IdSchema.optional(), name: NameSchema.optional(), class: z.literal('trigger').optional() };
+const TriggerBase = {
+  id: IdSchema.optional(),
+  name: NameSchema.optional(),
+  class: z.literal('trigger').optional().describe('May be left out: entries of `triggers` are triggers.'),
+};
 
 export const DataTriggerSchema = z.strictObject({
   ...TriggerBase,
-  type: z.literal('data'),
+  type: z.literal('data').describe('Started by a person, with a form.'),
   opts: DataOptsSchema.default({}),
 });
 
 export const TimerTriggerSchema = z.strictObject({
   ...TriggerBase,
-  type: z.literal('timer'),
+  type: z.literal('timer').describe('Starts runs on a schedule: `period` or `cron`.'),
   opts: z.strictObject({
     period: DurationSchema.optional().describe('Fire every period (seconds or "10m").'),
     cron: z.string().optional().describe('Five-field cron expression, UTC unless `timezone` is set.'),
-    timezone: z.string().optional(),
+    timezone: z.string().optional().describe('IANA time zone of `cron`, e.g. Europe/London.'),
   }),
 });
 
 export const PollGitTriggerSchema = z.strictObject({
   ...TriggerBase,
-  type: z.literal('poll-git'),
+  type: z.literal('poll-git').describe('Starts a run when a matching ref of a git repository changes.'),
   opts: z.strictObject({
     url: z.string().describe('Repository URL or path given to `git ls-remote`.'),
     refs: z.string().default('refs/*').describe('ls-remote pattern.'),
     exclude: z.string().optional().describe('Regular expression of refs to ignore.'),
-    period: DurationSchema.default(60),
+    period: DurationSchema.default(60).describe('How often to poll (seconds or "5m").'),
     'exclude-refs': z.string().optional().describe('Ignored by the original floe; use `exclude`.'),
   }),
 });
@@ -97,18 +103,21 @@ export const PushTriggerSchema = z.strictObject({
 
 export const PullRequestTriggerSchema = z.strictObject({
   ...TriggerBase,
-  type: z.literal('pull-request'),
+  type: z.literal('pull-request').describe('Starts a run for pull request events.'),
   opts: z
     .strictObject({
       branches: GlobsSchema.optional().describe('Base-branch globs.'),
-      types: z.array(z.enum(['opened', 'synchronize', 'reopened'])).default(['opened', 'synchronize', 'reopened']),
+      types: z
+        .array(z.enum(['opened', 'synchronize', 'reopened']))
+        .default(['opened', 'synchronize', 'reopened'])
+        .describe('Pull request actions that start a run.'),
     })
     .default({ types: ['opened', 'synchronize', 'reopened'] }),
 });
 
 export const CommentTriggerSchema = z.strictObject({
   ...TriggerBase,
-  type: z.literal('comment'),
+  type: z.literal('comment').describe('Makes the flow runnable with `/floe run <flow-id>` in a pull request.'),
   opts: z.strictObject({}).default({}),
 });
 
@@ -133,7 +142,7 @@ const NodeBase = {
 
 const TaskBase = {
   ...NodeBase,
-  class: z.literal('task').optional(),
+  class: z.literal('task').optional().describe('May be left out; `merge` makes a merge.'),
   listen: z.string().optional().describe('The one event tag that starts this node, e.g. task.build.good.'),
   good: z.array(z.number().int()).optional().describe('Exit codes counted as good (default [0]).'),
   'ignore-fail': z.boolean().default(false).describe('Always emit task.<id>.good, even when the task fails.'),
@@ -145,19 +154,23 @@ const TaskBase = {
 export const ExecOptsSchema = z.strictObject({
   cmd: z.string().optional().describe('A command run without a shell; split on spaces unless `args` is given.'),
   shell: z.string().optional().describe('A script run as `bash -eo pipefail -c`.'),
-  args: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional().describe('Arguments of `cmd`, each passed as one argument.'),
   'sub-dir': z.string().optional().describe('Working directory inside the workspace.'),
-  env: EnvSchema.optional(),
+  env: EnvSchema.optional().describe("The task's environment, over the flow's."),
 });
 export type ExecOpts = z.infer<typeof ExecOptsSchema>;
 
-export const ExecTaskSchema = z.strictObject({ ...TaskBase, type: z.literal('exec'), opts: ExecOptsSchema });
+export const ExecTaskSchema = z.strictObject({
+  ...TaskBase,
+  type: z.literal('exec').describe('Runs a command (`cmd`) or a bash script (`shell`).'),
+  opts: ExecOptsSchema,
+});
 
 export const GitCheckoutOptsSchema = z.strictObject({
   url: z.string().optional().describe('Defaults to the repository that triggered the run.'),
   ref: z.string().optional().describe('Branch, tag or commit; defaults to the triggering commit.'),
   'sub-dir': z.string().optional(),
-  depth: z.number().int().positive().default(1),
+  depth: z.number().int().positive().default(1).describe('History depth of the clone.'),
   branch: z.string().optional().describe('Old name of `ref`.'),
   'key-file': z.string().optional().describe('Ignored: the runner uses its own git credentials.'),
   hash: z.string().optional().describe('Ignored by the original floe.'),
@@ -173,37 +186,41 @@ export const GitCheckoutTaskSchema = z.strictObject({
 
 export const ChecksumAlgoSchema = z.enum(['sha256', 'sha1', 'md5']);
 export const FetchOptsSchema = z.strictObject({
-  url: z.string(),
+  url: z.string().describe('The file to download.'),
   checksum: z.string().optional().describe('Hex digest, optionally followed by a space and a file name.'),
-  'checksum-algo': ChecksumAlgoSchema.optional(),
+  'checksum-algo': ChecksumAlgoSchema.optional().describe('Algorithm of `checksum`.'),
   location: z.string().optional().describe('Where the file goes in the workspace; a trailing / keeps its name.'),
 });
 export type FetchOpts = z.infer<typeof FetchOptsSchema>;
 
-export const FetchTaskSchema = z.strictObject({ ...TaskBase, type: z.literal('fetch'), opts: FetchOptsSchema });
+export const FetchTaskSchema = z.strictObject({
+  ...TaskBase,
+  type: z.literal('fetch').describe('Downloads a file into the workspace.'),
+  opts: FetchOptsSchema,
+});
 
 export const TimerTaskSchema = z.strictObject({
   ...TaskBase,
-  type: z.literal('timer'),
-  opts: z.strictObject({ period: DurationSchema }),
+  type: z.literal('timer').describe('Waits for `period`, then emits good.'),
+  opts: z.strictObject({ period: DurationSchema.describe('How long to wait.') }),
 });
 
 export const DataTaskSchema = z.strictObject({
   ...TaskBase,
-  type: z.literal('data'),
+  type: z.literal('data').describe('Waits for a person: an approval or input gate.'),
   opts: DataOptsSchema.default({}),
 });
 
 export const EndTaskSchema = z.strictObject({
   ...TaskBase,
-  type: z.literal('end'),
+  type: z.literal('end').describe('Ends the run with the result of the event that reached it.'),
   opts: z.strictObject({}).optional(),
 });
 
 export const MergeSchema = z.strictObject({
   ...NodeBase,
-  class: z.literal('merge'),
-  type: z.enum(['all', 'any']).default('all'),
+  class: z.literal('merge').describe('Makes this entry a merge.'),
+  type: z.enum(['all', 'any']).default('all').describe('Fire when all `wait` tags have arrived, or on the first.'),
   wait: z.array(z.string()).describe('Event tags to wait for.'),
 });
 export type Merge = z.infer<typeof MergeSchema>;
@@ -228,17 +245,20 @@ export type FlowNode = z.infer<typeof NodeSchema>;
 
 export const FlowSchema = z.strictObject({
   id: IdSchema.optional(),
-  ver: z.number().int().default(1),
+  ver: z.number().int().default(1).describe('Version; id and ver are unique within a file.'),
   name: NameSchema.optional(),
   'reuse-space': z.boolean().default(false).describe('One workspace per flow per runner, kept between runs.'),
   'host-tags': z.array(z.string()).default([]).describe('Every tag must be on the runner.'),
   'resource-tags': z.array(z.string()).default([]).describe('No two active runs across the hub share one of these.'),
   env: EnvSchema.optional(),
-  triggers: z.array(TriggerSchema).default([]),
-  tasks: z.array(NodeSchema).default([]),
+  triggers: z.array(TriggerSchema).default([]).describe('What starts a run (besides a person).'),
+  tasks: z.array(NodeSchema).default([]).describe('The tasks and merges of the flow.'),
   'flow-file': z.string().optional().describe('Path in the same repository, or an https URL, holding the tasks.'),
   timeout: DurationSchema.default('6h').describe('Run timeout.'),
-  'cancel-superseded': z.boolean().default(false),
+  'cancel-superseded': z
+    .boolean()
+    .default(false)
+    .describe('When a newer run of the flow starts for the same ref, cancel the older ones still going.'),
   'requeue-lost': z.boolean().default(false).describe('Re-queue (instead of failing) a run whose runner was lost.'),
 });
 export type FlowInput = z.input<typeof FlowSchema>;
@@ -258,8 +278,8 @@ export const CommonSchema = z.strictObject({
 });
 
 export const FlowsFileSchema = z.strictObject({
-  common: CommonSchema.optional(),
-  flows: z.array(FlowSchema),
+  common: CommonSchema.optional().describe("The original floe's server settings: accepted, ignored with a warning."),
+  flows: z.array(FlowSchema).describe('The flows of this file.'),
 });
 
 /** A FLOE.yaml: one flow at the top level, or several under `flows:`. */

@@ -219,6 +219,28 @@ describe('parseFloeFile: schema findings with exact ranges', () => {
     expect(finding).toMatchObject({ code, message, line: 6, column: line.indexOf(':') + 7 });
   });
 
+  it('reports an invalid duration of a timer task', () => {
+    const [finding] = parseFloeFile(
+      lines('id: f', 'tasks:', '  - {id: t, type: timer, listen: trigger.good, opts: {period: 5 min}}'),
+    ).diagnostics;
+    expect(finding).toMatchObject({ code: 'invalid-duration', line: 3, column: 63, endColumn: 68 });
+  });
+
+  it("points the original's capitalised Form key at form", () => {
+    const [finding] = parseFloeFile(
+      lines('id: f', 'triggers: [{id: s, type: data, opts: {Form: {title: Start}}}]', 'tasks: []'),
+    ).diagnostics;
+    expect(finding).toMatchObject({ code: 'unknown-key', hint: 'did you mean `form`?', line: 2, column: 39 });
+  });
+
+  it('cuts a long value quoted in a message', () => {
+    const [finding] = parseFloeFile(
+      lines('id: f', `tasks: [{id: m, class: merge, type: ${'x'.repeat(500)}, wait: [trigger.good]}]`),
+    ).diagnostics;
+    expect(finding?.code).toBe('invalid-value');
+    expect(finding?.message.length).toBeLessThan(120);
+  });
+
   it('reports a merge type that does not exist', () => {
     const [finding] = parseFloeFile(
       lines('id: f', 'tasks:', '  - {id: m, class: merge, type: one, wait: [trigger.good]}'),

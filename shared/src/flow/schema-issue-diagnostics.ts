@@ -4,7 +4,15 @@ import type { z } from 'zod';
 import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
 import { DurationSchema } from './flow-schema.js';
-import { allowedValues, childSchema, likelyOption, objectKeys, schemaAt, unionOptions, unwrap } from './schema-walk.js';
+import {
+  allowedValues,
+  childSchema,
+  likelyOption,
+  objectKeys,
+  sameSchema,
+  schemaAt,
+  unionOptions,
+} from './schema-walk.js';
 import type { DataPath, PathPart, YamlLocator } from './yaml-locator.js';
 
 /** The parts of a zod 4 issue we read. */
@@ -60,7 +68,17 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-const code = (text: unknown): string => `\`${typeof text === 'string' ? text : JSON.stringify(text)}\``;
+/** A value quoted for a message; long values (a pasted blob) are cut, as a message is one line. */
+const code = (value: unknown): string => {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  const line = text.replace(/\s+/g, ' ');
+  return `\`${line.length > 60 ? `${line.slice(0, 57)}...` : line}\``;
+};
 const list = (values: readonly unknown[]): string => values.map(code).join(', ');
 
 /** "a task", "the opts of an `exec` task", "a form field": what a person calls the place at `path`. */
@@ -135,7 +153,7 @@ function visit(issue: Issue, prefix: readonly PropertyKey[], context: IssueConte
   const fieldSchema = schemaAt(context.schema, path, data);
 
   // A duration is a union of a number and a string pattern; say what a duration is instead of either branch.
-  if (fieldSchema && unwrap(fieldSchema) === DurationSchema && value !== undefined) {
+  if (fieldSchema && sameSchema(fieldSchema, DurationSchema) && value !== undefined) {
     push(
       'invalid-duration',
       `${code(key)} is not a duration: ${code(value)}.`,

@@ -35,6 +35,11 @@ export function unwrap(schema: z.ZodType): z.ZodType {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** Whether two schemas are one, ignoring wrappers and `.describe()` copies (which share their definition). */
+export function sameSchema(a: z.ZodType, b: z.ZodType): boolean {
+  return defOf(unwrap(a)) === defOf(unwrap(b));
+}
+
 /** Allowed values of a literal or enum schema, or undefined for other schemas. */
 export function allowedValues(schema: z.ZodType): unknown[] | undefined {
   const def = defOf(unwrap(schema));
