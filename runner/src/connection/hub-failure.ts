@@ -1,0 +1,38 @@
+// Why talking to the hub failed, and the one rule for which failures are worth another try (STYLE §7: retry and
+// back-off live in one helper, retry.ts, with this one classifier).
+import type { RefusalCode } from '@floe/shared';
+
+export type HubFailureReason =
+  /** The hub answered the hello with `refused`. */
+  | { kind: 'refused'; code: RefusalCode; message: string }
+  /** An HTTP request got an error status. */
+  | { kind: 'http'; status: number; message: string }
+  /** The hub could not be reached, or the socket dropped, or it did not answer in time. */
+  | { kind: 'network'; message: string };
+
+/** A failure to talk to the hub; `retryable` says whether trying again later may succeed. */
+export class HubFailure extends Error {
+  override readonly name = 'HubFailure';
+  readonly retryable: boolean;
+  constructor(readonly reason: HubFailureReason) {
+    super(reason.message);
+    this.retryable = isRetryable(reason);
+  }
+}
+
+/**
+ * Network trouble and server errors pass (the hub restarts, the network heals); answers about the runner itself
+ * do not: a rejected credential or registration token, a protocol only an upgrade fixes, a request the hub
+ * calls malformed. Retrying those would only hammer the hub while a person needs to act.
+ */
+export function isRetryable(reason: HubFailureReason): boolean {
+  switch (reason.kind) {
+    case 'network':
+      return true;
+    case 'refused':
+      // A `bad-message` refusal is the hub not hearing hello in time (a slow link): worth another try.
+      return reason.code === 'bad-message';
+    case 'http':
+      return reason.status >= 500 || reason.status === 408 || reason.status === 429;
+  }
+}

@@ -1,0 +1,145 @@
+// One WebSocket session with the hub (DESIGN §5; the lifecycle is told at the top of
+// shared/src/protocol/runner-protocol.ts): hello, then welcome or refused, then messages both ways with
+// heartbeats, until the socket closes. Reconnecting is the daemon's business (retry.ts); a session is one try.
+import {
+  decodeFrame,
+  type Hello,
+  type HubMessage,
+  HubMessageSchema,
+  MAX_FRAME_BYTES,
+  type RunnerMessage,
+} from '@floe/shared';
+import WebSocket from 'ws';
+import { HubFailure } from './hub-failure.js';
+
+export type Welcome = Extract<HubMessage, { type: 'welcome' }>;
+
+export interface HubSessionOptions {
+  /** The hub's base URL (http or https); the socket goes to /api/runners/connect on it. */
+  hubUrl: string;
+  hello: Hello;
+  /** Called with the session as soon as `welcome` arrives, before any later message is handled. */
+  onWelcome: (session: HubSession) => void;
+  /** Every message after `welcome`, in order. */
+  onMessage: (message: HubMessage, session: HubSession) => void;
+  /** The runs to name in each heartbeat (it renews their leases). */
+  heldRuns: () => { runId: string; epoch: number }[];
+  /** How long to wait for the socket to open and the welcome; default 30 s. */
+  welcomeTimeoutMs?: number;
+  /** Told about frames the runner could not read (they are skipped). */
+  onBadFrame?: (problem: string) => void;
+}
+
+export interface HubSession {
+  readonly welcome: Welcome;
+  /** Queues a message (or a prepared frame); false when the socket is no longer open. */
+  send(message: RunnerMessage | string): boolean;
+  /** Bytes queued in the socket and not yet written: the sender's back-pressure signal. */
+  readonly bufferedAmount: number;
+  /** Called whenever a queued send has been written out (a chance to send more). */
+  onWritten(listener: () => void): void;
+  /** Resolves, never rejects, when the socket has closed, with why. */
+  readonly closed: Promise<HubFailure>;
+  close(): void;
+}
+
+/**
+ * Opens a session: resolves once the hub has said `welcome`, rejects with a HubFailure when it refuses, cannot
+ * be reached, or does not answer in time. A session whose hub stays silent for three heartbeats is dropped
+ * (the hub pings and sends `heartbeat` every `heartbeatMs`), so a half-open connection is noticed.
+ */
+export function openHubSession(options: HubSessionOptions): Promise<HubSession> {
+  const url = new URL('/api/runners/connect', options.hubUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const ws = new WebSocket(url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: options.welcomeTimeoutMs ?? 30_000 });
+  const writtenListeners: Array<() => void> = [];
+  let lastHeard = Date.now();
+  let watchdog: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let refusal: HubFailure | undefined;
+  let session: HubSession | undefined;
+
+  const closed = new Promise<HubFailure>((resolve) => {
+    ws.on('close', (code, reason) => {
+      clearInterval(watchdog);
+      clearInterval(heartbeat);
+      resolve(
+        refusal ??
+          new HubFailure({
+            kind: 'network',
+            message: `connection closed (${code}${reason.length ? ` ${reason}` : ''})`,
+          }),
+      );
+    });
+  });
+  const written = () => {
+    for (const listener of writtenListeners) listener();
+  };
+  const send = (message: RunnerMessage | string) => {
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message), written);
+    return true;
+  };
+
+  return new Promise<HubSession>((resolve, reject) => {
+    const timeout = setTimeout(() => {
+      ws.terminate();
+      reject(new HubFailure({ kind: 'network', message: `no welcome from ${options.hubUrl} in time` }));
+    }, options.welcomeTimeoutMs ?? 30_000);
+    ws.on('error', (err) => {
+      clearTimeout(timeout);
+      reject(new HubFailure({ kind: 'network', message: `cannot reach ${options.hubUrl}: ${err.message}` }));
+    });
+    ws.on('open', () => send(options.hello));
+    ws.on('ping', () => {
+      lastHeard = Date.now();
+    });
+    ws.on('message', (data, isBinary) => {
+      lastHeard = Date.now();
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const decoded = decodeFrame(HubMessageSchema, isBinary ? bytes : bytes.toString('utf8'));
+      if (!decoded.ok) {
+        options.onBadFrame?.(decoded.message);
+        return;
+      }
+      const message = decoded.message;
+      if (session) {
+        options.onMessage(message, session);
+        return;
+      }
+      clearTimeout(timeout);
+      if (message.type === 'refused') {
+        refusal = new HubFailure({ kind: 'refused', code: message.code, message: message.message });
+        reject(refusal);
+        ws.close();
+        return;
+      }
+      if (message.type !== 'welcome') {
+        reject(new HubFailure({ kind: 'network', message: `the hub said ${message.type} before welcome` }));
+        ws.terminate();
+        return;
+      }
+      const beat = message.heartbeatMs;
+      heartbeat = setInterval(() => send({ type: 'heartbeat', runs: options.heldRuns() }), beat);
+      watchdog = setInterval(() => {
+        if (Date.now() - lastHeard > 3 * beat) ws.terminate();
+      }, beat);
+      session = {
+        welcome: message,
+        send,
+        get bufferedAmount() {
+          return ws.bufferedAmount;
+        },
+        onWritten: (listener) => writtenListeners.push(listener),
+        closed,
+        close: () => ws.close(1000, 'runner stopping'),
+      };
+      options.onWelcome(session);
+      resolve(session);
+    });
+    ws.on('close', () => {
+      clearTimeout(timeout);
+      reject(refusal ?? new HubFailure({ kind: 'network', message: `${options.hubUrl} closed the connection` }));
+    });
+  });
+}

@@ -1,0 +1,305 @@
+// The on-disk spool of one run (DESIGN §5): every record the run driver produces is appended here before it is
+// sent, and stays until the hub acknowledges it, so that nothing is lost across disconnects, hub restarts and
+// runner crashes. Layout, under `<work-dir>/spool/<runId>/`:
+//   meta.json       which run, at which epoch, and whether its processes have finished (written once, then on finish)
+//   records.jsonl   the records, one JSON object a line, append-only, seq increasing by 1
+//   acked           the acknowledged seq, written when records.jsonl is emptied (everything in it acknowledged)
+//
+// Durability: records are written with one write(2) per batch and no fsync per record. A crash of the runner
+// process loses nothing (the kernel's page cache survives it); a crash of the machine can lose what was written
+// in the last second, because a background fdatasync runs at most once a second while records flow, and once more
+// when the run finishes. That is the price of throughput: an fsync per log chunk would bound a task's output rate
+// by the disk's flush latency.
+import {
+  closeSync,
+  fdatasync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { type RunRecord, z } from '@floe/shared';
+
+export const SpoolMetaSchema = z.object({
+  runId: z.string(),
+  epoch: z.number().int().nonnegative(),
+  /** When the runner accepted the run (ms since the epoch). */
+  acceptedAt: z.number(),
+  /** The run's processes are all gone: no record will be added (a crashed runner adds a `lost` one first). */
+  finished: z.boolean().default(false),
+});
+export type SpoolMeta = z.infer<typeof SpoolMetaSchema>;
+
+export interface SpoolOptions {
+  /** records.jsonl is emptied once everything in it is acknowledged and it has grown past this; default 64 KiB. */
+  compactBytes?: number;
+  /** How long appended records may wait for fdatasync; default 1 s. */
+  syncMs?: number;
+}
+
+/** A batch of spooled records, as the JSON lines that were written (sent as they are, never re-serialised). */
+export interface SpooledBatch {
+  lines: string[];
+  firstSeq: number;
+  lastSeq: number;
+  bytes: number;
+}
+
+const RECORDS = 'records.jsonl';
+const META = 'meta.json';
+const ACKED = 'acked';
+
+/** One run's spool. Methods are synchronous (small appends to the page cache); they throw only on disk failure. */
+export class RunSpool {
+  /** The highest seq the hub has acknowledged; records up to it are no longer kept. */
+  ackedSeq: number;
+  /** The highest seq appended. */
+  lastSeq: number;
+  meta: SpoolMeta;
+  readonly dir: string;
+  private fd: number;
+  /** Byte offset in records.jsonl of each record after ackedSeq: offsets[i] holds seq ackedSeq + 1 + i. */
+  private offsets: number[];
+  private size: number;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private readonly compactBytes: number;
+  private readonly syncMs: number;
+
+  private constructor(
+    dir: string,
+    meta: SpoolMeta,
+    state: { ackedSeq: number; lastSeq: number; offsets: number[]; size: number },
+    options: SpoolOptions,
+  ) {
+    this.dir = dir;
+    this.meta = meta;
+    this.ackedSeq = state.ackedSeq;
+    this.lastSeq = state.lastSeq;
+    this.offsets = state.offsets;
+    this.size = state.size;
+    this.compactBytes = options.compactBytes ?? 64 * 1024;
+    this.syncMs = options.syncMs ?? 1_000;
+    this.fd = openSync(join(dir, RECORDS), 'a');
+  }
+
+  /** Makes the spool of a newly accepted run under `root` (replacing a leftover one of the same run). */
+  static create(root: string, meta: Omit<SpoolMeta, 'finished'>, options: SpoolOptions = {}): RunSpool {
+    const dir = join(root, encodeURIComponent(meta.runId));
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const full = { ...meta, finished: false };
+    writeAtomically(join(dir, META), JSON.stringify(full));
+    return new RunSpool(dir, full, { ackedSeq: 0, lastSeq: 0, offsets: [], size: 0 }, options);
+  }
+
+  /** The spools a previous life of the runner left under `root`; a spool that cannot be read is removed. */
+  static loadAll(root: string, options: SpoolOptions = {}): { spools: RunSpool[]; unreadable: string[] } {
+    let names: string[];
+    try {
+      names = readdirSync(root);
+    } catch {
+      return { spools: [], unreadable: [] };
+    }
+    const spools: RunSpool[] = [];
+    const unreadable: string[] = [];
+    for (const name of names) {
+      const dir = join(root, name);
+      try {
+        spools.push(RunSpool.load(dir, options));
+      } catch {
+        unreadable.push(name);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    return { spools, unreadable };
+  }
+
+  /** Reads a spool back after a restart. A torn last line (the process died mid-write) is cut off. */
+  static load(dir: string, options: SpoolOptions = {}): RunSpool {
+    const meta = SpoolMetaSchema.parse(JSON.parse(readFileSync(join(dir, META), 'utf8')));
+    let ackedSeq = 0;
+    try {
+      ackedSeq = z.coerce
+        .number()
+        .int()
+        .nonnegative()
+        .parse(readFileSync(join(dir, ACKED), 'utf8').trim());
+    } catch {
+      // No acked file: nothing was ever compacted; the hub's welcome says what it has.
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(dir, RECORDS));
+    } catch {
+      bytes = Buffer.alloc(0);
+    }
+    const offsets: number[] = [];
+    let lastSeq = ackedSeq;
+    let good = 0;
+    let expected: number | undefined;
+    for (let start = 0; start < bytes.length; ) {
+      const end = bytes.indexOf(0x0a, start);
+      if (end < 0) break;
+      const seq = seqOf(bytes.subarray(start, end));
+      if (seq === undefined || (expected !== undefined && seq !== expected)) break;
+      if (seq > ackedSeq) {
+        if (seq !== lastSeq + 1) break;
+        offsets.push(start);
+        lastSeq = seq;
+      }
+      expected = seq + 1;
+      start = end + 1;
+      good = start;
+    }
+    if (good < bytes.length) {
+      const fd = openSync(join(dir, RECORDS), 'r+');
+      ftruncateSync(fd, good);
+      closeSync(fd);
+    }
+    return new RunSpool(dir, meta, { ackedSeq, lastSeq, offsets, size: good }, options);
+  }
+
+  get runId(): string {
+    return this.meta.runId;
+  }
+
+  /** Appends records, which must continue the seq (lastSeq + 1, + 2, …), with one write. */
+  append(records: readonly RunRecord[]): void {
+    if (records.length === 0) return;
+    const pieces: Buffer[] = [];
+    let offset = this.size;
+    const offsets: number[] = [];
+    let seq = this.lastSeq;
+    for (const record of records) {
+      if (record.seq !== seq + 1) throw new Error(`spool of ${this.runId}: seq ${record.seq} after ${seq}`);
+      seq = record.seq;
+      const piece = Buffer.from(`${JSON.stringify(record)}\n`);
+      offsets.push(offset);
+      offset += piece.length;
+      pieces.push(piece);
+    }
+    const data = Buffer.concat(pieces);
+    for (let written = 0; written < data.length; ) written += writeSync(this.fd, data, written);
+    this.offsets.push(...offsets);
+    this.size = offset;
+    this.lastSeq = seq;
+    this.scheduleSync();
+  }
+
+  /** Records from `fromSeq` on (at least one when there is one, then up to `maxBytes`); undefined when none. */
+  read(fromSeq: number, maxBytes: number): SpooledBatch | undefined {
+    const first = Math.max(fromSeq, this.ackedSeq + 1);
+    if (first > this.lastSeq) return undefined;
+    const index = first - this.ackedSeq - 1;
+    const start = this.offsets[index] as number;
+    // Records index … end-1 go out: as many as fit in maxBytes, and always the first one.
+    let end = index + 1;
+    while (end < this.offsets.length) {
+      const stopAfterNext = end + 1 < this.offsets.length ? (this.offsets[end + 1] as number) : this.size;
+      if (stopAfterNext - start > maxBytes) break;
+      end++;
+    }
+    const stop = end < this.offsets.length ? (this.offsets[end] as number) : this.size;
+    const buffer = Buffer.alloc(stop - start);
+    for (let read = 0; read < buffer.length; ) {
+      const n = readSync(this.readFd(), buffer, read, buffer.length - read, start + read);
+      if (n === 0) break;
+      read += n;
+    }
+    const lines = buffer.toString('utf8').split('\n');
+    lines.pop();
+    return { lines, firstSeq: first, lastSeq: first + lines.length - 1, bytes: buffer.length };
+  }
+
+  /** Bytes appended after `seq` (what is still to send once `seq` has been sent). */
+  bytesAfter(seq: number): number {
+    const index = seq - this.ackedSeq;
+    if (index < 0) return this.size - (this.offsets[0] ?? this.size);
+    return index >= this.offsets.length ? 0 : this.size - (this.offsets[index] as number);
+  }
+
+  /** The hub has stored everything up to `seq`: forget it. Empties records.jsonl once it is all acknowledged. */
+  ack(seq: number): void {
+    const upTo = Math.min(seq, this.lastSeq);
+    if (upTo <= this.ackedSeq) return;
+    this.offsets.splice(0, upTo - this.ackedSeq);
+    this.ackedSeq = upTo;
+    if (this.ackedSeq === this.lastSeq && this.size >= this.compactBytes) {
+      // The acked seq must be on disk before the records that prove it are gone.
+      writeAtomically(join(this.dir, ACKED), String(this.ackedSeq));
+      ftruncateSync(this.fd, 0);
+      this.size = 0;
+    }
+  }
+
+  /** Everything appended has been acknowledged. */
+  get drained(): boolean {
+    return this.ackedSeq >= this.lastSeq;
+  }
+
+  /** No record will be added any more. */
+  markFinished(): void {
+    this.meta = { ...this.meta, finished: true };
+    writeAtomically(join(this.dir, META), JSON.stringify(this.meta));
+    this.syncNow();
+  }
+
+  /** Closes the file and removes the spool (the run is over and acknowledged, or no longer this runner's). */
+  drop(): void {
+    this.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Closes the file, keeping the spool on disk (the runner is stopping). */
+  close(): void {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    if (this.fd !== -1) closeSync(this.fd);
+    this.fd = -1;
+    if (this.readHandle !== undefined) closeSync(this.readHandle);
+    this.readHandle = undefined;
+  }
+
+  private readHandle: number | undefined;
+  /** O_APPEND descriptors can be read with pread on Linux, but not everywhere: reads use their own. */
+  private readFd(): number {
+    this.readHandle ??= openSync(join(this.dir, RECORDS), 'r');
+    return this.readHandle;
+  }
+
+  private scheduleSync(): void {
+    if (this.syncTimer) return;
+    this.syncTimer = setTimeout(() => this.syncNow(), this.syncMs);
+    this.syncTimer.unref();
+  }
+
+  private syncNow(): void {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    if (this.fd !== -1) fdatasync(this.fd, () => {});
+  }
+}
+
+/** The seq of one spooled line; undefined when the line is not a record. */
+function seqOf(line: Buffer): number | undefined {
+  try {
+    const seq = (JSON.parse(line.toString('utf8')) as { seq?: unknown }).seq;
+    return typeof seq === 'number' && Number.isInteger(seq) && seq > 0 ? seq : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Write-then-rename: a crash leaves the old file or the new one, never half of one. */
+function writeAtomically(path: string, text: string): void {
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, text, { mode: 0o600 });
+  renameSync(temporary, path);
+}
