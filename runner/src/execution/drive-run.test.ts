@@ -126,6 +126,30 @@ tasks:
     expect(replay(f, records)).toEqual(state);
   });
 
+  it('kills at once on kill(), without waiting out the grace of a task that ignores signals', async () => {
+    const f = flow(`
+id: f
+tasks:
+  - {id: stubborn, type: exec, listen: trigger.good, opts: {shell: "trap '' INT TERM; echo started; sleep 30 & wait; sleep 30"}}
+`);
+    const records: RunRecord[] = [];
+    const driver = driveRun({
+      spec: { id: 'run-kill', number: 1, flow: f, data: {}, secrets: {} },
+      workDir,
+      killGraceMs: 20_000,
+      onRecord: (record) => records.push(record),
+    });
+    await until(() => logText(records, 'stubborn').includes('started'));
+    driver.cancel('ann');
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    driver.kill();
+    const state = await driver.done;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(state.ended).toMatchObject({ result: 'cancelled' });
+    expect(findProcesses('run-kill')).toEqual([]);
+  });
+
   it('ends the run at its deadline with one timer tick', async () => {
     const f = flow(`
 id: f
@@ -183,6 +207,10 @@ tasks:
     expect(all).not.toContain('hunter22');
   });
 });
+
+async function until(probe: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !probe(); i++) await new Promise((r) => setTimeout(r, 10));
+}
 
 /** Pids of live processes whose environment carries FLOE_RUN_ID=runId. */
 function findProcesses(runId: string): number[] {

@@ -1,5 +1,5 @@
+import { execFile } from 'node:child_process';
 import { basename, dirname } from 'node:path';
-import { simpleGit } from 'simple-git';
 
 /** The repository holding a file, as a local run uses it: git-checkout clones `topDir` at `sha` by default. */
 export interface LocalGit {
@@ -11,15 +11,22 @@ export interface LocalGit {
   ref?: string;
 }
 
-/** The git repository holding `file` at its HEAD; undefined when the file is not in one (or it has no commit). */
+/**
+ * The git repository holding `file` at its HEAD; undefined when the file is not in one (or it has no commit, or
+ * git is not installed). Plain `git rev-parse` rather than simple-git: importing simple-git costs a local run
+ * ~180 ms of start-up for two one-line answers (issue 2 benchmark a counts start-up).
+ */
 export async function localGit(file: string): Promise<LocalGit | undefined> {
-  try {
-    const git = simpleGit({ baseDir: dirname(file) });
-    const topDir = (await git.revparse(['--show-toplevel'])).trim();
-    const sha = (await git.revparse(['HEAD'])).trim();
-    const branch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
-    return { repo: basename(topDir), topDir, sha, ...(branch ? { ref: branch } : {}) };
-  } catch {
-    return undefined;
-  }
+  const cwd = dirname(file);
+  const [top, sha] = (await git(cwd, ['rev-parse', '--show-toplevel', 'HEAD']))?.split('\n') ?? [];
+  if (!top || !sha) return undefined;
+  const branch = await git(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  return { repo: basename(top), topDir: top, sha, ...(branch ? { ref: branch } : {}) };
+}
+
+/** The trimmed output of a git command, or undefined when it fails. */
+function git(cwd: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, encoding: 'utf8' }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
+  });
 }
