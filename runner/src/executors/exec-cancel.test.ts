@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +95,21 @@ describe('exec cancel and timeout', () => {
     expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
     const [pid] = await pidsOf(t, 1);
     expect(isProcessAlive(pid as number)).toBe(false);
+  });
+
+  it('leaves alone processes of another execution that shares the run and node id', async () => {
+    const t = await testContext({ type: 'exec', opts: { cmd: 'true' } });
+    const other = spawn('sleep', ['1000'], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, FLOE_RUN_ID: t.ctx.run.id, FLOE_NODE_ID: 't1', FLOE_EXEC_ID: 'another' },
+    });
+    try {
+      expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+      expect(isProcessAlive(other.pid as number)).toBe(true);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('times out: kills the tree and resolves timed-out', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { constants } from 'node:os';
 import { finished } from 'node:stream/promises';
 import type { LogChunk, TaskOutcome } from '@floe/shared';
@@ -26,9 +27,6 @@ export interface RunProcessOptions {
   onStart?: (pgid: number) => void;
   /** Log an `exited N` line at the end; default true. */
   logExit?: boolean;
-  /** Marks looked for in /proc/<pid>/environ after the end to kill processes that left the group. Default:
-   * `FLOE_RUN_ID`/`FLOE_NODE_ID` of `env` when both are set. */
-  sweep?: { runId: string; nodeId: string };
 }
 
 /** How long the output pipes may stay open after the process group is gone (held by an escaped process). */
@@ -49,9 +47,13 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   const sys = (line: string) => emit('sys', `${line}\n`);
   if (options.signal.aborted) return { kind: 'cancelled' };
 
+  // Processes that leave the group (setsid, daemons) are found after the end by the marks in their environment:
+  // FLOE_RUN_ID and FLOE_NODE_ID (set by buildTaskEnv) plus an id of this execution alone.
+  const marks = sweepMarks(options.env);
+  const execId = randomUUID();
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(options);
+    child = spawn({ ...options, env: marks ? { ...options.env, FLOE_EXEC_ID: execId } : options.env });
   } catch (err) {
     return { kind: 'error', message: startError(options.file, err as Error) };
   }
@@ -99,9 +101,8 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     sys('stopping processes the task left running');
     await killTree(pid, { graceMs: Math.min(options.killGraceMs ?? 10_000, 2_000), skipInterrupt: true });
   }
-  const marks = options.sweep ?? sweepMarks(options.env);
   if (marks) {
-    for (const escaped of sweepEscapedProcesses(marks.runId, marks.nodeId)) {
+    for (const escaped of sweepEscapedProcesses(marks.runId, marks.nodeId, execId)) {
       sys(`killed process ${escaped.pid} (${escaped.name}), which had left the task's process group`);
     }
   }

@@ -6,21 +6,25 @@ export interface EscapedProcess {
 }
 
 /**
- * Kills (SIGKILL) every process that carries `FLOE_RUN_ID=<runId>` and `FLOE_NODE_ID=<nodeId>` in its
- * environment: the ones that left the task's process group (`setsid`, daemons) and so escaped `killTree`.
- * DESIGN §5 "No process of a run survives its end". Linux only (it reads /proc/<pid>/environ; a process
- * that rewrote its environment is not found); elsewhere it returns []. Returns what it killed, for the log.
+ * Kills (SIGKILL) every process that carries `FLOE_RUN_ID=<runId>` and `FLOE_NODE_ID=<nodeId>` (and, when
+ * given, `FLOE_EXEC_ID=<execId>`) in its environment: the ones that left the task's process group (`setsid`,
+ * daemons) and so escaped `killTree`. DESIGN §5 "No process of a run survives its end". `execId` narrows the
+ * sweep to one execution, so that two runs that happen to share ids on one machine (local runs, tests) never
+ * kill each other's processes. Linux only (it reads /proc/<pid>/environ; a process that rewrote its environment
+ * is not found); elsewhere it returns []. Returns what it killed, for the log.
  */
-export function sweepEscapedProcesses(runId: string, nodeId: string): EscapedProcess[] {
+export function sweepEscapedProcesses(runId: string, nodeId: string, execId?: string): EscapedProcess[] {
   const table = readProcessTable();
   if (!table) return [];
   const runMark = `FLOE_RUN_ID=${runId}`;
   const nodeMark = `FLOE_NODE_ID=${nodeId}`;
+  const execMark = execId === undefined ? undefined : `FLOE_EXEC_ID=${execId}`;
   const killed: EscapedProcess[] = [];
   for (const entry of table) {
     if (entry.pid === process.pid) continue;
     const environ = readProcessEnviron(entry.pid);
     if (!environ?.includes(runMark) || !environ.includes(nodeMark)) continue;
+    if (execMark && !environ.includes(execMark)) continue;
     try {
       process.kill(entry.pid, 'SIGKILL');
       killed.push({ pid: entry.pid, name: entry.name });
