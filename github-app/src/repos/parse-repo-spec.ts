@@ -24,7 +24,11 @@ export function parseRepoSpec(value: string, cwd: string = process.cwd()): RepoS
   const where = named ? text.slice(eq + 1) : text;
   if (where === '') return { error: `--repo ${value}: give a path or URL of a git repository` };
   const url = isRemoteUrl(where) ? where : path.resolve(cwd, where);
-  const derived = (name ?? path.basename(url.replace(/[/\\]+$/, '').replace(/^.*:/, ''))).replace(/\.git$/, '');
+  const bare = url
+    .replace(/[?#].*$/, '')
+    .replace(/[/\\]+$/, '')
+    .replace(/^.*:/, '');
+  const derived = (name ?? path.basename(bare)).replace(/\.git$/, '');
   if (!/^[\w.-]+$/.test(derived) || derived === '.' || derived === '..') {
     return { error: `--repo ${value}: cannot take a name from it; write --repo NAME=${where}` };
   }
