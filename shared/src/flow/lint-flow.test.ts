@@ -374,6 +374,27 @@ describe('lintFlow through parseFloeFile', () => {
     });
   });
 
+  it('lints thousands of nodes quickly, without deep recursion, and keeps messages short', () => {
+    const n = 2000;
+    const chain = ['id: big', 'tasks:'];
+    // Listed backwards, so that a naive fixed point would need n passes over n nodes.
+    for (let i = n - 1; i >= 0; i--) {
+      chain.push(
+        `  - {id: t${i}, type: exec, listen: ${i === 0 ? 'trigger.good' : `task.t${i - 1}.good`}, opts: {cmd: make}}`,
+      );
+    }
+    const loop = ['id: loop', 'tasks:'];
+    for (let i = 0; i < n; i++)
+      loop.push(`  - {id: t${i}, type: exec, listen: task.t${(i + 1) % n}.good, opts: {cmd: make}}`);
+    const started = performance.now();
+    expect(parseFloeFile(chain.join('\n')).diagnostics).toEqual([]);
+    const [cycle] = parseFloeFile(loop.join('\n')).diagnostics;
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(cycle).toMatchObject({ code: 'event-cycle', line: 3 });
+    expect(cycle?.message).toContain('(1994 more)');
+    expect(cycle?.message.length).toBeLessThan(200);
+  });
+
   it('runs on a flow built in code, pointing at the top of FLOE.yaml', () => {
     const flow: ResolvedFlow = {
       id: 'code',

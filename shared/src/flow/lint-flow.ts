@@ -196,7 +196,27 @@ type Make = ReturnType<typeof diagnosticMaker>;
 function lintGraph(flow: ResolvedFlow, make: Make, out: Diagnostic[]): void {
   const nodes = flow.tasks;
   const ids = nodes.map((node) => node.id);
-  const emitters = (tag: string): number[] => nodes.flatMap((node, index) => (canEmit(node, tag) ? [index] : []));
+  // Who emits what, indexed once: an editor lints on every keystroke, and a flow may have thousands of nodes.
+  const finite = new Map<string, number[]>();
+  const statusEmitters = new Map<string, number[]>();
+  const byId = new Map<string, ResolvedNode>();
+  const add = (map: Map<string, number[]>, key: string, index: number) => {
+    const list = map.get(key);
+    if (list) list.push(index);
+    else map.set(key, [index]);
+  };
+  nodes.forEach((node, index) => {
+    if (!byId.has(node.id)) byId.set(node.id, node);
+    const { tags, statusCodes } = emittableTags(node);
+    for (const tag of tags) add(finite, tag, index);
+    if (statusCodes) add(statusEmitters, node.id, index);
+  });
+  /** The nodes that can emit `tag` (as `canEmit` decides). */
+  const emitters = (tag: string): number[] => {
+    const parsed = parseTag(tag);
+    const status = parsed.kind === 'task-status' ? (statusEmitters.get(parsed.node) ?? []) : [];
+    return [...(finite.get(tag) ?? []), ...status];
+  };
   // trigger.good is always emittable: a flow without triggers is still started through the API (DESIGN §8
   // "Starting runs").
   const emittable = (tag: string) => tag === TRIGGER_GOOD || emitters(tag).length > 0;
@@ -218,7 +238,7 @@ function lintGraph(flow: ResolvedFlow, make: Make, out: Diagnostic[]): void {
       const parsed = parseTag(tag);
       const target =
         parsed.kind === 'task' || parsed.kind === 'task-status' || parsed.kind === 'merge'
-          ? nodes.find((n) => n.id === parsed.node)
+          ? byId.get(parsed.node)
           : undefined;
       if (
         parsed.kind === 'task' &&
@@ -260,32 +280,41 @@ function lintGraph(flow: ResolvedFlow, make: Make, out: Diagnostic[]): void {
       byNode.set(parsed.node, tag);
     }
   });
-  for (let changed = true; changed; ) {
-    changed = false;
-    nodes.forEach((node, index) => {
-      if (runs.has(index) || impossibleAll.has(index)) return;
-      const tags = (inputs[index] ?? []).map((input) => input.tag);
-      if (tags.length === 0) return;
-      const ok = node.class === 'merge' && node.type === 'any' ? tags.some(reachableTag) : tags.every(reachableTag);
-      if (ok) {
-        runs.add(index);
-        changed = true;
-      }
-    });
+  // Edges of the event graph: `feeds[a]` holds the nodes that listen to (or wait for) a tag node a can emit.
+  const feeds: number[][] = nodes.map(() => []);
+  inputs.forEach((list, to) => {
+    for (const { tag } of list) {
+      for (const from of emitters(tag)) if (!feeds[from]?.includes(to)) feeds[from]?.push(to);
+    }
+  });
+  const ready = (index: number): boolean => {
+    const node = nodes[index] as ResolvedNode;
+    const tags = (inputs[index] ?? []).map((input) => input.tag);
+    if (tags.length === 0 || impossibleAll.has(index)) return false;
+    return node.class === 'merge' && node.type === 'any' ? tags.some(reachableTag) : tags.every(reachableTag);
+  };
+  const queue: number[] = [];
+  const consider = (index: number) => {
+    if (!runs.has(index) && ready(index)) {
+      runs.add(index);
+      queue.push(index);
+    }
+  };
+  nodes.forEach((_, index) => consider(index));
+  for (let from = queue.pop(); from !== undefined; from = queue.pop()) {
+    for (const to of feeds[from] ?? []) consider(to);
   }
 
-  // Cycles: node A feeds node B when B listens to (or waits for) a tag A can emit.
-  const feeds = nodes.map((_, from) =>
-    nodes.flatMap((_, to) =>
-      (inputs[to] ?? []).some((input) => canEmit(nodes[from] as ResolvedNode, input.tag)) ? [to] : [],
-    ),
-  );
   const cycles = findCycles(feeds);
   for (const cycle of cycles) {
     const first = Math.min(...cycle);
     const start = cycle.indexOf(first);
     const ordered = [...cycle.slice(start), ...cycle.slice(0, start)];
-    const names = [...ordered, first].map((i) => `\`${nodes[i]?.id}\``).join(' → ');
+    const loop = [...ordered, first].map((i) => `\`${nodes[i]?.id}\``);
+    const names =
+      loop.length > 8
+        ? [...loop.slice(0, 6), `… (${loop.length - 7} more)`, loop[loop.length - 1]].join(' → ')
+        : loop.join(' → ');
     const previous = ordered[ordered.length - 1] as number;
     const input = (inputs[first] ?? []).find((candidate) => canEmit(nodes[previous] as ResolvedNode, candidate.tag));
     out.push(
@@ -368,7 +397,10 @@ function whyNever(
   return [`\`${target.id}\` emits only ${can}`, undefined];
 }
 
-/** Strongly connected components with more than one node, or a node feeding itself (Tarjan). */
+/**
+ * Strongly connected components with more than one node, or a node feeding itself (Tarjan's algorithm, with an
+ * explicit stack so that a chain of thousands of nodes cannot overflow the call stack).
+ */
 function findCycles(feeds: number[][]): number[][] {
   const index = new Map<number, number>();
   const low = new Map<number, number>();
@@ -376,21 +408,34 @@ function findCycles(feeds: number[][]): number[][] {
   const onStack = new Set<number>();
   const cycles: number[][] = [];
   let counter = 0;
-  const visit = (v: number) => {
-    index.set(v, counter);
-    low.set(v, counter);
-    counter++;
-    stack.push(v);
-    onStack.add(v);
-    for (const w of feeds[v] ?? []) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
-      } else if (onStack.has(w)) {
-        low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+  for (let root = 0; root < feeds.length; root++) {
+    if (index.has(root)) continue;
+    const work: { node: number; next: number }[] = [{ node: root, next: 0 }];
+    index.set(root, counter);
+    low.set(root, counter++);
+    stack.push(root);
+    onStack.add(root);
+    while (work.length > 0) {
+      const frame = work[work.length - 1] as { node: number; next: number };
+      const v = frame.node;
+      const edges = feeds[v] ?? [];
+      if (frame.next < edges.length) {
+        const w = edges[frame.next++] as number;
+        if (!index.has(w)) {
+          index.set(w, counter);
+          low.set(w, counter++);
+          stack.push(w);
+          onStack.add(w);
+          work.push({ node: w, next: 0 });
+        } else if (onStack.has(w)) {
+          low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+        }
+        continue;
       }
-    }
-    if (low.get(v) === index.get(v)) {
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.node, Math.min(low.get(parent.node) as number, low.get(v) as number));
+      if (low.get(v) !== index.get(v)) continue;
       const component: number[] = [];
       let w: number;
       do {
@@ -398,12 +443,9 @@ function findCycles(feeds: number[][]): number[][] {
         onStack.delete(w);
         component.push(w);
       } while (w !== v);
-      if (component.length > 1 || (feeds[v] ?? []).includes(v)) cycles.push(component.reverse());
+      if (component.length > 1 || edges.includes(v)) cycles.push(component.reverse());
     }
-  };
-  feeds.forEach((_, v) => {
-    if (!index.has(v)) visit(v);
-  });
+  }
   return cycles;
 }
 
