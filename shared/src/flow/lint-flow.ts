@@ -300,7 +300,7 @@ function lintGraph(flow: ResolvedFlow, make: Make, out: Diagnostic[]): void {
       queue.push(index);
     }
   };
-  nodes.forEach((_, index) => consider(index));
+  for (let index = 0; index < nodes.length; index++) consider(index);
   for (let from = queue.pop(); from !== undefined; from = queue.pop()) {
     for (const to of feeds[from] ?? []) consider(to);
   }
