@@ -1,6 +1,7 @@
 // `pnpm bench`: the issue-2 benchmarks, each against a baseline measured in the same run (DESIGN §8 "CI shape":
 // not part of the tests). Needs a build (`pnpm bench` builds first) and `make`. Prints a table; exits 1 when a
 // target is missed.
+import { readFile } from 'node:fs/promises';
 import { bigOutput } from './big-output.js';
 import { fanOut } from './fan-out.js';
 import { taskOverhead } from './task-overhead.js';
@@ -8,10 +9,12 @@ import { taskOverhead } from './task-overhead.js';
 const only = process.argv.slice(2);
 const benches = { overhead: taskOverhead, fanout: fanOut, output: bigOutput };
 const rows = [];
+const notes = [];
 let missed = false;
 for (const [key, bench] of Object.entries(benches)) {
   if (only.length && !only.includes(key)) continue;
-  const { name, floe, baseline, target, memoryTargetMb } = await bench();
+  const { name, floe, baseline, target, memoryTargetMb, note } = await bench();
+  if (note) notes.push(note);
   const ratio = floe.ms / baseline.ms;
   const memoryOk = memoryTargetMb === undefined || floe.peakMb <= memoryTargetMb;
   const ok = ratio <= target && memoryOk;
@@ -21,11 +24,12 @@ for (const [key, bench] of Object.entries(benches)) {
     `${(floe.ms / 1000).toFixed(2)}s`,
     `${(baseline.ms / 1000).toFixed(2)}s`,
     `${ratio.toFixed(2)} (≤ ${target})`,
+    `${(floe.cpuMs / 1000).toFixed(2)}s / ${(baseline.cpuMs / 1000).toFixed(2)}s`,
     `${floe.peakMb.toFixed(0)} MB${memoryTargetMb ? ` (≤ ${memoryTargetMb})` : ''}`,
     ok ? 'ok' : 'MISSED',
   ]);
 }
-const header = ['benchmark', 'floe', 'baseline', 'ratio', 'floe peak RSS', ''];
+const header = ['benchmark', 'floe', 'baseline', 'ratio', 'CPU floe / baseline', 'floe peak RSS', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
 for (const row of [header, ...rows])
   console.log(
@@ -34,4 +38,8 @@ for (const row of [header, ...rows])
       .join('  ')
       .trimEnd(),
   );
+for (const note of notes) console.log(note);
+console.log(
+  `load average at the end: ${(await readFile('/proc/loadavg', 'utf8').catch(() => '?')).split(' ').slice(0, 3).join(' ')}`,
+);
 process.exitCode = missed ? 1 : 0;
