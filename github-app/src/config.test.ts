@@ -31,9 +31,9 @@ describe('parseHubConfig', () => {
       '/home/ann/floe',
     );
     expect(outcome.kind === 'config' && outcome.config.repos).toEqual([
-      { name: 'floe', location: '/home/ann/floe' },
-      { name: 'app', location: 'https://example.com/acme/app.git' },
-      { name: 'tools', location: '/home/ann/tools' },
+      { name: 'floe', url: '/home/ann/floe' },
+      { name: 'app', url: 'https://example.com/acme/app.git' },
+      { name: 'tools', url: '/home/ann/tools' },
     ]);
   });
 

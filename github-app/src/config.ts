@@ -1,17 +1,8 @@
 // The hub's configuration (STYLE §12): flags and environment, read once at start-up through this zod schema;
 // the rest of the hub gets the typed object and never reads process.env. Every field says its default.
-import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from '@floe/shared';
-
-/** A repository given with `--repo PATH|URL` or `--repo name=PATH|URL` (DESIGN §8 "Starting runs"). */
-export const RepoOptionSchema = z.object({
-  /** The repo part of a flow's identity: the folder's (or URL's) last segment unless named. */
-  name: z.string().min(1),
-  /** An absolute path or a URL that runners clone from (a path serves only runners on the hub's machine). */
-  location: z.string().min(1),
-});
-export type RepoOption = z.infer<typeof RepoOptionSchema>;
+import { parseRepoSpec, type RepoSpec } from './repos/parse-repo-spec.js';
 
 const positiveMs = z.coerce.number().int().positive();
 
@@ -22,8 +13,8 @@ export const HubConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65_535).default(4040),
   /** --data-dir / FLOE_DATA_DIR; default .floe/hub: the SQLite database and the admin token live here. */
   dataDir: z.string().min(1).default('.floe/hub'),
-  /** --repo, repeatable; default none. */
-  repos: z.array(RepoOptionSchema).default([]),
+  /** --repo [NAME=]PATH|URL, repeatable (parseRepoSpec: paths made absolute); default none. */
+  repos: z.array(z.custom<RepoSpec>()).default([]),
   /** --admin-token / FLOE_ADMIN_TOKEN; default: generated once and kept in <data-dir>/admin-token (mode 0600). */
   adminToken: z.string().min(16, 'the admin token must have at least 16 characters').optional(),
   /** --public-url / FLOE_PUBLIC_URL; default http://<host>:<port>: the base of every link the hub writes. */
@@ -97,11 +88,17 @@ export function parseHubConfig(
   if (values.help === true) return { kind: 'help', usage: HUB_USAGE };
 
   const flag = (name: string) => values[name] as string | undefined;
+  const repos: RepoSpec[] = [];
+  for (const text of (values.repo as string[] | undefined) ?? []) {
+    const spec = parseRepoSpec(text, cwd);
+    if ('error' in spec) return { kind: 'invalid', message: spec.error };
+    repos.push(spec);
+  }
   const input = {
     host: flag('host') ?? env.FLOE_HOST,
     port: flag('port') ?? env.FLOE_PORT,
     dataDir: flag('data-dir') ?? env.FLOE_DATA_DIR,
-    repos: ((values.repo as string[] | undefined) ?? []).map((text) => repoOption(text, cwd)),
+    repos,
     adminToken: flag('admin-token') ?? env.FLOE_ADMIN_TOKEN,
     publicUrl: flag('public-url') ?? env.FLOE_PUBLIC_URL,
     leaseMs: flag('lease-ms') ?? env.FLOE_LEASE_MS,
@@ -148,13 +145,3 @@ const FLAG_OF: Record<string, string> = {
   secretKey: 'FLOE_SECRET_KEY',
   logLevel: '--log-level',
 };
-
-/** `PATH`, `URL`, `name=PATH` or `name=URL`; a relative path is made absolute. */
-function repoOption(text: string, cwd: string): { name: string; location: string } {
-  const named = /^([A-Za-z0-9][\w.-]*(?:\/[\w.-]+)?)=(.+)$/.exec(text);
-  const raw = named?.[2] ?? text;
-  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || /^[\w.-]+@[\w.-]+:/.test(raw);
-  const location = isUrl ? raw : resolve(cwd, raw);
-  const name = named?.[1] ?? basename(location.replace(/\/+$/, '')).replace(/\.git$/, '');
-  return { name, location };
-}

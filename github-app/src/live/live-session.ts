@@ -16,7 +16,8 @@ import {
 } from '@floe/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import { ERROR_CATALOGUE, FloeError } from '../errors.js';
-import type { HubApi, HubChange } from '../routes/hub-api.js';
+import type { HubChange } from '../hub.js';
+import type { HubApi } from '../routes/hub-api.js';
 
 /** WebSocket close codes of the live API: 4401 bad token (do not retry), 4408 no auth in time. */
 export const LIVE_CLOSE_UNAUTHENTICATED = 4401;
