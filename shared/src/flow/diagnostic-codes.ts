@@ -48,6 +48,10 @@ export const DIAGNOSTIC_CODES = {
   'ignore-fail-with-use-status': { severity: 'error', summary: '`ignore-fail` and `use-status` on one task.' },
   'unsafe-path': { severity: 'error', summary: 'A `sub-dir` or `location` that leaves the workspace.' },
   'env-missing-equals': { severity: 'error', summary: 'An `env` list entry without `=`.' },
+  'secret-outside-env': {
+    severity: 'warning',
+    summary: 'A `{{secret.NAME}}` outside `env` values, where it is not replaced.',
+  },
   'env-invalid-name': { severity: 'warning', summary: 'An environment variable name a shell cannot use.' },
   'timer-period-or-cron': { severity: 'error', summary: 'A timer trigger needs exactly one of `period` and `cron`.' },
   'invalid-cron': { severity: 'error', summary: 'A cron expression that is not five valid fields.' },

@@ -224,6 +224,15 @@ const cases: [string, DiagnosticCode, string][] = [
     'env-missing-equals',
     lines('id: f', 'tasks:', '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make, env: [«JUSTNAME»]}}'),
   ],
+  [
+    'a secret written outside env',
+    'secret-outside-env',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {shell: «"curl -H {{secret.TOKEN}} x"»}}',
+    ),
+  ],
   ['an env name a shell cannot use', 'env-invalid-name', lines('id: f', 'env:', '  «MY-VAR»: 1', 'tasks: []')],
   [
     'a timer trigger with neither period nor cron',

@@ -172,6 +172,7 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
         checkForm(node.opts.form, [...at, 'opts', 'form'], make, out);
         break;
     }
+    checkSecretsOutsideEnv(node.opts, [...at, 'opts'], make, out);
   });
 
   if (nodes.length === 0 && flow['flow-file'] === undefined) {
@@ -447,6 +448,37 @@ function findCycles(feeds: number[][]): number[][] {
     }
   }
   return cycles;
+}
+
+/**
+ * `{{secret.NAME}}` is replaced only in `env` values (DESIGN §3): written in `cmd`, `shell`, a URL or any other
+ * option it would reach the task as literal text, which is never what was meant.
+ */
+function checkSecretsOutsideEnv(opts: unknown, path: DataPath, make: Make, out: Diagnostic[]): void {
+  const visit = (value: unknown, at: DataPath, depth: number): void => {
+    if (depth > 8) return;
+    if (typeof value === 'string') {
+      const secret = /\{\{\s*secrets?\.([^}\s]*)\s*\}\}/.exec(value);
+      if (!secret) return;
+      const name = secret[1] || 'NAME';
+      out.push(
+        make(
+          'secret-outside-env',
+          `\`${secret[0]}\` is replaced only in \`env\` values; here it would stay as written.`,
+          at,
+          'value',
+          `set \`env: {${name}: "{{secret.${name}}}"}\` and use \`$${name}\``,
+        ),
+      );
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) visit(item, [...at, i], depth + 1);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) if (key !== 'env') visit(item, [...at, key], depth + 1);
+    }
+  };
+  visit(opts, path, 0);
 }
 
 function checkEnv(env: Env | undefined, path: DataPath, make: Make, out: Diagnostic[]): void {

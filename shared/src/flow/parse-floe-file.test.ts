@@ -241,6 +241,11 @@ describe('parseFloeFile: schema findings with exact ranges', () => {
     expect(finding?.message.length).toBeLessThan(120);
   });
 
+  it('suggests quotes for a number where a string belongs', () => {
+    const [finding] = parseFloeFile(lines('id: 2024', 'tasks: []')).diagnostics;
+    expect(finding).toMatchObject({ code: 'invalid-value', line: 1, column: 5, hint: 'write it in quotes: "2024"' });
+  });
+
   it('reports a merge type that does not exist', () => {
     const [finding] = parseFloeFile(
       lines('id: f', 'tasks:', '  - {id: m, class: merge, type: one, wait: [trigger.good]}'),

@@ -236,7 +236,12 @@ function visit(issue: Issue, prefix: readonly PropertyKey[], context: IssueConte
         return;
       }
       const expected = EXPECTED[issue.expected ?? ''] ?? issue.expected ?? 'something else';
-      push('invalid-value', `${code(key)} must be ${expected}, not ${typeName(value)}.`, path, 'value');
+      // YAML reads `id: 2024` or `ref: 1.0` as numbers; quoting makes them the strings they were meant to be.
+      const quote =
+        issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')
+          ? `write it in quotes: "${String(value)}"`
+          : undefined;
+      push('invalid-value', `${code(key)} must be ${expected}, not ${typeName(value)}.`, path, 'value', quote);
       return;
     }
     case 'invalid_value': {
