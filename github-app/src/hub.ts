@@ -107,6 +107,8 @@ export interface Hub {
   whyPending(runId: string): Promise<string | undefined>;
   /** Re-reads the flows of one repository (or all) from its default branch, and reschedules triggers. */
   refreshRepos(name?: string): Promise<void>;
+  /** Adds (or replaces) a repository source: GitHub installations add theirs as webhooks arrive (github/). */
+  addSource(source: RepoSource): void;
   /** Calls `listener` on every change, in order; returns the unsubscribe function. */
   onChange(listener: (change: HubChange) => void): () => void;
   /** Resolves when the dispatcher has nothing left to do (tests). */
@@ -323,6 +325,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     whyPending: (runId) => (dispatcher as Dispatcher).whyPending(runId),
 
     refreshRepos,
+
+    addSource: (source) => sources.add(source),
 
     onChange(listener) {
       const forward: HubEventListener = (event) => {

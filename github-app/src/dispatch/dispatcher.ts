@@ -127,7 +127,7 @@ export class Dispatcher {
         runId: offered.id,
         epoch: offered.epoch,
         leaseMs: timing.leaseMs,
-        run: toRunSpec(offered, previous),
+        run: { ...toRunSpec(offered, previous), ...(await this.cloneToken(offered)) },
       });
       await publishRun(this.deps, offered);
       await publishRunner(this.deps, runner.id);
@@ -140,6 +140,17 @@ export class Dispatcher {
       }
     }
     for (const runId of this.announced.keys()) if (!plan.waiting.has(runId)) this.announced.delete(runId);
+  }
+
+  /** The source's clone credential, minted per offer so it is fresh (github/github-repo-source.ts); none on failure. */
+  private async cloneToken(run: { repo: string }): Promise<{ token?: string }> {
+    try {
+      const token = await this.deps.sources.get(run.repo)?.cloneToken?.();
+      return token !== undefined ? { token } : {};
+    } catch (err) {
+      this.deps.log.warn({ err, repo: run.repo }, 'could not get a clone token; offering the run without one');
+      return {};
+    }
   }
 
   /** The reason last published for each waiting run: a client sees a new reason when it changes. */

@@ -16,4 +16,6 @@ export interface RepoSource {
   resolveRef(ref: string): Promise<ResolvedRef | undefined>;
   /** A file's text at a commit; undefined when the file is not there. */
   readFile(sha: string, path: string): Promise<string | undefined>;
+  /** A short-lived clone credential for the runner (RunSpec.token; GitHub installation tokens); default none. */
+  cloneToken?(): Promise<string | undefined>;
 }

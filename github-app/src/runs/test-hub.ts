@@ -39,8 +39,8 @@ export async function startTestHub(
     repos: [{ name: 'acme', url: repo.path }],
     timing: {
       heartbeatMs: 50,
-      leaseMs: 400,
-      offerTimeoutMs: 300,
+      leaseMs: 5_000,
+      offerTimeoutMs: 5_000,
       leaseCheckMs: 25,
       sweepMs: 60_000,
       ...options.timing,

@@ -1,0 +1,81 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_FLOE } from '../runs/test-flows.js';
+import { ADMIN, startTestHub, type TestHub } from '../runs/test-hub.js';
+
+describe('the dispatcher', () => {
+  let t: TestHub;
+  // The sweep is an hour: every offer below comes from an event, not from a tick.
+  beforeEach(async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: { sweepMs: 3_600_000, offerTimeoutMs: 10_000 } });
+  });
+  afterEach(() => t.close());
+
+  it('offers a new run at once to a connected runner', async () => {
+    const runner = await t.connect('vm-1');
+    const started = Date.now();
+    const runId = await t.hub.startRun('deploy', {}, ADMIN);
+    const offer = await runner.next('offer');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(offer).toMatchObject({ runId, epoch: 1, leaseMs: t.hub.timing.leaseMs });
+    expect(offer.run).toMatchObject({ id: runId, number: 1, repo: 'acme', cloneUrl: t.repo.path, data: {} });
+    expect(await t.hub.whyPending(runId)).toBe('offered to vm-1, waiting for it to accept');
+  });
+
+  it('offers a waiting run when a matching runner connects, and says why it waited', async () => {
+    const runId = await t.hub.startRun('gpu', {}, ADMIN);
+    expect(await t.hub.whyPending(runId)).toBe('no runner is connected');
+    const plain = await t.connect('vm-1', ['linux']);
+    expect(await t.hub.whyPending(runId)).toBe('no connected runner has tags gpu');
+    await t.hub.settled();
+    expect((await t.hub.runs({ state: 'pending' })).runs[0]?.pendingReason).toBe('no connected runner has tags gpu');
+    const gpu = await t.connect('vm-2', ['gpu', 'linux']);
+    expect((await gpu.next('offer')).runId).toBe(runId);
+    expect(plain.of('offer')).toEqual([]);
+  });
+
+  it('offers the next run when a slot frees', async () => {
+    const runner = await t.connect('vm-1');
+    const first = await t.hub.startRun('deploy', {}, ADMIN);
+    const second = await t.hub.startRun('gpu', {}, ADMIN);
+    const third = await t.hub.startRun('approve', {}, ADMIN);
+    const offer = await runner.next('offer');
+    expect(offer.runId).toBe(first);
+    await t.hub.core.accepted(runner.runnerId, first, offer.epoch);
+    await t.hub.settled();
+    expect(await t.hub.whyPending(third)).toBe('the one matching runner is busy (vm-1 1/1)');
+    expect(await t.hub.whyPending(second)).toBe('no connected runner has tags gpu');
+    await t.hub.cancelRun(first, ADMIN);
+    await t.hub.core.records(runner.runnerId, first, offer.epoch, [
+      { kind: 'start', seq: 1, at: Date.now() },
+      { kind: 'input', seq: 2, input: { type: 'cancel', by: 'ann', at: Date.now() } },
+    ]);
+    expect((await runner.next('offer', (m) => m.runId === third)).runId).toBe(third);
+  });
+
+  it('tries another runner after a decline', async () => {
+    const one = await t.connect('vm-1');
+    const runId = await t.hub.startRun('deploy', {}, ADMIN);
+    const offer = await one.next('offer');
+    const two = await t.connect('vm-2');
+    await t.hub.core.declined(one.runnerId, runId, offer.epoch, 'disk full');
+    expect((await two.next('offer')).epoch).toBe(offer.epoch + 1);
+    expect(one.of('offer')).toHaveLength(1);
+  });
+
+  it('takes back offers to a runner that disconnects', async () => {
+    const one = await t.connect('vm-1');
+    const runId = await t.hub.startRun('deploy', {}, ADMIN);
+    await one.next('offer');
+    await t.hub.core.runnerDisconnected(one.runnerId, one);
+    expect(await t.hub.whyPending(runId)).toBe('no runner is connected');
+    expect((await t.hub.runners()).map((r) => [r.name, r.connected])).toEqual([['vm-1', false]]);
+  });
+
+  it('keeps the newer connection when an old socket of the same runner closes late', async () => {
+    const old = await t.connect('vm-1');
+    const again = Object.assign(Object.create(Object.getPrototypeOf(old)), old, { messages: [] });
+    await t.hub.core.runnerConnected(again, [], 'test');
+    await t.hub.core.runnerDisconnected(old.runnerId, old);
+    expect((await t.hub.runners())[0]?.connected).toBe(true);
+  });
+});

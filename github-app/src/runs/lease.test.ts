@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RecordMaker } from '../dispatch/fake-runner.js';
+import { TEST_FLOE } from './test-flows.js';
+import { ADMIN, eventually, startTestHub, type TestHub } from './test-hub.js';
+
+// Short leases and offers, so that they expire within the test.
+const SHORT = { leaseMs: 400, offerTimeoutMs: 300 };
+
+describe('leases', () => {
+  let t: TestHub;
+  afterEach(() => t.close());
+
+  async function activeRun(flowId: string, name = 'vm-1') {
+    const runner = await t.connect(name);
+    const runId = await t.hub.startRun(flowId, {}, ADMIN);
+    const offer = await runner.next('offer');
+    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    return { runner, runId, epoch: offer.epoch };
+  }
+
+  it('archives a run as lost when its runner stops renewing the lease, and frees its resource tag', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
+    const { runner, runId, epoch } = await activeRun('deploy');
+    const records = new RecordMaker();
+    await t.hub.core.records(runner.runnerId, runId, epoch, [records.start(Date.now())]);
+    const run = await eventually(async () => {
+      const r = await t.hub.run(runId);
+      return r.state === 'archived' && r;
+    });
+    expect(run).toMatchObject({ result: 'bad', reasonCode: 'lost', reason: 'runner vm-1 lost' });
+    expect(run.nodes[0]?.state).toBe('cancelled');
+    expect(t.logs.some((l) => l.msg === 'runner lost; run archived' && l.runId === runId && l.level === 40)).toBe(true);
+    expect(await runner.next('stop', (m) => m.runId === runId)).toMatchObject({ epoch });
+    const next = await t.hub.startRun('build', {}, ADMIN);
+    expect((await runner.next('offer', (m) => m.runId === next)).run.flow['resource-tags']).toEqual(['db']);
+  });
+
+  it('keeps a run whose runner sends heartbeats past the lease', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
+    const { runner, runId, epoch } = await activeRun('deploy');
+    const beat = setInterval(() => void t.hub.core.heartbeat(runner.runnerId, [{ runId, epoch }]), 50);
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    clearInterval(beat);
+    expect((await t.hub.runSummary(runId))?.state).toBe('active');
+  });
+
+  it('tells a runner to stop a run it holds at a stale epoch when it sends a heartbeat', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
+    const { runner, runId, epoch } = await activeRun('deploy');
+    await t.hub.core.heartbeat(runner.runnerId, [{ runId, epoch: epoch + 5 }]);
+    expect(await runner.next('stop')).toMatchObject({ runId, epoch: epoch + 5 });
+  });
+
+  it('re-queues a lost run of a requeue-lost flow with a new epoch, fencing off the lost runner', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
+    const { runner, runId, epoch } = await activeRun('again');
+    const records = new RecordMaker();
+    await t.hub.core.records(runner.runnerId, runId, epoch, [records.start(Date.now())]);
+    // The lost runner is still connected but silent; another runner comes.
+    const other = await t.connect('vm-2');
+    const offer = await other.next('offer', (m) => m.runId === runId, 5_000);
+    expect(offer.epoch).toBeGreaterThan(epoch);
+    expect(await runner.next('stop', (m) => m.runId === runId)).toMatchObject({ epoch });
+    expect(await t.hub.core.records(runner.runnerId, runId, epoch, [records.log('work', 'late\n')])).toMatchObject({
+      stale: true,
+    });
+    expect((await t.hub.runSummary(runId))?.state).toBe('pending');
+  });
+
+  it('puts an offer nobody accepts back in the queue and offers it to another runner', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
+    const silent = await t.connect('vm-1');
+    const runId = await t.hub.startRun('deploy', {}, ADMIN);
+    const first = await silent.next('offer');
+    const other = await t.connect('vm-2');
+    const second = await other.next('offer', (m) => m.runId === runId);
+    expect(second.epoch).toBe(first.epoch + 1);
+    await t.hub.core.accepted(silent.runnerId, runId, first.epoch);
+    expect(await silent.next('stop', (m) => m.runId === runId)).toBeDefined();
+  });
+});

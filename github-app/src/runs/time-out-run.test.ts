@@ -1,0 +1,32 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RecordMaker } from '../dispatch/fake-runner.js';
+import { TEST_FLOE } from './test-flows.js';
+import { ADMIN, eventually, startTestHub, type TestHub } from './test-hub.js';
+
+describe('the hub’s run timeout', () => {
+  let t: TestHub;
+  afterEach(() => t.close());
+
+  it('ends an active run at its deadline even when the runner reports nothing, and tells it to cancel', async () => {
+    // A long lease, so the timeout (0.3 s) and not a lost runner ends the run.
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: { leaseMs: 60_000 } });
+    const runner = await t.connect('vm-1');
+    const runId = await t.hub.startRun('slow', {}, ADMIN);
+    const offer = await runner.next('offer');
+    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    await t.hub.core.records(runner.runnerId, runId, offer.epoch, [new RecordMaker().start(Date.now())]);
+    const run = await eventually(async () => {
+      const r = await t.hub.run(runId);
+      return r.state === 'archived' && r;
+    });
+    expect(run).toMatchObject({ result: 'bad', reasonCode: 'timeout', reason: 'timed out after 300ms' });
+    expect(run.nodes[0]?.state).toBe('cancelled');
+    expect(await runner.next('cancel')).toMatchObject({ runId, epoch: offer.epoch, by: 'timeout' });
+    // The runner's own late records are refused: the run is over.
+    expect(
+      await t.hub.core.records(runner.runnerId, runId, offer.epoch, [
+        { kind: 'log', seq: 2, node: 'nap', attempt: 1, chunk: { stream: 'out', at: 1, text: 'x' } },
+      ]),
+    ).toMatchObject({ stale: true });
+  });
+});
