@@ -19,20 +19,35 @@ const COMMON_HINTS: Record<string, string> = {
   'key-file': 'runners use their own git credentials',
 };
 
-/** Warnings for the `common:` section; `make` locates paths from the document root. */
+/** Warnings for the `common:` section, which is ignored as a whole; `make` locates paths from the document root. */
 export function commonDiagnostics(common: unknown, make: Make): Diagnostic[] {
-  if (!isRecord(common)) return [];
-  return Object.keys(common)
-    .filter((key) => key in COMMON_HINTS)
-    .map((key) =>
+  if (common === null || common === undefined) return [];
+  if (!isRecord(common)) {
+    return [
       make(
         'legacy-key-ignored',
-        `\`common: ${key}\` is a setting of the original floe server; it is ignored.`,
-        ['common', key],
+        '`common:` is a section of the original floe server; it is ignored.',
+        ['common'],
         'key',
-        COMMON_HINTS[key],
       ),
-    );
+    ];
+  }
+  return Object.keys(common).map((key) =>
+    key in COMMON_HINTS
+      ? make(
+          'legacy-key-ignored',
+          `\`common: ${key}\` is a setting of the original floe server; it is ignored.`,
+          ['common', key],
+          'key',
+          COMMON_HINTS[key],
+        )
+      : make(
+          'legacy-key-ignored',
+          `\`common: ${key}\` is not a setting even the original floe knew; it is ignored.`,
+          ['common', key],
+          'key',
+        ),
+  );
 }
 
 /** Warnings for the original's keys and types inside one flow; `make` locates paths relative to the flow. */

@@ -296,6 +296,41 @@ describe('parseFloeFile: broken and hostile files', () => {
     expect(diagnostics[0]?.line).toBeGreaterThanOrEqual(6);
   });
 
+  it('gives a syntax error inside a flow to that flow, and keeps the other flows', () => {
+    const { flows, diagnostics } = parseFloeFile(
+      lines(
+        'flows:',
+        '  - id: broken',
+        '    tasks:',
+        '      - {id: a, type: end, listen: trigger.good}',
+        '      - {id: a, type: end, id: b}',
+        '  - id: fine',
+        '    tasks: [{id: a, type: end, listen: trigger.good}]',
+      ),
+    );
+    expect(flows.map((flow) => flow.id)).toEqual(['fine']);
+    expect(diagnostics.find((d) => d.code === 'duplicate-key')).toMatchObject({
+      line: 5,
+      column: 28,
+      flowId: 'broken',
+    });
+  });
+
+  it('ignores the whole common section with warnings, whatever it holds', () => {
+    const { flows, diagnostics } = parseFloeFile(
+      lines(
+        'common: {hosts: not-a-list, colour: blue}',
+        'flows:',
+        '  - {id: a, tasks: [{id: x, type: end, listen: trigger.good}]}',
+      ),
+    );
+    expect(flows).toHaveLength(1);
+    expect(diagnostics.map((d) => [d.code, d.severity])).toEqual([
+      ['legacy-key-ignored', 'warning'],
+      ['legacy-key-ignored', 'warning'],
+    ]);
+  });
+
   it('refuses a file too big to be a flow definition without reading it', () => {
     expect(codes(`# ${'x'.repeat(2_000_001)}`)).toEqual(['unreadable-file']);
   });

@@ -5,7 +5,7 @@ import { deriveId } from './derive-id.js';
 import { type Diagnostic, FILE_START, type Range } from './diagnostic.js';
 import { DIAGNOSTIC_CODES } from './diagnostic-codes.js';
 import { didYouMean } from './did-you-mean.js';
-import { CommonSchema, FlowSchema, type ResolvedFlow } from './flow-schema.js';
+import { FlowSchema, type ResolvedFlow } from './flow-schema.js';
 import { commonDiagnostics, legacyDiagnostics } from './legacy-diagnostics.js';
 import { lintFlow } from './lint-flow.js';
 import { diagnosticMaker, type FlowSource, idProblemMessage, resolveFlow } from './resolve-flow.js';
@@ -91,23 +91,23 @@ function parse(text: string, file: string): ParsedFloeFile {
       : { line: from.line, column: from.col, endLine: from.line, endColumn: from.col + 1 };
   };
 
-  const syntaxOffsets: number[] = [];
+  const syntaxErrors: { offset: number; diagnostic: Diagnostic }[] = [];
   for (const error of doc.errors) {
-    syntaxOffsets.push(error.pos[0]);
     const duplicate = error.code === 'DUPLICATE_KEY';
-    result.diagnostics.push(
-      fileDiagnostic(
-        file,
-        duplicate ? 'duplicate-key' : 'yaml-syntax',
-        duplicate
-          ? 'This key appears twice in one mapping.'
-          : error.code === 'MULTIPLE_DOCS'
-            ? 'A FLOE.yaml holds one YAML document; this one holds several (separated by `---`).'
-            : `${firstLine(error.message)}.`,
-        rangeOf(error.pos),
-      ),
+    const diagnostic = fileDiagnostic(
+      file,
+      duplicate ? 'duplicate-key' : 'yaml-syntax',
+      duplicate
+        ? 'This key appears twice in one mapping.'
+        : error.code === 'MULTIPLE_DOCS'
+          ? 'A FLOE.yaml holds one YAML document; this one holds several (separated by `---`).'
+          : `${firstLine(error.message)}.`,
+      rangeOf(error.pos),
     );
+    syntaxErrors.push({ offset: error.pos[0], diagnostic });
+    result.diagnostics.push(diagnostic);
   }
+  const syntaxOffsets = syntaxErrors.map((error) => error.offset);
   for (const warning of doc.warnings) {
     result.diagnostics.push(
       fileDiagnostic(file, 'yaml-warning', `${firstLine(warning.message)}.`, rangeOf(warning.pos)),
@@ -165,21 +165,8 @@ function parse(text: string, file: string): ParsedFloeFile {
         ),
       );
     }
-    if ('common' in data) {
-      const common = CommonSchema.safeParse(data.common ?? {});
-      if (!common.success) {
-        result.diagnostics.push(
-          ...schemaIssueDiagnostics(common.error.issues, {
-            schema: CommonSchema,
-            data: data.common,
-            basePath: ['common'],
-            locator,
-            file,
-          }),
-        );
-      }
-      result.diagnostics.push(...commonDiagnostics(data.common, root));
-    }
+    // `common:` configured the original server; the whole section is ignored, so nothing in it is an error.
+    if ('common' in data) result.diagnostics.push(...commonDiagnostics(data.common, root));
     if (!Array.isArray(data.flows)) {
       result.diagnostics.push(
         root(
@@ -208,6 +195,8 @@ function parse(text: string, file: string): ParsedFloeFile {
     const flow = parseOneFlow(raw, basePath, file, locator, syntaxError);
     result.diagnostics.push(...flow.diagnostics);
     if (!flow.id) continue;
+    // Syntax errors inside the flow's text belong to it, so that consumers block this flow and not the file.
+    for (const error of syntaxErrors) if (inside(error.offset, spans[index])) error.diagnostic.flowId = flow.id;
     result.flowIds.push(flow.id);
     result.flowRanges[flow.id] = locator.locate(basePath, 'head');
     result.nodeRanges[flow.id] = flow.nodeRanges;
