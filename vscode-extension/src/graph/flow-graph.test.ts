@@ -1,0 +1,59 @@
+import { parseFloeFile } from '@floe/shared';
+import { describe, expect, it } from 'vitest';
+import { flowGraph, flowGraphSvg } from './flow-graph.js';
+
+const FLOW = `id: build
+tasks:
+  - id: compile
+    type: exec
+    listen: trigger.good
+    opts: {cmd: make}
+  - id: unit
+    type: exec
+    listen: task.compile.good
+    opts: {cmd: make test}
+  - id: lint
+    type: exec
+    listen: task.compile.good
+    opts: {cmd: make lint}
+  - id: both
+    class: merge
+    wait: [task.unit.good, task.lint.good]
+  - id: report
+    type: exec
+    listen: task.compile.bad
+    opts: {cmd: echo broken}
+  - id: done
+    type: end
+    listen: merge.both.good
+`;
+
+describe('flowGraph', () => {
+  const flow = parseFloeFile(FLOW).flows[0];
+  if (!flow) throw new Error('fixture does not parse');
+  const graph = flowGraph(flow);
+
+  it('puts nodes in columns by their distance from the trigger', () => {
+    const at = Object.fromEntries(graph.nodes.map((node) => [node.id, [node.column, node.row]]));
+    expect(at).toEqual({
+      trigger: [0, 0],
+      compile: [1, 0],
+      unit: [2, 0],
+      lint: [2, 1],
+      report: [2, 2],
+      both: [3, 0],
+      done: [4, 0],
+    });
+  });
+
+  it('draws one edge per listen and wait tag, bad ones marked', () => {
+    expect(graph.edges).toContainEqual({ from: 'compile', to: 'report', tag: 'task.compile.bad', good: false });
+    expect(graph.edges.filter((edge) => edge.to === 'both').map((edge) => edge.from)).toEqual(['unit', 'lint']);
+  });
+
+  it('renders every node and edge into the SVG', () => {
+    const svg = flowGraphSvg(graph);
+    expect(svg.match(/<g class="node/g)).toHaveLength(7);
+    expect(svg.match(/<path class="edge/g)).toHaveLength(7);
+  });
+});

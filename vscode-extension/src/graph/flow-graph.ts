@@ -1,0 +1,119 @@
+// The graph of a flow for the preview: nodes in columns by how many events lie between them and the trigger, and
+// an edge for every `listen` and `wait` tag from the node that emits it (DESIGN §3 "Events"). Pure.
+import { parseTag, type ResolvedFlow } from '@floe/shared';
+
+export interface GraphNode {
+  id: string;
+  kind: 'trigger' | 'task' | 'merge' | 'end';
+  /** The task type (`exec`, `data`, …), `merge` or `trigger`. */
+  type: string;
+  column: number;
+  row: number;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  /** The tag that carries the edge (`task.build.good`). */
+  tag: string;
+  good: boolean;
+}
+
+export interface FlowGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+const TRIGGER = 'trigger';
+
+export function flowGraph(flow: ResolvedFlow): FlowGraph {
+  const edges: GraphEdge[] = [];
+  const ids = new Set(flow.tasks.map((node) => node.id));
+  const edgeFrom = (tag: string, to: string) => {
+    const parsed = parseTag(tag);
+    if (parsed.kind === 'unknown') return;
+    const from = parsed.kind === 'trigger' ? TRIGGER : parsed.node;
+    if (from !== TRIGGER && !ids.has(from)) return;
+    const good =
+      parsed.kind === 'trigger' ||
+      parsed.kind === 'merge' ||
+      (parsed.kind === 'task' && parsed.outcome === 'good') ||
+      (parsed.kind === 'task-status' && parsed.exitCode === 0);
+    edges.push({ from, to, tag, good });
+  };
+  for (const node of flow.tasks) {
+    if (node.class === 'merge') {
+      for (const tag of node.wait) edgeFrom(tag, node.id);
+    } else if (node.listen) edgeFrom(node.listen, node.id);
+  }
+  // Longest distance from the trigger; the linter rejects cycles, and the bound keeps a cyclic draft finite.
+  const column = new Map<string, number>([[TRIGGER, 0]]);
+  for (let pass = 0; pass <= flow.tasks.length; pass += 1) {
+    let moved = false;
+    for (const edge of edges) {
+      const from = column.get(edge.from);
+      if (from === undefined) continue;
+      if ((column.get(edge.to) ?? -1) < from + 1) {
+        column.set(edge.to, from + 1);
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  const rows = new Map<number, number>();
+  const place = (id: string, kind: GraphNode['kind'], type: string): GraphNode => {
+    // Nodes nothing reaches go in a last column of their own.
+    const at = column.get(id) ?? flow.tasks.length + 1;
+    const row = rows.get(at) ?? 0;
+    rows.set(at, row + 1);
+    return { id, kind, type, column: at, row };
+  };
+  const nodes = [place(TRIGGER, 'trigger', TRIGGER)];
+  for (const node of flow.tasks) {
+    if (node.class === 'merge') nodes.push(place(node.id, 'merge', 'merge'));
+    else nodes.push(place(node.id, node.type === 'end' ? 'end' : 'task', node.type));
+  }
+  // Close the gap an unreached column leaves.
+  const used = [...new Set(nodes.map((node) => node.column))].sort((a, b) => a - b);
+  for (const node of nodes) node.column = used.indexOf(node.column);
+  return { nodes, edges };
+}
+
+const W = 150;
+const H = 40;
+const GAP_X = 60;
+const GAP_Y = 24;
+
+/** The graph as an SVG picture (theme colours come from the webview's CSS variables). */
+export function flowGraphSvg(graph: FlowGraph): string {
+  const x = (node: GraphNode) => 20 + node.column * (W + GAP_X);
+  const y = (node: GraphNode) => 20 + node.row * (H + GAP_Y);
+  const byId = new Map(graph.nodes.map((node) => [node.id, node]));
+  const width = 40 + (Math.max(0, ...graph.nodes.map((node) => node.column)) + 1) * (W + GAP_X);
+  const height = 40 + (Math.max(0, ...graph.nodes.map((node) => node.row)) + 1) * (H + GAP_Y);
+  const edges = graph.edges.flatMap((edge) => {
+    const from = byId.get(edge.from);
+    const to = byId.get(edge.to);
+    if (!from || !to) return [];
+    const [x1, y1, x2, y2] = [x(from) + W, y(from) + H / 2, x(to), y(to) + H / 2];
+    const mid = (x1 + x2) / 2;
+    return [
+      `<path class="edge ${edge.good ? 'good' : 'bad'}" d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}" marker-end="url(#arrow)"><title>${escapeXml(edge.tag)}</title></path>`,
+    ];
+  });
+  const boxes = graph.nodes.map(
+    (node) =>
+      `<g class="node ${node.kind}"><rect x="${x(node)}" y="${y(node)}" width="${W}" height="${H}" rx="${node.kind === 'merge' ? 20 : 6}"/>` +
+      `<text x="${x(node) + W / 2}" y="${y(node) + 17}">${escapeXml(node.id)}</text>` +
+      `<text class="type" x="${x(node) + W / 2}" y="${y(node) + 32}">${escapeXml(node.type)}</text></g>`,
+  );
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>' +
+    `${edges.join('')}${boxes.join('')}</svg>`
+  );
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch] as string);
+}

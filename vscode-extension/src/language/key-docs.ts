@@ -1,0 +1,25 @@
+// Hover text for the keys whose zod schema carries no `.describe()` (DESIGN §3 says what each means). Keys with a
+// description in the schema use it; these fill the gaps so that every key has documentation.
+export const KEY_DOCS: Record<string, string> = {
+  flows: 'Several flows in one file, each a mapping with `id`, `tasks`, … (the original floe config shape).',
+  common: "The original floe's server settings; accepted for compatibility, ignored or mapped with a warning.",
+  ver: 'The flow version (default 1); two flows of one file may share an id with different versions.',
+  triggers: 'What starts a run: `data` (a form), `timer`, `poll-git`, `push`, `pull-request`, `comment`.',
+  tasks: 'The nodes of the flow: tasks (`exec`, `git-checkout`, `fetch`, `timer`, `data`, `end`) and merges.',
+  type: 'The kind of trigger or task; for a merge, `all` (every wait tag) or `any` (the first one).',
+  class: '`merge` makes this node a merge that waits on several event tags (`wait:`).',
+  opts: 'Options of this trigger or task type.',
+  'cancel-superseded': 'Cancel a pending or active run of this flow when a newer run of the same ref starts.',
+  cmd: 'A command run without a shell; split on spaces unless `args` is given.',
+  args: 'Arguments of `cmd`; `{{ws}}` and a leading `./` expand to the workspace.',
+  env: 'Environment: a list of KEY=value strings, or a map of KEY: value.',
+  fields: 'The form: a list of fields, each with `id`, `prompt`, `type` (text, bool, number, select).',
+  title: 'The title of the form.',
+  period: 'A number of seconds, or a string such as "30s", "10m", "2h".',
+  depth: 'Clone depth (a shallow clone when set).',
+  'sub-dir': 'Folder inside the workspace; it may not leave the workspace.',
+  'checksum-algo': 'The digest of `checksum`: sha256 (default), sha1 or md5.',
+  timezone: 'The time zone of `cron` (IANA name); UTC when absent.',
+  types: 'The pull-request actions that start a run (opened, synchronize, reopened, …).',
+  prompt: 'Label shown to a person.',
+};
