@@ -8,6 +8,7 @@ import { type CliCommand, type CliIo, processIo } from './cli-io.js';
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   lint: () => import('./commands/lint.js'),
   run: () => import('./commands/run.js'),
+  runner: () => import('./commands/runner.js'),
 };
 
 const USAGE_HEAD = 'usage: floe <command> [arguments]';

@@ -1,0 +1,232 @@
+// `floe runner start|token|install|uninstall` (DESIGN §2 "One command", §5): the runner daemon, registration
+// tokens, and the daemon as a systemd service.
+import { execFileSync } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from '@floe/shared';
+import { causeOf } from '../../connection/register-runner.js';
+import { createRunnerLogger } from '../../daemon/create-runner-logger.js';
+import { ENV_PATH, installService, UNIT_PATH, uninstallService } from '../../daemon/install-service.js';
+import { readRunnerConfig } from '../../daemon/runner-config.js';
+import { EXIT_CONFIG, startRunnerDaemon } from '../../daemon/runner-daemon.js';
+import type { CliCommand, CliIo } from '../cli-io.js';
+
+const USAGE = `usage: floe runner <start|token|install|uninstall> [options]
+
+  floe runner start [--hub URL] [--token TOKEN] [--name N] [--tags a,b] [--slots N] [--work-dir D]
+                    [--config FILE] [--kill-grace 10s]
+      Runs the runner daemon: connects to the hub and executes the runs it is given. The first start
+      exchanges the one-time TOKEN for the runner's credential, kept in FILE (default
+      <work-dir>/credential.json, mode 0600); later starts need neither --token nor --hub.
+      Settings also come from FLOE_HUB_URL, FLOE_RUNNER_TOKEN, FLOE_RUNNER_NAME, FLOE_RUNNER_TAGS,
+      FLOE_RUNNER_SLOTS, FLOE_RUNNER_WORK_DIR, FLOE_RUNNER_CONFIG, FLOE_RUNNER_KILL_GRACE.
+      Defaults: name = host name, no tags, 1 slot, work dir ~/.floe/runner, kill grace 10s.
+      Exit: 0 stopped (Ctrl-C / SIGTERM), ${EXIT_CONFIG} credential or token rejected or bad settings, 1 failure.
+
+  floe runner token --hub URL --admin-token T
+      Makes a one-time registration token (POST /api/runners/tokens) and prints it.
+      FLOE_HUB_URL and FLOE_ADMIN_TOKEN stand in for the flags.
+
+  floe runner install [--user U] [--hub URL --token T --name N --tags a,b --slots N --kill-grace 10s]
+                      [--root DIR]
+      Writes ${UNIT_PATH} and ${ENV_PATH} (mode 0600), then runs
+      \`systemctl daemon-reload\` and \`systemctl enable --now floe-runner\` (as root). With --root, writes
+      under DIR instead and prints the systemctl commands. --user defaults to the user running install
+      (or SUDO_USER).
+
+  floe runner uninstall [--root DIR]
+      Stops and disables the service, removes the unit and the env file (the work dir stays).`;
+
+export const command: CliCommand = {
+  name: 'runner',
+  summary: 'the runner daemon: start it, make a registration token, install it as a service',
+  usage: USAGE,
+  run: runnerCommand,
+};
+
+async function runnerCommand(argv: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'start':
+        return await start(rest, io);
+      case 'token':
+        return await token(rest, io);
+      case 'install':
+        return install(rest, io);
+      case 'uninstall':
+        return uninstall(rest, io);
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout.write(`${USAGE}\n`);
+        return 0;
+      default:
+        io.stderr.write(`floe runner: ${sub ? `unknown subcommand \`${sub}\`` : 'no subcommand given'}\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`floe runner ${sub}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+class UsageError extends Error {}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true })
+      .values as { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+const DAEMON_FLAGS = {
+  hub: { type: 'string' },
+  token: { type: 'string' },
+  name: { type: 'string' },
+  tags: { type: 'string' },
+  slots: { type: 'string' },
+  'work-dir': { type: 'string' },
+  config: { type: 'string' },
+  'kill-grace': { type: 'string' },
+} as const;
+
+async function start(argv: string[], io: CliIo): Promise<number> {
+  const flags = parse(argv, DAEMON_FLAGS);
+  if (flags.help) return help(io);
+  const read = readRunnerConfig(
+    {
+      hub: flags.hub,
+      token: flags.token,
+      name: flags.name,
+      tags: flags.tags,
+      slots: flags.slots,
+      workDir: flags['work-dir'],
+      config: flags.config,
+      killGrace: flags['kill-grace'],
+    },
+    process.env,
+  );
+  if (!read.ok) {
+    io.stderr.write(`floe runner start: ${read.message.replace(/\n/g, '\n  ')}\n`);
+    return EXIT_CONFIG;
+  }
+  const logger = createRunnerLogger(io.stderr);
+  const daemon = startRunnerDaemon({ config: read.config, logger });
+  const onSignal = () => daemon.stop();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await daemon.done;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function token(argv: string[], io: CliIo): Promise<number> {
+  const flags = parse(argv, { hub: { type: 'string' }, 'admin-token': { type: 'string' } });
+  if (flags.help) return help(io);
+  const hub = flags.hub ?? process.env.FLOE_HUB_URL;
+  const admin = flags['admin-token'] ?? process.env.FLOE_ADMIN_TOKEN;
+  if (!hub || !admin) throw new UsageError('needs --hub URL and --admin-token T');
+  let response: Response;
+  try {
+    response = await fetch(new URL('/api/runners/tokens', hub), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: '{}',
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    io.stderr.write(`floe runner token: cannot reach ${hub}: ${causeOf(err)}\n`);
+    return 1;
+  }
+  const body: unknown = await response.json().catch(() => undefined);
+  const answer = z.object({ token: z.string() }).safeParse(body);
+  if (!response.ok || !answer.success) {
+    const said = z.object({ message: z.string() }).safeParse(body);
+    io.stderr.write(
+      `floe runner token: the hub answered ${response.status}${said.success ? `: ${said.data.message}` : ''}\n`,
+    );
+    return 1;
+  }
+  io.stdout.write(`${answer.data.token}\n`);
+  return 0;
+}
+
+function install(argv: string[], io: CliIo): number {
+  const flags = parse(argv, { ...DAEMON_FLAGS, user: { type: 'string' }, root: { type: 'string' } });
+  if (flags.help) return help(io);
+  if (flags.config || flags['work-dir'])
+    throw new UsageError('the service keeps its credential in its own work dir; --config and --work-dir do not apply');
+  // Check the settings the way `start` will read them, so that a typo fails now and not at boot.
+  const read = readRunnerConfig(
+    {
+      hub: flags.hub,
+      token: flags.token,
+      name: flags.name,
+      tags: flags.tags,
+      slots: flags.slots,
+      killGrace: flags['kill-grace'],
+    },
+    {},
+  );
+  if (!read.ok) throw new UsageError(read.message);
+  const user = flags.user ?? process.env.SUDO_USER ?? userInfo().username;
+  const settings = {
+    hub: flags.hub,
+    token: flags.token,
+    name: flags.name,
+    tags: flags.tags,
+    slots: flags.slots,
+    killGrace: flags['kill-grace'],
+  };
+  const written = installService({
+    user,
+    floe: [process.execPath, fileURLToPath(new URL('../main.js', import.meta.url))],
+    settings: Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)),
+    killGraceMs: read.config.killGrace,
+    root: flags.root,
+  });
+  for (const path of written) io.stdout.write(`wrote ${path}\n`);
+  return systemctl(io, flags.root, [['daemon-reload'], ['enable', '--now', 'floe-runner.service']]);
+}
+
+function uninstall(argv: string[], io: CliIo): number {
+  const flags = parse(argv, { root: { type: 'string' } });
+  if (flags.help) return help(io);
+  let status = systemctl(io, flags.root, [['disable', '--now', 'floe-runner.service']], true);
+  for (const path of uninstallService(flags.root)) io.stdout.write(`removed ${path}\n`);
+  status = Math.max(status, systemctl(io, flags.root, [['daemon-reload']]));
+  return status;
+}
+
+/** Runs systemctl (only for a real install, not under --root, where it prints what to run instead). */
+function systemctl(io: CliIo, root: string | undefined, commands: string[][], tolerant = false): number {
+  for (const args of commands) {
+    if (root !== undefined) {
+      io.stdout.write(`to run: systemctl ${args.join(' ')}\n`);
+      continue;
+    }
+    try {
+      execFileSync('systemctl', args, { stdio: 'inherit' });
+    } catch (err) {
+      if (tolerant) continue;
+      io.stderr.write(`floe runner: systemctl ${args.join(' ')} failed: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+function help(io: CliIo): number {
+  io.stdout.write(`${USAGE}\n`);
+  return 0;
+}

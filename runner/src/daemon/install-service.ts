@@ -1,0 +1,93 @@
+// `floe runner install|uninstall`: the runner as a systemd service. The unit starts `floe runner start`, which
+// reads its settings from an env file (mode 0600: it may hold the registration token until the first start).
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { RUNNER_ENV } from './runner-config.js';
+import { EXIT_CONFIG } from './runner-daemon.js';
+
+export const UNIT_PATH = '/etc/systemd/system/floe-runner.service';
+export const ENV_PATH = '/etc/floe/runner.env';
+/** systemd makes it (StateDirectory=floe-runner), owned by the service's user. */
+export const SERVICE_WORK_DIR = '/var/lib/floe-runner';
+
+export interface InstallOptions {
+  /** The user the runner and its tasks run as. */
+  user: string;
+  /** The command line that starts `floe` (e.g. [node, …/runner/dist/cli/main.js]). */
+  floe: string[];
+  /** Settings for the env file, by RUNNER_ENV key (hub, token, name, tags, slots, workDir, killGrace). */
+  settings: Partial<Record<keyof typeof RUNNER_ENV, string>>;
+  /** Kill grace in ms, so that systemd waits for the kill ladder on stop; default 10 s. */
+  killGraceMs?: number;
+  /** Write under this directory instead of `/` (tests, image builds). */
+  root?: string;
+}
+
+/** The unit file's text. */
+export function serviceUnit(options: InstallOptions): string {
+  // On stop: the daemon's cancel ladder (kill grace), then a few seconds to send the last records.
+  const stopSeconds = Math.ceil((options.killGraceMs ?? 10_000) / 1000) + 20;
+  return `# Written by \`floe runner install\`; \`floe runner uninstall\` removes it.
+[Unit]
+Description=floe runner
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User=${options.user}
+EnvironmentFile=${ENV_PATH}
+ExecStart=${options.floe.map(quoteArgument).join(' ')} runner start
+StateDirectory=floe-runner
+WorkingDirectory=${SERVICE_WORK_DIR}
+# Stop kills the whole control group: no task of a run outlives the service.
+KillMode=control-group
+TimeoutStopSec=${stopSeconds}
+Restart=on-failure
+RestartSec=5
+# ${EXIT_CONFIG}: the hub rejected the credential or the configuration is wrong; restarting would not help.
+RestartPreventExitStatus=${EXIT_CONFIG}
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** The env file's text: one `NAME="value"` line per setting. */
+export function serviceEnv(settings: InstallOptions['settings']): string {
+  const lines = ['# Settings of the floe runner service (floe runner start reads them).'];
+  const withWorkDir = { workDir: SERVICE_WORK_DIR, ...settings };
+  for (const [key, name] of Object.entries(RUNNER_ENV)) {
+    const value = withWorkDir[key as keyof typeof RUNNER_ENV];
+    if (value === undefined) continue;
+    if (/[\n\r]/.test(value)) throw new Error(`${key} cannot hold a line break`);
+    lines.push(`${name}="${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Writes the unit and the env file (mode 0600); returns the paths written. */
+export function installService(options: InstallOptions): string[] {
+  const root = options.root ?? '/';
+  const unit = join(root, UNIT_PATH);
+  const env = join(root, ENV_PATH);
+  mkdirSync(dirname(unit), { recursive: true });
+  mkdirSync(dirname(env), { recursive: true, mode: 0o755 });
+  writeFileSync(env, serviceEnv(options.settings), { mode: 0o600 });
+  chmodSync(env, 0o600);
+  writeFileSync(unit, serviceUnit(options), { mode: 0o644 });
+  return [unit, env];
+}
+
+/** Removes the unit and the env file (the work directory, with its workspaces, stays); returns the paths. */
+export function uninstallService(root = '/'): string[] {
+  const paths = [join(root, UNIT_PATH), join(root, ENV_PATH)];
+  for (const path of paths) rmSync(path, { force: true });
+  return paths;
+}
+
+/** systemd splits ExecStart like a shell would and expands `%` specifiers: quote spaces, double `%`. */
+function quoteArgument(argument: string): string {
+  const escaped = argument.replace(/%/g, '%%');
+  return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/[\\"]/g, (c) => `\\${c}`)}"` : escaped;
+}

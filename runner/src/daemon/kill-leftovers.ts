@@ -1,0 +1,46 @@
+import { readProcessEnviron, readProcessTable } from '../process/process-table.js';
+
+/** A process killed because a previous life of the runner left it behind. */
+export interface Leftover {
+  pid: number;
+  pgid: number;
+  name: string;
+}
+
+/**
+ * Kills (SIGKILL) every process of run `runId` — each carries `FLOE_RUN_ID=<runId>` in its environment (DESIGN §3
+ * rule 4) — and the process group each one leads or belongs to, so that children that cleared their environment
+ * die with their group. A runner that restarts after a crash calls it for every run in its spool before it says
+ * hello (DESIGN §8 "Runner restarts"). Linux only (it reads /proc); elsewhere it finds nothing. Returns what it
+ * killed, for the log.
+ */
+export function killLeftovers(runId: string): Leftover[] {
+  const table = readProcessTable();
+  if (!table) return [];
+  const mark = `FLOE_RUN_ID=${runId}`;
+  const killed: Leftover[] = [];
+  const groups = new Set<number>();
+  for (const entry of table) {
+    if (entry.pid === process.pid) continue;
+    if (!readProcessEnviron(entry.pid)?.includes(mark)) continue;
+    // Never our own group: a task's group is its own (tasks start detached), the daemon's is the daemon's.
+    if (entry.pgid > 1 && entry.pgid !== process.pid && entry.pgid !== getpgid()) groups.add(entry.pgid);
+    if (signal(entry.pid)) killed.push({ pid: entry.pid, pgid: entry.pgid, name: entry.name });
+  }
+  for (const pgid of groups) signal(-pgid);
+  return killed;
+}
+
+function signal(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false; // gone already, or not ours to kill
+  }
+}
+
+/** This process's group, read from /proc (Node has no getpgid). */
+function getpgid(): number {
+  return readProcessTable()?.find((entry) => entry.pid === process.pid)?.pgid ?? -1;
+}

@@ -1,0 +1,89 @@
+// The runner daemon's configuration (STYLE §12): flags of `floe runner start` over environment variables (what
+// the systemd unit's env file sets, `floe runner install`), read once at start-up with a clear message.
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { durationMs, z } from '@floe/shared';
+
+const duration = (what: string) =>
+  z.union([z.number(), z.string()]).transform((value, context) => {
+    const ms = durationMs(value);
+    if (ms === undefined) {
+      context.addIssue({ code: 'custom', message: `${what}: not a duration (e.g. 10s, 500ms)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const RunnerConfigSchema = z.object({
+  /** The hub's base URL (http or https). Default: the hub of the saved credential. */
+  hub: z.url({ protocol: /^https?$/, error: 'hub: an http:// or https:// URL' }).optional(),
+  /** A one-time registration token (`floe runner token`); used only when there is no saved credential. */
+  token: z.string().min(1).optional(),
+  /** The runner's name in the hub's runner list; default the host name. */
+  name: z.string().min(1).max(200).default(hostname()),
+  /** The runner's host-tags (DESIGN §3 rule 7); default none. */
+  tags: z.array(z.string().min(1)).default([]),
+  /** Runs held at once; default 1. */
+  slots: z.coerce.number().int().positive().max(1000).default(1),
+  /** Workspaces, caches, the spool and the credential live here; default ~/.floe/runner. */
+  workDir: z.string().default(join(homedir(), '.floe', 'runner')),
+  /** The credential file; default `<workDir>/credential.json` (DESIGN §8 "Credentials and keys"). */
+  config: z.string().optional(),
+  /** Between a task's interrupt and its kill on cancel; default 10 s. */
+  killGrace: duration('kill-grace').default(10_000),
+  /** Longest wait before spooled records are sent; default 50 ms. */
+  batch: duration('batch').default(50),
+  /** Largest (and the trigger size of) one record batch; default 256 KiB. */
+  batchBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
+  /** Ceiling of the reconnect back-off; default 30 s. */
+  backoffMax: duration('backoff-max').default(30_000),
+});
+export type RunnerConfig = z.infer<typeof RunnerConfigSchema> & { workDir: string; credentialPath: string };
+
+/** The environment variables the daemon reads (the env file of the systemd unit sets them). */
+export const RUNNER_ENV = {
+  hub: 'FLOE_HUB_URL',
+  token: 'FLOE_RUNNER_TOKEN',
+  name: 'FLOE_RUNNER_NAME',
+  tags: 'FLOE_RUNNER_TAGS',
+  slots: 'FLOE_RUNNER_SLOTS',
+  workDir: 'FLOE_RUNNER_WORK_DIR',
+  config: 'FLOE_RUNNER_CONFIG',
+  killGrace: 'FLOE_RUNNER_KILL_GRACE',
+} as const;
+
+export type RunnerFlags = Partial<Record<keyof typeof RUNNER_ENV, string>>;
+
+/**
+ * Flags win over the environment. Returns the config, or every problem as one message per line (never throws).
+ */
+export function readRunnerConfig(
+  flags: RunnerFlags,
+  env: Record<string, string | undefined>,
+): { ok: true; config: RunnerConfig } | { ok: false; message: string } {
+  const pick = (key: keyof typeof RUNNER_ENV) => flags[key] ?? (env[RUNNER_ENV[key]] || undefined);
+  const tags = pick('tags');
+  const parsed = RunnerConfigSchema.safeParse({
+    hub: pick('hub'),
+    token: pick('token'),
+    name: pick('name'),
+    tags: tags === undefined ? undefined : tags.split(/[,\s]+/).filter(Boolean),
+    slots: pick('slots'),
+    workDir: pick('workDir'),
+    config: pick('config'),
+    killGrace: pick('killGrace'),
+  });
+  if (!parsed.success) {
+    return {
+      ok: false,
+      message: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('\n'),
+    };
+  }
+  const workDir = resolve(parsed.data.workDir);
+  const credentialPath = resolve(parsed.data.config ?? join(workDir, 'credential.json'));
+  return { ok: true, config: { ...parsed.data, workDir, credentialPath } };
+}

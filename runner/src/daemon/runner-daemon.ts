@@ -1,0 +1,478 @@
+// The runner daemon (DESIGN §5; the protocol's lifecycle is told at the top of
+// shared/src/protocol/runner-protocol.ts): holds a connection to the hub, accepts runs while it has free slots,
+// drives each with the run driver, spools every record before sending it, and resends what the hub has not
+// acknowledged after every reconnect. The hub may come and go: runs keep running and records pile up in the
+// spool meanwhile. Only a rejected credential (or protocol) ends the daemon on its own.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type HubMessage, PROTOCOL_VERSION, type RunRecord, type RunSpec } from '@floe/shared';
+import type { Logger } from 'pino';
+import { createBackoff } from '../connection/backoff.js';
+import { HubFailure } from '../connection/hub-failure.js';
+import { type HubSession, openHubSession } from '../connection/open-hub-session.js';
+import { registerRunner } from '../connection/register-runner.js';
+import { retry } from '../connection/retry.js';
+import { driveRun, type RunDriver } from '../execution/drive-run.js';
+import { RunSpool } from '../spool/run-spool.js';
+import { type CredentialFile, loadCredential, saveCredential } from './credential-file.js';
+import { killLeftovers } from './kill-leftovers.js';
+import { RUNNER_ENV, type RunnerConfig } from './runner-config.js';
+import { lockWorkDir } from './work-dir-lock.js';
+
+/** Exit status for what only a person can fix (a rejected credential or token, a bad config): EX_CONFIG. The
+ * systemd unit lists it in RestartPreventExitStatus, so the service does not restart into the same refusal. */
+export const EXIT_CONFIG = 78;
+
+export interface RunnerDaemonOptions {
+  config: RunnerConfig;
+  logger: Logger;
+  /** The environment tasks start from; default this process's, without the runner's own FLOE_* settings. */
+  baseEnv?: Record<string, string>;
+  /** How long, when stopping, to wait for the hub to acknowledge the last records; default 5 s. */
+  drainMs?: number;
+}
+
+export interface RunnerDaemon {
+  /** Resolves with the exit status: 0 after stop(), EXIT_CONFIG when the hub refuses this runner for good. */
+  readonly done: Promise<number>;
+  /** Stops: cancels running runs (the kill ladder), sends their last records, closes. A second call kills at once. */
+  stop(): void;
+}
+
+/** One run this runner holds, from offer to the hub's last acknowledgement. */
+interface HeldRun {
+  runId: string;
+  epoch: number;
+  spool: RunSpool;
+  driver?: RunDriver;
+  /** The driver is still working: the run takes a slot. */
+  running: boolean;
+  /** Records from the driver not yet written to the spool (written once per tick). */
+  pending: RunRecord[];
+  /** The highest seq sent on the current connection. */
+  sentSeq: number;
+  log: Logger;
+}
+
+/** Above this many bytes queued in the socket, records wait in the spool (back-pressure). */
+const SEND_HIGH_WATER = 4 * 1024 * 1024;
+
+export const RUNNER_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Starts the daemon; it runs until stop() or a final refusal. */
+export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
+  const { config, logger } = options;
+  const spoolRoot = join(config.workDir, 'spool');
+  const baseEnv = options.baseEnv ?? taskBaseEnv(process.env);
+  const runs = new Map<string, HeldRun>();
+  const stopAll = new AbortController();
+  let session: HubSession | undefined;
+  let stopping = false;
+  let writeScheduled = false;
+  let sendTimer: NodeJS.Timeout | undefined;
+
+  // ---- records: driver → spool → hub ------------------------------------------------------------------------
+
+  const onRecord = (run: HeldRun, record: RunRecord) => {
+    if (runs.get(run.runId) !== run) return; // stopped by the hub: nothing more about it is kept or sent
+    run.pending.push(record);
+    if (!writeScheduled) {
+      writeScheduled = true;
+      setImmediate(flushWrites);
+    }
+  };
+
+  // One write per run per tick, and always before the records can be sent.
+  const flushWrites = () => {
+    writeScheduled = false;
+    let urgent = false;
+    for (const run of runs.values()) {
+      if (run.pending.length === 0) continue;
+      try {
+        run.spool.append(run.pending.splice(0));
+      } catch (err) {
+        run.log.error({ err }, 'cannot write the spool; cancelling the run');
+        run.driver?.cancel('runner: spool write failed');
+        continue;
+      }
+      if (run.spool.bytesAfter(run.sentSeq) >= config.batchBytes) urgent = true;
+    }
+    if (urgent) send();
+    else sendTimer ??= setTimeout(send, config.batch);
+  };
+
+  // Sends what is spooled and not yet sent, in batches of at most batchBytes, while the socket keeps up.
+  const send = () => {
+    clearTimeout(sendTimer);
+    sendTimer = undefined;
+    const current = session;
+    if (!current) return;
+    for (const run of runs.values()) {
+      while (current.bufferedAmount < SEND_HIGH_WATER) {
+        const batch = run.spool.read(run.sentSeq + 1, config.batchBytes);
+        if (!batch) break;
+        const frame = `{"type":"record","runId":${JSON.stringify(run.runId)},"epoch":${run.epoch},"records":[${batch.lines.join(',')}]}`;
+        if (!current.send(frame)) return;
+        run.sentSeq = batch.lastSeq;
+      }
+    }
+  };
+  const sendMoreIfWaiting = () => {
+    if (sendTimer || !session || session.bufferedAmount >= SEND_HIGH_WATER) return;
+    for (const run of runs.values()) {
+      if (run.sentSeq < run.spool.lastSeq) {
+        sendTimer = setTimeout(send, 0);
+        return;
+      }
+    }
+  };
+
+  /** A run whose processes are gone and whose every record the hub has stored is forgotten. */
+  const forgetIfDelivered = (run: HeldRun) => {
+    if (run.running || !run.spool.meta.finished || !run.spool.drained || runs.get(run.runId) !== run) return;
+    run.spool.drop();
+    runs.delete(run.runId);
+    run.log.info('run delivered');
+  };
+
+  // ---- runs ---------------------------------------------------------------------------------------------------
+
+  const activeRuns = () => [...runs.values()].filter((run) => run.running).length;
+
+  const offer = (message: Extract<HubMessage, { type: 'offer' }>, current: HubSession) => {
+    const { runId, epoch } = message;
+    const decline = (reason: string) => current.send({ type: 'decline', runId, epoch, reason });
+    const held = runs.get(runId);
+    if (held && held.epoch === epoch) return current.send({ type: 'accept', runId, epoch });
+    if (held && held.epoch > epoch) return decline(`this runner holds the run at a newer epoch ${held.epoch}`);
+    if (held) stopRun(held, `offered again at epoch ${epoch}`);
+    if (stopping) return decline('the runner is stopping');
+    if (activeRuns() >= config.slots) return decline('no free slot');
+    let spool: RunSpool;
+    try {
+      spool = RunSpool.create(spoolRoot, { runId, epoch, acceptedAt: Date.now() });
+    } catch (err) {
+      logger.error({ err, runId }, 'cannot make the spool of a run');
+      return decline(`the runner cannot write its spool: ${(err as Error).message}`);
+    }
+    const run: HeldRun = {
+      runId,
+      epoch,
+      spool,
+      running: true,
+      pending: [],
+      sentSeq: 0,
+      log: logger.child({ runId, epoch }),
+    };
+    runs.set(runId, run);
+    current.send({ type: 'accept', runId, epoch });
+    run.log.info({ flow: message.run.flow.id, number: message.run.number }, 'run accepted');
+    drive(run, message.run);
+  };
+
+  const drive = (run: HeldRun, spec: RunSpec) => {
+    const driver = driveRun({
+      spec,
+      workDir: config.workDir,
+      baseEnv,
+      killGraceMs: config.killGrace,
+      onRecord: (record) => onRecord(run, record),
+    });
+    run.driver = driver;
+    driver.done
+      .then(
+        (state) => run.log.info({ result: state.ended?.result, reason: state.ended?.reason }, 'run finished'),
+        (err: unknown) => run.log.error({ err }, 'run could not start'),
+      )
+      .finally(() => {
+        run.running = false;
+        if (runs.get(run.runId) !== run) return;
+        flushWrites();
+        if (run.spool.lastSeq === 0) {
+          // Nothing happened (its workspace could not be made): give the run back instead of holding it.
+          session?.send({
+            type: 'decline',
+            runId: run.runId,
+            epoch: run.epoch,
+            reason: 'the runner could not start it',
+          });
+          run.spool.drop();
+          runs.delete(run.runId);
+          return;
+        }
+        run.spool.markFinished();
+        send();
+        forgetIfDelivered(run);
+      });
+  };
+
+  /** The run is no longer this runner's: kill it at once, drop its spool, say nothing more about it. */
+  const stopRun = (run: HeldRun, reason: string) => {
+    runs.delete(run.runId);
+    run.log.info({ reason }, 'run stopped by the hub');
+    if (run.running && run.driver) {
+      run.driver.cancel('hub');
+      run.driver.kill();
+    }
+    killLeftovers(run.runId);
+    run.spool.drop();
+  };
+
+  const handle = (message: HubMessage, current: HubSession) => {
+    switch (message.type) {
+      case 'offer':
+        return offer(message, current);
+      case 'ack': {
+        const run = runs.get(message.runId);
+        if (!run) return;
+        run.spool.ack(message.seq);
+        return forgetIfDelivered(run);
+      }
+      case 'cancel': {
+        const run = runs.get(message.runId);
+        if (run?.epoch === message.epoch) run.driver?.cancel(message.by);
+        return;
+      }
+      case 'data': {
+        const run = runs.get(message.runId);
+        if (run?.epoch === message.epoch) run.driver?.data(message.node, message.values, message.by, message.reject);
+        return;
+      }
+      case 'stop': {
+        const run = runs.get(message.runId);
+        if (run && run.epoch <= message.epoch) stopRun(run, message.reason);
+        return;
+      }
+      case 'error':
+        logger.warn({ code: message.code, reason: message.message }, 'the hub could not read a message');
+        return;
+      case 'heartbeat':
+      case 'welcome':
+      case 'refused':
+        return;
+    }
+  };
+
+  const welcomed = (current: HubSession) => {
+    session = current;
+    const answered = new Set<string>();
+    for (const answer of current.welcome.runs) {
+      const run = runs.get(answer.runId);
+      if (!run) continue;
+      answered.add(answer.runId);
+      if (answer.action === 'stop' || answer.epoch !== run.epoch) {
+        stopRun(run, 'the hub no longer gives it to this runner');
+        continue;
+      }
+      run.spool.ack(answer.ackedSeq);
+      run.sentSeq = Math.max(answer.ackedSeq, run.spool.ackedSeq);
+    }
+    for (const run of runs.values()) if (!answered.has(run.runId)) run.sentSeq = run.spool.ackedSeq;
+    current.onWritten(sendMoreIfWaiting);
+    logger.info({ runnerId: current.welcome.runnerId, held: runs.size }, 'connected to the hub');
+    send();
+    for (const run of [...runs.values()]) forgetIfDelivered(run);
+  };
+
+  // ---- start-up: the work dir, leftovers of a crash, the credential -----------------------------------------
+
+  /** Runs a previous life left in the spool: kill what is left of them; those not finished end as `lost`. */
+  const recover = () => {
+    const { spools, unreadable } = RunSpool.loadAll(spoolRoot);
+    if (unreadable.length > 0) logger.warn({ runs: unreadable }, 'removed unreadable spools');
+    for (const spool of spools) {
+      const log = logger.child({ runId: spool.runId, epoch: spool.meta.epoch });
+      const killed = killLeftovers(spool.runId);
+      if (killed.length > 0) log.warn({ killed }, 'killed processes a previous runner left behind');
+      if (!spool.meta.finished) {
+        if (spool.lastSeq === 0) {
+          // It never started: nothing to report; the hub's lease gives it back.
+          spool.drop();
+          continue;
+        }
+        spool.append([
+          { kind: 'input', seq: spool.lastSeq + 1, input: { type: 'lost', runner: config.name, at: Date.now() } },
+        ]);
+        spool.markFinished();
+        log.warn('run lost in a runner restart; reporting it');
+      }
+      runs.set(spool.runId, {
+        runId: spool.runId,
+        epoch: spool.meta.epoch,
+        spool,
+        running: false,
+        pending: [],
+        sentSeq: spool.ackedSeq,
+        log,
+      });
+    }
+  };
+
+  const credential = async (): Promise<CredentialFile> => {
+    const saved = loadCredential(config.credentialPath);
+    if (saved) return saved;
+    const hub = config.hub;
+    if (!config.token || !hub)
+      throw new HubFailure({
+        kind: 'http',
+        status: 401,
+        message: `no runner credential at ${config.credentialPath}; start once with --hub URL --token TOKEN (an admin makes one with \`floe runner token\`)`,
+      });
+    const token = config.token;
+    const registered = await retry(() => registerRunner(hub, token, config.name), {
+      backoff: createBackoff({ maxMs: config.backoffMax }),
+      signal: stopAll.signal,
+      onRetry: (failure, delayMs) => logger.warn({ reason: failure.message, delayMs }, 'cannot register yet; retrying'),
+    });
+    const file = { hub, name: config.name, ...registered };
+    saveCredential(config.credentialPath, file);
+    logger.info({ runnerId: registered.runnerId, file: config.credentialPath }, 'runner registered');
+    return file;
+  };
+
+  // ---- the connection loop ------------------------------------------------------------------------------------
+
+  const connectLoop = async (saved: CredentialFile): Promise<number> => {
+    const hub = config.hub ?? saved.hub;
+    if (config.hub && config.hub !== saved.hub)
+      logger.warn({ hub: config.hub, credentialHub: saved.hub }, 'the credential was issued by another hub URL');
+    const backoff = createBackoff({ maxMs: config.backoffMax });
+    while (!stopping) {
+      try {
+        const current = await retry(
+          () =>
+            openHubSession({
+              hubUrl: hub,
+              hello: {
+                type: 'hello',
+                protocol: PROTOCOL_VERSION,
+                credential: saved.credential,
+                name: config.name,
+                tags: config.tags,
+                slots: config.slots,
+                version: RUNNER_VERSION,
+                runs: [...runs.values()].map((run) => ({
+                  runId: run.runId,
+                  epoch: run.epoch,
+                  ackedSeq: run.spool.ackedSeq,
+                })),
+              },
+              onWelcome: welcomed,
+              onMessage: handle,
+              heldRuns: () => [...runs.values()].map((run) => ({ runId: run.runId, epoch: run.epoch })),
+              onBadFrame: (problem) => logger.warn({ problem }, 'unreadable message from the hub'),
+            }),
+          {
+            backoff,
+            signal: stopAll.signal,
+            onRetry: (failure, delayMs) =>
+              logger.warn({ hub, reason: failure.message, delayMs }, 'cannot reach the hub; retrying'),
+          },
+        );
+        const failure = await current.closed;
+        if (session === current) session = undefined;
+        if (!stopping) logger.warn({ reason: failure.message }, 'connection to the hub lost; reconnecting');
+      } catch (err) {
+        if (stopping) break;
+        if (err instanceof HubFailure) return refusedForGood(err);
+        throw err;
+      }
+    }
+    return 0;
+  };
+
+  const refusedForGood = (failure: HubFailure): number => {
+    const reason = failure.reason;
+    const message =
+      reason.kind === 'refused' && reason.code === 'bad-credential'
+        ? `runner credential rejected; re-register with a new token (floe runner token, then floe runner start --token …; the credential is ${config.credentialPath})`
+        : failure.message;
+    logger.error({ reason: reason.kind === 'refused' ? reason.code : reason.kind }, message);
+    return EXIT_CONFIG;
+  };
+
+  // ---- stopping ---------------------------------------------------------------------------------------------------
+
+  let requestStop: () => void = () => {};
+  const stopRequested = new Promise<void>((resolve) => {
+    requestStop = resolve;
+  });
+  let hurry = false;
+  const stop = () => {
+    if (stopping) {
+      hurry = true;
+      logger.warn('stopping now: killing every task');
+      for (const run of runs.values()) run.driver?.kill();
+      return;
+    }
+    stopping = true;
+    logger.info({ running: activeRuns() }, 'stopping: cancelling runs');
+    for (const run of runs.values()) if (run.running) run.driver?.cancel('runner stopping');
+    requestStop();
+  };
+  const until = async (condition: () => boolean, ms: number) => {
+    for (const deadline = Date.now() + ms; !condition() && Date.now() < deadline; ) await sleep(50);
+  };
+
+  const done = (async (): Promise<number> => {
+    const lock = lockWorkDir(config.workDir);
+    if ('heldBy' in lock) {
+      logger.error(
+        { pid: lock.heldBy, workDir: config.workDir },
+        `another runner (pid ${lock.heldBy}) uses this work directory; stop it or give --work-dir`,
+      );
+      return EXIT_CONFIG;
+    }
+    try {
+      // Before anything else, and before hello: what a crashed previous life left running dies now.
+      recover();
+      let saved: CredentialFile;
+      try {
+        saved = await credential();
+      } catch (err) {
+        if (stopping) return 0;
+        if (err instanceof HubFailure && !err.retryable) return refusedForGood(err);
+        throw err;
+      }
+      const loop = connectLoop(saved);
+      const exit = await Promise.race([loop, stopRequested.then(() => undefined)]);
+      if (exit !== undefined) {
+        // Refused for good: runs cannot report anywhere, so they stop at once (their spools stay for later).
+        stopping = true;
+        for (const run of runs.values()) if (run.running) run.driver?.kill();
+        await until(() => activeRuns() === 0, config.killGrace + 5_000);
+        return exit;
+      }
+      // The kill ladder of cancelled runs, then a moment for the hub to acknowledge the last records (whatever it
+      // has not acknowledged stays spooled and is sent by the next start).
+      await until(() => activeRuns() === 0 || hurry, config.killGrace + 5_000);
+      flushWrites();
+      send();
+      await until(() => hurry || [...runs.values()].every((run) => run.spool.drained), options.drainMs ?? 5_000);
+      stopAll.abort();
+      session?.close();
+      await loop.catch(() => 0);
+      return 0;
+    } finally {
+      clearTimeout(sendTimer);
+      for (const run of runs.values()) run.spool.close();
+      lock.release();
+    }
+  })();
+
+  return { done, stop };
+}
+
+/** Tasks inherit the runner's environment, except the runner's own settings (a registration token among them). */
+function taskBaseEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const own = new Set<string>(Object.values(RUNNER_ENV));
+  const base: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && !own.has(key)) base[key] = value;
+  return base;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
