@@ -1,0 +1,67 @@
+import { html, LitElement, nothing } from 'lit';
+import { ApiTask } from '../api-task.js';
+import { ContextConsumer } from '../context.js';
+import { runsPath } from '../router.js';
+import { servicesContext } from '../services.js';
+import { sharedStyles } from '../shared-styles.js';
+import './floe-error-box.js';
+import './floe-flow-card.js';
+import './floe-run-list.js';
+import './floe-spinner.js';
+
+/** One flow (`/flows/:repo/:flowId`, DESIGN §8 "Links"): its card with start forms, then its recent runs. */
+export class FloeFlowPage extends LitElement {
+  static override properties = { repo: {}, flowId: { attribute: 'flow-id' } };
+  static override styles = sharedStyles;
+  declare repo: string;
+  declare flowId: string;
+  private readonly services = new ContextConsumer(this, servicesContext);
+  private readonly data = new ApiTask(this, {
+    args: () => (this.services.value ? ([this.services.value, this.repo, this.flowId] as const) : undefined),
+    task: async ([services, repo, flowId]) => {
+      const [flows, page] = await Promise.all([
+        services.client.flows(),
+        services.client.runs({ flow: flowId, repo, limit: 20 }),
+      ]);
+      return { flow: flows.find((flow) => flow.repo === repo && flow.id === flowId), runs: page.runs };
+    },
+    live: ([services, repo, flowId], update) =>
+      services.live.subscribe({ topic: 'runs', flow: flowId }, (message) => {
+        if (message.type !== 'run-changed' || message.run.repo !== repo) return;
+        update((data) => {
+          if (!data) return data;
+          const others = data.runs.filter((run) => run.id !== message.run.id);
+          const runs = [...others, message.run].sort((a, b) => b.createdAt - a.createdAt).slice(0, 20);
+          return { ...data, runs };
+        });
+      }),
+  });
+
+  constructor() {
+    super();
+    this.repo = '';
+    this.flowId = '';
+  }
+
+  override render() {
+    return this.data.render({
+      pending: () => html`<floe-spinner label="Loading the flow…"></floe-spinner>`,
+      error: (error) =>
+        html`<floe-error-box .error=${error} retryable @floe-retry=${() => this.data.rerun()}></floe-error-box>`,
+      complete: ({ flow, runs }) =>
+        flow === undefined
+          ? html`<h1>No such flow</h1><p>The hub knows no flow <code>${this.flowId}</code> in ${this.repo}.</p>`
+          : html`<floe-flow-card .flow=${flow} .runs=${runs.slice(0, 8)}></floe-flow-card>
+              <h2>Recent runs</h2>
+              <floe-run-list .runs=${runs}></floe-run-list>
+              ${runs.length > 0 ? html`<p><a href=${runsPath({ flow: flow.id })}>All runs of ${flow.name}</a></p>` : nothing}`,
+    });
+  }
+}
+
+customElements.define('floe-flow-page', FloeFlowPage);
+declare global {
+  interface HTMLElementTagNameMap {
+    'floe-flow-page': FloeFlowPage;
+  }
+}

@@ -1,0 +1,47 @@
+import type { FlowSummary, RunSummary } from '@floe/shared';
+import { html, LitElement } from 'lit';
+import { ApiTask } from '../api-task.js';
+import { ContextConsumer } from '../context.js';
+import { servicesContext } from '../services.js';
+import { sharedStyles } from '../shared-styles.js';
+import './floe-error-box.js';
+import './floe-flow-card.js';
+import './floe-spinner.js';
+
+const LAST_RUNS = 8;
+
+/** Every flow of every repository, each with its triggers and last runs (DESIGN §7). */
+export class FloeFlowsPage extends LitElement {
+  static override styles = sharedStyles;
+  private readonly services = new ContextConsumer(this, servicesContext);
+  private readonly flows = new ApiTask(this, {
+    args: () => (this.services.value ? ([this.services.value] as const) : undefined),
+    task: async ([services]) => {
+      const flows = await services.client.flows();
+      const runs = await Promise.all(
+        flows.map((flow) => services.client.runs({ flow: flow.id, repo: flow.repo, limit: LAST_RUNS })),
+      );
+      return flows.map((flow, i) => ({ flow, runs: runs[i]?.runs ?? [] }));
+    },
+  });
+
+  override render() {
+    return html`<h1>Flows</h1>
+      ${this.flows.render({
+        pending: () => html`<floe-spinner label="Loading flows…"></floe-spinner>`,
+        error: (error) =>
+          html`<floe-error-box .error=${error} retryable @floe-retry=${() => this.flows.rerun()}></floe-error-box>`,
+        complete: (entries: Array<{ flow: FlowSummary; runs: RunSummary[] }>) =>
+          entries.length === 0
+            ? html`<p class="muted">No flows yet: the hub finds them in each repository's FLOE.yaml.</p>`
+            : entries.map(({ flow, runs }) => html`<floe-flow-card .flow=${flow} .runs=${runs}></floe-flow-card>`),
+      })}`;
+  }
+}
+
+customElements.define('floe-flows-page', FloeFlowsPage);
+declare global {
+  interface HTMLElementTagNameMap {
+    'floe-flows-page': FloeFlowsPage;
+  }
+}

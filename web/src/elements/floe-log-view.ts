@@ -1,0 +1,306 @@
+import { css, html, LitElement, nothing } from 'lit';
+import { type AnsiSegment, type AnsiStyle, parseAnsi } from '../ansi.js';
+import { ContextConsumer } from '../context.js';
+import { LogFollower } from '../log-follower.js';
+import { servicesContext } from '../services.js';
+import { sharedStyles } from '../shared-styles.js';
+import './floe-error-box.js';
+import './floe-spinner.js';
+
+/** Every line is this tall, so that only the lines on screen are rendered (100,000-line logs stay fast). */
+export const LINE_HEIGHT = 18;
+const OVERSCAN = 20;
+
+/**
+ * A node's log: ANSI colours, following the end while it grows, searchable, downloadable. Virtualised: only the
+ * lines in view are in the DOM. With `runId` and `node` set it follows the live log itself; `feed()` adds a chunk
+ * by byte offset (what the follower does for each live message).
+ * @csspart scroller - the scrolling box
+ */
+export class FloeLogView extends LitElement {
+  static override properties = {
+    runId: { attribute: 'run-id' },
+    node: {},
+    offset: { state: true },
+    viewHeight: { state: true },
+    follow: { state: true },
+    query: { state: true },
+    hitIndex: { state: true },
+  };
+  static override styles = [
+    sharedStyles,
+    css`
+      .bar {
+        margin-bottom: 0.4rem;
+      }
+      .bar input {
+        flex: 1 1 10rem;
+        max-width: 20rem;
+      }
+      .scroller {
+        position: relative;
+        height: min(60vh, 36rem);
+        overflow: auto;
+        background: var(--floe-log-bg);
+        color: var(--floe-log-fg);
+        border-radius: 8px;
+        font-family: var(--floe-mono);
+        font-size: 12.5px;
+        contain: strict;
+      }
+      .spacer {
+        position: relative;
+      }
+      .lines {
+        position: absolute;
+        left: 0;
+        right: 0;
+        top: 0;
+        min-width: max-content;
+      }
+      .line {
+        height: ${LINE_HEIGHT}px;
+        line-height: ${LINE_HEIGHT}px;
+        white-space: pre;
+        padding-right: 1rem;
+      }
+      .line.hit {
+        background: color-mix(in srgb, var(--floe-mark) 25%, transparent);
+      }
+      .line.current {
+        background: color-mix(in srgb, var(--floe-mark) 55%, transparent);
+      }
+      .no {
+        display: inline-block;
+        width: 4.5em;
+        padding-right: 1em;
+        text-align: right;
+        color: #6b7385;
+        user-select: none;
+      }
+      .empty {
+        padding: 0.6rem;
+        color: #8a93a3;
+      }
+      .b {
+        font-weight: 700;
+      }
+      .d {
+        opacity: 0.7;
+      }
+      .i {
+        font-style: italic;
+      }
+      .u {
+        text-decoration: underline;
+      }
+      .f0 { color: #4d4d4d; } .f1 { color: #e5534b; } .f2 { color: #57ab5a; } .f3 { color: #c69026; }
+      .f4 { color: #539bf5; } .f5 { color: #b083f0; } .f6 { color: #39c5cf; } .f7 { color: #d7dbe4; }
+      .f8 { color: #768390; } .f9 { color: #ff938a; } .f10 { color: #6bc46d; } .f11 { color: #daaa3f; }
+      .f12 { color: #6cb6ff; } .f13 { color: #dcbdfb; } .f14 { color: #56d4dd; } .f15 { color: #ffffff; }
+      .k0 { background: #4d4d4d; } .k1 { background: #8b2a25; } .k2 { background: #2b6a30; } .k3 { background: #7a5a12; }
+      .k4 { background: #234d8a; } .k5 { background: #5b3c8f; } .k6 { background: #1d6f75; } .k7 { background: #9aa0aa; }
+      .k8 { background: #636e7b; } .k9 { background: #c93c37; } .k10 { background: #46954a; } .k11 { background: #ae7c14; }
+      .k12 { background: #4184e4; } .k13 { background: #986ee2; } .k14 { background: #2a9fa8; } .k15 { background: #cdd9e5; }
+    `,
+  ];
+  declare runId: string | undefined;
+  declare node: string | undefined;
+  declare private offset: number;
+  declare private viewHeight: number;
+  declare private follow: boolean;
+  declare private query: string;
+  declare private hitIndex: number;
+  private hits: number[] = [];
+  private hitsFor = '';
+  private readonly services = new ContextConsumer(this, servicesContext);
+  private readonly follower = new LogFollower(this, () => {
+    const services = this.services.value;
+    return services && this.runId && this.node ? { services, runId: this.runId, node: this.node } : undefined;
+  });
+  private resizer: ResizeObserver | undefined;
+
+  constructor() {
+    super();
+    this.offset = 0;
+    this.viewHeight = 600;
+    this.follow = true;
+    this.query = '';
+    this.hitIndex = -1;
+  }
+
+  /** The log's lines so far (for tests and the download). */
+  get buffer() {
+    return this.follower.buffer;
+  }
+
+  /** Adds the chunk that starts at byte `offset`; a repeat is trimmed, a gap refused ('gap'). */
+  feed(offset: number, text: string) {
+    return this.follower.feed(offset, text);
+  }
+
+  /** Marks the log complete (the node has finished). */
+  finish() {
+    this.follower.buffer.complete = true;
+    this.requestUpdate();
+  }
+
+  override firstUpdated() {
+    const scroller = this.scroller;
+    this.resizer = new ResizeObserver(() => {
+      this.viewHeight = scroller.clientHeight || 600;
+    });
+    this.resizer.observe(scroller);
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    this.resizer?.disconnect();
+  }
+
+  override updated() {
+    if (this.follow) {
+      const scroller = this.scroller;
+      const bottom = scroller.scrollHeight - scroller.clientHeight;
+      if (scroller.scrollTop < bottom) scroller.scrollTop = bottom;
+    }
+  }
+
+  private get scroller(): HTMLElement {
+    return this.renderRoot.querySelector('.scroller') as HTMLElement;
+  }
+
+  override render() {
+    const buffer = this.follower.buffer;
+    const count = buffer.lineCount;
+    if (this.query !== this.hitsFor || count !== this.hitsCount) this.updateHits();
+    const first = Math.max(0, Math.floor(this.offset / LINE_HEIGHT) - OVERSCAN);
+    const last = Math.min(count, Math.ceil((this.offset + this.viewHeight) / LINE_HEIGHT) + OVERSCAN);
+    const hitSet = new Set(this.hits);
+    const current = this.hits[this.hitIndex];
+    const rows = [];
+    for (let i = first; i < last; i++) {
+      const { text, start } = buffer.line(i);
+      const cls = i === current ? 'line hit current' : hitSet.has(i) ? 'line hit' : 'line';
+      rows.push(
+        html`<div class=${cls} data-line=${i + 1}><span class="no">${i + 1}</span>${renderLine(text, start)}</div>`,
+      );
+    }
+    const waiting = this.follower.loading && count === 0;
+    return html`<div class="row bar" role="toolbar" aria-label="Log">
+        <input type="search" placeholder="Search the log (/)" aria-label="Search the log" .value=${this.query}
+          @input=${(e: Event) => this.setQuery((e.target as HTMLInputElement).value)}
+          @keydown=${this.onSearchKey} />
+        <span class="muted hits" aria-live="polite">${this.query ? `${this.hits.length === 0 ? 0 : this.hitIndex + 1}/${this.hits.length}` : ''}</span>
+        <button @click=${() => this.step(-1)} ?disabled=${this.hits.length === 0} aria-label="Previous match">↑</button>
+        <button @click=${() => this.step(1)} ?disabled=${this.hits.length === 0} aria-label="Next match">↓</button>
+        <button @click=${() => this.setFollow(!this.follow)} aria-pressed=${this.follow ? 'true' : 'false'}>Follow</button>
+        <button @click=${this.download}>Download</button>
+        <span class="muted status">${buffer.complete ? `${count} lines, complete` : html`${count} lines, live`}</span>
+        ${waiting ? html`<floe-spinner label="Waiting for output…"></floe-spinner>` : nothing}
+      </div>
+      <floe-error-box .error=${this.follower.error}></floe-error-box>
+      <div class="scroller" part="scroller" tabindex="0" aria-label="Log lines" @scroll=${this.onScroll}
+        @keydown=${this.onKey}>
+        <div class="spacer" style="height:${count * LINE_HEIGHT}px">
+          <div class="lines" style="transform:translateY(${first * LINE_HEIGHT}px)">${rows}</div>
+        </div>
+        ${count === 0 && !waiting ? html`<div class="empty">${buffer.complete ? 'No output.' : 'No output yet.'}</div>` : nothing}
+      </div>`;
+  }
+
+  private hitsCount = 0;
+
+  private updateHits() {
+    this.hits = this.follower.buffer.search(this.query);
+    this.hitsFor = this.query;
+    this.hitsCount = this.follower.buffer.lineCount;
+    if (this.hitIndex >= this.hits.length) this.hitIndex = this.hits.length - 1;
+  }
+
+  private setQuery(query: string) {
+    this.query = query;
+    this.updateHits();
+    this.hitIndex = this.hits.length > 0 ? 0 : -1;
+    if (this.hitIndex >= 0) this.reveal(this.hits[0] as number);
+  }
+
+  private step(direction: number) {
+    if (this.hits.length === 0) return;
+    this.hitIndex = (this.hitIndex + direction + this.hits.length) % this.hits.length;
+    this.reveal(this.hits[this.hitIndex] as number);
+  }
+
+  /** Scrolls line `index` into the middle of the view and stops following. */
+  private reveal(index: number) {
+    this.follow = false;
+    const top = Math.max(0, index * LINE_HEIGHT - this.viewHeight / 2);
+    this.updateComplete.then(() => {
+      this.scroller.scrollTop = top;
+      this.offset = top;
+    });
+  }
+
+  private setFollow(follow: boolean) {
+    this.follow = follow;
+  }
+
+  private readonly onScroll = () => {
+    const scroller = this.scroller;
+    this.offset = scroller.scrollTop;
+    const atBottom = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - LINE_HEIGHT;
+    if (atBottom !== this.follow) this.follow = atBottom;
+  };
+
+  private onSearchKey(event: KeyboardEvent) {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      this.step(event.shiftKey ? -1 : 1);
+    } else if (event.key === 'Escape') {
+      this.setQuery('');
+    }
+  }
+
+  private onKey(event: KeyboardEvent) {
+    if (event.key === '/') {
+      event.preventDefault();
+      (this.renderRoot.querySelector('input[type=search]') as HTMLInputElement).focus();
+    } else if (event.key === 'End') {
+      this.follow = true;
+    }
+  }
+
+  private download() {
+    const blob = new Blob([this.follower.buffer.plainText()], { type: 'text/plain;charset=utf-8' });
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = `${this.runId ?? 'run'}-${this.node ?? 'node'}.log`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  }
+}
+
+function renderLine(text: string, start: AnsiStyle) {
+  if (!text.includes('\u001b') && Object.keys(start).length === 0) return text;
+  return parseAnsi(text, start).segments.map(renderSegment);
+}
+
+function renderSegment(segment: AnsiSegment) {
+  const s = segment.style;
+  if (Object.keys(s).length === 0) return segment.text;
+  const [fg, bg] = s.inverse ? [s.bg ?? 0, s.fg ?? 7] : [s.fg, s.bg];
+  const classes = [s.bold ? 'b' : '', s.dim ? 'd' : '', s.italic ? 'i' : '', s.underline ? 'u' : ''];
+  let style = '';
+  if (typeof fg === 'number') classes.push(`f${fg}`);
+  else if (fg !== undefined) style += `color:${fg};`;
+  if (typeof bg === 'number') classes.push(`k${bg}`);
+  else if (bg !== undefined) style += `background:${bg};`;
+  return html`<span class=${classes.filter(Boolean).join(' ')} style=${style}>${segment.text}</span>`;
+}
+
+customElements.define('floe-log-view', FloeLogView);
+declare global {
+  interface HTMLElementTagNameMap {
+    'floe-log-view': FloeLogView;
+  }
+}

@@ -1,0 +1,68 @@
+import type { RunnerView } from '@floe/shared';
+import { html, LitElement } from 'lit';
+import { ApiTask } from '../api-task.js';
+import { ContextConsumer } from '../context.js';
+import { formatTime } from '../format.js';
+import { runPath } from '../router.js';
+import { servicesContext } from '../services.js';
+import { sharedStyles } from '../shared-styles.js';
+import './floe-error-box.js';
+import './floe-spinner.js';
+
+/** The runners: name, tags, slots, connected or not, and what each is running — live from the `runners` topic. */
+export class FloeRunnersPage extends LitElement {
+  static override styles = sharedStyles;
+  private readonly services = new ContextConsumer(this, servicesContext);
+  private readonly runners = new ApiTask(this, {
+    args: () => (this.services.value ? ([this.services.value] as const) : undefined),
+    task: ([services]) => services.client.runners(),
+    live: ([services], update) =>
+      services.live.subscribe({ topic: 'runners' }, (message) => {
+        if (message.type === 'runners') update(() => message.runners);
+      }),
+  });
+
+  override render() {
+    return html`<h1>Runners</h1>
+      ${this.runners.render({
+        pending: () => html`<floe-spinner label="Loading runners…"></floe-spinner>`,
+        error: (error) =>
+          html`<floe-error-box .error=${error} retryable @floe-retry=${() => this.runners.rerun()}></floe-error-box>`,
+        complete: (runners: RunnerView[]) =>
+          runners.length === 0
+            ? html`<p class="muted">No runners yet. Start one with <code>floe runner start --hub URL --token T</code>.</p>`
+            : html`<div style="overflow-x:auto"><table>
+                <thead><tr><th>Name</th><th>Tags</th><th>Slots</th><th>Connected</th><th>Running</th></tr></thead>
+                <tbody>
+                  ${runners.map(
+                    (runner) => html`<tr data-runner=${runner.name}>
+                      <td><strong>${runner.name}</strong></td>
+                      <td class="row">${runner.tags.map((tag) => html`<span class="badge muted">${tag}</span>`)}</td>
+                      <td>${runner.runs.length}/${runner.slots}</td>
+                      <td class=${runner.connected ? 's-good' : 's-cancelled'} data-testid="connected">
+                        ${runner.connected ? 'connected' : `not connected${runner.lastSeenAt ? ` (last seen ${formatTime(runner.lastSeenAt)})` : ''}`}
+                      </td>
+                      <td>
+                        ${
+                          runner.runs.length === 0
+                            ? html`<span class="muted">idle</span>`
+                            : runner.runs.map(
+                                (run) =>
+                                  html`<a href=${runPath(run.id)}>${run.flowId ?? 'run'} #${run.number ?? run.id}</a> `,
+                              )
+                        }
+                      </td>
+                    </tr>`,
+                  )}
+                </tbody>
+              </table></div>`,
+      })}`;
+  }
+}
+
+customElements.define('floe-runners-page', FloeRunnersPage);
+declare global {
+  interface HTMLElementTagNameMap {
+    'floe-runners-page': FloeRunnersPage;
+  }
+}

@@ -1,0 +1,2 @@
+// The dashboard's entry point (web/index.html loads it): defines every element, starting with <floe-app>.
+import './elements/floe-app.js';
