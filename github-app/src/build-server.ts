@@ -12,6 +12,7 @@ import type { HubApi } from './routes/hub-api.js';
 import { runRoutes } from './routes/run-routes.js';
 import { runnerRoutes } from './routes/runner-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
+import { webStatic } from './routes/web-static.js';
 
 /** Paths that runners call with their own credentials (DESIGN §5), not API tokens: the gateway checks them. */
 export const RUNNER_PATHS = ['/api/runners/connect', '/api/runners/register'] as const;
@@ -74,6 +75,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     { prefix: '/api' },
   );
   if (options.gateway) await options.gateway(app);
+  await app.register(webStatic);
   return app;
 }
 
