@@ -1,22 +1,11 @@
 import type { FormField, ResolvedFlow } from '@floe/shared';
 import { checkFormValue } from './check-form-value.js';
+import { dataTaskFields, startFormFields } from './form-fields.js';
 
 /** `--data` values of `floe run`, checked: the start form's, and answers for `data` tasks by node id. */
 export interface DataArgs {
   form: Record<string, string>;
   answers: Record<string, Record<string, string>>;
-}
-
-/** The fields of the flow's `data` trigger (its start form); empty when it has none. */
-export function startFormFields(flow: ResolvedFlow): FormField[] {
-  const trigger = flow.triggers.find((t) => t.type === 'data');
-  return trigger?.type === 'data' ? (trigger.opts.form?.fields ?? []) : [];
-}
-
-/** The fields of a `data` task's form; undefined when `node` is not a data task of the flow. */
-export function dataTaskFields(flow: ResolvedFlow, node: string): FormField[] | undefined {
-  const task = flow.tasks.find((t) => t.id === node);
-  return task && 'type' in task && task.type === 'data' ? (task.opts.form?.fields ?? []) : undefined;
 }
 
 /**
@@ -71,19 +60,4 @@ export function parseDataArgs(args: string[], flow: ResolvedFlow): { data: DataA
     target[id] = checked.value;
   }
   return { data };
-}
-
-/** The values with each absent field's default (`value`) filled in, and the required fields still missing. */
-export function completeForm(
-  fields: FormField[],
-  given: Record<string, string>,
-): { values: Record<string, string>; missing: FormField[] } {
-  const values = { ...given };
-  const missing: FormField[] = [];
-  for (const field of fields) {
-    if (values[field.id] !== undefined) continue;
-    if (field.value !== undefined) values[field.id] = String(field.value);
-    else if (field.required) missing.push(field);
-  }
-  return { values, missing };
 }
