@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { nextFire } from './next-fire.js';
+
+const timer = (opts: { period?: number | string; cron?: string; timezone?: string }) =>
+  ({ type: 'timer', id: 't', name: 't', opts }) as const;
+
+describe('nextFire', () => {
+  it('fires periods on multiples of the period, so every hub picks the same slot', () => {
+    expect(nextFire(timer({ period: 10 }), 1_000_001)).toBe(1_010_000);
+    expect(nextFire(timer({ period: '1m' }), 60_000)).toBe(120_000);
+    expect(nextFire(timer({ period: 0 }), 5)).toBeUndefined();
+    expect(nextFire(timer({}), 5)).toBeUndefined();
+  });
+
+  it('reads cron in UTC unless the trigger gives a timezone', () => {
+    const now = Date.UTC(2026, 0, 1, 8, 30);
+    expect(new Date(nextFire(timer({ cron: '0 9 * * *' }), now) ?? 0).toISOString()).toBe('2026-01-01T09:00:00.000Z');
+    expect(new Date(nextFire(timer({ cron: '0 9 * * *', timezone: 'Europe/Paris' }), now) ?? 0).toISOString()).toBe(
+      '2026-01-02T08:00:00.000Z',
+    );
+    expect(nextFire(timer({ cron: 'not cron' }), now)).toBeUndefined();
+  });
+});
