@@ -63,7 +63,7 @@ describe('TriggerScheduler', () => {
     await scheduler(store, fired).sync();
     await scheduler(store, fired).sync();
     await new Promise((resolve) => setTimeout(resolve, 550));
-    running.forEach((s) => s.stop());
+    for (const s of running) s.stop();
     // About five slots in 550 ms; two hubs, each slot fired by one.
     expect(fired.length).toBeGreaterThanOrEqual(3);
     expect(fired.length).toBeLessThanOrEqual(6);
