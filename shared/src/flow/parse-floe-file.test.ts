@@ -241,6 +241,33 @@ describe('parseFloeFile: schema findings with exact ranges', () => {
     expect(finding?.message.length).toBeLessThan(120);
   });
 
+  it.each([
+    [lines('id: f', 'flow: []'), 'unknown-key', 'did you mean `flows`?', undefined],
+    [
+      lines('id: f', 'tasks: [{id: m, class: merge, wait: task.a.good}]'),
+      'invalid-value',
+      'write a list: [task.a.good]',
+      undefined,
+    ],
+    [
+      lines('id: f', 'tasks: [42]'),
+      'invalid-value',
+      undefined,
+      'Entry 1 of `tasks` must be a mapping of keys, not a whole number.',
+    ],
+    [
+      lines('id: f', 'env: {A: [1]}', 'tasks: []'),
+      'invalid-value',
+      undefined,
+      '`A` must be a string, a number or a boolean, not a list.',
+    ],
+  ])('words the finding for %j', (text, code, hint, message) => {
+    const [finding] = parseFloeFile(text).diagnostics;
+    expect(finding?.code).toBe(code);
+    if (hint) expect(finding?.hint).toBe(hint);
+    if (message) expect(finding?.message).toBe(message);
+  });
+
   it('suggests quotes for a number where a string belongs', () => {
     const [finding] = parseFloeFile(lines('id: 2024', 'tasks: []')).diagnostics;
     expect(finding).toMatchObject({ code: 'invalid-value', line: 1, column: 5, hint: 'write it in quotes: "2024"' });

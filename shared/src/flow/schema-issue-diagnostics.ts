@@ -106,6 +106,10 @@ export function placeName(data: unknown, path: readonly PropertyKey[]): string {
   return `\`${String(last)}\``;
 }
 
+/** `a`, `a or b`, `a, b or c`. */
+const orList = (items: readonly string[]): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+
 const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');
 
 const EXPECTED: Record<string, string> = {
@@ -149,7 +153,13 @@ function visit(issue: Issue, prefix: readonly PropertyKey[], context: IssueConte
     });
   };
   const value = valueAt(data, path);
-  const key = path[path.length - 1];
+  const last = path[path.length - 1];
+  // A list entry has no key of its own: call it by its place ("entry 3 of `tasks`").
+  const key = last;
+  const name =
+    typeof last === 'number'
+      ? `Entry ${last + 1} of \`${String(path[path.length - 2] ?? 'the list')}\``
+      : code(last ?? 'the file');
   const fieldSchema = schemaAt(context.schema, path, data);
 
   // A duration is a union of a number and a string pattern; say what a duration is instead of either branch.
@@ -167,11 +177,13 @@ function visit(issue: Issue, prefix: readonly PropertyKey[], context: IssueConte
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = fieldSchema ? objectKeys(fieldSchema, value) : [];
+      // At the top of a one-flow file, `flow:` or `comon:` are typos of the other shape's keys.
+      const alsoMeant = path.length === 0 && context.basePath.length === 0 ? ['flows', 'common'] : [];
       const place = placeName(data, path);
       for (const unknownKey of issue.keys ?? []) {
         push('unknown-key', `Unknown key ${code(unknownKey)} in ${place}.`, [...path, unknownKey], 'key', keyHint());
         function keyHint(): string | undefined {
-          const guess = didYouMean(unknownKey, allowed);
+          const guess = didYouMean(unknownKey, [...allowed, ...alsoMeant]);
           if (guess) return `did you mean ${code(guess)}?`;
           if (unknownKey === 'listen' && allowed.includes('wait')) return 'a merge starts from its `wait` list';
           if (unknownKey === 'wait' && allowed.includes('listen')) {
@@ -221,13 +233,8 @@ function visit(issue: Issue, prefix: readonly PropertyKey[], context: IssueConte
       // Every branch failed at the root with a type mismatch: name the shapes that would do.
       const expected = [...new Set(branches.flatMap((branch) => branch.map((inner) => inner.expected ?? '')))]
         .filter(Boolean)
-        .map((name) => EXPECTED[name] ?? name);
-      push(
-        'invalid-value',
-        `${code(key ?? 'the file')} must be ${expected.join(' or ')}, not ${typeName(value)}.`,
-        path,
-        'value',
-      );
+        .map((type) => (type === 'boolean' ? 'a boolean' : (EXPECTED[type] ?? type)));
+      push('invalid-value', `${name} must be ${orList(expected)}, not ${typeName(value)}.`, path, 'value');
       return;
     }
     case 'invalid_type': {
@@ -240,8 +247,10 @@ function visit(issue: Issue, prefix: readonly PropertyKey[], context: IssueConte
       const quote =
         issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')
           ? `write it in quotes: "${String(value)}"`
-          : undefined;
-      push('invalid-value', `${code(key)} must be ${expected}, not ${typeName(value)}.`, path, 'value', quote);
+          : issue.expected === 'array' && (typeof value === 'string' || typeof value === 'number')
+            ? `write a list: [${String(value)}]`
+            : undefined;
+      push('invalid-value', `${name} must be ${expected}, not ${typeName(value)}.`, path, 'value', quote);
       return;
     }
     case 'invalid_value': {
@@ -259,15 +268,15 @@ function visit(issue: Issue, prefix: readonly PropertyKey[], context: IssueConte
       }
       const message =
         values.length === 1
-          ? `${code(key)} must be ${code(values[0])} here, not ${code(value)}.`
-          : `${code(key)} must be one of ${list(values)}, not ${code(value)}.`;
+          ? `${name} must be ${code(values[0])} here, not ${code(value)}.`
+          : `${name} must be one of ${list(values)}, not ${code(value)}.`;
       push('invalid-value', message, path, 'value', guess ? `did you mean ${code(guess)}?` : undefined);
       return;
     }
     case 'too_small':
       push(
         'invalid-value',
-        `${code(key)} must be ${issue.message.includes('>=') ? 'at least' : 'more than'} ${String(issue.minimum)}.`,
+        `${name} must be ${issue.message.includes('>=') ? 'at least' : 'more than'} ${String(issue.minimum)}.`,
         path,
         'value',
       );
@@ -275,7 +284,7 @@ function visit(issue: Issue, prefix: readonly PropertyKey[], context: IssueConte
     case 'too_big':
       push(
         'invalid-value',
-        `${code(key)} must be ${issue.message.includes('<=') ? 'at most' : 'less than'} ${String(issue.maximum)}.`,
+        `${name} must be ${issue.message.includes('<=') ? 'at most' : 'less than'} ${String(issue.maximum)}.`,
         path,
         'value',
       );
