@@ -228,6 +228,39 @@ tasks:
     expect(out.nodes).toContainEqual({ id: 'ship', state: 'skipped' });
   });
 
+  it.skipIf(!existsSync('/usr/bin/script'))('asks on a terminal for the start form and for a data task', async () => {
+    await file(`
+id: gated
+triggers:
+  - {id: start, type: data, opts: {form: {title: Deploy, fields: [{id: target, type: select, options: [staging, prod]}]}}}
+tasks:
+  - {id: approve, type: data, listen: trigger.good, opts: {form: {title: Approve?, fields: [{id: ok, type: bool}]}}}
+  - {id: ship, type: exec, listen: task.approve.good, opts: {shell: 'echo "shipped to $FLOE_DATA_TARGET"'}}
+`);
+    // script(1) gives the command a pseudo-terminal, so stdin is a TTY as when a person runs it.
+    const child = spawn('script', ['-qec', `${process.execPath} ${main} run`, '/dev/null'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+      output += text;
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const answer = async (prompt: string, text: string) => {
+      await waitFor(async () => (output.includes(prompt) ? true : undefined));
+      child.stdin?.write(`${text}\r`);
+    };
+    await answer('target (staging/prod)', 'moon');
+    await waitFor(async () => (output.includes('is one of staging, prod') ? true : undefined));
+    child.stdin?.write('prod\r');
+    await answer('ok (bool)', 'yes');
+    expect(await closed).toBe(0);
+    expect(output).toContain('shipped to prod');
+    expect(output).toMatch(/✔ good: /);
+  });
+
   it('cancels the run on SIGINT: exit 1, result cancelled, and the task processes are gone', async () => {
     await file(`
 id: slow
