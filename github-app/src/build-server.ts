@@ -54,6 +54,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     }),
   );
 
+  // A refused WebSocket upgrade (say a 401 from the auth hook) is answered on the raw socket, and nothing closes
+  // that socket afterwards: without this, each refused client holds a connection and the server cannot close.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.headers.upgrade?.toLowerCase() === 'websocket' && reply.statusCode >= 400) request.raw.socket.end();
+  });
+
   const authenticate = createAuthenticator(options.adminToken, (token) => options.hub.verifyToken(token));
   registerAuth(app, { authenticate, exemptPaths: RUNNER_PATHS });
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
