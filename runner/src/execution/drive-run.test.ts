@@ -110,7 +110,15 @@ id: f
 tasks:
   - {id: slow, type: exec, listen: trigger.good, opts: {shell: "echo started; sleep 30"}}
 `);
-    const { driver, records } = drive(f);
+    const records: RunRecord[] = [];
+    const groups: [string, number, number][] = [];
+    const driver = driveRun({
+      spec: { id: 'run-1', number: 1, flow: f, data: {}, secrets: {} },
+      workDir,
+      killGraceMs: 200,
+      onRecord: (record) => records.push(record),
+      onProcess: (node, attempt, pgid) => groups.push([node, attempt, pgid]),
+    });
     const started = Date.now();
     const seen = setInterval(() => {
       if (logText(records, 'slow').includes('started')) {
@@ -123,6 +131,7 @@ tasks:
     expect(state.ended).toMatchObject({ result: 'cancelled', reasonCode: 'cancelled' });
     expect(state.nodes.slow?.state).toBe('cancelled');
     expect(findProcesses('run-1')).toEqual([]);
+    expect(groups).toEqual([['slow', 1, expect.any(Number)]]);
     expect(replay(f, records)).toEqual(state);
   });
 

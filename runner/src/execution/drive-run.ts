@@ -33,6 +33,8 @@ export interface DriveRunOptions {
   baseEnv?: Record<string, string>;
   /** Between the interrupt and the kill of a task's process tree; the executor's default when absent. */
   killGraceMs?: number;
+  /** Told the process group of each process a task starts, e.g. for the spool (DESIGN §8 "Runner restarts"). */
+  onProcess?: (node: string, attempt: number, pgid: number) => void;
   /** Called synchronously with each record, in seq order. It may call `cancel`/`data` (they are queued). */
   onRecord: (record: RunRecord) => void;
   /** The clock; default `Date.now`. */
@@ -147,6 +149,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       cacheDir: options.cacheDir ?? `${workDir}/cache`,
       signal: abort.signal,
       killGraceMs: options.killGraceMs,
+      onProcess: options.onProcess && ((pgid) => options.onProcess?.(node, attempt, pgid)),
       onLog: (chunk) => {
         emit({ kind: 'log', seq: ++seq, node, attempt, chunk: { ...chunk, text: mask(chunk.text) } });
       },
