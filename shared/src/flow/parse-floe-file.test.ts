@@ -268,6 +268,37 @@ describe('parseFloeFile: schema findings with exact ranges', () => {
     if (message) expect(finding?.message).toBe(message);
   });
 
+  it('merges <<: anchors, kept under x- keys, as the original YAML library did', () => {
+    const { flows, diagnostics } = parseFloeFile(
+      lines(
+        'x-exec: &exec',
+        '  type: exec',
+        '  listen: trigger.good',
+        'flows:',
+        '  - id: f',
+        '    x-more: {a: 1}',
+        '    tasks:',
+        '      - {<<: *exec, id: a, opts: {cmd: make}}',
+        '      - {<<: *exec, id: b, opts: {cmd: make, shel: x}}',
+      ),
+    );
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ code: 'unknown-key', line: 9, column: 46, hint: 'did you mean `shell`?' }),
+    ]);
+    expect(flows).toEqual([]);
+    const fixed = parseFloeFile(
+      lines(
+        'x-exec: &exec',
+        '  type: exec',
+        '  listen: trigger.good',
+        'tasks: [{<<: *exec, id: a, opts: {cmd: make}}]',
+        'id: g',
+      ),
+    );
+    expect(fixed.diagnostics).toEqual([]);
+    expect(fixed.flows[0]?.tasks[0]).toMatchObject({ id: 'a', type: 'exec', listen: 'trigger.good' });
+  });
+
   it('suggests quotes for a number where a string belongs', () => {
     const [finding] = parseFloeFile(lines('id: 2024', 'tasks: []')).diagnostics;
     expect(finding).toMatchObject({ code: 'invalid-value', line: 1, column: 5, hint: 'write it in quotes: "2024"' });

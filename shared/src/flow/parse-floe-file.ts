@@ -81,7 +81,8 @@ function parse(text: string, file: string): ParsedFloeFile {
     return result;
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  // `merge: true`: `<<: *defaults` merge keys, which the original's YAML library (yaml.v2) understood.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const locator = yamlLocator(doc, lineCounter, text);
   const rangeOf = (pos: [number, number]): Range => {
     const from = lineCounter.linePos(Math.min(pos[0], text.length));
@@ -151,7 +152,7 @@ function parse(text: string, file: string): ParsedFloeFile {
   const flowEntries: { raw: unknown; basePath: DataPath }[] = [];
   if ('flows' in data || 'common' in data) {
     const allowed = ['common', 'flows'];
-    for (const key of Object.keys(data).filter((k) => !allowed.includes(k))) {
+    for (const key of Object.keys(data).filter((k) => !allowed.includes(k) && !isExtensionKey(k))) {
       const guess = didYouMean(key, allowed);
       result.diagnostics.push(
         root(
@@ -280,12 +281,14 @@ function parseOneFlow(
     );
   }
 
-  const parsed = FlowSchema.safeParse(raw);
+  // Keys starting with `x-` hold YAML anchors for `<<:` merges (as in docker-compose); they are not flow keys.
+  const flowData = Object.fromEntries(Object.entries(raw).filter(([key]) => !isExtensionKey(key)));
+  const parsed = FlowSchema.safeParse(flowData);
   if (!parsed.success) {
     diagnostics.push(
       ...schemaIssueDiagnostics(parsed.error.issues, {
         schema: FlowSchema,
-        data: raw,
+        data: flowData,
         basePath,
         locator,
         file,
@@ -313,5 +316,8 @@ function parseOneFlow(
   const blocked = syntaxError || diagnostics.some((d) => d.severity === 'error');
   return { ...(flowId ? { id: flowId } : {}), ...(resolved ? { resolved } : {}), blocked, diagnostics, nodeRanges };
 }
+
+/** `x-…` keys at the top of the file or of a flow: places to keep YAML anchors, ignored. */
+const isExtensionKey = (key: string): boolean => key.startsWith('x-');
 
 const firstLine = (message: string): string => (message.split('\n')[0] ?? message).replace(/[.:]\s*$/, '');
