@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ComponentPage, openComponentPage } from '../test-support/component-page.js';
+
+describe('<floe-log-view> in Chromium', () => {
+  let view: ComponentPage;
+
+  beforeAll(async () => {
+    view = await openComponentPage();
+    await view.load('floe-log-view');
+  });
+  afterAll(() => view?.close());
+
+  /** Mounts a fresh view and returns nothing; the page keeps it as `window.log`. */
+  async function mount() {
+    await view.page.evaluate(async () => {
+      document.querySelector('floe-log-view')?.remove();
+      const log = document.createElement('floe-log-view');
+      document.body.append(log);
+      (window as unknown as { log: typeof log }).log = log;
+      await log.updateComplete;
+    });
+  }
+
+  /** Feeds chunks `[offset, text]` in order; returns what each append did. */
+  function feed(chunks: Array<[number, string]>) {
+    return view.page.evaluate(async (all) => {
+      const log = (window as unknown as { log: HTMLElementTagNameMap['floe-log-view'] }).log;
+      const results = all.map(([offset, text]) => log.feed(offset, text));
+      await log.updateComplete;
+      return results;
+    }, chunks);
+  }
+
+  const renderedLines = () =>
+    view.page.evaluate(() =>
+      [...(document.querySelector('floe-log-view')?.shadowRoot?.querySelectorAll('.line') ?? [])].map((line) => ({
+        no: Number((line as HTMLElement).dataset.line),
+        text: line.textContent?.replace(/^\d+/, '') ?? '',
+        classes: line.className,
+      })),
+    );
+
+  it('shows ANSI colours as styled spans, the colour carrying over to the next line', async () => {
+    await mount();
+    await feed([[0, 'plain \u001b[1;31mbold red\u001b[0m back\n\u001b[32mgreen\nstill green\u001b[0m\n']]);
+    const spans = await view.page.evaluate(() =>
+      [...(document.querySelector('floe-log-view')?.shadowRoot?.querySelectorAll('.line span:not(.no)') ?? [])].map(
+        (span) => ({ text: span.textContent, cls: span.className, colour: getComputedStyle(span).color }),
+      ),
+    );
+    expect(spans).toEqual([
+      { text: 'bold red', cls: 'b f1', colour: 'rgb(229, 83, 75)' },
+      { text: 'green', cls: 'f2', colour: 'rgb(87, 171, 90)' },
+      { text: 'still green', cls: 'f2', colour: 'rgb(87, 171, 90)' },
+    ]);
+    expect((await renderedLines()).map((line) => line.text)).toEqual(['plain bold red back', 'green', 'still green']);
+  });
+
+  it('resumes by byte offset: repeated chunks are trimmed, a gap is refused, nothing shows twice', async () => {
+    await mount();
+    const results = await feed([
+      [0, 'ünïcode\nsecond\n'],
+      [0, 'ünïcode\n'],
+      [10, 'second\nthird\n'],
+      [200, 'from the future\n'],
+      [23, 'fourth\n'],
+    ]);
+    expect(results).toEqual(['appended', 'duplicate', 'appended', 'gap', 'appended']);
+    expect((await renderedLines()).map((line) => line.text)).toEqual(['ünïcode', 'second', 'third', 'fourth']);
+  });
+
+  it('renders 100,000 lines virtualised, follows the end, and finds a line by search', async () => {
+    await mount();
+    const timing = await view.page.evaluate(async () => {
+      const log = (window as unknown as { log: HTMLElementTagNameMap['floe-log-view'] }).log;
+      const started = performance.now();
+      let offset = 0;
+      const encoder = new TextEncoder();
+      // 100 chunks of 1,000 lines, as a busy task's output arrives.
+      for (let chunk = 0; chunk < 100; chunk++) {
+        let text = '';
+        for (let i = 0; i < 1000; i++) text += `line ${chunk * 1000 + i} \u001b[36mstep\u001b[0m ok\n`;
+        log.feed(offset, text);
+        offset += encoder.encode(text).length;
+        await log.updateComplete;
+      }
+      await new Promise(requestAnimationFrame);
+      return performance.now() - started;
+    });
+    console.log(`log view: 100,000 lines fed in 100 chunks and rendered in ${timing.toFixed(0)} ms`);
+    let lines = await renderedLines();
+    expect(lines.length).toBeLessThan(200);
+    expect(lines.at(-1)?.text).toBe('line 99999 step ok');
+    const status = await view.page.evaluate(
+      () => document.querySelector('floe-log-view')?.shadowRoot?.querySelector('.status')?.textContent,
+    );
+    expect(status).toContain('100000 lines');
+
+    const search = view.page.locator('floe-log-view input[type=search]');
+    await search.fill('line 54321 ');
+    await view.page.waitForFunction(
+      () => document.querySelector('floe-log-view')?.shadowRoot?.querySelector('.line.current') !== null,
+    );
+    lines = await renderedLines();
+    const current = lines.find((line) => line.classes.includes('current'));
+    expect(current?.no).toBe(54322);
+    expect(current?.text).toBe('line 54321 step ok');
+    expect(await view.page.locator('floe-log-view .hits').textContent()).toBe('1/1');
+  });
+
+  it('downloads the log as plain text', async () => {
+    await mount();
+    await feed([[0, '\u001b[31mred\u001b[0m line\nsecond\n']]);
+    const [download] = await Promise.all([
+      view.page.waitForEvent('download'),
+      view.page.locator('floe-log-view button', { hasText: 'Download' }).click(),
+    ]);
+    const path = await download.path();
+    expect(await readFile(path, 'utf8')).toBe('red line\nsecond\n');
+  });
+});
