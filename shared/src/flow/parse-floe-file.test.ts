@@ -244,6 +244,12 @@ describe('parseFloeFile: schema findings with exact ranges', () => {
   it.each([
     [lines('id: f', 'flow: []'), 'unknown-key', 'did you mean `flows`?', undefined],
     [
+      lines('id: f', 'reuse-space: yes', 'tasks: []'),
+      'invalid-value',
+      'YAML 1.2 reads `yes` as text: write `true`',
+      undefined,
+    ],
+    [
       lines('id: f', 'tasks: [{id: m, class: merge, wait: task.a.good}]'),
       'invalid-value',
       'write a list: [task.a.good]',

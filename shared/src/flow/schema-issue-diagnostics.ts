@@ -247,9 +247,11 @@ function visit(issue: Issue, prefix: readonly PropertyKey[], context: IssueConte
       const quote =
         issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')
           ? `write it in quotes: "${String(value)}"`
-          : issue.expected === 'array' && (typeof value === 'string' || typeof value === 'number')
-            ? `write a list: [${String(value)}]`
-            : undefined;
+          : issue.expected === 'boolean' && typeof value === 'string' && /^(yes|no|on|off|y|n)$/i.test(value)
+            ? `YAML 1.2 reads \`${value}\` as text: write \`${/^(yes|on|y)$/i.test(value) ? 'true' : 'false'}\``
+            : issue.expected === 'array' && (typeof value === 'string' || typeof value === 'number')
+              ? `write a list: [${String(value)}]`
+              : undefined;
       push('invalid-value', `${name} must be ${expected}, not ${typeName(value)}.`, path, 'value', quote);
       return;
     }
