@@ -13,7 +13,12 @@ import { schemaIssueDiagnostics } from './schema-issue-diagnostics.js';
 import { type DataPath, type PathPart, type YamlLocator, yamlLocator } from './yaml-locator.js';
 
 export interface ParsedFloeFile {
-  /** The flows that have no error, resolved (ids derived, defaults applied), in file order. */
+  /**
+   * The flows that have no error, resolved (ids derived, defaults applied), in file order: the ones to run.
+   * Every error with a `flowId` blocks that flow. Errors without one block nothing else, except a YAML syntax
+   * error outside every flow, which blocks them all (a stray top-level key or a malformed entry of `flows:` does
+   * not stop the other flows).
+   */
   flows: ResolvedFlow[];
   /** Every error and warning about the file, in file order. */
   diagnostics: Diagnostic[];
