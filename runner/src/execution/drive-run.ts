@@ -73,7 +73,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   let finished = false;
   const queue: Array<(at: number) => EngineInput> = [];
   let draining = false;
-  const running = new Map<string, { attempt: number; abort: AbortController; gone: Promise<void> }>();
+  /** The attempt of each task now executing, by node: aborting it runs the kill ladder. */
+  const running = new Map<string, AbortController>();
   let timer: NodeJS.Timeout | undefined;
   let armedFor: number | undefined;
   let workspacePath = '';
@@ -112,7 +113,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   const handle = (effects: Effect[]) => {
     for (const effect of effects) {
       if (effect.type === 'execute') execute(effect.node, effect.attempt);
-      else if (effect.type === 'kill') running.get(effect.node)?.abort.abort();
+      else if (effect.type === 'kill') running.get(effect.node)?.abort();
     }
     armDeadline();
   };
@@ -121,7 +122,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
     const task = tasks.get(node);
     const abort = new AbortController();
     const finish = (outcome: Extract<EngineInput, { type: 'task-finished' }>['outcome']) => {
-      if (running.get(node)?.abort === abort) running.delete(node);
+      if (running.get(node) === abort) running.delete(node);
       enqueue((at) => ({ type: 'task-finished', node, attempt, outcome, at }));
       checkIdle();
     };
@@ -130,7 +131,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       queueMicrotask(() => finish({ kind: 'error', message: `no task ${node} in the flow` }));
       return;
     }
-    const gone = executeTask({
+    running.set(node, abort);
+    executeTask({
       flow,
       task: task as ResolvedTask,
       attempt,
@@ -156,7 +158,6 @@ export function driveRun(options: DriveRunOptions): RunDriver {
     }).then(finish, (err: unknown) =>
       finish({ kind: 'error', message: err instanceof Error ? err.message : String(err) }),
     );
-    running.set(node, { attempt, abort, gone });
   };
 
   // One timer, armed for the run's deadline (DESIGN §8: default run timeout 6h), never polling.
