@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// The VS Code integration suite in one command: `node test/vscode/run-vscode-tests.mjs [--screenshots]`.
+//  1. installs code-server 4.100.3 into .tools/code-server when that version is missing (install-code-server.mjs);
+//  2. bundles the extension and its mocha suite (vscode-extension/build.mjs --suite);
+//  3. writes a workspace (a git repository with FLOE.yaml files) and starts a real hub serving it and a real
+//     runner (start-floe.mjs; hub and runner must be built: `pnpm run build`);
+//  4. runs the suite in the real extension host with @vscode/test-electron, whose "VS Code" is code-shim.mjs
+//     (code-server + Debian chromium through playwright-core);
+//  5. prints `vscode: N passed, N failed` and exits non-zero when a test failed or the run broke.
+// --screenshots saves docs/screenshots/vscode-*.png (the view, the diagnostics, the log) while the suite runs.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureCodeServer } from './install-code-server.mjs';
+import { floeMain, hubMain, startHub, startRunner, stop } from './start-floe.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../..');
+const extensionDir = join(repoRoot, 'vscode-extension');
+const shimPath = join(here, 'code-shim.mjs');
+const withScreenshots = process.argv.includes('--screenshots');
+
+const SLOW_FLOW = `# The flow the suite starts, watches and cancels: 40 coloured lines, one every half second.
+id: slow
+tasks:
+  - id: count
+    type: exec
+    listen: trigger.good
+    opts:
+      shell: for i in $(seq 1 40); do printf '\\033[32mline %s\\033[0m\\n' "$i"; sleep 0.5; done
+`;
+// Line 5 (1-based) holds the misspelt key: the suite expects the diagnostic at 0-based line 4, columns 4–9.
+const BROKEN_FLOW = `id: broken
+tasks:
+  - id: build
+    type: exec
+    lisen: trigger.good
+    opts:
+      cmd: make
+`;
+const COMPLETION_FLOW = `id: tags
+tasks:
+  - id: compile
+    type: exec
+    listen: trigger.good
+    opts: {cmd: make}
+  - id: approve
+    type: data
+    listen: task.compile.good
+  - id: ship
+    type: exec
+    listen: 
+`;
+
+function summary(passed, failed) {
+  console.log(`vscode: ${passed} passed, ${failed} failed`);
+}
+
+async function main() {
+  const started = Date.now();
+  for (const built of [hubMain, floeMain]) {
+    if (!existsSync(built)) {
+      console.error(`run-vscode-tests: ${built} is missing; build first (pnpm run build)`);
+      summary(0, 1);
+      return 2;
+    }
+  }
+  const install = ensureCodeServer();
+  if (install.installed) console.log(`code-server ${install.version} installed in ${install.seconds}s`);
+  execFileSync(process.execPath, [join(extensionDir, 'build.mjs'), '--suite'], { stdio: 'inherit' });
+  chmodSync(shimPath, 0o755);
+
+  const temp = mkdtempSync(join(tmpdir(), 'floe-vscode-'));
+  const workspace = join(temp, 'shop');
+  for (const [path, text] of [
+    ['FLOE.yaml', SLOW_FLOW],
+    ['broken/FLOE.yaml', BROKEN_FLOW],
+    ['completion/FLOE.yaml', COMPLETION_FLOW],
+  ]) {
+    mkdirSync(dirname(join(workspace, path)), { recursive: true });
+    writeFileSync(join(workspace, path), text);
+  }
+  const git = (...args) => execFileSync('git', ['-C', workspace, ...args], { stdio: 'ignore' });
+  execFileSync('git', ['init', '-q', '-b', 'main', workspace]);
+  git('add', '.');
+  git('-c', 'user.name=floe', '-c', 'user.email=floe@example.com', 'commit', '-qm', 'flows');
+
+  let hub;
+  let runner;
+  const resultsFile = join(temp, 'results.json');
+  try {
+    hub = await startHub({ dataDir: join(temp, 'hub'), repo: workspace });
+    runner = await startRunner({ hubUrl: hub.url, adminToken: hub.adminToken, workDir: join(temp, 'runner') });
+    const require = createRequire(join(extensionDir, 'package.json'));
+    const { runTests } = require('@vscode/test-electron');
+    try {
+      await runTests({
+        vscodeExecutablePath: shimPath,
+        extensionDevelopmentPath: extensionDir,
+        extensionTestsPath: join(extensionDir, 'dist', 'integration', 'index.js'),
+        launchArgs: [
+          workspace,
+          `--user-data-dir=${join(temp, 'user-data')}`,
+          `--extensions-dir=${join(temp, 'extensions')}`,
+        ],
+        extensionTestsEnv: {
+          FLOE_TEST_HUB_URL: hub.url,
+          FLOE_TEST_TOKEN: hub.adminToken,
+          FLOE_TEST_RESULTS: resultsFile,
+          ...(withScreenshots ? { FLOE_SCREENSHOTS_DIR: join(repoRoot, 'docs', 'screenshots') } : {}),
+        },
+      });
+    } catch (err) {
+      console.error(`run-vscode-tests: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } catch (err) {
+    console.error(`run-vscode-tests: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await stop(runner?.child);
+    await stop(hub?.child);
+  }
+  const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
+  rmSync(temp, { recursive: true, force: true });
+  console.log(`run-vscode-tests: ${Math.round((Date.now() - started) / 1000)}s`);
+  if (!results) {
+    // The suite never reported: count the whole suite as one failure so CI cannot read it as "nothing ran".
+    summary(0, 1);
+    return 1;
+  }
+  summary(results.passed, results.failed);
+  return results.failed > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,199 @@
+// The extension inside a real VS Code (1.100.3 through code-server, test/vscode/code-shim.mjs) against a real hub
+// and runner (test/vscode/run-vscode-tests.mjs starts them and writes the workspace): activation, diagnostics at
+// the linter's ranges, completion of the file's event tags, a run started from the command in the runs tree, its
+// live log, and cancel. Screenshots of the view, the diagnostics and the log go to docs/screenshots/ when asked.
+import * as assert from 'node:assert/strict';
+import { parseFloeFile } from '@floe/shared';
+import * as vscode from 'vscode';
+import type { FloeExtensionApi } from '../extension.js';
+import { toEditorDiagnostics } from '../language/diagnostic-adapter.js';
+import type { NodeLogTerminal } from '../logs/node-log-terminal.js';
+import type { RunGroupItem } from '../views/nodes/run-group-item.js';
+import type { RunItem } from '../views/nodes/run-item.js';
+import type { RunsTreeItem } from '../views/runs-tree.js';
+
+// This suite is a bundle of its own: the extension's classes here are copies, so items are told apart by their
+// `kind`, never by instanceof.
+const isGroup = (item: RunsTreeItem): item is RunGroupItem => item.kind === 'group';
+const isRun = (item: RunsTreeItem): item is RunItem => item.kind === 'run';
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the suite with node test/vscode/run-vscode-tests.mjs`);
+  return value;
+}
+
+async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Asks the shim (the Playwright side) for a screenshot or the window's visible text. */
+async function shim(path: string): Promise<string> {
+  const base = process.env.FLOE_SHIM_URL;
+  if (!base) return '';
+  const response = await fetch(`${base}${path}`);
+  return response.text();
+}
+
+const screenshot = async (name: string) => {
+  // Let the workbench paint what the commands just opened.
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  await shim(`/screenshot?name=${name}`);
+};
+
+export function registerFloeSuite(): void {
+  const hubUrl = env('FLOE_TEST_HUB_URL');
+  const token = env('FLOE_TEST_TOKEN');
+  const folder = () => {
+    const first = vscode.workspace.workspaceFolders?.[0];
+    if (!first) throw new Error('no workspace folder open');
+    return first.uri;
+  };
+  let api: FloeExtensionApi;
+  let runId: string;
+  let log: NodeLogTerminal;
+
+  describe('Floe in VS Code', () => {
+    it('activates on a workspace with FLOE.yaml and connects to the hub', async () => {
+      const extension = vscode.extensions.getExtension<FloeExtensionApi>('floe.floe-vscode');
+      assert.ok(extension, 'the extension is installed');
+      api = await extension.activate();
+      assert.equal(extension.isActive, true);
+      await vscode.commands.executeCommand('floe.signIn', token, hubUrl);
+      await waitFor(() => api.services.session.state === 'connected', 'the hub connection');
+      const flows = await waitFor(() => {
+        const items = api.flowsTree.getChildren();
+        return items.length > 0 ? items : undefined;
+      }, 'the flows view');
+      assert.deepEqual(
+        flows.map((item) => item.flow.id),
+        ['slow'],
+      );
+      await waitFor(() => api.runnersTree.getChildren().find((item) => item.runner.connected), 'a connected runner');
+    });
+
+    it('puts diagnostics of a broken FLOE.yaml at the linter’s ranges', async () => {
+      const uri = vscode.Uri.joinPath(folder(), 'broken', 'FLOE.yaml');
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(document);
+      const diagnostics = await waitFor(() => {
+        const found = vscode.languages.getDiagnostics(uri);
+        return found.length > 0 ? found : undefined;
+      }, 'diagnostics');
+      const unknown = diagnostics.find((diagnostic) => diagnostic.code === 'unknown-key');
+      assert.ok(unknown, 'an unknown-key diagnostic');
+      assert.equal(unknown.severity, vscode.DiagnosticSeverity.Error);
+      assert.deepEqual(
+        [unknown.range.start.line, unknown.range.start.character, unknown.range.end.line, unknown.range.end.character],
+        [4, 4, 4, 9],
+      );
+      assert.match(unknown.message, /did you mean `listen`\?/);
+      // Every finding of the shared linter, and nothing else, at the same place.
+      const expected = toEditorDiagnostics(parseFloeFile(document.getText()).diagnostics);
+      assert.deepEqual(
+        diagnostics.map((d) => [
+          d.code,
+          d.range.start.line,
+          d.range.start.character,
+          d.range.end.line,
+          d.range.end.character,
+        ]),
+        expected.map((d) => [d.code, d.start.line, d.start.character, d.end.line, d.end.character]),
+      );
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      await screenshot('vscode-diagnostics');
+    });
+
+    it('offers the file’s event tags after listen:', async () => {
+      const uri = vscode.Uri.joinPath(folder(), 'completion', 'FLOE.yaml');
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(document);
+      const line = document.lineCount - 2;
+      assert.equal(document.lineAt(line).text, '    listen: ');
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+        'vscode.executeCompletionItemProvider',
+        uri,
+        new vscode.Position(line, 12),
+      );
+      const labels = list.items
+        .filter((item) => item.kind === vscode.CompletionItemKind.Event)
+        .map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
+      assert.deepEqual(labels.sort(), [
+        'task.approve.bad',
+        'task.approve.good',
+        'task.compile.bad',
+        'task.compile.error',
+        'task.compile.good',
+        'trigger.good',
+      ]);
+    });
+
+    it('shows a run started from the command in the runs tree, on the current branch too', async () => {
+      const started = await vscode.commands.executeCommand<string | undefined>('floe.startRun', { flowId: 'slow' });
+      assert.ok(started, 'the command returns the run id');
+      runId = started;
+      const tree = api.services.runsTree;
+      const runItem = await waitFor(async () => {
+        const groups = (await tree.getChildren()).filter(isGroup);
+        const all = groups.find((group) => group.group === 'all');
+        const branch = groups.find((group) => group.group === 'branch');
+        if (!all || !branch) return undefined;
+        const inAll = (await tree.getChildren(all)).filter(isRun).find((item) => item.run.id === runId);
+        const inBranch = (await tree.getChildren(branch)).filter(isRun).find((item) => item.run.id === runId);
+        return inAll && inBranch ? inAll : undefined;
+      }, 'the run in both groups');
+      assert.equal(runItem.label, '#1 slow');
+      assert.equal(String(branchLabel(await tree.getChildren())), 'Current branch (main)');
+      // What a person sees: the view in the window shows the run.
+      await vscode.commands.executeCommand('workbench.view.extension.floe');
+      await waitFor(
+        async () => (await shim('/text')).includes('#1 slow') || !process.env.FLOE_SHIM_URL,
+        'the run in the window',
+        10_000,
+      );
+    });
+
+    it('streams the node’s log lines live, with their colours', async () => {
+      await waitFor(() => api.services.session.run(runId)?.state === 'active', 'the run to be active');
+      const shown = await vscode.commands.executeCommand<NodeLogTerminal | undefined>('floe.showNodeLog', {
+        runId,
+        node: 'count',
+      });
+      assert.ok(shown, 'the log terminal');
+      log = shown;
+      await log.waitFor('line 3', 20_000);
+      assert.match(log.text, /\x1b\[32mline 1\x1b\[0m\n/);
+      assert.equal(log.complete, false, 'the node is still running');
+      await screenshot('vscode-runs');
+      await vscode.commands.executeCommand('workbench.action.terminal.focus');
+      await screenshot('vscode-log');
+    });
+
+    it('cancels the run', async () => {
+      const accepted = await vscode.commands.executeCommand<boolean>('floe.cancelRun', { runId });
+      assert.equal(accepted, true);
+      const run = await waitFor(() => {
+        const current = api.services.session.run(runId);
+        return current?.state === 'archived' ? current : undefined;
+      }, 'the run to end');
+      assert.equal(run.result, 'cancelled');
+      await waitFor(() => log.complete, 'the end of the log');
+      const lines = log.text.split('\n').filter((line) => line.includes('line ')).length;
+      assert.ok(lines < 40, `the task stopped early (${lines} lines of 40)`);
+    });
+  });
+}
+
+function branchLabel(items: readonly RunsTreeItem[]): string | vscode.TreeItemLabel | undefined {
+  return items.filter(isGroup).find((item) => item.group === 'branch')?.label;
+}
