@@ -25,5 +25,6 @@ export function nodeView(node: ResolvedNode, engine: RunState | undefined): Node
     ...(!isMerge && node.listen !== undefined ? { listen: node.listen } : {}),
     ...(isMerge ? { wait: node.wait } : {}),
     ...(run?.replayed ? { replayed: true } : {}),
+    ...(!isMerge && node.type === 'data' && node.opts.form !== undefined ? { form: node.opts.form } : {}),
   };
 }

@@ -3,6 +3,7 @@
 // epoch, as in the engine.
 import { z } from 'zod';
 import { NodeStateSchema, ReasonCodeSchema, RunResultSchema } from '../engine/node-state.js';
+import { FormSchema } from '../flow/flow-schema.js';
 
 /** The three lists every run is in, one at a time (DESIGN §1). */
 export const RunListStateSchema = z.enum(['pending', 'active', 'archived']);
@@ -70,6 +71,8 @@ export const NodeViewSchema = z.object({
   wait: z.array(z.string()).optional(),
   /** Not executed in this run: taken from the run it retries. */
   replayed: z.boolean().optional(),
+  /** A `data` task's form, so that a client can show it when the node awaits input. */
+  form: FormSchema.optional(),
 });
 export type NodeView = z.infer<typeof NodeViewSchema>;
 

@@ -1,4 +1,4 @@
-import { type Form, FormSchema, type FormValues, type NodeView, type RunDetail } from '@floe/shared';
+import type { Form, FormValues, NodeView, RunDetail } from '@floe/shared';
 import { css, html, LitElement, nothing } from 'lit';
 import { ApiTask } from '../api-task.js';
 import { ContextConsumer } from '../context.js';
@@ -260,10 +260,9 @@ export class FloeRunPage extends LitElement {
   }
 }
 
-/** The form a `data` task shows, when the hub sends it; else approve and reject alone. */
+/** The form a `data` task shows; without one, approve and reject alone. */
 function formOf(node: NodeView): Form {
-  const parsed = FormSchema.safeParse((node as { form?: unknown }).form);
-  return parsed.success ? parsed.data : { fields: [] };
+  return node.form ?? { fields: [] };
 }
 
 customElements.define('floe-run-page', FloeRunPage);
