@@ -14,7 +14,7 @@ const FIELDS = [
   { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ] as const;
 
-const NICKNAMES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+const NICKNAMES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly']);
 
 /** What is wrong with a cron expression, as a sentence, or undefined when it is a valid five-field cron. */
 export function cronProblem(expression: string): string | undefined {
