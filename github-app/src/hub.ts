@@ -135,6 +135,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
 
   let dispatcher: Dispatcher | undefined;
   const deps: HubDeps = {
+    hubId,
     store,
     events,
     log,

@@ -79,3 +79,30 @@ describe('the dispatcher', () => {
     expect((await t.hub.runners())[0]?.connected).toBe(true);
   });
 });
+
+describe('the dispatch lease', () => {
+  it('offers nothing while another hub holds the lease, and takes over when that hub stops renewing it', async () => {
+    const { openSqliteStore, sqliteFile } = await import('../store/sqlite/sqlite-store.js');
+    const { tempDir } = await import('../repos/test-repo.js');
+    const tmp = tempDir('floe-lease-');
+    const store = openSqliteStore({ file: sqliteFile(tmp.dir) });
+    const taken = Date.now();
+    expect(await store.tryLease('dispatch', 'another-hub', taken, 1_500)).toBe(true);
+    await store.close();
+    const t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { dataDir: tmp.dir, timing: { dispatchLeaseMs: 150 } });
+    try {
+      const runner = await t.connect('vm-1');
+      const runId = await t.hub.startRun('deploy', {}, ADMIN);
+      await t.hub.settled();
+      const early = Date.now() < taken + 1_400;
+      if (early) expect(runner.of('offer')).toEqual([]);
+      const offer = await runner.next('offer');
+      expect(offer.runId).toBe(runId);
+      expect(Date.now()).toBeGreaterThanOrEqual(taken + 1_500);
+      expect(early).toBe(true);
+    } finally {
+      await t.close();
+      tmp.cleanup();
+    }
+  });
+});

@@ -9,6 +9,8 @@ import { publishRunner } from './runner-views.js';
 
 type Avoid = { reason: string; until: number };
 
+const DISPATCH_LEASE = 'dispatch';
+
 export class Dispatcher {
   private reasons = new Map<string, string>();
   private readonly avoided = new Map<string, Map<string, Avoid>>();
@@ -19,18 +21,42 @@ export class Dispatcher {
 
   constructor(private readonly deps: HubDeps) {}
 
-  /** Starts the safety-net sweep and runs a first pass. */
+  /** Starts the safety-net sweep and the dispatch lease, and runs a first pass. */
   start(): void {
     this.sweep = setInterval(() => this.wake(), this.deps.timing.sweepMs);
     this.sweep.unref();
+    this.leaseTimer = setInterval(
+      () => {
+        const had = this.leased;
+        this.holdLease()
+          .then((has) => {
+            // Taken over from a hub that stopped renewing it: there may be work it left.
+            if (has && !had) this.wake();
+          })
+          .catch((err) => this.deps.log.error({ err }, 'dispatch lease failed'));
+      },
+      Math.max(this.deps.timing.dispatchLeaseMs / 3, 10),
+    );
+    this.leaseTimer.unref();
     this.wake();
   }
 
-  /** Stops sweeping and waits for a pass in progress. */
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private leased = false;
+
+  private async holdLease(): Promise<boolean> {
+    const { store, hubId, now, timing } = this.deps;
+    this.leased = await store.tryLease(DISPATCH_LEASE, hubId, now(), timing.dispatchLeaseMs);
+    return this.leased;
+  }
+
+  /** Stops sweeping, waits for a pass in progress and hands the dispatch lease back. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.sweep) clearInterval(this.sweep);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     await this.running;
+    await this.deps.store.releaseLease(DISPATCH_LEASE, this.deps.hubId);
   }
 
   /** Asks for a pass; passes never overlap, and a wake during a pass makes one more pass after it. */
@@ -110,6 +136,9 @@ export class Dispatcher {
     const { store, connections, now, timing, log } = this.deps;
     const plan = await this.plan();
     this.reasons = plan.waiting;
+    // One hub offers at a time (several hubs may share a database later): resource tags are planned from one
+    // consistent view. Every pass renews the lease.
+    if (!(await this.holdLease())) return;
     for (const { run, runner } of plan.offers) {
       const connection = connections.get(runner.id);
       if (!connection) continue;

@@ -89,6 +89,27 @@ describe('applying records', () => {
     expect(text).toBe(Array.from({ length: 20 }, (_, i) => `${i}\n`).join(''));
   });
 
+  it('keeps the output of tasks killed after the run ended, and acknowledges it', async () => {
+    const { runner, runId, epoch, records } = await activeBuild();
+    const at = Date.now();
+    await t.hub.core.records(runner.runnerId, runId, epoch, [
+      records.start(at),
+      records.input({ type: 'cancel', by: 'ann', at: at + 1 }),
+    ]);
+    const late = [
+      records.log('compile', 'interrupted\n', 'sys'),
+      records.input({ type: 'task-finished', node: 'compile', attempt: 1, outcome: { kind: 'cancelled' }, at: at + 2 }),
+    ];
+    expect(await t.hub.core.records(runner.runnerId, runId, epoch, late)).toEqual({ ackedSeq: 4 });
+    expect(await t.hub.core.records(runner.runnerId, runId, epoch, late)).toEqual({ ackedSeq: 4 });
+    expect((await t.hub.readLog(runId, 'compile', 0)).text).toBe('interrupted\n');
+    expect(await t.hub.runSummary(runId)).toMatchObject({
+      state: 'archived',
+      result: 'cancelled',
+      reason: 'cancelled by ann',
+    });
+  });
+
   it('refuses records from a stale epoch or another runner', async () => {
     const { runner, runId, epoch, records } = await activeBuild();
     const other = await t.connect('vm-2');

@@ -13,7 +13,7 @@ import {
 } from '@floe/shared';
 import { publishRunner } from '../dispatch/runner-views.js';
 import type { RecordsOutcome } from '../gateway/hub-core.js';
-import type { LogAppend, RunEnding, RunRow } from '../store/store.js';
+import type { LogAppend, LogChunkRow, RunEnding, RunRow } from '../store/store.js';
 import type { HubDeps } from './hub-deps.js';
 import { nodeView } from './node-views.js';
 import { publishRun } from './publish-run.js';
@@ -31,7 +31,7 @@ export async function applyRecords(
     if (run.runnerId !== runnerId || run.epoch !== epoch) {
       return { stale: true, reason: `run ${runId} is no longer assigned to this runner at epoch ${epoch}` };
     }
-    if (run.state === 'archived') return { stale: true, reason: `run ${runId} has ended: ${run.reason ?? ''}` };
+    if (run.state === 'archived') return trailing(deps, run, records);
     if (run.state === 'pending') {
       // Records before the accept reached us: the runner has accepted (it only runs what it accepted).
       const accepted = await deps.store.acceptRun(runId, runnerId, epoch, deps.now() + deps.timing.leaseMs, deps.now());
@@ -69,16 +69,7 @@ export async function applyRecords(
       if (saved.reason === 'conflict') return { ackedSeq: saved.run?.lastSeq ?? run.lastSeq };
       return { stale: true, reason: `run ${runId} is no longer assigned to this runner at epoch ${epoch}` };
     }
-    for (const chunk of saved.logs) {
-      deps.events.emit({
-        type: 'log',
-        runId,
-        node: chunk.node,
-        offset: chunk.offset,
-        text: chunk.text,
-        stream: chunk.stream,
-      });
-    }
+    emitLogs(deps, runId, saved.logs);
     announce(deps, run, saved.run, applied.effects);
     if (run.engine === undefined || ending) await publishRun(deps, saved.run);
     if (ending) {
@@ -93,6 +84,41 @@ export async function applyRecords(
     }
     return { ackedSeq: saved.run.lastSeq };
   });
+}
+
+/**
+ * Records after the end of a run its own engine ended (or the hub timed out): the output of tasks being killed
+ * and their late finishes. Logs are kept and acknowledged, so the runner can drop its spool; inputs change
+ * nothing (the engine ignores input once a run has ended). A lost run is not its runner's any more: stale.
+ */
+async function trailing(deps: HubDeps, run: RunRow, records: RunRecord[]): Promise<RecordsOutcome> {
+  if (!run.engine?.ended || run.reasonCode === 'lost') {
+    return { stale: true, reason: `run ${run.id} has ended: ${run.reason ?? ''}` };
+  }
+  const applied = applyToEngine(run, records, undefined);
+  if (applied.lastSeq === run.lastSeq) return { ackedSeq: run.lastSeq };
+  const saved = await deps.store.saveTrailingRecords(run.id, {
+    epoch: run.epoch,
+    expectedLastSeq: run.lastSeq,
+    lastSeq: applied.lastSeq,
+    logs: applied.logs,
+  });
+  if (!saved.ok) return { stale: true, reason: `run ${run.id} has ended: ${run.reason ?? ''}` };
+  emitLogs(deps, run.id, saved.logs);
+  return { ackedSeq: saved.run.lastSeq };
+}
+
+function emitLogs(deps: HubDeps, runId: string, logs: LogChunkRow[]): void {
+  for (const chunk of logs) {
+    deps.events.emit({
+      type: 'log',
+      runId,
+      node: chunk.node,
+      offset: chunk.offset,
+      text: chunk.text,
+      stream: chunk.stream,
+    });
+  }
 }
 
 type Applied = { engine: RunState | undefined; lastSeq: number; logs: LogAppend[]; effects: Effect[] };

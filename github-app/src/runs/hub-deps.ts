@@ -17,6 +17,11 @@ export type HubTiming = {
   leaseCheckMs: number;
   /** The dispatcher's safety-net sweep (it is otherwise woken by events); default 30 s. */
   sweepMs: number;
+  /**
+   * One hub dispatches at a time; its lease lasts this long and is renewed every third of it, so after a crash
+   * another hub (or the restarted one) takes over within it. Default 10 s.
+   */
+  dispatchLeaseMs: number;
 };
 
 export const DEFAULT_TIMING: HubTiming = {
@@ -25,10 +30,13 @@ export const DEFAULT_TIMING: HubTiming = {
   offerTimeoutMs: 15_000,
   leaseCheckMs: 1_000,
   sweepMs: 30_000,
+  dispatchLeaseMs: 10_000,
 };
 
 /** What the run verbs work with: built once by hub.ts and passed to each verb. */
 export interface HubDeps {
+  /** This hub's id: the holder of its leases in the store. */
+  hubId: string;
   store: Store;
   events: HubEvents;
   log: Logger;

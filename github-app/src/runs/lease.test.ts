@@ -31,6 +31,9 @@ describe('leases', () => {
     expect(run.nodes[0]?.state).toBe('cancelled');
     expect(t.logs.some((l) => l.msg === 'runner lost; run archived' && l.runId === runId && l.level === 40)).toBe(true);
     expect(await runner.next('stop', (m) => m.runId === runId)).toMatchObject({ epoch });
+    expect(await t.hub.core.records(runner.runnerId, runId, epoch, [records.log('ship', 'late\n')])).toMatchObject({
+      stale: true,
+    });
     const next = await t.hub.startRun('build', {}, ADMIN);
     expect((await runner.next('offer', (m) => m.runId === next)).run.flow['resource-tags']).toEqual(['db']);
   });

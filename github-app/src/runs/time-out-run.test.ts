@@ -22,11 +22,14 @@ describe('the hub’s run timeout', () => {
     expect(run).toMatchObject({ result: 'bad', reasonCode: 'timeout', reason: 'timed out after 300ms' });
     expect(run.nodes[0]?.state).toBe('cancelled');
     expect(await runner.next('cancel')).toMatchObject({ runId, epoch: offer.epoch, by: 'timeout' });
-    // The runner's own late records are refused: the run is over.
+    // What the runner reports while it kills the task is kept; it changes nothing about how the run ended.
     expect(
       await t.hub.core.records(runner.runnerId, runId, offer.epoch, [
-        { kind: 'log', seq: 2, node: 'nap', attempt: 1, chunk: { stream: 'out', at: 1, text: 'x' } },
+        { kind: 'log', seq: 2, node: 'nap', attempt: 1, chunk: { stream: 'sys', at: 1, text: 'killed\n' } },
+        { kind: 'input', seq: 3, input: { type: 'cancel', by: 'timeout', at: Date.now() } },
       ]),
-    ).toMatchObject({ stale: true });
+    ).toEqual({ ackedSeq: 3 });
+    expect((await t.hub.readLog(runId, 'nap', 0)).text).toBe('killed\n');
+    expect(await t.hub.runSummary(runId)).toMatchObject({ result: 'bad', reasonCode: 'timeout' });
   });
 });

@@ -230,6 +230,30 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(saved.ok && saved.run.leaseExpiresAt).toBeUndefined();
     });
 
+    it('keeps records that come after the end of a run, without changing how it ended', async () => {
+      const run = await activeRun();
+      const ended = { result: 'good', reason: 'all tasks finished', reasonCode: 'no-end', endedAt: clock } as const;
+      const progress = { epoch: 1, expectedLastSeq: 0, lastSeq: 2, engine: engineAt(clock), logs: [], ended };
+      expect((await store.saveProgress(run.id, progress)).ok).toBe(true);
+      const log = { node: 'build', attempt: 1, stream: 'sys', at: clock, text: 'killed\n' };
+      expect(
+        await store.saveTrailingRecords(run.id, { epoch: 0, expectedLastSeq: 2, lastSeq: 3, logs: [log] }),
+      ).toMatchObject({
+        ok: false,
+        reason: 'stale',
+      });
+      const late = await store.saveTrailingRecords(run.id, { epoch: 1, expectedLastSeq: 2, lastSeq: 3, logs: [log] });
+      expect(late).toMatchObject({ ok: true, run: { state: 'archived', result: 'good', lastSeq: 3 } });
+      expect(late.ok && late.logs[0]?.offset).toBe(0);
+      const active = await activeRun();
+      expect(
+        await store.saveTrailingRecords(active.id, { epoch: 1, expectedLastSeq: 0, lastSeq: 1, logs: [] }),
+      ).toMatchObject({
+        ok: false,
+        reason: 'stale',
+      });
+    });
+
     it('archives a run once, and only at its current epoch when one is given', async () => {
       const run = await activeRun();
       const ending = {

@@ -244,6 +244,14 @@ export interface Store {
   /** Stores applied records and logs at once, if the run is still active at `epoch` and at `expectedLastSeq`. */
   saveProgress(id: string, progress: RunProgress): Promise<ProgressOutcome>;
   /**
+   * Stores records that come after the run's end (the output of tasks being killed, their late finishes): logs
+   * and lastSeq only, if the run is archived at `epoch` and at `expectedLastSeq`. The run's state stays as it is.
+   */
+  saveTrailingRecords(
+    id: string,
+    progress: Pick<RunProgress, 'epoch' | 'expectedLastSeq' | 'lastSeq' | 'logs'>,
+  ): Promise<ProgressOutcome>;
+  /**
    * Archives a run that is not archived yet (at `epoch` when given). `engine` replaces the stored state when given.
    * Undefined when it was archived already or its epoch moved.
    */

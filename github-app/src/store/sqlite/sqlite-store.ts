@@ -368,6 +368,23 @@ export class SqliteStore implements Store {
       .immediate();
   }
 
+  async saveTrailingRecords(
+    id: string,
+    progress: Pick<RunProgress, 'epoch' | 'expectedLastSeq' | 'lastSeq' | 'logs'>,
+  ): Promise<ProgressOutcome> {
+    return this.db
+      .transaction((): ProgressOutcome => {
+        const run = this.runSync(id);
+        if (!run) return { ok: false, reason: 'missing' };
+        if (run.state !== 'archived' || run.epoch !== progress.epoch) return { ok: false, reason: 'stale', run };
+        if (run.lastSeq !== progress.expectedLastSeq) return { ok: false, reason: 'conflict', run };
+        const logs = this.appendLogsSync(id, progress.logs);
+        this.db.prepare('UPDATE runs SET last_seq = ? WHERE id = ?').run(progress.lastSeq, id);
+        return { ok: true, run: this.runSync(id) as RunRow, logs };
+      })
+      .immediate();
+  }
+
   async archiveRun(
     id: string,
     ending: RunEnding,
