@@ -29,6 +29,8 @@ describe('cronProblem', () => {
     ['1-2-3 * * * *', 'is not a value, range or step'],
     ['', 'has 0'],
     ['@sometimes', 'has 1'],
+    ['5-1 * * * *', 'runs backwards'],
+    ['0 0 L-2 * *', 'day of month field'],
   ])('refuses %j, saying it %s', (expression, problem) => {
     expect(cronProblem(expression)).toContain(problem);
   });

@@ -14,7 +14,7 @@ const FIELDS = [
   { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ] as const;
 
-const NICKNAMES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly']);
+const NICKNAMES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 
 /** What is wrong with a cron expression, as a sentence, or undefined when it is a valid five-field cron. */
 export function cronProblem(expression: string): string | undefined {
@@ -40,7 +40,7 @@ function itemProblem(item: string, field: (typeof FIELDS)[number], index: number
   if (step !== undefined && !/^[1-9]\d*$/.test(step))
     return `has a step ${JSON.stringify(step)} that is not a positive number`;
   if (range === '*' || (range === '?' && (index === 2 || index === 4))) return undefined;
-  if (index === 2 && /^(L|L-\d+|\d+W|LW)$/i.test(range)) return undefined;
+  if (index === 2 && /^(L|\d+W|LW)$/i.test(range)) return undefined;
   if (index === 4 && /^[0-7](#[1-5]|L)$/i.test(range)) return undefined;
   const bounds = range.split('-');
   if (bounds.length > 2) return 'is not a value, range or step';
@@ -48,6 +48,8 @@ function itemProblem(item: string, field: (typeof FIELDS)[number], index: number
   if (numbers.some((value) => value === undefined)) {
     return `holds a value outside ${field.min}-${field.max}${'names' in field ? ` (or ${field.names[0]}-${field.names[field.names.length - 1]})` : ''}`;
   }
+  if (numbers.length === 2 && (numbers[0] as number) > (numbers[1] as number))
+    return `has a range ${JSON.stringify(range)} that runs backwards`;
   return undefined;
 }
 
