@@ -62,7 +62,10 @@ export async function startHub(options: HubOptions = {}): Promise<HubProcess> {
   const json = async <T>(path: string, init?: { method?: string; body?: unknown; token?: string }) => {
     const response = await request(path, init);
     const text = await response.text();
-    if (response.status >= 400) throw new Error(`${init?.method ?? 'GET'} ${path}: ${response.status} ${text}`);
+    if (response.status >= 400) {
+      const method = init?.method ?? (init?.body === undefined ? 'GET' : 'POST');
+      throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    }
     return (text ? JSON.parse(text) : undefined) as T;
   };
   return Object.assign(hub, {

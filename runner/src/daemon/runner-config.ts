@@ -54,6 +54,7 @@ export const RUNNER_ENV = {
   workDir: 'FLOE_RUNNER_WORK_DIR',
   config: 'FLOE_RUNNER_CONFIG',
   killGrace: 'FLOE_RUNNER_KILL_GRACE',
+  backoffMax: 'FLOE_RUNNER_BACKOFF_MAX',
 } as const;
 
 export type RunnerFlags = Partial<Record<keyof typeof RUNNER_ENV, string>>;
@@ -76,6 +77,7 @@ export function readRunnerConfig(
     workDir: pick('workDir'),
     config: pick('config'),
     killGrace: pick('killGrace'),
+    backoffMax: pick('backoffMax'),
   });
   if (!parsed.success) {
     return {

@@ -1,0 +1,181 @@
+// What happens to runs when processes die (DESIGN §5, §8 "Runner restarts"): a runner killed mid-run, a hub
+// restarted mid-run, a runner restarted after a crash. Real `floe-hub` and `floe runner start` processes.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ensureBuilt,
+  type HubProcess,
+  killSpawned,
+  makeGitRepo,
+  makeTempDir,
+  removeTempDirs,
+  startHub,
+  startRunner,
+  waitFor,
+} from '../support/index.js';
+
+interface RunView {
+  state: string;
+  result?: string;
+  reason?: string;
+  reasonCode?: string;
+  runner?: string;
+  pendingReason?: string;
+}
+
+/** Sentinel lines 1..N, a few ms apart, so that a restart falls in the middle of them. */
+const LINES = 400;
+const FLOWS = `
+flows:
+  - id: hold
+    resource-tags: [db]
+    tasks:
+      - {id: wait, type: exec, listen: trigger.good, opts: {shell: "echo $$ > \\"$PID_FILE\\"; echo started; sleep 60"}}
+  - id: quick
+    resource-tags: [db]
+    tasks:
+      - {id: hi, type: exec, listen: trigger.good, opts: {shell: "echo quick"}}
+  - id: count
+    tasks:
+      - {id: count, type: exec, listen: trigger.good, opts: {shell: "for i in $(seq 1 ${LINES}); do echo line $i; sleep 0.01; done"}}
+      - {id: done, type: end, listen: task.count.good}
+`;
+
+let repo: string;
+let pidFile: string;
+beforeAll(() => ensureBuilt(), 120_000);
+beforeEach(() => {
+  repo = makeTempDir('floe-repo-');
+  makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
+});
+afterEach(async () => {
+  await killSpawned();
+  // The `hold` task of a runner killed with -9 is nobody's child any more; end it by the pid it wrote.
+  try {
+    process.kill(-Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+  } catch {
+    // Already gone (killed by a restarted runner, as it should be).
+  }
+  removeTempDirs();
+});
+
+/** The environment of runners: where the hold task writes its pid, and a quick reconnect. */
+function runnerEnv(): Record<string, string> {
+  pidFile = join(makeTempDir('floe-pid-'), 'task.pid');
+  return { PID_FILE: pidFile, FLOE_RUNNER_BACKOFF_MAX: '500ms' };
+}
+
+async function start(hub: HubProcess, flow: string): Promise<string> {
+  return (await hub.json<{ runId: string }>(`/api/flows/${flow}/runs`, { body: {} })).runId;
+}
+
+const run = (hub: HubProcess, runId: string) => hub.json<RunView>(`/api/runs/${runId}`);
+
+function ended(hub: HubProcess, runId: string, timeoutMs = 20_000): Promise<RunView> {
+  return waitFor(
+    async () => {
+      const view = await run(hub, runId);
+      return view.state === 'archived' && view;
+    },
+    { timeoutMs, what: `run ${runId} to end` },
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+describe('when processes die', () => {
+  it('loses the run of a runner killed with -9 within the lease, and frees its resource tags', async () => {
+    const hub = await startHub({ repos: [repo], leaseMs: 2_000, heartbeatMs: 300 });
+    const env = runnerEnv();
+    const first = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'doomed', env });
+    await first.waitForOutput('connected to the hub');
+    const holding = await start(hub, 'hold');
+    await waitFor(async () => (await run(hub, holding)).state === 'active', { what: 'hold to start' });
+    await first.waitForOutput('run accepted');
+    const waiting = await start(hub, 'quick');
+    const other = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'survivor', env });
+    await other.waitForOutput('connected to the hub');
+    // quick shares resource tag db with hold: it waits, and says why.
+    expect((await run(hub, waiting)).state).toBe('pending');
+
+    const killedAt = Date.now();
+    await first.kill();
+    const lost = await ended(hub, holding, 10_000);
+    expect(lost).toMatchObject({ result: 'bad', reasonCode: 'lost' });
+    expect(Date.now() - killedAt).toBeLessThan(2_000 + 3_000);
+    expect(await ended(hub, waiting)).toMatchObject({ result: 'good', runner: 'survivor' });
+
+    // The killed runner comes back on its work dir: it kills what its previous life left running, and the hub
+    // tells it the run is no longer its own.
+    const taskPid = Number(readFileSync(pidFile, 'utf8').trim());
+    expect(isAlive(taskPid)).toBe(true);
+    const back = startRunner({ name: 'doomed', workDir: first.workDir, env });
+    await back.waitForOutput('connected to the hub');
+    expect(isAlive(taskPid)).toBe(false);
+    await back.waitForOutput('run stopped by the hub');
+    expect((await run(hub, holding)).reasonCode).toBe('lost');
+  });
+
+  it('finishes a run across a hub restart with every log line exactly once', async () => {
+    const dataDir = makeTempDir('floe-hub-');
+    let hub = await startHub({ repos: [repo], dataDir, leaseMs: 15_000, heartbeatMs: 300 });
+    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'steady', env: runnerEnv() });
+    await runner.waitForOutput('connected to the hub');
+    const runId = await start(hub, 'count');
+    const logOf = async (h: HubProcess) => (await h.request(`/api/runs/${runId}/logs?node=count`)).text();
+    const seen = await waitFor(
+      async () => {
+        const count = (await logOf(hub)).match(/^line \d+$/gm)?.length ?? 0;
+        return count >= 30 && count;
+      },
+      { what: 'the first lines to arrive' },
+    );
+    expect(seen).toBeLessThan(LINES / 2);
+
+    await hub.kill(); // a crash, not a polite stop
+    await runner.waitForOutput('connection to the hub lost');
+    hub = await startHub({ repos: [repo], dataDir, port: hub.port, leaseMs: 15_000, heartbeatMs: 300 });
+
+    expect(await ended(hub, runId, 30_000)).toMatchObject({ result: 'good', runner: 'steady' });
+    const lines = (await logOf(hub)).match(/^line \d+$/gm) ?? [];
+    expect(lines).toEqual(Array.from({ length: LINES }, (_, i) => `line ${i + 1}`));
+    expect(runner.output().match(/connected to the hub/g)?.length).toBe(2);
+  });
+
+  it('kills what a crashed runner left behind and reports its run lost at once on restart', async () => {
+    // A long lease: the run must end because the restarted runner says so, not because the lease ran out.
+    const hub = await startHub({ repos: [repo], leaseMs: 60_000, heartbeatMs: 300 });
+    const env = runnerEnv();
+    const first = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'phoenix', env });
+    await first.waitForOutput('connected to the hub');
+    const runId = await start(hub, 'hold');
+    await waitFor(
+      async () => (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text().then((t) => t.includes('started')),
+      {
+        what: 'the task to start',
+      },
+    );
+    const taskPid = Number(readFileSync(pidFile, 'utf8').trim());
+    await first.kill();
+    expect(isAlive(taskPid)).toBe(true);
+
+    const restartedAt = Date.now();
+    const again = startRunner({ name: 'phoenix', workDir: first.workDir, env });
+    await again.waitForOutput('killed processes a previous runner left behind');
+    expect(isAlive(taskPid)).toBe(false);
+    const lost = await ended(hub, runId, 10_000);
+    expect(lost).toMatchObject({ result: 'bad', reasonCode: 'lost' });
+    expect(Date.now() - restartedAt).toBeLessThan(10_000);
+    // What the task wrote before the crash was kept.
+    expect(await (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text()).toContain('started');
+    await again.waitForOutput('run delivered');
+  });
+});
