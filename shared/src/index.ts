@@ -43,9 +43,9 @@ export {
 } from './flow/event-tags.js';
 export { floeJsonSchema } from './flow/floe-json-schema.js';
 export * from './flow/flow-schema.js';
+export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
-export type { FlowSource } from './flow/resolve-flow.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
 export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';
 export { type RunSpec, RunSpecSchema } from './protocol/run-spec.js';

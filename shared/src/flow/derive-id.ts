@@ -1,5 +1,6 @@
 // The original floe's id and name rules, kept so that hand-written event tags stay predictable
 // (floe-behaviour.md §1.6), plus one rule of ours: an id must be safe in a URL path (DESIGN §8 "Links").
+import type { DiagnosticCode } from './diagnostic-codes.js';
 
 export type DerivedId =
   | { ok: true; id: string; name: string }
@@ -27,4 +28,25 @@ export function deriveId(writtenId: string | undefined, writtenName: string | un
   if (!URL_SAFE_ID.test(id)) return { ok: false, problem: 'url-unsafe', id };
   if (name === '') name = id.trim().toLowerCase().replaceAll('-', ' ');
   return { ok: true, id, name };
+}
+
+/** The message of a failed id derivation. */
+export function idProblemMessage(
+  derived: Extract<DerivedId, { ok: false }>,
+  what: string,
+): [DiagnosticCode, string, string] {
+  if (derived.problem === 'missing')
+    return [
+      'missing-id',
+      `${what[0]?.toUpperCase()}${what.slice(1)} has neither \`id\` nor \`name\`.`,
+      'give it an `id`',
+    ];
+  if (derived.problem === 'space-or-dot') {
+    return ['invalid-id', `The id \`${derived.id}\` of ${what} contains a space or a full stop.`, 'use `-` instead'];
+  }
+  return [
+    'invalid-id',
+    `The id \`${derived.id}\` of ${what} has characters that are not safe in a URL.`,
+    'ids may hold letters, digits, `-`, `_` and `~`; give an explicit `id`',
+  ];
 }

@@ -1,7 +1,7 @@
 // Keys that only the original floe knew are accepted with a warning that says what happens to them, never an
 // error (DESIGN §8 "Options"): a file the original accepted must still parse here to the same meaning.
 import type { Diagnostic } from './diagnostic.js';
-import type { diagnosticMaker } from './resolve-flow.js';
+import type { diagnosticMaker } from './flow-source.js';
 
 type Make = ReturnType<typeof diagnosticMaker>;
 

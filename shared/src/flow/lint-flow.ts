@@ -6,7 +6,7 @@ import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
 import { canEmit, emittableTags, parseTag, TRIGGER_GOOD } from './event-tags.js';
 import type { Env, Form, ResolvedFlow, ResolvedNode } from './flow-schema.js';
-import { diagnosticMaker, type FlowSource } from './resolve-flow.js';
+import { diagnosticMaker, type FlowSource } from './flow-source.js';
 import type { DataPath } from './yaml-locator.js';
 
 /**

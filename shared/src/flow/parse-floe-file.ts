@@ -1,14 +1,15 @@
 // FLOE.yaml text → the flows the engine runs, plus every finding about the file with its exact place
 // (DESIGN §3, §8 "Lint severities"; STYLE §4). One call gives the CLI, the hub and VS Code the complete list.
 import { LineCounter, parseDocument } from 'yaml';
-import { deriveId } from './derive-id.js';
+import { deriveId, idProblemMessage } from './derive-id.js';
 import { type Diagnostic, FILE_START, type Range } from './diagnostic.js';
 import { DIAGNOSTIC_CODES } from './diagnostic-codes.js';
 import { didYouMean } from './did-you-mean.js';
 import { FlowSchema, type ResolvedFlow } from './flow-schema.js';
+import { diagnosticMaker, type FlowSource } from './flow-source.js';
 import { commonDiagnostics, legacyDiagnostics } from './legacy-diagnostics.js';
 import { lintFlow } from './lint-flow.js';
-import { diagnosticMaker, type FlowSource, idProblemMessage, resolveFlow } from './resolve-flow.js';
+import { resolveFlow } from './resolve-flow.js';
 import { schemaIssueDiagnostics } from './schema-issue-diagnostics.js';
 import { type DataPath, type PathPart, type YamlLocator, yamlLocator } from './yaml-locator.js';
 

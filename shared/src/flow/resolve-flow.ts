@@ -1,60 +1,11 @@
 // From a schema-valid flow to the `ResolvedFlow` the engine, the runner and the hub use: ids and names derived by
 // the original's rules (floe-behaviour.md §1.6), classes filled in, and the original's old spellings mapped to
 // ours (DESIGN §8 "Options": `git-merge` runs as git-checkout, git-checkout `branch` is `ref`, `git-push` is `push`).
-
-import { type DerivedId, deriveId } from './derive-id.js';
-import type { Diagnostic, Range } from './diagnostic.js';
-import { DIAGNOSTIC_CODES, type DiagnosticCode } from './diagnostic-codes.js';
+import { deriveId, idProblemMessage } from './derive-id.js';
+import type { Diagnostic } from './diagnostic.js';
 import type { FlowDef, ResolvedFlow, ResolvedNode, ResolvedTrigger } from './flow-schema.js';
-import type { DataPath, PathPart } from './yaml-locator.js';
-
-/** Where a flow's findings go: the file and a way to turn a path inside the flow into a range. */
-export interface FlowSource {
-  file: string;
-  /** Range of a path relative to the flow, e.g. `['tasks', 2, 'listen']`. */
-  locate(path: DataPath, part?: PathPart): Range;
-  /** Whether the file holds a value at `path` (so a finding about a derived id can point at `name`). */
-  has?(path: DataPath): boolean;
-}
-
-/** Builds diagnostics of one flow with the catalogue's severity. */
-export function diagnosticMaker(source: FlowSource | undefined, flowId: string | undefined) {
-  return (
-    code: DiagnosticCode,
-    message: string,
-    path: DataPath,
-    part: PathPart = 'value',
-    hint?: string,
-  ): Diagnostic => {
-    const range = source?.locate(path, part) ?? { line: 1, column: 1, endLine: 1, endColumn: 2 };
-    return {
-      file: source?.file ?? 'FLOE.yaml',
-      ...range,
-      severity: DIAGNOSTIC_CODES[code].severity,
-      code,
-      message,
-      ...(hint ? { hint } : {}),
-      ...(flowId ? { flowId } : {}),
-    };
-  };
-}
-
-/** The message of a failed id derivation. */
-export function idProblemMessage(
-  derived: Extract<DerivedId, { ok: false }>,
-  what: string,
-): [DiagnosticCode, string, string] {
-  if (derived.problem === 'missing')
-    return ['missing-id', `${what} has neither \`id\` nor \`name\`.`, 'give it an `id`'];
-  if (derived.problem === 'space-or-dot') {
-    return ['invalid-id', `The id \`${derived.id}\` of ${what} contains a space or a full stop.`, 'use `-` instead'];
-  }
-  return [
-    'invalid-id',
-    `The id \`${derived.id}\` of ${what} has characters that are not safe in a URL.`,
-    'ids may hold letters, digits, `-`, `_` and `~`; give an explicit `id`',
-  ];
-}
+import { diagnosticMaker, type FlowSource } from './flow-source.js';
+import type { DataPath } from './yaml-locator.js';
 
 /** Resolves the nodes of a flow whose own id is already known. Returns the flow, or undefined and its errors. */
 export function resolveFlow(

@@ -82,7 +82,7 @@ const code = (value: unknown): string => {
 const list = (values: readonly unknown[]): string => values.map(code).join(', ');
 
 /** "a task", "the opts of an `exec` task", "a form field": what a person calls the place at `path`. */
-export function placeName(data: unknown, path: readonly PropertyKey[]): string {
+function placeName(data: unknown, path: readonly PropertyKey[]): string {
   const last = path[path.length - 1];
   const parent = path[path.length - 2];
   const owner = (at: readonly PropertyKey[]): string => {
