@@ -25,6 +25,13 @@ describe('createHub', () => {
     });
   });
 
+  it('re-reads the flows when the default branch moves', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: { repoRefreshMs: 50 } });
+    expect((await t.hub.flows()).some((f) => f.id === 'late')).toBe(false);
+    t.repo.commit({ 'FLOE.yaml': `${TEST_FLOE}  - id: late\n    tasks: []\n` });
+    await eventually(async () => (await t.hub.flows()).some((f) => f.id === 'late'));
+  });
+
   it('starts a run from a timer trigger', async () => {
     t = await startTestHub({
       'FLOE.yaml':

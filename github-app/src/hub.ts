@@ -171,10 +171,15 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     },
   });
 
-  const refreshRepos = async (name?: string) => {
+  /** Re-reads the flows of one repository (or all); with `onlyIfMoved`, only where the default branch moved. */
+  const refreshRepos = async (name?: string, onlyIfMoved = false) => {
     for (const source of sources.list()) {
       if (name !== undefined && source.name !== name) continue;
       try {
+        if (onlyIfMoved) {
+          const [head, known] = await Promise.all([source.head(), store.getRepo(source.name)]);
+          if (head?.sha === known?.headSha) continue;
+        }
         const rows = await refreshFlows(store, source, now());
         log.info({ repo: source.name, flows: rows.length }, 'flows read');
       } catch (err) {
@@ -203,6 +208,16 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       });
   }, timing.leaseCheckMs);
   leaseTimer.unref();
+  // A commit to the default branch changes the flows list, start forms and triggers without a restart.
+  let refreshing = false;
+  const refreshTimer = setInterval(() => {
+    if (refreshing) return;
+    refreshing = true;
+    refreshRepos(undefined, true).finally(() => {
+      refreshing = false;
+    });
+  }, timing.repoRefreshMs);
+  refreshTimer.unref();
 
   const summaryOf = async (run: RunRow) => toRunSummary(run, await extrasOf(run));
   const runnerNames = new Map<string, string>();
@@ -325,7 +340,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
 
     whyPending: (runId) => (dispatcher as Dispatcher).whyPending(runId),
 
-    refreshRepos,
+    refreshRepos: (name) => refreshRepos(name),
 
     addSource: (source) => sources.add(source),
 
@@ -345,11 +360,12 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       if (closed) return;
       closed = true;
       clearInterval(leaseTimer);
+      clearInterval(refreshTimer);
       triggers.stop();
       deps.deadlines.clearAll();
       await dispatcher?.stop();
       // Let a lease check in flight finish before the store goes away.
-      while (checking) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (checking || refreshing) await new Promise((resolve) => setTimeout(resolve, 5));
       await store.close();
     },
   };

@@ -22,6 +22,8 @@ export type HubTiming = {
    * another hub (or the restarted one) takes over within it. Default 10 s.
    */
   dispatchLeaseMs: number;
+  /** How often each repository's default branch is checked for a new head (flows and triggers re-read); 60 s. */
+  repoRefreshMs: number;
 };
 
 export const DEFAULT_TIMING: HubTiming = {
@@ -31,6 +33,7 @@ export const DEFAULT_TIMING: HubTiming = {
   leaseCheckMs: 1_000,
   sweepMs: 30_000,
   dispatchLeaseMs: 10_000,
+  repoRefreshMs: 60_000,
 };
 
 /** What the run verbs work with: built once by hub.ts and passed to each verb. */
