@@ -335,19 +335,19 @@ describe('parseFloeFile: schema findings with exact ranges', () => {
 
 describe('parseFloeFile: broken and hostile files', () => {
   it.each([
-    ['', 'empty-file'],
-    ['# only a comment\n', 'empty-file'],
-    ['hello', 'not-a-mapping'],
-    ['42', 'not-a-mapping'],
-    [fixture('hostile/list-document.yaml'), 'not-a-mapping'],
-    [fixture('hostile/billion-laughs.yaml'), 'yaml-syntax'],
-    [fixture('hostile/two-documents.yaml'), 'yaml-syntax'],
-    ['a: b: c', 'yaml-syntax'],
-    ['id: x\nid: y\ntasks: []', 'duplicate-key'],
-    ['[[[[[[[[[[', 'yaml-syntax'],
-    [`${'['.repeat(5000)}${']'.repeat(5000)}`, 'not-a-mapping'],
-    ['\u0000\u0001\u00ff\ufffd binary', 'not-a-mapping'],
-  ])('reports %j as %s and returns no flow', (text, code) => {
+    ['an empty file', '', 'empty-file'],
+    ['a file of comments', '# only a comment\n', 'empty-file'],
+    ['a word', 'hello', 'not-a-mapping'],
+    ['a number', '42', 'not-a-mapping'],
+    ['a list', fixture('hostile/list-document.yaml'), 'not-a-mapping'],
+    ['a billion laughs', fixture('hostile/billion-laughs.yaml'), 'yaml-syntax'],
+    ['two documents', fixture('hostile/two-documents.yaml'), 'yaml-syntax'],
+    ['a nested plain map', 'a: b: c', 'yaml-syntax'],
+    ['a duplicate key', 'id: x\nid: y\ntasks: []', 'duplicate-key'],
+    ['unclosed brackets', '[[[[[[[[[[', 'yaml-syntax'],
+    ['lists nested 5000 deep', `${'['.repeat(5000)}${']'.repeat(5000)}`, 'not-a-mapping'],
+    ['binary junk', '\u0000\u0001\u00ff\ufffd binary', 'not-a-mapping'],
+  ])('reports %s as %s and returns no flow', (_title, text, code) => {
     const { flows, diagnostics } = parseFloeFile(text);
     expect(flows).toEqual([]);
     expect(diagnostics.map((d) => d.code)).toContain(code);
