@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { registerAuth } from './auth/auth-hook.js';
 import { createAuthenticator } from './auth/create-authenticator.js';
 import { FloeError } from './errors.js';
+import { type MountGithubOptions, mountGithub } from './github/mount-github.js';
 import { liveRoute } from './live/live-route.js';
 import { flowRoutes } from './routes/flow-routes.js';
 import type { HubApi } from './routes/hub-api.js';
@@ -27,6 +28,8 @@ export interface BuildServerOptions {
   logger?: FastifyBaseLogger;
   /** Registers the runner gateway's routes (RUNNER_PATHS) on the server; default none. */
   gateway?: (app: FastifyInstance) => Promise<void>;
+  /** The GitHub App (webhooks at /api/github/webhooks, check runs) when its credentials are set; default none. */
+  github?: MountGithubOptions;
   /** How long the live API waits for the auth message; default 10 s. */
   liveAuthTimeoutMs?: number;
   /** Largest request body in bytes; default 1 MiB. */
@@ -81,6 +84,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     { prefix: '/api' },
   );
   if (options.gateway) await options.gateway(app);
+  if (options.github) await app.register(mountGithub, options.github);
   await app.register(webStatic);
   return app;
 }

@@ -1,0 +1,134 @@
+// The hub becomes a GitHub App when it has the App's credentials (DESIGN §6): Probot's middleware answers
+// webhooks at /api/github/webhooks on the hub's own port, and a reporter keeps a check run per run. Without the
+// credentials nothing here is mounted and the hub works standalone.
+
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createNodeMiddleware, Probot } from 'probot';
+import type { Hub } from '../hub.js';
+import { CheckRunReporter } from './check-run-reporter.js';
+import { floeApp } from './floe-app.js';
+import type { GithubRepos } from './github-repos.js';
+
+/** Probot's default webhook path (the issue and app.yml use it). */
+export const WEBHOOK_PATH = '/api/github/webhooks';
+/** GitHub caps webhook payloads at 25 MB. */
+const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+
+/** The App's credentials, as the configuration gives them (config.ts: APP_ID, PRIVATE_KEY…). */
+export type GithubCredentials = {
+  appId: string;
+  /** The PEM text; `\n` escapes (as env files often hold them) are turned into newlines. */
+  privateKey?: string | undefined;
+  /** Read at start when `privateKey` is not given. */
+  privateKeyPath?: string | undefined;
+  webhookSecret: string;
+  /** GITHUB_API_URL; default https://api.github.com (GitHub Enterprise: https://HOST/api/v3). */
+  apiUrl?: string | undefined;
+};
+
+export type MountGithubOptions = GithubCredentials & {
+  hub: Hub;
+  log: Logger;
+  /** The base of dashboard links in check runs and replies. */
+  publicUrl: () => string;
+  /** Read the installations' repositories at start (default true; needs the API). */
+  loadInstallations?: boolean;
+};
+
+/**
+ * The credentials from the configuration when all are set, undefined when none is (standalone), or a message
+ * naming what is missing.
+ */
+export function githubCredentials(config: {
+  appId?: string | undefined;
+  privateKey?: string | undefined;
+  privateKeyPath?: string | undefined;
+  webhookSecret?: string | undefined;
+  githubApiUrl?: string | undefined;
+}): GithubCredentials | undefined | { error: string } {
+  const { appId, privateKey, privateKeyPath, webhookSecret } = config;
+  if (appId === undefined && privateKey === undefined && privateKeyPath === undefined && webhookSecret === undefined) {
+    return undefined;
+  }
+  const missing = [
+    appId === undefined ? 'APP_ID' : undefined,
+    privateKey === undefined && privateKeyPath === undefined ? 'PRIVATE_KEY or PRIVATE_KEY_PATH' : undefined,
+    webhookSecret === undefined ? 'WEBHOOK_SECRET' : undefined,
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    return { error: `the GitHub App needs ${missing.join(', ')} as well (or none of them, to run without GitHub)` };
+  }
+  return {
+    appId: appId as string,
+    privateKey,
+    privateKeyPath,
+    webhookSecret: webhookSecret as string,
+    apiUrl: config.githubApiUrl ?? 'https://api.github.com',
+  };
+}
+
+/** A fastify plugin: `app.register(mountGithub, options)`. Rejects when the private key cannot be read. */
+export async function mountGithub(app: FastifyInstance, options: MountGithubOptions): Promise<void> {
+  const log = options.log.child({ part: 'github' });
+  const privateKey = (options.privateKey ?? (await readFile(options.privateKeyPath as string, 'utf8'))).replace(
+    /\\n/g,
+    '\n',
+  );
+  const probot = new Probot({
+    appId: options.appId,
+    privateKey,
+    secret: options.webhookSecret,
+    baseUrl: (options.apiUrl ?? 'https://api.github.com').replace(/\/$/, ''),
+    log,
+  });
+  let repos: GithubRepos | undefined;
+  const middleware = await createNodeMiddleware(
+    floeApp({
+      hub: options.hub,
+      publicUrl: options.publicUrl,
+      onRepos: (made) => {
+        repos = made;
+      },
+    }),
+    { probot, webhooksPath: WEBHOOK_PATH },
+  );
+  const reporter = new CheckRunReporter({
+    hub: options.hub,
+    sourceOf: (repo) => repos?.get(repo),
+    publicUrl: options.publicUrl,
+    log,
+  });
+  reporter.start();
+  app.addHook('onClose', async () => {
+    reporter.stop();
+    await reporter.idle();
+  });
+  if (options.loadInstallations !== false) {
+    repos
+      ?.loadInstallations()
+      .then(async (sources) => {
+        for (const source of sources) await options.hub.refreshRepos(source.name);
+        log.info({ repos: sources.length }, 'installations read');
+      })
+      .catch((err) => log.warn({ err }, 'could not list the installations; repositories are added as webhooks arrive'));
+  }
+
+  await app.register(async (scope) => {
+    // The signature is over the exact bytes GitHub sent: keep the body as a string, Probot checks it.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) =>
+      done(null, body),
+    );
+    // Exempt from bearer tokens (GitHub signs instead); answered by Probot: 200, or 400 for a bad signature.
+    scope.post(WEBHOOK_PATH, { config: { auth: false }, bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+      (request.raw as IncomingMessage & { body?: string }).body = request.body as string;
+      reply.hijack();
+      await middleware(request.raw, reply.raw, () => {
+        reply.raw.writeHead(404).end();
+      });
+    });
+  });
+}
