@@ -2,7 +2,7 @@
 // and the runner gateway. Building is separate from listening (main.ts listens), so tests drive the very same
 // server through `inject()` / `injectWS()` or a real port.
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { registerAuth } from './auth/auth-hook.js';
 import { createAuthenticator } from './auth/create-authenticator.js';
 import { FloeError } from './errors.js';
@@ -41,6 +41,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // A line per request drowns what matters (runs, runners); failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     // Runs are addressed by id in paths; trailing slashes from hand-typed URLs are forgiven.
     routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;

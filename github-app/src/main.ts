@@ -79,6 +79,10 @@ async function main(): Promise<number> {
       try {
         gateway.closeAll('the hub is stopping');
         await app.close();
+        // Each runner socket reports its disconnect to the core after its close event; let those writes land
+        // before the store closes (bounded: a hub that cannot stop in time is ended by the timer above).
+        while (gateway.connectedRunners().length > 0) await sleep(10);
+        await sleep(50);
         await hub.close();
         await rm(join(config.dataDir, HUB_FILE), { force: true });
         logger.info('hub stopped');
@@ -94,6 +98,8 @@ async function main(): Promise<number> {
     process.on('SIGINT', (signal) => void stop(signal));
   });
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function hubVersion(): Promise<string> {
   const text = await readFile(new URL('../package.json', import.meta.url), 'utf8');

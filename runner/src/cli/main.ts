@@ -9,6 +9,8 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   lint: () => import('./commands/lint.js'),
   run: () => import('./commands/run.js'),
   runner: () => import('./commands/runner.js'),
+  hub: () => import('./commands/hub.js'),
+  up: () => import('./commands/up.js'),
 };
 
 const USAGE_HEAD = 'usage: floe <command> [arguments]';

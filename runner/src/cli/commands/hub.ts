@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CliCommand, CliIo } from '../cli-io.js';
 
 const USAGE = `usage: floe hub [--host H] [--port P] [--data-dir D] [--repo [NAME=]PATH|URL …] [--admin-token T] [--public-url URL]
 
@@ -21,21 +22,15 @@ Starts a hub on this machine (the floe-hub program; floe-hub --help lists every 
   --admin-token T    the admin API token (default: generated once, kept in the data dir, printed at start)
 Stops on Ctrl-C. Exit status: the hub's.`;
 
-export const command = {
+export const command: CliCommand = {
   name: 'hub',
   summary: 'start a hub on this machine',
   usage: USAGE,
   run: hubCommand,
 };
 
-interface HubIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  cwd?: string;
-}
-
-async function hubCommand(argv: string[], io: HubIo): Promise<number> {
-  const cwd = io.cwd ?? process.cwd();
+async function hubCommand(argv: string[], io: CliIo): Promise<number> {
+  const cwd = io.cwd;
   const program = findHubProgram(cwd);
   if (program === undefined) {
     io.stderr.write('floe hub: cannot find the floe-hub program; build the workspace first (pnpm run build)\n');

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createFloeClient } from '@floe/shared';
+import type { CliCommand, CliIo } from '../cli-io.js';
 import { exitOf, findHubProgram, startHubProgram, waitForwardingSignals } from './hub.js';
 
 const USAGE = `usage: floe up [--port P] [--name RUNNER] [--slots N] [--tags T,…]
@@ -21,23 +22,17 @@ Starts a hub on 127.0.0.1 (data in .floe/hub, this repository registered) and on
   --slots N       runs the runner executes at once (default 2)
   --tags T,…      the runner's host-tags (default none)`;
 
-export const command = {
+export const command: CliCommand = {
   name: 'up',
   summary: 'start a hub and a local runner on this machine (what pnpm start does)',
   usage: USAGE,
   run: upCommand,
 };
 
-interface UpIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  cwd?: string;
-}
-
 /** Where `floe-hub` says where it listens once it does (written by github-app/src/main.ts). */
 const HUB_FILE = 'hub.json';
 
-async function upCommand(argv: string[], io: UpIo): Promise<number> {
+async function upCommand(argv: string[], io: CliIo): Promise<number> {
   const fail = (message: string) => {
     io.stderr.write(`floe up: ${message}\n`);
     return 2;
@@ -61,7 +56,7 @@ async function upCommand(argv: string[], io: UpIo): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const cwd = io.cwd ?? process.cwd();
+  const cwd = io.cwd;
   const program = findHubProgram(cwd);
   if (program === undefined)
     return fail('cannot find the floe-hub program; build the workspace first (pnpm run build)');
