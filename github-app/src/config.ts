@@ -27,6 +27,16 @@ export const HubConfigSchema = z.object({
   databaseUrl: z.string().optional(),
   /** FLOE_SECRET_KEY; default none: the hub then refuses to store secrets (DESIGN §8 "Credentials and keys"). */
   secretKey: z.string().optional(),
+  /** APP_ID; default none. With PRIVATE_KEY(_PATH) and WEBHOOK_SECRET the hub is a GitHub App (DESIGN §6). */
+  appId: z.string().optional(),
+  /** PRIVATE_KEY: the App's private key (PEM); default none. */
+  privateKey: z.string().optional(),
+  /** PRIVATE_KEY_PATH: a file holding the App's private key; default none. */
+  privateKeyPath: z.string().optional(),
+  /** WEBHOOK_SECRET: what GitHub signs webhooks with; default none. */
+  webhookSecret: z.string().optional(),
+  /** GITHUB_API_URL; default https://api.github.com (GitHub Enterprise: https://HOST/api/v3). */
+  githubApiUrl: z.url().default('https://api.github.com'),
   /** --log-level / FLOE_LOG_LEVEL; default info. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -45,7 +55,8 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info; FLOE_LOG_LEVEL)
   -h, --help             this text
 
-Environment only: DATABASE_URL (PostgreSQL), FLOE_SECRET_KEY (encrypts secrets).`;
+Environment only: DATABASE_URL (PostgreSQL), FLOE_SECRET_KEY (encrypts secrets); for the GitHub App:
+APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL (default https://api.github.com).`;
 
 /** What parsing the command line gave: a configuration, a message for the person, or a request for help. */
 export type ConfigOutcome =
@@ -105,6 +116,11 @@ export function parseHubConfig(
     heartbeatMs: flag('heartbeat-ms') ?? env.FLOE_HEARTBEAT_MS,
     databaseUrl: env.DATABASE_URL,
     secretKey: env.FLOE_SECRET_KEY,
+    appId: env.APP_ID,
+    privateKey: env.PRIVATE_KEY,
+    privateKeyPath: env.PRIVATE_KEY_PATH,
+    webhookSecret: env.WEBHOOK_SECRET,
+    githubApiUrl: env.GITHUB_API_URL,
     logLevel: flag('log-level') ?? env.FLOE_LOG_LEVEL,
   };
   // An empty environment variable means "not set", as shells make it easy to export one by accident.
@@ -143,5 +159,10 @@ const FLAG_OF: Record<string, string> = {
   heartbeatMs: '--heartbeat-ms',
   databaseUrl: 'DATABASE_URL',
   secretKey: 'FLOE_SECRET_KEY',
+  appId: 'APP_ID',
+  privateKey: 'PRIVATE_KEY',
+  privateKeyPath: 'PRIVATE_KEY_PATH',
+  webhookSecret: 'WEBHOOK_SECRET',
+  githubApiUrl: 'GITHUB_API_URL',
   logLevel: '--log-level',
 };

@@ -10,6 +10,7 @@ import { loadAdminToken } from './auth/admin-token.js';
 import { buildServer } from './build-server.js';
 import { parseHubConfig } from './config.js';
 import { gatewayPlugin } from './gateway/runner-gateway.js';
+import { githubCredentials } from './github/mount-github.js';
 import { createHub } from './hub.js';
 
 /** Written once listening, removed at exit: how `floe up` learns the URL of the hub it started (port 0 too). */
@@ -40,6 +41,13 @@ async function main(): Promise<number> {
     process.stderr.write('floe-hub: DATABASE_URL: this build has no PostgreSQL driver yet; unset it to use SQLite\n');
     return 2;
   }
+  const github = githubCredentials(config);
+  if (github !== undefined && 'error' in github) {
+    process.stderr.write(`floe-hub: ${github.error}\n`);
+    return 2;
+  }
+  // Links in check runs and PR replies; known once listening when --public-url is not given.
+  let publicUrl = config.publicUrl ?? '';
   const hub = await createHub({
     dataDir: config.dataDir,
     log: logger,
@@ -52,11 +60,19 @@ async function main(): Promise<number> {
     heartbeatMs: hub.timing.heartbeatMs,
     leaseMs: hub.timing.leaseMs,
   });
-  const app = await buildServer({ hub, adminToken: admin.token, version, logger, gateway });
+  const app = await buildServer({
+    hub,
+    adminToken: admin.token,
+    version,
+    logger,
+    gateway,
+    ...(github ? { github: { ...github, hub, log: logger, publicUrl: () => publicUrl } } : {}),
+  });
 
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  publicUrl = config.publicUrl ?? url;
   await writeFile(join(config.dataDir, HUB_FILE), JSON.stringify({ url, pid: process.pid }));
   logger.info({ url, publicUrl: config.publicUrl ?? url, version, dataDir: config.dataDir }, 'hub listening');
   // The token goes to the terminal, not through the logger (which redacts tokens and may be shipped elsewhere).
