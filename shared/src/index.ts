@@ -3,6 +3,41 @@
 
 // zod itself, so that packages which define their own schemas (the hub's store rows) use the same zod instance.
 export { z } from 'zod';
+// The hub's API: request/response schemas, the typed REST client and the live API client (docs/api.md).
+export { type ApiErrorBody, ApiErrorBodySchema, FloeApiError } from './api/api-error.js';
+export {
+  type CreateTokenBody,
+  CreateTokenBodySchema,
+  type Me,
+  MeSchema,
+  Role,
+  RoleSchema,
+  roleAllows,
+  type TokenResponse,
+  TokenResponseSchema,
+} from './api/auth-api.js';
+export {
+  type ConnectLiveOptions,
+  connectLive,
+  type LiveConnection,
+  type LiveSocket,
+  type LiveSocketConstructor,
+  type LiveStatus,
+  type LiveSubscription,
+  type LiveTopicMessage,
+} from './api/connect-live.js';
+export { createFloeClient, type FloeClient, type FloeClientOptions, type LogSlice } from './api/create-floe-client.js';
+export {
+  FlowListSchema,
+  type FlowSummary,
+  FlowSummarySchema,
+  type FlowTriggerView,
+  FlowTriggerViewSchema,
+} from './api/flows-api.js';
+export { type Health, HealthSchema } from './api/health-api.js';
+export { RunnerListSchema, RunnerRunSchema, type RunnerView, RunnerViewSchema } from './api/runners-api.js';
+export * from './api/runs-api.js';
+export { utf8Length } from './api/utf8-length.js';
 export { downstreamNodes, startTags } from './engine/downstream-nodes.js';
 export { type Effect, EffectSchema } from './engine/effect.js';
 export { type EngineInput, EngineInputSchema } from './engine/engine-input.js';
@@ -46,6 +81,7 @@ export * from './flow/flow-schema.js';
 export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
+export * from './protocol/live-protocol.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
 export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';
 export { type RunSpec, RunSpecSchema } from './protocol/run-spec.js';
@@ -69,39 +105,3 @@ export {
   RunnerMessageSchema,
   WelcomeRunSchema,
 } from './protocol/runner-protocol.js';
-// The hub's API: request/response schemas, the typed REST client and the live API client (docs/api.md).
-export { type ApiErrorBody, ApiErrorBodySchema, FloeApiError } from './api/api-error.js';
-export {
-  type CreateTokenBody,
-  CreateTokenBodySchema,
-  type Me,
-  MeSchema,
-  Role,
-  RoleSchema,
-  roleAllows,
-  type TokenResponse,
-  TokenResponseSchema,
-} from './api/auth-api.js';
-export {
-  type ConnectLiveOptions,
-  connectLive,
-  type LiveConnection,
-  type LiveSocket,
-  type LiveSocketConstructor,
-  type LiveStatus,
-  type LiveSubscription,
-  type LiveTopicMessage,
-} from './api/connect-live.js';
-export { createFloeClient, type FloeClient, type FloeClientOptions, type LogSlice } from './api/create-floe-client.js';
-export {
-  FlowListSchema,
-  type FlowSummary,
-  FlowSummarySchema,
-  type FlowTriggerView,
-  FlowTriggerViewSchema,
-} from './api/flows-api.js';
-export { type Health, HealthSchema } from './api/health-api.js';
-export { RunnerListSchema, RunnerRunSchema, type RunnerView, RunnerViewSchema } from './api/runners-api.js';
-export * from './api/runs-api.js';
-export { utf8Length } from './api/utf8-length.js';
-export * from './protocol/live-protocol.js';
