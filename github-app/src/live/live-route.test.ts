@@ -238,6 +238,20 @@ describe('the live API', () => {
     live.ws.close();
   });
 
+  it('connectLive rejects a bad token once and does not retry it', async () => {
+    const statuses: string[] = [];
+    const live = connectLive({
+      url: t.url,
+      token: 'floe_wrong',
+      WebSocket: WebSocket as unknown as LiveSocketConstructor,
+      reconnect: { minMs: 10, maxMs: 10 },
+      onStatus: (status) => statuses.push(status),
+    });
+    await expect(live.ready).rejects.toMatchObject({ code: 'FLOE_UNAUTHENTICATED' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(statuses).toEqual(['connecting', 'closed']);
+  });
+
   it('connectLive resumes a log after the hub drops the socket, without a gap or a repeat', async () => {
     await cancelPending();
     const runId = await startRun();

@@ -6,6 +6,9 @@ import type { Authenticate } from '../auth/create-authenticator.js';
 import type { HubApi } from '../routes/hub-api.js';
 import { createLiveSession } from './live-session.js';
 
+/** Unsent bytes a live socket may hold before the hub closes it (a client too slow to keep up). */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
 export interface LiveRouteOptions {
   hub: HubApi;
   authenticate: Authenticate;
@@ -23,7 +26,14 @@ export async function liveRoute(app: FastifyInstance, options: LiveRouteOptions)
       ...(options.authTimeoutMs !== undefined ? { authTimeoutMs: options.authTimeoutMs } : {}),
       logger: request.log,
       send: (message) => {
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+        if (socket.readyState !== socket.OPEN) return;
+        // A client that does not read would make the hub buffer without end. Closed, it reconnects and resumes
+        // from its cursors (connectLive does), which costs nothing it had not already fallen behind on.
+        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+          socket.close(1013, 'too far behind; reconnect and resume');
+          return;
+        }
+        socket.send(JSON.stringify(message));
       },
       close: (code, reason) => socket.close(code, reason),
     });

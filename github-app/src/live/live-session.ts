@@ -111,13 +111,20 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
     subscriptions.set(message.sub, subscribe(message.sub, message.topic));
   }
 
-  /** Runs a subscription's jobs one after another; a failed job ends the subscription with an error. */
+  /**
+   * Runs a subscription's jobs one after another; a failed job ends the subscription with an error. A job pushed
+   * with a key is dropped while another with that key waits to start: it would read the same thing again.
+   */
   function serialQueue(sub: string) {
     let chain = Promise.resolve();
     let stopped = false;
+    const waiting = new Set<string>();
     return {
-      push(job: () => Promise<void>): void {
+      push(key: string, job: () => Promise<void>): void {
+        if (waiting.has(key)) return;
+        waiting.add(key);
         chain = chain.then(async () => {
+          waiting.delete(key);
           if (stopped || disposed) return;
           try {
             await job();
@@ -143,45 +150,55 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
   function subscribe(sub: string, topic: Topic): Subscription {
     const queue = serialQueue(sub);
     switch (topic.topic) {
-      case 'runs':
+      case 'runs': {
+        // Node changes and engine events also say "run changed"; a list shows only what its summary shows.
+        const lastSent = new Map<string, string>();
         return {
           onChange(change) {
             if (change.kind !== 'run') return;
-            queue.push(async () => {
+            queue.push(change.runId, async () => {
               const run = await hub.runSummary(change.runId);
               if (run === undefined) return;
               if (topic.flow !== undefined && run.flowId !== topic.flow) return;
               if (topic.state !== undefined && run.state !== topic.state) return;
+              const json = JSON.stringify(run);
+              if (lastSent.get(run.id) === json) return;
+              if (lastSent.size >= 1000) lastSent.clear();
+              lastSent.set(run.id, json);
               send({ type: 'run-changed', sub, run });
             });
           },
           dispose: queue.stop,
         };
+      }
       case 'run': {
         let lastSeq = topic.after ?? 0;
+        let lastSnapshot = '';
         const refresh = async () => {
           const { events = [], ...run } = await hub.run(topic.runId);
-          send({ type: 'run', sub, run });
+          const snapshot = JSON.stringify(run);
+          if (snapshot !== lastSnapshot) send({ type: 'run', sub, run });
+          lastSnapshot = snapshot;
           for (const event of events) {
             if (event.seq <= lastSeq) continue;
             send({ type: 'run-event', sub, runId: topic.runId, event });
             lastSeq = event.seq;
           }
         };
-        queue.push(refresh);
+        queue.push('run', refresh);
         return {
           onChange(change) {
-            if (change.kind === 'run' && change.runId === topic.runId) queue.push(refresh);
+            if (change.kind === 'run' && change.runId === topic.runId) queue.push('run', refresh);
           },
           dispose: queue.stop,
         };
       }
       case 'runners': {
         const refresh = async () => send({ type: 'runners', sub, runners: await hub.runners() });
-        queue.push(refresh);
+        queue.push('runners', refresh);
         return {
           onChange(change) {
-            if (change.kind === 'runners') queue.push(refresh);
+            if (change.kind === 'runners') queue.push('runners', refresh);
           },
           dispose: queue.stop,
         };
@@ -194,7 +211,7 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
   /**
    * A node's log from `from`: every pump reads the store from the cursor to its end, so the stored part and the
    * live appends join without a gap or a repeat. A pump is queued on subscribe, on every append to this node's
-   * log and on every change of its run (the node may have finished); pumps already waiting are not repeated.
+   * log and on every change of its run (the node may have finished); a pump already waiting is not repeated.
    */
   function followLog(
     sub: string,
@@ -203,12 +220,9 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
   ): Subscription {
     let next = topic.from;
     let ended = false;
-    let waiting = false;
     const pump = () => {
-      if (waiting || ended) return;
-      waiting = true;
-      queue.push(async () => {
-        waiting = false;
+      if (ended) return;
+      queue.push('pump', async () => {
         for (;;) {
           const slice = await hub.readLog(topic.runId, topic.node, next);
           if (slice.text !== '')
