@@ -119,7 +119,7 @@ describe('when processes die', () => {
     expect(isAlive(taskPid)).toBe(true);
     const back = startRunner({ name: 'doomed', workDir: first.workDir, env });
     await back.waitForOutput('connected to the hub');
-    expect(isAlive(taskPid)).toBe(false);
+    await waitFor(() => !isAlive(taskPid), { what: `task ${taskPid} to die`, timeoutMs: 2_000 });
     await back.waitForOutput('run stopped by the hub');
     expect((await run(hub, holding)).reasonCode).toBe('lost');
   });
@@ -170,12 +170,35 @@ describe('when processes die', () => {
     const restartedAt = Date.now();
     const again = startRunner({ name: 'phoenix', workDir: first.workDir, env });
     await again.waitForOutput('killed processes a previous runner left behind');
-    expect(isAlive(taskPid)).toBe(false);
+    await waitFor(() => !isAlive(taskPid), { what: `task ${taskPid} to die`, timeoutMs: 2_000 });
     const lost = await ended(hub, runId, 10_000);
     expect(lost).toMatchObject({ result: 'bad', reasonCode: 'lost' });
     expect(Date.now() - restartedAt).toBeLessThan(10_000);
     // What the task wrote before the crash was kept.
     expect(await (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text()).toContain('started');
     await again.waitForOutput('run delivered');
+  });
+
+  it('stops its runs itself when the hub stays silent past the lease', async () => {
+    const hub = await startHub({ repos: [repo], leaseMs: 2_000, heartbeatMs: 300 });
+    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'fenced', env: runnerEnv() });
+    await runner.waitForOutput('connected to the hub');
+    await start(hub, 'hold');
+    await runner.waitForOutput('run accepted');
+    const taskPid = await waitFor(() => {
+      try {
+        return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const goneAt = Date.now();
+    await hub.kill();
+    await runner.waitForOutput('no word from the hub past the lease', 10_000);
+    await waitFor(() => !isAlive(taskPid), { what: 'the task to be stopped', timeoutMs: 10_000 });
+    // Not before the lease (less one heartbeat), and not much after it; the runner itself stays up.
+    expect(Date.now() - goneAt).toBeGreaterThanOrEqual(2_000 - 300);
+    expect(Date.now() - goneAt).toBeLessThan(2_000 + 4_000);
+    expect(runner.child.exitCode).toBeNull();
   });
 });

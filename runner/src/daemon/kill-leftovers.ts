@@ -7,22 +7,25 @@ export interface Leftover {
   name: string;
 }
 
+/** The environment variable that marks every task process of a run this runner accepted (runner-daemon.ts). */
+export const RUN_MARK = 'FLOE_RUNNER_MARK';
+
 /**
- * Kills (SIGKILL) every process of run `runId` — each carries `FLOE_RUN_ID=<runId>` in its environment (DESIGN §3
- * rule 4) — and the process group each one leads or belongs to, so that children that cleared their environment
- * die with their group. A runner that restarts after a crash calls it for every run in its spool before it says
- * hello (DESIGN §8 "Runner restarts"). Linux only (it reads /proc); elsewhere it finds nothing. Returns what it
- * killed, for the log.
+ * Kills (SIGKILL) every process whose environment holds `<RUN_MARK>=<mark>` — the tasks of one accepted run, marks
+ * being unique per acceptance, so that another runner on this machine holding the same run later is never hit —
+ * and the process group each one belongs to, so that children that cleared their environment die with their
+ * group. A runner that restarts after a crash calls it for every run in its spool before it says hello (DESIGN §8
+ * "Runner restarts"). Linux only (it reads /proc); elsewhere it finds nothing. Returns what it killed, for the log.
  */
-export function killLeftovers(runId: string): Leftover[] {
+export function killLeftovers(mark: string): Leftover[] {
   const table = readProcessTable();
   if (!table) return [];
-  const mark = `FLOE_RUN_ID=${runId}`;
+  const marked = `${RUN_MARK}=${mark}`;
   const killed: Leftover[] = [];
   const groups = new Set<number>();
   for (const entry of table) {
     if (entry.pid === process.pid) continue;
-    if (!readProcessEnviron(entry.pid)?.includes(mark)) continue;
+    if (!readProcessEnviron(entry.pid)?.includes(marked)) continue;
     // Never our own group: a task's group is its own (tasks start detached), the daemon's is the daemon's.
     if (entry.pgid > 1 && entry.pgid !== process.pid && entry.pgid !== getpgid()) groups.add(entry.pgid);
     if (signal(entry.pid)) killed.push({ pid: entry.pid, pgid: entry.pgid, name: entry.name });

@@ -3,6 +3,7 @@
 // drives each with the run driver, spools every record before sending it, and resends what the hub has not
 // acknowledged after every reconnect. The hub may come and go: runs keep running and records pile up in the
 // spool meanwhile. Only a rejected credential (or protocol) ends the daemon on its own.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type HubMessage, PROTOCOL_VERSION, type RunRecord, type RunSpec } from '@floe/shared';
@@ -15,7 +16,7 @@ import { retry } from '../connection/retry.js';
 import { driveRun, type RunDriver } from '../execution/drive-run.js';
 import { RunSpool } from '../spool/run-spool.js';
 import { type CredentialFile, loadCredential, saveCredential } from './credential-file.js';
-import { killLeftovers } from './kill-leftovers.js';
+import { killLeftovers, RUN_MARK } from './kill-leftovers.js';
 import { RUNNER_ENV, type RunnerConfig } from './runner-config.js';
 import { lockWorkDir } from './work-dir-lock.js';
 
@@ -51,6 +52,8 @@ interface HeldRun {
   pending: RunRecord[];
   /** The highest seq sent on the current connection. */
   sentSeq: number;
+  /** Cancelled because the hub has been silent past the lease (it counts the run lost). */
+  fenced?: boolean;
   log: Logger;
 }
 
@@ -72,6 +75,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   let stopping = false;
   let writeScheduled = false;
   let sendTimer: NodeJS.Timeout | undefined;
+  /** The last message from the hub, and the lease it gave: the runner's view of whether its runs are still its. */
+  let lastContact = Date.now();
+  let lease: { leaseMs: number; heartbeatMs: number } | undefined;
 
   // ---- records: driver → spool → hub ------------------------------------------------------------------------
 
@@ -151,8 +157,10 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (stopping) return decline('the runner is stopping');
     if (activeRuns() >= config.slots) return decline('no free slot');
     let spool: RunSpool;
+    // A mark unique to this acceptance, in every task's environment: what a restart after a crash kills.
+    const mark = `${runId}.${epoch}.${randomBytes(6).toString('hex')}`;
     try {
-      spool = RunSpool.create(spoolRoot, { runId, epoch, acceptedAt: Date.now() });
+      spool = RunSpool.create(spoolRoot, { runId, epoch, acceptedAt: Date.now(), mark });
     } catch (err) {
       logger.error({ err, runId }, 'cannot make the spool of a run');
       return decline(`the runner cannot write its spool: ${(err as Error).message}`);
@@ -176,7 +184,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     const driver = driveRun({
       spec,
       workDir: config.workDir,
-      baseEnv,
+      baseEnv: { ...baseEnv, [RUN_MARK]: run.spool.meta.mark },
       killGraceMs: config.killGrace,
       onRecord: (record) => onRecord(run, record),
     });
@@ -216,11 +224,12 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       run.driver.cancel('hub');
       run.driver.kill();
     }
-    killLeftovers(run.runId);
+    killLeftovers(run.spool.meta.mark);
     run.spool.drop();
   };
 
   const handle = (message: HubMessage, current: HubSession) => {
+    lastContact = Date.now();
     switch (message.type) {
       case 'offer':
         return offer(message, current);
@@ -257,6 +266,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
 
   const welcomed = (current: HubSession) => {
     session = current;
+    lastContact = Date.now();
+    lease = { leaseMs: current.welcome.leaseMs, heartbeatMs: current.welcome.heartbeatMs };
     const answered = new Set<string>();
     for (const answer of current.welcome.runs) {
       const run = runs.get(answer.runId);
@@ -276,6 +287,24 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     for (const run of [...runs.values()]) forgetIfDelivered(run);
   };
 
+  // ---- fencing --------------------------------------------------------------------------------------------------
+
+  // A hub silent past the lease counts this runner's runs lost (and may give them to another runner: requeue-lost),
+  // so the runner stops them itself — a run is never executed twice, even across a partition (DESIGN §5). One
+  // heartbeat of margin covers the hub having heard this runner a little later than the runner heard the hub.
+  const fence = setInterval(() => {
+    if (!lease) return;
+    const silentMs = Date.now() - lastContact;
+    if (silentMs <= lease.leaseMs - lease.heartbeatMs) return;
+    for (const run of runs.values()) {
+      if (!run.running || run.fenced) continue;
+      run.fenced = true;
+      run.log.warn({ silentMs }, 'no word from the hub past the lease; stopping the run (the hub counts it lost)');
+      run.driver?.cancel('runner: no contact with the hub past the lease');
+    }
+  }, 250);
+  fence.unref();
+
   // ---- start-up: the work dir, leftovers of a crash, the credential -----------------------------------------
 
   /** Runs a previous life left in the spool: kill what is left of them; those not finished end as `lost`. */
@@ -284,7 +313,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (unreadable.length > 0) logger.warn({ runs: unreadable }, 'removed unreadable spools');
     for (const spool of spools) {
       const log = logger.child({ runId: spool.runId, epoch: spool.meta.epoch });
-      const killed = killLeftovers(spool.runId);
+      const killed = killLeftovers(spool.meta.mark);
       if (killed.length > 0) log.warn({ killed }, 'killed processes a previous runner left behind');
       if (!spool.meta.finished) {
         if (spool.lastSeq === 0) {
@@ -457,6 +486,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       return 0;
     } finally {
       clearTimeout(sendTimer);
+      clearInterval(fence);
       for (const run of runs.values()) run.spool.close();
       lock.release();
     }

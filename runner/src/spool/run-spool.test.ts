@@ -23,7 +23,7 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe('run spool', () => {
   it('keeps appended records readable from any seq, as the JSON that was written', () => {
-    const spool = RunSpool.create(root, { runId: 'r1', epoch: 2, acceptedAt: 5 });
+    const spool = RunSpool.create(root, { runId: 'r1', epoch: 2, acceptedAt: 5, mark: 'm' });
     spool.append([{ kind: 'start', seq: 1, at: 5 }, log(2)]);
     spool.append([log(3)]);
     expect(spool.lastSeq).toBe(3);
@@ -35,7 +35,7 @@ describe('run spool', () => {
   });
 
   it('cuts batches by size but always sends at least one record', () => {
-    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0 });
+    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0, mark: 'm' });
     spool.append(Array.from({ length: 10 }, (_, i) => log(i + 1, `${'x'.repeat(90)}\n`)));
     const threeLines = spool.bytesAfter(0) - spool.bytesAfter(3);
     const batch = spool.read(1, threeLines + 5);
@@ -47,14 +47,14 @@ describe('run spool', () => {
   });
 
   it('refuses a record that does not continue the seq', () => {
-    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0 });
+    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0, mark: 'm' });
     spool.append([log(1)]);
     expect(() => spool.append([log(3)])).toThrow(/seq 3 after 1/);
     spool.close();
   });
 
   it('drops acknowledged records and empties its file once everything is acknowledged', () => {
-    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0 }, { compactBytes: 1 });
+    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0, mark: 'm' }, { compactBytes: 1 });
     spool.append([log(1), log(2), log(3)]);
     spool.ack(2);
     expect(spool.ackedSeq).toBe(2);
@@ -71,7 +71,7 @@ describe('run spool', () => {
   });
 
   it('gives back, after a restart, exactly the records not acknowledged', () => {
-    const first = RunSpool.create(root, { runId: 'r/1', epoch: 4, acceptedAt: 7 }, { compactBytes: 1 });
+    const first = RunSpool.create(root, { runId: 'r/1', epoch: 4, acceptedAt: 7, mark: 'm' }, { compactBytes: 1 });
     first.append([log(1), log(2)]);
     first.ack(2); // compacts: records.jsonl emptied, acked=2 on disk
     first.append([log(3), log(4), log(5)]);
@@ -81,7 +81,7 @@ describe('run spool', () => {
     const { spools } = RunSpool.loadAll(root);
     expect(spools).toHaveLength(1);
     const again = spools[0] as RunSpool;
-    expect(again.meta).toEqual({ runId: 'r/1', epoch: 4, acceptedAt: 7, finished: false });
+    expect(again.meta).toEqual({ runId: 'r/1', epoch: 4, acceptedAt: 7, mark: 'm', finished: false });
     // The ack of 3 was in memory only: the hub's welcome says what it has; the spool may resend 3, never lose it.
     expect(again.ackedSeq).toBe(2);
     expect(again.lastSeq).toBe(5);
@@ -92,7 +92,7 @@ describe('run spool', () => {
   });
 
   it('cuts off a torn last line left by a crash mid-write', () => {
-    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0 });
+    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0, mark: 'm' });
     spool.append([log(1), log(2)]);
     spool.close();
     appendFileSync(join(spool.dir, 'records.jsonl'), '{"kind":"log","seq":3,"no');
@@ -105,7 +105,7 @@ describe('run spool', () => {
   });
 
   it('remembers that a run finished, and removes itself when dropped', () => {
-    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0 });
+    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0, mark: 'm' });
     spool.append([log(1)]);
     spool.markFinished();
     spool.close();
@@ -117,7 +117,7 @@ describe('run spool', () => {
   });
 
   it('removes a spool it cannot read instead of failing the runner', () => {
-    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0 });
+    const spool = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0, mark: 'm' });
     spool.close();
     appendFileSync(join(spool.dir, 'meta.json'), 'garbage');
     expect(RunSpool.loadAll(root)).toEqual({ spools: [], unreadable: ['r1'] });

@@ -32,6 +32,8 @@ export const SpoolMetaSchema = z.object({
   epoch: z.number().int().nonnegative(),
   /** When the runner accepted the run (ms since the epoch). */
   acceptedAt: z.number(),
+  /** The value of the environment variable that marks the run's task processes (kill-leftovers.ts). */
+  mark: z.string(),
   /** The run's processes are all gone: no record will be added (a crashed runner adds a `lost` one first). */
   finished: z.boolean().default(false),
 });
