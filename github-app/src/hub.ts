@@ -361,7 +361,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       closed = true;
       clearInterval(leaseTimer);
       clearInterval(refreshTimer);
-      triggers.stop();
+      await triggers.stop();
       deps.deadlines.clearAll();
       await dispatcher?.stop();
       // Let a lease check in flight finish before the store goes away.

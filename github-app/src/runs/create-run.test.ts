@@ -63,6 +63,11 @@ describe('createRun', () => {
     expect((await t.hub.store.getRun(ok))?.trigger.data).toEqual({ size: '2', mode: 'full' });
   });
 
+  it('gives a run nobody filled the form of the form’s defaults', async () => {
+    const run = await t.hub.createRun({ flowId: 'build', trigger: { type: 'timer', id: 'nightly' } });
+    expect(run.trigger).toEqual({ type: 'timer', id: 'nightly', data: { mode: 'fast' } });
+  });
+
   it('asks which repository when two have the flow', async () => {
     const two = await startTestHub(
       { 'FLOE.yaml': TEST_FLOE },

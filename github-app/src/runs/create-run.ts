@@ -101,7 +101,14 @@ function checkStartData(flow: ResolvedFlow, input: CreateRunInput): Record<strin
       `flow ${flow.id} has no data trigger, so it takes no start data (got ${Object.keys(values).join(', ')})`,
     );
   }
-  if (input.trigger.type !== 'manual' && input.trigger.type !== 'data' && input.data === undefined) return {};
+  if (input.trigger.type !== 'manual' && input.trigger.type !== 'data' && input.data === undefined) {
+    // Nobody fills the form of a run a timer or a polled ref starts: tasks get the fields' defaults.
+    const defaults = checkFormValues(
+      { ...form, fields: form.fields.map((field) => ({ ...field, required: false })) },
+      {},
+    );
+    return defaults.ok ? defaults.values : {};
+  }
   const checked = checkFormValues(form, values);
   if (!checked.ok)
     throw new FloeError('FLOE_DATA_INVALID', `start data of flow ${flow.id}: ${checked.problems.join('; ')}`);

@@ -35,9 +35,9 @@ async function storeWith(yaml: string): Promise<Store> {
 }
 
 describe('TriggerScheduler', () => {
-  const running: { stop(): void }[] = [];
-  afterEach(() => {
-    for (const scheduler of running.splice(0)) scheduler.stop();
+  const running: TriggerScheduler[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((scheduler) => scheduler.stop()));
   });
   const scheduler = (
     store: Store,
@@ -63,7 +63,7 @@ describe('TriggerScheduler', () => {
     await scheduler(store, fired).sync();
     await scheduler(store, fired).sync();
     await new Promise((resolve) => setTimeout(resolve, 550));
-    for (const s of running) s.stop();
+    await Promise.all(running.map((s) => s.stop()));
     // About five slots in 550 ms; two hubs, each slot fired by one.
     expect(fired.length).toBeGreaterThanOrEqual(3);
     expect(fired.length).toBeLessThanOrEqual(6);

@@ -36,6 +36,8 @@ type PollSnapshot = { url: string; refs: Record<string, string> };
 
 export class TriggerScheduler {
   private readonly jobs = new Map<string, Job>();
+  /** Fires in flight, so that stop() can wait for them before the store closes. */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly now: () => number;
   private stopped = false;
 
@@ -74,10 +76,19 @@ export class TriggerScheduler {
     }
   }
 
-  stop(): void {
+  /** Stops every schedule; resolves once the fires in flight have finished. */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const job of this.jobs.values()) job.stop();
     this.jobs.clear();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Runs `work` counted as in flight. */
+  private track(work: () => Promise<void>): Promise<void> {
+    const promise = work().finally(() => this.inFlight.delete(promise));
+    this.inFlight.add(promise);
+    return promise;
   }
 
   /** Keys (`repo/flow/trigger`) of the triggers scheduled now. */
@@ -99,7 +110,7 @@ export class TriggerScheduler {
       const wait = () => {
         const left = slot - this.now();
         timer = setTimeout(
-          () => (slot - this.now() > 0 ? wait() : void fire(slot)),
+          () => (slot - this.now() > 0 ? wait() : void this.track(() => fire(slot))),
           Math.min(Math.max(left, 0), MAX_TIMER_MS),
         );
         timer.unref();
@@ -107,6 +118,7 @@ export class TriggerScheduler {
       wait();
     };
     const fire = async (slot: number) => {
+      if (stopped) return;
       try {
         if (await this.claimSlot(`timer:${key}`, slot)) {
           log.info({ slot }, 'timer fired');
@@ -150,12 +162,12 @@ export class TriggerScheduler {
       } catch (err) {
         log.warn({ err }, 'poll-git trigger failed');
       }
-      if (!stopped) {
-        timer = setTimeout(() => void poll(), periodMs);
+      if (!stopped && !this.stopped) {
+        timer = setTimeout(() => void this.track(poll), periodMs);
         timer.unref();
       }
     };
-    timer = setTimeout(() => void poll(), 0);
+    timer = setTimeout(() => void this.track(poll), 0);
     timer.unref();
     return () => {
       stopped = true;
