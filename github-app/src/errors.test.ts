@@ -4,12 +4,12 @@ import { ERROR_CATALOGUE, FloeError } from './errors.js';
 
 const apiDoc = new URL('../../docs/api.md', import.meta.url);
 
-/** The rows of docs/api.md's "Error codes" table: code → status cell. */
+/** The rows of docs/api.md's "Error codes" table (padded or not): code → status cell. */
 async function documentedCodes(): Promise<Map<string, string>> {
   const text = await readFile(apiDoc, 'utf8');
   const section = text.slice(text.indexOf('## Error codes'));
   const rows = new Map<string, string>();
-  for (const match of section.matchAll(/^\| `(FLOE_[A-Z_]+)` \| ([^|]+) \|/gm)) rows.set(match[1]!, match[2]!.trim());
+  for (const match of section.matchAll(/^\|\s*`(FLOE_[A-Z_]+)`\s*\|\s*([^|]+?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
   return rows;
 }
 
