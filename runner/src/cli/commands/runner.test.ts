@@ -1,0 +1,120 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CliIo } from '../cli-io.js';
+import { command } from './runner.js';
+
+let root: string;
+let out: string;
+let err: string;
+
+function io(): CliIo {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  return { stdin: new PassThrough(), stdout, stderr, cwd: root, color: false };
+}
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'floe-install-'));
+  out = '';
+  err = '';
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('floe runner install / uninstall', () => {
+  it('writes the systemd unit and a 0600 env file under --root, and prints the systemctl commands', async () => {
+    const code = await command.run(
+      [
+        'install',
+        '--root',
+        root,
+        '--user',
+        'ci',
+        '--hub',
+        'https://hub.example',
+        '--token',
+        'floe_reg_secret',
+        '--name',
+        'vm 1',
+        '--tags',
+        'linux,gpu',
+        '--slots',
+        '2',
+        '--kill-grace',
+        '30s',
+      ],
+      io(),
+    );
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const unit = readFileSync(join(root, 'etc/systemd/system/floe-runner.service'), 'utf8');
+    for (const line of [
+      'User=ci',
+      'KillMode=control-group',
+      'Restart=on-failure',
+      'RestartSec=5',
+      'RestartPreventExitStatus=78',
+      'After=network-online.target',
+      'EnvironmentFile=/etc/floe/runner.env',
+      'StateDirectory=floe-runner',
+    ])
+      expect(unit).toContain(`${line}\n`);
+    // systemd waits past the kill grace for the runner to cancel its runs and send their last records.
+    expect(Number(/TimeoutStopSec=(\d+)/.exec(unit)?.[1])).toBeGreaterThanOrEqual(30);
+    expect(unit).toMatch(/ExecStart=\S*node\S* \S+\/cli\/main\.js runner start\n/);
+
+    const envPath = join(root, 'etc/floe/runner.env');
+    expect(statSync(envPath).mode & 0o777).toBe(0o600);
+    const env = readFileSync(envPath, 'utf8');
+    expect(env).toContain('FLOE_HUB_URL="https://hub.example"\n');
+    expect(env).toContain('FLOE_RUNNER_TOKEN="floe_reg_secret"\n');
+    expect(env).toContain('FLOE_RUNNER_NAME="vm 1"\n');
+    expect(env).toContain('FLOE_RUNNER_TAGS="linux,gpu"\n');
+    expect(env).toContain('FLOE_RUNNER_SLOTS="2"\n');
+    expect(env).toContain('FLOE_RUNNER_KILL_GRACE="30s"\n');
+    expect(env).toContain('FLOE_RUNNER_WORK_DIR="/var/lib/floe-runner"\n');
+    expect(out).toContain('to run: systemctl daemon-reload\n');
+    expect(out).toContain('to run: systemctl enable --now floe-runner.service\n');
+
+    out = '';
+    expect(await command.run(['uninstall', '--root', root], io())).toBe(0);
+    expect(existsSync(join(root, 'etc/systemd/system/floe-runner.service'))).toBe(false);
+    expect(existsSync(envPath)).toBe(false);
+    expect(out).toContain('to run: systemctl disable --now floe-runner.service\n');
+  });
+
+  it('refuses settings that `start` would refuse, before writing anything', async () => {
+    const code = await command.run(['install', '--root', root, '--hub', 'ftp://nope', '--slots', 'many'], io());
+    expect(code).toBe(2);
+    expect(err).toMatch(/hub/);
+    expect(err).toMatch(/slots/);
+    expect(existsSync(join(root, 'etc'))).toBe(false);
+  });
+});
+
+describe('floe runner', () => {
+  it('names a missing or unknown subcommand', async () => {
+    expect(await command.run([], io())).toBe(2);
+    expect(await command.run(['strat'], io())).toBe(2);
+    expect(err).toContain('unknown subcommand `strat`');
+  });
+
+  it('exits 78 on settings it cannot use, saying which', async () => {
+    expect(await command.run(['start', '--hub', 'not a url', '--work-dir', root], io())).toBe(78);
+    expect(err).toContain('hub:');
+  });
+
+  it('exits 78 without a credential or a token, saying how to get one', async () => {
+    const code = await command.run(['start', '--hub', 'http://127.0.0.1:9', '--work-dir', root], io());
+    expect(code).toBe(78);
+    expect(err).toContain('floe runner token');
+  });
+});

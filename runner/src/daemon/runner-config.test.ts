@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { readRunnerConfig } from './runner-config.js';
+
+describe('runner config', () => {
+  it('takes flags over the environment and fills in the defaults', () => {
+    const read = readRunnerConfig(
+      { hub: 'http://hub:4040', slots: '3' },
+      { FLOE_HUB_URL: 'http://other', FLOE_RUNNER_TAGS: 'linux, gpu', FLOE_RUNNER_WORK_DIR: '/srv/floe' },
+    );
+    expect(read).toMatchObject({
+      ok: true,
+      config: {
+        hub: 'http://hub:4040',
+        slots: 3,
+        tags: ['linux', 'gpu'],
+        workDir: '/srv/floe',
+        credentialPath: '/srv/floe/credential.json',
+        killGrace: 10_000,
+        batch: 50,
+        batchBytes: 256 * 1024,
+      },
+    });
+  });
+
+  it('reads durations and a credential file of its own', () => {
+    const read = readRunnerConfig(
+      { killGrace: '1m', config: '/etc/floe/cred.json' },
+      { FLOE_RUNNER_BACKOFF_MAX: '2s' },
+    );
+    expect(read).toMatchObject({
+      ok: true,
+      config: { killGrace: 60_000, backoffMax: 2_000, credentialPath: '/etc/floe/cred.json' },
+    });
+  });
+
+  it('names every bad setting in one message', () => {
+    const read = readRunnerConfig({ hub: 'ftp://x', slots: '0', killGrace: 'soon' }, {});
+    expect(read.ok).toBe(false);
+    const message = read.ok ? '' : read.message;
+    expect(message).toContain('hub:');
+    expect(message).toContain('slots:');
+    expect(message).toContain('kill-grace');
+  });
+});
