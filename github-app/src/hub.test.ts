@@ -74,6 +74,21 @@ describe('createHub', () => {
     expect(reoffer.epoch).toBe(second.epoch + 1);
   });
 
+  it('loses at once a run its runner comes back without', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
+    const runner = await t.connect('vm-1');
+    const runId = await t.hub.startRun('deploy', {}, ADMIN);
+    const offer = await runner.next('offer');
+    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    await t.hub.core.runnerDisconnected(runner.runnerId, runner);
+    expect(await t.hub.core.runnerConnected(new FakeRunner(runner.runnerId, 'vm-1'), [], 'test')).toEqual([]);
+    expect(await t.hub.runSummary(runId)).toMatchObject({
+      state: 'archived',
+      reasonCode: 'lost',
+      reason: 'runner vm-1 lost',
+    });
+  });
+
   it('keeps runs across a restart, and a run whose runner never came back is lost', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: { leaseMs: 200 } });
     const runner = await t.connect('vm-1');

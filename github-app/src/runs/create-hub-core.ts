@@ -8,6 +8,7 @@ import type { HubCore, RunnerConnection, WelcomeRun } from '../gateway/hub-core.
 import { hashSecret, newSecret } from '../store/hash-secret.js';
 import { applyRecords } from './apply-records.js';
 import type { HubDeps } from './hub-deps.js';
+import { loseRun } from './lease.js';
 import { publishRun } from './publish-run.js';
 
 export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: string) => void }): HubCore {
@@ -67,6 +68,23 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
           return { runId: run.id, epoch: run.epoch, action: 'continue', ackedSeq: run.lastSeq };
         });
         answers.push(answer);
+      }
+      // What the store says this runner holds but it did not name came back without it (a restart that lost its
+      // spool): lost (or re-queued) now rather than at the end of the lease; offers go back to the queue.
+      const named = new Set(held.map((claim) => claim.runId));
+      for (const run of await store.listLiveRuns()) {
+        if (run.runnerId !== runnerId || named.has(run.id)) continue;
+        await deps.withRun(run.id, async () => {
+          const current = await store.getRun(run.id);
+          if (!current || current.runnerId !== runnerId || current.epoch !== run.epoch) return;
+          if (current.state === 'active') {
+            log.warn({ runId: run.id, runner: connection.name }, 'runner came back without its run');
+            await loseRun(deps, current, connection.name);
+          } else if (current.state === 'pending') {
+            const back = await store.withdrawOffer(current.id, current.epoch);
+            if (back) await publishRun(deps, back);
+          }
+        });
       }
       log.info(
         { runner: connection.name, runnerId, tags: connection.tags, slots: connection.slots, held: held.length },

@@ -38,8 +38,11 @@ async function expireLease(deps: HubDeps, runId: string): Promise<void> {
   await loseRun(deps, run, runner);
 }
 
-/** The runner of an active run is gone: cancelled if someone asked, re-queued if the flow allows, else lost. */
-async function loseRun(deps: HubDeps, run: RunRow, runner: string): Promise<void> {
+/**
+ * The runner of an active run is gone (its lease lapsed, or it came back without the run): cancelled if someone
+ * asked, re-queued if the flow allows, else lost. Call it holding the run's lock.
+ */
+export async function loseRun(deps: HubDeps, run: RunRow, runner: string): Promise<void> {
   const at = deps.now();
   const runnerId = run.runnerId as string;
   const stop = (reason: string) =>
