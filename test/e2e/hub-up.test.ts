@@ -103,6 +103,8 @@ describe('floe up', () => {
     expect(existsSync(join(repo, '.floe/hub/hub.json'))).toBe(false);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     expect(floeUp.output()).toContain('hub stopped');
+    // One forwarded signal each: a second would make the runner kill its tasks at once ("stopping now").
+    expect(floeUp.output()).not.toContain('stopping now');
   }, 120_000);
 });
 

@@ -8,6 +8,7 @@
 //     `pnpm run build` (`tsc -b`), so a checkout always has it after a build.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliCommand, CliIo } from '../cli-io.js';
@@ -69,24 +70,24 @@ export function startHubProgram(
     cwd: options.cwd,
     stdio: ['ignore', options.stdio, options.stdio],
     env: options.env ?? process.env,
+    // Its own process group: Ctrl-C reaches only us, and we forward it once (waitForwardingSignals).
+    detached: true,
   });
 }
 
 /**
- * Forwards SIGINT and SIGTERM to the children (Ctrl-C reaches them through the terminal too; a second signal is
- * harmless: the hub and the runner stop once) and resolves with their exit codes once all have exited.
+ * Forwards SIGINT, SIGTERM and SIGHUP to the children, once each signal arrives, and resolves with their exit
+ * codes once all have exited. The children run in their own process groups (`detached`), so the terminal's
+ * Ctrl-C reaches only this process: a runner that got SIGINT twice would take the second as "kill every task now".
  */
 export function waitForwardingSignals(children: ChildProcess[]): Promise<(number | null)[]> {
   const forward = (signal: NodeJS.Signals) => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
-  const onInt = () => forward('SIGINT');
-  const onTerm = () => forward('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, forward);
   return Promise.all(children.map(exitOf)).finally(() => {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    for (const signal of signals) process.off(signal, forward);
   });
 }
 
@@ -95,6 +96,6 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
     child.once('error', () => resolve(127));
-    child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1)));
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
   });
 }

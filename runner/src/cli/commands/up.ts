@@ -88,7 +88,12 @@ async function upCommand(argv: string[], io: CliIo): Promise<number> {
   const runnerArgs = ['runner', 'start', '--hub', url, '--token', registration, '--work-dir', workDir, '--name', name];
   runnerArgs.push('--slots', values.slots ?? '2');
   if (values.tags) runnerArgs.push('--tags', values.tags);
-  const runner = spawn(process.execPath, [floeMain(), ...runnerArgs], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+  const runner = spawn(process.execPath, [floeMain(), ...runnerArgs], {
+    cwd,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    // Its own process group, like the hub's: Ctrl-C is forwarded to it once (see waitForwardingSignals).
+    detached: true,
+  });
 
   io.stdout.write(
     box([
@@ -103,14 +108,21 @@ async function upCommand(argv: string[], io: CliIo): Promise<number> {
     ]),
   );
 
-  // When one of the two stops on its own, the other has no purpose: stop it too.
+  // When one of the two stops on its own, the other has no purpose: stop it too. Not after Ctrl-C: both get the
+  // signal forwarded, and a second one tells the runner to kill its tasks at once instead of finishing cleanly.
+  let signalled = false;
+  const onSignal = () => {
+    signalled = true;
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal).once('SIGHUP', onSignal);
   const stopOther = (other: ChildProcess) => () => {
-    if (other.exitCode === null && other.signalCode === null) other.kill('SIGTERM');
+    if (!signalled && other.exitCode === null && other.signalCode === null) other.kill('SIGTERM');
   };
   hub.once('exit', stopOther(runner));
   runner.once('exit', stopOther(hub));
   const codes = await waitForwardingSignals([hub, runner]);
-  return codes.every((code) => code === 0 || code === 130 || code === 143) ? 0 : 1;
+  // Stopped by the signal we forwarded (128 + SIGINT/SIGTERM/SIGHUP) counts as a clean stop.
+  return codes.every((code) => code === 0 || code === 130 || code === 143 || code === 129) ? 0 : 1;
 }
 
 /** The `floe` entry beside this command (runner/dist/cli/main.js). */
