@@ -70,6 +70,7 @@ export async function startGithubHarness(fake: FakeGithub): Promise<GithubHarnes
       webhookSecret: WEBHOOK_SECRET,
       apiUrl: fake.url,
       publicUrl: () => 'https://floe.example.test',
+      pacing: false,
     },
   });
   url = await app.listen({ host: '127.0.0.1', port: 0 });

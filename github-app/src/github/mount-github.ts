@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createNodeMiddleware, Probot } from 'probot';
+import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import type { Hub } from '../hub.js';
 import { CheckRunReporter } from './check-run-reporter.js';
 import { floeApp } from './floe-app.js';
@@ -36,6 +36,11 @@ export type MountGithubOptions = GithubCredentials & {
   publicUrl: () => string;
   /** Read the installations' repositories at start (default true; needs the API). */
   loadInstallations?: boolean;
+  /**
+   * Octokit's throttling and retries (default true). GitHub asks apps to pace requests that notify people (one
+   * comment per 3 s); tests against the fake GitHub turn this off, as Probot's own tests do.
+   */
+  pacing?: boolean;
 };
 
 /**
@@ -83,6 +88,16 @@ export async function mountGithub(app: FastifyInstance, options: MountGithubOpti
     secret: options.webhookSecret,
     baseUrl: (options.apiUrl ?? 'https://api.github.com').replace(/\/$/, ''),
     log,
+    ...(options.pacing === false
+      ? {
+          // A function: Probot passes its own throttle options, which would replace a plain object's.
+          Octokit: ProbotOctokit.defaults((given: Record<string, unknown>) => ({
+            ...given,
+            throttle: { ...(given.throttle as object), enabled: false },
+            retry: { enabled: false },
+          })),
+        }
+      : {}),
   });
   let repos: GithubRepos | undefined;
   const middleware = await createNodeMiddleware(

@@ -1,0 +1,356 @@
+// The GitHub App end to end (issue 4): webhooks signed as GitHub signs them reach the hub over HTTP; the hub
+// talks to the fake GitHub (every request checked against GitHub's OpenAPI description) and a real runner runs
+// the flows; results come back as check runs.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeGithub, type FakeRepo } from '../github/fake-github.js';
+import { eventually, type GithubHarness, startGithubHarness } from '../github/github-harness.js';
+import { checkRunRerequestedEvent, prCommentEvent, pullRequestEvent, pushEvent } from '../github/webhook-payloads.js';
+
+const FLOE_YAML = `flows:
+  - id: build
+    triggers:
+      - id: push
+        type: push
+        opts:
+          branches: [main, "feature/**"]
+    tasks:
+      - id: checkout
+        type: git-checkout
+        listen: trigger.good
+        opts:
+          sub-dir: src
+      - id: test
+        type: exec
+        listen: task.checkout.good
+        opts:
+          shell: cat src/README.md && echo built
+  - id: pr-check
+    triggers:
+      - id: pr
+        type: pull-request
+      - id: comment
+        type: comment
+    tasks:
+      - id: checkout
+        type: git-checkout
+        listen: trigger.good
+        opts:
+          sub-dir: src
+      - id: show
+        type: exec
+        listen: task.checkout.good
+        opts:
+          shell: cat src/README.md
+  - id: broken
+    triggers:
+      - id: push
+        type: push
+        opts:
+          branches: ["fail/**"]
+    tasks:
+      - id: compile
+        type: exec
+        listen: trigger.good
+        opts:
+          shell: |
+            for i in $(seq 1 100); do echo "line $i"; done
+            echo "compiler says no" >&2
+            exit 3
+`;
+
+let fake: FakeGithub;
+let h: GithubHarness;
+let repo: FakeRepo;
+let delivery = 0;
+
+beforeAll(async () => {
+  fake = await FakeGithub.start();
+  repo = fake.createRepo('acme/widgets', { 'FLOE.yaml': FLOE_YAML, 'README.md': 'hello widgets\n' });
+  h = await startGithubHarness(fake);
+});
+afterAll(async () => {
+  await h?.close();
+  await fake?.close();
+});
+afterEach(() => {
+  // Every request the app made matched GitHub's OpenAPI description.
+  expect(fake.failures).toEqual([]);
+  fake.reset();
+});
+
+async function push(branch: string, files: Record<string, string>, message: string, id = `delivery-${++delivery}`) {
+  const ref = `refs/heads/${branch}`;
+  const sha = repo.commit(files, message, branch);
+  const response = await h.deliver({ id, event: 'push', payload: pushEvent(fake, repo, { ref, after: sha, message }) });
+  expect(response.status).toBe(200);
+  return sha;
+}
+
+async function runsAt(sha: string) {
+  return (await h.hub.store.listRuns({ repo: repo.fullName, limit: 500 })).runs.filter((run) => run.sha === sha);
+}
+
+/** Opens pull request `number` whose head commit holds `files`; from a fork, the commit is on no branch. */
+function openPull(number: number, files: Record<string, string>, fork: boolean) {
+  const headSha = repo.commit(files, `pull ${number}`, `refs/pull/${number}/head`);
+  fake.pulls.set(number, { number, headSha, headRef: 'topic', baseRef: 'main', fork });
+  return headSha;
+}
+
+async function comment(number: number, body: string, login: string) {
+  const response = await h.deliver({
+    id: `delivery-${++delivery}`,
+    event: 'issue_comment',
+    payload: prCommentEvent(fake, repo, { number, body, login }),
+  });
+  expect(response.status).toBe(200);
+}
+
+describe('push', () => {
+  it('reports a run as a check run: queued, in_progress, then success with a summary of its nodes', async () => {
+    const sha = await push('feature/a', { 'README.md': 'feature a\n' }, 'feature a');
+    const check = await eventually(() => fake.checksOf(sha).find((c) => c.conclusion !== undefined));
+    expect(check.name).toBe('build');
+    expect(check.statuses).toEqual(['queued', 'in_progress', 'completed']);
+    expect(check.conclusion).toBe('success');
+    expect(check.output?.summary).toContain('| checkout | good');
+    expect(check.output?.summary).toContain('| test | good (exit 0)');
+    const run = await h.hub.store.getRun(check.external_id as string);
+    expect(run?.sha).toBe(sha);
+    expect(check.output?.summary).toContain(`https://floe.example.test/runs/${run?.id}`);
+    // The installation token went to the runner with the run, and never into a stored log.
+    expect(fake.tokens.length).toBeGreaterThan(0);
+    const logs = (await h.hub.store.readLog(run?.id as string, 'test')).chunks.map((c) => c.text).join('');
+    expect(logs).toContain('feature a');
+    for (const token of fake.tokens) {
+      for (const node of ['checkout', 'test']) {
+        const text = (await h.hub.store.readLog(run?.id as string, node)).chunks.map((c) => c.text).join('');
+        expect(text).not.toContain(token);
+      }
+      expect(h.logText()).not.toContain(token);
+      expect(JSON.stringify(await h.hub.run(run?.id as string))).not.toContain(token);
+    }
+  });
+
+  it('reports a failing flow as failure with the tail of the failing node log', async () => {
+    const sha = await push('fail/x', { 'README.md': 'x\n' }, 'break it');
+    const check = await eventually(() => fake.checksOf(sha).find((c) => c.conclusion !== undefined));
+    expect(check.name).toBe('broken');
+    expect(check.conclusion).toBe('failure');
+    expect(check.output?.text).toContain('compiler says no');
+    expect(check.output?.text).toContain('line 100');
+    // Only the tail: the first lines of a long log are left out.
+    expect(check.output?.text).not.toContain('line 1\n');
+  });
+});
+
+describe('FLOE.yaml', () => {
+  it('gives an invalid FLOE.yaml one failing check run with annotations at the lines of its errors', async () => {
+    const bad = [
+      'flows:',
+      '  - id: build',
+      '    triggers:',
+      '      - id: push',
+      '        type: push',
+      '    tasks:',
+      '      - id: a',
+      '        type: exec',
+      '        lisen: trigger.good',
+      '        opts:',
+      '          cmd: "true"',
+      '  - id: other',
+      '    triggers:',
+      '      - id: push',
+      '        type: push',
+      '    tasks:',
+      '      - id: b',
+      '        type: exec',
+      '        listen: trigger.good',
+      '        opts:',
+      '          cmd: "true"',
+      '          bogus: 1',
+      '',
+    ].join('\n');
+    const sha = await push('bad/yaml', { 'FLOE.yaml': bad }, 'break FLOE.yaml');
+    const check = await eventually(() => fake.checksOf(sha).find((c) => c.name === 'FLOE.yaml'));
+    expect(check.conclusion).toBe('failure');
+    expect(check.annotations.map((a) => [a.path, a.start_line, a.annotation_level])).toEqual([
+      ['FLOE.yaml', 9, 'failure'],
+      ['FLOE.yaml', 22, 'failure'],
+    ]);
+    expect(check.annotations[0]?.message).toContain('did you mean `listen`?');
+    // Both flows have errors: nothing runs.
+    expect(await runsAt(sha)).toEqual([]);
+  });
+
+  it('sends more than 50 annotations in batches of 50', async () => {
+    const keys = Array.from({ length: 60 }, (_, i) => `        bogus${i}: 1`);
+    const bad = [
+      'id: many',
+      'triggers:',
+      '  - id: push',
+      '    type: push',
+      'tasks:',
+      '  - id: a',
+      '    type: exec',
+      '    listen: trigger.good',
+      '    opts:',
+      ...keys,
+      '',
+    ].join('\n');
+    const sha = await push('bad/many', { 'FLOE.yaml': bad }, 'sixty errors');
+    const check = await eventually(() => fake.checksOf(sha).find((c) => c.name === 'FLOE.yaml'));
+    await eventually(() => check.annotations.length >= 60);
+    const sizes = fake.requests
+      .filter((r) => r.operationId === 'checks/create' || r.operationId === 'checks/update')
+      .map((r) => ((r.body as { output?: { annotations?: unknown[] } }).output?.annotations ?? []).length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(50);
+    expect(check.annotations.length).toBe(60);
+  });
+});
+
+describe('deliveries', () => {
+  it('starts one run when GitHub delivers the same webhook twice', async () => {
+    const sha = repo.commit({ 'README.md': 'twice\n' }, 'twice', 'feature/twice');
+    const delivery = {
+      id: 'same-delivery',
+      event: 'push',
+      payload: pushEvent(fake, repo, { ref: 'refs/heads/feature/twice', after: sha, message: 'twice' }),
+    };
+    expect((await h.deliver(delivery)).status).toBe(200);
+    expect((await h.deliver(delivery)).status).toBe(200);
+    await eventually(() => fake.checksOf(sha).find((c) => c.conclusion !== undefined));
+    expect((await runsAt(sha)).length).toBe(1);
+  });
+
+  it('refuses a webhook with a bad signature and changes nothing', async () => {
+    const sha = repo.commit({ 'README.md': 'forged\n' }, 'forged', 'feature/forged');
+    const response = await h.deliver(
+      {
+        id: 'forged',
+        event: 'push',
+        payload: pushEvent(fake, repo, { ref: 'refs/heads/feature/forged', after: sha, message: 'forged' }),
+      },
+      { signWith: 'not-the-secret' },
+    );
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(await runsAt(sha)).toEqual([]);
+    expect(fake.requests).toEqual([]);
+    // The same delivery id, correctly signed, is then handled: the forged one did not claim it.
+    expect(
+      (
+        await h.deliver({
+          id: 'forged',
+          event: 'push',
+          payload: pushEvent(fake, repo, { ref: 'refs/heads/feature/forged', after: sha, message: 'forged' }),
+        })
+      ).status,
+    ).toBe(200);
+    await eventually(async () => (await runsAt(sha)).length === 1);
+  });
+
+  it('skips push runs when the commit message says [skip ci] or [floe skip]', async () => {
+    const a = await push('feature/skip', { 'README.md': 'a\n' }, 'docs only [skip ci]');
+    const b = await push('feature/skip', { 'README.md': 'b\n' }, 'typo [floe skip]');
+    await h.hub.settled();
+    expect(await runsAt(a)).toEqual([]);
+    expect(await runsAt(b)).toEqual([]);
+  });
+
+  it('starts the flow again when the check run is re-requested', async () => {
+    const sha = await push('feature/rerun', { 'README.md': 'rerun\n' }, 'rerun');
+    const first = await eventually(() => fake.checksOf(sha).find((c) => c.conclusion !== undefined));
+    const response = await h.deliver({
+      id: `delivery-${++delivery}`,
+      event: 'check_run',
+      payload: checkRunRerequestedEvent(fake, repo, {
+        id: first.id,
+        externalId: first.external_id as string,
+        headSha: sha,
+        name: first.name,
+      }),
+    });
+    expect(response.status).toBe(200);
+    const second = await eventually(() =>
+      fake.checksOf(sha).find((c) => c.id !== first.id && c.conclusion !== undefined),
+    );
+    expect(second.conclusion).toBe('success');
+    const rerun = await h.hub.store.getRun(second.external_id as string);
+    expect(rerun?.retryOf).toBe(first.external_id);
+    expect(rerun?.sha).toBe(sha);
+  });
+});
+
+describe('pull requests and /floe commands', () => {
+  it('runs /floe run from a writer at the head commit, with a reaction and a reply that links the run', async () => {
+    fake.permissions.set('wendy', 'write');
+    const headSha = openPull(5, { 'README.md': 'pull five\n' }, false);
+    await comment(5, '/floe run pr-check', 'wendy');
+    const runs = await runsAt(headSha);
+    expect(runs.map((r) => [r.flowId, r.ref, r.trigger.type, r.trigger.by])).toEqual([
+      ['pr-check', 'refs/pull/5/head', 'comment', 'wendy'],
+    ]);
+    expect(fake.reactions).toEqual([{ commentId: 7005, content: 'rocket' }]);
+    expect(fake.comments).toHaveLength(1);
+    expect(fake.comments[0]?.body).toContain(`https://floe.example.test/runs/${runs[0]?.id}`);
+    const check = await eventually(() => fake.checksOf(headSha).find((c) => c.conclusion !== undefined));
+    expect(check.conclusion).toBe('success');
+    const log = (await h.hub.store.readLog(runs[0]?.id as string, 'show')).chunks.map((c) => c.text).join('');
+    expect(log).toContain('pull five');
+  });
+
+  it('refuses /floe run from a reader with a reply, and starts nothing', async () => {
+    fake.permissions.set('rita', 'read');
+    const headSha = openPull(7, { 'README.md': 'pull seven\n' }, false);
+    await comment(7, '/floe run', 'rita');
+    expect(fake.comments).toHaveLength(1);
+    expect(fake.comments[0]?.body).toContain('needs write access');
+    expect(fake.reactions).toEqual([]);
+    expect(await runsAt(headSha)).toEqual([]);
+  });
+
+  it('answers an unknown command with help, and ignores comments that are not commands', async () => {
+    await comment(7, 'looks good to me, /floe run later', 'rita');
+    expect(fake.comments).toEqual([]);
+    await comment(7, '/floe deploy', 'rita');
+    expect(fake.comments).toHaveLength(1);
+    expect(fake.comments[0]?.body).toContain('unknown command `/floe deploy`');
+  });
+
+  it('runs nothing for a pull request from a fork until a writer comments /floe run', async () => {
+    fake.permissions.set('wendy', 'write');
+    const headSha = openPull(6, { 'README.md': 'from a fork\n' }, true);
+    const opened = await h.deliver({
+      id: `delivery-${++delivery}`,
+      event: 'pull_request',
+      payload: pullRequestEvent(fake, repo, { action: 'opened', number: 6, headSha, fork: true }),
+    });
+    expect(opened.status).toBe(200);
+    await h.hub.settled();
+    expect(await runsAt(headSha)).toEqual([]);
+    expect(fake.checksOf(headSha)).toEqual([]);
+
+    await comment(6, '/floe run', 'wendy');
+    const [run] = await runsAt(headSha);
+    expect(run?.ref).toBe('refs/pull/6/head');
+    const check = await eventually(() => fake.checksOf(headSha).find((c) => c.conclusion !== undefined));
+    expect(check.conclusion).toBe('success');
+    // The code is the fork's, fetched from the base repository at the pinned commit.
+    const log = (await h.hub.store.readLog(run?.id as string, 'show')).chunks.map((c) => c.text).join('');
+    expect(log).toContain('from a fork');
+  });
+
+  it('runs the pull-request flows of a pull request from the same repository', async () => {
+    const headSha = openPull(8, { 'README.md': 'pull eight\n' }, false);
+    const opened = await h.deliver({
+      id: `delivery-${++delivery}`,
+      event: 'pull_request',
+      payload: pullRequestEvent(fake, repo, { action: 'opened', number: 8, headSha, fork: false }),
+    });
+    expect(opened.status).toBe(200);
+    const check = await eventually(() => fake.checksOf(headSha).find((c) => c.conclusion !== undefined));
+    expect(check.name).toBe('pr-check');
+    expect(check.conclusion).toBe('success');
+  });
+});
