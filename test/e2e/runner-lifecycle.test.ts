@@ -77,6 +77,25 @@ describe('a runner and its hub', () => {
     expect(await ended(hub, await start(hub, 'quick'))).toMatchObject({ result: 'good', runner: 'early' });
   });
 
+  it('registers again with a fresh token when a hub reset forgot its credential', async () => {
+    const old = await startHub({ repos: [repo] });
+    const runner = startRunner({ hub: old.url, token: await old.runnerToken(), name: 'returning' });
+    await runner.waitForOutput('connected to the hub');
+    expect(await runner.stop()).toBe(0);
+    await old.stop();
+    // A new hub with new data: the saved credential means nothing there.
+    const hub = await startHub({ repos: [repo] });
+    const again = startRunner({
+      hub: hub.url,
+      token: await hub.runnerToken(),
+      name: 'returning',
+      workDir: runner.workDir,
+    });
+    await again.waitForOutput('connected to the hub');
+    expect(again.output()).toContain('registering again with the token given');
+    expect(await ended(hub, await start(hub, 'quick'))).toMatchObject({ result: 'good', runner: 'returning' });
+  });
+
   it('cancels its runs, sends their end and exits 0 on SIGTERM', async () => {
     const hub = await startHub({ repos: [repo], leaseMs: 10_000, heartbeatMs: 300 });
     const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'polite' });

@@ -339,8 +339,10 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     }
   };
 
-  const credential = async (): Promise<CredentialFile> => {
-    const saved = loadCredential(config.credentialPath);
+  /** Whether the registration token has been used by this life of the runner (a token works once). */
+  let tokenUsed = false;
+  const credential = async (fresh = false): Promise<CredentialFile> => {
+    const saved = fresh ? undefined : loadCredential(config.credentialPath);
     if (saved) return saved;
     const hub = config.hub;
     if (!config.token || !hub)
@@ -350,6 +352,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         message: `no runner credential at ${config.credentialPath}; start once with --hub URL --token TOKEN (an admin makes one with \`floe runner token\`)`,
       });
     const token = config.token;
+    tokenUsed = true;
     const registered = await retry(() => registerRunner(hub, token, config.name), {
       backoff: createBackoff({ maxMs: config.backoffMax }),
       signal: stopAll.signal,
@@ -363,7 +366,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
 
   // ---- the connection loop ------------------------------------------------------------------------------------
 
-  const connectLoop = async (saved: CredentialFile): Promise<number> => {
+  const connectLoop = async (first: CredentialFile): Promise<number> => {
+    let saved = first;
     const hub = config.hub ?? saved.hub;
     if (config.hub && config.hub !== saved.hub)
       logger.warn({ hub: config.hub, credentialHub: saved.hub }, 'the credential was issued by another hub URL');
@@ -405,8 +409,22 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         if (!stopping) logger.warn({ reason: failure.message }, 'connection to the hub lost; reconnecting');
       } catch (err) {
         if (stopping) break;
-        if (err instanceof HubFailure) return refusedForGood(err);
-        throw err;
+        if (!(err instanceof HubFailure)) throw err;
+        // A saved credential the hub no longer knows (its data was reset), and a token at hand that this life has
+        // not used: register again rather than make a person do it (`floe up` passes a fresh token every start).
+        const reason = err.reason;
+        if (reason.kind === 'refused' && reason.code === 'bad-credential' && config.token && !tokenUsed) {
+          logger.warn('runner credential rejected; registering again with the token given');
+          try {
+            saved = await credential(true);
+            continue;
+          } catch (again) {
+            if (stopping) break;
+            if (again instanceof HubFailure) return refusedForGood(again);
+            throw again;
+          }
+        }
+        return refusedForGood(err);
       }
     }
     return 0;
