@@ -8,6 +8,8 @@ export const MAX_CHECK_TEXT = 65_535;
 /** How much of a failing node's log the check run shows. */
 export const LOG_TAIL_LINES = 40;
 const LOG_TAIL_BYTES = 8_000;
+/** Colour and cursor codes: the dashboard renders them, a check run would show them raw. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 
 export type CheckConclusion = 'success' | 'failure' | 'cancelled' | 'timed_out';
 
@@ -52,7 +54,7 @@ export function checkRunOutput(run: RunDetail, tails: ReadonlyMap<string, string
 
 /** The last LOG_TAIL_LINES lines (at most LOG_TAIL_BYTES) of a log. */
 export function logTail(log: string): string {
-  const lines = log.replace(/\n$/, '').split('\n');
+  const lines = log.replace(ANSI, '').replace(/\n$/, '').split('\n');
   const tail = lines.slice(-LOG_TAIL_LINES).join('\n');
   return utf8Bytes(tail) <= LOG_TAIL_BYTES ? tail : `…${clipStart(tail, LOG_TAIL_BYTES)}`;
 }
