@@ -76,6 +76,7 @@ export class FloeFlowCard extends LitElement {
             const status = runStatus(run);
             return html`<a href=${runPath(run.id)} class="badge s-${status}" title="#${run.number}: ${status}">#${run.number}</a>`;
           })}
+          ${this.runs.length === 0 ? html`<span class="muted">no runs yet</span>` : nothing}
         </span>
       </div>
       <div class="row triggers">
@@ -85,6 +86,11 @@ export class FloeFlowCard extends LitElement {
       ${
         canStart
           ? html`<div class="row start">
+            ${
+              dataTriggers.length === 0
+                ? html`<button ?disabled=${this.starting} @click=${() => this.start({})}>Start run</button>`
+                : nothing
+            }
             ${dataTriggers.map(
               (trigger) =>
                 html`<button aria-expanded=${this.opened === trigger.id ? 'true' : 'false'}
@@ -96,6 +102,7 @@ export class FloeFlowCard extends LitElement {
           : nothing
       }
       ${this.renderStartForm(dataTriggers.find((trigger) => trigger.id === this.opened))}
+      ${this.opened === undefined ? html`<floe-error-box .error=${this.startError}></floe-error-box>` : nothing}
     </article>`;
   }
 

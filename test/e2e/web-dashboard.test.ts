@@ -1,0 +1,228 @@
+// The dashboard in Chromium against a real hub and runner (issue 5): sign in, start a run from a form, watch its
+// graph and live log to the end, approve a data task, cancel a long run, see why a run is pending, see the runners.
+// Saves the screenshots the README shows (docs/screenshots/).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunDetail, RunnerView } from '@floe/shared';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDashboard } from '../browser/build-dashboard.js';
+import { launchChromium } from '../browser/launch-chromium.js';
+import {
+  ensureBuilt,
+  type HubProcess,
+  killSpawned,
+  makeGitRepo,
+  makeTempDir,
+  removeTempDirs,
+  startHub,
+  startRunner,
+  WORKSPACE_ROOT,
+  waitFor,
+} from '../support/index.js';
+
+const FLOWS = `
+flows:
+  - id: ship
+    name: ship
+    triggers:
+      - id: start
+        type: data
+        opts:
+          form:
+            title: Ship a version
+            fields:
+              - {id: version, prompt: Version}
+              - {id: count, prompt: Steps, type: number, value: 3}
+    tasks:
+      - id: build
+        type: exec
+        listen: trigger.good
+        opts:
+          shell: 'for i in $(seq 1 $FLOE_DATA_COUNT); do printf "\\033[32mstep %s\\033[0m of %s\\n" $i $FLOE_DATA_VERSION; sleep 0.5; done'
+      - id: approve
+        type: data
+        listen: task.build.good
+        opts:
+          form:
+            fields:
+              - {id: target, prompt: Target, type: select, options: [staging, prod]}
+      - {id: report, type: exec, listen: task.build.bad, opts: {shell: 'echo build failed'}}
+      - {id: done, type: end, listen: task.approve.good}
+  - id: slow
+    name: slow
+    tasks:
+      - {id: wait, type: exec, listen: trigger.good, opts: {shell: 'echo sleeping; sleep 120'}}
+  - id: gpu
+    name: gpu
+    host-tags: [gpu]
+    tasks:
+      - {id: train, type: exec, listen: trigger.good, opts: {shell: 'echo training'}}
+`;
+
+const SHOTS = join(WORKSPACE_ROOT, 'docs/screenshots');
+
+let hub: HubProcess;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  ensureBuilt();
+  buildDashboard();
+  const repo = makeTempDir('floe-web-repo-');
+  makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
+  hub = await startHub({ repos: [repo], leaseMs: 3_000, heartbeatMs: 300 });
+  const runner = startRunner({
+    hub: hub.url,
+    token: await hub.runnerToken(),
+    name: 'vm-linux',
+    tags: ['linux'],
+    slots: 2,
+  });
+  await runner.waitForOutput('connected to the hub');
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.on('pageerror', (error) => console.error('page error:', error));
+  mkdirSync(SHOTS, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await killSpawned();
+  removeTempDirs();
+});
+
+const run = (runId: string) => hub.json<RunDetail>(`/api/runs/${runId}`);
+const runIdOfUrl = () => decodeURIComponent(new URL(page.url()).pathname.split('/')[2] ?? '');
+
+describe('the dashboard', { timeout: 60_000 }, () => {
+  it('signs in with a token, says who and which role, and stays signed in', async () => {
+    await page.goto(hub.url);
+    await page.locator('floe-sign-in input[name=token]').fill('floe_not-a-token');
+    await page.locator('floe-sign-in button[type=submit]').click();
+    await expect
+      .poll(() => page.locator('floe-sign-in floe-error-box .box').textContent())
+      .toContain('FLOE_UNAUTHENTICATED');
+
+    await page.locator('floe-sign-in input[name=token]').fill(hub.adminToken);
+    await page.locator('floe-sign-in button[type=submit]').click();
+    await page.locator('floe-app [data-testid=me]').waitFor();
+    expect((await page.locator('floe-app [data-testid=me]').textContent())?.replace(/\s+/g, ' ').trim()).toBe(
+      'admin admin',
+    );
+    await page.reload();
+    await page.locator('floe-app [data-testid=me]').waitFor();
+  });
+
+  it('starts a run from a data trigger form, checking the fields before sending', async () => {
+    await page.locator('floe-app nav a', { hasText: 'Flows' }).click();
+    const card = page.locator('floe-flow-card article[data-flow=ship]');
+    await card.locator('button', { hasText: 'Start: start' }).click();
+    await card.locator('floe-form button[type=submit]').click();
+    await expect.poll(() => card.locator('floe-form .problem').textContent()).toBe('Required.');
+    expect(page.url()).toContain('/flows');
+
+    await card.locator('floe-form input[name=version]').fill('1.2.3');
+    await card.locator('floe-form input[name=count]').fill('4');
+    await page.screenshot({ path: join(SHOTS, 'flows.png') });
+    await card.locator('floe-form button[type=submit]').click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    expect((await run(runIdOfUrl())).data).toEqual({ version: '1.2.3', count: '4' });
+  });
+
+  it('shows the graph and the live log to the end, then approves the data task', async () => {
+    const runId = runIdOfUrl();
+    const graphNode = (id: string) => page.locator(`floe-run-graph g[data-node=${id}]`);
+    await expect.poll(() => graphNode('build').getAttribute('data-state'), { timeout: 20_000 }).toMatch(/running|good/);
+    expect(await page.locator('floe-run-graph path.edge').count()).toBe(4);
+
+    // Follow the build's log while it is written: every step once, in order, in colour.
+    await page.goto(`${hub.url}/runs/${runId}?node=build`);
+    const lines = page.locator('floe-log-view .line');
+    const text = async () => (await lines.allTextContents()).map((line) => line.replace(/^\d+/, ''));
+    // While the task still runs, the first steps are there and the view says it is live.
+    await expect.poll(text, { timeout: 20_000 }).toContain('step 1 of 1.2.3');
+    expect(await page.locator('floe-log-view .status').textContent()).toContain('live');
+    await expect.poll(text, { timeout: 20_000 }).toContain('exited 0');
+    const all = await text();
+    expect(all.filter((line) => line.startsWith('step'))).toEqual([
+      'step 1 of 1.2.3',
+      'step 2 of 1.2.3',
+      'step 3 of 1.2.3',
+      'step 4 of 1.2.3',
+    ]);
+    expect(all[0]).toMatch(/^\$ for i in/);
+    expect(await page.locator('floe-log-view .line span.f2').first().textContent()).toBe('step 1');
+    await expect
+      .poll(() => page.locator('floe-log-view .status').textContent(), { timeout: 10_000 })
+      .toContain('complete');
+    await expect.poll(() => graphNode('build').getAttribute('data-state')).toBe('good');
+    await expect
+      .poll(() => graphNode('approve').getAttribute('data-state'), { timeout: 10_000 })
+      .toBe('awaiting-input');
+    await page.screenshot({ path: join(SHOTS, 'run.png'), fullPage: true });
+
+    await graphNode('approve').click();
+    const form = page.locator('floe-run-page [data-testid=data-form] floe-form');
+    await form.locator('select[name=target]').selectOption('prod');
+    await form.locator('button[type=submit]').click();
+    await expect
+      .poll(() => page.locator('floe-run-page [data-testid=run-status]').textContent(), { timeout: 15_000 })
+      .toBe('good');
+    const answered = await page.locator('floe-run-page [data-testid=answered]').textContent();
+    expect(answered?.replace(/\s+/g, ' ')).toMatch(/Answered by admin at .*target=prod/);
+    const approve = (await run(runId)).nodes.find((node) => node.id === 'approve');
+    expect(approve).toMatchObject({ state: 'good', by: 'admin', values: { target: 'prod' } });
+  });
+
+  it('cancels a long run and shows its state change', async () => {
+    const { runId } = await hub.json<{ runId: string }>('/api/flows/slow/runs', { body: {} });
+    await page.goto(`${hub.url}/runs/${runId}`);
+    const status = page.locator('floe-run-page [data-testid=run-status]');
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toBe('active');
+    await expect
+      .poll(() => page.locator('floe-log-view .line').first().textContent(), { timeout: 15_000 })
+      .toContain('sleeping');
+    await page.locator('floe-run-page button', { hasText: 'Cancel' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toBe('cancelled');
+    expect(await page.locator('floe-run-graph g[data-node=wait]').getAttribute('data-state')).toBe('cancelled');
+    expect((await run(runId)).result).toBe('cancelled');
+  });
+
+  it('shows why a pending run waits, in the list and on its page', async () => {
+    const { runId } = await hub.json<{ runId: string }>('/api/flows/gpu/runs', { body: {} });
+    const reason = await waitFor(async () => (await run(runId)).pendingReason, { what: 'a pending reason' });
+    await page.locator('floe-app nav a', { hasText: 'Runs' }).click();
+    await page.locator('floe-runs-page nav a', { hasText: 'Pending' }).click();
+    const row = page.locator(`floe-run-list tr[data-run="${runId}"]`);
+    await expect.poll(() => row.locator('.why').textContent()).toBe(reason);
+    expect(reason).toContain('gpu');
+    await page.locator('floe-runs-page nav a', { hasText: 'All' }).click();
+    await row.waitFor();
+    await page.screenshot({ path: join(SHOTS, 'runs.png') });
+    await row.locator('a').first().click();
+    await expect.poll(() => page.locator('floe-run-page [data-testid=pending-reason]').textContent()).toContain(reason);
+  });
+
+  it('lists the runners with their tags, slots and connection', async () => {
+    await page.locator('floe-app nav a', { hasText: 'Runners' }).click();
+    const row = page.locator('floe-runners-page tr[data-runner=vm-linux]');
+    await expect.poll(() => row.locator('[data-testid=connected]').textContent()).toContain('connected');
+    const text = (await row.textContent())?.replace(/\s+/g, ' ');
+    expect(text).toContain('linux');
+    expect(text).toMatch(/\d\/2/);
+    const api = await hub.json<RunnerView[]>('/api/runners');
+    expect(api.find((runner) => runner.name === 'vm-linux')?.connected).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'runners.png') });
+  });
+
+  it('fits a phone-width screen', async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.locator('floe-app nav a', { hasText: 'Runs' }).click();
+    await page.locator('floe-run-list tbody tr').first().waitFor();
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(SHOTS, 'runs-phone.png') });
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+});
