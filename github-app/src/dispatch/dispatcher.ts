@@ -18,6 +18,12 @@ export class Dispatcher {
   private again = false;
   private sweep: NodeJS.Timeout | undefined;
   private stopped = false;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private leased = false;
+  /** A lease renewal in flight: stop() waits for it, so the lease it may take is handed back too. */
+  private leasing: Promise<boolean> | undefined;
+  /** The reason last published for each waiting run: a client sees a new reason when it changes. */
+  private readonly announced = new Map<string, string>();
 
   constructor(private readonly deps: HubDeps) {}
 
@@ -41,13 +47,14 @@ export class Dispatcher {
     this.wake();
   }
 
-  private leaseTimer: NodeJS.Timeout | undefined;
-  private leased = false;
-
-  private async holdLease(): Promise<boolean> {
+  private holdLease(): Promise<boolean> {
     const { store, hubId, now, timing } = this.deps;
-    this.leased = await store.tryLease(DISPATCH_LEASE, hubId, now(), timing.dispatchLeaseMs);
-    return this.leased;
+    const leasing = store.tryLease(DISPATCH_LEASE, hubId, now(), timing.dispatchLeaseMs).then((has) => {
+      this.leased = has;
+      return has;
+    });
+    this.leasing = leasing;
+    return leasing;
   }
 
   /** Stops sweeping, waits for a pass in progress and hands the dispatch lease back. */
@@ -56,6 +63,7 @@ export class Dispatcher {
     if (this.sweep) clearInterval(this.sweep);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     await this.running;
+    await this.leasing?.catch(() => false);
     await this.deps.store.releaseLease(DISPATCH_LEASE, this.deps.hubId);
   }
 
@@ -181,7 +189,4 @@ export class Dispatcher {
       return {};
     }
   }
-
-  /** The reason last published for each waiting run: a client sees a new reason when it changes. */
-  private readonly announced = new Map<string, string>();
 }
