@@ -75,6 +75,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   let stopping = false;
   let writeScheduled = false;
   let sendTimer: NodeJS.Timeout | undefined;
+  let resendTimer: NodeJS.Timeout | undefined;
   /** The last message from the hub, and the lease it gave: the runner's view of whether its runs are still its. */
   let lastContact = Date.now();
   let lease: { leaseMs: number; heartbeatMs: number } | undefined;
@@ -181,13 +182,22 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   };
 
   const drive = (run: HeldRun, spec: RunSpec) => {
-    const driver = driveRun({
-      spec,
-      workDir: config.workDir,
-      baseEnv: { ...baseEnv, [RUN_MARK]: run.spool.meta.mark },
-      killGraceMs: config.killGrace,
-      onRecord: (record) => onRecord(run, record),
-    });
+    let driver: RunDriver;
+    try {
+      driver = driveRun({
+        spec,
+        workDir: config.workDir,
+        baseEnv: { ...baseEnv, [RUN_MARK]: run.spool.meta.mark },
+        killGraceMs: config.killGrace,
+        onRecord: (record) => onRecord(run, record),
+      });
+    } catch (err) {
+      run.log.error({ err }, 'run could not start');
+      session?.send({ type: 'decline', runId: run.runId, epoch: run.epoch, reason: 'the runner could not start it' });
+      run.spool.drop();
+      runs.delete(run.runId);
+      return;
+    }
     run.driver = driver;
     driver.done
       .then(
@@ -255,7 +265,16 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         return;
       }
       case 'error':
-        logger.warn({ code: message.code, reason: message.message }, 'the hub could not read a message');
+        logger.warn({ code: message.code, reason: message.message }, 'the hub could not take a message');
+        // The hub failed on something it may have half-stored: send again whatever it has not acknowledged
+        // (it ignores what it already has), after a pause so that a failing hub is not flooded.
+        if (message.code === 'internal') {
+          clearTimeout(resendTimer);
+          resendTimer = setTimeout(() => {
+            for (const run of runs.values()) run.sentSeq = Math.min(run.sentSeq, run.spool.ackedSeq);
+            send();
+          }, 1_000);
+        }
         return;
       case 'heartbeat':
       case 'welcome':
@@ -504,6 +523,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       return 0;
     } finally {
       clearTimeout(sendTimer);
+      clearTimeout(resendTimer);
       clearInterval(fence);
       for (const run of runs.values()) run.spool.close();
       lock.release();
