@@ -118,8 +118,10 @@ describe('push', () => {
     const run = await h.hub.store.getRun(check.external_id as string);
     expect(run?.sha).toBe(sha);
     expect(check.output?.summary).toContain(`https://floe.example.test/runs/${run?.id}`);
-    // The installation token went to the runner with the run, and never into a stored log.
-    expect(fake.tokens.length).toBeGreaterThan(0);
+    // The runner cloned over HTTP with an installation token it got with the run (the fake refuses git without
+    // one), and the token never reached a stored log, the hub's log or the API.
+    expect(fake.gitRequests.length).toBeGreaterThan(0);
+    expect(fake.gitRequests.every((r) => r.token !== undefined && fake.tokens.includes(r.token))).toBe(true);
     const logs = (await h.hub.store.readLog(run?.id as string, 'test')).chunks.map((c) => c.text).join('');
     expect(logs).toContain('feature a');
     for (const token of fake.tokens) {

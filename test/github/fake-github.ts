@@ -3,7 +3,7 @@
 // GitHub's OpenAPI description (a request that does not match is recorded as a failure and answered 400), records
 // them, and mints installation tokens. Webhooks are sent from here too: real payloads from
 // @octokit/webhooks-examples, adapted to the test repository and signed as GitHub signs them.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,13 +14,17 @@ import { OpenApiValidator } from './openapi-validator.js';
 
 // fastify is the hub's dependency (github-app), not test/'s: taken from there rather than installed twice. The
 // little of its API used here is typed by hand.
-type Reply = { code(status: number): Reply; send(body: unknown): Reply };
+type Reply = {
+  code(status: number): Reply;
+  header(name: string, value: string): Reply;
+  send(body: unknown): Reply;
+};
 type Request = { method: string; url: string; body: unknown; headers: Record<string, string | string[] | undefined> };
 type FastifyInstance = {
   removeAllContentTypeParsers(): void;
   addContentTypeParser(
-    type: string,
-    options: { parseAs: 'string' },
+    type: string | RegExp,
+    options: { parseAs: 'string' | 'buffer' },
     parser: (request: unknown, body: string, done: (err: Error | null, body?: unknown) => void) => void,
   ): void;
   all(path: string, handler: (request: Request, reply: Reply) => Promise<unknown>): void;
@@ -58,8 +62,10 @@ export type FakeRepo = {
   owner: string;
   name: string;
   fullName: string;
-  /** The bare repository: the clone_url webhooks carry. */
+  /** The bare repository on disk. */
   bare: string;
+  /** `<fake>/git/<owner>-<name>.git`: the clone_url webhooks carry, served by `git http-backend` to token holders. */
+  cloneUrl: string;
   defaultBranch: string;
   /** Commits files (path → text) on a branch (or a ref like refs/pull/3/head) and returns the commit's sha. */
   commit(files: Record<string, string>, message: string, ref?: string): string;
@@ -82,6 +88,8 @@ export class FakeGithub {
   /** Requests that did not match the OpenAPI description, or that the fake does not serve. */
   readonly failures: string[] = [];
   readonly tokens: string[] = [];
+  /** git's requests for repositories: the path and the installation token they carried (or none). */
+  readonly gitRequests: { path: string; token: string | undefined }[] = [];
   readonly checkRuns = new Map<number, FakeCheckRun>();
   readonly comments: { issue: number; body: string }[] = [];
   readonly reactions: { commentId: number; content: string }[] = [];
@@ -106,6 +114,8 @@ export class FakeGithub {
     let fake: FakeGithub | undefined;
     // Octokit sends no body for some POSTs; an empty body is "no body", not a JSON error.
     app.removeAllContentTypeParsers();
+    // git's smart HTTP bodies are binary.
+    app.addContentTypeParser(/^application\/x-git-/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
       if (body === '') return done(null, undefined);
       try {
@@ -116,6 +126,7 @@ export class FakeGithub {
     });
     app.all('/*', async (request, reply) => {
       const [rawPath = '', search = ''] = request.url.split('?', 2);
+      if (rawPath.startsWith('/git/')) return (fake as FakeGithub).serveGit(request, reply, rawPath, search);
       const path = rawPath.replace(/^\/api\/v3/, '');
       const query = Object.fromEntries(new URLSearchParams(search));
       const body = request.body === undefined || request.body === '' ? undefined : request.body;
@@ -167,6 +178,7 @@ export class FakeGithub {
       name,
       fullName,
       bare,
+      cloneUrl: `${this.url}/git/${owner}-${name}.git`,
       defaultBranch: 'main',
       commit: (changes, message, ref = 'main') => {
         const git = (...args: string[]) =>
@@ -212,6 +224,54 @@ export class FakeGithub {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /**
+   * git's smart HTTP for the repositories, through `git http-backend`, for installation tokens only (as GitHub
+   * takes them: Basic auth with user x-access-token).
+   */
+  async serveGit(request: Request, reply: Reply, path: string, search: string): Promise<Reply> {
+    const auth = String(request.headers.authorization ?? '');
+    const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString() : '';
+    const token = decoded.startsWith('x-access-token:') ? decoded.slice('x-access-token:'.length) : undefined;
+    this.gitRequests.push({ path, token });
+    if (token === undefined || !this.tokens.includes(token)) {
+      this.failures.push(`git ${request.method} ${path} without a valid installation token`);
+      return reply.code(401).header('www-authenticate', 'Basic realm="GitHub"').send('');
+    }
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      GIT_PROJECT_ROOT: this.dir,
+      GIT_HTTP_EXPORT_ALL: '1',
+      PATH_INFO: path.slice('/git'.length),
+      QUERY_STRING: search,
+      REQUEST_METHOD: request.method,
+      CONTENT_TYPE: String(request.headers['content-type'] ?? ''),
+      REMOTE_USER: 'x-access-token',
+    };
+    const encoding = request.headers['content-encoding'];
+    if (encoding) env.HTTP_CONTENT_ENCODING = String(encoding);
+    const protocol = request.headers['git-protocol'];
+    if (protocol) env.GIT_PROTOCOL = String(protocol);
+    const output = await new Promise<Buffer>((resolve, reject) => {
+      const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.on('error', reject);
+      child.on('close', () => resolve(Buffer.concat(chunks)));
+      child.stdin.end(Buffer.isBuffer(request.body) ? request.body : undefined);
+    });
+    const split = output.indexOf('\r\n\r\n');
+    const head = output.subarray(0, split).toString().split('\r\n');
+    let status = 200;
+    for (const line of head) {
+      const colon = line.indexOf(':');
+      const name = line.slice(0, colon).toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      if (name === 'status') status = Number.parseInt(value, 10);
+      else if (name) reply.header(name, value);
+    }
+    return reply.code(status).send(output.subarray(split + 4));
+  }
+
   private resolve(repo: FakeRepo, ref: string): string | undefined {
     try {
       return execFileSync('git', ['rev-parse', '--verify', '-q', `${ref}^{commit}`], {
@@ -233,7 +293,7 @@ export class FakeGithub {
       private: false,
       owner: { login: repo.owner, id: 2, type: 'Organization' },
       default_branch: repo.defaultBranch,
-      clone_url: repo.bare,
+      clone_url: repo.cloneUrl,
       html_url: `https://github.invalid/${repo.fullName}`,
     };
   }

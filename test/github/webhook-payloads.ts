@@ -12,7 +12,7 @@ function repository(repo: FakeRepo, example: Json): Json {
     name: repo.name,
     full_name: repo.fullName,
     owner: { ...obj(base.owner), login: repo.owner, name: repo.owner },
-    clone_url: repo.bare,
+    clone_url: repo.cloneUrl,
     default_branch: repo.defaultBranch,
     master_branch: repo.defaultBranch,
   };
