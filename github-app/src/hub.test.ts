@@ -123,6 +123,7 @@ describe('createHub', () => {
     expect(await t.hub.verifyToken(token)).toEqual({ name: 'ci', role: 'operator' });
     expect(await t.hub.verifyToken(`${token}x`)).toBeUndefined();
     expect((await t.hub.store.listApiTokens())[0]?.tokenHash).not.toContain(token);
+    await expect(t.hub.createToken('ci', 'viewer', ADMIN)).rejects.toMatchObject({ code: 'FLOE_BAD_REQUEST' });
   });
 
   it('exchanges a registration token once, for a credential that authenticates the runner', async () => {

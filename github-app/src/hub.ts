@@ -253,6 +253,9 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     },
 
     async createToken(name, role, by) {
+      if ((await store.listApiTokens()).some((row) => row.name === name)) {
+        throw new FloeError('FLOE_BAD_REQUEST', `a token named ${name} exists already; choose another name`);
+      }
       const token = newSecret('floe');
       await store.createApiToken({ name, role, tokenHash: hashSecret(token), createdAt: now() });
       log.info({ name, role, by: by.name }, 'API token created');

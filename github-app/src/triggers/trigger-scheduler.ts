@@ -45,8 +45,19 @@ export class TriggerScheduler {
     this.now = options.now ?? Date.now;
   }
 
-  /** Schedules the timer and poll-git triggers of every runnable flow; unchanged ones keep their schedule. */
-  async sync(): Promise<void> {
+  private syncing: Promise<void> = Promise.resolve();
+
+  /**
+   * Schedules the timer and poll-git triggers of every runnable flow; unchanged ones keep their schedule. Calls
+   * run one after another (two at once would both schedule a new trigger, and one schedule would leak).
+   */
+  sync(): Promise<void> {
+    const next = this.syncing.then(() => this.syncNow());
+    this.syncing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async syncNow(): Promise<void> {
     if (this.stopped) return;
     const wanted = new Map<string, { flow: FlowRow; trigger: ResolvedTrigger }>();
     for (const flow of await this.options.store.listFlows()) {
