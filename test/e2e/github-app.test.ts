@@ -2,7 +2,7 @@
 // talks to the fake GitHub (every request checked against GitHub's OpenAPI description) and a real runner runs
 // the flows; results come back as check runs.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGithub, type FakeRepo } from '../github/fake-github.js';
+import { examplePayload, FakeGithub, type FakeRepo } from '../github/fake-github.js';
 import { eventually, type GithubHarness, startGithubHarness } from '../github/github-harness.js';
 import { checkRunRerequestedEvent, prCommentEvent, pullRequestEvent, pushEvent } from '../github/webhook-payloads.js';
 
@@ -41,6 +41,23 @@ const FLOE_YAML = `flows:
         listen: task.checkout.good
         opts:
           shell: cat src/README.md
+  - id: slow
+    cancel-superseded: true
+    triggers:
+      - id: push
+        type: push
+        opts:
+          branches: ["slow/**"]
+      - id: pr
+        type: pull-request
+        opts:
+          branches: ["release/**"]
+    tasks:
+      - id: wait
+        type: exec
+        listen: trigger.good
+        opts:
+          shell: echo waiting; sleep 30
   - id: broken
     triggers:
       - id: push
@@ -354,5 +371,76 @@ describe('pull requests and /floe commands', () => {
     const check = await eventually(() => fake.checksOf(headSha).find((c) => c.conclusion !== undefined));
     expect(check.name).toBe('pr-check');
     expect(check.conclusion).toBe('success');
+  });
+});
+
+describe('superseded and cancelled runs', () => {
+  it('cancels the older run of a cancel-superseded flow when a newer commit arrives on the branch', async () => {
+    const first = await push('slow/x', { 'README.md': 'one\n' }, 'one');
+    const [old] = await runsAt(first);
+    await eventually(async () => (await h.hub.store.getRun(old?.id as string))?.state === 'active');
+    const second = await push('slow/x', { 'README.md': 'two\n' }, 'two');
+    const cancelled = await eventually(() => fake.checksOf(first).find((c) => c.conclusion !== undefined));
+    expect(cancelled.conclusion).toBe('cancelled');
+    const [newer] = await runsAt(second);
+    expect(newer?.state).not.toBe('archived');
+    await h.hub.cancelRun(newer?.id as string, { name: 'test', role: 'admin' });
+    const last = await eventually(() => fake.checksOf(second).find((c) => c.conclusion !== undefined));
+    expect(last.conclusion).toBe('cancelled');
+  });
+
+  it('cancels with /floe cancel and runs again with /floe retry', async () => {
+    fake.permissions.set('wendy', 'write');
+    const headSha = openPull(9, { 'README.md': 'pull nine\n' }, false);
+    await comment(9, '/floe run slow', 'wendy');
+    const [run] = await runsAt(headSha);
+    await eventually(async () => (await h.hub.store.getRun(run?.id as string))?.state === 'active');
+    await comment(9, '/floe cancel', 'wendy');
+    expect(fake.comments.at(-1)?.body).toContain(`Cancelling [run #${run?.number} of slow]`);
+    const check = await eventually(() => fake.checksOf(headSha).find((c) => c.conclusion !== undefined));
+    expect(check.conclusion).toBe('cancelled');
+
+    await comment(9, `/floe retry ${run?.number}`, 'wendy');
+    const runs = await runsAt(headSha);
+    expect(runs).toHaveLength(2);
+    expect(runs[0]?.retryOf).toBe(run?.id);
+    expect(fake.comments.at(-1)?.body).toContain(`Retrying run #${run?.number} of slow: [run #${runs[0]?.number}]`);
+    await comment(9, '/floe cancel', 'wendy');
+    await eventually(() => fake.checksOf(headSha).filter((c) => c.conclusion === 'cancelled').length === 2);
+    expect(fake.reactions.map((r) => r.content)).toEqual(['rocket', 'rocket', 'rocket', 'rocket']);
+  });
+});
+
+describe('flows of the default branch', () => {
+  it('reads the flows of a repository when the App is installed on it, and again on pushes to its default branch', async () => {
+    const gadgets = fake.createRepo('acme/gadgets', { 'FLOE.yaml': FLOE_YAML });
+    const payload = examplePayload('installation', 'created');
+    const installed = await h.deliver({
+      id: `delivery-${++delivery}`,
+      event: 'installation',
+      payload: {
+        ...payload,
+        installation: { ...(payload.installation as object), id: fake.installationId },
+        repositories: [{ id: 9, node_id: 'R_9', name: 'gadgets', full_name: 'acme/gadgets', private: false }],
+      },
+    });
+    expect(installed.status).toBe(200);
+    const flowIds = async () =>
+      (await h.hub.flows())
+        .filter((f) => f.repo === 'acme/gadgets')
+        .map((f) => f.id)
+        .sort();
+    expect(await flowIds()).toEqual(['broken', 'build', 'pr-check', 'slow']);
+
+    const fresh = `${FLOE_YAML.replace('flows:\n', 'flows:\n  - id: fresh\n    tasks:\n      - id: t\n        type: exec\n        listen: trigger.good\n        opts:\n          cmd: "true"\n')}`;
+    const sha = gadgets.commit({ 'FLOE.yaml': fresh }, 'a new flow', 'main');
+    const pushed = await h.deliver({
+      id: `delivery-${++delivery}`,
+      event: 'push',
+      payload: pushEvent(fake, gadgets, { ref: 'refs/heads/main', after: sha, message: 'a new flow' }),
+    });
+    expect(pushed.status).toBe(200);
+    expect(await flowIds()).toEqual(['broken', 'build', 'fresh', 'pr-check', 'slow']);
+    await eventually(() => fake.checksOf(sha).find((c) => c.name === 'build' && c.conclusion !== undefined));
   });
 });
