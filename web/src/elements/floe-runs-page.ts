@@ -17,6 +17,7 @@ const STATES: Array<{ value: RunListState | ''; label: string }> = [
   { value: 'archived', label: 'Archived' },
 ];
 const PAGE_SIZE = 50;
+const RESULT_PAGE_SIZE = 500;
 
 /**
  * The runs lists (pending, active, archived) with filters kept in the URL (`?state=&flow=&result=&branch=`),
@@ -67,11 +68,19 @@ export class FloeRunsPage extends LitElement {
     args: () => {
       const services = this.services.value;
       if (!services) return undefined;
-      return [services, this.filter('state'), this.filter('flow'), this.filter('branch'), this.cursors.at(-1)] as const;
+      return [
+        services,
+        this.filter('state'),
+        this.filter('flow'),
+        this.filter('branch'),
+        this.cursors.at(-1),
+        this.filter('result') !== '',
+      ] as const;
     },
-    task: ([services, state, flow, branch, cursor]) =>
+    task: ([services, state, flow, branch, cursor, byResult]) =>
       services.client.runs({
-        limit: PAGE_SIZE,
+        // The API has no result filter: the page filters, so it asks for larger pages to fill the screen.
+        limit: byResult ? RESULT_PAGE_SIZE : PAGE_SIZE,
         ...(state ? { state: state as RunListState } : {}),
         ...(flow ? { flow } : {}),
         ...(branch ? { ref: branch.startsWith('refs/') ? branch : `refs/heads/${branch}` } : {}),
