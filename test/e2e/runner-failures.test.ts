@@ -1,7 +1,7 @@
 // What happens to runs when processes die (DESIGN §5, §8 "Runner restarts"): a runner killed mid-run, a hub
 // restarted mid-run, a runner restarted after a crash. Real `floe-hub` and `floe runner start` processes.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ensureBuilt,
@@ -36,6 +36,10 @@ flows:
     resource-tags: [db]
     tasks:
       - {id: hi, type: exec, listen: trigger.good, opts: {shell: "echo quick"}}
+  - id: again
+    requeue-lost: true
+    tasks:
+      - {id: work, type: exec, listen: trigger.good, opts: {shell: "echo $$ > \\"$PID_FILE.$$\\"; echo working; sleep 60"}}
   - id: count
     tasks:
       - {id: count, type: exec, listen: trigger.good, opts: {shell: "for i in $(seq 1 ${LINES}); do echo line $i; sleep 0.01; done"}}
@@ -43,7 +47,7 @@ flows:
 `;
 
 let repo: string;
-let pidFile: string;
+let pidFile = '';
 beforeAll(() => ensureBuilt(), 120_000);
 beforeEach(() => {
   repo = makeTempDir('floe-repo-');
@@ -51,11 +55,15 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await killSpawned();
-  // The `hold` task of a runner killed with -9 is nobody's child any more; end it by the pid it wrote.
-  try {
-    process.kill(-Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
-  } catch {
-    // Already gone (killed by a restarted runner, as it should be).
+  // Tasks of runners killed with -9 are nobody's children any more; end them by the pids they wrote.
+  const pidDir = pidFile ? dirname(pidFile) : undefined;
+  pidFile = '';
+  for (const name of pidDir ? readdirSync(pidDir) : []) {
+    try {
+      process.kill(-Number(readFileSync(join(pidDir as string, name), 'utf8').trim()), 'SIGKILL');
+    } catch {
+      // Already gone (killed by a restarted runner, as it should be).
+    }
   }
   removeTempDirs();
 });
@@ -200,5 +208,37 @@ describe('when processes die', () => {
     expect(Date.now() - goneAt).toBeGreaterThanOrEqual(2_000 - 300);
     expect(Date.now() - goneAt).toBeLessThan(2_000 + 4_000);
     expect(runner.child.exitCode).toBeNull();
+  });
+
+  it('never lets a frozen runner go on with a run the hub re-queued elsewhere', async () => {
+    const hub = await startHub({ repos: [repo], leaseMs: 2_000, heartbeatMs: 300 });
+    const env = runnerEnv();
+    const frozen = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'frozen', env });
+    await frozen.waitForOutput('connected to the hub');
+    const runId = await start(hub, 'again');
+    await frozen.waitForOutput('run accepted');
+    const other = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'other', env });
+    await other.waitForOutput('connected to the hub');
+    const pidsOf = () =>
+      readdirSync(dirname(pidFile))
+        .filter((name) => name.startsWith('task.pid.'))
+        .map((name) => Number(name.slice('task.pid.'.length)));
+    const [firstPid] = await waitFor(() => pidsOf().length === 1 && pidsOf());
+
+    // The daemon stops (its task does not): past the lease the hub re-queues the run, at a new epoch, to `other`.
+    process.kill(frozen.pid, 'SIGSTOP');
+    try {
+      await waitFor(async () => (await run(hub, runId)).runner === 'other' && pidsOf().length === 2, {
+        what: 'the run to be re-queued to the other runner',
+        timeoutMs: 10_000,
+      });
+    } finally {
+      process.kill(frozen.pid, 'SIGCONT');
+    }
+    // Woken up, the frozen runner learns the run is no longer its own and kills its copy at once.
+    await waitFor(() => !isAlive(firstPid as number), { what: 'the stale copy to die', timeoutMs: 5_000 });
+    expect(pidsOf().filter(isAlive)).toHaveLength(1);
+    expect(frozen.output()).toMatch(/no word from the hub past the lease|run stopped by the hub/);
+    expect(await run(hub, runId)).toMatchObject({ state: 'active', runner: 'other' });
   });
 });
