@@ -1,0 +1,134 @@
+// The floe-hub program as its own process, configured as a GitHub App only through its environment (APP_ID,
+// PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL) and pointed at the fake GitHub.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliver, FakeGithub, type FakeRepo } from '../github/fake-github.js';
+import { eventually, WEBHOOK_SECRET } from '../github/github-harness.js';
+import { pushEvent } from '../github/webhook-payloads.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const main = join(root, 'github-app/dist/main.js');
+
+let fake: FakeGithub;
+let repo: FakeRepo;
+let dir: string;
+let keyFile: string;
+let hub: ChildProcess | undefined;
+let hubUrl: string;
+
+/** Starts floe-hub with `env` added; resolves with its URL once it listens. */
+async function startHub(env: Record<string, string>, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [main, '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+    env: { ...process.env, FLOE_ADMIN_TOKEN: 'admin-token-for-process-tests-0123', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const file = join(dataDir, 'hub.json');
+  const { url } = await eventually(
+    () => existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { url: string }),
+  );
+  return { child, url };
+}
+
+beforeAll(async () => {
+  // The program under test is the built one: bring dist up to date (incremental; errors elsewhere do not stop it).
+  spawnSync('npx', ['tsc', '-b', 'github-app'], { cwd: root, stdio: 'ignore' });
+  fake = await FakeGithub.start();
+  repo = fake.createRepo('acme/widgets', {
+    'FLOE.yaml':
+      'id: build\ntriggers:\n  - id: push\n    type: push\ntasks:\n  - id: t\n    type: exec\n    listen: trigger.good\n    opts:\n      cmd: "true"\n',
+  });
+  dir = mkdtempSync(join(tmpdir(), 'floe-hub-process-'));
+  keyFile = join(dir, 'app.pem');
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  writeFileSync(keyFile, privateKey, { mode: 0o600 });
+  const started = await startHub(
+    { APP_ID: '1', PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET, GITHUB_API_URL: fake.url },
+    join(dir, 'hub'),
+  );
+  hub = started.child;
+  hubUrl = started.url;
+});
+
+afterAll(async () => {
+  if (hub && hub.exitCode === null) {
+    const exited = new Promise((resolve) => hub?.once('exit', resolve));
+    hub.kill('SIGTERM');
+    await exited;
+  }
+  await fake?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('floe-hub with GitHub App credentials', () => {
+  it('lists its installations at start with the App key, and reports a pushed commit as a queued check run', async () => {
+    await eventually(() => fake.requests.some((r) => r.operationId === 'apps/list-installations'));
+    expect(fake.requests.find((r) => r.operationId === 'apps/list-installations')?.authorization).toMatch(/^bearer /i);
+    const sha = repo.commit({ 'README.md': 'process\n' }, 'process', 'feature/p');
+    const response = await deliver(hubUrl, WEBHOOK_SECRET, {
+      id: 'process-1',
+      event: 'push',
+      payload: pushEvent(fake, repo, { ref: 'refs/heads/feature/p', after: sha, message: 'process' }),
+    });
+    expect(response.status).toBe(200);
+    // No runner is connected: the run waits, and its check run says so.
+    const check = await eventually(() => fake.checksOf(sha)[0]);
+    expect(check.name).toBe('build');
+    expect(check.statuses).toEqual(['queued']);
+    expect(fake.failures).toEqual([]);
+  });
+
+  it('answers a webhook with a bad signature with 400 and does nothing', async () => {
+    const before = fake.requests.length;
+    const sha = repo.commit({ 'README.md': 'forged\n' }, 'forged', 'feature/forged');
+    const response = await deliver(
+      hubUrl,
+      WEBHOOK_SECRET,
+      {
+        id: 'process-2',
+        event: 'push',
+        payload: pushEvent(fake, repo, { ref: 'refs/heads/feature/forged', after: sha, message: 'x' }),
+      },
+      { signWith: 'wrong' },
+    );
+    expect(response.status).toBe(400);
+    expect(fake.requests.length).toBe(before);
+  });
+});
+
+describe('floe-hub without GitHub App credentials', () => {
+  it('works standalone and serves no webhook route', async () => {
+    const standalone = await startHub({}, join(dir, 'standalone'));
+    try {
+      const health = await fetch(`${standalone.url}/healthz`);
+      expect(health.status).toBe(200);
+      const response = await deliver(standalone.url, WEBHOOK_SECRET, {
+        id: 'x',
+        event: 'ping',
+        payload: { zen: 'hi' },
+      });
+      expect([401, 404]).toContain(response.status);
+    } finally {
+      const exited = new Promise((resolve) => standalone.child.once('exit', resolve));
+      standalone.child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('refuses to start with only some of the credentials, naming the missing ones', () => {
+    const result = spawnSync(process.execPath, [main, '--port', '0', '--data-dir', join(dir, 'partial')], {
+      env: { ...process.env, APP_ID: '1', FLOE_ADMIN_TOKEN: 'admin-token-for-process-tests-0123' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET');
+  });
+});
