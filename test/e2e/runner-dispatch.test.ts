@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureBuilt,
   type HubProcess,
+  killByEnv,
   killSpawned,
   makeGitRepo,
   makeTempDir,
@@ -74,6 +75,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await killSpawned();
+  killByEnv('PID_DIR', pidDir);
   removeTempDirs();
 });
 

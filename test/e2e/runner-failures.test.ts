@@ -6,6 +6,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ensureBuilt,
   type HubProcess,
+  killByEnv,
   killSpawned,
   makeGitRepo,
   makeTempDir,
@@ -55,16 +56,9 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await killSpawned();
-  // Tasks of runners killed with -9 are nobody's children any more; end them by the pids they wrote.
-  const pidDir = pidFile ? dirname(pidFile) : undefined;
+  // Tasks of runners killed with -9 are nobody's children any more: end them by the PID_FILE they carry.
+  if (pidFile) killByEnv('PID_FILE', pidFile);
   pidFile = '';
-  for (const name of pidDir ? readdirSync(pidDir) : []) {
-    try {
-      process.kill(-Number(readFileSync(join(pidDir as string, name), 'utf8').trim()), 'SIGKILL');
-    } catch {
-      // Already gone (killed by a restarted runner, as it should be).
-    }
-  }
   removeTempDirs();
 });
 
