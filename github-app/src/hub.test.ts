@@ -74,6 +74,27 @@ describe('createHub', () => {
     expect(reoffer.epoch).toBe(second.epoch + 1);
   });
 
+  it('lets a reconnecting runner send the last output of a run that ended while it was away', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
+    const runner = await t.connect('vm-1');
+    const runId = await t.hub.startRun('deploy', {}, ADMIN);
+    const offer = await runner.next('offer');
+    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const records = new RecordMaker();
+    await t.hub.core.records(runner.runnerId, runId, offer.epoch, [
+      records.start(Date.now()),
+      records.input({ type: 'cancel', by: 'ann', at: Date.now() }),
+    ]);
+    await t.hub.core.runnerDisconnected(runner.runnerId, runner);
+    const again = new FakeRunner(runner.runnerId, 'vm-1');
+    expect(await t.hub.core.runnerConnected(again, [{ runId, epoch: offer.epoch, ackedSeq: 2 }], 'test')).toEqual([
+      { runId, epoch: offer.epoch, action: 'continue', ackedSeq: 2 },
+    ]);
+    expect(await t.hub.core.records(runner.runnerId, runId, offer.epoch, [records.log('ship', 'bye\n')])).toEqual({
+      ackedSeq: 3,
+    });
+  });
+
   it('loses at once a run its runner comes back without', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
     const runner = await t.connect('vm-1');

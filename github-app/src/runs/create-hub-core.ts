@@ -52,7 +52,16 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
         const answer = await deps.withRun(claim.runId, async (): Promise<WelcomeRun> => {
           let run = await store.getRun(claim.runId);
           const stop = { runId: claim.runId, epoch: claim.epoch, action: 'stop' as const, ackedSeq: run?.lastSeq ?? 0 };
-          if (!run || run.runnerId !== runnerId || run.epoch !== claim.epoch || run.state === 'archived') return stop;
+          if (!run || run.runnerId !== runnerId || run.epoch !== claim.epoch) return stop;
+          if (run.state === 'archived') {
+            // Ended by its own engine (or the hub's timeout): the runner may still hold its last output, which the
+            // hub keeps (apply-records.ts). A lost run is not the runner's any more.
+            const winding = run.engine?.ended !== undefined && run.reasonCode !== 'lost';
+            if (!winding) return stop;
+            // The hub's own timeout ended it while the runner was away: its cancel may never have arrived.
+            if (run.reasonCode === 'timeout') cancels.push({ runId: run.id, epoch: run.epoch, by: 'timeout' });
+            return { runId: run.id, epoch: run.epoch, action: 'continue', ackedSeq: run.lastSeq };
+          }
           if (run.state === 'pending') {
             // It accepted, and the accept was lost with the old socket: it is running the run.
             run = await store.acceptRun(run.id, runnerId, run.epoch, leaseUntil(), deps.now());
@@ -123,8 +132,12 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
       for (const claim of runs) {
         if (renewed.has(claim.runId)) continue;
         const run = await store.getRun(claim.runId);
+        const own = run?.runnerId === runnerId && run.epoch === claim.epoch;
         // An accept still on its way: not stale.
-        if (run?.state === 'pending' && run.runnerId === runnerId && run.epoch === claim.epoch) continue;
+        if (own && run?.state === 'pending') continue;
+        // A run that ended while its tasks are being killed: the runner is still sending their last output
+        // (apply-records.ts keeps it); a stop now would make it drop that output.
+        if (own && run?.state === 'archived' && run.engine?.ended && run.reasonCode !== 'lost') continue;
         const reason = !run
           ? 'the hub has no such run'
           : run.state === 'archived'

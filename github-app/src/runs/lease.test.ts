@@ -54,6 +54,21 @@ describe('leases', () => {
     expect(await runner.next('stop')).toMatchObject({ runId, epoch: epoch + 5 });
   });
 
+  it('does not stop a runner still sending the last output of a run that ended', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
+    const { runner, runId, epoch } = await activeRun('deploy');
+    const records = new RecordMaker();
+    await t.hub.core.records(runner.runnerId, runId, epoch, [
+      records.start(Date.now()),
+      records.input({ type: 'cancel', by: 'ann', at: Date.now() }),
+    ]);
+    await t.hub.core.heartbeat(runner.runnerId, [{ runId, epoch }]);
+    expect(runner.of('stop')).toEqual([]);
+    expect(await t.hub.core.records(runner.runnerId, runId, epoch, [records.log('ship', 'bye\n')])).toEqual({
+      ackedSeq: 3,
+    });
+  });
+
   it('re-queues a lost run of a requeue-lost flow with a new epoch, fencing off the lost runner', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
     const { runner, runId, epoch } = await activeRun('again');
