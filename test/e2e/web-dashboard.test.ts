@@ -53,6 +53,12 @@ flows:
     name: slow
     tasks:
       - {id: wait, type: exec, listen: trigger.good, opts: {shell: 'echo sleeping; sleep 120'}}
+  - id: flaky
+    name: flaky
+    tasks:
+      - {id: prep, type: exec, listen: trigger.good, opts: {shell: 'echo prepared'}}
+      - {id: check, type: exec, listen: task.prep.good, opts: {shell: 'echo failing; exit 3'}}
+      - {id: done, type: end, listen: task.check.good}
   - id: gpu
     name: gpu
     host-tags: [gpu]
@@ -189,6 +195,30 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     expect((await run(runId)).result).toBe('cancelled');
   });
 
+  it('retries a failed run whole, and from its failed node with the nodes before it replayed', async () => {
+    const { runId } = await hub.json<{ runId: string }>('/api/flows/flaky/runs', { body: {} });
+    await page.goto(`${hub.url}/runs/${runId}`);
+    const status = page.locator('floe-run-page [data-testid=run-status]');
+    await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe('bad');
+    expect(await page.locator('floe-run-graph g[data-node=check]').getAttribute('data-state')).toBe('bad');
+    expect(await page.locator('floe-run-page [data-testid=run-reason]').textContent()).toBeTruthy();
+
+    await page.locator('floe-run-page button', { hasText: /^\s*Retry\s*$/ }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/runs/') && !url.pathname.endsWith(runId));
+    const whole = await run(runIdOfUrl());
+    expect(whole.retryOf).toBe(runId);
+    await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe('bad');
+
+    await page.goto(`${hub.url}/runs/${runId}`);
+    await page.locator('floe-run-page button', { hasText: 'Retry from check' }).click();
+    await page.waitForURL((url) => !url.pathname.endsWith(runId) && !url.pathname.endsWith(whole.id));
+    await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe('bad');
+    const fromCheck = await run(runIdOfUrl());
+    expect(fromCheck.retryOf).toBe(runId);
+    expect(fromCheck.nodes.find((node) => node.id === 'prep')?.replayed).toBe(true);
+    expect(await page.locator('floe-run-graph g[data-node=prep]').getAttribute('data-state')).toBe('good');
+  });
+
   it('shows why a pending run waits, in the list and on its page', async () => {
     const { runId } = await hub.json<{ runId: string }>('/api/flows/gpu/runs', { body: {} });
     const reason = await waitFor(async () => (await run(runId)).pendingReason, { what: 'a pending reason' });
@@ -214,6 +244,27 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     const api = await hub.json<RunnerView[]>('/api/runners');
     expect(api.find((runner) => runner.name === 'vm-linux')?.connected).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'runners.png') });
+  });
+
+  it('hides the verbs from a viewer, who still sees everything', async () => {
+    const { token } = await hub.json<{ token: string }>('/api/tokens', { body: { name: 'watcher', role: 'viewer' } });
+    const viewer = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'dark' });
+    await viewer.goto(hub.url);
+    await viewer.locator('floe-sign-in input[name=token]').fill(token);
+    await viewer.locator('floe-sign-in button[type=submit]').click();
+    await viewer.locator('floe-app [data-testid=me]').waitFor();
+    expect((await viewer.locator('floe-app [data-testid=me]').textContent())?.replace(/\s+/g, ' ').trim()).toBe(
+      'watcher viewer',
+    );
+    const { runs } = await hub.json<{ runs: Array<{ id: string; flowId: string }> }>('/api/runs?flow=ship');
+    await viewer.goto(`${hub.url}/runs/${runs[0]?.id}?node=build`);
+    await viewer.locator('floe-log-view .line').first().waitFor();
+    expect(await viewer.locator('floe-run-page button', { hasText: 'Retry' }).count()).toBe(0);
+    // Dark scheme: the page's background follows prefers-color-scheme.
+    const background = await viewer.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+    expect(background).toBe('rgb(18, 21, 28)');
+    await viewer.screenshot({ path: join(SHOTS, 'run-dark.png'), fullPage: true });
+    await viewer.close();
   });
 
   it('fits a phone-width screen', async () => {

@@ -201,6 +201,7 @@ export class FloeLogView extends LitElement {
       </div>
       <floe-error-box .error=${this.follower.error}></floe-error-box>
       <div class="scroller" part="scroller" tabindex="0" aria-label="Log lines" @scroll=${this.onScroll}
+        style="height:min(60vh, 36rem, ${(Math.max(count, 4) + 1) * LINE_HEIGHT}px)"
         @keydown=${this.onKey}>
         <div class="spacer" style="height:${count * LINE_HEIGHT}px">
           <div class="lines" style="transform:translateY(${first * LINE_HEIGHT}px)">${rows}</div>

@@ -38,6 +38,7 @@ export class FloeRunList extends LitElement {
         }
         td.why,
         td.ref,
+        td.by,
         td.when {
           grid-column: 1 / -1;
         }
@@ -74,7 +75,7 @@ export class FloeRunList extends LitElement {
             <td><span class="badge s-${status}">${status}</span></td>
             <td class="why">${why}</td>
             <td class="ref mono">${shortRef(run.ref)}${run.sha ? html` <span class="muted">${run.sha.slice(0, 7)}</span>` : null}</td>
-            <td>${run.trigger.type}${run.trigger.by ? ` by ${run.trigger.by}` : ''}</td>
+            <td class="by">${run.trigger.type}${run.trigger.by ? ` by ${run.trigger.by}` : ''}</td>
             <td class="when">
               ${formatTime(run.createdAt)}
               ${run.startedAt ? html`<span class="muted">· ${formatElapsed(run.startedAt, run.endedAt)}</span>` : null}
