@@ -29,7 +29,7 @@ export function checkRunOutput(run: RunDetail, tails: ReadonlyMap<string, string
   const head =
     run.state === 'archived'
       ? `Run #${run.number} of ${run.flowId}: ${run.result ?? 'ended'}${run.reason ? ` — ${run.reason}` : ''}`
-      : `Run #${run.number} of ${run.flowId}: ${run.state}`;
+      : `Run #${run.number} of ${run.flowId}: ${run.state}${run.pendingReason ? ` — ${run.pendingReason}` : ''}`;
   const rows = run.nodes.map((node) => `| ${cell(node.name ?? node.id)} | ${stateCell(node)} | ${durationOf(node)} |`);
   const summary = [
     `${head}`,

@@ -28,6 +28,8 @@ export type FloeAppOptions = {
 
 /** Permissions that may use `/floe` commands (DESIGN §6: write access). */
 const WRITERS = new Set(['admin', 'maintain', 'write']);
+/** A push payload lists this many commits at most. */
+const MAX_LISTED_COMMITS = 20;
 /** `[skip ci]` or `[floe skip]` in the head commit's message skips push runs. */
 const SKIP = /\[(skip ci|ci skip|floe skip)\]/i;
 
@@ -80,7 +82,10 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
         return;
       }
       const flows = await flowsAt(source, payload.after, log);
-      const changedFiles = payload.commits.every((c) => c.added && c.modified && c.removed)
+      // GitHub lists at most 20 commits, and none for a new tag: then the changed files are not known, and
+      // `paths` filters let the push through rather than guess.
+      const listed = payload.commits.length > 0 && payload.commits.length < MAX_LISTED_COMMITS;
+      const changedFiles = listed
         ? payload.commits.flatMap((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])])
         : undefined;
       const matches = matchPush(flows, { ref: payload.ref, ...(changedFiles ? { changedFiles } : {}) });
