@@ -491,6 +491,10 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       );
       return EXIT_CONFIG;
     }
+    logger.info(
+      { name: config.name, tags: config.tags, slots: config.slots, workDir: config.workDir, version: RUNNER_VERSION },
+      'runner starting',
+    );
     try {
       // Before anything else, and before hello: what a crashed previous life left running dies now.
       recover();
