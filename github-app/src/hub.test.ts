@@ -32,6 +32,14 @@ describe('createHub', () => {
     await eventually(async () => (await t.hub.flows()).some((f) => f.id === 'late'));
   });
 
+  it('says in its log when FLOE.yaml cannot be read at all', async () => {
+    t = await startTestHub({ 'FLOE.yaml': 'just some words\n' });
+    expect(await t.hub.flows()).toEqual([]);
+    const line = t.logs.find((l) => l.msg === 'FLOE.yaml has errors');
+    expect(line).toMatchObject({ level: 40, repo: 'acme' });
+    expect(String((line?.errors as string[])[0])).toMatch(/^FLOE\.yaml:\d+:\d+: /);
+  });
+
   it('starts a run from a timer trigger', async () => {
     t = await startTestHub({
       'FLOE.yaml':

@@ -180,7 +180,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
           const [head, known] = await Promise.all([source.head(), store.getRepo(source.name)]);
           if (head?.sha === known?.headSha) continue;
         }
-        const rows = await refreshFlows(store, source, now());
+        const rows = await refreshFlows(store, source, now(), log);
         log.info({ repo: source.name, flows: rows.length }, 'flows read');
       } catch (err) {
         log.warn({ err, repo: source.name }, 'could not read the flows of a repository');
