@@ -37,7 +37,7 @@ describe('createHub', () => {
     expect(await t.hub.flows()).toEqual([]);
     const line = t.logs.find((l) => l.msg === 'FLOE.yaml has errors');
     expect(line).toMatchObject({ level: 40, repo: 'acme' });
-    expect(String((line?.errors as string[])[0])).toMatch(/^FLOE\.yaml:\d+:\d+: /);
+    expect(String((line?.errors as string[] | undefined)?.[0])).toMatch(/^FLOE\.yaml:\d+:\d+: /);
   });
 
   it('starts a run from a timer trigger', async () => {
