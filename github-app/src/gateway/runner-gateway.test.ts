@@ -39,7 +39,9 @@ class TinyCore implements HubCore {
   async authenticateRunner(credential: string) {
     return this.credentials.get(credential);
   }
+  failConnect = false;
   async runnerConnected(connection: RunnerConnection, held: HeldRun[]): Promise<WelcomeRun[]> {
+    if (this.failConnect) throw new Error('store unavailable');
     this.calls.push(`connected ${connection.runnerId}`);
     this.connections.set(connection.runnerId, connection);
     if (this.offerOnConnect) connection.send(this.offerOnConnect);
@@ -349,5 +351,30 @@ describe('runner gateway', () => {
     expect(bad.statusCode).toBe(400);
     // The credential it gave works on the socket.
     await connected('cred-vm-7');
+  });
+
+  it('closes the socket of a hello the core failed on, so that the runner reconnects at once', async () => {
+    core.failConnect = true;
+    const socket = await open();
+    socket.send(hello('cred-a'));
+    expect(await socket.next('error')).toMatchObject({ code: 'internal' });
+    expect(await socket.closed).toBe(1011);
+    expect(lines.join('')).toContain('runner message failed');
+  });
+
+  it('does not send a message larger than a runner accepts', async () => {
+    const socket = await connected('cred-a');
+    const spec = {
+      id: 'big',
+      number: 1,
+      flow: { id: 'f', tasks: [], pad: 'x'.repeat(MAX_FRAME_BYTES) },
+      data: {},
+      secrets: {},
+    };
+    core.connections.get('ra')?.send({ type: 'offer', runId: 'big', epoch: 1, leaseMs: 1, run: spec });
+    core.connections.get('ra')?.send({ type: 'heartbeat' });
+    await socket.next('heartbeat');
+    expect(socket.messages.filter((m) => m.type === 'offer')).toEqual([]);
+    expect(lines.join('')).toContain('message for runner too large');
   });
 });

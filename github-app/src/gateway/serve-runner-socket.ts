@@ -5,6 +5,7 @@ import {
   type FrameErrorCode,
   type HubMessage,
   MAX_BAD_FRAMES,
+  MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   type RefusalCode,
   type RunnerMessage,
@@ -39,9 +40,10 @@ const ACK_HIGH_WATER = 1024 * 1024;
 /** Above this many, the runner is not reading at all: drop the socket, its lease decides (DESIGN §5). */
 const BUFFER_LIMIT = 32 * 1024 * 1024;
 
-/** Close codes: 1008 policy violation (refused, abuse), 1001 going away (replaced, silent, shutting down). */
+/** Close codes: 1008 policy violation (refused, abuse), 1001 going away (replaced, shutting down), 1011 the hub failed. */
 const CLOSE_POLICY = 1008;
 const CLOSE_AWAY = 1001;
+const CLOSE_INTERNAL = 1011;
 
 /** Serves one runner socket until it closes. Never throws; every failure becomes a frame, a close, or a log line. */
 export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOptions): void {
@@ -70,7 +72,13 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
       heldAcks.set(message.runId, message);
       return;
     }
-    socket.send(JSON.stringify(message), flushAcks);
+    const frame = JSON.stringify(message);
+    if (frame.length * 3 > MAX_FRAME_BYTES && Buffer.byteLength(frame) > MAX_FRAME_BYTES) {
+      // The runner would drop the socket for it (close 1009) and reconnect into the same message.
+      log.error({ type: message.type, bytes: Buffer.byteLength(frame) }, 'message for runner too large; not sent');
+      return;
+    }
+    socket.send(frame, flushAcks);
   };
   const flushAcks = () => {
     if (heldAcks.size === 0 || socket.bufferedAmount > ACK_HIGH_WATER) return;
@@ -201,6 +209,8 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
       } catch (err) {
         log.error({ err, type: decoded.message.type }, 'runner message failed');
         write({ type: 'error', code: 'internal', message: `the hub failed on ${decoded.message.type}; it is logged` });
+        // A hello that failed leaves a runner waiting for a welcome that will not come: let it reconnect now.
+        if (!welcomed) close(CLOSE_INTERNAL, 'hello failed');
       }
     });
   });
