@@ -39,7 +39,7 @@ flows:
         type: exec
         listen: trigger.good
         opts:
-          shell: 'for i in $(seq 1 $FLOE_DATA_COUNT); do printf "\\033[32mstep %s\\033[0m of %s\\n" $i $FLOE_DATA_VERSION; sleep 0.5; done'
+          shell: 'for i in $(seq 1 $FLOE_DATA_COUNT); do printf "\\033[32mstep %s\\033[0m of %s\\n" $i $FLOE_DATA_VERSION; sleep 1; done'
       - id: approve
         type: data
         listen: task.build.good
@@ -139,11 +139,10 @@ describe('the dashboard', { timeout: 60_000 }, () => {
   it('shows the graph and the live log to the end, then approves the data task', async () => {
     const runId = runIdOfUrl();
     const graphNode = (id: string) => page.locator(`floe-run-graph g[data-node=${id}]`);
-    await expect.poll(() => graphNode('build').getAttribute('data-state'), { timeout: 20_000 }).toMatch(/running|good/);
-    expect(await page.locator('floe-run-graph path.edge').count()).toBe(4);
-
     // Follow the build's log while it is written: every step once, in order, in colour.
     await page.goto(`${hub.url}/runs/${runId}?node=build`);
+    await expect.poll(() => graphNode('build').getAttribute('data-state'), { timeout: 20_000 }).toBe('running');
+    expect(await page.locator('floe-run-graph path.edge').count()).toBe(4);
     const lines = page.locator('floe-log-view .line');
     const text = async () => (await lines.allTextContents()).map((line) => line.replace(/^\d+/, ''));
     // While the task still runs, the first steps are there and the view says it is live.
@@ -220,10 +219,12 @@ describe('the dashboard', { timeout: 60_000 }, () => {
   });
 
   it('shows why a pending run waits, in the list and on its page', async () => {
-    const { runId } = await hub.json<{ runId: string }>('/api/flows/gpu/runs', { body: {} });
-    const reason = await waitFor(async () => (await run(runId)).pendingReason, { what: 'a pending reason' });
+    // The list is open before the run exists: the run arrives through the live API.
     await page.locator('floe-app nav a', { hasText: 'Runs' }).click();
     await page.locator('floe-runs-page nav a', { hasText: 'Pending' }).click();
+    await page.locator('floe-runs-page floe-run-list').waitFor();
+    const { runId } = await hub.json<{ runId: string }>('/api/flows/gpu/runs', { body: {} });
+    const reason = await waitFor(async () => (await run(runId)).pendingReason, { what: 'a pending reason' });
     const row = page.locator(`floe-run-list tr[data-run="${runId}"]`);
     await expect.poll(() => row.locator('.why').textContent()).toBe(reason);
     expect(reason).toContain('gpu');
@@ -232,6 +233,15 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     await page.screenshot({ path: join(SHOTS, 'runs.png') });
     await row.locator('a').first().click();
     await expect.poll(() => page.locator('floe-run-page [data-testid=pending-reason]').textContent()).toContain(reason);
+  });
+
+  it("opens a flow's page from its link, with its triggers and recent runs", async () => {
+    await page.locator('floe-app nav a', { hasText: 'Flows' }).click();
+    await page.locator('floe-flow-card article[data-flow=flaky] h2 a').click();
+    await page.waitForURL(/\/flows\/[^/]+\/flaky$/);
+    const rows = page.locator('floe-flow-page floe-run-list tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await page.locator('floe-flow-page floe-flow-card button', { hasText: 'Start run' }).count()).toBe(1);
   });
 
   it('lists the runners with their tags, slots and connection', async () => {

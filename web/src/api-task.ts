@@ -13,6 +13,8 @@ export interface ApiTaskOptions<A extends readonly unknown[], T> {
   task: (args: A, signal: AbortSignal) => Promise<T>;
   /** Opens a subscription that changes the value through `update` (called with the current value, if any). */
   live?: (args: A, update: (change: (value: T | undefined) => T | undefined) => void) => LiveSubscription;
+  /** Combines the fetched value with what live messages made of the value meanwhile; default: the fetched one. */
+  merge?: (fetched: T, current: T | undefined) => T;
 }
 
 type Renderers<T> = {
@@ -92,7 +94,7 @@ export class ApiTask<A extends readonly unknown[], T> implements ReactiveControl
     this.options.task(args, abort.signal).then(
       (value) => {
         if (abort.signal.aborted) return;
-        this.value = value;
+        this.value = this.options.merge ? this.options.merge(value, this.value) : value;
         this.status = TaskStatus.complete;
         this.host.requestUpdate();
       },

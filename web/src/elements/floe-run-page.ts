@@ -1,4 +1,4 @@
-import type { Form, FormValues, NodeView, RunDetail } from '@floe/shared';
+import type { Form, FormValues, NodeView, RunDetail, RunEventView } from '@floe/shared';
 import { css, html, LitElement, nothing } from 'lit';
 import { ApiTask } from '../api-task.js';
 import { ContextConsumer } from '../context.js';
@@ -80,12 +80,11 @@ export class FloeRunPage extends LitElement {
       services.live.subscribe({ topic: 'run', runId }, (message) => {
         if (message.type === 'run') update((run) => ({ ...message.run, events: run?.events ?? message.run.events }));
         if (message.type === 'run-event') {
-          update((run) => {
-            if (!run || run.events?.some((event) => event.seq === message.event.seq)) return run;
-            return { ...run, events: [...(run.events ?? []), message.event] };
-          });
+          update((run) => run && { ...run, events: unionEvents(run.events, [message.event]) });
         }
       }),
+    // Live events may have come in while the run was being fetched; keep them.
+    merge: (fetched, current) => ({ ...fetched, events: unionEvents(fetched.events, current?.events) }),
   });
 
   constructor() {
@@ -258,6 +257,13 @@ export class FloeRunPage extends LitElement {
       | undefined;
     if (created) navigate(runPath(created.runId));
   }
+}
+
+/** Events of both lists, once each, in seq order. */
+function unionEvents(a: RunEventView[] | undefined, b: RunEventView[] | undefined): RunEventView[] {
+  const bySeq = new Map<number, RunEventView>();
+  for (const event of [...(a ?? []), ...(b ?? [])]) bySeq.set(event.seq, event);
+  return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
 }
 
 /** The form a `data` task shows; without one, approve and reject alone. */
