@@ -72,6 +72,8 @@ const shimServer = createServer(async (req, res) => {
       }
       res.end(dir ? 'saved' : 'skipped');
     } else if (url.pathname === '/text') {
+      // innerText, not textContent: what a person sees (collapsed and hidden parts of the workbench left out).
+      // biome-ignore lint/performance/useDomNodeTextContent: visible text is the point
       res.end(page ? await page.evaluate(() => document.body.innerText) : '');
     } else {
       res.statusCode = 404;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The VS Code integration suite in one command: `node test/vscode/run-vscode-tests.mjs [--screenshots]`.
+// The VS Code integration suite in one command: `node test/vscode/run-vscode-tests.mjs [--screenshots] [--dev]`.
 //  1. installs code-server 4.100.3 into .tools/code-server when that version is missing (install-code-server.mjs);
-//  2. bundles the extension and its mocha suite (vscode-extension/build.mjs --suite);
+//  2. bundles the mocha suite, packages the extension as a .vsix (what `pnpm run package` makes) and installs it
+//     into a fresh extensions folder, offline — so the suite tests the artifact that ships; `--dev` loads the
+//     source folder as an extension under development instead;
 //  3. writes a workspace (a git repository with FLOE.yaml files) and starts a real hub serving it and a real
 //     runner (start-floe.mjs; hub and runner must be built: `pnpm run build`);
 //  4. runs the suite in the real extension host with @vscode/test-electron, whose "VS Code" is code-shim.mjs
@@ -14,7 +16,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureCodeServer } from './install-code-server.mjs';
+import { codeServerBin, ensureCodeServer } from './install-code-server.mjs';
 import { floeMain, hubMain, startHub, startRunner, stop } from './start-floe.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,6 +24,7 @@ const repoRoot = resolve(here, '../..');
 const extensionDir = join(repoRoot, 'vscode-extension');
 const shimPath = join(here, 'code-shim.mjs');
 const withScreenshots = process.argv.includes('--screenshots');
+const devMode = process.argv.includes('--dev');
 
 const SLOW_FLOW = `# The flow the suite starts, watches and cancels: 40 coloured lines, one every half second.
 id: slow
@@ -74,6 +77,36 @@ async function main() {
   chmodSync(shimPath, 0o755);
 
   const temp = mkdtempSync(join(tmpdir(), 'floe-vscode-'));
+  const extensionsDir = join(temp, 'extensions');
+  let developmentPath = extensionDir;
+  if (!devMode) {
+    const vsix = join(temp, 'floe-vscode.vsix');
+    execFileSync(process.execPath, [join(extensionDir, 'build.mjs'), '--production'], { stdio: 'inherit' });
+    execFileSync(
+      join(extensionDir, 'node_modules', '.bin', 'vsce'),
+      ['package', '--no-dependencies', '--skip-license', '--out', vsix],
+      {
+        cwd: extensionDir,
+        stdio: 'ignore',
+      },
+    );
+    execFileSync(process.execPath, [codeServerBin, '--extensions-dir', extensionsDir, '--install-extension', vsix], {
+      stdio: 'ignore',
+    });
+    // test-electron wants an extension under development: an empty one, so that the installed .vsix is what runs.
+    developmentPath = join(temp, 'suite-host');
+    mkdirSync(developmentPath);
+    writeFileSync(
+      join(developmentPath, 'package.json'),
+      JSON.stringify({
+        name: 'floe-suite-host',
+        publisher: 'floe-test',
+        version: '0.0.0',
+        engines: { vscode: '^1.100.0' },
+      }),
+    );
+    console.log('run-vscode-tests: testing the packaged extension (floe-vscode.vsix)');
+  }
   const workspace = join(temp, 'shop');
   for (const [path, text] of [
     ['FLOE.yaml', SLOW_FLOW],
@@ -99,13 +132,9 @@ async function main() {
     try {
       await runTests({
         vscodeExecutablePath: shimPath,
-        extensionDevelopmentPath: extensionDir,
+        extensionDevelopmentPath: developmentPath,
         extensionTestsPath: join(extensionDir, 'dist', 'integration', 'index.js'),
-        launchArgs: [
-          workspace,
-          `--user-data-dir=${join(temp, 'user-data')}`,
-          `--extensions-dir=${join(temp, 'extensions')}`,
-        ],
+        launchArgs: [workspace, `--user-data-dir=${join(temp, 'user-data')}`, `--extensions-dir=${extensionsDir}`],
         extensionTestsEnv: {
           FLOE_TEST_HUB_URL: hub.url,
           FLOE_TEST_TOKEN: hub.adminToken,
@@ -134,4 +163,5 @@ async function main() {
   return results.failed > 0 ? 1 : 0;
 }
 
-process.exitCode = await main();
+// Exit explicitly: a child that failed to stop must not keep this process (and CI) waiting.
+process.exit(await main());

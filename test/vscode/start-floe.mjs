@@ -1,6 +1,6 @@
 // A real hub and a real runner as processes, for the VS Code integration suite: `floe-hub` (github-app/dist) with
 // one local repository, and `floe runner start` (runner/dist) registered with a one-time token. Both must be
-// built (`pnpm run build`); run-vscode-tests.mjs checks that first.
+// built (`pnpm run build`); run-vscode-tests.mjs checks that first. A start that fails stops what it started.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,84 +14,77 @@ export const floeMain = join(repoRoot, 'runner', 'dist', 'cli', 'main.js');
 /** Starts the hub serving `repo`; resolves with its URL and admin token once it listens. */
 export async function startHub({ dataDir, repo, timeoutMs = 20_000 }) {
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-  const child = spawn(
-    process.execPath,
-    [
-      hubMain,
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--repo',
-      repo,
-      '--admin-token',
-      adminToken,
-      '--log-level',
-      'warn',
-      '--lease-ms',
-      '5000',
-      '--heartbeat-ms',
-      '1000',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const args = ['--port', '0', '--data-dir', dataDir, '--repo', repo, '--admin-token', adminToken];
+  args.push('--log-level', 'warn', '--lease-ms', '5000', '--heartbeat-ms', '1000');
+  const child = spawn(process.execPath, [hubMain, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = collect(child);
   const hubFile = join(dataDir, 'hub.json');
-  await waitUntil(
-    () => existsSync(hubFile) || child.exitCode !== null,
-    timeoutMs,
-    () => `hub did not start:\n${output()}`,
-  );
-  if (child.exitCode !== null) throw new Error(`hub exited ${child.exitCode}:\n${output()}`);
-  const { url } = JSON.parse(readFileSync(hubFile, 'utf8'));
+  let url;
+  try {
+    // The hub writes hub.json once it listens; a read can catch it half written, so parse until it is whole.
+    await waitUntil(
+      () => {
+        if (child.exitCode !== null) return true;
+        url = readHubUrl(hubFile);
+        return url !== undefined;
+      },
+      timeoutMs,
+      () => `hub did not start:\n${output()}`,
+    );
+    if (child.exitCode !== null) throw new Error(`hub exited ${child.exitCode}:\n${output()}`);
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
   return { url, adminToken, child, output };
+}
+
+function readHubUrl(file) {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')).url;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Registers and starts a runner; resolves once the hub lists it as connected. */
 export async function startRunner({ hubUrl, adminToken, workDir, name = 'vscode-runner', timeoutMs = 20_000 }) {
+  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
   const response = await fetch(`${hubUrl}/api/runners/tokens`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    headers,
     body: '{}',
+    signal: AbortSignal.timeout(5000),
   });
   if (!response.ok) throw new Error(`runner token: HTTP ${response.status} ${await response.text()}`);
   const { token } = await response.json();
-  const child = spawn(
-    process.execPath,
-    [
-      floeMain,
-      'runner',
-      'start',
-      '--hub',
-      hubUrl,
-      '--token',
-      token,
-      '--name',
-      name,
-      '--slots',
-      '2',
-      '--work-dir',
-      workDir,
-      '--kill-grace',
-      '1s',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } },
-  );
+  const args = ['runner', 'start', '--hub', hubUrl, '--token', token, '--name', name, '--slots', '2'];
+  args.push('--work-dir', workDir, '--kill-grace', '1s');
+  const child = spawn(process.execPath, [floeMain, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FLOE_LOG_LEVEL: 'warn' },
+  });
   const output = collect(child);
   let connected = false;
-  await waitUntil(
-    async () => {
-      if (child.exitCode !== null) return true;
-      const list = await fetch(`${hubUrl}/api/runners`, { headers: { authorization: `Bearer ${adminToken}` } })
-        .then((r) => r.json())
-        .catch(() => []);
-      connected = Array.isArray(list) && list.some((runner) => runner.name === name && runner.connected);
-      return connected;
-    },
-    timeoutMs,
-    () => `runner did not connect:\n${output()}`,
-  );
-  if (!connected) throw new Error(`runner exited ${child.exitCode}:\n${output()}`);
+  try {
+    await waitUntil(
+      async () => {
+        if (child.exitCode !== null) return true;
+        const list = await fetch(`${hubUrl}/api/runners`, { headers, signal: AbortSignal.timeout(5000) })
+          .then((r) => r.json())
+          .catch(() => []);
+        connected = Array.isArray(list) && list.some((runner) => runner.name === name && runner.connected);
+        return connected;
+      },
+      timeoutMs,
+      () => `runner did not connect:\n${output()}`,
+    );
+    if (!connected) throw new Error(`runner exited ${child.exitCode}:\n${output()}`);
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
   return { child, output };
 }
 
