@@ -58,6 +58,19 @@ const FLOE_YAML = `flows:
         listen: trigger.good
         opts:
           shell: echo waiting; sleep 30
+  - id: late
+    timeout: 1s
+    triggers:
+      - id: push
+        type: push
+        opts:
+          branches: ["late/**"]
+    tasks:
+      - id: wait
+        type: exec
+        listen: trigger.good
+        opts:
+          shell: sleep 20
   - id: broken
     triggers:
       - id: push
@@ -160,6 +173,14 @@ describe('push', () => {
     expect(check.output?.text).toContain('line 100');
     // Only the tail: the first lines of a long log are left out.
     expect(check.output?.text).not.toContain('line 1\n');
+  });
+
+  it('reports a run that timed out as timed_out', async () => {
+    const sha = await push('late/x', { 'README.md': 'late\n' }, 'too slow');
+    const check = await eventually(() => fake.checksOf(sha).find((c) => c.conclusion !== undefined));
+    expect(check.name).toBe('late');
+    expect(check.conclusion).toBe('timed_out');
+    expect(check.output?.title).toContain('timed out');
   });
 });
 
@@ -430,7 +451,7 @@ describe('flows of the default branch', () => {
         .filter((f) => f.repo === 'acme/gadgets')
         .map((f) => f.id)
         .sort();
-    expect(await flowIds()).toEqual(['broken', 'build', 'pr-check', 'slow']);
+    expect(await flowIds()).toEqual(['broken', 'build', 'late', 'pr-check', 'slow']);
 
     const fresh = `${FLOE_YAML.replace('flows:\n', 'flows:\n  - id: fresh\n    tasks:\n      - id: t\n        type: exec\n        listen: trigger.good\n        opts:\n          cmd: "true"\n')}`;
     const sha = gadgets.commit({ 'FLOE.yaml': fresh }, 'a new flow', 'main');
@@ -440,7 +461,30 @@ describe('flows of the default branch', () => {
       payload: pushEvent(fake, gadgets, { ref: 'refs/heads/main', after: sha, message: 'a new flow' }),
     });
     expect(pushed.status).toBe(200);
-    expect(await flowIds()).toEqual(['broken', 'build', 'fresh', 'pr-check', 'slow']);
+    expect(await flowIds()).toEqual(['broken', 'build', 'fresh', 'late', 'pr-check', 'slow']);
     await eventually(() => fake.checksOf(sha).find((c) => c.name === 'build' && c.conclusion !== undefined));
+  });
+});
+
+describe('the fake GitHub', () => {
+  it('fails requests that GitHub’s OpenAPI description does not allow', async () => {
+    const headers = { authorization: `token ${fake.tokens[0]}`, 'content-type': 'application/json' };
+    const bogus = await fetch(`${fake.url}/repos/acme/widgets/check-runs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'x', head_sha: 'abc', status: 'bogus' }),
+    });
+    expect(bogus.status).toBe(422);
+    const badQuery = await fetch(`${fake.url}/repos/acme/widgets/contents/FLOE.yaml?reff=main`, { headers });
+    expect(badQuery.status).toBe(422);
+    const unknown = await fetch(`${fake.url}/repos/acme/widgets/no/such/thing`, { headers });
+    expect(unknown.status).toBe(404);
+    expect(fake.failures).toEqual([
+      expect.stringContaining('checks/create'),
+      expect.stringContaining('unknown query parameter reff'),
+      expect.stringContaining("no such operation in GitHub's API"),
+    ]);
+    // Expected here; afterEach checks there are none.
+    fake.failures.length = 0;
   });
 });

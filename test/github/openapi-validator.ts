@@ -99,21 +99,18 @@ export class OpenApiValidator {
     return problems;
   }
 
+  /** Compiled once per key; path and query values (strings) are coerced to the schema's type. */
   private validator(key: string, schema: Schema, coerce: boolean): ValidateFunction {
     let validate = this.compiled.get(key);
     if (!validate) {
-      validate = (coerce ? this.coercing : this.ajv).compile(withoutNullable(schema));
+      validate = coerce
+        ? // Coercion writes the value back into its container, so the value is checked inside one.
+          this.coercing.compile({ type: 'object', properties: { v: withoutNullable(schema) } })
+        : this.ajv.compile(withoutNullable(schema));
       this.compiled.set(key, validate);
     }
     if (!coerce) return validate;
-    // Path and query values are strings; coercion needs a container to write the coerced value back into.
-    const wrapped =
-      this.compiled.get(`${key}:wrapped`) ??
-      this.coercing.compile({
-        type: 'object',
-        properties: { v: withoutNullable(schema) },
-      });
-    this.compiled.set(`${key}:wrapped`, wrapped);
+    const wrapped = validate;
     return ((value: unknown) => wrapped({ v: value })) as ValidateFunction;
   }
 }
