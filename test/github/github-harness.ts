@@ -6,10 +6,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { Logger } from 'pino';
 import { buildServer } from '../../github-app/src/build-server.js';
 import { gatewayPlugin } from '../../github-app/src/gateway/runner-gateway.js';
-import { createHub, type Hub } from '../../github-app/src/hub.js';
+import { type CreateHubOptions, createHub, type Hub } from '../../github-app/src/hub.js';
 import { readRunnerConfig } from '../../runner/src/daemon/runner-config.js';
 import { type RunnerDaemon, startRunnerDaemon } from '../../runner/src/daemon/runner-daemon.js';
 import { type Delivery, deliver, type FakeGithub } from './fake-github.js';
@@ -18,7 +17,7 @@ import { type Delivery, deliver, type FakeGithub } from './fake-github.js';
 const pino = createRequire(new URL('../../github-app/package.json', import.meta.url))('pino') as (
   options: { level: string },
   stream: Writable,
-) => Logger;
+) => CreateHubOptions['log'];
 
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests';
 const ADMIN_TOKEN = 'admin-token-for-github-tests-0123';

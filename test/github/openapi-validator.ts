@@ -2,7 +2,7 @@
 // Loaded once per process (73 MB dereferenced); each operation's schemas are compiled the first time it is used.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import Ajv, { type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 type Schema = Record<string, unknown>;
