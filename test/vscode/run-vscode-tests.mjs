@@ -26,14 +26,35 @@ const shimPath = join(here, 'code-shim.mjs');
 const withScreenshots = process.argv.includes('--screenshots');
 const devMode = process.argv.includes('--dev');
 
-const SLOW_FLOW = `# The flow the suite starts, watches and cancels: 40 coloured lines, one every half second.
-id: slow
+// \`slow\`: the flow the suite starts, watches and cancels (40 coloured lines, one every half second).
+// \`gate\`: a data task the suite approves.
+const HUB_FLOWS = `flows:
+  - id: slow
+    tasks:
+      - id: count
+        type: exec
+        listen: trigger.good
+        opts:
+          shell: for i in $(seq 1 40); do printf '\\033[32mline %s\\033[0m\\n' "$i"; sleep 0.5; done
+  - id: gate
+    tasks:
+      - id: approve
+        type: data
+        listen: trigger.good
+      - id: after
+        type: exec
+        listen: task.approve.good
+        opts:
+          cmd: echo approved
+`;
+// Run on this machine with \`floe run\` in a terminal.
+const LOCAL_FLOW = `id: hello
 tasks:
-  - id: count
+  - id: greet
     type: exec
     listen: trigger.good
     opts:
-      shell: for i in $(seq 1 40); do printf '\\033[32mline %s\\033[0m\\n' "$i"; sleep 0.5; done
+      shell: echo hello from floe run
 `;
 // Line 5 (1-based) holds the misspelt key: the suite expects the diagnostic at 0-based line 4, columns 4–9.
 const BROKEN_FLOW = `id: broken
@@ -109,7 +130,8 @@ async function main() {
   }
   const workspace = join(temp, 'shop');
   for (const [path, text] of [
-    ['FLOE.yaml', SLOW_FLOW],
+    ['FLOE.yaml', HUB_FLOWS],
+    ['local/FLOE.yaml', LOCAL_FLOW],
     ['broken/FLOE.yaml', BROKEN_FLOW],
     ['completion/FLOE.yaml', COMPLETION_FLOW],
   ]) {
@@ -139,6 +161,7 @@ async function main() {
           FLOE_TEST_HUB_URL: hub.url,
           FLOE_TEST_TOKEN: hub.adminToken,
           FLOE_TEST_RESULTS: resultsFile,
+          FLOE_TEST_FLOE_MAIN: floeMain,
           ...(withScreenshots ? { FLOE_SCREENSHOTS_DIR: join(repoRoot, 'docs', 'screenshots') } : {}),
         },
       });

@@ -5,27 +5,14 @@
 // simple-git and process-group handling out of the editor's process, and the terminal gives for free what `floe
 // run` already does well: prompts for the form's fields, the tasks' ANSI colours, and cancel with Ctrl-C (its
 // cancel ladder: interrupt, terminate after a grace period, kill) or by closing the terminal.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parseFloeFile } from '@floe/shared';
 import * as vscode from 'vscode';
 import { readSettings } from '../configuration.js';
 import type { FloeServices } from '../floe-services.js';
 import { isFloeFile } from '../language/floe-selector.js';
+import { findFloeCommand } from '../local/find-floe-command.js';
 import { showCommandError } from './command-error.js';
-
-/** The command line of `floe`: the setting, the workspace's installed bin, this repository's build, or PATH. */
-export function findFloeCommand(setting: string, startDir: string): { command: string; args: string[] } {
-  if (setting !== '') return { command: setting, args: [] };
-  for (let dir = startDir; ; dir = dirname(dir)) {
-    const bin = join(dir, 'node_modules', '.bin', 'floe');
-    if (existsSync(bin)) return { command: bin, args: [] };
-    const built = join(dir, 'runner', 'dist', 'cli', 'main.js');
-    if (existsSync(built)) return { command: 'node', args: [built] };
-    if (dirname(dir) === dir) break;
-  }
-  return { command: 'floe', args: [] };
-}
 
 export function registerRunLocally({ context, log }: FloeServices): void {
   context.subscriptions.push(

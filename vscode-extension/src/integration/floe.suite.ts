@@ -3,6 +3,8 @@
 // the linter's ranges, completion of the file's event tags, a run started from the command in the runs tree, its
 // live log, and cancel. Screenshots of the view, the diagnostics and the log go to docs/screenshots/ when asked.
 import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseFloeFile } from '@floe/shared';
 import * as vscode from 'vscode';
 import type { FloeExtensionApi } from '../extension.js';
@@ -75,10 +77,7 @@ export function registerFloeSuite(): void {
         const items = api.flowsTree.getChildren();
         return items.length > 0 ? items : undefined;
       }, 'the flows view');
-      assert.deepEqual(
-        flows.map((item) => item.flow.id),
-        ['slow'],
-      );
+      assert.deepEqual(flows.map((item) => item.flow.id).sort(), ['gate', 'slow']);
       await waitFor(() => api.runnersTree.getChildren().find((item) => item.runner.connected), 'a connected runner');
     });
 
@@ -190,6 +189,39 @@ export function registerFloeSuite(): void {
       await waitFor(() => log.complete, 'the end of the log');
       const lines = log.text.split('\n').filter((line) => line.includes('line ')).length;
       assert.ok(lines < 40, `the task stopped early (${lines} lines of 40)`);
+    });
+
+    it('approves a data task waiting for input, and the run goes on', async () => {
+      const gateRun = await vscode.commands.executeCommand<string | undefined>('floe.startRun', { flowId: 'gate' });
+      assert.ok(gateRun);
+      const client = api.services.session.requireClient();
+      const waiting = await waitFor(async () => {
+        const detail = await client.run(gateRun);
+        const node = detail.nodes.find((candidate) => candidate.id === 'approve');
+        return node?.state === 'awaiting-input' ? { run: detail, node } : undefined;
+      }, 'the data task to wait for input');
+      const accepted = await vscode.commands.executeCommand<boolean>('floe.approveNode', waiting, {});
+      assert.equal(accepted, true);
+      const ended = await waitFor(() => {
+        const current = api.services.session.run(gateRun);
+        return current?.state === 'archived' ? current : undefined;
+      }, 'the gate run to end');
+      assert.equal(ended.result, 'good');
+      const detail = await client.run(gateRun);
+      assert.equal(detail.nodes.find((node) => node.id === 'after')?.state, 'good');
+    });
+
+    it('runs the open FLOE.yaml locally with floe run in a terminal', async () => {
+      await vscode.workspace
+        .getConfiguration('floe')
+        .update('floeCommand', env('FLOE_TEST_FLOE_MAIN'), vscode.ConfigurationTarget.Workspace);
+      const uri = vscode.Uri.joinPath(folder(), 'local', 'FLOE.yaml');
+      const terminal = await vscode.commands.executeCommand<vscode.Terminal | undefined>('floe.runLocally', uri);
+      assert.ok(terminal, 'the terminal');
+      assert.equal(terminal.name, 'Floe run');
+      const status = await waitFor(() => terminal.exitStatus, '`floe run` to finish', 20_000);
+      assert.equal(status.code, 0, '`floe run` exits 0 when the run is good');
+      assert.ok(existsSync(join(folder().fsPath, 'local', '.floe')), 'the local run made its work folder');
     });
   });
 }

@@ -1,7 +1,7 @@
 // The Runs view: the current branch's runs first, then all runs of the workspace's repository, each run with its
 // nodes. Lists come from the session (kept current by the live `runs` topic); an expanded run that is still going
 // gets its own live `run` subscription, so its nodes change colour as they finish — pushed, never polled.
-import type { LiveSubscription, RunDetail, RunSummary } from '@floe/shared';
+import type { LiveConnection, LiveSubscription, RunDetail, RunSummary } from '@floe/shared';
 import * as vscode from 'vscode';
 import type { HubSession } from '../hub/hub-session.js';
 import type { WorkspaceRepoWatcher } from '../workspace-repo-watcher.js';
@@ -22,6 +22,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeItem>, vscode.D
   private readonly details = new Map<string, RunDetail>();
   private readonly watching = new Map<string, LiveSubscription>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** The live connection the run subscriptions belong to; a new one (after a reconnect from scratch) drops them. */
+  private liveOwner: LiveConnection | undefined;
 
   constructor(
     private readonly session: HubSession,
@@ -87,6 +89,11 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeItem>, vscode.D
 
   /** A run with its nodes: cached while a live subscription keeps it current, fetched otherwise. */
   async detail(run: RunSummary): Promise<RunDetail> {
+    if (this.liveOwner !== this.session.live) {
+      this.liveOwner = this.session.live;
+      this.details.clear();
+      this.watching.clear();
+    }
     const cached = this.details.get(run.id);
     if (cached) return cached;
     const detail = await this.session.requireClient().run(run.id);
