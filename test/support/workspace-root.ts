@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root folder. */
@@ -19,11 +20,36 @@ let built = false;
 export function ensureBuilt(): void {
   if (built) return;
   const tsc = resolve(WORKSPACE_ROOT, 'node_modules/typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-b', 'runner', 'github-app'], {
-    cwd: WORKSPACE_ROOT,
-    encoding: 'utf8',
-  });
+  // Test workers build one at a time: two tsc writing the same dist files could hand a half-written file to a
+  // process another worker starts.
+  const release = lock(join(tmpdir(), 'floe-e2e-build.lock'));
+  let result: ReturnType<typeof spawnSync>;
+  try {
+    result = spawnSync(process.execPath, [tsc, '-b', 'runner', 'github-app'], {
+      cwd: WORKSPACE_ROOT,
+      encoding: 'utf8',
+    });
+  } finally {
+    release();
+  }
   for (const program of [FLOE_MAIN, HUB_MAIN])
     if (!existsSync(program)) throw new Error(`tsc -b did not build ${program}:\n${result.stdout}${result.stderr}`);
   built = true;
+}
+
+/** A lock directory (mkdir is atomic); one left by a dead build is taken over after 5 minutes. */
+function lock(path: string): () => void {
+  for (;;) {
+    try {
+      mkdirSync(path);
+      return () => rmSync(path, { recursive: true, force: true });
+    } catch {
+      try {
+        if (Date.now() - statSync(path).mtimeMs > 5 * 60_000) rmSync(path, { recursive: true, force: true });
+      } catch {
+        // Released meanwhile.
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
 }
