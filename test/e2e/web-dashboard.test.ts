@@ -180,6 +180,22 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     expect(approve).toMatchObject({ state: 'good', by: 'admin', values: { target: 'prod' } });
   });
 
+  it('rejects a data task: the node goes bad, the run ends bad, and it says who answered', async () => {
+    const { runId } = await hub.json<{ runId: string }>('/api/flows/ship/runs', {
+      body: { data: { version: '9.9.9', count: 1 } },
+    });
+    await page.goto(`${hub.url}/runs/${runId}`);
+    const form = page.locator('floe-run-page [data-testid=data-form] floe-form');
+    await form.locator('select[name=target]').waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(SHOTS, 'approve.png'), fullPage: true });
+    await form.locator('button', { hasText: 'Reject' }).click();
+    const status = page.locator('floe-run-page [data-testid=run-status]');
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toBe('bad');
+    expect(await page.locator('floe-run-graph g[data-node=approve]').getAttribute('data-state')).toBe('bad');
+    const answered = await page.locator('floe-run-page [data-testid=answered]').textContent();
+    expect(answered?.replace(/\s+/g, ' ')).toMatch(/Answered by admin at .*\(rejected\)/);
+  });
+
   it('cancels a long run and shows its state change', async () => {
     const { runId } = await hub.json<{ runId: string }>('/api/flows/slow/runs', { body: {} });
     await page.goto(`${hub.url}/runs/${runId}`);

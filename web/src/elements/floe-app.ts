@@ -147,6 +147,10 @@ export class FloeApp extends LitElement {
       });
       saveToken(token);
       this.services.value = services;
+      // The live API refusing the token later (it was revoked) signs the person out, saying why.
+      services.live.ready.catch((error: { status?: number }) => {
+        if (error.status === 401 && this.services.value === services) this.signOut(error);
+      });
     } catch (error) {
       // A refused token is forgotten; an unreachable hub keeps it for the next try.
       if ((error as { status?: number }).status === 401) forgetToken();
@@ -156,10 +160,11 @@ export class FloeApp extends LitElement {
     }
   }
 
-  private signOut() {
+  private signOut(reason?: unknown) {
     forgetToken();
     this.services.value?.live.close();
     this.services.value = undefined;
+    this.signInError = reason;
     this.requestUpdate();
   }
 
@@ -185,7 +190,7 @@ export class FloeApp extends LitElement {
           <span class="dot ${this.liveStatus}" title="Live updates: ${this.liveStatus}"></span>
           <span class="sr-only">Live updates: ${this.liveStatus}</span>
           <span data-testid="me"><strong>${services.me.name}</strong> <span class="badge muted">${services.me.role}</span></span>
-          <button @click=${this.signOut}>Sign out</button>
+          <button @click=${() => this.signOut()}>Sign out</button>
         </div>
       </header>
       <main>${this.renderPage()}</main>`;
