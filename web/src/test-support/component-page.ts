@@ -1,5 +1,8 @@
 // Component tests in a real browser: Vite serves web/ from its sources and Chromium opens its page, where a test
 // imports the element it mounts (`/src/elements/floe-….ts`) and reads its shadow DOM.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
 import { launchChromium } from '../../../test/browser/launch-chromium.js';
@@ -17,10 +20,13 @@ export interface ComponentPage {
 /** Starts Vite on a free port and opens a page of it with nothing mounted. */
 export async function openComponentPage(): Promise<ComponentPage> {
   const root = fileURLToPath(new URL('../..', import.meta.url));
+  const cacheDir = mkdtempSync(join(tmpdir(), 'floe-vite-'));
   const server: ViteDevServer = await createServer({
     root,
     configFile: `${root}/vite.config.ts`,
     logLevel: 'error',
+    // Its own dependency cache: two test files may run servers at once.
+    cacheDir,
     server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
   });
   await server.listen();
@@ -43,6 +49,7 @@ export async function openComponentPage(): Promise<ComponentPage> {
       async close() {
         await opened.close();
         await server.close();
+        rmSync(cacheDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
