@@ -42,6 +42,7 @@ h2 { font-size: 1.1em; font-weight: 600; }
 .node.trigger rect { stroke: var(--vscode-charts-blue); }
 .node.merge rect { stroke: var(--vscode-charts-purple); }
 .node.end rect { stroke: var(--vscode-charts-green); }
+svg { max-width: 100%; height: auto; }
 text { fill: var(--vscode-foreground); text-anchor: middle; font-size: 12px; }
 text.type { fill: var(--vscode-descriptionForeground); font-size: 10px; }
 .edge { fill: none; stroke: var(--vscode-charts-green); stroke-width: 1.5; }

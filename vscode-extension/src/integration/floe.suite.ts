@@ -71,6 +71,15 @@ export function registerFloeSuite(): void {
       assert.ok(extension, 'the extension is installed');
       api = await extension.activate();
       assert.equal(extension.isActive, true);
+      // Not configured yet: the Runs view shows its welcome text instead of an empty tree.
+      await waitFor(() => api.services.session.state === 'notConfigured', 'the not-configured state');
+      await vscode.commands.executeCommand('workbench.view.extension.floe');
+      await waitFor(
+        async () => !process.env.FLOE_SHIM_URL || (await shim('/text')).includes('Floe is not connected to a hub yet.'),
+        'the welcome view in the window',
+        10_000,
+      );
+      await screenshot('vscode-welcome');
       await vscode.commands.executeCommand('floe.signIn', token, hubUrl);
       await waitFor(() => api.services.session.state === 'connected', 'the hub connection');
       const flows = await waitFor(() => {
@@ -111,6 +120,41 @@ export function registerFloeSuite(): void {
       );
       await vscode.commands.executeCommand('workbench.actions.view.problems');
       await screenshot('vscode-diagnostics');
+    });
+
+    it('documents keys on hover and goes from a listen tag to its node', async () => {
+      const uri = vscode.Uri.joinPath(folder(), 'completion', 'FLOE.yaml');
+      const document = await vscode.workspace.openTextDocument(uri);
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        uri,
+        new vscode.Position(4, 6),
+      );
+      const text = hovers
+        .flatMap((hover) => hover.contents.map((part) => (typeof part === 'string' ? part : part.value)))
+        .join('\n');
+      assert.match(text, /\*\*listen\*\*/);
+      assert.match(text, /The one event tag that starts this node/);
+      const listenLine = document.getText().split('\n').indexOf('    listen: task.compile.good');
+      const locations = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
+        'vscode.executeDefinitionProvider',
+        uri,
+        new vscode.Position(listenLine, 20),
+      );
+      const target = locations[0];
+      assert.ok(target, 'a definition');
+      const range = 'targetRange' in target ? target.targetRange : target.range;
+      assert.equal(document.lineAt(range.start.line).text, '  - id: compile');
+    });
+
+    it('draws the flow graph', async () => {
+      const uri = vscode.Uri.joinPath(folder(), 'FLOE.yaml');
+      const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('floe.showGraph', uri);
+      assert.ok(panel, 'the graph panel');
+      assert.equal((panel.webview.html.match(/<svg /g) ?? []).length, 2, 'one graph per flow');
+      assert.match(panel.webview.html, />count<\/text>/);
+      await screenshot('vscode-graph');
+      panel.dispose();
     });
 
     it('offers the file’s event tags after listen:', async () => {
@@ -189,6 +233,22 @@ export function registerFloeSuite(): void {
       await waitFor(() => log.complete, 'the end of the log');
       const lines = log.text.split('\n').filter((line) => line.includes('line ')).length;
       assert.ok(lines < 40, `the task stopped early (${lines} lines of 40)`);
+      // A run started here tells how it ended.
+      await waitFor(
+        async () => !process.env.FLOE_SHIM_URL || (await shim('/text')).includes('#1 slow ended cancelled'),
+        'the run-end notification in the window',
+        10_000,
+      );
+    });
+
+    it('retries the cancelled run as a new run of the same flow', async () => {
+      const retried = await vscode.commands.executeCommand<string | undefined>('floe.retryRun', { runId });
+      assert.ok(retried && retried !== runId, 'a new run id');
+      const run = await waitFor(() => api.services.session.run(retried), 'the retry in the list');
+      assert.equal(run.flowId, 'slow');
+      assert.equal(run.retryOf, runId);
+      assert.equal(await vscode.commands.executeCommand('floe.cancelRun', { runId: retried }), true);
+      await waitFor(() => api.services.session.run(retried)?.state === 'archived', 'the retry to end');
     });
 
     it('approves a data task waiting for input, and the run goes on', async () => {
