@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { registerAuth } from './auth/auth-hook.js';
 import { createAuthenticator } from './auth/create-authenticator.js';
 import { FloeError } from './errors.js';
-import { type MountGithubOptions, mountGithub } from './github/mount-github.js';
+import type { MountGithubOptions } from './github/mount-github.js';
 import { liveRoute } from './live/live-route.js';
 import { flowRoutes } from './routes/flow-routes.js';
 import type { HubApi } from './routes/hub-api.js';
@@ -86,7 +86,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     { prefix: '/api' },
   );
   if (options.gateway) await options.gateway(app);
-  if (options.github) await app.register(mountGithub, options.github);
+  if (options.github) await app.register((await import('./github/mount-github.js')).mountGithub, options.github);
   await app.register(webStatic);
   return app;
 }

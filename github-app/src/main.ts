@@ -10,7 +10,7 @@ import { loadAdminToken } from './auth/admin-token.js';
 import { buildServer } from './build-server.js';
 import { parseHubConfig } from './config.js';
 import { gatewayPlugin } from './gateway/runner-gateway.js';
-import { githubCredentials } from './github/mount-github.js';
+import { githubCredentials } from './github/github-credentials.js';
 import { createHub } from './hub.js';
 
 /** Written once listening, removed at exit: how `floe up` learns the URL of the hub it started (port 0 too). */

@@ -39,6 +39,8 @@ const Fastify = createRequire(new URL('../../github-app/package.json', import.me
 export type Recorded = {
   method: string;
   path: string;
+  /** With the query. */
+  url: string;
   operationId: string;
   body: unknown;
   authorization: string | undefined;
@@ -139,6 +141,7 @@ export class FakeGithub {
       fake?.requests.push({
         method: request.method,
         path,
+        url: request.url,
         operationId: matched.operationId,
         body,
         authorization: request.headers.authorization as string | undefined,

@@ -10,24 +10,13 @@ import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import type { Hub } from '../hub.js';
 import { CheckRunReporter } from './check-run-reporter.js';
 import { floeApp } from './floe-app.js';
+import type { GithubCredentials } from './github-credentials.js';
 import type { GithubRepos } from './github-repos.js';
 
 /** Probot's default webhook path (the issue and app.yml use it). */
 export const WEBHOOK_PATH = '/api/github/webhooks';
 /** GitHub caps webhook payloads at 25 MB. */
 const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
-
-/** The App's credentials, as the configuration gives them (config.ts: APP_ID, PRIVATE_KEY…). */
-export type GithubCredentials = {
-  appId: string;
-  /** The PEM text; `\n` escapes (as env files often hold them) are turned into newlines. */
-  privateKey?: string | undefined;
-  /** Read at start when `privateKey` is not given. */
-  privateKeyPath?: string | undefined;
-  webhookSecret: string;
-  /** GITHUB_API_URL; default https://api.github.com (GitHub Enterprise: https://HOST/api/v3). */
-  apiUrl?: string | undefined;
-};
 
 export type MountGithubOptions = GithubCredentials & {
   hub: Hub;
@@ -42,38 +31,6 @@ export type MountGithubOptions = GithubCredentials & {
    */
   pacing?: boolean;
 };
-
-/**
- * The credentials from the configuration when all are set, undefined when none is (standalone), or a message
- * naming what is missing.
- */
-export function githubCredentials(config: {
-  appId?: string | undefined;
-  privateKey?: string | undefined;
-  privateKeyPath?: string | undefined;
-  webhookSecret?: string | undefined;
-  githubApiUrl?: string | undefined;
-}): GithubCredentials | undefined | { error: string } {
-  const { appId, privateKey, privateKeyPath, webhookSecret } = config;
-  if (appId === undefined && privateKey === undefined && privateKeyPath === undefined && webhookSecret === undefined) {
-    return undefined;
-  }
-  const missing = [
-    appId === undefined ? 'APP_ID' : undefined,
-    privateKey === undefined && privateKeyPath === undefined ? 'PRIVATE_KEY or PRIVATE_KEY_PATH' : undefined,
-    webhookSecret === undefined ? 'WEBHOOK_SECRET' : undefined,
-  ].filter(Boolean);
-  if (missing.length > 0) {
-    return { error: `the GitHub App needs ${missing.join(', ')} as well (or none of them, to run without GitHub)` };
-  }
-  return {
-    appId: appId as string,
-    privateKey,
-    privateKeyPath,
-    webhookSecret: webhookSecret as string,
-    apiUrl: config.githubApiUrl ?? 'https://api.github.com',
-  };
-}
 
 /** A fastify plugin: `app.register(mountGithub, options)`. Rejects when the private key cannot be read. */
 export async function mountGithub(app: FastifyInstance, options: MountGithubOptions): Promise<void> {
