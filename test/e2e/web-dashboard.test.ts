@@ -129,8 +129,8 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     expect(page.url()).toContain('/flows');
 
     await card.locator('floe-form input[name=version]').fill('1.2.3');
+    expect(await card.locator('floe-form .problem').count()).toBe(0);
     await card.locator('floe-form input[name=count]').fill('4');
-    await page.screenshot({ path: join(SHOTS, 'flows.png') });
     await card.locator('floe-form button[type=submit]').click();
     await page.waitForURL(/\/runs\/[^/]+$/);
     expect((await run(runIdOfUrl())).data).toEqual({ version: '1.2.3', count: '4' });
@@ -253,6 +253,10 @@ describe('the dashboard', { timeout: 60_000 }, () => {
 
   it("opens a flow's page from its link, with its triggers and recent runs", async () => {
     await page.locator('floe-app nav a', { hasText: 'Flows' }).click();
+    const ship = page.locator('floe-flow-card article[data-flow=ship]');
+    await ship.locator('button', { hasText: 'Start: start' }).click();
+    await ship.locator('floe-form input[name=version]').fill('2.0.0');
+    await page.screenshot({ path: join(SHOTS, 'flows.png') });
     await page.locator('floe-flow-card article[data-flow=flaky] h2 a').click();
     await page.waitForURL(/\/flows\/[^/]+\/flaky$/);
     const rows = page.locator('floe-flow-page floe-run-list tbody tr');
@@ -269,7 +273,14 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     expect(text).toMatch(/\d\/2/);
     const api = await hub.json<RunnerView[]>('/api/runners');
     expect(api.find((runner) => runner.name === 'vm-linux')?.connected).toBe(true);
+
+    // What it runs, live.
+    const { runId } = await hub.json<{ runId: string }>('/api/flows/slow/runs', { body: {} });
+    await expect.poll(() => row.locator(`a[href="/runs/${runId}"]`).count(), { timeout: 15_000 }).toBe(1);
+    expect(await row.textContent()).toMatch(/1\/2/);
     await page.screenshot({ path: join(SHOTS, 'runners.png') });
+    await hub.json(`/api/runs/${runId}/cancel`, { body: {} });
+    await expect.poll(() => row.locator(`a[href="/runs/${runId}"]`).count(), { timeout: 15_000 }).toBe(0);
   });
 
   it('hides the verbs from a viewer, who still sees everything', async () => {

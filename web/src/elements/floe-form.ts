@@ -74,6 +74,8 @@ export class FloeForm extends LitElement {
         const value = this.values[field.id];
         const set = (next: string | boolean) => {
           this.values = { ...this.values, [field.id]: next };
+          if (problem)
+            this.problems = Object.fromEntries(Object.entries(this.problems).filter(([id]) => id !== field.id));
         };
         const marker = field.required && field.type !== 'bool' ? html`<span aria-hidden="true"> *</span>` : null;
         if (field.type === 'bool') {
