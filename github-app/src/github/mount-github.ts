@@ -84,6 +84,8 @@ export async function mountGithub(app: FastifyInstance, options: MountGithubOpti
       .then(async (sources) => {
         for (const source of sources) await options.hub.refreshRepos(source.name);
         log.info({ repos: sources.length }, 'installations read');
+        // Runs that changed while this hub was down (or before it knew their repository) catch up now.
+        for (const run of await options.hub.store.listLiveRuns()) if (repos?.get(run.repo)) void reporter.sync(run.id);
       })
       .catch((err) => log.warn({ err }, 'could not list the installations; repositories are added as webhooks arrive'));
   }
