@@ -67,6 +67,13 @@ flows:
 `;
 
 const SHOTS = join(WORKSPACE_ROOT, 'docs/screenshots');
+/** Screenshots go to docs/screenshots only when asked (`FLOE_SCREENSHOTS=1`), so test runs leave the tree clean. */
+const SAVE_SHOTS = process.env.FLOE_SCREENSHOTS === '1';
+
+async function screenshot(target: Page, name: string, fullPage = false): Promise<void> {
+  const image = await target.screenshot({ fullPage, ...(SAVE_SHOTS ? { path: join(SHOTS, name) } : {}) });
+  expect(image.length).toBeGreaterThan(1000);
+}
 
 let hub: HubProcess;
 let browser: Browser;
@@ -77,7 +84,7 @@ beforeAll(async () => {
   buildDashboard();
   const repo = makeTempDir('floe-web-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
-  hub = await startHub({ repos: [repo], leaseMs: 3_000, heartbeatMs: 300 });
+  hub = await startHub({ repos: [`acme-shop=${repo}`], leaseMs: 3_000, heartbeatMs: 300 });
   const runner = startRunner({
     hub: hub.url,
     token: await hub.runnerToken(),
@@ -89,7 +96,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.on('pageerror', (error) => console.error('page error:', error));
-  mkdirSync(SHOTS, { recursive: true });
+  if (SAVE_SHOTS) mkdirSync(SHOTS, { recursive: true });
 }, 180_000);
 
 afterAll(async () => {
@@ -165,7 +172,7 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     await expect
       .poll(() => graphNode('approve').getAttribute('data-state'), { timeout: 10_000 })
       .toBe('awaiting-input');
-    await page.screenshot({ path: join(SHOTS, 'run.png'), fullPage: true });
+    await screenshot(page, 'run.png', true);
 
     await graphNode('approve').click();
     const form = page.locator('floe-run-page [data-testid=data-form] floe-form');
@@ -187,7 +194,7 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     await page.goto(`${hub.url}/runs/${runId}`);
     const form = page.locator('floe-run-page [data-testid=data-form] floe-form');
     await form.locator('select[name=target]').waitFor({ timeout: 20_000 });
-    await page.screenshot({ path: join(SHOTS, 'approve.png'), fullPage: true });
+    await screenshot(page, 'approve.png', true);
     await form.locator('button', { hasText: 'Reject' }).click();
     const status = page.locator('floe-run-page [data-testid=run-status]');
     await expect.poll(() => status.textContent(), { timeout: 15_000 }).toBe('bad');
@@ -246,7 +253,7 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     expect(reason).toContain('gpu');
     await page.locator('floe-runs-page nav a', { hasText: 'All' }).click();
     await row.waitFor();
-    await page.screenshot({ path: join(SHOTS, 'runs.png') });
+    await screenshot(page, 'runs.png');
     await row.locator('a').first().click();
     await expect.poll(() => page.locator('floe-run-page [data-testid=pending-reason]').textContent()).toContain(reason);
   });
@@ -256,7 +263,7 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     const ship = page.locator('floe-flow-card article[data-flow=ship]');
     await ship.locator('button', { hasText: 'Start: start' }).click();
     await ship.locator('floe-form input[name=version]').fill('2.0.0');
-    await page.screenshot({ path: join(SHOTS, 'flows.png') });
+    await screenshot(page, 'flows.png');
     await page.locator('floe-flow-card article[data-flow=flaky] h2 a').click();
     await page.waitForURL(/\/flows\/[^/]+\/flaky$/);
     const rows = page.locator('floe-flow-page floe-run-list tbody tr');
@@ -278,7 +285,7 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     const { runId } = await hub.json<{ runId: string }>('/api/flows/slow/runs', { body: {} });
     await expect.poll(() => row.locator(`a[href="/runs/${runId}"]`).count(), { timeout: 15_000 }).toBe(1);
     expect(await row.textContent()).toMatch(/1\/2/);
-    await page.screenshot({ path: join(SHOTS, 'runners.png') });
+    await screenshot(page, 'runners.png');
     await hub.json(`/api/runs/${runId}/cancel`, { body: {} });
     await expect.poll(() => row.locator(`a[href="/runs/${runId}"]`).count(), { timeout: 15_000 }).toBe(0);
   });
@@ -300,7 +307,7 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     // Dark scheme: the page's background follows prefers-color-scheme.
     const background = await viewer.evaluate<string>('getComputedStyle(document.body).backgroundColor');
     expect(background).toBe('rgb(18, 21, 28)');
-    await viewer.screenshot({ path: join(SHOTS, 'run-dark.png'), fullPage: true });
+    await screenshot(viewer, 'run-dark.png', true);
     await viewer.close();
   });
 
@@ -310,7 +317,7 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     await page.locator('floe-run-list tbody tr').first().waitFor();
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: join(SHOTS, 'runs-phone.png') });
+    await screenshot(page, 'runs-phone.png');
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 });
