@@ -52,6 +52,8 @@ interface HeldRun {
   pending: RunRecord[];
   /** The highest seq sent on the current connection. */
   sentSeq: number;
+  /** The last spool write failed (a full disk); records wait in `pending`. */
+  spoolFailing?: boolean;
   /** Cancelled because the hub has been silent past the lease (it counts the run lost). */
   fenced?: boolean;
   log: Logger;
@@ -76,6 +78,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   let writeScheduled = false;
   let sendTimer: NodeJS.Timeout | undefined;
   let resendTimer: NodeJS.Timeout | undefined;
+  let retryWrites: NodeJS.Timeout | undefined;
   /** The last message from the hub, and the lease it gave: the runner's view of whether its runs are still its. */
   let lastContact = Date.now();
   let lease: { leaseMs: number; heartbeatMs: number } | undefined;
@@ -98,10 +101,17 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     for (const run of runs.values()) {
       if (run.pending.length === 0) continue;
       try {
-        run.spool.append(run.pending.splice(0));
+        run.spool.append(run.pending);
+        run.pending = [];
+        run.spoolFailing = false;
       } catch (err) {
-        run.log.error({ err }, 'cannot write the spool; cancelling the run');
-        run.driver?.cancel('runner: spool write failed');
+        // Records are never sent before they are spooled: they wait in memory, in order, until the disk takes them.
+        if (!run.spoolFailing) run.log.error({ err }, 'cannot write the spool; holding records in memory');
+        run.spoolFailing = true;
+        retryWrites ??= setTimeout(() => {
+          retryWrites = undefined;
+          flushWrites();
+        }, 1_000);
         continue;
       }
       if (run.spool.bytesAfter(run.sentSeq) >= config.batchBytes) urgent = true;
@@ -138,7 +148,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
 
   /** A run whose processes are gone and whose every record the hub has stored is forgotten. */
   const forgetIfDelivered = (run: HeldRun) => {
-    if (run.running || !run.spool.meta.finished || !run.spool.drained || runs.get(run.runId) !== run) return;
+    if (run.running || run.pending.length > 0 || !run.spool.meta.finished || !run.spool.drained) return;
+    if (runs.get(run.runId) !== run) return;
     run.spool.drop();
     runs.delete(run.runId);
     run.log.info('run delivered');
@@ -208,7 +219,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         run.running = false;
         if (runs.get(run.runId) !== run) return;
         flushWrites();
-        if (run.spool.lastSeq === 0) {
+        if (run.spool.lastSeq === 0 && run.pending.length === 0) {
           // Nothing happened (its workspace could not be made): give the run back instead of holding it.
           session?.send({
             type: 'decline',
@@ -220,7 +231,11 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
           runs.delete(run.runId);
           return;
         }
-        run.spool.markFinished();
+        try {
+          run.spool.markFinished();
+        } catch (err) {
+          run.log.error({ err }, 'cannot mark the spool finished');
+        }
         send();
         forgetIfDelivered(run);
       });
@@ -528,6 +543,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     } finally {
       clearTimeout(sendTimer);
       clearTimeout(resendTimer);
+      clearTimeout(retryWrites);
       clearInterval(fence);
       for (const run of runs.values()) run.spool.close();
       lock.release();

@@ -172,7 +172,8 @@ export class RunSpool {
     return this.meta.runId;
   }
 
-  /** Appends records, which must continue the seq (lastSeq + 1, + 2, …), with one write. */
+  /** Appends records, which must continue the seq (lastSeq + 1, + 2, …), with one write. Throws when the disk
+   * refuses, having appended none of them. */
   append(records: readonly RunRecord[]): void {
     if (records.length === 0) return;
     const pieces: Buffer[] = [];
@@ -188,7 +189,17 @@ export class RunSpool {
       pieces.push(piece);
     }
     const data = Buffer.concat(pieces);
-    for (let written = 0; written < data.length; ) written += writeSync(this.fd, data, written);
+    try {
+      for (let written = 0; written < data.length; ) written += writeSync(this.fd, data, written);
+    } catch (err) {
+      // A disk that filled up mid-write: take the partial batch back so that the file stays whole lines.
+      try {
+        ftruncateSync(this.fd, this.size);
+      } catch {
+        // Nothing more to do: load() cuts a torn last line.
+      }
+      throw err;
+    }
     this.offsets.push(...offsets);
     this.size = offset;
     this.lastSeq = seq;
