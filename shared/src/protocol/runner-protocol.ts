@@ -9,8 +9,9 @@
 //     slots, and the runs it still holds with the last sequence number the hub acknowledged). The hub answers
 //     `welcome` (heartbeat and lease periods, and for each held run whether to `continue` it — resending records
 //     after the hub's `ackedSeq` — or `stop` it) or `refused` with a code and a sentence saying what to do, then
-//     closes. A refused `bad-credential` is final: the runner exits instead of retrying; every other failure to
-//     connect (hub down, socket dropped, hub restarting) is retried with jittered exponential back-off.
+//     closes. A refused `bad-credential` is final — the runner exits instead of retrying, unless it was given a
+//     registration token it has not used yet, which it then exchanges for a new credential; every other failure
+//     to connect (hub down, socket dropped, hub restarting) is retried with jittered exponential back-off.
 //  3. Offer/accept: the hub sends `offer` with the run and an **epoch**; the runner answers `accept` (or
 //     `decline` when it has no free slot or cannot run it). Every assignment of a run gets a higher epoch, and
 //     every runner→hub message about a run carries the epoch it was given. The hub drops writes with a stale
@@ -35,8 +36,9 @@
 //  7. The end of a run: the engine's state says the run ended (the hub sees it from the same records). The
 //     runner forgets the run once its processes are gone and every record is acknowledged.
 //  8. A runner that restarts after a crash first kills what its previous life left behind (the spool names the
-//     runs; every task process carries FLOE_RUN_ID), says hello with those runs, resends their unacknowledged
-//     records and then ends each with one more `input` record, `{type: 'lost'}`: its processes are gone.
+//     runs and the mark each one's task processes carry in their environment), says hello with those runs,
+//     resends their unacknowledged records and then ends each with one more `input` record, `{type: 'lost'}`:
+//     its processes are gone.
 //
 // Abuse: a frame over MAX_FRAME_BYTES is refused by the WebSocket layer (close 1009) before it is read. Bad JSON,
 // an unknown type or a message that fails its schema gets an `error` answer and the connection stays open, until
