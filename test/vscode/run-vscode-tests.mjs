@@ -12,6 +12,7 @@
 // --screenshots saves docs/screenshots/vscode-*.png (the view, the diagnostics, the log) while the suite runs.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -145,10 +146,33 @@ async function main() {
 
   let hub;
   let runner;
+  let control;
   const resultsFile = join(temp, 'results.json');
   try {
-    hub = await startHub({ dataDir: join(temp, 'hub'), repo: workspace });
+    const hubOptions = { dataDir: join(temp, 'hub'), repo: workspace };
+    hub = await startHub(hubOptions);
     runner = await startRunner({ hubUrl: hub.url, adminToken: hub.adminToken, workDir: join(temp, 'runner') });
+    // The suite asks for a hub restart here (POST /restart-hub) to see logs resume after a reconnect: the same
+    // data, port and admin token, so the extension and the runner find it again by themselves.
+    control = createServer((req, res) => {
+      if (req.method !== 'POST' || req.url !== '/restart-hub') {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      const { port } = new URL(hub.url);
+      stop(hub.child)
+        .then(() => startHub({ ...hubOptions, port: Number(port), adminToken: hub.adminToken }))
+        .then((restarted) => {
+          hub = restarted;
+          res.end(hub.url);
+        })
+        .catch((err) => {
+          res.statusCode = 500;
+          res.end(String(err));
+        });
+    });
+    await new Promise((listening) => control.listen(0, '127.0.0.1', listening));
     const require = createRequire(join(extensionDir, 'package.json'));
     const { runTests } = require('@vscode/test-electron');
     try {
@@ -162,6 +186,7 @@ async function main() {
           FLOE_TEST_TOKEN: hub.adminToken,
           FLOE_TEST_RESULTS: resultsFile,
           FLOE_TEST_FLOE_MAIN: floeMain,
+          FLOE_TEST_CONTROL_URL: `http://127.0.0.1:${control.address().port}`,
           ...(withScreenshots ? { FLOE_SCREENSHOTS_DIR: join(repoRoot, 'docs', 'screenshots') } : {}),
         },
       });
@@ -171,6 +196,7 @@ async function main() {
   } catch (err) {
     console.error(`run-vscode-tests: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
+    control?.close();
     await stop(runner?.child);
     await stop(hub?.child);
   }

@@ -11,10 +11,18 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const hubMain = join(repoRoot, 'github-app', 'dist', 'main.js');
 export const floeMain = join(repoRoot, 'runner', 'dist', 'cli', 'main.js');
 
-/** Starts the hub serving `repo`; resolves with its URL and admin token once it listens. */
-export async function startHub({ dataDir, repo, timeoutMs = 20_000 }) {
-  const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-  const args = ['--port', '0', '--data-dir', dataDir, '--repo', repo, '--admin-token', adminToken];
+/**
+ * Starts the hub serving `repo`; resolves with its URL and admin token once it listens. `port` and `adminToken`
+ * (default: any free port, a random token) let a test restart the same hub on the same address.
+ */
+export async function startHub({
+  dataDir,
+  repo,
+  port = 0,
+  adminToken = `admin-${randomBytes(12).toString('hex')}`,
+  timeoutMs = 20_000,
+}) {
+  const args = ['--port', String(port), '--data-dir', dataDir, '--repo', repo, '--admin-token', adminToken];
   args.push('--log-level', 'warn', '--lease-ms', '5000', '--heartbeat-ms', '1000');
   const child = spawn(process.execPath, [hubMain, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = collect(child);

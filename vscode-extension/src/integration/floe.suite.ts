@@ -271,6 +271,31 @@ export function registerFloeSuite(): void {
       assert.equal(detail.nodes.find((node) => node.id === 'after')?.state, 'good');
     });
 
+    it('resumes a live log after the hub restarts, without a gap or a repeat', async function () {
+      this.timeout(60_000);
+      const resumed = await vscode.commands.executeCommand<string | undefined>('floe.startRun', { flowId: 'slow' });
+      assert.ok(resumed);
+      await waitFor(() => api.services.session.run(resumed)?.state === 'active', 'the run to be active');
+      const shown = await vscode.commands.executeCommand<NodeLogTerminal | undefined>('floe.showNodeLog', {
+        runId: resumed,
+        node: 'count',
+      });
+      assert.ok(shown);
+      await shown.waitFor('line 2', 20_000);
+      const restart = await fetch(`${env('FLOE_TEST_CONTROL_URL')}/restart-hub`, { method: 'POST' });
+      assert.equal(restart.status, 200, await restart.text());
+      await shown.waitFor('line 12', 40_000);
+      const numbers = [...shown.text.matchAll(/line (\d+)/g)].map((match) => Number(match[1]));
+      assert.deepEqual(
+        numbers,
+        numbers.map((_, index) => index + 1),
+        'every line once, in order',
+      );
+      await waitFor(() => api.services.session.state === 'connected', 'the extension to reconnect', 20_000);
+      assert.equal(await vscode.commands.executeCommand('floe.cancelRun', { runId: resumed }), true);
+      await waitFor(() => api.services.session.run(resumed)?.state === 'archived', 'the run to end', 20_000);
+    });
+
     it('runs the open FLOE.yaml locally with floe run in a terminal', async () => {
       await vscode.workspace
         .getConfiguration('floe')
