@@ -4,7 +4,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { examplePayload, FakeGithub, type FakeRepo } from '../github/fake-github.js';
 import { eventually, type GithubHarness, startGithubHarness } from '../github/github-harness.js';
-import { checkRunRerequestedEvent, prCommentEvent, pullRequestEvent, pushEvent } from '../github/webhook-payloads.js';
+import {
+  checkRunRerequestedEvent,
+  checkSuiteRerequestedEvent,
+  prCommentEvent,
+  pullRequestEvent,
+  pushEvent,
+} from '../github/webhook-payloads.js';
 
 const FLOE_YAML = `flows:
   - id: build
@@ -319,6 +325,24 @@ describe('deliveries', () => {
     const rerun = await h.hub.store.getRun(second.external_id as string);
     expect(rerun?.retryOf).toBe(first.external_id);
     expect(rerun?.sha).toBe(sha);
+  });
+});
+
+describe('re-runs of a whole check suite', () => {
+  it('starts every flow of the commit again', async () => {
+    const sha = await push('feature/suite', { 'README.md': 'suite\n' }, 'suite');
+    const first = await eventually(() => fake.checksOf(sha).find((c) => c.conclusion !== undefined));
+    const response = await h.deliver({
+      id: `delivery-${++delivery}`,
+      event: 'check_suite',
+      payload: checkSuiteRerequestedEvent(fake, repo, { headSha: sha }),
+    });
+    expect(response.status).toBe(200);
+    const second = await eventually(() =>
+      fake.checksOf(sha).find((c) => c.id !== first.id && c.conclusion !== undefined),
+    );
+    expect(second.name).toBe('build');
+    expect((await h.hub.store.getRun(second.external_id as string))?.retryOf).toBe(first.external_id);
   });
 });
 

@@ -124,3 +124,12 @@ export function checkRunRerequestedEvent(
     sender: { ...obj(example.sender), login: 'octocat', type: 'User' },
   });
 }
+
+export function checkSuiteRerequestedEvent(fake: FakeGithub, repo: FakeRepo, suite: { headSha: string }): Json {
+  const example = examplePayload('check_suite', 'rerequested');
+  return adapt(fake, repo, example, {
+    action: 'rerequested',
+    check_suite: { ...obj(example.check_suite), head_sha: suite.headSha },
+    sender: { ...obj(example.sender), login: 'octocat', type: 'User' },
+  });
+}
