@@ -1,5 +1,5 @@
 import type { LiveStatus } from '@floe/shared';
-import { css, html, LitElement } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import { ContextProvider } from '../context.js';
 import { navigate, parseRoute, ROUTE_CHANGED, type Route } from '../router.js';
 import { forgetToken, type Services, savedToken, saveToken, servicesContext, signIn } from '../services.js';
@@ -189,6 +189,11 @@ export class FloeApp extends LitElement {
         <div class="me">
           <span class="dot ${this.liveStatus}" title="Live updates: ${this.liveStatus}"></span>
           <span class="sr-only">Live updates: ${this.liveStatus}</span>
+          ${
+            this.liveStatus === 'reconnecting' || this.liveStatus === 'connecting'
+              ? html`<floe-spinner label=${this.liveStatus === 'connecting' ? 'Connecting…' : 'Reconnecting…'}></floe-spinner>`
+              : nothing
+          }
           <span data-testid="me"><strong>${services.me.name}</strong> <span class="badge muted">${services.me.role}</span></span>
           <button @click=${() => this.signOut()}>Sign out</button>
         </div>

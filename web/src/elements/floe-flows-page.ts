@@ -10,7 +10,7 @@ import './floe-spinner.js';
 
 const LAST_RUNS = 8;
 
-/** Every flow of every repository, each with its triggers and last runs (DESIGN §7). */
+/** Every flow of every repository, each with its triggers and last runs, kept up to date live (DESIGN §7). */
 export class FloeFlowsPage extends LitElement {
   static override styles = sharedStyles;
   private readonly services = new ContextConsumer(this, servicesContext);
@@ -23,6 +23,19 @@ export class FloeFlowsPage extends LitElement {
       );
       return flows.map((flow, i) => ({ flow, runs: runs[i]?.runs ?? [] }));
     },
+    live: ([services], update) =>
+      services.live.subscribe({ topic: 'runs' }, (message) => {
+        if (message.type !== 'run-changed') return;
+        const run = message.run;
+        update((entries) =>
+          entries?.map((entry) => {
+            if (entry.flow.id !== run.flowId || entry.flow.repo !== run.repo) return entry;
+            const others = entry.runs.filter((r) => r.id !== run.id);
+            const runs = [...others, run].sort((a, b) => b.createdAt - a.createdAt).slice(0, LAST_RUNS);
+            return { ...entry, runs };
+          }),
+        );
+      }),
   });
 
   override render() {

@@ -92,6 +92,21 @@ export class FloeRunPage extends LitElement {
     this.runId = '';
   }
 
+  /** Durations of a run that is still going count up on screen. */
+  private ticker: ReturnType<typeof setInterval> | undefined;
+
+  override connectedCallback() {
+    super.connectedCallback();
+    this.ticker = setInterval(() => {
+      if (this.run.value !== undefined && this.run.value.state !== 'archived') this.requestUpdate();
+    }, 1000);
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    clearInterval(this.ticker);
+  }
+
   override willUpdate(changed: Map<PropertyKey, unknown>) {
     if (changed.has('runId')) this.actionError = undefined;
   }
@@ -146,7 +161,8 @@ export class FloeRunPage extends LitElement {
       ${selected ? this.renderNode(run, selected) : nothing}
       <section aria-label="Timeline">
         <h2>Timeline</h2>
-        <floe-run-timeline .nodes=${run.nodes} .events=${run.events ?? []} .startedAt=${run.startedAt}></floe-run-timeline>
+        <floe-run-timeline .nodes=${run.nodes} .events=${run.events ?? []} .startedAt=${run.startedAt}
+          .now=${run.state === 'archived' ? run.endedAt : Date.now()}></floe-run-timeline>
       </section>`;
   }
 

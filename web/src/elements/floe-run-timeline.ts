@@ -48,6 +48,8 @@ export class FloeRunTimeline extends LitElement {
   declare nodes: NodeView[];
   declare events: RunEventView[];
   declare startedAt: number | undefined;
+  /** The time bars of running nodes reach; default the time of rendering. */
+  declare now: number | undefined;
 
   constructor() {
     super();
@@ -57,7 +59,7 @@ export class FloeRunTimeline extends LitElement {
 
   override render() {
     const ran = this.nodes.filter((node) => node.startedAt !== undefined);
-    const now = Date.now();
+    const now = this.now ?? Date.now();
     const start = this.startedAt ?? Math.min(...ran.map((node) => node.startedAt as number), now);
     const end = Math.max(now - 1, ...ran.map((node) => node.endedAt ?? now), start + 1);
     const span = end - start;
