@@ -17,7 +17,7 @@ export function registerCompletion(context: vscode.ExtensionContext): void {
       const range = new vscode.Range(position.line, replaceFrom, position.line, position.character);
       return items.map((completion) => {
         const item = new vscode.CompletionItem(completion.label, KINDS[completion.kind]);
-        item.insertText = completion.insertText;
+        item.insertText = completion.snippet ? new vscode.SnippetString(completion.insertText) : completion.insertText;
         item.range = range;
         if (completion.detail) item.detail = completion.detail;
         if (completion.documentation) item.documentation = new vscode.MarkdownString(completion.documentation);
@@ -26,5 +26,6 @@ export function registerCompletion(context: vscode.ExtensionContext): void {
       });
     },
   };
-  context.subscriptions.push(vscode.languages.registerCompletionItemProvider(FLOE_SELECTOR, provider, '.', ' ', ':'));
+  // Not ':': right after a colon a value would be inserted without its space.
+  context.subscriptions.push(vscode.languages.registerCompletionItemProvider(FLOE_SELECTOR, provider, '.', ' '));
 }

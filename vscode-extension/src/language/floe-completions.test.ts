@@ -69,6 +69,14 @@ describe('floeCompletions', () => {
     );
   });
 
+  it('opens a mapping or a list of mappings on the next line', () => {
+    const items = floeCompletions('id: a\n\n', 1, 0).items;
+    expect(items.find((item) => item.label === 'tasks')).toMatchObject({ insertText: 'tasks:\n\t- ', snippet: true });
+    expect(items.find((item) => item.label === 'timeout')).toMatchObject({ insertText: 'timeout: ' });
+    const task = floeCompletions('tasks:\n  - id: a\n    type: exec\n    \n', 3, 4).items;
+    expect(task.find((item) => item.label === 'opts')).toMatchObject({ insertText: 'opts:\n\t', snippet: true });
+  });
+
   it('offers true and false for a boolean', () => {
     expect(labelsAt('id: a\nreuse-space: |\n')).toEqual(['true', 'false']);
   });

@@ -8,7 +8,9 @@ import { choices, describeSchema, objectSchemasAt, propertySchemas, typeName } f
 export interface FloeCompletion {
   label: string;
   kind: 'key' | 'value' | 'event-tag';
+  /** What to insert; for a key whose value is a mapping or a list, a snippet that opens it on the next line. */
   insertText: string;
+  snippet?: boolean;
   detail?: string;
   documentation?: string;
 }
@@ -57,10 +59,13 @@ export function floeCompletions(text: string, line: number, character: number): 
         seen.add(key);
         const type = typeName(property);
         const description = describeSchema(property);
+        // A mapping or a list of mappings opens on the next line, one level in (`\t` is one indent in a snippet).
+        const opens = type === 'mapping' ? '\n\t' : type === 'list of mapping' ? '\n\t- ' : undefined;
         items.push({
           label: key,
           kind: 'key',
-          insertText: `${key}: `,
+          insertText: opens ? `${key}:${opens}` : `${key}: `,
+          ...(opens ? { snippet: true } : {}),
           detail: type,
           ...(description ? { documentation: description } : {}),
         });
