@@ -22,6 +22,9 @@ flows:
   - id: quick
     tasks:
       - {id: hi, type: exec, listen: trigger.good, opts: {shell: "echo hi"}}
+  - id: medium
+    tasks:
+      - {id: nap, type: exec, listen: trigger.good, opts: {shell: "echo napping; sleep 1; echo rested"}}
   - id: long
     tasks:
       - {id: wait, type: exec, listen: trigger.good, opts: {shell: "echo started; sleep 60"}}
@@ -108,6 +111,32 @@ describe('a runner and its hub', () => {
     const view = await ended(hub, runId, 5_000);
     expect(view).toMatchObject({ result: 'cancelled', reasonCode: 'cancelled' });
     expect(view.reason).toContain('runner stopping');
+  });
+
+  it('drains on SIGQUIT: finishes the running run, takes no new one, exits 0', async () => {
+    const hub = await startHub({ repos: [repo], leaseMs: 10_000, heartbeatMs: 300 });
+    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'drainer' });
+    await runner.waitForOutput('connected to the hub');
+    const running = await start(hub, 'medium');
+    await runner.waitForOutput('run accepted');
+    runner.child.kill('SIGQUIT');
+    await runner.waitForOutput('draining');
+    const next = await start(hub, 'quick');
+    expect(await runner.exited).toBe(0);
+    expect(await ended(hub, running)).toMatchObject({ result: 'good', runner: 'drainer' });
+    expect(await (await hub.request(`/api/runs/${running}/logs?node=nap`)).text()).toContain('rested');
+    expect((await hub.json<RunView>(`/api/runs/${next}`)).state).toBe('pending');
+  });
+
+  it('takes one run and exits with --once', async () => {
+    const hub = await startHub({ repos: [repo], leaseMs: 10_000, heartbeatMs: 300 });
+    const first = await start(hub, 'medium');
+    const second = await start(hub, 'medium');
+    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'ephemeral', args: ['--once'] });
+    expect(await runner.exited).toBe(0);
+    const views = await Promise.all([first, second].map((id) => hub.json<RunView>(`/api/runs/${id}`)));
+    expect(views.filter((view) => view.state === 'archived' && view.result === 'good')).toHaveLength(1);
+    expect(views.filter((view) => view.state === 'pending')).toHaveLength(1);
   });
 
   it('takes a token made by `floe runner token`', async () => {

@@ -39,6 +39,11 @@ export const RunnerConfigSchema = z.object({
     .int()
     .positive()
     .default(256 * 1024),
+  /** Take one run, then exit once it has finished and been delivered (an ephemeral runner); default false. */
+  once: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
+    .transform((value) => value === true || value === 'true' || value === '1')
+    .default(false),
   /** Ceiling of the reconnect back-off; default 30 s. */
   backoffMax: duration('backoff-max').default(30_000),
 });
@@ -55,6 +60,7 @@ export const RUNNER_ENV = {
   config: 'FLOE_RUNNER_CONFIG',
   killGrace: 'FLOE_RUNNER_KILL_GRACE',
   backoffMax: 'FLOE_RUNNER_BACKOFF_MAX',
+  once: 'FLOE_RUNNER_ONCE',
 } as const;
 
 export type RunnerFlags = Partial<Record<keyof typeof RUNNER_ENV, string>>;
@@ -78,6 +84,7 @@ export function readRunnerConfig(
     config: pick('config'),
     killGrace: pick('killGrace'),
     backoffMax: pick('backoffMax'),
+    once: pick('once'),
   });
   if (!parsed.success) {
     return {

@@ -29,6 +29,8 @@ export interface RunnerDaemonOptions {
   logger: Logger;
   /** The environment tasks start from; default this process's, without the runner's own FLOE_* settings. */
   baseEnv?: Record<string, string>;
+  /** Take one run, then drain and exit (an ephemeral runner); default false. */
+  once?: boolean;
   /** How long, when stopping, to wait for the hub to acknowledge the last records; default 5 s. */
   drainMs?: number;
 }
@@ -38,6 +40,8 @@ export interface RunnerDaemon {
   readonly done: Promise<number>;
   /** Stops: cancels running runs (the kill ladder), sends their last records, closes. A second call kills at once. */
   stop(): void;
+  /** Takes no new runs, lets the running ones finish, then stops (SIGQUIT; what `once` does after its run). */
+  drain(): void;
 }
 
 /** One run this runner holds, from offer to the hub's last acknowledgement. */
@@ -75,6 +79,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   const stopAll = new AbortController();
   let session: HubSession | undefined;
   let stopping = false;
+  let draining = false;
   let writeScheduled = false;
   let sendTimer: NodeJS.Timeout | undefined;
   let resendTimer: NodeJS.Timeout | undefined;
@@ -167,6 +172,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (held && held.epoch > epoch) return decline(`this runner holds the run at a newer epoch ${held.epoch}`);
     if (held) stopRun(held, `offered again at epoch ${epoch}`);
     if (stopping) return decline('the runner is stopping');
+    if (draining) return decline('the runner is draining');
     if (activeRuns() >= config.slots) return decline('no free slot');
     let spool: RunSpool;
     // A mark unique to this acceptance, in every task's environment: what a restart after a crash kills.
@@ -190,6 +196,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     current.send({ type: 'accept', runId, epoch });
     run.log.info({ flow: message.run.flow.id, number: message.run.number }, 'run accepted');
     drive(run, message.run);
+    if (options.once) drain();
   };
 
   const drive = (run: HeldRun, spec: RunSpec) => {
@@ -217,6 +224,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       )
       .finally(() => {
         run.running = false;
+        if (draining && !stopping && activeRuns() === 0) setImmediate(stop);
         if (runs.get(run.runId) !== run) return;
         flushWrites();
         if (run.spool.lastSeq === 0 && run.pending.length === 0) {
@@ -481,7 +489,13 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     requestStop = resolve;
   });
   let hurry = false;
-  const stop = () => {
+  function drain() {
+    if (draining || stopping) return;
+    draining = true;
+    logger.info({ running: activeRuns() }, 'draining: finishing the running runs, taking no new ones');
+    if (activeRuns() === 0) stop();
+  }
+  function stop() {
     if (stopping) {
       hurry = true;
       logger.warn('stopping now: killing every task');
@@ -492,7 +506,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     logger.info({ running: activeRuns() }, 'stopping: cancelling runs');
     for (const run of runs.values()) if (run.running) run.driver?.cancel('runner stopping');
     requestStop();
-  };
+  }
   const until = async (condition: () => boolean, ms: number) => {
     for (const deadline = Date.now() + ms; !condition() && Date.now() < deadline; ) await sleep(50);
   };
@@ -550,7 +564,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     }
   })();
 
-  return { done, stop };
+  return { done, stop, drain };
 }
 
 /** Tasks inherit the runner's environment, except the runner's own settings (a registration token among them). */

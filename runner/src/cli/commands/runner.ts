@@ -15,14 +15,17 @@ import type { CliCommand, CliIo } from '../cli-io.js';
 const USAGE = `usage: floe runner <start|token|install|uninstall> [options]
 
   floe runner start [--hub URL] [--token TOKEN] [--name N] [--tags a,b] [--slots N] [--work-dir D]
-                    [--config FILE] [--kill-grace 10s]
+                    [--config FILE] [--kill-grace 10s] [--once]
       Runs the runner daemon: connects to the hub and executes the runs it is given. The first start
       exchanges the one-time TOKEN for the runner's credential, kept in FILE (default
       <work-dir>/credential.json, mode 0600); later starts need neither --token nor --hub.
       Settings also come from FLOE_HUB_URL, FLOE_RUNNER_TOKEN, FLOE_RUNNER_NAME, FLOE_RUNNER_TAGS,
       FLOE_RUNNER_SLOTS, FLOE_RUNNER_WORK_DIR, FLOE_RUNNER_CONFIG, FLOE_RUNNER_KILL_GRACE.
       Defaults: name = host name, no tags, 1 slot, work dir ~/.floe/runner, kill grace 10s.
-      Exit: 0 stopped (Ctrl-C / SIGTERM), ${EXIT_CONFIG} credential or token rejected or bad settings, 1 failure.
+      --once takes one run and exits when it is done (an ephemeral runner; FLOE_RUNNER_ONCE=1).
+      Ctrl-C or SIGTERM cancels the running runs and exits; SIGQUIT drains: no new runs, exit when the
+      running ones are done (a second SIGTERM kills at once).
+      Exit: 0 stopped, ${EXIT_CONFIG} credential or token rejected or bad settings, 1 failure.
 
   floe runner token --hub URL --admin-token T
       Makes a one-time registration token (POST /api/runners/tokens) and prints it.
@@ -95,6 +98,7 @@ const DAEMON_FLAGS = {
   'work-dir': { type: 'string' },
   config: { type: 'string' },
   'kill-grace': { type: 'string' },
+  once: { type: 'boolean' },
 } as const;
 
 async function start(argv: string[], io: CliIo): Promise<number> {
@@ -110,6 +114,7 @@ async function start(argv: string[], io: CliIo): Promise<number> {
       workDir: flags['work-dir'],
       config: flags.config,
       killGrace: flags['kill-grace'],
+      once: flags.once ? 'true' : undefined,
     },
     process.env,
   );
@@ -118,15 +123,18 @@ async function start(argv: string[], io: CliIo): Promise<number> {
     return EXIT_CONFIG;
   }
   const logger = createRunnerLogger(io.stderr);
-  const daemon = startRunnerDaemon({ config: read.config, logger });
+  const daemon = startRunnerDaemon({ config: read.config, logger, once: read.config.once });
   const onSignal = () => daemon.stop();
+  const onQuit = () => daemon.drain();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGQUIT', onQuit);
   try {
     return await daemon.done;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGQUIT', onQuit);
   }
 }
 
