@@ -120,7 +120,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
       socket.terminate();
       return;
     }
-    if (!welcomed) return;
+    if (!welcomed || socket.readyState !== socket.OPEN) return;
     socket.ping();
     write({ type: 'heartbeat' });
   }, options.heartbeatMs);
