@@ -311,6 +311,29 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     await viewer.close();
   });
 
+  it('works from the keyboard: skip link, links, graph nodes; pages are titled', async () => {
+    await page.goto(`${hub.url}/runs`);
+    await page.locator('floe-run-list tbody tr').first().waitFor();
+    expect(await page.title()).toBe('Runs · floe');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    const focused = () =>
+      page.evaluate<string>(`(() => {
+        let el = document.activeElement;
+        while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+        return el ? el.tagName.toLowerCase() : '';
+      })()`);
+    expect(await focused()).toBe('main');
+
+    await page.locator('floe-run-list tbody tr a', { hasText: '#1' }).last().focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/runs\/[^/?]+$/);
+    await page.locator('floe-run-graph g[data-node=approve]').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\?node=approve$/);
+    await expect.poll(() => page.title()).toMatch(/^ship #1 good · floe$/);
+  });
+
   it('fits a phone-width screen', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     await page.locator('floe-app nav a', { hasText: 'Runs' }).click();

@@ -76,6 +76,17 @@ export class FloeApp extends LitElement {
       .dot.connecting {
         background: var(--floe-running);
       }
+      .skip {
+        position: absolute;
+        left: -999px;
+      }
+      .skip:focus {
+        left: 0.5rem;
+        z-index: 1;
+      }
+      main:focus {
+        outline: none;
+      }
       main {
         padding: 1rem;
         max-width: 84rem;
@@ -180,6 +191,7 @@ export class FloeApp extends LitElement {
     const page = this.route.page;
     const current = (name: string) => (name === page || (name === 'runs' && page === 'run') ? 'page' : 'false');
     return html`<header>
+        <button class="skip" @click=${this.skipToContent}>Skip to content</button>
         <a class="logo" href="/">floe</a>
         <nav aria-label="Main">
           <a href="/runs" aria-current=${current('runs')}>Runs</a>
@@ -198,7 +210,24 @@ export class FloeApp extends LitElement {
           <button @click=${() => this.signOut()}>Sign out</button>
         </div>
       </header>
-      <main>${this.renderPage()}</main>`;
+      <main tabindex="-1">${this.renderPage()}</main>`;
+  }
+
+  private skipToContent() {
+    (this.renderRoot.querySelector('main') as HTMLElement).focus();
+  }
+
+  override updated() {
+    const titles: Record<Route['page'], string> = {
+      runs: 'Runs',
+      run: 'Run',
+      flows: 'Flows',
+      flow: 'Flow',
+      runners: 'Runners',
+      'not-found': 'Not found',
+    };
+    // The run page names its run once it has loaded (floe-run-page); every other page is named here.
+    if (this.route.page !== 'run') document.title = `${titles[this.route.page]} · floe`;
   }
 
   private renderPage() {

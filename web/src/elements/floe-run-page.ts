@@ -111,6 +111,11 @@ export class FloeRunPage extends LitElement {
     if (changed.has('runId')) this.actionError = undefined;
   }
 
+  override updated() {
+    const run = this.run.value;
+    if (run) document.title = `${run.flowId} #${run.number} ${runStatus(run)} · floe`;
+  }
+
   override render() {
     return this.run.render({
       pending: () => html`<floe-spinner label="Loading the run…"></floe-spinner>`,
