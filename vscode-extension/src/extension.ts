@@ -8,6 +8,7 @@ import { registerCopyRunLink } from './commands/copy-run-link.js';
 import { registerOpenInDashboard } from './commands/open-in-dashboard.js';
 import { registerRefresh } from './commands/refresh.js';
 import { registerRejectNode } from './commands/reject-node.js';
+import { registerRetryFromNode } from './commands/retry-from-node.js';
 import { registerRetryRun } from './commands/retry-run.js';
 import { registerRunLocally } from './commands/run-locally.js';
 import { registerSetHubUrl } from './commands/set-hub-url.js';
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): FloeExtensionApi {
   registerStartRun(services);
   registerCancelRun(services);
   registerRetryRun(services);
+  registerRetryFromNode(services);
   registerApproveNode(services);
   registerRejectNode(services);
   registerOpenInDashboard(services);

@@ -271,6 +271,28 @@ export function registerFloeSuite(): void {
       assert.equal(detail.nodes.find((node) => node.id === 'after')?.state, 'good');
     });
 
+    it('retries from a node: upstream replayed, that node executed again', async () => {
+      const client = api.services.session.requireClient();
+      const gate = (await client.runs({ flow: 'gate' })).runs[0];
+      assert.ok(gate);
+      const detail = await client.run(gate.id);
+      const after = detail.nodes.find((node) => node.id === 'after');
+      assert.ok(after);
+      const retried = await vscode.commands.executeCommand<string | undefined>('floe.retryFromNode', {
+        run: detail,
+        node: after,
+      });
+      assert.ok(retried, 'a new run id');
+      const ended = await waitFor(() => {
+        const current = api.services.session.run(retried);
+        return current?.state === 'archived' ? current : undefined;
+      }, 'the retry to end');
+      assert.equal(ended.result, 'good', ended.reason);
+      const nodes = (await client.run(retried)).nodes;
+      assert.equal(nodes.find((node) => node.id === 'approve')?.replayed, true);
+      assert.equal(nodes.find((node) => node.id === 'after')?.state, 'good');
+    });
+
     it('resumes a live log after the hub restarts, without a gap or a repeat', async function () {
       this.timeout(60_000);
       const resumed = await vscode.commands.executeCommand<string | undefined>('floe.startRun', { flowId: 'slow' });

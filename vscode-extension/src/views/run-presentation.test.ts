@@ -59,6 +59,12 @@ describe('node presentation', () => {
     expect(nodeContext(node({ type: 'data', state: 'awaiting-input' }))).toBe('node has-log awaiting-input');
   });
 
+  it('offers a retry from an executed task once the run has ended', () => {
+    const ran = node({ id: 'b', state: 'bad', attempt: 1 });
+    expect(nodeContext(ran, { ...base, state: 'archived', result: 'bad' })).toBe('node has-log failed retry-from');
+    expect(nodeContext(ran, { ...base, state: 'active' })).toBe('node has-log failed');
+  });
+
   it('has no log before it ran, nor for a merge', () => {
     expect(nodeContext(node({}))).toBe('node');
     expect(nodeContext(node({ type: 'merge', state: 'good' }))).toBe('node');

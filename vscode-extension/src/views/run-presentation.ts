@@ -76,12 +76,16 @@ export function nodeHasLog(node: NodeView): boolean {
   return !['waiting', 'skipped'].includes(node.state) || (node.attempt ?? 0) > 0;
 }
 
-/** Context value words: `node`, `has-log`, `awaiting-input`, `failed`. */
-export function nodeContext(node: NodeView): string {
+/**
+ * Context value words: `node`, `has-log`, `awaiting-input`, `failed`, and `retry-from` for an executed task of an
+ * ended run (DESIGN §8 "Retry": a new run that replays upstream events and executes from this node).
+ */
+export function nodeContext(node: NodeView, run?: RunSummary): string {
   const words = ['node'];
   if (nodeHasLog(node)) words.push('has-log');
   if (node.state === 'awaiting-input') words.push('awaiting-input');
   if (node.state === 'bad' || node.state === 'error') words.push('failed');
+  if (run?.state === 'archived' && node.type !== 'merge' && (node.attempt ?? 0) > 0) words.push('retry-from');
   return words.join(' ');
 }
 

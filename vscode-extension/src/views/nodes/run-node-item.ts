@@ -25,7 +25,7 @@ export class RunNodeItem extends vscode.TreeItem {
       .filter(Boolean)
       .join('\n');
     this.iconPath = themeIcon(nodeIcon(node));
-    this.contextValue = nodeContext(node);
+    this.contextValue = nodeContext(node, run);
     if (nodeHasLog(node)) {
       this.command = { command: 'floe.showNodeLog', title: 'Show Log', arguments: [this] };
     }
