@@ -31,7 +31,7 @@ import { createOutputLog } from './output-log.js';
 import { registerRunStatusBar } from './status/run-status-bar.js';
 import { FlowsTree } from './views/flows-tree.js';
 import { RunnersTree } from './views/runners-tree.js';
-import { RunsTree } from './views/runs-tree.js';
+import { RunsTree, type RunsTreeItem } from './views/runs-tree.js';
 import { WorkspaceRepoWatcher } from './workspace-repo-watcher.js';
 
 /** What `activate` returns (the extension's `exports`): for the integration suite, not a public API. */
@@ -40,6 +40,7 @@ export interface FloeExtensionApi {
   flowsTree: FlowsTree;
   runnersTree: RunnersTree;
   diagnostics: vscode.DiagnosticCollection;
+  runsView: vscode.TreeView<RunsTreeItem>;
 }
 
 export function activate(context: vscode.ExtensionContext): FloeExtensionApi {
@@ -53,9 +54,10 @@ export function activate(context: vscode.ExtensionContext): FloeExtensionApi {
   context.subscriptions.push(log, workspace, session, runsTree, flowsTree, runnersTree, logs);
   const services: FloeServices = { context, session, workspace, runsTree, logs, log, startedHere: new Set() };
 
+  const runsView = vscode.window.createTreeView('floe.runs', { treeDataProvider: runsTree, showCollapseAll: true });
   context.subscriptions.push(
     vscode.window.createTreeView('floe.flows', { treeDataProvider: flowsTree }),
-    vscode.window.createTreeView('floe.runs', { treeDataProvider: runsTree, showCollapseAll: true }),
+    runsView,
     vscode.window.createTreeView('floe.runners', { treeDataProvider: runnersTree }),
   );
   registerRunStatusBar(context, session, runsTree, workspace);
@@ -87,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): FloeExtensionApi {
   void vscode.commands.executeCommand('setContext', 'floe.hubState', session.state);
   void workspace.read().then(() => session.connect());
   log.info('floe activated', context.extension.packageJSON.version);
-  return { services, flowsTree, runnersTree, diagnostics };
+  return { services, flowsTree, runnersTree, diagnostics, runsView };
 }
 
 export function deactivate(): void {}

@@ -217,9 +217,26 @@ export function registerFloeSuite(): void {
       await log.waitFor('line 3', 20_000);
       assert.match(log.text, /\x1b\[32mline 1\x1b\[0m\n/);
       assert.equal(log.complete, false, 'the node is still running');
+      const item = (await api.services.runsTree.getChildren())
+        .filter(isGroup)
+        .find((group) => group.group === 'branch');
+      const run =
+        item &&
+        (await api.services.runsTree.getChildren(item)).filter(isRun).find((candidate) => candidate.run.id === runId);
+      assert.ok(run, 'the run item');
+      // A tidy window for the screenshots: the flows file alone, the run expanded, its log below.
+      await vscode.commands.executeCommand('workbench.action.closeAllGroups');
+      await vscode.window.showTextDocument(vscode.Uri.joinPath(folder(), 'FLOE.yaml'), { preview: false });
+      await api.runsView.reveal(run, { expand: true, select: true });
+      await waitFor(
+        async () => !process.env.FLOE_SHIM_URL || (await shim('/text')).includes('running on vscode-runner'),
+        'the run expanded',
+      );
       await screenshot('vscode-runs');
       await vscode.commands.executeCommand('workbench.action.terminal.focus');
+      await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
       await screenshot('vscode-log');
+      await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
     });
 
     it('cancels the run', async () => {

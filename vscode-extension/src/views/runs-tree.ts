@@ -73,18 +73,21 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeItem>, vscode.D
     }
     if (item instanceof RunGroupItem) {
       if (item.runs.length === 0) return [new MessageItem(item.emptyText)];
-      return item.runs.map((run) => new RunItem(this.session.run(run.id) ?? run, item.group));
+      return item.runs.map((run) => new RunItem(this.session.run(run.id) ?? run, item));
     }
     if (item instanceof RunItem) {
-      const group = String(item.id).split(':')[0] ?? 'all';
       try {
         const detail = await this.detail(item.run);
-        return detail.nodes.map((node) => new RunNodeItem(detail, node, group));
+        return detail.nodes.map((node) => new RunNodeItem(detail, node, item));
       } catch (err) {
         return [new MessageItem(`Cannot load the run: ${err instanceof Error ? err.message : String(err)}`, 'error')];
       }
     }
     return [];
+  }
+
+  getParent(item: RunsTreeItem): RunsTreeItem | undefined {
+    return item.kind === 'run' || item.kind === 'node' ? item.parent : undefined;
   }
 
   /** A run with its nodes: cached while a live subscription keeps it current, fetched otherwise. */

@@ -3,16 +3,18 @@ import type { RunSummary } from '@floe/shared';
 import * as vscode from 'vscode';
 import { runContext, runDescription, runIcon, runLabel, runTooltip } from '../run-presentation.js';
 import { themeIcon } from './icon.js';
+import type { RunGroupItem } from './run-group-item.js';
 
 export class RunItem extends vscode.TreeItem {
   readonly kind = 'run';
   constructor(
     readonly run: RunSummary,
-    group: string,
+    /** The group it is listed in (for TreeView.reveal). */
+    readonly parent: RunGroupItem,
   ) {
     super(runLabel(run), vscode.TreeItemCollapsibleState.Collapsed);
     // A run shows in both groups: the id keeps them apart and keeps each one's expansion across refreshes.
-    this.id = `${group}:${run.id}`;
+    this.id = `${parent.group}:${run.id}`;
     this.description = runDescription(run);
     this.tooltip = runTooltip(run);
     this.iconPath = themeIcon(runIcon(run));

@@ -3,19 +3,21 @@ import type { NodeView, RunSummary } from '@floe/shared';
 import * as vscode from 'vscode';
 import { nodeContext, nodeDescription, nodeHasLog, nodeIcon } from '../run-presentation.js';
 import { themeIcon } from './icon.js';
+import type { RunItem } from './run-item.js';
 
 export class RunNodeItem extends vscode.TreeItem {
   readonly kind = 'node';
   constructor(
     readonly run: RunSummary,
     readonly node: NodeView,
-    group: string,
+    /** The run item it is listed under (for TreeView.reveal). */
+    readonly parent: RunItem,
   ) {
     super(
       node.name && node.name !== node.id ? `${node.id} (${node.name})` : node.id,
       vscode.TreeItemCollapsibleState.None,
     );
-    this.id = `${group}:${run.id}:${node.id}`;
+    this.id = `${parent.id}:${node.id}`;
     this.description = nodeDescription(node);
     this.tooltip = [
       node.type ? `${node.type} ${node.id}` : node.id,
