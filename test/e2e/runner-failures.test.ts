@@ -225,13 +225,13 @@ describe('when processes die', () => {
     try {
       await waitFor(async () => (await run(hub, runId)).runner === 'other' && pidsOf().length === 2, {
         what: 'the run to be re-queued to the other runner',
-        timeoutMs: 10_000,
+        timeoutMs: 15_000,
       });
     } finally {
       process.kill(frozen.pid, 'SIGCONT');
     }
     // Woken up, the frozen runner learns the run is no longer its own and kills its copy at once.
-    await waitFor(() => !isAlive(firstPid as number), { what: 'the stale copy to die', timeoutMs: 5_000 });
+    await waitFor(() => !isAlive(firstPid as number), { what: 'the stale copy to die', timeoutMs: 10_000 });
     expect(pidsOf().filter(isAlive)).toHaveLength(1);
     expect(frozen.output()).toMatch(/no word from the hub past the lease|run stopped by the hub/);
     expect(await run(hub, runId)).toMatchObject({ state: 'active', runner: 'other' });
