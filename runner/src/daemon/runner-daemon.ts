@@ -567,9 +567,10 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   return { done, stop, drain };
 }
 
-/** Tasks inherit the runner's environment, except the runner's own settings (a registration token among them). */
+/** Tasks inherit the runner's environment, except the runner's own settings and tokens (a registration token, an
+ * admin token left in the shell that started it). */
 function taskBaseEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const own = new Set<string>(Object.values(RUNNER_ENV));
+  const own = new Set<string>([...Object.values(RUNNER_ENV), 'FLOE_ADMIN_TOKEN']);
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined && !own.has(key)) base[key] = value;
   return base;
