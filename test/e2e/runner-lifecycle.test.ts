@@ -22,6 +22,9 @@ flows:
   - id: quick
     tasks:
       - {id: hi, type: exec, listen: trigger.good, opts: {shell: "echo hi"}}
+  - id: env
+    tasks:
+      - {id: show, type: exec, listen: trigger.good, opts: {shell: "echo token=\${FLOE_RUNNER_TOKEN:-none} hub=\${FLOE_HUB_URL:-none} mark=\${FLOE_RUNNER_MARK:+set}"}}
   - id: medium
     tasks:
       - {id: nap, type: exec, listen: trigger.good, opts: {shell: "echo napping; sleep 1; echo rested"}}
@@ -137,6 +140,22 @@ describe('a runner and its hub', () => {
     const views = await Promise.all([first, second].map((id) => hub.json<RunView>(`/api/runs/${id}`)));
     expect(views.filter((view) => view.state === 'archived' && view.result === 'good')).toHaveLength(1);
     expect(views.filter((view) => view.state === 'pending')).toHaveLength(1);
+  });
+
+  it('reads its settings from the environment and keeps them (its token above all) from its tasks', async () => {
+    const hub = await startHub({ repos: [repo] });
+    const runner = startRunner({
+      name: 'from-env',
+      env: { FLOE_HUB_URL: hub.url, FLOE_RUNNER_TOKEN: await hub.runnerToken(), FLOE_RUNNER_TAGS: 'envtag' },
+    });
+    await runner.waitForOutput('connected to the hub');
+    const runId = await start(hub, 'env');
+    expect(await ended(hub, runId)).toMatchObject({ result: 'good', runner: 'from-env' });
+    expect(await (await hub.request(`/api/runs/${runId}/logs?node=show`)).text()).toContain(
+      'token=none hub=none mark=set',
+    );
+    const runners = await hub.json<{ name: string; tags: string[] }[]>('/api/runners');
+    expect(runners.find((r) => r.name === 'from-env')?.tags).toEqual(['envtag']);
   });
 
   it('takes a token made by `floe runner token`', async () => {
