@@ -321,6 +321,8 @@ export function registerFloeSuite(): void {
       });
       assert.ok(shown);
       await shown.waitFor('line 2', 20_000);
+      const states: string[] = [];
+      const watcher = api.services.session.onDidChange(() => states.push(api.services.session.state));
       const restart = await fetch(`${env('FLOE_TEST_CONTROL_URL')}/restart-hub`, { method: 'POST' });
       assert.equal(restart.status, 200, await restart.text());
       await shown.waitFor('line 12', 40_000);
@@ -331,6 +333,10 @@ export function registerFloeSuite(): void {
         'every line once, in order',
       );
       await waitFor(() => api.services.session.state === 'connected', 'the extension to reconnect', 20_000);
+      watcher.dispose();
+      // The view said the hub was unreachable while it was down, and recovered by itself.
+      assert.ok(states.indexOf('unreachable') >= 0, `states seen: ${states.join(', ')}`);
+      assert.ok(states.lastIndexOf('connected') > states.indexOf('unreachable'), `states seen: ${states.join(', ')}`);
       assert.equal(await vscode.commands.executeCommand('floe.cancelRun', { runId: resumed }), true);
       await waitFor(() => api.services.session.run(resumed)?.state === 'archived', 'the run to end', 20_000);
     });
