@@ -181,18 +181,23 @@ describe('when processes die', () => {
     await again.waitForOutput('run delivered');
   });
 
-  it('stops its runs itself when the hub stays silent past the lease', async () => {
+  it('stops its runs of requeue-lost flows itself when the hub stays silent past the lease', async () => {
     const hub = await startHub({ repos: [repo], leaseMs: 2_000, heartbeatMs: 300 });
-    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'fenced', env: runnerEnv() });
+    const env = runnerEnv();
+    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'fenced', slots: 2, env });
     await runner.waitForOutput('connected to the hub');
-    await start(hub, 'hold');
-    await runner.waitForOutput('run accepted');
-    const taskPid = await waitFor(() => {
+    await start(hub, 'hold'); // not requeue-lost: it goes on
+    await start(hub, 'again'); // requeue-lost: the hub may give it to another runner, so it must stop
+    const holdPid = await waitFor(() => {
       try {
         return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
       } catch {
         return undefined;
       }
+    });
+    const taskPid = await waitFor(() => {
+      const name = readdirSync(dirname(pidFile)).find((entry) => entry.startsWith('task.pid.'));
+      return name ? Number(name.slice('task.pid.'.length)) : undefined;
     });
     const goneAt = Date.now();
     await hub.kill();
@@ -203,6 +208,7 @@ describe('when processes die', () => {
     expect(Date.now() - goneAt).toBeGreaterThanOrEqual(2_000 - 2 * 300);
     expect(Date.now() - goneAt).toBeLessThan(2_000 + 4_000);
     expect(runner.child.exitCode).toBeNull();
+    expect(isAlive(holdPid)).toBe(true);
   });
 
   it('never lets a frozen runner go on with a run the hub re-queued elsewhere', async () => {

@@ -58,6 +58,8 @@ interface HeldRun {
   sentSeq: number;
   /** The last spool write failed (a full disk); records wait in `pending`. */
   spoolFailing?: boolean;
+  /** The flow says `requeue-lost`: once the hub counts the run lost, another runner may start it again. */
+  requeueLost?: boolean;
   /** Cancelled because the hub has been silent past the lease (it counts the run lost). */
   fenced?: boolean;
   log: Logger;
@@ -190,6 +192,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       running: true,
       pending: [],
       sentSeq: 0,
+      requeueLost: message.run.flow['requeue-lost'] === true,
       log: logger.child({ runId, epoch }),
     };
     runs.set(runId, run);
@@ -331,15 +334,16 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
 
   // ---- fencing --------------------------------------------------------------------------------------------------
 
-  // A hub silent past the lease counts this runner's runs lost (and may give them to another runner: requeue-lost),
-  // so the runner stops them itself — a run is never executed twice, even across a partition (DESIGN §5). One
-  // heartbeat of margin covers the hub having heard this runner a little later than the runner heard the hub.
+  // A hub silent past the lease counts this runner's runs lost, and gives those of `requeue-lost` flows to another
+  // runner: the runner stops those itself, so that a run is never executed twice, even across a partition
+  // (DESIGN §5). Other runs go on (the hub may have been restarting; on reconnect it says `continue` or `stop`).
+  // One heartbeat of margin covers the hub having heard this runner a little later than the runner heard the hub.
   const fence = setInterval(() => {
     if (!lease) return;
     const silentMs = Date.now() - lastContact;
     if (silentMs <= lease.leaseMs - lease.heartbeatMs) return;
     for (const run of runs.values()) {
-      if (!run.running || run.fenced) continue;
+      if (!run.running || run.fenced || !run.requeueLost) continue;
       run.fenced = true;
       run.log.warn({ silentMs }, 'no word from the hub past the lease; stopping the run (the hub counts it lost)');
       run.driver?.cancel('runner: no contact with the hub past the lease');

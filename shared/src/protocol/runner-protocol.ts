@@ -21,7 +21,8 @@
 //     within `leaseMs` is lost: archived `lost` (or re-queued when the flow says `requeue-lost`), its
 //     resource-tags released. A socket that closes does not end a run by itself; the lease does. The runner
 //     fences itself the same way: when it has heard nothing from the hub for `leaseMs` (less one heartbeat) it
-//     cancels its runs, since the hub counts them lost and may give them to another runner.
+//     cancels its runs of `requeue-lost` flows, since the hub may give those to another runner; other runs go on
+//     and the hub says `continue` or `stop` for them when the runner is back.
 //  5. Records: the runner drives the engine (shared/src/engine) and sends what happened as `record` messages,
 //     numbered per run from 1 with no gaps: a `start` record, then `input` records (the engine inputs it
 //     applied; the hub applies the same inputs to its copy of the run with the same pure engine, so both agree)
