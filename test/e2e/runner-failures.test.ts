@@ -41,6 +41,9 @@ flows:
     requeue-lost: true
     tasks:
       - {id: work, type: exec, listen: trigger.good, opts: {shell: "echo $$ > \\"$PID_FILE.$$\\"; echo working; sleep 60"}}
+  - id: marathon
+    tasks:
+      - {id: count, type: exec, listen: trigger.good, opts: {shell: "for i in $(seq 1 ${LINES}); do echo line $i; sleep 0.03; done"}}
   - id: count
     tasks:
       - {id: count, type: exec, listen: trigger.good, opts: {shell: "for i in $(seq 1 ${LINES}); do echo line $i; sleep 0.01; done"}}
@@ -150,6 +153,27 @@ describe('when processes die', () => {
     const lines = (await logOf(hub)).match(/^line \d+$/gm) ?? [];
     expect(lines).toEqual(Array.from({ length: LINES }, (_, i) => `line ${i + 1}`));
     expect(runner.output().match(/connected to the hub/g)?.length).toBe(2);
+  });
+
+  it('keeps every line exactly once through three hub crashes in one run', async () => {
+    const dataDir = makeTempDir('floe-hub-');
+    let hub = await startHub({ repos: [repo], dataDir, leaseMs: 20_000, heartbeatMs: 300 });
+    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'tough', env: runnerEnv() });
+    await runner.waitForOutput('connected to the hub');
+    const runId = await start(hub, 'marathon');
+    for (let crash = 1; crash <= 3; crash++) {
+      await waitFor(() => (runner.output().match(/connected to the hub/g)?.length ?? 0) === crash, {
+        what: `connection ${crash}`,
+        timeoutMs: 20_000,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 400));
+      expect((await run(hub, runId)).state).toBe('active'); // the crash falls in the middle of the run
+      await hub.kill();
+      hub = await startHub({ repos: [repo], dataDir, port: hub.port, leaseMs: 20_000, heartbeatMs: 300 });
+    }
+    expect(await ended(hub, runId, 40_000)).toMatchObject({ result: 'good' });
+    const log = await (await hub.request(`/api/runs/${runId}/logs?node=count`)).text();
+    expect(log.match(/^line \d+$/gm)).toEqual(Array.from({ length: LINES }, (_, i) => `line ${i + 1}`));
   });
 
   it('kills what a crashed runner left behind and reports its run lost at once on restart', async () => {
