@@ -9,7 +9,9 @@
 // While the tests run, a small HTTP endpoint lets them look at the window, its address in FLOE_SHIM_URL (the
 // environment reaches the extension host through code-server):
 //   GET /screenshot?name=N  saves docs/screenshots/N.png (only when FLOE_SCREENSHOTS_DIR is set) and answers 200;
-//   GET /text               answers the workbench's visible text (document.body.innerText).
+//   GET /text               answers the workbench's visible text (document.body.innerText);
+//   GET /quick-input?title=T&text=X  waits for the quick input (a quick pick or an input box) titled T, types X
+//                           and presses Enter — a person answering the extension's prompts.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -71,6 +73,13 @@ const shimServer = createServer(async (req, res) => {
         await page.screenshot({ path: join(dir, `${name}.png`) });
       }
       res.end(dir ? 'saved' : 'skipped');
+    } else if (url.pathname === '/quick-input') {
+      const title = url.searchParams.get('title') ?? '';
+      const widget = page.locator('.quick-input-widget').filter({ hasText: title });
+      await widget.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.keyboard.type(url.searchParams.get('text') ?? '');
+      await page.keyboard.press('Enter');
+      res.end('ok');
     } else if (url.pathname === '/text') {
       // innerText, not textContent: what a person sees (collapsed and hidden parts of the workbench left out).
       // biome-ignore lint/performance/useDomNodeTextContent: visible text is the point

@@ -27,8 +27,8 @@ const shimPath = join(here, 'code-shim.mjs');
 const withScreenshots = process.argv.includes('--screenshots');
 const devMode = process.argv.includes('--dev');
 
-// \`slow\`: the flow the suite starts, watches and cancels (40 coloured lines, one every half second).
-// \`gate\`: a data task the suite approves.
+// `slow`: the flow the suite starts, watches and cancels (40 coloured lines, one every half second).
+// `gate`: a data task the suite approves. `release`: a start form the suite fills in through the window.
 const HUB_FLOWS = `flows:
   - id: slow
     tasks:
@@ -47,8 +47,27 @@ const HUB_FLOWS = `flows:
         listen: task.approve.good
         opts:
           cmd: echo approved
+  - id: release
+    triggers:
+      - name: start
+        type: data
+        opts:
+          form:
+            title: Release
+            fields:
+              - id: version
+                prompt: Version
+              - id: notify
+                type: bool
+                prompt: Notify the team?
+    tasks:
+      - id: show
+        type: exec
+        listen: trigger.good
+        opts:
+          shell: echo "releasing $FLOE_DATA_VERSION, notify=$FLOE_DATA_NOTIFY"
 `;
-// Run on this machine with \`floe run\` in a terminal.
+// Run on this machine with `floe run` in a terminal.
 const LOCAL_FLOW = `id: hello
 tasks:
   - id: greet

@@ -86,7 +86,7 @@ export function registerFloeSuite(): void {
         const items = api.flowsTree.getChildren();
         return items.length > 0 ? items : undefined;
       }, 'the flows view');
-      assert.deepEqual(flows.map((item) => item.flow.id).sort(), ['gate', 'slow']);
+      assert.deepEqual(flows.map((item) => item.flow.id).sort(), ['gate', 'release', 'slow']);
       await waitFor(() => api.runnersTree.getChildren().find((item) => item.runner.connected), 'a connected runner');
     });
 
@@ -151,7 +151,7 @@ export function registerFloeSuite(): void {
       const uri = vscode.Uri.joinPath(folder(), 'FLOE.yaml');
       const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('floe.showGraph', uri);
       assert.ok(panel, 'the graph panel');
-      assert.equal((panel.webview.html.match(/<svg /g) ?? []).length, 2, 'one graph per flow');
+      assert.equal((panel.webview.html.match(/<svg /g) ?? []).length, 3, 'one graph per flow');
       assert.match(panel.webview.html, />count<\/text>/);
       await screenshot('vscode-graph');
       panel.dispose();
@@ -308,6 +308,29 @@ export function registerFloeSuite(): void {
       const nodes = (await client.run(retried)).nodes;
       assert.equal(nodes.find((node) => node.id === 'approve')?.replayed, true);
       assert.equal(nodes.find((node) => node.id === 'after')?.state, 'good');
+    });
+
+    it('asks for a start form’s fields in the window and starts the run with them', async function () {
+      if (!process.env.FLOE_SHIM_URL) this.skip();
+      const answer = async (title: string, text: string) => {
+        const response = await fetch(
+          `${env('FLOE_SHIM_URL')}/quick-input?title=${encodeURIComponent(title)}&text=${encodeURIComponent(text)}`,
+        );
+        assert.equal(response.status, 200, await response.text());
+      };
+      const pending = vscode.commands.executeCommand<string | undefined>('floe.startRun');
+      await answer('start a run of', 'release');
+      await answer('Release: Version', '1.2.3');
+      await answer('Release: Notify the team?', 'true');
+      const started = await pending;
+      assert.ok(started, 'the run id');
+      const ended = await waitFor(() => {
+        const current = api.services.session.run(started);
+        return current?.state === 'archived' ? current : undefined;
+      }, 'the release run to end');
+      assert.equal(ended.result, 'good', ended.reason);
+      const log = await api.services.session.requireClient().logs(started, 'show');
+      assert.match(log.text, /releasing 1\.2\.3, notify=true/);
     });
 
     it('resumes a live log after the hub restarts, without a gap or a repeat', async function () {
