@@ -3,7 +3,7 @@
 import { parseFloeFile } from '@floe/shared';
 import * as vscode from 'vscode';
 import type { FloeServices } from '../floe-services.js';
-import { flowGraph, flowGraphSvg } from '../graph/flow-graph.js';
+import { flowGraph, flowGraphSvg, graphColumns } from '../graph/flow-graph.js';
 import { isFloeFile } from '../language/floe-selector.js';
 
 export function registerShowGraph({ context }: FloeServices): void {
@@ -30,7 +30,10 @@ export function registerShowGraph({ context }: FloeServices): void {
 
 function graphPage(text: string): string {
   const parsed = parseFloeFile(text);
-  const sections = parsed.flows.map((flow) => `<h2>${flow.id}</h2>${flowGraphSvg(flowGraph(flow))}`);
+  const graphs = parsed.flows.map((flow) => ({ id: flow.id, graph: flowGraph(flow) }));
+  // One width for all, so that graphs scaled to fit the panel share one scale.
+  const columns = Math.max(0, ...graphs.map(({ graph }) => graphColumns(graph)));
+  const sections = graphs.map(({ id, graph }) => `<h2>${id}</h2>${flowGraphSvg(graph, columns)}`);
   const blocked = parsed.flowIds.filter((id) => !parsed.flows.some((flow) => flow.id === id));
   const note = blocked.length ? `<p class="note">Not shown (has errors): ${blocked.join(', ')}</p>` : '';
   return `<!DOCTYPE html><html><head><meta charset="utf-8">

@@ -51,6 +51,11 @@ describe('flowGraph', () => {
     expect(graph.edges.filter((edge) => edge.to === 'both').map((edge) => edge.from)).toEqual(['unit', 'lint']);
   });
 
+  it('widens a picture to a shared number of columns', () => {
+    expect(flowGraphSvg(graph)).toContain('width="1090"');
+    expect(flowGraphSvg(graph, 7)).toContain('width="1510"');
+  });
+
   it('renders every node and edge into the SVG', () => {
     const svg = flowGraphSvg(graph);
     expect(svg.match(/<g class="node/g)).toHaveLength(7);

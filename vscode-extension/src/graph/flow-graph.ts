@@ -84,12 +84,15 @@ const H = 40;
 const GAP_X = 60;
 const GAP_Y = 24;
 
-/** The graph as an SVG picture (theme colours come from the webview's CSS variables). */
-export function flowGraphSvg(graph: FlowGraph): string {
+/**
+ * The graph as an SVG picture (theme colours come from the webview's CSS variables). `columns` widens the picture
+ * to that many columns, so that several graphs on one page, scaled to fit, share one scale (default: its own).
+ */
+export function flowGraphSvg(graph: FlowGraph, columns = 0): string {
   const x = (node: GraphNode) => 20 + node.column * (W + GAP_X);
   const y = (node: GraphNode) => 20 + node.row * (H + GAP_Y);
   const byId = new Map(graph.nodes.map((node) => [node.id, node]));
-  const width = 40 + (Math.max(0, ...graph.nodes.map((node) => node.column)) + 1) * (W + GAP_X);
+  const width = 40 + Math.max(columns, graphColumns(graph)) * (W + GAP_X);
   const height = 40 + (Math.max(0, ...graph.nodes.map((node) => node.row)) + 1) * (H + GAP_Y);
   const edges = graph.edges.flatMap((edge) => {
     const from = byId.get(edge.from);
@@ -112,6 +115,11 @@ export function flowGraphSvg(graph: FlowGraph): string {
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>' +
     `${edges.join('')}${boxes.join('')}</svg>`
   );
+}
+
+/** How many columns a graph has. */
+export function graphColumns(graph: FlowGraph): number {
+  return Math.max(0, ...graph.nodes.map((node) => node.column)) + 1;
 }
 
 function escapeXml(text: string): string {
