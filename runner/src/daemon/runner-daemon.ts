@@ -256,10 +256,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   const stopRun = (run: HeldRun, reason: string) => {
     runs.delete(run.runId);
     run.log.info({ reason }, 'run stopped by the hub');
-    if (run.running && run.driver) {
-      run.driver.cancel('hub');
-      run.driver.kill();
-    }
+    // Kill by this acceptance's mark, not by run id: after a re-queue another runner on this machine may hold the
+    // same run, and its processes carry the same FLOE_RUN_ID.
+    if (run.running) run.driver?.cancel('hub');
     killLeftovers(run.spool.meta.mark);
     run.spool.drop();
   };
@@ -503,7 +502,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (stopping) {
       hurry = true;
       logger.warn('stopping now: killing every task');
-      for (const run of runs.values()) run.driver?.kill();
+      for (const run of runs.values()) killLeftovers(run.spool.meta.mark);
       return;
     }
     stopping = true;
@@ -544,7 +543,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       if (exit !== undefined) {
         // Refused for good: runs cannot report anywhere, so they stop at once (their spools stay for later).
         stopping = true;
-        for (const run of runs.values()) if (run.running) run.driver?.kill();
+        for (const run of runs.values()) if (run.running) killLeftovers(run.spool.meta.mark);
         await until(() => activeRuns() === 0, config.killGrace + 5_000);
         return exit;
       }
