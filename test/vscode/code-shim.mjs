@@ -173,7 +173,12 @@ browser = await chromium.launch({
     '--disable-sync',
   ],
 });
-page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+// The clipboard permissions let "Copy Link" work as it does for a person (the web workbench uses the browser's).
+const browserContext = await browser.newContext({
+  viewport: { width: 1280, height: 800 },
+  permissions: ['clipboard-read', 'clipboard-write'],
+});
+page = await browserContext.newPage();
 await page.exposeFunction('codeAutomationLog', (_type, args) => {
   const parts = Array.isArray(args) ? args : [args];
   const text = format(...parts);

@@ -258,6 +258,12 @@ export function registerFloeSuite(): void {
       );
     });
 
+    it('copies the run’s dashboard link', async () => {
+      const link = await vscode.commands.executeCommand<string | undefined>('floe.copyRunLink', { runId });
+      assert.equal(link, `${hubUrl}/runs/${runId}`);
+      assert.equal(await vscode.env.clipboard.readText(), link);
+    });
+
     it('retries the cancelled run as a new run of the same flow', async () => {
       const retried = await vscode.commands.executeCommand<string | undefined>('floe.retryRun', { runId });
       assert.ok(retried && retried !== runId, 'a new run id');
