@@ -47,6 +47,14 @@ async function shim(path: string): Promise<string> {
   return response.text();
 }
 
+/** Answers the quick input (quick pick or input box) titled `title` in the window, as a person would. */
+async function answer(title: string, text: string): Promise<void> {
+  const response = await fetch(
+    `${env('FLOE_SHIM_URL')}/quick-input?title=${encodeURIComponent(title)}&text=${encodeURIComponent(text)}`,
+  );
+  assert.equal(response.status, 200, await response.text());
+}
+
 const screenshot = async (name: string) => {
   // Let the workbench paint what the commands just opened.
   await new Promise((resolve) => setTimeout(resolve, 700));
@@ -80,7 +88,18 @@ export function registerFloeSuite(): void {
         10_000,
       );
       await screenshot('vscode-welcome');
-      await vscode.commands.executeCommand('floe.signIn', token, hubUrl);
+      if (process.env.FLOE_SHIM_URL) {
+        // As a person does it: the URL, then "Sign In", which asks for the token in an input box.
+        await vscode.commands.executeCommand('floe.setHubUrl', hubUrl);
+        const signingIn = vscode.commands.executeCommand('floe.signIn');
+        await answer('Floe: hub API token', token);
+        await signingIn;
+      } else {
+        await vscode.commands.executeCommand('floe.signIn', token, hubUrl);
+      }
+      // The token went to secret storage, never to the settings.
+      assert.equal(await api.services.context.secrets.get('floe.hubToken'), token);
+      assert.equal(JSON.stringify(vscode.workspace.getConfiguration('floe')).includes(token), false);
       await waitFor(() => api.services.session.state === 'connected', 'the hub connection');
       const flows = await waitFor(() => {
         const items = api.flowsTree.getChildren();
@@ -318,12 +337,6 @@ export function registerFloeSuite(): void {
 
     it('asks for a start form’s fields in the window and starts the run with them', async function () {
       if (!process.env.FLOE_SHIM_URL) this.skip();
-      const answer = async (title: string, text: string) => {
-        const response = await fetch(
-          `${env('FLOE_SHIM_URL')}/quick-input?title=${encodeURIComponent(title)}&text=${encodeURIComponent(text)}`,
-        );
-        assert.equal(response.status, 200, await response.text());
-      };
       const pending = vscode.commands.executeCommand<string | undefined>('floe.startRun');
       await answer('start a run of', 'release');
       await answer('Release: Version', '1.2.3');
