@@ -8,7 +8,8 @@
 //
 // While the tests run, a small HTTP endpoint lets them look at the window, its address in FLOE_SHIM_URL (the
 // environment reaches the extension host through code-server):
-//   GET /screenshot?name=N  saves docs/screenshots/N.png (only when FLOE_SCREENSHOTS_DIR is set) and answers 200;
+//   GET /screenshot?name=N[&frameText=T]  saves docs/screenshots/N.png (only when FLOE_SCREENSHOTS_DIR is set),
+//                           after waiting (up to 5 s) for a frame — a webview — to show T, and answers 200;
 //   GET /text               answers the workbench's visible text (document.body.innerText);
 //   GET /quick-input?title=T&text=X  waits for the quick input (a quick pick or an input box) titled T, types X
 //                           and presses Enter — a person answering the extension's prompts.
@@ -69,6 +70,8 @@ const shimServer = createServer(async (req, res) => {
       const dir = process.env.FLOE_SCREENSHOTS_DIR;
       const name = (url.searchParams.get('name') ?? 'shot').replace(/[^\w.-]/g, '');
       if (dir && page) {
+        const frameText = url.searchParams.get('frameText');
+        if (frameText) await waitForFrameText(frameText, 5000);
         mkdirSync(dir, { recursive: true });
         await page.screenshot({ path: join(dir, `${name}.png`) });
       }
@@ -94,6 +97,18 @@ const shimServer = createServer(async (req, res) => {
   }
 });
 await new Promise((r) => shimServer.listen(0, '127.0.0.1', r));
+
+/** Webviews render in nested frames, after the command that opened them has returned. */
+async function waitForFrameText(text, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const shown = await frame.evaluate(() => document.body?.textContent ?? '').catch(() => '');
+      if (shown.includes(text)) return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 const shimUrl = `http://127.0.0.1:${shimServer.address().port}`;
 
 const port = await freePort();

@@ -15,6 +15,7 @@ import { registerSetHubUrl } from './commands/set-hub-url.js';
 import { registerShowFailedLog } from './commands/show-failed-log.js';
 import { registerShowGraph } from './commands/show-graph.js';
 import { registerShowNodeLog } from './commands/show-node-log.js';
+import { registerShowRunGraph } from './commands/show-run-graph.js';
 import { registerSignIn } from './commands/sign-in.js';
 import { registerSignOut } from './commands/sign-out.js';
 import { registerStartRun } from './commands/start-run.js';
@@ -79,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): FloeExtensionApi {
   registerShowFailedLog(services);
   registerRunLocally(services);
   registerShowGraph(services);
+  registerShowRunGraph(services);
 
   const diagnostics = registerLintAsYouType(context);
   registerCompletion(context);

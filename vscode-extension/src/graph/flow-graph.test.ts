@@ -1,6 +1,6 @@
 import { parseFloeFile } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
-import { flowGraph, flowGraphSvg } from './flow-graph.js';
+import { flowGraph, flowGraphSvg, runGraph } from './flow-graph.js';
 
 const FLOW = `id: build
 tasks:
@@ -60,5 +60,32 @@ describe('flowGraph', () => {
     const svg = flowGraphSvg(graph);
     expect(svg.match(/<g class="node/g)).toHaveLength(7);
     expect(svg.match(/<path class="edge/g)).toHaveLength(7);
+  });
+});
+
+describe('runGraph', () => {
+  it('draws a run from its node views, each box with its state', () => {
+    const graph = runGraph({
+      id: 'r1',
+      number: 3,
+      flowId: 'build',
+      repo: 'shop',
+      state: 'active',
+      trigger: { type: 'manual' },
+      createdAt: 1,
+      nodes: [
+        { id: 'compile', type: 'exec', state: 'good', listen: 'trigger.good' },
+        { id: 'test', type: 'exec', state: 'running', listen: 'task.compile.good' },
+        { id: 'both', type: 'merge', state: 'waiting', wait: ['task.test.good', 'task.compile.good'] },
+      ],
+    });
+    expect(graph.nodes.map((node) => [node.id, node.column, node.state])).toEqual([
+      ['trigger', 0, undefined],
+      ['compile', 1, 'good'],
+      ['test', 2, 'running'],
+      ['both', 3, 'waiting'],
+    ]);
+    expect(graph.edges).toHaveLength(4);
+    expect(flowGraphSvg(graph)).toContain('<g class="node task state-running">');
   });
 });

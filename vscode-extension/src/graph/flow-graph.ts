@@ -1,6 +1,6 @@
 // The graph of a flow for the preview: nodes in columns by how many events lie between them and the trigger, and
 // an edge for every `listen` and `wait` tag from the node that emits it (DESIGN §3 "Events"). Pure.
-import { parseTag, type ResolvedFlow } from '@floe/shared';
+import { type NodeState, parseTag, type ResolvedFlow, type RunDetail } from '@floe/shared';
 
 export interface GraphNode {
   id: string;
@@ -9,6 +9,8 @@ export interface GraphNode {
   type: string;
   column: number;
   row: number;
+  /** In a run's graph: the node's state (a class of its box). */
+  state?: NodeState;
 }
 
 export interface GraphEdge {
@@ -26,9 +28,42 @@ export interface FlowGraph {
 
 const TRIGGER = 'trigger';
 
+/** A node as the layout needs it: from a flow definition, or from a run's node views (which carry listen/wait). */
+export interface GraphInput {
+  id: string;
+  kind: 'task' | 'merge' | 'end';
+  type: string;
+  listen?: string | undefined;
+  wait?: string[] | undefined;
+  state?: NodeState | undefined;
+}
+
+/** The graph of a flow as written. */
 export function flowGraph(flow: ResolvedFlow): FlowGraph {
+  return layoutGraph(
+    flow.tasks.map(
+      (node): GraphInput =>
+        node.class === 'merge'
+          ? { id: node.id, kind: 'merge', type: 'merge', wait: node.wait }
+          : { id: node.id, kind: node.type === 'end' ? 'end' : 'task', type: node.type, listen: node.listen },
+    ),
+  );
+}
+
+/** The graph of a run, each node with its state (DESIGN §7: a run's graph of nodes coloured by state). */
+export function runGraph(run: RunDetail): FlowGraph {
+  return layoutGraph(
+    run.nodes.map((node): GraphInput => {
+      const kind = node.type === 'merge' ? 'merge' : node.type === 'end' ? 'end' : 'task';
+      return { id: node.id, kind, type: node.type ?? 'task', listen: node.listen, wait: node.wait, state: node.state };
+    }),
+  );
+}
+
+/** Columns by the longest chain of events from the trigger, rows in input order; an edge per listen and wait tag. */
+export function layoutGraph(inputs: readonly GraphInput[]): FlowGraph {
   const edges: GraphEdge[] = [];
-  const ids = new Set(flow.tasks.map((node) => node.id));
+  const ids = new Set(inputs.map((node) => node.id));
   const edgeFrom = (tag: string, to: string) => {
     const parsed = parseTag(tag);
     if (parsed.kind === 'unknown') return;
@@ -41,14 +76,14 @@ export function flowGraph(flow: ResolvedFlow): FlowGraph {
       (parsed.kind === 'task-status' && parsed.exitCode === 0);
     edges.push({ from, to, tag, good });
   };
-  for (const node of flow.tasks) {
-    if (node.class === 'merge') {
-      for (const tag of node.wait) edgeFrom(tag, node.id);
+  for (const node of inputs) {
+    if (node.kind === 'merge') {
+      for (const tag of node.wait ?? []) edgeFrom(tag, node.id);
     } else if (node.listen) edgeFrom(node.listen, node.id);
   }
   // Longest distance from the trigger; the linter rejects cycles, and the bound keeps a cyclic draft finite.
   const column = new Map<string, number>([[TRIGGER, 0]]);
-  for (let pass = 0; pass <= flow.tasks.length; pass += 1) {
+  for (let pass = 0; pass <= inputs.length; pass += 1) {
     let moved = false;
     for (const edge of edges) {
       const from = column.get(edge.from);
@@ -61,18 +96,27 @@ export function flowGraph(flow: ResolvedFlow): FlowGraph {
     if (!moved) break;
   }
   const rows = new Map<number, number>();
-  const place = (id: string, kind: GraphNode['kind'], type: string): GraphNode => {
+  const place = (input: {
+    id: string;
+    kind: GraphNode['kind'];
+    type: string;
+    state?: NodeState | undefined;
+  }): GraphNode => {
     // Nodes nothing reaches go in a last column of their own.
-    const at = column.get(id) ?? flow.tasks.length + 1;
+    const at = column.get(input.id) ?? inputs.length + 1;
     const row = rows.get(at) ?? 0;
     rows.set(at, row + 1);
-    return { id, kind, type, column: at, row };
+    return {
+      id: input.id,
+      kind: input.kind,
+      type: input.type,
+      column: at,
+      row,
+      ...(input.state ? { state: input.state } : {}),
+    };
   };
-  const nodes = [place(TRIGGER, 'trigger', TRIGGER)];
-  for (const node of flow.tasks) {
-    if (node.class === 'merge') nodes.push(place(node.id, 'merge', 'merge'));
-    else nodes.push(place(node.id, node.type === 'end' ? 'end' : 'task', node.type));
-  }
+  const nodes = [place({ id: TRIGGER, kind: 'trigger', type: TRIGGER })];
+  for (const input of inputs) nodes.push(place(input));
   // Close the gap an unreached column leaves.
   const used = [...new Set(nodes.map((node) => node.column))].sort((a, b) => a - b);
   for (const node of nodes) node.column = used.indexOf(node.column);
@@ -106,9 +150,9 @@ export function flowGraphSvg(graph: FlowGraph, columns = 0): string {
   });
   const boxes = graph.nodes.map(
     (node) =>
-      `<g class="node ${node.kind}"><rect x="${x(node)}" y="${y(node)}" width="${W}" height="${H}" rx="${node.kind === 'merge' ? 20 : 6}"/>` +
+      `<g class="node ${node.kind}${node.state ? ` state-${node.state}` : ''}"><rect x="${x(node)}" y="${y(node)}" width="${W}" height="${H}" rx="${node.kind === 'merge' ? 20 : 6}"/>` +
       `<text x="${x(node) + W / 2}" y="${y(node) + 17}">${escapeXml(node.id)}</text>` +
-      `<text class="type" x="${x(node) + W / 2}" y="${y(node) + 32}">${escapeXml(node.type)}</text></g>`,
+      `<text class="type" x="${x(node) + W / 2}" y="${y(node) + 32}">${escapeXml(node.state ? `${node.type} · ${node.state}` : node.type)}</text></g>`,
   );
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +

@@ -55,10 +55,10 @@ async function answer(title: string, text: string): Promise<void> {
   assert.equal(response.status, 200, await response.text());
 }
 
-const screenshot = async (name: string) => {
-  // Let the workbench paint what the commands just opened.
+/** A screenshot once the workbench has painted; `frameText`: also wait until a webview shows that text. */
+const screenshot = async (name: string, frameText?: string) => {
   await new Promise((resolve) => setTimeout(resolve, 700));
-  await shim(`/screenshot?name=${name}`);
+  await shim(`/screenshot?name=${name}${frameText ? `&frameText=${encodeURIComponent(frameText)}` : ''}`);
 };
 
 export function registerFloeSuite(): void {
@@ -72,6 +72,7 @@ export function registerFloeSuite(): void {
   let api: FloeExtensionApi;
   let runId: string;
   let log: NodeLogTerminal;
+  let runGraphPanel: vscode.WebviewPanel;
 
   describe('Floe in VS Code', () => {
     it('activates on a workspace with FLOE.yaml and connects to the hub', async () => {
@@ -172,7 +173,7 @@ export function registerFloeSuite(): void {
       assert.ok(panel, 'the graph panel');
       assert.equal((panel.webview.html.match(/<svg /g) ?? []).length, 3, 'one graph per flow');
       assert.match(panel.webview.html, />count<\/text>/);
-      await screenshot('vscode-graph');
+      await screenshot('vscode-graph', 'release');
       panel.dispose();
     });
 
@@ -256,6 +257,13 @@ export function registerFloeSuite(): void {
       await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
       await screenshot('vscode-log');
       await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
+      const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('floe.showRunGraph', {
+        runId,
+      });
+      assert.ok(panel, 'the run graph');
+      runGraphPanel = panel;
+      assert.match(runGraphPanel.webview.html, /<g class="node task state-running">/);
+      await screenshot('vscode-run-graph', 'exec · running');
     });
 
     it('cancels the run', async () => {
@@ -266,6 +274,9 @@ export function registerFloeSuite(): void {
         return current?.state === 'archived' ? current : undefined;
       }, 'the run to end');
       assert.equal(run.result, 'cancelled');
+      // The run graph heard it too (the live run topic), without being asked again.
+      await waitFor(() => runGraphPanel.webview.html.includes('state-cancelled'), 'the run graph to show the cancel');
+      runGraphPanel.dispose();
       await waitFor(() => log.complete, 'the end of the log');
       const lines = log.text.split('\n').filter((line) => line.includes('line ')).length;
       assert.ok(lines < 40, `the task stopped early (${lines} lines of 40)`);
