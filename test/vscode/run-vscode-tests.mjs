@@ -121,16 +121,9 @@ async function main() {
   const extensionsDir = join(temp, 'extensions');
   let developmentPath = extensionDir;
   if (!devMode) {
-    const vsix = join(temp, 'floe-vscode.vsix');
-    execFileSync(process.execPath, [join(extensionDir, 'build.mjs'), '--production'], { stdio: 'inherit' });
-    execFileSync(
-      join(extensionDir, 'node_modules', '.bin', 'vsce'),
-      ['package', '--no-dependencies', '--skip-license', '--out', vsix],
-      {
-        cwd: extensionDir,
-        stdio: 'ignore',
-      },
-    );
+    // Exactly what `pnpm run package` makes (the script in vscode-extension/package.json).
+    execFileSync('pnpm', ['run', '--silent', 'package'], { cwd: extensionDir, stdio: 'ignore' });
+    const vsix = join(extensionDir, 'dist', 'floe-vscode.vsix');
     execFileSync(process.execPath, [codeServerBin, '--extensions-dir', extensionsDir, '--install-extension', vsix], {
       stdio: 'ignore',
     });

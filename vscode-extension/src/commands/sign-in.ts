@@ -11,7 +11,7 @@ export function registerSignIn({ context, session }: FloeServices): void {
     vscode.commands.registerCommand('floe.signIn', async (token?: string, hubUrl?: string): Promise<HubState> => {
       if (hubUrl !== undefined) await storeHubUrl(hubUrl);
       else if (readSettings().hubUrl === '') {
-        const url = await vscode.commands.executeCommand<string | undefined>('floe.setHubUrl', undefined, false);
+        const url = await vscode.commands.executeCommand<string | undefined>('floe.setHubUrl');
         if (url === undefined) return session.state;
       }
       const value =
