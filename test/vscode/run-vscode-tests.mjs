@@ -225,4 +225,11 @@ async function main() {
 }
 
 // Exit explicitly: a child that failed to stop must not keep this process (and CI) waiting.
-process.exit(await main());
+process.exit(
+  await main().catch((err) => {
+    // A broken setup (no chromium, a failed install or build) still ends with the plain summary line.
+    console.error(`run-vscode-tests: ${err instanceof Error ? err.message : String(err)}`);
+    summary(0, 1);
+    return 1;
+  }),
+);
