@@ -190,11 +190,19 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   };
 
   // Start-up: no runner is connected yet (the flag in the store is from the previous life); active runs get
-  // their deadline timers back; leases that lapsed while the hub was down expire on the first check.
+  // their deadline timers back and a fresh lease.
   for (const runner of await store.listRunners()) {
     if (runner.connected) await store.updateRunner(runner.id, { connected: false });
   }
-  for (const run of await store.listLiveRuns()) if (run.state === 'active') deps.deadlines.arm(run);
+  for (const run of await store.listLiveRuns()) {
+    if (run.state !== 'active') continue;
+    deps.deadlines.arm(run);
+    // Runners keep executing while the hub is down (DESIGN §5): give each one a full lease to reconnect before
+    // its runs count as lost, or any outage longer than a lease would lose every active run.
+    if (run.runnerId !== undefined) {
+      await store.renewLeases(run.runnerId, [{ runId: run.id, epoch: run.epoch }], now() + timing.leaseMs);
+    }
+  }
   await refreshRepos();
   dispatcher.start();
   let checking = false;

@@ -1,5 +1,7 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordMaker } from '../dispatch/fake-runner.js';
+import { createHub } from '../hub.js';
 import { TEST_FLOE } from './test-flows.js';
 import { ADMIN, eventually, startTestHub, type TestHub } from './test-hub.js';
 
@@ -36,6 +38,26 @@ describe('leases', () => {
     });
     const next = await t.hub.startRun('build', {}, ADMIN);
     expect((await runner.next('offer', (m) => m.runId === next)).run.flow['resource-tags']).toEqual(['db']);
+  });
+
+  it('gives the runs of a restarted hub a full lease for their runners to reconnect', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
+    const { runId } = await activeRun('deploy');
+    await t.hub.close();
+    // Down for longer than a lease: the stored lease has lapsed by the time the hub starts again.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const restarted = await createHub({ dataDir: t.dataDir, log: pino({ level: 'silent' }), repos: [], timing: SHORT });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await restarted.runSummary(runId))?.state).toBe('active');
+      const lost = await eventually(async () => {
+        const r = await restarted.run(runId);
+        return r.state === 'archived' && r;
+      });
+      expect(lost).toMatchObject({ reasonCode: 'lost' });
+    } finally {
+      await restarted.close();
+    }
   });
 
   it('keeps a run whose runner sends heartbeats past the lease', async () => {
