@@ -46,7 +46,12 @@ describe('leases', () => {
     await t.hub.close();
     // Down for longer than a lease: the stored lease has lapsed by the time the hub starts again.
     await new Promise((resolve) => setTimeout(resolve, 600));
-    const restarted = await createHub({ dataDir: t.dataDir, log: pino({ level: 'silent' }), repos: [], timing: SHORT });
+    const restarted = await createHub({
+      dataDir: t.dataDir,
+      log: pino({ level: 'silent' }),
+      repos: [],
+      timing: { ...SHORT, leaseCheckMs: 25 },
+    });
     try {
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect((await restarted.runSummary(runId))?.state).toBe('active');
