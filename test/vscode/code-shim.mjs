@@ -130,7 +130,8 @@ const server = spawn(
     '--extensions-dir',
     extensionsDir,
   ],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOE_SHIM_URL: shimUrl } },
+  // Its own process group, so that stopping it also stops the extension host and the helpers it forked.
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOE_SHIM_URL: shimUrl }, detached: true },
 );
 const keep = (chunk) => {
   serverLog = (serverLog + chunk).slice(-10_000);
@@ -144,7 +145,11 @@ async function finish(code) {
   if (finished) return;
   finished = true;
   await browser?.close().catch(() => {});
-  server.kill('SIGTERM');
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
   shimServer.close();
   process.exit(code);
 }
