@@ -1,0 +1,126 @@
+// The PostgreSQL schema: the same tables and meaning as the SQLite driver's migrations (store/sqlite/migrations/),
+// in PostgreSQL's types. Times are BIGINT milliseconds (read back as numbers, see postgres-store.ts); JSON values
+// are TEXT because the store never looks inside them (their shapes are owned by zod schemas elsewhere).
+import type { Migration } from '../sqlite/migrations.js';
+
+const migration001: Migration = {
+  version: 1,
+  name: 'initial',
+  sql: `
+CREATE TABLE repos (
+  name TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  default_ref TEXT,
+  head_sha TEXT,
+  refreshed_at BIGINT
+);
+
+CREATE TABLE flows (
+  repo TEXT NOT NULL REFERENCES repos(name) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  ver INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  triggers TEXT NOT NULL,
+  flow TEXT,
+  errors TEXT NOT NULL,
+  sha TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (repo, id)
+);
+
+CREATE TABLE run_counters (
+  repo TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  last INTEGER NOT NULL,
+  PRIMARY KEY (repo, flow_id)
+);
+
+CREATE TABLE runs (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  repo TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'archived')),
+  result TEXT,
+  reason TEXT,
+  reason_code TEXT,
+  trigger TEXT NOT NULL,
+  ref TEXT,
+  sha TEXT,
+  clone_url TEXT,
+  flow TEXT NOT NULL,
+  engine TEXT,
+  runner_id TEXT,
+  epoch INTEGER NOT NULL DEFAULT 0,
+  lease_expires_at BIGINT,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  started_at BIGINT,
+  ended_at BIGINT,
+  retry_of TEXT,
+  replay_from TEXT,
+  pinned_runner_id TEXT,
+  cancel_requested_by TEXT,
+  cancel_requested_at BIGINT,
+  UNIQUE (repo, flow_id, number)
+);
+CREATE INDEX runs_by_state ON runs (state, id);
+CREATE INDEX runs_by_flow ON runs (repo, flow_id, id);
+CREATE INDEX runs_by_flow_id ON runs (flow_id, id);
+CREATE INDEX runs_by_ref ON runs (ref, id);
+CREATE INDEX runs_by_lease ON runs (lease_expires_at) WHERE state != 'archived';
+
+CREATE TABLE log_chunks (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  node TEXT NOT NULL,
+  byte_offset BIGINT NOT NULL,
+  length INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  stream TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY (run_id, node, byte_offset)
+);
+
+CREATE TABLE runners (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  tags TEXT NOT NULL DEFAULT '[]',
+  slots INTEGER NOT NULL DEFAULT 1,
+  credential_hash TEXT NOT NULL UNIQUE,
+  connected BOOLEAN NOT NULL DEFAULT FALSE,
+  last_seen_at BIGINT,
+  version TEXT,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE api_tokens (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE registration_tokens (
+  token_hash TEXT PRIMARY KEY,
+  expires_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  used_at BIGINT
+);
+
+CREATE TABLE trigger_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  version INTEGER NOT NULL
+);
+
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+`,
+};
+
+/** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [migration001];

@@ -1,0 +1,59 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { describeStoreContract } from '../store.contract.js';
+import { migratePostgres } from './migrate-postgres.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { openPostgresStore, type PostgresStore } from './postgres-store.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+// One database per store the contract suite makes: its tests expect an empty store each time.
+const databases: TestDatabase[] = [];
+const stores: PostgresStore[] = [];
+const freshStore = async () => {
+  const db = await createTestDatabase();
+  databases.push(db);
+  const store = await openPostgresStore({ url: db.url, maxConnections: 4 });
+  stores.push(store);
+  return store;
+};
+afterAll(async () => {
+  await Promise.all(stores.map((store) => store.close()));
+  await Promise.all(databases.map((db) => db.drop()));
+});
+
+describeStoreContract('postgres', freshStore);
+
+describe('postgres store', () => {
+  it('shares runs between two stores on one database, as two hubs do', async () => {
+    const db = await createTestDatabase();
+    databases.push(db);
+    const [a, b] = await Promise.all([openPostgresStore({ url: db.url }), openPostgresStore({ url: db.url })]);
+    stores.push(a, b);
+    const run = await a.createRun({
+      id: 'r1',
+      repo: 'acme',
+      flowId: 'f',
+      trigger: { type: 'manual', data: {} },
+      flow: { id: 'f' } as never,
+      createdAt: 1,
+    });
+    expect(await b.getRun('r1')).toEqual(run);
+    // Both offer at epoch 0: exactly one wins, whichever hub it is.
+    const offers = await Promise.all([a.offerRun('r1', 0, 'x', 10), b.offerRun('r1', 0, 'y', 10)]);
+    expect(offers.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('applies its migrations once even when several hubs start together', async () => {
+    const db = await createTestDatabase();
+    databases.push(db);
+    const opened = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url: db.url, maxConnections: 2 })));
+    stores.push(...opened);
+    const first = opened[0] as PostgresStore;
+    expect(await migratePostgres(first.pool)).toEqual([]);
+    const versions = await first.pool.query('SELECT version FROM schema_version ORDER BY version');
+    expect(versions.rows).toEqual(POSTGRES_MIGRATIONS.map((m) => ({ version: m.version })));
+  });
+
+  it('fails with a clear message when the database cannot be reached', async () => {
+    await expect(openPostgresStore({ url: 'postgres://postgres@127.0.0.1:1/none' })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
