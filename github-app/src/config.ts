@@ -23,8 +23,11 @@ export const HubConfigSchema = z.object({
   leaseMs: positiveMs.default(30_000),
   /** --heartbeat-ms / FLOE_HEARTBEAT_MS; default 10000: how often runners renew their leases. */
   heartbeatMs: positiveMs.default(10_000),
-  /** DATABASE_URL; default none (SQLite in the data dir); a postgres:// URL for several hub replicas (DESIGN §4). */
-  databaseUrl: z.string().optional(),
+  /** --database-url / DATABASE_URL; default none (SQLite in the data dir); a postgres:// URL for several hubs (DESIGN §4). */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   /** FLOE_SECRET_KEY; default none: the hub then refuses to store secrets (DESIGN §8 "Credentials and keys"). */
   secretKey: z.string().optional(),
   /** APP_ID; default none. With PRIVATE_KEY(_PATH) and WEBHOOK_SECRET the hub is a GitHub App (DESIGN §6). */
@@ -52,10 +55,11 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --public-url URL       base of the links the hub writes (FLOE_PUBLIC_URL)
   --lease-ms MS          runner lease (default 30000; FLOE_LEASE_MS)
   --heartbeat-ms MS      runner heartbeat (default 10000; FLOE_HEARTBEAT_MS)
+  --database-url URL     PostgreSQL instead of SQLite; every hub on it shares the work (DATABASE_URL)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info; FLOE_LOG_LEVEL)
   -h, --help             this text
 
-Environment only: DATABASE_URL (PostgreSQL), FLOE_SECRET_KEY (encrypts secrets); for the GitHub App:
+Environment only: FLOE_SECRET_KEY (encrypts secrets); for the GitHub App:
 APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL (default https://api.github.com).`;
 
 /** What parsing the command line gave: a configuration, a message for the person, or a request for help. */
@@ -89,6 +93,7 @@ export function parseHubConfig(
         'public-url': { type: 'string' },
         'lease-ms': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
+        'database-url': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -114,7 +119,7 @@ export function parseHubConfig(
     publicUrl: flag('public-url') ?? env.FLOE_PUBLIC_URL,
     leaseMs: flag('lease-ms') ?? env.FLOE_LEASE_MS,
     heartbeatMs: flag('heartbeat-ms') ?? env.FLOE_HEARTBEAT_MS,
-    databaseUrl: env.DATABASE_URL,
+    databaseUrl: flag('database-url') ?? env.DATABASE_URL,
     secretKey: env.FLOE_SECRET_KEY,
     appId: env.APP_ID,
     privateKey: env.PRIVATE_KEY,
@@ -157,7 +162,7 @@ const FLAG_OF: Record<string, string> = {
   publicUrl: '--public-url',
   leaseMs: '--lease-ms',
   heartbeatMs: '--heartbeat-ms',
-  databaseUrl: 'DATABASE_URL',
+  databaseUrl: '--database-url',
   secretKey: 'FLOE_SECRET_KEY',
   appId: 'APP_ID',
   privateKey: 'PRIVATE_KEY',

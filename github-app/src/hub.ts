@@ -7,6 +7,7 @@ import type { FlowSummary, FormValues, Me, Role, RunDetail, RunnerView, RunSumma
 import type { Logger } from 'pino';
 import { ConnectedRunners } from './dispatch/connected-runners.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { type HubNotifier, type HubSignal, InProcessNotifier } from './dispatch/hub-notifier.js';
 import { runnerViews } from './dispatch/runner-views.js';
 import { FloeError } from './errors.js';
 import type { HubCore } from './gateway/hub-core.js';
@@ -29,6 +30,8 @@ import { toRunSummary } from './runs/run-summary.js';
 import { submitData } from './runs/submit-data.js';
 import { timeOutRun } from './runs/time-out-run.js';
 import { hashSecret, newSecret } from './store/hash-secret.js';
+import { openPostgresNotifier } from './store/postgres/postgres-notifier.js';
+import { openPostgresStore } from './store/postgres/postgres-store.js';
 import { openSqliteStore, sqliteFile } from './store/sqlite/sqlite-store.js';
 import type { RunRow, Store } from './store/store.js';
 import { TriggerScheduler } from './triggers/trigger-scheduler.js';
@@ -44,6 +47,11 @@ export type CreateHubOptions = {
   sources?: RepoSource[];
   /** Default: SQLite in `<dataDir>/floe.db`. The hub closes it on close(). */
   store?: Store;
+  /**
+   * `--database-url`: PostgreSQL, shared with any number of other hubs (DESIGN §4), signalling each other with
+   * LISTEN/NOTIFY. Ignored when `store` is given.
+   */
+  databaseUrl?: string;
   /** Protocol and dispatch timings; defaults in DEFAULT_TIMING (tests pass short ones). */
   timing?: Partial<HubTiming>;
   /** The clock; default Date.now. */
@@ -124,7 +132,23 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   const timing: HubTiming = { ...DEFAULT_TIMING, ...options.timing };
   const now = options.now ?? Date.now;
   const hubId = randomUUID();
-  const store = options.store ?? openSqliteStore({ file: sqliteFile(options.dataDir) });
+  let store: Store;
+  // Several hubs share the database: dispatch takes turns, and the hubs signal each other (dispatch/hub-notifier.ts).
+  let notifier: HubNotifier;
+  const shared = options.store === undefined && options.databaseUrl !== undefined;
+  if (options.store === undefined && options.databaseUrl !== undefined) {
+    const postgres = await openPostgresStore({ url: options.databaseUrl });
+    store = postgres;
+    try {
+      notifier = await openPostgresNotifier({ url: options.databaseUrl, pool: postgres.pool, hubId, log });
+    } catch (err) {
+      await postgres.close();
+      throw err;
+    }
+  } else {
+    store = options.store ?? openSqliteStore({ file: sqliteFile(options.dataDir) });
+    notifier = new InProcessNotifier().forHub(hubId);
+  }
   const events = new HubEvents((err) => log.error({ err }, 'hub event listener failed'));
   const mirrorsDir = path.join(options.dataDir, 'mirrors');
   const sources = new RepoSources([
@@ -146,12 +170,32 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     deadlines: new RunDeadlines(now, (runId) => {
       timeOutRun(deps, runId).catch((err) => log.error({ err, runId }, 'run timeout failed'));
     }),
-    wake: () => dispatcher?.wake(),
+    wake: () => {
+      dispatcher?.wake();
+      notifier.publish({ kind: 'wake' });
+    },
     avoid: (runId, runnerId, reason) => dispatcher?.avoid(runId, runnerId, reason),
     pendingReason: (runId) => dispatcher?.reasonFor(runId),
     withRun: keyedLock(),
   };
-  dispatcher = new Dispatcher(deps);
+  dispatcher = new Dispatcher(deps, shared);
+  // What this hub's bus sees, the other hubs' live subscribers must hear of (they re-read it from the store), and
+  // what the other hubs saw, ours must: a run executing through another hub is live here too.
+  const changeOf = (event: Parameters<HubEventListener>[0]): HubChange =>
+    event.type === 'runner-changed'
+      ? { kind: 'runners' }
+      : event.type === 'log'
+        ? { kind: 'log', runId: event.runId, node: event.node }
+        : { kind: 'run', runId: event.type === 'run-changed' ? event.run.id : event.runId };
+  events.on((event) => notifier.publish(changeOf(event)));
+  const remoteListeners = new Set<(change: HubChange) => void>();
+  notifier.subscribe((signal: HubSignal) => {
+    if (signal.kind === 'wake') {
+      dispatcher?.wake();
+      return;
+    }
+    for (const listener of remoteListeners) listener(signal);
+  });
   const core = createHubCore(deps, { forgetRunner: (runnerId) => dispatcher?.forgetRunner(runnerId) });
 
   const triggers = new TriggerScheduler({
@@ -191,7 +235,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
 
   // Start-up: no runner is connected yet (the flag in the store is from the previous life); active runs get
   // their deadline timers back and a fresh lease.
-  for (const runner of await store.listRunners()) {
+  // (Not with a shared database: the flags there belong to the other hubs' runners.)
+  for (const runner of shared ? [] : await store.listRunners()) {
     if (runner.connected) await store.updateRunner(runner.id, { connected: false });
   }
   for (const run of await store.listLiveRuns()) {
@@ -356,13 +401,13 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     addSource: (source) => sources.add(source),
 
     onChange(listener) {
-      const forward: HubEventListener = (event) => {
-        if (event.type === 'runner-changed') listener({ kind: 'runners' });
-        else if (event.type === 'log') listener({ kind: 'log', runId: event.runId, node: event.node });
-        else if (event.type === 'run-changed') listener({ kind: 'run', runId: event.run.id });
-        else listener({ kind: 'run', runId: event.runId });
+      const forward: HubEventListener = (event) => listener(changeOf(event));
+      const stopLocal = events.on(forward);
+      remoteListeners.add(listener);
+      return () => {
+        stopLocal();
+        remoteListeners.delete(listener);
       };
-      return events.on(forward);
     },
 
     settled: () => (dispatcher as Dispatcher).idle(),
@@ -375,6 +420,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       await triggers.stop();
       deps.deadlines.clearAll();
       await dispatcher?.stop();
+      await notifier.close();
       // Let a lease check in flight finish before the store goes away.
       while (checking || refreshing) await new Promise((resolve) => setTimeout(resolve, 5));
       await store.close();

@@ -25,12 +25,27 @@ export class Dispatcher {
   /** The reason last published for each waiting run: a client sees a new reason when it changes. */
   private readonly announced = new Map<string, string>();
 
-  constructor(private readonly deps: HubDeps) {}
+  /** A pass that found the dispatch lease taken by another hub, waiting to try again. */
+  private retry: NodeJS.Timeout | undefined;
+
+  /**
+   * `shared`: several hubs share the database (PostgreSQL). Each hub offers runs to the runners connected to it, so
+   * every hub must dispatch: the `dispatch` lease is then a mutex held for one pass at a time (runs are planned
+   * from one consistent view of resource tags and slots, DESIGN §4) instead of a role one hub keeps.
+   */
+  constructor(
+    private readonly deps: HubDeps,
+    private readonly shared = false,
+  ) {}
 
   /** Starts the safety-net sweep and the dispatch lease, and runs a first pass. */
   start(): void {
     this.sweep = setInterval(() => this.wake(), this.deps.timing.sweepMs);
     this.sweep.unref();
+    if (this.shared) {
+      this.wake();
+      return;
+    }
     this.leaseTimer = setInterval(
       () => {
         const had = this.leased;
@@ -62,6 +77,7 @@ export class Dispatcher {
     this.stopped = true;
     if (this.sweep) clearInterval(this.sweep);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    if (this.retry) clearTimeout(this.retry);
     await this.running;
     await this.leasing?.catch(() => false);
     await this.deps.store.releaseLease(DISPATCH_LEASE, this.deps.hubId);
@@ -141,12 +157,36 @@ export class Dispatcher {
   }
 
   private async pass(): Promise<void> {
+    if (!this.shared) return this.offerPass();
+    const { store, hubId, now, timing } = this.deps;
+    // Nothing to offer without a runner here; the hubs the runners are connected to dispatch for them.
+    if (this.deps.connections.list().length === 0) return;
+    if (!(await store.tryLease(DISPATCH_LEASE, hubId, now(), timing.dispatchLeaseMs))) {
+      // Another hub is in its pass (a few ms): try again shortly rather than wait for a signal or the sweep.
+      if (!this.retry && !this.stopped) {
+        this.retry = setTimeout(() => {
+          this.retry = undefined;
+          this.wake();
+        }, 20);
+        this.retry.unref();
+      }
+      return;
+    }
+    try {
+      await this.offerPass(true);
+    } finally {
+      await store.releaseLease(DISPATCH_LEASE, hubId);
+    }
+  }
+
+  /** Plans and makes the offers; `leased` when the caller holds the dispatch lease already (shared mode). */
+  private async offerPass(leased = false): Promise<void> {
     const { store, connections, now, timing, log } = this.deps;
     const plan = await this.plan();
     this.reasons = plan.waiting;
     // One hub offers at a time (several hubs may share a database later): resource tags are planned from one
     // consistent view. Every pass renews the lease.
-    if (!(await this.holdLease())) return;
+    if (!leased && !(await this.holdLease())) return;
     for (const { run, runner } of plan.offers) {
       const connection = connections.get(runner.id);
       if (!connection) continue;

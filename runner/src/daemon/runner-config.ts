@@ -3,6 +3,7 @@
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { durationMs, z } from '@floe/shared';
+import { validHubUrls } from '../connection/hub-urls.js';
 
 const duration = (what: string) =>
   z.union([z.number(), z.string()]).transform((value, context) => {
@@ -15,8 +16,11 @@ const duration = (what: string) =>
   });
 
 export const RunnerConfigSchema = z.object({
-  /** The hub's base URL (http or https). Default: the hub of the saved credential. */
-  hub: z.url({ protocol: /^https?$/, error: 'hub: an http:// or https:// URL' }).optional(),
+  /**
+   * The hub's base URL (http or https), or several hubs sharing one database separated by commas: the runner moves
+   * to the next when its hub dies (connection/hub-urls.ts). Default: the hub(s) of the saved credential.
+   */
+  hub: z.string().refine(validHubUrls, 'an http:// or https:// URL, or several separated by commas').optional(),
   /** A one-time registration token (`floe runner token`); used only when there is no saved credential. */
   token: z.string().min(1).optional(),
   /** The runner's name in the hub's runner list; default the host name. */

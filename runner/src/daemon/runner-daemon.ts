@@ -10,6 +10,7 @@ import { type HubMessage, PROTOCOL_VERSION, type RunRecord, type RunSpec } from 
 import type { Logger } from 'pino';
 import { createBackoff } from '../connection/backoff.js';
 import { HubFailure } from '../connection/hub-failure.js';
+import { splitHubUrls } from '../connection/hub-urls.js';
 import { type HubSession, openHubSession } from '../connection/open-hub-session.js';
 import { registerRunner } from '../connection/register-runner.js';
 import { retry } from '../connection/retry.js';
@@ -398,7 +399,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       });
     const token = config.token;
     tokenUsed = true;
-    const registered = await retry(() => registerRunner(hub, token, config.name), {
+    // Any hub of the list can register it (they share the database): the next one is tried after a failure.
+    const urls = splitHubUrls(hub);
+    const registered = await retry((n) => registerRunner(urls[(n - 1) % urls.length] as string, token, config.name), {
       backoff: createBackoff({ maxMs: config.backoffMax }),
       signal: stopAll.signal,
       onRetry: (failure, delayMs) => logger.warn({ reason: failure.message, delayMs }, 'cannot register yet; retrying'),
@@ -413,16 +416,18 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
 
   const connectLoop = async (first: CredentialFile): Promise<number> => {
     let saved = first;
-    const hub = config.hub ?? saved.hub;
+    const hubs = splitHubUrls(config.hub ?? saved.hub);
     if (config.hub && config.hub !== saved.hub)
       logger.warn({ hub: config.hub, credentialHub: saved.hub }, 'the credential was issued by another hub URL');
     const backoff = createBackoff({ maxMs: config.backoffMax });
+    // Each attempt goes to the next hub of the list: after its hub died, the runner's first try is another hub.
+    let nextHub = 0;
     while (!stopping) {
       try {
         const current = await retry(
           () =>
             openHubSession({
-              hubUrl: hub,
+              hubUrl: hubs[nextHub++ % hubs.length] as string,
               hello: {
                 type: 'hello',
                 protocol: PROTOCOL_VERSION,
@@ -446,7 +451,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
             backoff,
             signal: stopAll.signal,
             onRetry: (failure, delayMs) =>
-              logger.warn({ hub, reason: failure.message, delayMs }, 'cannot reach the hub; retrying'),
+              logger.warn({ hubs, reason: failure.message, delayMs }, 'cannot reach the hub; retrying'),
           },
         );
         const failure = await current.closed;
