@@ -37,10 +37,6 @@ async function main(): Promise<number> {
   const version = await hubVersion();
   await mkdir(config.dataDir, { recursive: true });
   const admin = await loadAdminToken(config.dataDir, config.adminToken);
-  if (config.databaseUrl !== undefined) {
-    process.stderr.write('floe-hub: DATABASE_URL: this build has no PostgreSQL driver yet; unset it to use SQLite\n');
-    return 2;
-  }
   const github = githubCredentials(config);
   if (github !== undefined && 'error' in github) {
     process.stderr.write(`floe-hub: ${github.error}\n`);
@@ -50,6 +46,7 @@ async function main(): Promise<number> {
   let publicUrl = config.publicUrl ?? '';
   const hub = await createHub({
     dataDir: config.dataDir,
+    ...(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : {}),
     log: logger,
     repos: config.repos,
     timing: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs },
