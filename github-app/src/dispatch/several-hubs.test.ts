@@ -1,0 +1,66 @@
+// Two hubs in this process on one PostgreSQL database (issue 7): wake-ups and live changes cross from one to the
+// other through LISTEN/NOTIFY. The dispatcher's sweep is an hour, so an offer here comes from a signal.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HubChange } from '../hub.js';
+import { TEST_FLOE } from '../runs/test-flows.js';
+import { ADMIN, eventually, startTestHub, type TestHub } from '../runs/test-hub.js';
+import { createTestDatabase, type TestDatabase } from '../store/postgres/test-database.js';
+import { RecordMaker } from './fake-runner.js';
+
+describe('several hubs on one PostgreSQL database', () => {
+  let database: TestDatabase;
+  let a: TestHub;
+  let b: TestHub;
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    const options = { timing: { sweepMs: 3_600_000 }, hub: { databaseUrl: database.url } };
+    a = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, options);
+    b = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, options);
+  });
+  afterEach(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await database.drop();
+  });
+
+  it('offers a run started through one hub to a runner connected to the other, at once', async () => {
+    const runner = await b.connect('vm-b');
+    const started = Date.now();
+    const runId = await a.hub.startRun('deploy', {}, ADMIN);
+    const offer = await runner.next('offer');
+    expect(offer.runId).toBe(runId);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(a.hub.store.constructor.name).toBe('PostgresStore');
+  });
+
+  it('lets only one hub offer a run when runners wait on both', async () => {
+    const [onA, onB] = [await a.connect('vm-a'), await b.connect('vm-b')];
+    const ids = await Promise.all([1, 2, 3, 4].map((i) => (i % 2 ? a : b).hub.startRun('approve', {}, ADMIN)));
+    await eventually(async () => onA.of('offer').length + onB.of('offer').length === 2);
+    await Promise.all([a.hub.settled(), b.hub.settled()]);
+    const offered = [...onA.of('offer'), ...onB.of('offer')].map((offer) => offer.runId);
+    // One slot each: two runs offered, each once, to different runners.
+    expect(new Set(offered).size).toBe(2);
+    expect(onA.of('offer')).toHaveLength(1);
+    expect(ids).toEqual(expect.arrayContaining(offered));
+  });
+
+  it('tells live subscribers of one hub about runs and logs executing through the other', async () => {
+    const changes: HubChange[] = [];
+    const stop = b.hub.onChange((change) => changes.push(change));
+    const runner = await a.connect('vm-a');
+    const runId = await a.hub.startRun('deploy', {}, ADMIN);
+    const offer = await runner.next('offer');
+    await a.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const records = new RecordMaker();
+    await a.hub.core.records(runner.runnerId, runId, offer.epoch, [
+      records.start(Date.now()),
+      records.log('ship', 'shipping\n'),
+    ]);
+    await eventually(async () => changes.some((c) => c.kind === 'log' && c.runId === runId && c.node === 'ship'));
+    expect(changes).toContainEqual({ kind: 'run', runId });
+    expect(changes).toContainEqual({ kind: 'runners' });
+    expect((await b.hub.readLog(runId, 'ship', 0)).text).toBe('shipping\n');
+    expect((await b.hub.run(runId)).state).toBe('active');
+    stop();
+  });
+});
