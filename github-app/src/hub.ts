@@ -188,10 +188,15 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
         ? { kind: 'log', runId: event.runId, node: event.node }
         : { kind: 'run', runId: event.type === 'run-changed' ? event.run.id : event.runId };
   events.on((event) => notifier.publish(changeOf(event)));
+  if (shared) connections.relayTo((runnerId, message) => notifier.publish({ kind: 'send', runnerId, message }));
   const remoteListeners = new Set<(change: HubChange) => void>();
   notifier.subscribe((signal: HubSignal) => {
     if (signal.kind === 'wake') {
       dispatcher?.wake();
+      return;
+    }
+    if (signal.kind === 'send') {
+      connections.get(signal.runnerId)?.send(signal.message);
       return;
     }
     for (const listener of remoteListeners) listener(signal);

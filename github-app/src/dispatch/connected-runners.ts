@@ -1,8 +1,19 @@
+import type { HubMessage } from '@floe/shared';
 import type { RunnerConnection } from '../gateway/hub-core.js';
 
 /** The runners connected to this hub now, by runner id (the gateway adds and removes them through HubCore). */
 export class ConnectedRunners {
   private readonly byId = new Map<string, RunnerConnection>();
+  private relay: ((runnerId: string, message: HubMessage) => void) | undefined;
+
+  /**
+   * Several hubs on one database (issue 7): a message for a runner connected to another hub (a cancel or form data
+   * asked for through this hub's API) is handed to `relay`, which signals the other hubs; the one the runner is
+   * connected to delivers it (hub.ts).
+   */
+  relayTo(relay: (runnerId: string, message: HubMessage) => void): void {
+    this.relay = relay;
+  }
 
   /** Adds a connection; a newer connection of the same runner replaces the older one. */
   add(connection: RunnerConnection): void {
@@ -27,10 +38,18 @@ export class ConnectedRunners {
     return [...this.byId.values()];
   }
 
-  /** Sends to the runner when it is connected; false when it is not. */
-  send(runnerId: string, message: Parameters<RunnerConnection['send']>[0]): boolean {
+  /**
+   * Sends to the runner when it is connected; false when it is not. With a relay (several hubs), a runner not
+   * connected here may be connected to another hub: the message is relayed and this answers true, as whether it
+   * arrives is not known here.
+   */
+  send(runnerId: string, message: HubMessage): boolean {
     const connection = this.byId.get(runnerId);
-    connection?.send(message);
-    return connection !== undefined;
+    if (connection) {
+      connection.send(message);
+      return true;
+    }
+    this.relay?.(runnerId, message);
+    return this.relay !== undefined;
   }
 }

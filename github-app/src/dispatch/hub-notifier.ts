@@ -3,7 +3,7 @@
 // again; every other hub on the database hears it, wakes its dispatcher and tells its live subscribers, which
 // re-read what changed from the store (so a signal carries names, never data). A signal may be late, merged or
 // (on a broken connection) lost: the dispatcher's sweep and the live API's re-reads are the safety net.
-import { z } from '@floe/shared';
+import { type HubMessage, z } from '@floe/shared';
 
 export const HubSignalSchema = z.discriminatedUnion('kind', [
   /** Dispatch may have work: a new pend, a freed slot, a released tag, a runner connecting. */
@@ -11,6 +11,12 @@ export const HubSignalSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('run'), runId: z.string() }),
   z.object({ kind: z.literal('log'), runId: z.string(), node: z.string() }),
   z.object({ kind: z.literal('runners') }),
+  /** A message for a runner connected to another hub (ConnectedRunners.relayTo): that hub delivers it. */
+  z.object({
+    kind: z.literal('send'),
+    runnerId: z.string(),
+    message: z.custom<HubMessage>((value) => typeof value === 'object' && value !== null),
+  }),
 ]);
 export type HubSignal = z.infer<typeof HubSignalSchema>;
 

@@ -44,6 +44,15 @@ describe('several hubs on one PostgreSQL database', () => {
     expect(ids).toEqual(expect.arrayContaining(offered));
   });
 
+  it('carries a cancel asked for through one hub to the runner connected to the other', async () => {
+    const runner = await a.connect('vm-a');
+    const runId = await a.hub.startRun('deploy', {}, ADMIN);
+    const offer = await runner.next('offer');
+    await a.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    await b.hub.cancelRun(runId, ADMIN);
+    expect(await runner.next('cancel')).toMatchObject({ runId, epoch: offer.epoch, by: 'ann' });
+  });
+
   it('tells live subscribers of one hub about runs and logs executing through the other', async () => {
     const changes: HubChange[] = [];
     const stop = b.hub.onChange((change) => changes.push(change));
