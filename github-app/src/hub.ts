@@ -266,6 +266,20 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       });
   }, timing.leaseCheckMs);
   leaseTimer.unref();
+  // Several hubs: the hub a run was accepted through may die, taking its deadline timer along. Every hub keeps the
+  // timers of every active run, re-read each sweep (timeOutRun re-reads the run and archives at its epoch, so
+  // one hub ends it).
+  const deadlineTimer = shared
+    ? setInterval(() => {
+        store
+          .listLiveRuns()
+          .then((runs) => {
+            for (const run of runs) if (run.state === 'active') deps.deadlines.arm(run);
+          })
+          .catch((err) => log.warn({ err }, 'could not re-arm run deadlines'));
+      }, timing.sweepMs)
+    : undefined;
+  deadlineTimer?.unref();
   // A commit to the default branch changes the flows list, start forms and triggers without a restart.
   let refreshing = false;
   const refreshTimer = setInterval(() => {
@@ -421,6 +435,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       if (closed) return;
       closed = true;
       clearInterval(leaseTimer);
+      clearInterval(deadlineTimer);
       clearInterval(refreshTimer);
       await triggers.stop();
       deps.deadlines.clearAll();

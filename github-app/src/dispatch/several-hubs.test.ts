@@ -1,11 +1,18 @@
 // Two hubs in this process on one PostgreSQL database (issue 7): wake-ups and live changes cross from one to the
-// other through LISTEN/NOTIFY. The dispatcher's sweep is an hour, so an offer here comes from a signal.
+// other through LISTEN/NOTIFY. Hub a's dispatcher sweeps once an hour, so an offer it makes comes from a signal.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HubChange } from '../hub.js';
 import { TEST_FLOE } from '../runs/test-flows.js';
 import { ADMIN, eventually, startTestHub, type TestHub } from '../runs/test-hub.js';
 import { createTestDatabase, type TestDatabase } from '../store/postgres/test-database.js';
 import { RecordMaker } from './fake-runner.js';
+
+const FLOWS = `${TEST_FLOE}
+  - id: brief
+    timeout: 1s
+    tasks:
+      - {id: wait, type: exec, listen: trigger.good, opts: {cmd: sleep 60}}
+`;
 
 describe('several hubs on one PostgreSQL database', () => {
   let database: TestDatabase;
@@ -14,8 +21,9 @@ describe('several hubs on one PostgreSQL database', () => {
   beforeEach(async () => {
     database = await createTestDatabase();
     const options = { timing: { sweepMs: 3_600_000 }, hub: { databaseUrl: database.url } };
-    a = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, options);
-    b = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, options);
+    a = await startTestHub({ 'FLOE.yaml': FLOWS }, options);
+    // b sweeps often: its sweep re-arms the deadline timers of runs accepted through a.
+    b = await startTestHub({ 'FLOE.yaml': FLOWS }, { ...options, timing: { sweepMs: 200 } });
   });
   afterEach(async () => {
     await Promise.all([a.close(), b.close()]);
@@ -23,9 +31,9 @@ describe('several hubs on one PostgreSQL database', () => {
   });
 
   it('offers a run started through one hub to a runner connected to the other, at once', async () => {
-    const runner = await b.connect('vm-b');
+    const runner = await a.connect('vm-a');
     const started = Date.now();
-    const runId = await a.hub.startRun('deploy', {}, ADMIN);
+    const runId = await b.hub.startRun('deploy', {}, ADMIN);
     const offer = await runner.next('offer');
     expect(offer.runId).toBe(runId);
     expect(Date.now() - started).toBeLessThan(1_500);
@@ -51,6 +59,19 @@ describe('several hubs on one PostgreSQL database', () => {
     await a.hub.core.accepted(runner.runnerId, runId, offer.epoch);
     await b.hub.cancelRun(runId, ADMIN);
     expect(await runner.next('cancel')).toMatchObject({ runId, epoch: offer.epoch, by: 'ann' });
+  });
+
+  it('times out a run on another hub when the hub it was accepted through is gone', async () => {
+    const runner = await a.connect('vm-a');
+    const runId = await a.hub.startRun('brief', {}, ADMIN);
+    const offer = await runner.next('offer');
+    await a.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    await a.hub.close();
+    const run = await eventually(async () => {
+      const now = await b.hub.run(runId);
+      return now.state === 'archived' && now;
+    }, 5_000);
+    expect(run).toMatchObject({ result: 'bad', reasonCode: 'timeout' });
   });
 
   it('tells live subscribers of one hub about runs and logs executing through the other', async () => {
