@@ -1,10 +1,15 @@
 // Two hubs in this process on one PostgreSQL database (issue 7): wake-ups and live changes cross from one to the
 // other through LISTEN/NOTIFY. Hub a's dispatcher sweeps once an hour, so an offer it makes comes from a signal.
+import { parseFloeFile } from '@floe/shared';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HubChange } from '../hub.js';
 import { TEST_FLOE } from '../runs/test-flows.js';
 import { ADMIN, eventually, startTestHub, type TestHub } from '../runs/test-hub.js';
+import { openPostgresStore, type PostgresStore } from '../store/postgres/postgres-store.js';
 import { createTestDatabase, type TestDatabase } from '../store/postgres/test-database.js';
+import type { FlowRow } from '../store/store.js';
+import { TriggerScheduler } from '../triggers/trigger-scheduler.js';
 import { RecordMaker } from './fake-runner.js';
 
 const FLOWS = `${TEST_FLOE}
@@ -92,5 +97,51 @@ describe('several hubs on one PostgreSQL database', () => {
     expect((await b.hub.readLog(runId, 'ship', 0)).text).toBe('shipping\n');
     expect((await b.hub.run(runId)).state).toBe('active');
     stop();
+  });
+});
+
+describe('triggers of several hubs on one PostgreSQL database', () => {
+  it('fires each timer slot once, whichever hub gets there first', async () => {
+    const database = await createTestDatabase();
+    const stores = await Promise.all([1, 2].map(() => openPostgresStore({ url: database.url, maxConnections: 2 })));
+    const [first] = stores as [PostgresStore];
+    const parsed = parseFloeFile(
+      'id: tick\ntriggers:\n  - {id: every, type: timer, opts: {period: 0.1}}\ntasks:\n  - {id: a, type: exec, listen: trigger.good, opts: {cmd: x}}\n',
+    );
+    const [flow] = parsed.flows;
+    if (!flow) throw new Error('no flow parsed');
+    await first.upsertRepo({ name: 'acme', url: '/x' });
+    await first.replaceFlows('acme', [
+      {
+        repo: 'acme',
+        id: flow.id,
+        ver: flow.ver,
+        name: flow.name,
+        triggers: flow.triggers as unknown as FlowRow['triggers'],
+        flow,
+        errors: [],
+        sha: 'abc',
+        updatedAt: 0,
+      },
+    ]);
+    const fired: string[] = [];
+    const schedulers = stores.map(
+      (store, i) =>
+        new TriggerScheduler({
+          store,
+          log: pino({ level: 'silent' }),
+          hubId: `hub-${i}`,
+          fire: async () => void fired.push(`hub-${i}`),
+        }),
+    );
+    await Promise.all(schedulers.map((scheduler) => scheduler.sync()));
+    await new Promise((resolve) => setTimeout(resolve, 650));
+    await Promise.all(schedulers.map((scheduler) => scheduler.stop()));
+    // About six slots of 100 ms; each fired by one hub only: the trigger state's version counts the fires.
+    expect(fired.length).toBeGreaterThanOrEqual(3);
+    expect(fired.length).toBeLessThanOrEqual(7);
+    expect((await first.getTriggerState('timer:acme/tick/every'))?.version).toBe(fired.length);
+    await Promise.all(stores.map((store) => store.close()));
+    await database.drop();
   });
 });
