@@ -122,5 +122,21 @@ CREATE TABLE leases (
 `,
 };
 
+// Secrets (the SQLite driver's 004-secrets): `scope` is the repository, or '' for the hub's own (a key column cannot
+// be NULL); values are sealed before they reach the store.
+const migration002: Migration = {
+  version: 2,
+  name: 'secrets',
+  sql: `
+CREATE TABLE secrets (
+  scope TEXT NOT NULL,
+  name TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (scope, name)
+);
+`,
+};
+
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [migration001];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [migration001, migration002];

@@ -53,6 +53,26 @@ describe('postgres store', () => {
     expect(versions.rows).toEqual(POSTGRES_MIGRATIONS.map((m) => ({ version: m.version })));
   });
 
+  it('keeps sealed secrets per repository and for the hub, and lists a repository’s with the hub’s', async () => {
+    const store = await freshStore();
+    await store.putSecret({ name: 'TOKEN', sealed: 'hub-sealed', updatedAt: 1 });
+    await store.putSecret({ name: 'TOKEN', repo: 'acme', sealed: 'acme-sealed', updatedAt: 2 });
+    await store.putSecret({ name: 'TOKEN', repo: 'acme', sealed: 'acme-sealed-2', updatedAt: 3 });
+    await store.putSecret({ name: 'OTHER', repo: 'zeta', sealed: 'z', updatedAt: 4 });
+    expect(await store.listSecrets('acme')).toEqual([
+      { name: 'TOKEN', sealed: 'hub-sealed', updatedAt: 1 },
+      { name: 'TOKEN', repo: 'acme', sealed: 'acme-sealed-2', updatedAt: 3 },
+    ]);
+    expect((await store.listSecrets()).map((s) => `${s.repo ?? ''}/${s.name}`)).toEqual([
+      '/TOKEN',
+      'acme/TOKEN',
+      'zeta/OTHER',
+    ]);
+    expect(await store.deleteSecret('TOKEN', 'acme')).toBe(true);
+    expect(await store.deleteSecret('TOKEN', 'acme')).toBe(false);
+    expect(await store.listSecrets('acme')).toEqual([{ name: 'TOKEN', sealed: 'hub-sealed', updatedAt: 1 }]);
+  });
+
   it('fails with a clear message when the database cannot be reached', async () => {
     await expect(openPostgresStore({ url: 'postgres://postgres@127.0.0.1:1/none' })).rejects.toThrow(/ECONNREFUSED/);
   });

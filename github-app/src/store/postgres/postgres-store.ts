@@ -32,6 +32,8 @@ export type PostgresStoreOptions = {
 };
 
 type Row = Record<string, unknown>;
+/** The store's SecretRow (issue 7 "Secrets", being added to store.ts alongside this driver), spelled out. */
+type SecretRowLike = { name: string; repo?: string; sealed: string; updatedAt: number };
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 // BIGINT (int8, oid 20) columns hold milliseconds and byte offsets, all far below 2^53: read them as numbers.
@@ -644,6 +646,35 @@ export class PostgresStore implements Store {
       [now, tokenHash],
     );
     return changed === 1;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Secrets (scope '' is the hub's; ordered bytewise, as SQLite orders them)
+
+  async putSecret(secret: SecretRowLike): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO secrets (scope, name, sealed, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (scope, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
+      [secret.repo ?? '', secret.name, secret.sealed, secret.updatedAt],
+    );
+  }
+
+  async listSecrets(repo?: string): Promise<SecretRowLike[]> {
+    const order = 'ORDER BY scope COLLATE "C", name COLLATE "C"';
+    const rows =
+      repo === undefined
+        ? await this.rows(`SELECT * FROM secrets ${order}`)
+        : await this.rows(`SELECT * FROM secrets WHERE scope IN ('', $1) ${order}`, [repo]);
+    return rows.map((row) => ({
+      name: row.name as string,
+      ...(row.scope ? { repo: row.scope as string } : {}),
+      sealed: row.sealed as string,
+      updatedAt: row.updated_at as number,
+    }));
+  }
+
+  async deleteSecret(name: string, repo?: string): Promise<boolean> {
+    return (await this.count('DELETE FROM secrets WHERE scope = $1 AND name = $2', [repo ?? '', name])) === 1;
   }
 
   // -------------------------------------------------------------------------------------------------------------
