@@ -12,6 +12,7 @@ import { flowRoutes } from './routes/flow-routes.js';
 import type { HubApi } from './routes/hub-api.js';
 import { runRoutes } from './routes/run-routes.js';
 import { runnerRoutes } from './routes/runner-routes.js';
+import { secretRoutes } from './routes/secrets.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { webStatic } from './routes/web-static.js';
 
@@ -77,6 +78,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       await api.register(runRoutes, { hub });
       await api.register(runnerRoutes, { hub });
       await api.register(tokenRoutes, { hub });
+      await api.register(secretRoutes, { hub });
       await api.register(liveRoute, {
         hub,
         authenticate,

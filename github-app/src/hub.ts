@@ -29,6 +29,8 @@ import { toRunDetail } from './runs/run-detail.js';
 import { toRunSummary } from './runs/run-summary.js';
 import { submitData } from './runs/submit-data.js';
 import { timeOutRun } from './runs/time-out-run.js';
+import { HubSecrets } from './secrets/hub-secrets.js';
+import { secretCipher } from './secrets/secret-cipher.js';
 import { hashSecret, newSecret } from './store/hash-secret.js';
 import { openPostgresNotifier } from './store/postgres/postgres-notifier.js';
 import { openPostgresStore } from './store/postgres/postgres-store.js';
@@ -60,6 +62,8 @@ export type CreateHubOptions = {
   registrationTokenTtlMs?: number;
   /** Run timer and poll-git triggers; default true. */
   triggers?: boolean;
+  /** FLOE_SECRET_KEY: seals secrets at rest; without it the hub refuses to store secrets (DESIGN §8). */
+  secretKey?: string;
 };
 
 /** A change the live API passes on (it re-reads what changed). */
@@ -111,6 +115,8 @@ export interface Hub {
     by: Me,
   ): Promise<void>;
   runners(): Promise<RunnerView[]>;
+  /** Secrets: put, list (names only), remove (routes/secrets.ts). */
+  readonly secrets: HubSecrets;
   /** Why a pending run still waits, as a sentence; undefined when it is not pending. */
   whyPending(runId: string): Promise<string | undefined>;
   /** Re-reads the flows of one repository (or all) from its default branch, and reschedules triggers. */
@@ -177,6 +183,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     avoid: (runId, runnerId, reason) => dispatcher?.avoid(runId, runnerId, reason),
     pendingReason: (runId) => dispatcher?.reasonFor(runId),
     withRun: keyedLock(),
+    secrets: new HubSecrets(store, secretCipher(options.secretKey), now),
   };
   dispatcher = new Dispatcher(deps, shared);
   // What this hub's bus sees, the other hubs' live subscribers must hear of (they re-read it from the store), and
@@ -412,6 +419,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     submitData: (runId, nodeId, body, by) => submitData(deps, runId, nodeId, body, by.name),
 
     runners: () => runnerViews(store, connections),
+
+    secrets: deps.secrets,
 
     whyPending: (runId) => (dispatcher as Dispatcher).whyPending(runId),
 

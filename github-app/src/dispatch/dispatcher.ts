@@ -204,7 +204,11 @@ export class Dispatcher {
         runId: offered.id,
         epoch: offered.epoch,
         leaseMs: timing.leaseMs,
-        run: { ...toRunSpec(offered, previous), ...(await this.cloneToken(offered)) },
+        run: {
+          ...toRunSpec(offered, previous),
+          ...(await this.cloneToken(offered)),
+          secrets: await this.deps.secrets.forRun(offered),
+        },
       });
       await publishRun(this.deps, offered);
       await publishRunner(this.deps, runner.id);

@@ -189,7 +189,16 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
     async function startRuns(
       source: GithubRepoSource,
       matches: FlowMatch[],
-      at: { ref: string; sha: string; trigger: string; by: string; data?: Record<string, string>; log: Logger },
+      at: {
+        ref: string;
+        sha: string;
+        trigger: string;
+        by: string;
+        data?: Record<string, string>;
+        /** A fork's code runs without secrets (DESIGN §6), even when a writer started it. */
+        noSecrets?: boolean;
+        log: Logger;
+      },
     ): Promise<{ started: RunRow[]; problems: string[] }> {
       const started: RunRow[] = [];
       const problems: string[] = [];
@@ -200,7 +209,7 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
             repo: source.name,
             ref: at.ref,
             sha: at.sha,
-            trigger: { type: at.trigger, id: trigger.id, by: at.by },
+            trigger: { type: at.trigger, id: trigger.id, by: at.by, ...(at.noSecrets ? { noSecrets: true } : {}) },
             ...(at.data && Object.keys(at.data).length > 0 ? { data: at.data } : {}),
           });
           started.push(run);
@@ -258,6 +267,7 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
           trigger: 'comment',
           by: login,
           data: command.data,
+          noSecrets: pr.head.repo?.full_name !== context.payload.repository.full_name,
           log,
         });
         const lines = [

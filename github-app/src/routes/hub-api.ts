@@ -18,5 +18,6 @@ export type HubApi = Pick<
   | 'retryRun'
   | 'submitData'
   | 'runners'
+  | 'secrets'
   | 'onChange'
 >;

@@ -17,7 +17,7 @@ export type CreateRunInput = {
   /** The commit, when the trigger knows it (poll-git, push); `ref` is then only recorded. */
   sha?: string;
   /** What started it: `manual`, `timer`, `poll-git`, …; `id` is the flow trigger that fired. */
-  trigger: { type: string; id?: string; by?: string };
+  trigger: { type: string; id?: string; by?: string; noSecrets?: boolean };
   /**
    * What git-checkout fetches when it is not the flow's own repository at the flow's commit (a poll-git trigger
    * watching another repository): the flow is then read at the default branch's head.
@@ -66,11 +66,16 @@ export async function createRun(deps: HubDeps, input: CreateRunInput): Promise<R
   }
   const data = checkStartData(found.flow, input);
   const { target } = input;
+  // The hub knows the secret names, the editor does not: an unknown one is a warning on the run (DESIGN §8).
+  const unknown = input.trigger.noSecrets ? [] : await deps.secrets.unknownNames(found.flow, source.name);
+  const warnings = unknown.map(
+    (name) => `{{secret.${name}}} names no secret of the hub or ${source.name}; it is empty`,
+  );
   const run = await deps.store.createRun({
     id: newRunId(deps.now()),
     repo: source.name,
     flowId: found.flow.id,
-    trigger: { ...input.trigger, data },
+    trigger: { ...input.trigger, data, ...(warnings.length > 0 ? { warnings } : {}) },
     flow: found.flow,
     ...(target ? { ref: target.ref, sha: target.sha, cloneUrl: target.cloneUrl } : {}),
     ...(!target && ref !== undefined ? { ref } : {}),

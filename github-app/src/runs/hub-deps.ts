@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ConnectedRunners } from '../dispatch/connected-runners.js';
 import type { HubEvents } from '../hub-events.js';
 import type { RepoSources } from '../repos/repo-sources.js';
+import type { HubSecrets } from '../secrets/hub-secrets.js';
 import type { Store } from '../store/store.js';
 import type { RunDeadlines } from './run-deadlines.js';
 
@@ -57,4 +58,6 @@ export interface HubDeps {
   pendingReason: (runId: string) => string | undefined;
   /** Runs `fn` holding the run's lock: changes to one run happen one at a time in this hub. */
   withRun: <T>(runId: string, fn: () => Promise<T>) => Promise<T>;
+  /** Sealed secrets: the values a run gets at offer, the names a new run references (secrets/hub-secrets.ts). */
+  secrets: HubSecrets;
 }

@@ -58,6 +58,10 @@ export const RunTriggerSchema = z.object({
   id: z.string().optional(),
   by: z.string().optional(),
   data: z.record(z.string(), z.string()),
+  /** A fork's pull request (DESIGN §6): the run gets no secrets. */
+  noSecrets: z.boolean().optional(),
+  /** Hub-side findings when the run was made, e.g. `{{secret.X}}` naming no secret (DESIGN §8 "Lint severities"). */
+  warnings: z.array(z.string()).optional(),
 });
 export type RunTrigger = z.infer<typeof RunTriggerSchema>;
 
@@ -153,6 +157,15 @@ export const TriggerStateRowSchema = z.object({
   version: z.number().int().positive(),
 });
 export type TriggerStateRow = z.infer<typeof TriggerStateRowSchema>;
+
+/** A secret, sealed (secrets/secret-cipher.ts); `repo` absent: the hub's, for every repository. */
+export const SecretRowSchema = z.object({
+  name: z.string(),
+  repo: z.string().optional(),
+  sealed: z.string(),
+  updatedAt: Time,
+});
+export type SecretRow = z.infer<typeof SecretRowSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Inputs and queries
@@ -289,6 +302,13 @@ export interface Store {
   createRegistrationToken(token: { tokenHash: string; expiresAt: number; createdAt: number }): Promise<void>;
   /** Marks a valid registration token used; true only once per token, and only before it expires. */
   useRegistrationToken(tokenHash: string, now: number): Promise<boolean>;
+
+  // Secrets (DESIGN §8 "Credentials and keys"): stored sealed; the store never sees a value.
+  /** Inserts or replaces the secret (name, repo). */
+  putSecret(secret: SecretRow): Promise<void>;
+  /** The hub's secrets and, with `repo`, that repository's; without it, every secret. Ordered by repo, name. */
+  listSecrets(repo?: string): Promise<SecretRow[]>;
+  deleteSecret(name: string, repo?: string): Promise<boolean>;
 
   // Trigger state and leases
   getTriggerState(key: string): Promise<TriggerStateRow | undefined>;

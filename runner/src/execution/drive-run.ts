@@ -9,6 +9,7 @@
 import {
   type Effect,
   type EngineInput,
+  type LogChunk,
   type ResolvedFlow,
   type ResolvedTask,
   type RunRecord,
@@ -21,7 +22,7 @@ import { executeTask } from '../executors/execute-task.js';
 import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
 import { prepareWorkspace } from '../workspace/prepare-workspace.js';
 import { injectSecrets } from './inject-secrets.js';
-import { maskSecrets } from './mask-secrets.js';
+import { type MaskStream, maskSecrets } from './mask-secrets.js';
 
 export interface DriveRunOptions {
   spec: RunSpec;
@@ -121,7 +122,15 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   const execute = (node: string, attempt: number) => {
     const task = tasks.get(node);
     const abort = new AbortController();
+    // One masking stream per output stream: a secret split across two chunks is still masked (mask-secrets.ts).
+    const masking = new Map<LogChunk['stream'], MaskStream>();
+    let lastAt = now();
     const finish = (outcome: Extract<EngineInput, { type: 'task-finished' }>['outcome']) => {
+      for (const [stream, masker] of masking) {
+        const text = masker.end();
+        if (text) emit({ kind: 'log', seq: ++seq, node, attempt, chunk: { stream, at: lastAt, text } });
+      }
+      masking.clear();
       if (running.get(node) === abort) running.delete(node);
       enqueue((at) => ({ type: 'task-finished', node, attempt, outcome, at }));
       checkIdle();
@@ -153,7 +162,11 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       killGraceMs: options.killGraceMs,
       onProcess: options.onProcess && ((pgid) => options.onProcess?.(node, attempt, pgid)),
       onLog: (chunk) => {
-        emit({ kind: 'log', seq: ++seq, node, attempt, chunk: { ...chunk, text: mask(chunk.text) } });
+        const masker = masking.get(chunk.stream) ?? mask.stream();
+        masking.set(chunk.stream, masker);
+        lastAt = chunk.at;
+        const text = masker.write(chunk.text);
+        if (text) emit({ kind: 'log', seq: ++seq, node, attempt, chunk: { ...chunk, text } });
       },
     }).then(finish, (err: unknown) =>
       finish({ kind: 'error', message: err instanceof Error ? err.message : String(err) }),

@@ -20,6 +20,7 @@ import type {
   RunProgress,
   RunQuery,
   RunRow,
+  SecretRow,
   Store,
   TriggerStateRow,
 } from '../store.js';
@@ -618,6 +619,36 @@ export class SqliteStore implements Store {
         )
         .run(now, tokenHash, now).changes === 1
     );
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Secrets (scope '' is the hub's)
+
+  async putSecret(secret: SecretRow): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO secrets (scope, name, sealed, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (scope, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
+      )
+      .run(secret.repo ?? '', secret.name, secret.sealed, secret.updatedAt);
+  }
+
+  async listSecrets(repo?: string): Promise<SecretRow[]> {
+    const rows = (
+      repo === undefined
+        ? this.db.prepare('SELECT * FROM secrets ORDER BY scope, name').all()
+        : this.db.prepare(`SELECT * FROM secrets WHERE scope IN ('', ?) ORDER BY scope, name`).all(repo)
+    ) as Row[];
+    return rows.map((row) => ({
+      name: row.name as string,
+      ...(row.scope ? { repo: row.scope as string } : {}),
+      sealed: row.sealed as string,
+      updatedAt: row.updated_at as number,
+    }));
+  }
+
+  async deleteSecret(name: string, repo?: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM secrets WHERE scope = ? AND name = ?').run(repo ?? '', name).changes === 1;
   }
 
   // -------------------------------------------------------------------------------------------------------------
