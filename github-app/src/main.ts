@@ -50,6 +50,7 @@ async function main(): Promise<number> {
     log: logger,
     repos: config.repos,
     timing: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs },
+    ...(config.secretKey ? { secretKey: config.secretKey } : {}),
   });
   const gateway = gatewayPlugin({
     core: hub.core,
