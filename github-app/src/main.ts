@@ -67,9 +67,24 @@ async function main(): Promise<number> {
     ...(github ? { github: { ...github, hub, log: logger, publicUrl: () => publicUrl } } : {}),
   });
 
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL' && code !== 'EACCES') throw err;
+    process.stderr.write(
+      code === 'EADDRINUSE'
+        ? `floe-hub: port ${config.port} on ${config.host} is in use (another hub?); pass another --port\n`
+        : `floe-hub: cannot listen on ${config.host}:${config.port} (${code}); check --host and --port\n`,
+    );
+    await app.close();
+    await hub.close();
+    return 2;
+  }
   const { port } = app.server.address() as AddressInfo;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  // A wildcard address is where we listen, not where anyone can connect: show this machine's loopback.
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   publicUrl = config.publicUrl ?? url;
   await writeFile(join(config.dataDir, HUB_FILE), JSON.stringify({ url, pid: process.pid }));
   logger.info({ url, publicUrl: config.publicUrl ?? url, version, dataDir: config.dataDir }, 'hub listening');

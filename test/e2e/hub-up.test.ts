@@ -2,6 +2,7 @@
 // real runner as child processes in a git repository; a run started through the API is followed over the live
 // socket to the end of its log; Ctrl-C (SIGINT to `floe up` alone) stops both children cleanly.
 import { existsSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectLive, createFloeClient, type LiveSocketConstructor, type LiveTopicMessage } from '@floe/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +55,9 @@ describe('floe up', () => {
       cwd: repo,
     });
     up = floeUp;
-    const output = await floeUp.waitForOutput(/admin token\s+\S+\s+│/, 60_000);
+    const output = await floeUp.waitForOutput(/admin token\s+\S+\s+│/, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message.split('\n')[0]}\nfloe up said:\n${floeUp.output().slice(-4000)}`);
+    });
     const url = /dashboard\s+(http:\/\/\S+)/.exec(output)?.[1] as string;
     const token = /admin token\s+(\S+)\s+│/.exec(output)?.[1] as string;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -114,6 +117,19 @@ describe('floe-hub', () => {
     expect(await hub.exited).toBe(2);
     expect(hub.output()).toContain('--port: ');
     expect(hub.output()).toContain('Usage: floe-hub');
+  });
+
+  it('says so when its port is taken, with exit 2', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const hub = spawnProcess(process.execPath, [HUB_MAIN, '--port', String(port), '--data-dir', makeTempDir()]);
+      expect(await hub.exited).toBe(2);
+      expect(hub.output()).toContain(`port ${port} on 127.0.0.1 is in use`);
+    } finally {
+      holder.close();
+    }
   });
 
   it('is what `floe hub` starts, with its flags passed through', async () => {
