@@ -45,14 +45,16 @@ export async function killTree(pgid: number, options: KillTreeOptions = {}): Pro
 
 /** Whether any non-zombie process is left in group `pgid`. */
 export function groupAlive(pgid: number): boolean {
-  const table = readProcessTable();
-  if (table) return table.some((entry) => entry.pgid === pgid);
+  // kill(-pgid, 0) answers "gone" without reading the whole process table (the common case after a task).
+  // It succeeds while a zombie is left in the group (an init that does not reap keeps it for ever), so only
+  // then is the table read, which leaves zombies out.
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  const table = readProcessTable();
+  return table ? table.some((entry) => entry.pgid === pgid) : true;
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {

@@ -18,17 +18,24 @@ export class LineSplitter {
   push(bytes: Buffer): string {
     const out: Buffer[] = [];
     let start = 0;
-    while (start < bytes.length) {
-      const newline = bytes.indexOf(0x0a, start);
-      const stop = newline < 0 ? bytes.length : newline;
-      this.append(bytes.subarray(start, stop), out);
-      if (newline < 0) break;
+    const first = bytes.indexOf(0x0a);
+    if (first >= 0) {
+      // Finish the pending line, then hand on every further complete line as one slice: copying and joining
+      // each line apart cost most of the time of a task printing hundreds of MB.
+      this.append(bytes.subarray(0, first), out);
       out.push(...this.pending, NEWLINE);
       this.pending = [];
       this.pendingBytes = 0;
-      start = newline + 1;
+      start = first + 1;
+      const last = bytes.lastIndexOf(0x0a);
+      if (last > first) {
+        this.cutLongLines(bytes.subarray(start, last + 1), out);
+        start = last + 1;
+      }
     }
-    return out.length === 0 ? '' : Buffer.concat(out).toString('utf8');
+    this.append(bytes.subarray(start), out);
+    if (out.length === 0) return '';
+    return out.length === 1 ? (out[0] as Buffer).toString('utf8') : Buffer.concat(out).toString('utf8');
   }
 
   /** The last line, completed with `\n`, when the stream ended without one; '' otherwise. */
@@ -38,6 +45,29 @@ export class LineSplitter {
     this.pending = [];
     this.pendingBytes = 0;
     return text;
+  }
+
+  /** Complete lines (the last ends in '\n') onto `out` as few slices, with any line too long cut into pieces. */
+  private cutLongLines(lines: Buffer, out: Buffer[]): void {
+    if (lines.length < MAX_LINE_BYTES) {
+      out.push(lines);
+      return;
+    }
+    let start = 0;
+    let runStart = 0;
+    while (start < lines.length) {
+      const newline = lines.indexOf(0x0a, start);
+      if (newline - start + 1 > MAX_LINE_BYTES) {
+        if (start > runStart) out.push(lines.subarray(runStart, start));
+        this.append(lines.subarray(start, newline), out);
+        out.push(...this.pending, NEWLINE);
+        this.pending = [];
+        this.pendingBytes = 0;
+        runStart = newline + 1;
+      }
+      start = newline + 1;
+    }
+    if (lines.length > runStart) out.push(lines.subarray(runStart));
   }
 
   private append(segment: Buffer, out: Buffer[]): void {

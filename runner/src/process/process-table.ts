@@ -11,6 +11,8 @@ export interface ProcessEntry {
   state: string;
   /** The executable's name as the kernel keeps it (at most 15 characters). */
   name: string;
+  /** When it started, in clock ticks since boot (/proc/<pid>/stat field 22). */
+  startTicks: number;
 }
 
 /**
@@ -47,6 +49,11 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** When `pid` started, in clock ticks since boot; undefined when it is gone or there is no /proc. */
+export function processStartTicks(pid: number): number | undefined {
+  return readStat(pid)?.startTicks;
+}
+
 /** `KEY=value` entries of a process's environment at its start; undefined when it cannot be read. */
 export function readProcessEnviron(pid: number): string[] | undefined {
   try {
@@ -71,5 +78,6 @@ function readStat(pid: number): ProcessEntry | undefined {
     name: stat.slice(stat.indexOf('(') + 1, close),
     state: fields[0] ?? '?',
     pgid: Number(fields[2]),
+    startTicks: Number(fields[19]),
   };
 }

@@ -5,6 +5,7 @@ import type { LogChunk, TaskOutcome } from '@floe/shared';
 import { execa } from 'execa';
 import { groupAlive, killTree } from './kill-tree.js';
 import { LineSplitter } from './line-splitter.js';
+import { isProcessAlive, processStartTicks } from './process-table.js';
 import { sweepEscapedProcesses } from './sweep-escaped.js';
 
 export interface RunProcessOptions {
@@ -58,6 +59,7 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     return { kind: 'error', message: startError(options.file, err as Error) };
   }
   if (child.pid !== undefined) options.onStart?.(child.pid);
+  const leaderStartTicks = child.pid === undefined ? undefined : processStartTicks(child.pid);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', (error) => resolve({ error }));
@@ -101,11 +103,21 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     sys('stopping processes the task left running');
     await killTree(pid, { graceMs: Math.min(options.killGraceMs ?? 10_000, 2_000), skipInterrupt: true });
   }
+  const escapees: number[] = [];
   if (marks) {
-    for (const escaped of sweepEscapedProcesses(marks.runId, marks.nodeId, execId)) {
+    for (const escaped of sweepEscapedProcesses(
+      marks.runId,
+      marks.nodeId,
+      execId,
+      leaderStartTicks === undefined ? undefined : { leaderStartTicks },
+    )) {
       sys(`killed process ${escaped.pid} (${escaped.name}), which had left the task's process group`);
+      escapees.push(escaped.pid);
     }
   }
+  // SIGKILL is delivered asynchronously: wait (briefly) until the escapees are really dead before the task ends.
+  const sweptAt = Date.now();
+  while (escapees.some(isProcessAlive) && Date.now() - sweptAt < 2_000) await delay(5, undefined);
   const drained = await Promise.race([Promise.all(streams).then(() => true), delay(PIPE_DRAIN_MS, false)]);
   if (!drained) {
     child.stdout?.destroy();
