@@ -1,4 +1,4 @@
-import { processStartTicks, readProcessEnviron, readProcessTable } from './process-table.js';
+import { readProcessEnviron, readProcessTable } from './process-table.js';
 
 export interface EscapedProcess {
   pid: number;
