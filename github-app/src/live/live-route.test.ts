@@ -145,9 +145,20 @@ describe('the live API', () => {
     const runId = await startRun('build');
     const changed = await live.next((m) => m.type === 'run-changed');
     expect(changed).toMatchObject({ sub: 'builds', run: { id: runId, flowId: 'build', state: 'pending' } });
+    live.send({ type: 'subscribe', sub: 'pending', topic: { topic: 'runs', state: 'pending' } });
+    await live.next((m) => m.type === 'subscribed' && m.sub === 'pending');
+    const second = await startRun('build');
+    await live.next((m) => m.type === 'run-changed' && m.sub === 'pending' && m.run.id === second);
     await t.hub.cancelRun(runId, { name: 'admin', role: 'admin' });
-    await live.next((m) => m.type === 'run-changed' && m.run.state === 'archived');
+    await t.hub.cancelRun(second, { name: 'admin', role: 'admin' });
+    await live.next((m) => m.type === 'run-changed' && m.sub === 'builds' && m.run.state === 'archived');
     expect(live.messages.some((m) => m.type === 'run-changed' && m.run.flowId === 'other')).toBe(false);
+    // A run that leaves a filtered list is told once, so a client can take it out.
+    expect(
+      await live.next(
+        (m) => m.type === 'run-changed' && m.sub === 'pending' && m.run.id === second && m.run.state === 'archived',
+      ),
+    ).toBeDefined();
     live.ws.close();
   });
 

@@ -160,7 +160,11 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
               const run = await hub.runSummary(change.runId);
               if (run === undefined) return;
               if (topic.flow !== undefined && run.flowId !== topic.flow) return;
-              if (topic.state !== undefined && run.state !== topic.state) return;
+              if (topic.state !== undefined && run.state !== topic.state) {
+                // A run that leaves the filtered list is sent once more, so the client can take it out.
+                if (lastSent.delete(run.id)) send({ type: 'run-changed', sub, run });
+                return;
+              }
               const json = JSON.stringify(run);
               if (lastSent.get(run.id) === json) return;
               if (lastSent.size >= 1000) lastSent.clear();
