@@ -10,5 +10,6 @@ export function toRunDetail(run: RunRow, extra: { runner?: string; pendingReason
     nodes: nodeViews(run.flow.tasks, run.engine),
     events: run.engine?.events ?? [],
     data: run.engine?.data ?? run.trigger.data,
+    ...(run.trigger.warnings ? { warnings: run.trigger.warnings } : {}),
   };
 }

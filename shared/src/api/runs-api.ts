@@ -93,6 +93,8 @@ export const RunDetailSchema = RunSummarySchema.extend({
   events: z.array(RunEventViewSchema).optional(),
   /** Trigger or start-form values. */
   data: z.record(z.string(), z.string()).optional(),
+  /** Found by the hub when the run was made, e.g. a `{{secret.NAME}}` that names no secret (DESIGN §8). */
+  warnings: z.array(z.string()).optional(),
 });
 export type RunDetail = z.infer<typeof RunDetailSchema>;
 

@@ -1,0 +1,54 @@
+import type { ResolvedFlow } from '@floe/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { RunRow, Store } from '../store/store.js';
+import { HubSecrets } from './hub-secrets.js';
+import { secretCipher } from './secret-cipher.js';
+
+const FLOW = {
+  id: 'build',
+  env: { A: '{{secret.SHARED}}' },
+  tasks: [{ id: 't', type: 'exec', opts: { shell: 'true', env: { B: '{{ secret.ONLY_REPO }}', C: 'plain' } } }],
+} as unknown as ResolvedFlow;
+
+const run = (over: Partial<RunRow['trigger']> = {}): RunRow =>
+  ({ repo: 'acme/app', flow: FLOW, trigger: { type: 'push', data: {}, ...over } }) as unknown as RunRow;
+
+let store: Store;
+afterEach(async () => store?.close());
+
+const secrets = (key: string | undefined = 'test-key') => {
+  store = openSqliteStore({ file: ':memory:' });
+  return new HubSecrets(store, secretCipher(key), () => 1000);
+};
+
+describe('HubSecrets', () => {
+  it('gives a run only the names its flow references, the repository value over the hub one', async () => {
+    const hub = secrets();
+    await hub.put('SHARED', 'hub-value');
+    await hub.put('SHARED', 'repo-value', 'acme/app');
+    await hub.put('ONLY_REPO', 'only-repo-value', 'acme/app');
+    await hub.put('UNUSED', 'unused-value');
+    await hub.put('SHARED', 'other-repo-value', 'acme/other');
+    expect(await hub.forRun(run())).toEqual({ SHARED: 'repo-value', ONLY_REPO: 'only-repo-value' });
+  });
+
+  it('gives a fork pull request run no secrets', async () => {
+    const hub = secrets();
+    await hub.put('SHARED', 'hub-value');
+    expect(await hub.forRun(run({ noSecrets: true }))).toEqual({});
+  });
+
+  it('names the referenced secrets that do not exist', async () => {
+    const hub = secrets();
+    await hub.put('SHARED', 'hub-value');
+    expect(await hub.unknownNames(FLOW, 'acme/app')).toEqual(['ONLY_REPO']);
+  });
+
+  it('lists names without values and refuses to store without a key', async () => {
+    const hub = secrets();
+    await hub.put('SHARED', 'hub-value', 'acme/app');
+    expect(await hub.list()).toEqual([{ name: 'SHARED', repo: 'acme/app', updatedAt: 1000 }]);
+    await expect(secrets('').put('X', 'value')).rejects.toMatchObject({ code: 'FLOE_SECRETS_DISABLED' });
+  });
+});
