@@ -2,6 +2,7 @@
 // database, given to a real runner's task, printed by it in every form — raw, base64 at every alignment (standard
 // and URL-safe), line by line, split across writes, and a task's own `::floe-mask::` value — and found nowhere:
 // not in the hub's files, the runner's spool, the API, nor either process's output.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretForms } from '../../runner/src/execution/mask-secrets.js';
 import {
   ensureBuilt,
+  FLOE_MAIN,
   type HubProcess,
   killByEnv,
   killSpawned,
@@ -18,6 +20,7 @@ import {
   removeTempDirs,
   startHub,
   startRunner,
+  TEST_ADMIN_TOKEN,
   waitFor,
 } from '../support/index.js';
 
@@ -150,6 +153,22 @@ describe('secrets', () => {
     await hub.json('/api/secrets/GONE', { method: 'PUT', body: { value: 'soon-gone' } });
     expect((await hub.request('/api/secrets/GONE', { method: 'DELETE' })).status).toBe(204);
     expect((await hub.request('/api/secrets/GONE', { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('sets, lists and removes secrets with floe secrets, the value read from stdin', () => {
+    const floe = (args: string[], input = '') =>
+      spawnSync(process.execPath, [FLOE_MAIN, 'secrets', ...args], {
+        input,
+        encoding: 'utf8',
+        env: { ...process.env, FLOE_HUB: hub.url, FLOE_TOKEN: TEST_ADMIN_TOKEN },
+      });
+    expect(floe(['set', 'CLI_SECRET', '--repo', 'acme/app'], 'from-stdin-value\n')).toMatchObject({ status: 0 });
+    const list = floe(['list', '--repo', 'acme/app']);
+    expect(list.stdout).toMatch(/^CLI_SECRET\tacme\/app\t/m);
+    expect(list.stdout).not.toContain('from-stdin-value');
+    expect(floe(['set', 'SHORT'], 'abc')).toMatchObject({ status: 1, stderr: expect.stringContaining('4 characters') });
+    expect(floe(['rm', 'CLI_SECRET', '--repo', 'acme/app'])).toMatchObject({ status: 0 });
+    expect(floe(['list']).stdout).not.toContain('CLI_SECRET');
   });
 
   it('refuses to store a secret, saying how, on a hub without FLOE_SECRET_KEY', async () => {

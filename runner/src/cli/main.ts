@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   runner: () => import('./commands/runner.js'),
   hub: () => import('./commands/hub.js'),
   up: () => import('./commands/up.js'),
+  secrets: () => import('./commands/secrets.js'),
 };
 
 const USAGE_HEAD = 'usage: floe <command> [arguments]';
