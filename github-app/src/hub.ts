@@ -17,6 +17,8 @@ import type { RepoSpec } from './repos/parse-repo-spec.js';
 import { refreshFlows } from './repos/refresh-flows.js';
 import type { RepoSource } from './repos/repo-source.js';
 import { RepoSources } from './repos/repo-sources.js';
+import type { RetentionPolicy } from './retention/retention-policy.js';
+import { RetentionSweep } from './retention/retention-sweep.js';
 import { cancelRun } from './runs/cancel-run.js';
 import { createHubCore } from './runs/create-hub-core.js';
 import { type CreateRunInput, createRun } from './runs/create-run.js';
@@ -64,6 +66,8 @@ export type CreateHubOptions = {
   triggers?: boolean;
   /** FLOE_SECRET_KEY: seals secrets at rest; without it the hub refuses to store secrets (DESIGN §8). */
   secretKey?: string;
+  /** History limits; defaults in retention/retention-policy.ts. */
+  retention?: Partial<RetentionPolicy>;
 };
 
 /** A change the live API passes on (it re-reads what changed). */
@@ -117,6 +121,8 @@ export interface Hub {
   runners(): Promise<RunnerView[]>;
   /** Secrets: put, list (names only), remove (routes/secrets.ts). */
   readonly secrets: HubSecrets;
+  /** The periodic retention sweep; `sweep()` runs one now. */
+  readonly retention: RetentionSweep;
   /** Why a pending run still waits, as a sentence; undefined when it is not pending. */
   whyPending(runId: string): Promise<string | undefined>;
   /** Re-reads the flows of one repository (or all) from its default branch, and reschedules triggers. */
@@ -262,6 +268,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   }
   await refreshRepos();
   dispatcher.start();
+  const retention = new RetentionSweep({ store, log, now, hubId }, options.retention);
+  retention.start();
   let checking = false;
   const leaseTimer = setInterval(() => {
     if (checking) return;
@@ -422,6 +430,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
 
     secrets: deps.secrets,
 
+    retention,
+
     whyPending: (runId) => (dispatcher as Dispatcher).whyPending(runId),
 
     refreshRepos: (name) => refreshRepos(name),
@@ -449,6 +459,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       await triggers.stop();
       deps.deadlines.clearAll();
       await dispatcher?.stop();
+      await retention.stop();
       await notifier.close();
       // Let a lease check in flight finish before the store goes away.
       while (checking || refreshing) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -449,5 +449,65 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.archiveRun(c.id, { result: 'cancelled', reason: 'x', reasonCode: 'cancelled', endedAt: clock });
       expect((await store.listLiveRuns()).map((run) => run.id)).toEqual([a.id, b.id]);
     });
+
+    it('keeps one sealed secret per (name, repo), lists the hub ones with a repo and deletes by scope', async () => {
+      await store.putSecret({ name: 'TOKEN', sealed: 'v1:hub', updatedAt: 1 });
+      await store.putSecret({ name: 'TOKEN', repo: 'acme', sealed: 'v1:acme', updatedAt: 2 });
+      await store.putSecret({ name: 'TOKEN', repo: 'acme', sealed: 'v1:acme2', updatedAt: 3 });
+      await store.putSecret({ name: 'OTHER', repo: 'zeta', sealed: 'v1:zeta', updatedAt: 4 });
+      expect(await store.listSecrets('acme')).toEqual([
+        { name: 'TOKEN', sealed: 'v1:hub', updatedAt: 1 },
+        { name: 'TOKEN', repo: 'acme', sealed: 'v1:acme2', updatedAt: 3 },
+      ]);
+      expect((await store.listSecrets()).length).toBe(3);
+      expect(await store.deleteSecret('TOKEN')).toBe(true);
+      expect(await store.deleteSecret('TOKEN')).toBe(false);
+      expect((await store.listSecrets('acme')).map((row) => row.repo)).toEqual(['acme']);
+    });
+
+    // Retention (retention/retention-sweep.ts)
+    const archived = async (over: Partial<NewRun> = {}, endedAt = clock) => {
+      const run = await store.createRun(newRun(over));
+      await store.archiveRun(run.id, { result: 'good', reason: 'ok', reasonCode: 'cancelled', endedAt });
+      return run;
+    };
+
+    it('prunes archived runs past the age limit or beyond the newest N of their flow, with their logs', async () => {
+      const old = await archived({}, T - 1_000);
+      await store.appendLogs(old.id, 'a', [{ node: 'a', attempt: 1, stream: 'out', at: T, text: 'old log\n' }]);
+      const kept = [await archived(), await archived(), await archived()];
+      const otherFlow = await archived({ flowId: 'deploy' });
+      const live = await store.createRun(newRun());
+      expect(await store.pruneRuns({ endedBefore: T, keepPerFlow: 2, limit: 100 })).toBe(2);
+      expect(await store.getRun(old.id)).toBeUndefined();
+      expect((await store.readLog(old.id, 'a')).chunks).toEqual([]);
+      expect(await store.getRun(kept[0]?.id as string)).toBeUndefined();
+      for (const run of [kept[1], kept[2], otherFlow, live])
+        expect(await store.getRun(run?.id as string)).toBeDefined();
+    });
+
+    it('prunes in batches of at most `limit`', async () => {
+      for (let i = 0; i < 5; i++) await archived({}, T - 1_000);
+      expect(await store.pruneRuns({ endedBefore: T, keepPerFlow: 100, limit: 3 })).toBe(3);
+      expect(await store.pruneRuns({ endedBefore: T, keepPerFlow: 100, limit: 3 })).toBe(2);
+    });
+
+    it('caps an oversized log to its head and tail with a marker saying how much was cut', async () => {
+      const run = await archived();
+      const lines = Array.from({ length: 100 }, (_, i) => `line ${String(i).padStart(3, '0')}\n`);
+      await store.appendLogs(
+        run.id,
+        'a',
+        lines.map((text) => ({ node: 'a', attempt: 1, stream: 'out', at: T, text })),
+      );
+      expect(await store.listOversizedLogs(500, 0, 10)).toEqual([{ runId: run.id, node: 'a', bytes: 900 }]);
+      await store.capLog(run.id, 'a', 90, 180);
+      const text = (await store.readLog(run.id, 'a')).chunks.map((chunk) => chunk.text).join('');
+      expect(text.startsWith(lines.slice(0, 10).join(''))).toBe(true);
+      expect(text.endsWith(lines.slice(80).join(''))).toBe(true);
+      expect(text).toContain('630 bytes of this log were cut');
+      expect(text).not.toContain('line 050');
+      expect(await store.listOversizedLogs(500, 0, 10)).toEqual([]);
+    });
   });
 }

@@ -303,6 +303,24 @@ export interface Store {
   /** Marks a valid registration token used; true only once per token, and only before it expires. */
   useRegistrationToken(tokenHash: string, now: number): Promise<boolean>;
 
+  // Retention (retention/retention-sweep.ts): bounded batches, so a sweep never holds the database for long.
+  /**
+   * Deletes, with their logs, up to `limit` archived runs that ended before `endedBefore` or are older than the
+   * newest `keepPerFlow` archived runs of their flow. Returns how many it deleted.
+   */
+  pruneRuns(opts: { endedBefore: number; keepPerFlow: number; limit: number }): Promise<number>;
+  /** Node logs over `maxBytes` of runs archived at or after `endedSince`, up to `limit`. */
+  listOversizedLogs(
+    maxBytes: number,
+    endedSince: number,
+    limit: number,
+  ): Promise<{ runId: string; node: string; bytes: number }[]>;
+  /**
+   * Replaces a node's log by its first `headBytes` and last `tailBytes` (cut at character boundaries) with a
+   * `sys` line between saying how many bytes were cut. Offsets stay contiguous from 0.
+   */
+  capLog(runId: string, node: string, headBytes: number, tailBytes: number): Promise<void>;
+
   // Secrets (DESIGN §8 "Credentials and keys"): stored sealed; the store never sees a value.
   /** Inserts or replaces the secret (name, repo). */
   putSecret(secret: SecretRow): Promise<void>;

@@ -622,6 +622,85 @@ export class SqliteStore implements Store {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+  // Retention
+
+  async pruneRuns(opts: { endedBefore: number; keepPerFlow: number; limit: number }): Promise<number> {
+    return this.db
+      .transaction(() => {
+        const ids = (
+          this.db
+            .prepare(
+              `SELECT id FROM (
+                 SELECT id, ended_at, ROW_NUMBER() OVER (PARTITION BY repo, flow_id ORDER BY id DESC) AS newest
+                 FROM runs WHERE state = 'archived'
+               ) WHERE ended_at < ? OR newest > ? LIMIT ?`,
+            )
+            .all(opts.endedBefore, opts.keepPerFlow, opts.limit) as { id: string }[]
+        ).map((row) => row.id);
+        const logs = this.db.prepare('DELETE FROM log_chunks WHERE run_id = ?');
+        const runs = this.db.prepare('DELETE FROM runs WHERE id = ?');
+        for (const id of ids) {
+          logs.run(id);
+          runs.run(id);
+        }
+        return ids.length;
+      })
+      .immediate();
+  }
+
+  async listOversizedLogs(
+    maxBytes: number,
+    endedSince: number,
+    limit: number,
+  ): Promise<{ runId: string; node: string; bytes: number }[]> {
+    return (
+      this.db
+        .prepare(
+          `SELECT l.run_id AS runId, l.node AS node, SUM(l.length) AS bytes
+           FROM runs r JOIN log_chunks l ON l.run_id = r.id
+           WHERE r.state = 'archived' AND r.ended_at >= ?
+           GROUP BY l.run_id, l.node HAVING SUM(l.length) > ? LIMIT ?`,
+        )
+        .all(endedSince, maxBytes, limit) as { runId: string; node: string; bytes: number }[]
+    ).map((row) => ({ ...row }));
+  }
+
+  async capLog(runId: string, node: string, headBytes: number, tailBytes: number): Promise<void> {
+    this.db
+      .transaction(() => {
+        const rows = (
+          this.db
+            .prepare('SELECT * FROM log_chunks WHERE run_id = ? AND node = ? ORDER BY offset')
+            .all(runId, node) as Row[]
+        ).map(chunkFromRow);
+        const first = rows[0];
+        const last = rows[rows.length - 1];
+        if (!first || !last) return;
+        const whole = Buffer.from(rows.map((row) => row.text).join(''));
+        if (whole.length <= headBytes + tailBytes) return;
+        const head = new TextDecoder().decode(whole.subarray(0, headBytes)).replace(/\uFFFD$/, '');
+        const tail = new TextDecoder().decode(whole.subarray(whole.length - tailBytes)).replace(/^\uFFFD/, '');
+        const cut = whole.length - Buffer.byteLength(head) - Buffer.byteLength(tail);
+        const marker = `\n[floe: ${cut} bytes of this log were cut by retention; its first and last parts are kept]\n`;
+        this.db.prepare('DELETE FROM log_chunks WHERE run_id = ? AND node = ?').run(runId, node);
+        const insert = this.db.prepare(
+          'INSERT INTO log_chunks (run_id, node, offset, length, attempt, stream, at, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        let offset = 0;
+        for (const [chunk, text] of [
+          [first, head],
+          [{ ...last, stream: 'sys' }, marker],
+          [last, tail],
+        ] as const) {
+          const length = Buffer.byteLength(text);
+          insert.run(runId, node, offset, length, chunk.attempt, chunk.stream, chunk.at, text);
+          offset += length;
+        }
+      })
+      .immediate();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
   // Secrets (scope '' is the hub's)
 
   async putSecret(secret: SecretRow): Promise<void> {
