@@ -69,6 +69,19 @@ type Step = {
   replay: Map<string, NodeRun>;
 };
 
+/**
+ * A copy of `state` that a step may change without changing `state`: the node runs, the merges' arrival lists and
+ * the lists themselves are copied; what a step never changes in place (events, node values, the ending, the
+ * data) is shared. A deep clone per input cost 0.3 s of a 200-node run.
+ */
+function copyState(state: RunState): RunState {
+  const nodes: RunState['nodes'] = {};
+  for (const [id, run] of Object.entries(state.nodes)) nodes[id] = { ...run };
+  const merges: RunState['merges'] = {};
+  for (const [id, merge] of Object.entries(state.merges)) merges[id] = { arrived: [...merge.arrived] };
+  return { ...state, data: { ...state.data }, nodes, merges, events: [...state.events] };
+}
+
 /** Starts a run: emits `trigger.good` and routes it. Never throws. */
 export function startRun(flow: ResolvedFlow, opts: StartRunOptions): EngineStep {
   const timeoutMs = flow.timeout === undefined ? undefined : durationMs(flow.timeout);
@@ -109,7 +122,7 @@ export function stepRun(flow: ResolvedFlow, state: RunState, input: EngineInput)
   const applied = parsed.data;
   if (state.ended) return ignored(state, `the run already ended: ${state.ended.reason}`);
 
-  const step = newStep(flow, structuredClone(state), applied.at);
+  const step = newStep(flow, copyState(state), applied.at);
   // Any input at or past the deadline shows that the time is up: the run times out before the input is
   // considered, so the first ending is the timeout (DESIGN §3, rule 3).
   if (applied.at >= state.deadline) {
