@@ -16,6 +16,7 @@ import { registerRunner } from '../connection/register-runner.js';
 import { retry } from '../connection/retry.js';
 import { driveRun, type RunDriver } from '../execution/drive-run.js';
 import { RunSpool } from '../spool/run-spool.js';
+import { sweepWorkspaces } from '../workspace/sweep-workspaces.js';
 import { type CredentialFile, loadCredential, saveCredential } from './credential-file.js';
 import { killLeftovers, RUN_MARK } from './kill-leftovers.js';
 import { RUNNER_ENV, type RunnerConfig } from './runner-config.js';
@@ -351,6 +352,14 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   }, 250);
   fence.unref();
 
+  // Retention: run workspaces untouched for a week go (workspace/sweep-workspaces.ts), at start and then daily.
+  const sweepOldWorkspaces = () => {
+    const removed = sweepWorkspaces(config.workDir, { now: Date.now(), activeRunIds: runs.keys() });
+    if (removed.length > 0) logger.info({ removed }, 'removed old run workspaces');
+  };
+  const workspaceSweep = setInterval(sweepOldWorkspaces, 24 * 60 * 60 * 1000);
+  workspaceSweep.unref();
+
   // ---- start-up: the work dir, leftovers of a crash, the credential -----------------------------------------
 
   /** Runs a previous life left in the spool: kill what is left of them; those not finished end as `lost`. */
@@ -535,6 +544,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     try {
       // Before anything else, and before hello: what a crashed previous life left running dies now.
       recover();
+      sweepOldWorkspaces();
       let saved: CredentialFile;
       try {
         saved = await credential();
@@ -567,6 +577,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       clearTimeout(resendTimer);
       clearTimeout(retryWrites);
       clearInterval(fence);
+      clearInterval(workspaceSweep);
       for (const run of runs.values()) run.spool.close();
       lock.release();
     }
