@@ -37,6 +37,14 @@ export {
 export { type Health, HealthSchema } from './api/health-api.js';
 export { RunnerListSchema, RunnerRunSchema, type RunnerView, RunnerViewSchema } from './api/runners-api.js';
 export * from './api/runs-api.js';
+export {
+  type PutSecretBody,
+  PutSecretBodySchema,
+  type SecretList,
+  SecretListSchema,
+  type SecretView,
+  SecretViewSchema,
+} from './api/secrets-api.js';
 export { utf8Length } from './api/utf8-length.js';
 export { downstreamNodes, startTags } from './engine/downstream-nodes.js';
 export { type Effect, EffectSchema } from './engine/effect.js';

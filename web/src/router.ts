@@ -7,6 +7,7 @@ export type Route =
   | { page: 'flows' }
   | { page: 'flow'; repo: string; flowId: string }
   | { page: 'runners' }
+  | { page: 'secrets' }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(url: URL): Route {
@@ -24,6 +25,7 @@ export function parseRoute(url: URL): Route {
     return { page: 'flow', repo: rest.slice(0, -1).join('/'), flowId: rest.at(-1) as string };
   }
   if (first === 'runners' && rest.length === 0) return { page: 'runners' };
+  if (first === 'secrets' && rest.length === 0) return { page: 'secrets' };
   return { page: 'not-found', path: url.pathname };
 }
 

@@ -1,11 +1,10 @@
 // `/api/secrets` (DESIGN §8 "Credentials and keys"): admins set and remove secrets; anyone with a token lists their
 // names. No endpoint ever returns a value.
-import { z } from '@floe/shared';
+import { PutSecretBodySchema, z } from '@floe/shared';
 import type { FastifyInstance } from 'fastify';
 import type { HubApi } from './hub-api.js';
 import { parseInput } from './parse-input.js';
 
-const PutSecretBodySchema = z.object({ value: z.string(), repo: z.string().min(1).optional() });
 const RepoQuerySchema = z.object({ repo: z.string().optional() });
 const NameParamsSchema = z.object({ name: z.string() });
 

@@ -23,6 +23,7 @@ import {
   type StartRunBody,
   type SubmitDataBody,
 } from './runs-api.js';
+import { type PutSecretBody, SecretListSchema, type SecretView, SecretViewSchema } from './secrets-api.js';
 import { utf8Length } from './utf8-length.js';
 
 export interface FloeClientOptions {
@@ -57,6 +58,12 @@ export interface FloeClient {
   createRunnerToken(): Promise<TokenResponse>;
   /** An API token of any role (admin). */
   createToken(body: CreateTokenBody): Promise<TokenResponse>;
+  /** Secret names (never values); with `repo`, the hub's and that repository's. */
+  secrets(repo?: string): Promise<SecretView[]>;
+  /** Sets a secret (admin). */
+  putSecret(name: string, body: PutSecretBody): Promise<SecretView>;
+  /** Removes a secret (admin). */
+  deleteSecret(name: string, repo?: string): Promise<void>;
 }
 
 /**
@@ -120,6 +127,11 @@ export function createFloeClient(options: FloeClientOptions): FloeClient {
     runners: () => json(RunnerListSchema, 'GET', '/api/runners'),
     createRunnerToken: () => json(TokenResponseSchema, 'POST', '/api/runners/tokens', {}),
     createToken: (body) => json(TokenResponseSchema, 'POST', '/api/tokens', body),
+    secrets: async (repo) => (await json(SecretListSchema, 'GET', `/api/secrets${queryString({ repo })}`)).secrets,
+    putSecret: (name, body) => json(SecretViewSchema, 'PUT', `/api/secrets/${id(name)}`, body),
+    async deleteSecret(name, repo) {
+      await send('DELETE', `/api/secrets/${id(name)}${queryString({ repo })}`);
+    },
   };
 }
 

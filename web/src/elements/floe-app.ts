@@ -8,6 +8,7 @@ import './floe-flow-page.js';
 import './floe-flows-page.js';
 import './floe-run-page.js';
 import './floe-runners-page.js';
+import './floe-secrets.js';
 import './floe-runs-page.js';
 import './floe-sign-in.js';
 import './floe-spinner.js';
@@ -197,6 +198,7 @@ export class FloeApp extends LitElement {
           <a href="/runs" aria-current=${current('runs')}>Runs</a>
           <a href="/flows" aria-current=${current('flows') === 'page' || page === 'flow' ? 'page' : 'false'}>Flows</a>
           <a href="/runners" aria-current=${current('runners')}>Runners</a>
+          <a href="/secrets" aria-current=${current('secrets')}>Secrets</a>
         </nav>
         <div class="me">
           <span class="dot ${this.liveStatus}" title="Live updates: ${this.liveStatus}"></span>
@@ -224,6 +226,7 @@ export class FloeApp extends LitElement {
       flows: 'Flows',
       flow: 'Flow',
       runners: 'Runners',
+      secrets: 'Secrets',
       'not-found': 'Not found',
     };
     // The run page names its run once it has loaded (floe-run-page); every other page is named here.
@@ -243,6 +246,8 @@ export class FloeApp extends LitElement {
         return html`<floe-flow-page .repo=${route.repo} .flowId=${route.flowId}></floe-flow-page>`;
       case 'runners':
         return html`<floe-runners-page></floe-runners-page>`;
+      case 'secrets':
+        return html`<floe-secrets></floe-secrets>`;
       case 'not-found':
         return html`<h1>Not found</h1>
           <p>Nothing lives at <code>${route.path}</code>. <a href="/runs">See the runs.</a></p>`;
