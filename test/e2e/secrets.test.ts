@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createFloeClient } from '@floe/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { secretForms } from '../../runner/src/execution/mask-secrets.js';
 import {
   ensureBuilt,
@@ -107,6 +109,14 @@ describe('secrets', () => {
     ]);
 
     const { runId } = await hub.json<{ runId: string }>('/api/flows/leak/runs', { body: {} });
+    // What a live client sees of the run and its log, from the first byte.
+    const frames: string[] = [];
+    const socket = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/api/live`);
+    socket.on('message', (data) => frames.push(String(data)));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'auth', token: TEST_ADMIN_TOKEN }));
+    socket.send(JSON.stringify({ type: 'subscribe', sub: 'l', topic: { topic: 'log', runId, node: 'print' } }));
+    socket.send(JSON.stringify({ type: 'subscribe', sub: 'r', topic: { topic: 'run', runId } }));
     const log = () => hub.request(`/api/runs/${runId}/logs?node=print`).then((r) => r.text());
     await waitFor(async () => (await log()).includes('missing: []'), { timeoutMs: 20_000, what: 'the task output' });
 
@@ -126,6 +136,9 @@ describe('secrets', () => {
     expect(detail.result).toBe('good');
     expect(detail.warnings).toEqual([expect.stringContaining('{{secret.NOPE}}')]);
 
+    await waitFor(() => frames.some((frame) => frame.includes('"log-end"')), { timeoutMs: 10_000, what: 'log-end' });
+    socket.close();
+    expect(frames.join('\n')).toContain('raw: ***');
     const text = await log();
     // The repository's value overrides the hub's, and the task really had it.
     expect(text).toContain(createHash('sha256').update(REPO_TOKEN).digest('hex'));
@@ -140,6 +153,7 @@ describe('secrets', () => {
       ...leaks('log', text),
       ...leaks('list', listText),
       ...leaks('run', JSON.stringify(detail)),
+      ...leaks('live', frames.join('\n')),
       ...filesUnder(hub.dataDir).flatMap((f) => leaks(f.path, f.text)),
       ...leaks('hub output', hub.output()),
       ...leaks('runner output', runner.output()),
@@ -169,6 +183,16 @@ describe('secrets', () => {
     expect(floe(['set', 'SHORT'], 'abc')).toMatchObject({ status: 1, stderr: expect.stringContaining('4 characters') });
     expect(floe(['rm', 'CLI_SECRET', '--repo', 'acme/app'])).toMatchObject({ status: 0 });
     expect(floe(['list']).stdout).not.toContain('CLI_SECRET');
+  });
+
+  it('sets, lists and removes secrets with the client the dashboard uses', async () => {
+    const client = createFloeClient({ baseUrl: hub.url, token: TEST_ADMIN_TOKEN });
+    expect(await client.putSecret('WEB_SECRET', { value: 'from-the-dashboard' })).toMatchObject({ name: 'WEB_SECRET' });
+    const listed = await client.secrets();
+    expect(listed.map((s) => s.name)).toContain('WEB_SECRET');
+    expect(JSON.stringify(listed)).not.toContain('from-the-dashboard');
+    await client.deleteSecret('WEB_SECRET');
+    expect((await client.secrets()).map((s) => s.name)).not.toContain('WEB_SECRET');
   });
 
   it('refuses to store a secret, saying how, on a hub without FLOE_SECRET_KEY', async () => {
