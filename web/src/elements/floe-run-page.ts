@@ -141,6 +141,7 @@ export class FloeRunPage extends LitElement {
           </div>`
           : nothing
       }
+      ${run.warnings?.map((warning) => html`<div class="pending" data-testid="run-warning"><strong>Warning:</strong> ${warning}</div>`)}
       <dl>
         <dt>Flow</dt><dd><a href=${flowPath(run.repo, run.flowId)}>${run.flowId}</a> in ${run.repo}</dd>
         ${run.ref ? html`<dt>Ref</dt><dd class="mono">${shortRef(run.ref)} ${run.sha ? run.sha.slice(0, 10) : ''}</dd>` : nothing}
