@@ -202,5 +202,6 @@ describe('secrets', () => {
     const body = (await response.json()) as { code: string; message: string };
     expect(body.code).toBe('FLOE_SECRETS_DISABLED');
     expect(body.message).toContain('FLOE_SECRET_KEY');
+    expect(body.message).toContain('openssl rand');
   }, 30_000);
 });

@@ -23,7 +23,13 @@ export class HubSecrets {
   ) {}
 
   async put(name: string, value: string, repo?: string): Promise<SecretView> {
-    if (!this.cipher) throw new FloeError('FLOE_SECRETS_DISABLED');
+    if (!this.cipher) {
+      throw new FloeError(
+        'FLOE_SECRETS_DISABLED',
+        'this hub has no FLOE_SECRET_KEY, so it cannot store secrets: start it with FLOE_SECRET_KEY set to a long ' +
+          'random string (e.g. `openssl rand -base64 32`), the same on every hub sharing the database',
+      );
+    }
     if (!NAME.test(name)) {
       throw new FloeError('FLOE_BAD_REQUEST', `secret name ${JSON.stringify(name)}: use letters, digits, _ . -`);
     }
