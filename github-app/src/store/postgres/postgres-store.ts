@@ -678,6 +678,80 @@ export class PostgresStore implements Store {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+  // Retention (mirrors the SQLite driver; retention/retention-sweep.ts)
+
+  async pruneRuns(opts: { endedBefore: number; keepPerFlow: number; limit: number }): Promise<number> {
+    return this.tx(async (client) => {
+      const ids = (
+        await this.rows(
+          `SELECT id FROM (
+             SELECT id, ended_at, ROW_NUMBER() OVER (PARTITION BY repo, flow_id ORDER BY id COLLATE "C" DESC) AS newest
+             FROM runs WHERE state = 'archived'
+           ) ranked WHERE ended_at < $1 OR newest > $2 LIMIT $3`,
+          [opts.endedBefore, opts.keepPerFlow, opts.limit],
+          client,
+        )
+      ).map((row) => row.id as string);
+      if (ids.length === 0) return 0;
+      await client.query('DELETE FROM log_chunks WHERE run_id = ANY($1)', [ids]);
+      await client.query('DELETE FROM runs WHERE id = ANY($1)', [ids]);
+      return ids.length;
+    });
+  }
+
+  async listOversizedLogs(
+    maxBytes: number,
+    endedSince: number,
+    limit: number,
+  ): Promise<{ runId: string; node: string; bytes: number }[]> {
+    const rows = await this.rows(
+      `SELECT l.run_id, l.node, SUM(l.length) AS bytes
+       FROM runs r JOIN log_chunks l ON l.run_id = r.id
+       WHERE r.state = 'archived' AND r.ended_at >= $1
+       GROUP BY l.run_id, l.node HAVING SUM(l.length) > $2 LIMIT $3`,
+      [endedSince, maxBytes, limit],
+    );
+    return rows.map((row) => ({ runId: row.run_id as string, node: row.node as string, bytes: Number(row.bytes) }));
+  }
+
+  async capLog(runId: string, node: string, headBytes: number, tailBytes: number): Promise<void> {
+    await this.tx(async (client) => {
+      await this.lockRun(client, runId);
+      const rows = (
+        await this.rows(
+          'SELECT * FROM log_chunks WHERE run_id = $1 AND node = $2 ORDER BY byte_offset',
+          [runId, node],
+          client,
+        )
+      ).map(chunkFromRow);
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      if (!first || !last) return;
+      const whole = Buffer.from(rows.map((row) => row.text).join(''));
+      if (whole.length <= headBytes + tailBytes) return;
+      const head = new TextDecoder().decode(whole.subarray(0, headBytes)).replace(/\uFFFD$/, '');
+      const tail = new TextDecoder().decode(whole.subarray(whole.length - tailBytes)).replace(/^\uFFFD/, '');
+      const cut = whole.length - Buffer.byteLength(head) - Buffer.byteLength(tail);
+      const marker = `\n[floe: ${cut} bytes of this log were cut by retention; its first and last parts are kept]\n`;
+      await client.query('DELETE FROM log_chunks WHERE run_id = $1 AND node = $2', [runId, node]);
+      let offset = 0;
+      for (const [chunk, text] of [
+        [first, head],
+        [{ ...last, stream: 'sys' }, marker],
+        [last, tail],
+      ] as const) {
+        const length = Buffer.byteLength(text);
+        await client.query(
+          `INSERT INTO log_chunks (run_id, node, byte_offset, length, attempt, stream, at, text)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [runId, node, offset, length, chunk.attempt, chunk.stream, chunk.at, text],
+        );
+        offset += length;
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
   // Trigger state and leases
 
   async getTriggerState(key: string): Promise<TriggerStateRow | undefined> {
