@@ -84,7 +84,12 @@ beforeAll(async () => {
   buildDashboard();
   const repo = makeTempDir('floe-web-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
-  hub = await startHub({ repos: [`acme-shop=${repo}`], leaseMs: 3_000, heartbeatMs: 300 });
+  hub = await startHub({
+    repos: [`acme-shop=${repo}`],
+    leaseMs: 3_000,
+    heartbeatMs: 300,
+    env: { FLOE_SECRET_KEY: 'web-e2e-key-0123456789' },
+  });
   const runner = startRunner({
     hub: hub.url,
     token: await hub.runnerToken(),
@@ -288,6 +293,26 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     await screenshot(page, 'runners.png');
     await hub.json(`/api/runs/${runId}/cancel`, { body: {} });
     await expect.poll(() => row.locator(`a[href="/runs/${runId}"]`).count(), { timeout: 15_000 }).toBe(0);
+  });
+
+  it('sets and removes a secret on the Secrets page, never showing its value', async () => {
+    await page.locator('floe-app nav a', { hasText: 'Secrets' }).click();
+    const form = page.locator('floe-secrets form');
+    await form.locator('input[name=name]').fill('DEPLOY_KEY');
+    await form.locator('input[name=repo]').fill('acme-shop');
+    await form.locator('input[name=value]').fill('dashboard-secret-value');
+    await form.locator('button[type=submit]').click();
+    const row = page.locator('floe-secrets tr[data-secret=DEPLOY_KEY]');
+    await expect.poll(() => row.textContent()).toContain('acme-shop');
+    expect(await page.locator('floe-secrets').evaluate((el) => el.shadowRoot?.innerHTML ?? '')).not.toContain(
+      'dashboard-secret-value',
+    );
+    expect((await hub.json<{ secrets: { name: string }[] }>('/api/secrets')).secrets).toEqual([
+      expect.objectContaining({ name: 'DEPLOY_KEY', repo: 'acme-shop' }),
+    ]);
+    page.once('dialog', (dialog) => dialog.accept());
+    await row.locator('button', { hasText: 'Remove' }).click();
+    await expect.poll(() => row.count()).toBe(0);
   });
 
   it('hides the verbs from a viewer, who still sees everything', async () => {
