@@ -11,6 +11,17 @@ describe('parseHubConfig', () => {
     if (outcome.kind === 'config') expect(outcome.config.adminToken).toBeUndefined();
   });
 
+  it('reads the retention limits, with defaults that keep months of history', () => {
+    expect(parseHubConfig([], {}, '/work')).toMatchObject({ config: { keepDays: 90, keepRuns: 2_000, logCapMb: 16 } });
+    expect(parseHubConfig(['--keep-days', '30'], { FLOE_KEEP_RUNS: '500', FLOE_LOG_CAP_MB: '2' })).toMatchObject({
+      config: { keepDays: 30, keepRuns: 500, logCapMb: 2 },
+    });
+    expect(parseHubConfig(['--keep-runs', '0'], {})).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('--keep-runs'),
+    });
+  });
+
   it('lets flags win over the environment, and ignores empty variables', () => {
     const outcome = parseHubConfig(['--port', '5050', '--admin-token', 'a'.repeat(20)], {
       FLOE_PORT: '6060',

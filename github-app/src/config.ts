@@ -28,6 +28,12 @@ export const HubConfigSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /** --keep-days / FLOE_KEEP_DAYS; default 90: archived runs older than this are deleted (retention/). */
+  keepDays: z.coerce.number().positive().default(90),
+  /** --keep-runs / FLOE_KEEP_RUNS; default 2000: archived runs kept per flow, newest first. */
+  keepRuns: z.coerce.number().int().positive().default(2_000),
+  /** --log-cap-mb / FLOE_LOG_CAP_MB; default 16: a node log over this keeps its head and tail. */
+  logCapMb: z.coerce.number().positive().default(16),
   /** FLOE_SECRET_KEY; default none: the hub then refuses to store secrets (DESIGN §8 "Credentials and keys"). */
   secretKey: z.string().optional(),
   /** APP_ID; default none. With PRIVATE_KEY(_PATH) and WEBHOOK_SECRET the hub is a GitHub App (DESIGN §6). */
@@ -56,6 +62,9 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --lease-ms MS          runner lease (default 30000; FLOE_LEASE_MS)
   --heartbeat-ms MS      runner heartbeat (default 10000; FLOE_HEARTBEAT_MS)
   --database-url URL     PostgreSQL instead of SQLite; every hub on it shares the work (DATABASE_URL)
+  --keep-days N          delete archived runs older than N days (default 90; FLOE_KEEP_DAYS)
+  --keep-runs N          keep the newest N archived runs per flow (default 2000; FLOE_KEEP_RUNS)
+  --log-cap-mb N         cut a node log over N MiB to its head and tail (default 16; FLOE_LOG_CAP_MB)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info; FLOE_LOG_LEVEL)
   -h, --help             this text
 
@@ -94,6 +103,9 @@ export function parseHubConfig(
         'lease-ms': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
         'database-url': { type: 'string' },
+        'keep-days': { type: 'string' },
+        'keep-runs': { type: 'string' },
+        'log-cap-mb': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -120,6 +132,9 @@ export function parseHubConfig(
     leaseMs: flag('lease-ms') ?? env.FLOE_LEASE_MS,
     heartbeatMs: flag('heartbeat-ms') ?? env.FLOE_HEARTBEAT_MS,
     databaseUrl: flag('database-url') ?? env.DATABASE_URL,
+    keepDays: flag('keep-days') ?? env.FLOE_KEEP_DAYS,
+    keepRuns: flag('keep-runs') ?? env.FLOE_KEEP_RUNS,
+    logCapMb: flag('log-cap-mb') ?? env.FLOE_LOG_CAP_MB,
     secretKey: env.FLOE_SECRET_KEY,
     appId: env.APP_ID,
     privateKey: env.PRIVATE_KEY,
@@ -163,6 +178,9 @@ const FLAG_OF: Record<string, string> = {
   leaseMs: '--lease-ms',
   heartbeatMs: '--heartbeat-ms',
   databaseUrl: '--database-url',
+  keepDays: '--keep-days',
+  keepRuns: '--keep-runs',
+  logCapMb: '--log-cap-mb',
   secretKey: 'FLOE_SECRET_KEY',
   appId: 'APP_ID',
   privateKey: 'PRIVATE_KEY',

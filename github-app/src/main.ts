@@ -51,6 +51,11 @@ async function main(): Promise<number> {
     repos: config.repos,
     timing: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs },
     ...(config.secretKey ? { secretKey: config.secretKey } : {}),
+    retention: {
+      maxRunAgeMs: Math.round(config.keepDays * 24 * 60 * 60 * 1000),
+      maxRunsPerFlow: config.keepRuns,
+      maxLogBytesPerNode: Math.round(config.logCapMb * 1024 * 1024),
+    },
   });
   const gateway = gatewayPlugin({
     core: hub.core,
