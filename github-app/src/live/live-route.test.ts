@@ -104,6 +104,15 @@ describe('the live API', () => {
     expect((await live.closed).code).toBe(4408);
   });
 
+  it('takes subscriptions sent right behind the auth message, in one burst', async () => {
+    const live = await openLive();
+    live.send({ type: 'auth', token: ADMIN_TOKEN });
+    live.send({ type: 'subscribe', sub: 'r', topic: { topic: 'runners' } });
+    const runners = await live.next((m) => m.type === 'runners' || m.type === 'error');
+    expect(runners).toMatchObject({ type: 'runners', sub: 'r', runners: [{ name: 'vm-live' }] });
+    live.ws.close();
+  });
+
   it('answers bad frames with an error and stays usable', async () => {
     const live = await openLive();
     live.send('{not json');

@@ -55,6 +55,9 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
   const subscriptions = new Map<string, Subscription>();
   let caller = options.caller;
   let disposed = false;
+  // A client may send `auth` and its subscriptions in one burst: what arrives while the token is being checked
+  // waits for the answer, in order, instead of being refused as unauthenticated.
+  let heldDuringAuth: z.infer<typeof LiveClientMessageSchema>[] | undefined;
   const authTimer = caller
     ? undefined
     : setTimeout(() => {
@@ -89,8 +92,19 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
   }
 
   function handle(message: z.infer<typeof LiveClientMessageSchema>): void {
+    if (disposed) return;
+    if (heldDuringAuth !== undefined) {
+      heldDuringAuth.push(message);
+      return;
+    }
     if (message.type === 'auth') {
-      void authenticate(message.token);
+      heldDuringAuth = [];
+      void authenticate(message.token).finally(() => {
+        const held = heldDuringAuth ?? [];
+        heldDuringAuth = undefined;
+        // A held `auth` starts a new hold, and the messages behind it queue again in order.
+        for (const next of held) handle(next);
+      });
       return;
     }
     if (caller === undefined) {
