@@ -57,6 +57,7 @@ export {
   RunResult,
   RunResultSchema,
 } from './engine/node-state.js';
+export { runData } from './engine/run-data.js';
 export { type EngineStep, type StartRunOptions, startRun, stepRun } from './engine/run-engine.js';
 export {
   type NodeRun,

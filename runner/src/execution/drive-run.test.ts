@@ -173,7 +173,7 @@ tasks:
     expect(replay(f, records)).toEqual(state);
   });
 
-  it('waits for form input of a data task and carries on with the values', async () => {
+  it('waits for form input of a data task and gives its values to the tasks after it', async () => {
     const f = flow(`
 id: f
 tasks:
@@ -181,7 +181,7 @@ tasks:
     type: data
     listen: trigger.good
     opts: {form: {fields: [{id: ok}]}}
-  - {id: after, type: exec, listen: task.approve.good, opts: {shell: 'echo "env=$FLOE_DATA_ENV"'}}
+  - {id: after, type: exec, listen: task.approve.good, opts: {shell: 'echo "env=$FLOE_DATA_ENV ok=$FLOE_DATA_OK"'}}
 `);
     const records: RunRecord[] = [];
     const driver = driveRun({
@@ -197,7 +197,7 @@ tasks:
     });
     const state = await driver.done;
     expect(state.nodes.approve).toMatchObject({ state: 'good', values: { ok: 'yes' }, by: 'ann' });
-    expect(logText(records, 'after')).toContain('env=prod\n');
+    expect(logText(records, 'after')).toContain('env=prod ok=yes\n');
     expect(replay(f, records, { env: 'prod' })).toEqual(state);
   });
 

@@ -15,6 +15,7 @@ import {
   type RunRecord,
   type RunSpec,
   type RunState,
+  runData,
   startRun,
   stepRun,
 } from '@floe/shared';
@@ -153,7 +154,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
         sha: spec.sha,
         cloneUrl: spec.cloneUrl,
         token: spec.token,
-        data: state?.data ?? spec.data,
+        data: state ? runData(state) : spec.data,
       },
       workspace: workspacePath,
       baseEnv,
