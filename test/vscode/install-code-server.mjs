@@ -48,7 +48,14 @@ export function ensureCodeServer() {
     stdio: 'inherit',
     // yes: node-pty's postinstall runs `npx node-gyp`, cancelled under this machine's yes=false.
     // unsafe_perm: code-server's postinstall refuses to run as root without it.
-    env: { ...process.env, npm_config_yes: 'true', npm_config_unsafe_perm: 'true', npm_config_nodedir: '/usr' },
+    // Without pnpm's npm_* variables (this runs under `pnpm test`): code-server's postinstall reads the user agent
+    // to choose its package manager, and refuses pnpm's.
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))),
+      npm_config_yes: 'true',
+      npm_config_unsafe_perm: 'true',
+      npm_config_nodedir: '/usr',
+    },
   });
   if (installedVersion() !== codeServerVersion)
     throw new Error('code-server install did not produce the expected version');
