@@ -200,17 +200,17 @@ tasks:
     expect(missing.stderr).toContain('--data replicas=VALUE');
   });
 
-  it('answers a data task in advance with --data node.field=value', async () => {
+  it('answers a data task in advance with --data node.field=value, and the answer reaches later tasks', async () => {
     await file(`
 id: gated
 tasks:
   - {id: approve, type: data, listen: trigger.good, opts: {form: {fields: [{id: ok, type: bool}]}}}
-  - {id: ship, type: exec, listen: task.approve.good, opts: {shell: "echo shipped"}}
+  - {id: ship, type: exec, listen: task.approve.good, opts: {shell: 'echo "shipped ok=$FLOE_DATA_OK"'}}
 `);
     const run = await floe(dir, '--json', '--data', 'approve.ok=yes');
     expect(run.code).toBe(0);
     expect(result(run).nodes).toContainEqual({ id: 'ship', state: 'good', exitCode: 0 });
-    expect(run.stderr).toMatch(/^ship +\| shipped$/m);
+    expect(run.stderr).toMatch(/^ship +\| shipped ok=true$/m);
   });
 
   it('fails a run that reaches a data task with no answer and no terminal, saying how to answer', async () => {
