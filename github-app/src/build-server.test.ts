@@ -207,6 +207,13 @@ describe('the hub API', () => {
     expect(page2.runs.every((run) => run.flowId === 'deploy')).toBe(true);
     const pending = await admin.runs({ state: 'pending', flow: 'deploy' });
     expect(pending.runs.every((run) => run.state === 'pending')).toBe(true);
+    await admin.cancelRun(ids[1] ?? '');
+    const cancelled = RunsPageSchema.parse((await call('GET', '/api/runs?flow=deploy&result=cancelled', tokens.viewer)).json);
+    expect(cancelled.runs.map((run) => run.id)).toContain(ids[1]);
+    expect(cancelled.runs.map((run) => run.id)).not.toContain(ids[2]);
+    expect(cancelled.runs.every((run) => run.result === 'cancelled')).toBe(true);
+    expect((await admin.runs({ flow: 'deploy', result: 'good' })).runs).toEqual([]);
+    expect(await call('GET', '/api/runs?result=lost', tokens.viewer)).toMatchObject({ status: 400 });
   });
 
   it('shows a pending run with its nodes and why it waits', async () => {

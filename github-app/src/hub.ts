@@ -98,6 +98,7 @@ export interface Hub {
     flow?: string;
     repo?: string;
     ref?: string;
+    result?: RunRow['result'];
     limit?: number;
     cursor?: string;
   }): Promise<RunsPage>;
@@ -377,6 +378,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
         ...(query.flow !== undefined ? { flowId: query.flow } : {}),
         ...(query.repo !== undefined ? { repo: query.repo } : {}),
         ...(query.ref !== undefined ? { ref: query.ref } : {}),
+        ...(query.result !== undefined ? { result: query.result } : {}),
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
         ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
       });

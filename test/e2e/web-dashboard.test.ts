@@ -220,6 +220,20 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     await expect.poll(() => status.textContent(), { timeout: 15_000 }).toBe('cancelled');
     expect(await page.locator('floe-run-graph g[data-node=wait]').getAttribute('data-state')).toBe('cancelled');
     expect((await run(runId)).result).toBe('cancelled');
+
+    // The runs list filtered by result, as a person picks it in the filter form.
+    await page.locator('floe-app nav a', { hasText: 'Runs' }).click();
+    const filters = page.locator('floe-runs-page form[role=search]');
+    await filters.locator('input[name=flow]').fill('slow');
+    await filters.locator('select[name=result]').selectOption('cancelled');
+    await filters.locator('button[type=submit]').click();
+    await expect.poll(() => page.url()).toContain('result=cancelled');
+    const rows = page.locator('floe-run-list tr[data-run]');
+    await expect.poll(() => page.locator(`floe-run-list tr[data-run="${runId}"]`).count(), { timeout: 15_000 }).toBe(1);
+    for (const text of await rows.allTextContents()) expect(text).toContain('cancelled');
+    await filters.locator('select[name=result]').selectOption('good');
+    await filters.locator('button[type=submit]').click();
+    await expect.poll(() => page.locator(`floe-run-list tr[data-run="${runId}"]`).count(), { timeout: 15_000 }).toBe(0);
   });
 
   it('retries a failed run whole, and from its failed node with the nodes before it replayed', async () => {

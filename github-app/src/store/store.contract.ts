@@ -121,6 +121,21 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.listRuns({ state: 'pending' })).runs).toHaveLength(8);
     });
 
+    it('lists archived runs by how they ended', async () => {
+      const ended = async (result: 'good' | 'bad' | 'cancelled') => {
+        const run = await activeRun();
+        await store.archiveRun(run.id, { result, reason: result, reasonCode: 'end', endedAt: clock });
+        return run.id;
+      };
+      const ids = [await ended('bad'), await ended('good'), await ended('bad'), await ended('cancelled')];
+      await activeRun();
+      expect((await store.listRuns({ result: 'bad' })).runs.map((run) => run.id)).toEqual([ids[2], ids[0]]);
+      expect((await store.listRuns({ result: 'cancelled', state: 'archived' })).runs.map((run) => run.id)).toEqual([
+        ids[3],
+      ]);
+      expect((await store.listRuns({ result: 'good', state: 'active' })).runs).toEqual([]);
+    });
+
     it('lets one offer win when two dispatchers offer the same run at the same epoch', async () => {
       const run = await store.createRun(newRun());
       const [a, b] = await Promise.all([

@@ -178,6 +178,7 @@ export type RunQuery = {
   repo?: string;
   flowId?: string;
   ref?: string;
+  result?: RunRow['result'];
   /** Default 50. */
   limit?: number;
   /** The `next` of the previous page: runs older than it. */

@@ -104,6 +104,8 @@ export const RunsQuerySchema = z.object({
   flow: z.string().min(1).optional(),
   repo: z.string().min(1).optional(),
   ref: z.string().min(1).optional(),
+  /** How archived runs ended; only archived runs have one. */
+  result: RunResultSchema.optional(),
   /** Page size, 1–500; default 50. */
   limit: z.coerce.number().int().min(1).max(500).default(50),
   /** The `next` of the previous page. */

@@ -1,11 +1,10 @@
-import type { RunListState, RunSummary, RunsPage } from '@floe/shared';
+import type { RunListState, RunResult, RunSummary, RunsPage } from '@floe/shared';
 import { css, html, LitElement } from 'lit';
 import { ApiTask } from '../api-task.js';
 import { ContextConsumer } from '../context.js';
 import { navigate, runsPath } from '../router.js';
 import { servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
-import { runStatus } from './floe-run-list.js';
 import './floe-error-box.js';
 import './floe-run-list.js';
 import './floe-spinner.js';
@@ -17,7 +16,6 @@ const STATES: Array<{ value: RunListState | ''; label: string }> = [
   { value: 'archived', label: 'Archived' },
 ];
 const PAGE_SIZE = 50;
-const RESULT_PAGE_SIZE = 500;
 
 /**
  * The runs lists (pending, active, archived) with filters kept in the URL (`?state=&flow=&result=&branch=`),
@@ -73,25 +71,29 @@ export class FloeRunsPage extends LitElement {
         this.filter('state'),
         this.filter('flow'),
         this.filter('branch'),
+        this.filter('result'),
         this.cursors.at(-1),
-        this.filter('result') !== '',
       ] as const;
     },
-    task: ([services, state, flow, branch, cursor, byResult]) =>
+    task: ([services, state, flow, branch, result, cursor]) =>
       services.client.runs({
-        // The API has no result filter: the page filters, so it asks for larger pages to fill the screen.
-        limit: byResult ? RESULT_PAGE_SIZE : PAGE_SIZE,
+        limit: PAGE_SIZE,
         ...(state ? { state: state as RunListState } : {}),
         ...(flow ? { flow } : {}),
-        ...(branch ? { ref: branch.startsWith('refs/') ? branch : `refs/heads/${branch}` } : {}),
+        ...(branch ? { ref: refOf(branch) } : {}),
+        ...(result ? { result: result as RunResult } : {}),
         ...(cursor ? { cursor } : {}),
       }),
-    live: ([services, state, flow, , cursor], update) =>
+    live: ([services, state, flow, branch, result, cursor], update) =>
       services.live.subscribe(
         { topic: 'runs', ...(state ? { state: state as RunListState } : {}), ...(flow ? { flow } : {}) },
         (message) => {
           if (message.type !== 'run-changed') return;
-          update((page) => page && mergeRun(page, message.run, cursor === '', state));
+          const fits = (run: RunSummary) =>
+            (state === '' || run.state === state) &&
+            (result === '' || run.result === result) &&
+            (branch === '' || run.ref === refOf(branch));
+          update((page) => page && mergeRun(page, message.run, cursor === '', fits));
         },
       ),
   });
@@ -146,10 +148,7 @@ export class FloeRunsPage extends LitElement {
   }
 
   private renderPage(page: RunsPage) {
-    // The API filters by list, flow and ref; the result is filtered here, within the page.
-    const result = this.filter('result');
-    const runs = result === '' ? page.runs : page.runs.filter((run) => runStatus(run) === result);
-    return html`<floe-run-list .runs=${runs}></floe-run-list>
+    return html`<floe-run-list .runs=${page.runs}></floe-run-list>
       <div class="row pager">
         <button ?disabled=${this.cursors.length < 2} @click=${() => (this.cursors = this.cursors.slice(0, -1))}>
           ← Newer
@@ -180,17 +179,22 @@ export class FloeRunsPage extends LitElement {
 }
 
 /** A run that changed: updated in place, or put on top of the first page when it is new and fits the list. */
-function mergeRun(page: RunsPage, run: RunSummary, firstPage: boolean, state: string): RunsPage {
+function mergeRun(page: RunsPage, run: RunSummary, firstPage: boolean, fits: (run: RunSummary) => boolean): RunsPage {
   const index = page.runs.findIndex((r) => r.id === run.id);
   if (index >= 0) {
     // A run that left the list shown (pending → active) goes away from it.
-    if (state !== '' && run.state !== state) return { ...page, runs: page.runs.filter((r) => r.id !== run.id) };
+    if (!fits(run)) return { ...page, runs: page.runs.filter((r) => r.id !== run.id) };
     const runs = page.runs.slice();
     runs[index] = run;
     return { ...page, runs };
   }
-  if (!firstPage || (state !== '' && run.state !== state)) return page;
+  if (!firstPage || !fits(run)) return page;
   return { ...page, runs: [run, ...page.runs] };
+}
+
+/** A branch as typed in the filter (`main`) or as a full ref (`refs/tags/v1`). */
+function refOf(branch: string): string {
+  return branch.startsWith('refs/') ? branch : `refs/heads/${branch}`;
 }
 
 customElements.define('floe-runs-page', FloeRunsPage);

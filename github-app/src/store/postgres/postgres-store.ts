@@ -301,6 +301,7 @@ export class PostgresStore implements Store {
     filter('repo', '=', query.repo);
     filter('flow_id', '=', query.flowId);
     filter('ref', '=', query.ref);
+    filter('result', '=', query.result);
     filter('id', '<', query.cursor);
     const limit = Math.max(1, Math.min(query.limit ?? 50, 1_000));
     params.push(limit + 1);

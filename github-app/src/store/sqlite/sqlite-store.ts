@@ -268,6 +268,7 @@ export class SqliteStore implements Store {
     filter('repo', query.repo);
     filter('flow_id', query.flowId);
     filter('ref', query.ref);
+    filter('result', query.result);
     if (query.cursor !== undefined) {
       where.push('id < ?');
       params.push(query.cursor);
