@@ -2,6 +2,7 @@
 // talks to the fake GitHub (every request checked against GitHub's OpenAPI description) and a real runner runs
 // the flows; results come back as check runs.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { secretForms } from '../../runner/src/execution/mask-secrets.js';
 import { examplePayload, FakeGithub, type FakeRepo } from '../github/fake-github.js';
 import { eventually, type GithubHarness, startGithubHarness } from '../github/github-harness.js';
 import {
@@ -92,6 +93,23 @@ const FLOE_YAML = `flows:
             for i in $(seq 1 100); do echo "line $i"; done
             echo "compiler says no" >&2
             exit 3
+  - id: leaky
+    triggers:
+      - id: push
+        type: push
+        opts:
+          branches: ["leak/**"]
+    tasks:
+      - id: deploy
+        type: exec
+        listen: trigger.good
+        opts:
+          env: {TOKEN: "{{secret.DEPLOY_TOKEN}}"}
+          shell: |
+            echo "token: $TOKEN"
+            printf "%s" "$TOKEN" | base64 -w0; echo
+            echo "deploy failed with $TOKEN" >&2
+            exit 1
 `;
 
 let fake: FakeGithub;
@@ -179,6 +197,18 @@ describe('push', () => {
     expect(check.output?.text).toContain('line 100');
     // Only the tail: the first lines of a long log are left out.
     expect(check.output?.text).not.toContain('line 1\n');
+  });
+
+  it('puts no secret into check-run text, even in the tail of a failing log that printed it', async () => {
+    const secret = 'gh-deploy-Vq93+/kLz7Tw';
+    await h.hub.secrets.put('DEPLOY_TOKEN', secret);
+    const sha = await push('leak/x', { 'README.md': 'leak\n' }, 'print the token');
+    const check = await eventually(() => fake.checksOf(sha).find((c) => c.conclusion !== undefined));
+    expect(check.name).toBe('leaky');
+    expect(check.conclusion).toBe('failure');
+    expect(check.output?.text).toContain('deploy failed with ***');
+    const sent = JSON.stringify(fake.requests.map((r) => r.body));
+    expect(secretForms(secret).filter((form) => sent.includes(form))).toEqual([]);
   });
 
   it('reports a run that timed out as timed_out', async () => {
@@ -477,7 +507,7 @@ describe('flows of the default branch', () => {
         .filter((f) => f.repo === 'acme/gadgets')
         .map((f) => f.id)
         .sort();
-    expect(await flowIds()).toEqual(['broken', 'build', 'late', 'pr-check', 'slow']);
+    expect(await flowIds()).toEqual(['broken', 'build', 'late', 'leaky', 'pr-check', 'slow']);
 
     const fresh = `${FLOE_YAML.replace('flows:\n', 'flows:\n  - id: fresh\n    tasks:\n      - id: t\n        type: exec\n        listen: trigger.good\n        opts:\n          cmd: "true"\n')}`;
     const sha = gadgets.commit({ 'FLOE.yaml': fresh }, 'a new flow', 'main');
@@ -487,7 +517,7 @@ describe('flows of the default branch', () => {
       payload: pushEvent(fake, gadgets, { ref: 'refs/heads/main', after: sha, message: 'a new flow' }),
     });
     expect(pushed.status).toBe(200);
-    expect(await flowIds()).toEqual(['broken', 'build', 'fresh', 'late', 'pr-check', 'slow']);
+    expect(await flowIds()).toEqual(['broken', 'build', 'fresh', 'late', 'leaky', 'pr-check', 'slow']);
     await eventually(() => fake.checksOf(sha).find((c) => c.name === 'build' && c.conclusion !== undefined));
   });
 });

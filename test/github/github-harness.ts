@@ -52,6 +52,7 @@ export async function startGithubHarness(fake: FakeGithub): Promise<GithubHarnes
     dataDir: join(dir, 'hub'),
     log,
     triggers: false,
+    secretKey: 'github-e2e-secret-key',
     timing: { heartbeatMs: 200, leaseMs: 5_000, offerTimeoutMs: 2_000, leaseCheckMs: 100, sweepMs: 60_000 },
   });
   let url = '';
