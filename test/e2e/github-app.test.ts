@@ -1,6 +1,7 @@
 // The GitHub App end to end (issue 4): webhooks signed as GitHub signs them reach the hub over HTTP; the hub
 // talks to the fake GitHub (every request checked against GitHub's OpenAPI description) and a real runner runs
 // the flows; results come back as check runs.
+import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { secretForms } from '../../runner/src/execution/mask-secrets.js';
 import { examplePayload, FakeGithub, type FakeRepo } from '../github/fake-github.js';
@@ -209,6 +210,21 @@ describe('push', () => {
     expect(check.output?.text).toContain('deploy failed with ***');
     const sent = JSON.stringify(fake.requests.map((r) => r.body));
     expect(secretForms(secret).filter((form) => sent.includes(form))).toEqual([]);
+  });
+
+  it('starts a run from the API at a tag or a branch given by its short name, and says which it is', async () => {
+    const sha = repo.commit({ 'README.md': 'tagged\n' }, 'release', 'release-base');
+    execFileSync('git', ['tag', 'v9.9', sha], { cwd: repo.bare });
+    const admin = { name: 'admin', role: 'admin' as const };
+    const atTag = await h.hub.run(await h.hub.startRun('build', { repo: 'acme/widgets', ref: 'v9.9' }, admin));
+    expect(atTag).toMatchObject({ ref: 'refs/tags/v9.9', sha });
+    const atBranch = await h.hub.run(
+      await h.hub.startRun('build', { repo: 'acme/widgets', ref: 'release-base' }, admin),
+    );
+    expect(atBranch).toMatchObject({ ref: 'refs/heads/release-base', sha });
+    await expect(h.hub.startRun('build', { repo: 'acme/widgets', ref: 'no-such-ref' }, admin)).rejects.toMatchObject({
+      code: expect.stringMatching(/^FLOE_/),
+    });
   });
 
   it('reports a run that timed out as timed_out', async () => {

@@ -287,6 +287,15 @@ export class FakeGithub {
     }
   }
 
+  private refExists(repo: FakeRepo, ref: string): boolean {
+    try {
+      execFileSync('git', ['show-ref', '--verify', '-q', ref], { cwd: repo.bare, stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private repoJson(repo: FakeRepo) {
     return {
       id: 1,
@@ -312,7 +321,7 @@ export class FakeGithub {
     const repo = params.owner && params.repo ? this.repos.get(`${params.owner}/${params.repo}`) : undefined;
     const notFound = { status: 404, body: { message: 'Not Found' } };
     const installationAuth = authorization !== undefined && this.tokens.includes(authorization.replace(/^token /, ''));
-    if (operationId.startsWith('repos/') || operationId.startsWith('checks/') || operationId.startsWith('issues/')) {
+    if (['repos/', 'git/', 'checks/', 'issues/'].some((prefix) => operationId.startsWith(prefix))) {
       if (!installationAuth) {
         this.failures.push(`${operationId} without an installation token (${authorization ?? 'no Authorization'})`);
         return { status: 401, body: { message: 'Bad credentials' } };
@@ -342,6 +351,21 @@ export class FakeGithub {
       case 'repos/get-commit': {
         const sha = repo && this.resolve(repo, params.ref ?? '');
         return sha ? { status: 200, body: { sha, commit: { message: '' } } } : notFound;
+      }
+      case 'git/get-ref': {
+        // Exact refs only, as GitHub answers this route: `heads/main`, `tags/v1`.
+        const ref = `refs/${params.ref ?? ''}`;
+        const sha = repo && this.resolve(repo, ref);
+        if (!sha || !this.refExists(repo, ref)) return notFound;
+        return {
+          status: 200,
+          body: {
+            ref,
+            node_id: 'REF_1',
+            url: `${this.url}/repos/${repo.fullName}/git/${ref}`,
+            object: { sha, type: 'commit', url: `${this.url}/repos/${repo.fullName}/git/commits/${sha}` },
+          },
+        };
       }
       case 'repos/get-content': {
         if (!repo) return notFound;

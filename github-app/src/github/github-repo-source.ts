@@ -45,14 +45,30 @@ export class GithubRepoSource implements RepoSource {
 
   async resolveRef(ref: string): Promise<ResolvedRef | undefined> {
     const octokit = await this.octokit();
-    const short = ref.replace(/^refs\/(heads|tags)\//, '');
     try {
-      const { data } = await octokit.rest.repos.getCommit({ owner: this.owner, repo: this.repo, ref: short });
-      return /^[0-9a-f]{40}$/i.test(ref) ? { sha: data.sha } : { sha: data.sha, ref: fullRef(ref) };
+      const full = /^[0-9a-f]{40}$/i.test(ref) ? undefined : ref.startsWith('refs/') ? ref : await this.fullRefOf(ref);
+      // The commits API takes `heads/main` or `tags/v1` for a ref, and a sha (or its prefix) as it is.
+      const asked = full ? full.replace(/^refs\//, '') : ref;
+      const { data } = await octokit.rest.repos.getCommit({ owner: this.owner, repo: this.repo, ref: asked });
+      return full ? { sha: data.sha, ref: full } : { sha: data.sha };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  /** A short name's full ref, tags first as git resolves it (so `v1.0` is a tag, `main` a branch); else undefined. */
+  private async fullRefOf(name: string): Promise<string | undefined> {
+    const octokit = await this.octokit();
+    for (const kind of ['tags', 'heads']) {
+      try {
+        await octokit.rest.git.getRef({ owner: this.owner, repo: this.repo, ref: `${kind}/${name}` });
+        return `refs/${kind}/${name}`;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return undefined;
   }
 
   async readFile(sha: string, path: string): Promise<string | undefined> {
@@ -73,10 +89,6 @@ export class GithubRepoSource implements RepoSource {
     const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
     return auth.token;
   }
-}
-
-function fullRef(ref: string): string {
-  return ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
 }
 
 export function isNotFound(err: unknown): boolean {
