@@ -118,7 +118,7 @@ export class Dispatcher {
   async whyPending(runId: string): Promise<string | undefined> {
     const run = await this.deps.store.getRun(runId);
     if (run?.state !== 'pending') return undefined;
-    const plan = await this.plan();
+    const plan = await this.plan(this.shared);
     if (plan.offers.some((offer) => offer.run.id === runId)) return 'a runner is free; it is being offered now';
     return plan.waiting.get(runId);
   }
@@ -135,7 +135,11 @@ export class Dispatcher {
     for (const forRun of this.avoided.values()) forRun.delete(runnerId);
   }
 
-  private async plan() {
+  /**
+   * Plans from the runners connected here (what this hub may offer to), or, with `everywhere`, from every runner
+   * the store says is connected to some hub (why a run waits is the same answer on every hub).
+   */
+  private async plan(everywhere = false) {
     const { store, connections, now } = this.deps;
     const [runs, known] = await Promise.all([store.listLiveRuns(), store.listRunners()]);
     const at = now();
@@ -150,7 +154,9 @@ export class Dispatcher {
     }
     return planDispatch({
       runs,
-      runners: connections.list().map(({ runnerId, name, tags, slots }) => ({ id: runnerId, name, tags, slots })),
+      runners: everywhere
+        ? known.filter((runner) => runner.connected).map(({ id, name, tags, slots }) => ({ id, name, tags, slots }))
+        : connections.list().map(({ runnerId, name, tags, slots }) => ({ id: runnerId, name, tags, slots })),
       runnerNames: new Map(known.map((runner) => [runner.id, runner.name])),
       avoid,
     });
@@ -159,6 +165,8 @@ export class Dispatcher {
   private async pass(): Promise<void> {
     if (!this.shared) return this.offerPass();
     const { store, hubId, now, timing } = this.deps;
+    // Every hub answers why a run waits, from the runners of all hubs; only offers are limited to its own.
+    await this.announce((await this.plan(true)).waiting);
     // Nothing to offer without a runner here; the hubs the runners are connected to dispatch for them.
     if (this.deps.connections.list().length === 0) return;
     if (!(await store.tryLease(DISPATCH_LEASE, hubId, now(), timing.dispatchLeaseMs))) {
@@ -183,7 +191,7 @@ export class Dispatcher {
   private async offerPass(leased = false): Promise<void> {
     const { store, connections, now, timing, log } = this.deps;
     const plan = await this.plan();
-    this.reasons = plan.waiting;
+    if (!this.shared) this.reasons = plan.waiting;
     // One hub offers at a time (several hubs may share a database later): resource tags are planned from one
     // consistent view. Every pass renews the lease.
     if (!leased && !(await this.holdLease())) return;
@@ -213,14 +221,20 @@ export class Dispatcher {
       await publishRun(this.deps, offered);
       await publishRunner(this.deps, runner.id);
     }
-    for (const runId of plan.waiting.keys()) {
-      if (!this.announced.has(runId) || this.announced.get(runId) !== plan.waiting.get(runId)) {
-        this.announced.set(runId, plan.waiting.get(runId) as string);
-        const run = await store.getRun(runId);
+    if (!this.shared) await this.announce(plan.waiting);
+  }
+
+  /** Keeps `waiting` as the reasons of pending runs and tells live subscribers about the ones that changed. */
+  private async announce(waiting: Map<string, string>): Promise<void> {
+    this.reasons = waiting;
+    for (const [runId, reason] of waiting) {
+      if (this.announced.get(runId) !== reason) {
+        this.announced.set(runId, reason);
+        const run = await this.deps.store.getRun(runId);
         if (run?.state === 'pending') await publishRun(this.deps, run);
       }
     }
-    for (const runId of this.announced.keys()) if (!plan.waiting.has(runId)) this.announced.delete(runId);
+    for (const runId of this.announced.keys()) if (!waiting.has(runId)) this.announced.delete(runId);
   }
 
   /** The source's clone credential, minted per offer so it is fresh (github/github-repo-source.ts); none on failure. */

@@ -57,6 +57,18 @@ describe('several hubs on one PostgreSQL database', () => {
     expect(ids).toEqual(expect.arrayContaining(offered));
   });
 
+  it('says why a run waits the same way on a hub with no runner of its own', async () => {
+    const runner = await a.connect('vm-a');
+    const first = await b.hub.startRun('deploy', {}, ADMIN);
+    const offer = await runner.next('offer');
+    await a.hub.core.accepted(runner.runnerId, first, offer.epoch);
+    const second = await b.hub.startRun('deploy', {}, ADMIN);
+    const busy = 'resource tag db is held by run #1 (deploy)';
+    expect(await b.hub.whyPending(second)).toBe(busy);
+    await eventually(async () => (await b.hub.runs({ state: 'pending' })).runs[0]?.pendingReason === busy);
+    expect(await a.hub.whyPending(second)).toBe(busy);
+  });
+
   it('carries a cancel asked for through one hub to the runner connected to the other', async () => {
     const runner = await a.connect('vm-a');
     const runId = await a.hub.startRun('deploy', {}, ADMIN);
