@@ -69,6 +69,21 @@ describe('several hubs on one PostgreSQL database', () => {
     expect(await a.hub.whyPending(second)).toBe(busy);
   });
 
+  it('forwards a form answer given through one hub to the runner on the other, and refuses it when that runner is gone', async () => {
+    const runner = await a.connect('vm-a');
+    const runId = await b.hub.startRun('approve', {}, ADMIN);
+    const offer = await runner.next('offer');
+    await a.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    await a.hub.core.records(runner.runnerId, runId, offer.epoch, [new RecordMaker().start(Date.now())]);
+    await b.hub.submitData(runId, 'ask', { values: { ok: 'yes' } }, ADMIN);
+    expect(await runner.next('data')).toMatchObject({ runId, node: 'ask', values: { ok: 'true' } });
+    await a.hub.core.runnerDisconnected(runner.runnerId, runner);
+    await expect(b.hub.submitData(runId, 'ask', { values: { ok: 'yes' } }, ADMIN)).rejects.toMatchObject({
+      code: 'FLOE_NODE_NOT_AWAITING_INPUT',
+      message: expect.stringContaining('vm-a, which runs #1, is not connected'),
+    });
+  });
+
   it('carries a cancel asked for through one hub to the runner connected to the other', async () => {
     const runner = await a.connect('vm-a');
     const runId = await a.hub.startRun('deploy', {}, ADMIN);

@@ -36,15 +36,21 @@ export async function submitData(
     if (!checked.ok) throw new FloeError('FLOE_DATA_INVALID', `node ${nodeId}: ${checked.problems.join('; ')}`);
     values = checked.values;
   }
-  const sent = deps.connections.send(run.runnerId, {
-    type: 'data',
-    runId,
-    epoch: run.epoch,
-    node: nodeId,
-    values,
-    by,
-    ...(body.reject ? { reject: true } : {}),
-  });
+  // Connected here, or (several hubs) to another hub, as the store says: a relayed answer to a runner that is
+  // connected nowhere would be lost without a word.
+  const reachable =
+    deps.connections.get(run.runnerId) !== undefined || (await deps.store.getRunner(run.runnerId))?.connected === true;
+  const sent =
+    reachable &&
+    deps.connections.send(run.runnerId, {
+      type: 'data',
+      runId,
+      epoch: run.epoch,
+      node: nodeId,
+      values,
+      by,
+      ...(body.reject ? { reject: true } : {}),
+    });
   if (!sent) {
     const runner = await runnerNameOf(deps, run.runnerId);
     throw new FloeError(
