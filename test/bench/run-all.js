@@ -1,12 +1,20 @@
 // `pnpm bench`: the issue-2 benchmarks, each against a baseline measured in the same run (DESIGN §8 "CI shape":
 // not part of the tests). Needs a build (`pnpm bench` builds first) and `make`. Prints a table; exits 1 when a
-// target is missed.
+// target is missed. `pnpm bench overhead fanout output` picks some of them.
+// `pnpm bench hub [--quick] [--floe-only]` runs issue 3's hub-and-runners benchmark against Buildbot instead
+// (hub-vs-buildbot.js, ~15 min; not part of the default set, since it installs and runs Buildbot).
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { bigOutput } from './big-output.js';
 import { fanOut } from './fan-out.js';
 import { taskOverhead } from './task-overhead.js';
 
 const only = process.argv.slice(2);
+if (only[0] === 'hub') {
+  const hub = new URL('./hub-vs-buildbot.js', import.meta.url).pathname;
+  const { status } = spawnSync(process.execPath, [hub, ...only.slice(1)], { stdio: 'inherit' });
+  process.exit(status ?? 1);
+}
 const benches = { overhead: taskOverhead, fanout: fanOut, output: bigOutput };
 const rows = [];
 const notes = [];
