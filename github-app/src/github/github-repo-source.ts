@@ -2,6 +2,7 @@
 // commit (DESIGN §6: "read FLOE.yaml at that commit through the API"), never from a clone on the hub, and runners
 // clone from the `clone_url` GitHub sends, with a fresh installation token (RunSpec.token).
 import type { ProbotOctokit } from 'probot';
+import { CommitFileCache } from '../repos/commit-file-cache.js';
 import type { RepoSource, ResolvedRef } from '../repos/repo-source.js';
 
 export type GithubRepoSourceOptions = {
@@ -21,6 +22,7 @@ export class GithubRepoSource implements RepoSource {
   readonly owner: string;
   readonly repo: string;
   private readonly octokitOf: () => Promise<ProbotOctokit>;
+  private readonly files = new CommitFileCache();
 
   constructor(options: GithubRepoSourceOptions) {
     this.name = options.fullName;
@@ -71,7 +73,11 @@ export class GithubRepoSource implements RepoSource {
     return undefined;
   }
 
-  async readFile(sha: string, path: string): Promise<string | undefined> {
+  readFile(sha: string, path: string): Promise<string | undefined> {
+    return this.files.get(sha, path, () => this.getContent(sha, path));
+  }
+
+  private async getContent(sha: string, path: string): Promise<string | undefined> {
     const octokit = await this.octokit();
     try {
       const { data } = await octokit.rest.repos.getContent({ owner: this.owner, repo: this.repo, path, ref: sha });

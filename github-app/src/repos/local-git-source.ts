@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
+import { CommitFileCache } from './commit-file-cache.js';
 import { isRemoteUrl } from './parse-repo-spec.js';
 import type { RepoSource, ResolvedRef } from './repo-source.js';
 
@@ -26,6 +27,7 @@ export class LocalGitSource implements RepoSource {
   private readonly dir: string;
   private readonly remote: boolean;
   private ready: Promise<void> | undefined;
+  private readonly files = new CommitFileCache();
 
   constructor(options: LocalGitSourceOptions) {
     this.name = options.name;
@@ -60,10 +62,12 @@ export class LocalGitSource implements RepoSource {
 
   async head(): Promise<{ ref: string; sha: string } | undefined> {
     await this.sync();
-    const git = this.git();
-    const ref = (await git.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
-    const sha = await this.commitOf('HEAD');
-    return ref !== '' && sha ? { ref, sha } : undefined;
+    // One git process for both answers: every run started without a ref asks this (a detached HEAD has no ref).
+    const out = await this.git()
+      .raw(['rev-parse', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD'])
+      .catch(() => '');
+    const [sha, ref] = out.trim().split('\n');
+    return sha && SHA.test(sha) && ref?.startsWith('refs/') ? { ref, sha } : undefined;
   }
 
   async resolveRef(ref: string): Promise<ResolvedRef | undefined> {
@@ -80,7 +84,11 @@ export class LocalGitSource implements RepoSource {
     return full.startsWith('refs/') ? { sha, ref: full } : { sha };
   }
 
-  async readFile(sha: string, file: string): Promise<string | undefined> {
+  readFile(sha: string, file: string): Promise<string | undefined> {
+    return this.files.get(sha, file, () => this.show(sha, file));
+  }
+
+  private async show(sha: string, file: string): Promise<string | undefined> {
     if (!SHA.test(sha) || file.startsWith('-')) return undefined;
     const clean = path.posix.normalize(file.replace(/^\.\//, ''));
     if (clean.startsWith('../') || clean === '..' || path.posix.isAbsolute(clean)) return undefined;
