@@ -140,38 +140,48 @@ function chunkFromRow(row: Row): LogChunkRow {
 }
 
 export class SqliteStore implements Store {
+  /** Prepared once per SQL text: preparing on every call cost more than running most of these statements. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(readonly db: Database.Database) {}
+
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
+  }
 
   // -------------------------------------------------------------------------------------------------------------
   // Repos and flows
 
   async upsertRepo(repo: RepoRow): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO repos (name, url, default_ref, head_sha, refreshed_at) VALUES (?, ?, ?, ?, ?)
+    this.statement(
+      `INSERT INTO repos (name, url, default_ref, head_sha, refreshed_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET url = excluded.url, default_ref = excluded.default_ref,
            head_sha = excluded.head_sha, refreshed_at = excluded.refreshed_at`,
-      )
-      .run(repo.name, repo.url, repo.defaultRef ?? null, repo.headSha ?? null, repo.refreshedAt ?? null);
+    ).run(repo.name, repo.url, repo.defaultRef ?? null, repo.headSha ?? null, repo.refreshedAt ?? null);
   }
 
   async getRepo(name: string): Promise<RepoRow | undefined> {
-    const row = this.db.prepare('SELECT * FROM repos WHERE name = ?').get(name) as Row | undefined;
+    const row = this.statement('SELECT * FROM repos WHERE name = ?').get(name) as Row | undefined;
     return row && repoFromRow(row);
   }
 
   async listRepos(): Promise<RepoRow[]> {
-    return (this.db.prepare('SELECT * FROM repos ORDER BY name').all() as Row[]).map(repoFromRow);
+    return (this.statement('SELECT * FROM repos ORDER BY name').all() as Row[]).map(repoFromRow);
   }
 
   async replaceFlows(repo: string, flows: FlowRow[]): Promise<void> {
-    const insert = this.db.prepare(
+    const insert = this.statement(
       `INSERT INTO flows (repo, id, ver, name, triggers, flow, errors, sha, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db
       .transaction(() => {
-        this.db.prepare('DELETE FROM flows WHERE repo = ?').run(repo);
+        this.statement('DELETE FROM flows WHERE repo = ?').run(repo);
         for (const flow of flows) {
           insert.run(
             repo,
@@ -192,13 +202,13 @@ export class SqliteStore implements Store {
   async listFlows(repo?: string): Promise<FlowRow[]> {
     const rows =
       repo === undefined
-        ? this.db.prepare('SELECT * FROM flows ORDER BY repo, id').all()
-        : this.db.prepare('SELECT * FROM flows WHERE repo = ? ORDER BY id').all(repo);
+        ? this.statement('SELECT * FROM flows ORDER BY repo, id').all()
+        : this.statement('SELECT * FROM flows WHERE repo = ? ORDER BY id').all(repo);
     return (rows as Row[]).map(flowFromRow);
   }
 
   async getFlow(repo: string, id: string): Promise<FlowRow | undefined> {
-    const row = this.db.prepare('SELECT * FROM flows WHERE repo = ? AND id = ?').get(repo, id) as Row | undefined;
+    const row = this.statement('SELECT * FROM flows WHERE repo = ? AND id = ?').get(repo, id) as Row | undefined;
     return row && flowFromRow(row);
   }
 
@@ -208,40 +218,36 @@ export class SqliteStore implements Store {
   async createRun(run: NewRun): Promise<RunRow> {
     return this.db
       .transaction(() => {
-        const counter = this.db
-          .prepare(
-            `INSERT INTO run_counters (repo, flow_id, last) VALUES (?, ?, 1)
+        const counter = this.statement(
+          `INSERT INTO run_counters (repo, flow_id, last) VALUES (?, ?, 1)
              ON CONFLICT (repo, flow_id) DO UPDATE SET last = last + 1 RETURNING last`,
-          )
-          .get(run.repo, run.flowId) as { last: number };
-        this.db
-          .prepare(
-            `INSERT INTO runs (id, repo, flow_id, number, state, trigger, ref, sha, clone_url, flow, created_at,
+        ).get(run.repo, run.flowId) as { last: number };
+        this.statement(
+          `INSERT INTO runs (id, repo, flow_id, number, state, trigger, ref, sha, clone_url, flow, created_at,
                retry_of, replay_from, pinned_runner_id)
              VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            run.id,
-            run.repo,
-            run.flowId,
-            counter.last,
-            json(run.trigger),
-            run.ref ?? null,
-            run.sha ?? null,
-            run.cloneUrl ?? null,
-            json(run.flow),
-            run.createdAt,
-            run.retryOf ?? null,
-            run.replayFrom ?? null,
-            run.pinnedRunnerId ?? null,
-          );
+        ).run(
+          run.id,
+          run.repo,
+          run.flowId,
+          counter.last,
+          json(run.trigger),
+          run.ref ?? null,
+          run.sha ?? null,
+          run.cloneUrl ?? null,
+          json(run.flow),
+          run.createdAt,
+          run.retryOf ?? null,
+          run.replayFrom ?? null,
+          run.pinnedRunnerId ?? null,
+        );
         return this.runSync(run.id) as RunRow;
       })
       .immediate();
   }
 
   private runSync(id: string): RunRow | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    const row = this.statement('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     return row && runFromRow(row);
   }
 
@@ -250,9 +256,11 @@ export class SqliteStore implements Store {
   }
 
   async getRunByNumber(repo: string, flowId: string, number: number): Promise<RunRow | undefined> {
-    const row = this.db
-      .prepare('SELECT * FROM runs WHERE repo = ? AND flow_id = ? AND number = ?')
-      .get(repo, flowId, number) as Row | undefined;
+    const row = this.statement('SELECT * FROM runs WHERE repo = ? AND flow_id = ? AND number = ?').get(
+      repo,
+      flowId,
+      number,
+    ) as Row | undefined;
     return row && runFromRow(row);
   }
 
@@ -275,24 +283,22 @@ export class SqliteStore implements Store {
     }
     const limit = Math.max(1, Math.min(query.limit ?? 50, 1_000));
     const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, limit + 1) as Row[];
+    const rows = this.statement(sql).all(...params, limit + 1) as Row[];
     const runs = rows.slice(0, limit).map(runFromRow);
     const last = runs[runs.length - 1];
     return rows.length > limit && last ? { runs, next: last.id } : { runs };
   }
 
   async listLiveRuns(): Promise<RunRow[]> {
-    const rows = this.db.prepare(`SELECT * FROM runs WHERE state != 'archived' ORDER BY created_at, id`).all();
+    const rows = this.statement(`SELECT * FROM runs WHERE state != 'archived' ORDER BY created_at, id`).all();
     return (rows as Row[]).map(runFromRow);
   }
 
   async offerRun(id: string, epoch: number, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined> {
-    const changed = this.db
-      .prepare(
-        `UPDATE runs SET epoch = epoch + 1, runner_id = ?, lease_expires_at = ?
+    const changed = this.statement(
+      `UPDATE runs SET epoch = epoch + 1, runner_id = ?, lease_expires_at = ?
          WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id IS NULL`,
-      )
-      .run(runnerId, offerExpiresAt, id, epoch).changes;
+    ).run(runnerId, offerExpiresAt, id, epoch).changes;
     return changed === 1 ? this.runSync(id) : undefined;
   }
 
@@ -303,22 +309,18 @@ export class SqliteStore implements Store {
     leaseExpiresAt: number,
     at: number,
   ): Promise<RunRow | undefined> {
-    const changed = this.db
-      .prepare(
-        `UPDATE runs SET state = 'active', lease_expires_at = ?, started_at = COALESCE(started_at, ?)
+    const changed = this.statement(
+      `UPDATE runs SET state = 'active', lease_expires_at = ?, started_at = COALESCE(started_at, ?)
          WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id = ?`,
-      )
-      .run(leaseExpiresAt, at, id, epoch, runnerId).changes;
+    ).run(leaseExpiresAt, at, id, epoch, runnerId).changes;
     return changed === 1 ? this.runSync(id) : undefined;
   }
 
   async withdrawOffer(id: string, epoch: number): Promise<RunRow | undefined> {
-    const changed = this.db
-      .prepare(
-        `UPDATE runs SET runner_id = NULL, lease_expires_at = NULL
+    const changed = this.statement(
+      `UPDATE runs SET runner_id = NULL, lease_expires_at = NULL
          WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id IS NOT NULL`,
-      )
-      .run(id, epoch).changes;
+    ).run(id, epoch).changes;
     return changed === 1 ? this.runSync(id) : undefined;
   }
 
@@ -327,7 +329,7 @@ export class SqliteStore implements Store {
     runs: { runId: string; epoch: number }[],
     leaseExpiresAt: number,
   ): Promise<string[]> {
-    const update = this.db.prepare(
+    const update = this.statement(
       `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND epoch = ? AND runner_id = ? AND state = 'active'`,
     );
     return this.db.transaction(() =>
@@ -346,25 +348,23 @@ export class SqliteStore implements Store {
         if (run.lastSeq !== progress.expectedLastSeq) return { ok: false, reason: 'conflict', run };
         const logs = this.appendLogsSync(id, progress.logs);
         const { ended } = progress;
-        this.db
-          .prepare(
-            `UPDATE runs SET engine = ?, last_seq = ?, started_at = COALESCE(started_at, ?),
+        this.statement(
+          `UPDATE runs SET engine = ?, last_seq = ?, started_at = COALESCE(started_at, ?),
                state = ?, result = ?, reason = ?, reason_code = ?, ended_at = ?,
                lease_expires_at = CASE WHEN ? THEN NULL ELSE lease_expires_at END
              WHERE id = ?`,
-          )
-          .run(
-            json(progress.engine),
-            progress.lastSeq,
-            progress.engine.startedAt,
-            ended ? 'archived' : 'active',
-            ended?.result ?? null,
-            ended?.reason ?? null,
-            ended?.reasonCode ?? null,
-            ended?.endedAt ?? null,
-            ended ? 1 : 0,
-            id,
-          );
+        ).run(
+          json(progress.engine),
+          progress.lastSeq,
+          progress.engine.startedAt,
+          ended ? 'archived' : 'active',
+          ended?.result ?? null,
+          ended?.reason ?? null,
+          ended?.reasonCode ?? null,
+          ended?.endedAt ?? null,
+          ended ? 1 : 0,
+          id,
+        );
         return { ok: true, run: this.runSync(id) as RunRow, logs };
       })
       .immediate();
@@ -381,7 +381,7 @@ export class SqliteStore implements Store {
         if (run.state !== 'archived' || run.epoch !== progress.epoch) return { ok: false, reason: 'stale', run };
         if (run.lastSeq !== progress.expectedLastSeq) return { ok: false, reason: 'conflict', run };
         const logs = this.appendLogsSync(id, progress.logs);
-        this.db.prepare('UPDATE runs SET last_seq = ? WHERE id = ?').run(progress.lastSeq, id);
+        this.statement('UPDATE runs SET last_seq = ? WHERE id = ?').run(progress.lastSeq, id);
         return { ok: true, run: this.runSync(id) as RunRow, logs };
       })
       .immediate();
@@ -392,54 +392,46 @@ export class SqliteStore implements Store {
     ending: RunEnding,
     opts: { epoch?: number; engine?: RunState } = {},
   ): Promise<RunRow | undefined> {
-    const changed = this.db
-      .prepare(
-        `UPDATE runs SET state = 'archived', result = ?, reason = ?, reason_code = ?, ended_at = ?,
+    const changed = this.statement(
+      `UPDATE runs SET state = 'archived', result = ?, reason = ?, reason_code = ?, ended_at = ?,
            lease_expires_at = NULL, engine = COALESCE(?, engine)
          WHERE id = ? AND state != 'archived' AND (? IS NULL OR epoch = ?)`,
-      )
-      .run(
-        ending.result,
-        ending.reason,
-        ending.reasonCode,
-        ending.endedAt,
-        opts.engine === undefined ? null : json(opts.engine),
-        id,
-        opts.epoch ?? null,
-        opts.epoch ?? null,
-      ).changes;
+    ).run(
+      ending.result,
+      ending.reason,
+      ending.reasonCode,
+      ending.endedAt,
+      opts.engine === undefined ? null : json(opts.engine),
+      id,
+      opts.epoch ?? null,
+      opts.epoch ?? null,
+    ).changes;
     return changed === 1 ? this.runSync(id) : undefined;
   }
 
   async requeueRun(id: string, epoch: number): Promise<RunRow | undefined> {
-    const changed = this.db
-      .prepare(
-        `UPDATE runs SET state = 'pending', epoch = epoch + 1, runner_id = NULL, lease_expires_at = NULL,
+    const changed = this.statement(
+      `UPDATE runs SET state = 'pending', epoch = epoch + 1, runner_id = NULL, lease_expires_at = NULL,
            engine = NULL, last_seq = 0, started_at = NULL, cancel_requested_by = NULL, cancel_requested_at = NULL
          WHERE id = ? AND state = 'active' AND epoch = ?`,
-      )
-      .run(id, epoch).changes;
+    ).run(id, epoch).changes;
     return changed === 1 ? this.runSync(id) : undefined;
   }
 
   async requestCancel(id: string, by: string, at: number): Promise<RunRow | undefined> {
-    const changed = this.db
-      .prepare(
-        `UPDATE runs SET cancel_requested_by = COALESCE(cancel_requested_by, ?),
+    const changed = this.statement(
+      `UPDATE runs SET cancel_requested_by = COALESCE(cancel_requested_by, ?),
            cancel_requested_at = COALESCE(cancel_requested_at, ?)
          WHERE id = ? AND state = 'active'`,
-      )
-      .run(by, at, id).changes;
+    ).run(by, at, id).changes;
     return changed === 1 ? this.runSync(id) : undefined;
   }
 
   async listExpiredLeases(now: number): Promise<RunRow[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM runs WHERE state != 'archived' AND runner_id IS NOT NULL AND lease_expires_at < ?
+    const rows = this.statement(
+      `SELECT * FROM runs WHERE state != 'archived' AND runner_id IS NOT NULL AND lease_expires_at < ?
          ORDER BY created_at, id`,
-      )
-      .all(now);
+    ).all(now);
     return (rows as Row[]).map(runFromRow);
   }
 
@@ -447,10 +439,10 @@ export class SqliteStore implements Store {
   // Logs
 
   private appendLogsSync(runId: string, chunks: LogAppend[]): LogChunkRow[] {
-    const end = this.db.prepare(
+    const end = this.statement(
       'SELECT offset + length AS end FROM log_chunks WHERE run_id = ? AND node = ? ORDER BY offset DESC LIMIT 1',
     );
-    const insert = this.db.prepare(
+    const insert = this.statement(
       `INSERT INTO log_chunks (run_id, node, offset, length, attempt, stream, at, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const stored: LogChunkRow[] = [];
@@ -488,18 +480,14 @@ export class SqliteStore implements Store {
     return this.db.transaction((): LogRead => {
       const end =
         (
-          this.db
-            .prepare(
-              'SELECT offset + length AS end FROM log_chunks WHERE run_id = ? AND node = ? ORDER BY offset DESC LIMIT 1',
-            )
-            .get(runId, node) as { end: number } | undefined
+          this.statement(
+            'SELECT offset + length AS end FROM log_chunks WHERE run_id = ? AND node = ? ORDER BY offset DESC LIMIT 1',
+          ).get(runId, node) as { end: number } | undefined
         )?.end ?? 0;
       // The chunk holding `from`, then every later one, until about maxBytes are collected.
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM log_chunks WHERE run_id = ? AND node = ? AND offset + length > ? ORDER BY offset LIMIT 10000`,
-        )
-        .all(runId, node, from) as Row[];
+      const rows = this.statement(
+        `SELECT * FROM log_chunks WHERE run_id = ? AND node = ? AND offset + length > ? ORDER BY offset LIMIT 10000`,
+      ).all(runId, node, from) as Row[];
       const chunks: LogChunkRow[] = [];
       let bytes = 0;
       let next = Math.min(from, end);
@@ -532,37 +520,38 @@ export class SqliteStore implements Store {
   }): Promise<RunnerRow> {
     return this.db
       .transaction(() => {
-        const existing = this.db.prepare('SELECT * FROM runners WHERE name = ?').get(runner.name) as Row | undefined;
+        const existing = this.statement('SELECT * FROM runners WHERE name = ?').get(runner.name) as Row | undefined;
         if (existing) {
           // Re-registration under the same name keeps the runner's id (its history) and replaces its credential,
           // so the old credential stops working (runner-anchors §3 row 14: re-registration idempotent).
-          this.db
-            .prepare('UPDATE runners SET credential_hash = ? WHERE id = ?')
-            .run(runner.credentialHash, existing.id);
-          return runnerFromRow(this.db.prepare('SELECT * FROM runners WHERE id = ?').get(existing.id) as Row);
+          this.statement('UPDATE runners SET credential_hash = ? WHERE id = ?').run(runner.credentialHash, existing.id);
+          return runnerFromRow(this.statement('SELECT * FROM runners WHERE id = ?').get(existing.id) as Row);
         }
-        this.db
-          .prepare('INSERT INTO runners (id, name, credential_hash, created_at) VALUES (?, ?, ?, ?)')
-          .run(runner.id, runner.name, runner.credentialHash, runner.createdAt);
-        return runnerFromRow(this.db.prepare('SELECT * FROM runners WHERE id = ?').get(runner.id) as Row);
+        this.statement('INSERT INTO runners (id, name, credential_hash, created_at) VALUES (?, ?, ?, ?)').run(
+          runner.id,
+          runner.name,
+          runner.credentialHash,
+          runner.createdAt,
+        );
+        return runnerFromRow(this.statement('SELECT * FROM runners WHERE id = ?').get(runner.id) as Row);
       })
       .immediate();
   }
 
   async getRunner(id: string): Promise<RunnerRow | undefined> {
-    const row = this.db.prepare('SELECT * FROM runners WHERE id = ?').get(id) as Row | undefined;
+    const row = this.statement('SELECT * FROM runners WHERE id = ?').get(id) as Row | undefined;
     return row && runnerFromRow(row);
   }
 
   async findRunnerByCredential(credentialHash: string): Promise<RunnerRow | undefined> {
-    const row = this.db.prepare('SELECT * FROM runners WHERE credential_hash = ?').get(credentialHash) as
+    const row = this.statement('SELECT * FROM runners WHERE credential_hash = ?').get(credentialHash) as
       | Row
       | undefined;
     return row && runnerFromRow(row);
   }
 
   async listRunners(): Promise<RunnerRow[]> {
-    return (this.db.prepare('SELECT * FROM runners ORDER BY name').all() as Row[]).map(runnerFromRow);
+    return (this.statement('SELECT * FROM runners ORDER BY name').all() as Row[]).map(runnerFromRow);
   }
 
   async updateRunner(
@@ -576,49 +565,52 @@ export class SqliteStore implements Store {
     if (patch.connected !== undefined) sets.push('connected = ?') && params.push(patch.connected ? 1 : 0);
     if (patch.lastSeenAt !== undefined) sets.push('last_seen_at = ?') && params.push(patch.lastSeenAt);
     if (patch.version !== undefined) sets.push('version = ?') && params.push(patch.version);
-    if (sets.length > 0) this.db.prepare(`UPDATE runners SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
+    if (sets.length > 0) this.statement(`UPDATE runners SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
     return this.getRunner(id);
   }
 
   async deleteRunner(id: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM runners WHERE id = ?').run(id).changes === 1;
+    return this.statement('DELETE FROM runners WHERE id = ?').run(id).changes === 1;
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // Tokens
 
   async createApiToken(token: ApiTokenRow): Promise<void> {
-    this.db
-      .prepare('INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)')
-      .run(token.name, token.role, token.tokenHash, token.createdAt);
+    this.statement('INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)').run(
+      token.name,
+      token.role,
+      token.tokenHash,
+      token.createdAt,
+    );
   }
 
   async findApiToken(tokenHash: string): Promise<ApiTokenRow | undefined> {
-    const row = this.db.prepare('SELECT * FROM api_tokens WHERE token_hash = ?').get(tokenHash) as Row | undefined;
+    const row = this.statement('SELECT * FROM api_tokens WHERE token_hash = ?').get(tokenHash) as Row | undefined;
     return row && tokenFromRow(row);
   }
 
   async listApiTokens(): Promise<ApiTokenRow[]> {
-    return (this.db.prepare('SELECT * FROM api_tokens ORDER BY name').all() as Row[]).map(tokenFromRow);
+    return (this.statement('SELECT * FROM api_tokens ORDER BY name').all() as Row[]).map(tokenFromRow);
   }
 
   async deleteApiToken(name: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM api_tokens WHERE name = ?').run(name).changes === 1;
+    return this.statement('DELETE FROM api_tokens WHERE name = ?').run(name).changes === 1;
   }
 
   async createRegistrationToken(token: { tokenHash: string; expiresAt: number; createdAt: number }): Promise<void> {
-    this.db
-      .prepare('INSERT INTO registration_tokens (token_hash, expires_at, created_at) VALUES (?, ?, ?)')
-      .run(token.tokenHash, token.expiresAt, token.createdAt);
+    this.statement('INSERT INTO registration_tokens (token_hash, expires_at, created_at) VALUES (?, ?, ?)').run(
+      token.tokenHash,
+      token.expiresAt,
+      token.createdAt,
+    );
   }
 
   async useRegistrationToken(tokenHash: string, now: number): Promise<boolean> {
     return (
-      this.db
-        .prepare(
-          'UPDATE registration_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?',
-        )
-        .run(now, tokenHash, now).changes === 1
+      this.statement(
+        'UPDATE registration_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?',
+      ).run(now, tokenHash, now).changes === 1
     );
   }
 
@@ -629,17 +621,15 @@ export class SqliteStore implements Store {
     return this.db
       .transaction(() => {
         const ids = (
-          this.db
-            .prepare(
-              `SELECT id FROM (
+          this.statement(
+            `SELECT id FROM (
                  SELECT id, ended_at, ROW_NUMBER() OVER (PARTITION BY repo, flow_id ORDER BY id DESC) AS newest
                  FROM runs WHERE state = 'archived'
                ) WHERE ended_at < ? OR newest > ? LIMIT ?`,
-            )
-            .all(opts.endedBefore, opts.keepPerFlow, opts.limit) as { id: string }[]
+          ).all(opts.endedBefore, opts.keepPerFlow, opts.limit) as { id: string }[]
         ).map((row) => row.id);
-        const logs = this.db.prepare('DELETE FROM log_chunks WHERE run_id = ?');
-        const runs = this.db.prepare('DELETE FROM runs WHERE id = ?');
+        const logs = this.statement('DELETE FROM log_chunks WHERE run_id = ?');
+        const runs = this.statement('DELETE FROM runs WHERE id = ?');
         for (const id of ids) {
           logs.run(id);
           runs.run(id);
@@ -655,14 +645,12 @@ export class SqliteStore implements Store {
     limit: number,
   ): Promise<{ runId: string; node: string; bytes: number }[]> {
     return (
-      this.db
-        .prepare(
-          `SELECT l.run_id AS runId, l.node AS node, SUM(l.length) AS bytes
+      this.statement(
+        `SELECT l.run_id AS runId, l.node AS node, SUM(l.length) AS bytes
            FROM runs r JOIN log_chunks l ON l.run_id = r.id
            WHERE r.state = 'archived' AND r.ended_at >= ?
            GROUP BY l.run_id, l.node HAVING SUM(l.length) > ? LIMIT ?`,
-        )
-        .all(endedSince, maxBytes, limit) as { runId: string; node: string; bytes: number }[]
+      ).all(endedSince, maxBytes, limit) as { runId: string; node: string; bytes: number }[]
     ).map((row) => ({ ...row }));
   }
 
@@ -670,9 +658,10 @@ export class SqliteStore implements Store {
     this.db
       .transaction(() => {
         const rows = (
-          this.db
-            .prepare('SELECT * FROM log_chunks WHERE run_id = ? AND node = ? ORDER BY offset')
-            .all(runId, node) as Row[]
+          this.statement('SELECT * FROM log_chunks WHERE run_id = ? AND node = ? ORDER BY offset').all(
+            runId,
+            node,
+          ) as Row[]
         ).map(chunkFromRow);
         const first = rows[0];
         const last = rows[rows.length - 1];
@@ -683,8 +672,8 @@ export class SqliteStore implements Store {
         const tail = new TextDecoder().decode(whole.subarray(whole.length - tailBytes)).replace(/^\uFFFD/, '');
         const cut = whole.length - Buffer.byteLength(head) - Buffer.byteLength(tail);
         const marker = `\n[floe: ${cut} bytes of this log were cut by retention; its first and last parts are kept]\n`;
-        this.db.prepare('DELETE FROM log_chunks WHERE run_id = ? AND node = ?').run(runId, node);
-        const insert = this.db.prepare(
+        this.statement('DELETE FROM log_chunks WHERE run_id = ? AND node = ?').run(runId, node);
+        const insert = this.statement(
           'INSERT INTO log_chunks (run_id, node, offset, length, attempt, stream, at, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         );
         let offset = 0;
@@ -705,19 +694,17 @@ export class SqliteStore implements Store {
   // Secrets (scope '' is the hub's)
 
   async putSecret(secret: SecretRow): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO secrets (scope, name, sealed, updated_at) VALUES (?, ?, ?, ?)
+    this.statement(
+      `INSERT INTO secrets (scope, name, sealed, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (scope, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
-      )
-      .run(secret.repo ?? '', secret.name, secret.sealed, secret.updatedAt);
+    ).run(secret.repo ?? '', secret.name, secret.sealed, secret.updatedAt);
   }
 
   async listSecrets(repo?: string): Promise<SecretRow[]> {
     const rows = (
       repo === undefined
-        ? this.db.prepare('SELECT * FROM secrets ORDER BY scope, name').all()
-        : this.db.prepare(`SELECT * FROM secrets WHERE scope IN ('', ?) ORDER BY scope, name`).all(repo)
+        ? this.statement('SELECT * FROM secrets ORDER BY scope, name').all()
+        : this.statement(`SELECT * FROM secrets WHERE scope IN ('', ?) ORDER BY scope, name`).all(repo)
     ) as Row[];
     return rows.map((row) => ({
       name: row.name as string,
@@ -728,46 +715,46 @@ export class SqliteStore implements Store {
   }
 
   async deleteSecret(name: string, repo?: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM secrets WHERE scope = ? AND name = ?').run(repo ?? '', name).changes === 1;
+    return this.statement('DELETE FROM secrets WHERE scope = ? AND name = ?').run(repo ?? '', name).changes === 1;
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // Trigger state and leases
 
   async getTriggerState(key: string): Promise<TriggerStateRow | undefined> {
-    const row = this.db.prepare('SELECT * FROM trigger_state WHERE key = ?').get(key) as Row | undefined;
+    const row = this.statement('SELECT * FROM trigger_state WHERE key = ?').get(key) as Row | undefined;
     return row && { key, value: parse(row.value), version: row.version as number };
   }
 
   async putTriggerState(key: string, value: unknown, expectedVersion: number | undefined): Promise<boolean> {
     if (expectedVersion === undefined) {
       return (
-        this.db
-          .prepare('INSERT INTO trigger_state (key, value, version) VALUES (?, ?, 1) ON CONFLICT (key) DO NOTHING')
-          .run(key, json(value)).changes === 1
+        this.statement(
+          'INSERT INTO trigger_state (key, value, version) VALUES (?, ?, 1) ON CONFLICT (key) DO NOTHING',
+        ).run(key, json(value)).changes === 1
       );
     }
     return (
-      this.db
-        .prepare('UPDATE trigger_state SET value = ?, version = version + 1 WHERE key = ? AND version = ?')
-        .run(json(value), key, expectedVersion).changes === 1
+      this.statement('UPDATE trigger_state SET value = ?, version = version + 1 WHERE key = ? AND version = ?').run(
+        json(value),
+        key,
+        expectedVersion,
+      ).changes === 1
     );
   }
 
   async tryLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
     return (
-      this.db
-        .prepare(
-          `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+      this.statement(
+        `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
            WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
-        )
-        .run(name, holder, now + ttlMs, now).changes === 1
+      ).run(name, holder, now + ttlMs, now).changes === 1
     );
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder);
+    this.statement('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder);
   }
 
   async close(): Promise<void> {
