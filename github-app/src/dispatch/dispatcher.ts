@@ -4,12 +4,15 @@
 import type { HubDeps } from '../runs/hub-deps.js';
 import { publishRun } from '../runs/publish-run.js';
 import { toRunSpec } from '../runs/run-spec.js';
+import type { RunnerRow, RunRow } from '../store/store.js';
 import { planDispatch } from './plan-dispatch.js';
 import { publishRunner } from './runner-views.js';
 
 type Avoid = { reason: string; until: number };
 
 const DISPATCH_LEASE = 'dispatch';
+
+type DispatchView = { runs: RunRow[]; known: RunnerRow[] };
 
 export class Dispatcher {
   private reasons = new Map<string, string>();
@@ -118,7 +121,7 @@ export class Dispatcher {
   async whyPending(runId: string): Promise<string | undefined> {
     const run = await this.deps.store.getRun(runId);
     if (run?.state !== 'pending') return undefined;
-    const plan = await this.plan(this.shared);
+    const plan = this.plan(await this.view(), this.shared);
     if (plan.offers.some((offer) => offer.run.id === runId)) return 'a runner is free; it is being offered now';
     return plan.waiting.get(runId);
   }
@@ -139,9 +142,8 @@ export class Dispatcher {
    * Plans from the runners connected here (what this hub may offer to), or, with `everywhere`, from every runner
    * the store says is connected to some hub (why a run waits is the same answer on every hub).
    */
-  private async plan(everywhere = false) {
-    const { store, connections, now } = this.deps;
-    const [runs, known] = await Promise.all([store.listLiveRuns(), store.listRunners()]);
+  private plan({ runs, known }: DispatchView, everywhere = false) {
+    const { connections, now } = this.deps;
     const at = now();
     const avoid = new Map<string, Map<string, string>>();
     for (const [runId, forRun] of this.avoided) {
@@ -162,13 +164,21 @@ export class Dispatcher {
     });
   }
 
+  /** What a plan is made from: the pending and active runs, and every registered runner. */
+  private async view(): Promise<DispatchView> {
+    const [runs, known] = await Promise.all([this.deps.store.listLiveRuns(), this.deps.store.listRunners()]);
+    return { runs, known };
+  }
+
   private async pass(): Promise<void> {
     if (!this.shared) return this.offerPass();
     const { store, hubId, now, timing } = this.deps;
-    // Every hub answers why a run waits, from the runners of all hubs; only offers are limited to its own.
-    await this.announce((await this.plan(true)).waiting);
-    // Nothing to offer without a runner here; the hubs the runners are connected to dispatch for them.
-    if (this.deps.connections.list().length === 0) return;
+    // Nothing to offer without a runner here (the hubs the runners are connected to dispatch for them), but this
+    // hub's API and live clients still say why each run waits.
+    if (this.deps.connections.list().length === 0) {
+      await this.announce(this.plan(await this.view(), true).waiting);
+      return;
+    }
     if (!(await store.tryLease(DISPATCH_LEASE, hubId, now(), timing.dispatchLeaseMs))) {
       // Another hub is in its pass (a few ms): try again shortly rather than wait for a signal or the sweep.
       if (!this.retry && !this.stopped) {
@@ -190,8 +200,10 @@ export class Dispatcher {
   /** Plans and makes the offers; `leased` when the caller holds the dispatch lease already (shared mode). */
   private async offerPass(leased = false): Promise<void> {
     const { store, connections, now, timing, log } = this.deps;
-    const plan = await this.plan();
-    if (!this.shared) this.reasons = plan.waiting;
+    const view = await this.view();
+    const plan = this.plan(view);
+    // Why a run waits is planned from the runners of every hub; the offers only from the ones connected here.
+    this.reasons = this.shared ? this.plan(view, true).waiting : plan.waiting;
     // One hub offers at a time (several hubs may share a database later): resource tags are planned from one
     // consistent view. Every pass renews the lease.
     if (!leased && !(await this.holdLease())) return;
@@ -221,7 +233,7 @@ export class Dispatcher {
       await publishRun(this.deps, offered);
       await publishRunner(this.deps, runner.id);
     }
-    if (!this.shared) await this.announce(plan.waiting);
+    await this.announce(this.reasons);
   }
 
   /** Keeps `waiting` as the reasons of pending runs and tells live subscribers about the ones that changed. */
