@@ -166,6 +166,7 @@ try {
     ['runs list, page 21 (cursor)', `/api/runs?limit=50&cursor=${cursor}`],
     ['runs of one flow (50)', '/api/runs?flow=build-3&limit=50'],
     ['archived runs (50)', '/api/runs?state=archived&limit=50'],
+    ['failed runs (none of 100,000)', '/api/runs?result=bad&limit=50'],
     ['run page (detail)', `/api/runs/${templateId}`],
     ['run page of another run', `/api/runs/${oldest}`],
     ['run page log (one node)', `/api/runs/${templateId}/logs?node=compile`],

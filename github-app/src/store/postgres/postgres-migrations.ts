@@ -138,5 +138,14 @@ CREATE TABLE secrets (
 `,
 };
 
+// The result filter of the runs list (the SQLite driver's 005-runs-by-result).
+const migration003: Migration = {
+  version: 3,
+  name: 'runs-by-result',
+  sql: `
+CREATE INDEX runs_by_result ON runs (result, id);
+`,
+};
+
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];

@@ -14,6 +14,7 @@ describe('run listing queries', () => {
     ['by flow', "SELECT * FROM runs WHERE flow_id = 'build' ORDER BY id DESC LIMIT 50"],
     ['by repo and flow', "SELECT * FROM runs WHERE repo = 'a' AND flow_id = 'b' ORDER BY id DESC LIMIT 50"],
     ['by ref', "SELECT * FROM runs WHERE ref = 'refs/heads/main' ORDER BY id DESC LIMIT 50"],
+    ['by result', "SELECT * FROM runs WHERE result = 'bad' ORDER BY id DESC LIMIT 50"],
     ['with an expired lease', "SELECT * FROM runs WHERE state != 'archived' AND lease_expires_at < 5"],
   ])('finds runs %s through an index, already in order', (_name, sql) => {
     const detail = plan(sql);
