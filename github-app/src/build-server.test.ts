@@ -208,7 +208,9 @@ describe('the hub API', () => {
     const pending = await admin.runs({ state: 'pending', flow: 'deploy' });
     expect(pending.runs.every((run) => run.state === 'pending')).toBe(true);
     await admin.cancelRun(ids[1] ?? '');
-    const cancelled = RunsPageSchema.parse((await call('GET', '/api/runs?flow=deploy&result=cancelled', tokens.viewer)).json);
+    const cancelled = RunsPageSchema.parse(
+      (await call('GET', '/api/runs?flow=deploy&result=cancelled', tokens.viewer)).json,
+    );
     expect(cancelled.runs.map((run) => run.id)).toContain(ids[1]);
     expect(cancelled.runs.map((run) => run.id)).not.toContain(ids[2]);
     expect(cancelled.runs.every((run) => run.result === 'cancelled')).toBe(true);
