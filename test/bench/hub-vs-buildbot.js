@@ -701,7 +701,7 @@ function table(floe, bb) {
     `throughput: floe ${floe.throughput.note}, ${RUNNERS} runners × ${SLOTS} slots; with 8 POSTs in flight ${floe.throughput.concurrentPerSecond.toFixed(1)} runs/s; Buildbot ${bb.throughputNote}`,
   );
   lines.push(
-    `live log: floe p50 ${ms(floe.liveLog.p50)}, max ${ms(floe.liveLog.max)} over ${floe.liveLog.n} lines (runner batches records every 50 ms)`,
+    `live log: floe p50 ${ms(floe.liveLog.p50)}, max ${ms(floe.liveLog.max)} over ${floe.liveLog.n} lines (a lone line is sent at once; bursts go in 50 ms batches)`,
   );
   lines.push(`log ingest: floe ${floe.logIngest.note}`);
   lines.push(`idle: ${connected} of ${N.idle} runners connected during the measurement`);

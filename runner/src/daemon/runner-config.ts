@@ -35,7 +35,7 @@ export const RunnerConfigSchema = z.object({
   config: z.string().optional(),
   /** Between a task's interrupt and its kill on cancel; default 10 s. */
   killGrace: duration('kill-grace').default(10_000),
-  /** Longest wait before spooled records are sent; default 50 ms. */
+  /** Records spooled within this long of the last send wait to go together; default 50 ms. */
   batch: duration('batch').default(50),
   /** Largest (and the trigger size of) one record batch; default 256 KiB. */
   batchBytes: z.coerce

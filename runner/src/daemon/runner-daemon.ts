@@ -86,6 +86,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   let draining = false;
   let writeScheduled = false;
   let sendTimer: NodeJS.Timeout | undefined;
+  /** When records were last sent: a batch window opens there, so a lone line goes at once and a burst waits. */
+  let sentAt = 0;
   let resendTimer: NodeJS.Timeout | undefined;
   let retryWrites: NodeJS.Timeout | undefined;
   /** The last message from the hub, and the lease it gave: the runner's view of whether its runs are still its. */
@@ -125,8 +127,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       }
       if (run.spool.bytesAfter(run.sentSeq) >= config.batchBytes) urgent = true;
     }
-    if (urgent) send();
-    else sendTimer ??= setTimeout(send, config.batch);
+    const idleFor = Date.now() - sentAt;
+    if (urgent || (sendTimer === undefined && idleFor >= config.batch)) send();
+    else sendTimer ??= setTimeout(send, Math.max(0, config.batch - idleFor));
   };
 
   // Sends what is spooled and not yet sent, in batches of at most batchBytes, while the socket keeps up.
@@ -135,6 +138,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     sendTimer = undefined;
     const current = session;
     if (!current) return;
+    sentAt = Date.now();
     for (const run of runs.values()) {
       while (current.bufferedAmount < SEND_HIGH_WATER) {
         const batch = run.spool.read(run.sentSeq + 1, config.batchBytes);
