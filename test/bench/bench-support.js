@@ -93,3 +93,48 @@ export async function floeRun(dir, file = 'FLOE.yaml') {
   if (result.code !== 0) throw new Error(`floe run exited ${result.code}: ${result.stdout}`);
   return result;
 }
+
+// ---- Helpers of the hub benchmarks (hub-vs-buildbot, hubs-throughput, store-100k) ---------------------------
+
+/** The admin token the hub benchmarks start their hubs with. */
+export const BENCH_ADMIN_TOKEN = 'floe-bench-admin-token-0123456789';
+
+/**
+ * Starts a long-lived child (a hub, a runner) and resolves `{child, match}` once its output matches `pattern`;
+ * rejects when it exits first or after `timeoutMs`. The child joins `children`, which the caller stops at the end
+ * whatever happens. Only the tail of the output is kept, so a chatty child cannot grow this process.
+ */
+export function startAndWaitFor(children, command, args, pattern, { env = {}, timeoutMs = 60_000 } = {}) {
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} in ${timeoutMs / 1000} s:\n${output}`)), timeoutMs);
+    const take = (text) => {
+      output = (output + text).slice(-8192);
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match });
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', take);
+    child.stderr.setEncoding('utf8').on('data', take);
+    child.on('exit', (code) => reject(new Error(`${command} exited ${code}:\n${output}`)));
+  });
+}
+
+/** A JSON call to a bench hub's API as its admin: GET without a body, POST with one; throws on an error status. */
+export async function benchApi(url, path, body) {
+  const response = await fetch(new URL(path, url), {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}

@@ -19,7 +19,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { floeMain, repoRoot } from './bench-support.js';
+import { BENCH_ADMIN_TOKEN, benchApi, floeMain, repoRoot, startAndWaitFor } from './bench-support.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -50,7 +50,6 @@ const BUILDBOT_ARGS = QUICK
     ];
 const buildbotScript = join(repoRoot, '../shared/bench-peers/buildbot/run.sh');
 const hubMain = join(repoRoot, 'github-app/dist/main.js');
-const ADMIN = 'floe-bench-admin-token-0123456789';
 const PROTOCOL_VERSION = 1;
 const CLOCK_TICKS = 100;
 
@@ -73,31 +72,6 @@ function pct(values, p) {
 // Processes: every child is kept here and stopped by its PID in `stopAll`, whatever happens.
 
 const children = new Set();
-
-/** Starts a child, resolving once its output matches `pattern`; the output is drained (only a tail is kept). */
-function start(command, args, pattern, options = {}) {
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in 30 s:\n${output}`)), 30_000);
-    const take = (text) => {
-      output = (output + text).slice(-8192);
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match });
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', take);
-    child.stderr.setEncoding('utf8').on('data', take);
-    child.on('exit', (code) => reject(new Error(`${command} exited ${code}:\n${output}`)));
-  });
-}
 
 /** Runs a short command to its end; fails unless it exits 0. */
 function runToEnd(command, args) {
@@ -205,28 +179,18 @@ async function makeRepo(dir, text) {
 }
 
 async function startHub(dir, repo) {
-  const args = [hubMain, '--port', '0', '--data-dir', join(dir, 'hub'), '--admin-token', ADMIN];
+  const args = [hubMain, '--port', '0', '--data-dir', join(dir, 'hub'), '--admin-token', BENCH_ADMIN_TOKEN];
   args.push('--repo', repo, '--log-level', 'warn');
-  const { child, match } = await start(process.execPath, args, /floe hub at (http:\/\/\S+)/);
+  const { child, match } = await startAndWaitFor(children, process.execPath, args, /floe hub at (http:\/\/\S+)/);
   return { url: match[1], pid: child.pid };
 }
 
 async function startRunner(hub, dir, name) {
-  const { token } = await api(hub.url, '/api/runners/tokens', {});
+  const { token } = await benchApi(hub.url, '/api/runners/tokens', {});
   const args = [floeMain, 'runner', 'start', '--name', name, '--work-dir', join(dir, name)];
   args.push('--hub', hub.url, '--token', token, '--slots', String(SLOTS));
-  const { child } = await start(process.execPath, args, /connected to the hub/);
+  const { child } = await startAndWaitFor(children, process.execPath, args, /connected to the hub/);
   return child.pid;
-}
-
-async function api(url, path, body) {
-  const response = await fetch(new URL(path, url), {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json();
 }
 
 /** A live API connection (docs/api.md "The live API"): auth first, then subscriptions with their own handler. */
@@ -245,7 +209,7 @@ async function live(url) {
   const answer = (key) => new Promise((resolve) => waiting.set(key, resolve));
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   const authenticated = answer('authenticated');
-  ws.send(JSON.stringify({ type: 'auth', token: ADMIN }));
+  ws.send(JSON.stringify({ type: 'auth', token: BENCH_ADMIN_TOKEN }));
   await authenticated;
   return {
     async subscribe(sub, topic, handler) {
@@ -295,7 +259,7 @@ async function floeDispatch(hub, ends, stampFile) {
   for (let i = 0; i < N.warmup + N.dispatch; i++) {
     await sleep(200 + Math.random() * 300);
     const t0 = epochMs();
-    const { runId } = await api(hub.url, '/api/flows/stamp/runs', {});
+    const { runId } = await benchApi(hub.url, '/api/flows/stamp/runs', {});
     const posted = epochMs();
     const run = await ends.wait(runId);
     if (run.result !== 'good') throw new Error(`dispatch run ${runId} ended ${run.result}: ${run.reason}`);
@@ -341,7 +305,7 @@ async function floeThroughput(hub, ends, pids) {
   const runnerCpu0 = await Promise.all(pids.map(cpuMs));
   const t0 = epochMs();
   const ids = [];
-  for (let i = 0; i < N.throughput; i++) ids.push((await api(hub.url, '/api/flows/quick/runs', {})).runId);
+  for (let i = 0; i < N.throughput; i++) ids.push((await benchApi(hub.url, '/api/flows/quick/runs', {})).runId);
   const submitted = epochMs();
   const runs = await Promise.all(ids.map((id) => ends.wait(id, 600_000)));
   const bad = runs.filter((run) => run.result !== 'good').length;
@@ -358,7 +322,7 @@ async function floeThroughput(hub, ends, pids) {
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
-      while (next++ < N.throughput) more.push((await api(hub.url, '/api/flows/quick/runs', {})).runId);
+      while (next++ < N.throughput) more.push((await benchApi(hub.url, '/api/flows/quick/runs', {})).runId);
     }),
   );
   const moreRuns = await Promise.all(more.map((id) => ends.wait(id, 600_000)));
@@ -376,7 +340,7 @@ async function floeThroughput(hub, ends, pids) {
  * (they arrive as the stored backlog, not live).
  */
 async function floeLiveLog(hub, connection, ends) {
-  const { runId } = await api(hub.url, '/api/flows/live/runs', {});
+  const { runId } = await benchApi(hub.url, '/api/flows/live/runs', {});
   const latencies = [];
   let partial = '';
   let subscribedAt = Number.POSITIVE_INFINITY;
@@ -414,7 +378,7 @@ async function floeLogIngest(hub, ends, runnerPids) {
   const cpu0 = await cpuMs(hub.pid);
   const sampler = rssSampler([hub.pid, ...runnerPids]);
   const t0 = epochMs();
-  const { runId } = await api(hub.url, '/api/flows/biglog/runs', {});
+  const { runId } = await benchApi(hub.url, '/api/flows/biglog/runs', {});
   const run = await ends.wait(runId, 600_000);
   const peaks = sampler.stop();
   if (run.result !== 'good') throw new Error(`log run ended ${run.result}: ${run.reason}`);
@@ -424,7 +388,7 @@ async function floeLogIngest(hub, ends, runnerPids) {
   let stored = 0;
   for (let from = 0, page = 0; page < 500; page++) {
     const response = await fetch(new URL(`/api/runs/${runId}/logs?node=big&from=${from}`, hub.url), {
-      headers: { authorization: `Bearer ${ADMIN}` },
+      headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` },
     });
     const bytes = (await response.arrayBuffer()).byteLength;
     const next = Number(response.headers.get('x-floe-log-next'));
@@ -469,8 +433,8 @@ async function floeIdle(dir) {
       Array.from({ length: 8 }, async () => {
         while (next < N.idle) {
           const name = `idle-${next++}`;
-          const { token } = await api(hub.url, '/api/runners/tokens', {});
-          credentials.push({ name, ...(await api(hub.url, '/api/runners/register', { token, name })) });
+          const { token } = await benchApi(hub.url, '/api/runners/tokens', {});
+          credentials.push({ name, ...(await benchApi(hub.url, '/api/runners/register', { token, name })) });
         }
       }),
     );
@@ -508,7 +472,7 @@ async function floeIdle(dir) {
         }
       }),
     );
-    const connected = (await api(hub.url, '/api/runners')).filter((runner) => runner.connected).length;
+    const connected = (await benchApi(hub.url, '/api/runners')).filter((runner) => runner.connected).length;
     const full = await measure();
     return { empty, full, connected };
   } finally {

@@ -2,18 +2,17 @@
 // PostgreSQL database, with the same script (four runners of four slots, one-task runs started through the API,
 // spread over the hubs). `node test/bench/hubs-throughput.js [runs]` after a build (`npx tsc -b runner github-app`);
 // needs PostgreSQL (FLOE_TEST_POSTGRES_URL, default the local trust-auth server). Prints a table.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { floeMain, repoRoot } from './bench-support.js';
+import { BENCH_ADMIN_TOKEN, benchApi, floeMain, repoRoot, startAndWaitFor } from './bench-support.js';
 
 const RUNS = Number(process.argv[2] ?? 300);
 const RUNNERS = 4;
 const SLOTS = 4;
 const hubMain = join(repoRoot, 'github-app/dist/main.js');
 const { createTestDatabase } = await import(join(repoRoot, 'github-app/dist/store/postgres/test-database.js'));
-const ADMIN = 'floe-bench-admin-token-0123456789';
 
 const FLOWS = `flows:
   - id: quick
@@ -22,35 +21,6 @@ const FLOWS = `flows:
 `;
 
 const children = new Set();
-function start(command, args, pattern) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  children.add(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in 30 s:\n${output}`)), 30_000);
-    const take = (text) => {
-      output += text;
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match });
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', take);
-    child.stderr.setEncoding('utf8').on('data', take);
-    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
-  });
-}
-
-async function api(url, path, body) {
-  const response = await fetch(new URL(path, url), {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
 
 async function scenario(name, hubCount, databaseUrl, dir) {
   const repo = join(dir, 'repo');
@@ -62,19 +32,29 @@ async function scenario(name, hubCount, databaseUrl, dir) {
   spawnSync('sh', ['-c', `cd ${repo} && git add . && git commit -qm flows`]);
   const urls = [];
   for (let i = 0; i < hubCount; i++) {
-    const args = [hubMain, '--port', '0', '--data-dir', join(dir, `hub-${i}`), '--admin-token', ADMIN, '--repo', repo];
+    const args = [
+      hubMain,
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir, `hub-${i}`),
+      '--admin-token',
+      BENCH_ADMIN_TOKEN,
+      '--repo',
+      repo,
+    ];
     if (databaseUrl) args.push('--database-url', databaseUrl);
     args.push('--log-level', 'warn');
-    const { match } = await start(process.execPath, args, /floe hub at (http:\/\/\S+)/);
+    const { match } = await startAndWaitFor(children, process.execPath, args, /floe hub at (http:\/\/\S+)/);
     urls.push(match[1]);
   }
   for (let i = 0; i < RUNNERS; i++) {
     const first = i % urls.length;
     const hubs = [...urls.slice(first), ...urls.slice(0, first)].join(',');
-    const { token } = await api(urls[first], '/api/runners/tokens', {});
+    const { token } = await benchApi(urls[first], '/api/runners/tokens', {});
     const args = [floeMain, 'runner', 'start', '--name', `vm-${i}`, '--work-dir', join(dir, `runner-${i}`)];
     args.push('--hub', hubs, '--token', token, '--slots', String(SLOTS));
-    await start(process.execPath, args, /connected to the hub/);
+    await startAndWaitFor(children, process.execPath, args, /connected to the hub/);
   }
   const started = performance.now();
   const ids = [];
@@ -83,14 +63,14 @@ async function scenario(name, hubCount, databaseUrl, dir) {
     Array.from({ length: 8 }, async () => {
       while (next < RUNS) {
         const url = urls[next++ % urls.length];
-        ids.push((await api(url, '/api/flows/quick/runs', {})).runId);
+        ids.push((await benchApi(url, '/api/flows/quick/runs', {})).runId);
       }
     }),
   );
   let archived = 0;
   while (archived < RUNS) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    archived = (await api(urls[0], `/api/runs?state=archived&limit=${RUNS}`)).runs.length;
+    archived = (await benchApi(urls[0], `/api/runs?state=archived&limit=${RUNS}`)).runs.length;
   }
   const seconds = (performance.now() - started) / 1000;
   for (const child of children) child.kill('SIGTERM');

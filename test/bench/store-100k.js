@@ -3,11 +3,11 @@
 // then copied 99,999 times (spread over 10 flows, one 1 ms apart) and the hub is restarted on that database.
 // `node test/bench/store-100k.js [runs]` after a build (`npx tsc -b runner github-app`). Prints a table of
 // median / p95 response times over 30 requests each.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { floeMain, repoRoot } from './bench-support.js';
+import { BENCH_ADMIN_TOKEN, benchApi, floeMain, repoRoot, startAndWaitFor } from './bench-support.js';
 
 const RUNS = Number(process.argv[2] ?? 100_000);
 const FLOWS = 10;
@@ -15,7 +15,6 @@ const REQUESTS = 30;
 const hubMain = join(repoRoot, 'github-app/dist/main.js');
 const { openSqliteStore } = await import(join(repoRoot, 'github-app/dist/store/sqlite/sqlite-store.js'));
 const { newRunId } = await import(join(repoRoot, 'github-app/dist/store/new-run-id.js'));
-const ADMIN = 'floe-bench-admin-token-0123456789';
 
 const FLOE_YAML = `flows:
   - id: build
@@ -27,25 +26,6 @@ const FLOE_YAML = `flows:
 `;
 
 const children = new Set();
-function start(command, args, pattern) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  children.add(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in 60 s:\n${output}`)), 60_000);
-    const take = (text) => {
-      output += text;
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match });
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', take);
-    child.stderr.setEncoding('utf8').on('data', take);
-    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
-  });
-}
 const stop = (child) =>
   new Promise((resolve) => {
     children.delete(child);
@@ -54,32 +34,28 @@ const stop = (child) =>
     child.kill('SIGTERM');
   });
 
-async function api(url, path, body) {
-  const response = await fetch(new URL(path, url), {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
-
 const startHub = (dataDir, repo) =>
-  start(
+  startAndWaitFor(
+    children,
     process.execPath,
-    [hubMain, '--port', '0', '--data-dir', dataDir, '--admin-token', ADMIN, '--repo', repo],
+    [hubMain, '--port', '0', '--data-dir', dataDir, '--admin-token', BENCH_ADMIN_TOKEN, '--repo', repo],
     /floe hub at (http:\/\/\S+)/,
   );
 
 async function oneRealRun(dir, dataDir, repo) {
   const { child: hub, match } = await startHub(dataDir, repo);
   const url = match[1];
-  const { token } = await api(url, '/api/runners/tokens', {});
+  const { token } = await benchApi(url, '/api/runners/tokens', {});
   const runnerArgs = [floeMain, 'runner', 'start', '--name', 'bench', '--work-dir', join(dir, 'runner')];
-  const { child: runner } = await start(process.execPath, [...runnerArgs, '--hub', url, '--token', token], /connected/);
-  const { runId } = await api(url, '/api/flows/build/runs', {});
+  const { child: runner } = await startAndWaitFor(
+    children,
+    process.execPath,
+    [...runnerArgs, '--hub', url, '--token', token],
+    /connected/,
+  );
+  const { runId } = await benchApi(url, '/api/flows/build/runs', {});
   for (;;) {
-    const run = await api(url, `/api/runs/${runId}`);
+    const run = await benchApi(url, `/api/runs/${runId}`);
     if (run.state === 'archived') break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -135,7 +111,7 @@ async function measure(url, path) {
   const times = [];
   for (let i = 0; i < REQUESTS; i++) {
     const started = performance.now();
-    const response = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${ADMIN}` } });
+    const response = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
     times.push(performance.now() - started);
@@ -157,16 +133,17 @@ try {
 
   const { child: hub, match } = await startHub(dataDir, repo);
   const url = match[1];
-  const first = await api(url, '/api/runs?limit=50');
+  const first = await benchApi(url, '/api/runs?limit=50');
   let cursor = first.next;
-  for (let page = 0; page < 20 && cursor; page++) cursor = (await api(url, `/api/runs?limit=50&cursor=${cursor}`)).next;
-  const oldest = (await api(url, '/api/runs?flow=build-3&limit=1')).runs[0].id;
+  for (let page = 0; page < 20 && cursor; page++)
+    cursor = (await benchApi(url, `/api/runs?limit=50&cursor=${cursor}`)).next;
+  const oldest = (await benchApi(url, '/api/runs?flow=build-3&limit=1')).runs[0].id;
   const rows = [
     ['runs list, first page (50)', '/api/runs?limit=50'],
     ['runs list, page 21 (cursor)', `/api/runs?limit=50&cursor=${cursor}`],
     ['runs of one flow (50)', '/api/runs?flow=build-3&limit=50'],
     ['archived runs (50)', '/api/runs?state=archived&limit=50'],
-    ['failed runs (none of 100,000)', '/api/runs?result=bad&limit=50'],
+    ['failed runs (result=bad: none)', '/api/runs?result=bad&limit=50'],
     ['run page (detail)', `/api/runs/${templateId}`],
     ['run page of another run', `/api/runs/${oldest}`],
     ['run page log (one node)', `/api/runs/${templateId}/logs?node=compile`],
