@@ -3,7 +3,17 @@
 // gateway drives `core`. Nothing here listens on a port.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { FlowSummary, FormValues, Me, Role, RunDetail, RunnerView, RunSummary, RunsPage } from '@floe/shared';
+import type {
+  FlowSummary,
+  FormValues,
+  Me,
+  Role,
+  RunDetail,
+  RunnerView,
+  RunSummary,
+  RunsPage,
+  RunsQuery,
+} from '@floe/shared';
 import type { Logger } from 'pino';
 import { ConnectedRunners } from './dispatch/connected-runners.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -93,15 +103,8 @@ export interface Hub {
   /** Makes a one-time runner registration token. */
   createRunnerToken(by: Me): Promise<string>;
   flows(): Promise<FlowSummary[]>;
-  runs(query?: {
-    state?: RunRow['state'];
-    flow?: string;
-    repo?: string;
-    ref?: string;
-    result?: RunRow['result'];
-    limit?: number;
-    cursor?: string;
-  }): Promise<RunsPage>;
+  /** `GET /api/runs`: the API's query (shared/src/api/runs-api.ts). */
+  runs(query?: RunsQuery): Promise<RunsPage>;
   /** Throws FLOE_RUN_NOT_FOUND. */
   run(runId: string): Promise<RunDetail>;
   runSummary(runId: string): Promise<RunSummary | undefined>;
