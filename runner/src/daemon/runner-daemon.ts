@@ -86,7 +86,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   let draining = false;
   let writeScheduled = false;
   let sendTimer: NodeJS.Timeout | undefined;
-  /** When records were last sent: a batch window opens there, so a lone line goes at once and a burst waits. */
+  /** When a record frame last went out: a batch window opens there, so a lone line goes at once, a burst waits. */
   let sentAt = 0;
   let resendTimer: NodeJS.Timeout | undefined;
   let retryWrites: NodeJS.Timeout | undefined;
@@ -138,7 +138,6 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     sendTimer = undefined;
     const current = session;
     if (!current) return;
-    sentAt = Date.now();
     for (const run of runs.values()) {
       while (current.bufferedAmount < SEND_HIGH_WATER) {
         const batch = run.spool.read(run.sentSeq + 1, config.batchBytes);
@@ -146,6 +145,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         const frame = `{"type":"record","runId":${JSON.stringify(run.runId)},"epoch":${run.epoch},"records":[${batch.lines.join(',')}]}`;
         if (!current.send(frame)) return;
         run.sentSeq = batch.lastSeq;
+        sentAt = Date.now();
       }
     }
   };
