@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { finished } from 'node:stream/promises';
 import type { LogChunk, TaskOutcome } from '@floe/shared';
 import { execa } from 'execa';
+import { countSpawn, forkMark, nothingElseForked } from './fork-count.js';
 import { groupAlive, killTree } from './kill-tree.js';
 import { LineSplitter } from './line-splitter.js';
 import { isProcessAlive, processStartTicks } from './process-table.js';
@@ -52,12 +53,14 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   // FLOE_RUN_ID and FLOE_NODE_ID (set by buildTaskEnv) plus an id of this execution alone.
   const marks = sweepMarks(options.env);
   const execId = randomUUID();
+  const mark = forkMark();
   let child: ReturnType<typeof spawn>;
   try {
     child = spawn({ ...options, env: marks ? { ...options.env, FLOE_EXEC_ID: execId } : options.env });
   } catch (err) {
     return { kind: 'error', message: startError(options.file, err as Error) };
   }
+  countSpawn();
   if (child.pid !== undefined) options.onStart?.(child.pid);
   const leaderStartTicks = child.pid === undefined ? undefined : processStartTicks(child.pid);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
@@ -104,7 +107,9 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     await killTree(pid, { graceMs: Math.min(options.killGraceMs ?? 10_000, 2_000), skipInterrupt: true });
   }
   const escapees: number[] = [];
-  if (marks) {
+  // Reading the environment of every younger process is most of a short task's overhead; when the kernel
+  // created no process since the spawn but the ones this runner started, there is nothing to look for.
+  if (marks && !nothingElseForked(mark)) {
     for (const escaped of sweepEscapedProcesses(
       marks.runId,
       marks.nodeId,

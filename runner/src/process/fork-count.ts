@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * How many processes (and threads) the kernel has created since boot: the `processes` line of /proc/stat
+ * (Linux); undefined elsewhere. The number is machine-wide, which is what makes it useful: when it has grown
+ * by exactly the processes this runner spawned itself, nothing else on the machine forked meanwhile, so no
+ * task can have left a process behind.
+ */
+export function forksSinceBoot(): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/stat', 'latin1');
+  } catch {
+    return undefined;
+  }
+  const match = /^processes (\d+)$/m.exec(stat);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Processes started by runProcess in this runner, so far. */
+let spawned = 0;
+
+export function countSpawn(): void {
+  spawned++;
+}
+
+/** A mark taken just before a task's process is spawned. */
+export interface ForkMark {
+  forks: number | undefined;
+  spawned: number;
+}
+
+export function forkMark(): ForkMark {
+  return { forks: forksSinceBoot(), spawned };
+}
+
+/**
+ * Whether, since `mark`, the kernel created no process but those runProcess spawned (task leaders, which are
+ * never another task's descendants). False when it cannot tell: callers then look for escaped processes.
+ */
+export function nothingElseForked(mark: ForkMark): boolean {
+  if (mark.forks === undefined) return false;
+  const now = forksSinceBoot();
+  return now !== undefined && now - mark.forks === spawned - mark.spawned;
+}
