@@ -44,6 +44,36 @@ describe('LocalGitSource', () => {
     expect(await source.readFile(third, 'FLOE.yaml')).toBe('id: four\ntasks: []\n');
   });
 
+  it('sees every way HEAD can move, though it asks git only when the files behind HEAD changed', async () => {
+    const work = makeRepo(dir, 'moving', { a: '1' });
+    const source = new LocalGitSource({ name: 'moving', url: work.path, mirrorsDir: dir });
+    const { git } = await import('./test-repo.js');
+    const head = async () => (await source.head())?.sha;
+    const c1 = git(work.path, 'rev-parse', 'HEAD');
+    expect(await head()).toBe(c1);
+    expect(await head()).toBe(c1);
+    const c2 = work.commit({ a: '2' });
+    expect(await head()).toBe(c2);
+    git(work.path, 'pack-refs', '--all', '--prune');
+    expect(await head()).toBe(c2);
+    git(work.path, 'update-ref', 'refs/heads/main', c1);
+    expect(await head()).toBe(c1);
+    git(work.path, 'pack-refs', '--all', '--prune');
+    git(work.path, 'update-ref', 'refs/heads/main', c2);
+    expect(await head()).toBe(c2);
+    git(work.path, 'checkout', '-q', '-b', 'other', c1);
+    expect(await source.head()).toEqual({ ref: 'refs/heads/other', sha: c1 });
+    git(work.path, 'symbolic-ref', 'HEAD', 'refs/heads/main');
+    expect(await source.head()).toEqual({ ref: 'refs/heads/main', sha: c2 });
+    // A worktree keeps its own HEAD in .git/worktrees/<name>, its refs in the shared dir.
+    const tree = path.join(dir, 'moving-tree');
+    git(work.path, 'worktree', 'add', '-q', tree, 'other');
+    const inTree = new LocalGitSource({ name: 'tree', url: tree, mirrorsDir: dir });
+    expect(await inTree.head()).toEqual({ ref: 'refs/heads/other', sha: c1 });
+    git(work.path, 'update-ref', 'refs/heads/other', c2);
+    expect(await inTree.head()).toEqual({ ref: 'refs/heads/other', sha: c2 });
+  });
+
   it('says an empty repository has no head', async () => {
     const empty = makeRepo(dir, 'empty', {});
     const bareEmpty = path.join(dir, 'empty.git');

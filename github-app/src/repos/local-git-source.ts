@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { CommitFileCache } from './commit-file-cache.js';
+import { type GitDirs, headSignature } from './head-signature.js';
 import { isRemoteUrl } from './parse-repo-spec.js';
 import type { RepoSource, ResolvedRef } from './repo-source.js';
 
@@ -28,6 +29,9 @@ export class LocalGitSource implements RepoSource {
   private readonly remote: boolean;
   private ready: Promise<void> | undefined;
   private readonly files = new CommitFileCache();
+  private gitDirs: Promise<GitDirs | undefined> | undefined;
+  /** The last answer of head(), valid while the files git read for it are unchanged (head-signature.ts). */
+  private lastHead: { signature: string; value: { ref: string; sha: string } } | undefined;
 
   constructor(options: LocalGitSourceOptions) {
     this.name = options.name;
@@ -62,12 +66,32 @@ export class LocalGitSource implements RepoSource {
 
   async head(): Promise<{ ref: string; sha: string } | undefined> {
     await this.sync();
+    // Taken before git runs: a ref that moves meanwhile changes the next signature, so it is never missed.
+    const dirs = this.remote ? undefined : await this.dirs();
+    const signature = dirs ? headSignature(dirs) : undefined;
+    if (signature !== undefined && this.lastHead?.signature === signature) return this.lastHead.value;
     // One git process for both answers: every run started without a ref asks this (a detached HEAD has no ref).
     const out = await this.git()
       .raw(['rev-parse', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD'])
       .catch(() => '');
     const [sha, ref] = out.trim().split('\n');
-    return sha && SHA.test(sha) && ref?.startsWith('refs/') ? { ref, sha } : undefined;
+    const value = sha && SHA.test(sha) && ref?.startsWith('refs/') ? { ref, sha } : undefined;
+    this.lastHead = value && signature !== undefined ? { signature, value } : undefined;
+    return value;
+  }
+
+  /** The repository's git and common dirs (asked once; they do not move while the hub runs). */
+  private dirs(): Promise<GitDirs | undefined> {
+    this.gitDirs ??= this.git()
+      .raw(['rev-parse', '--absolute-git-dir', '--git-common-dir'])
+      .then(
+        (out) => {
+          const [gitDir, commonDir] = out.trim().split('\n');
+          return gitDir && commonDir ? { gitDir, commonDir: path.resolve(this.dir, commonDir) } : undefined;
+        },
+        () => undefined,
+      );
+    return this.gitDirs;
   }
 
   async resolveRef(ref: string): Promise<ResolvedRef | undefined> {

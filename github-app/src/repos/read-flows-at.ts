@@ -1,4 +1,11 @@
-import { type Diagnostic, lintFlow, parseFloeFile, type ResolvedFlow, type ResolvedTrigger } from '@floe/shared';
+import {
+  type Diagnostic,
+  lintFlow,
+  type ParsedFloeFile,
+  parseFloeFile,
+  type ResolvedFlow,
+  type ResolvedTrigger,
+} from '@floe/shared';
 import type { RepoSource } from './repo-source.js';
 
 export const FLOE_FILE = 'FLOE.yaml';
@@ -41,7 +48,7 @@ export function diagnosticLine(d: Diagnostic): string {
 export async function readFlowsAt(source: RepoSource, sha: string, options: ReadFlowsOptions = {}): Promise<FlowsAt> {
   const text = await source.readFile(sha, FLOE_FILE);
   if (text === undefined) return { found: false, flows: [], fileErrors: [] };
-  const parsed = parseFloeFile(text, FLOE_FILE);
+  const parsed = parseOnce(text, FLOE_FILE);
   const errorsOf = (id: string | undefined) =>
     parsed.diagnostics.filter((d) => d.severity === 'error' && d.flowId === id).map(diagnosticLine);
   const fileErrors = parsed.diagnostics
@@ -84,7 +91,7 @@ async function withFlowFile(
   if (text === undefined) {
     return { ...base, errors: [`${FLOE_FILE}: flow-file ${ref} is not in the repository at ${sha.slice(0, 7)}`] };
   }
-  const parsed = parseFloeFile(text, ref);
+  const parsed = parseOnce(text, ref);
   const errors = parsed.diagnostics.filter((d) => d.severity === 'error').map(diagnosticLine);
   const file = parsed.flows[0];
   if (!file || errors.length > 0) {
@@ -101,6 +108,24 @@ async function withFlowFile(
   const lint = lintFlow(merged).filter((d) => d.severity === 'error');
   if (lint.length > 0) return { ...base, errors: lint.map((d) => `${ref}: ${d.message}`) };
   return { ...base, flow: merged, errors: [] };
+}
+
+/** Recent parses by file name and text, least recently used first. */
+const parses = new Map<string, ParsedFloeFile>();
+const PARSES_KEPT = 64;
+
+/**
+ * parseFloeFile, remembered: each run started at a commit reads the same text (CommitFileCache), and parsing it
+ * again was a millisecond of every dispatch. The parse is pure, and its result is only ever read.
+ */
+function parseOnce(text: string, file: string): ParsedFloeFile {
+  const key = `${file}\0${text}`;
+  let parsed = parses.get(key);
+  if (parsed) parses.delete(key);
+  else parsed = parseFloeFile(text, file);
+  parses.set(key, parsed);
+  if (parses.size > PARSES_KEPT) parses.delete(parses.keys().next().value as string);
+  return parsed;
 }
 
 async function fetchText(url: string): Promise<string> {
