@@ -34,12 +34,16 @@ export function forkMark(): ForkMark {
   return { forks: forksSinceBoot(), spawned };
 }
 
+/** How many processes the kernel created since `mark`; undefined when it cannot tell. */
+export function forksSince(mark: ForkMark): number | undefined {
+  const now = forksSinceBoot();
+  return now === undefined || mark.forks === undefined ? undefined : now - mark.forks;
+}
+
 /**
  * Whether, since `mark`, the kernel created no process but those runProcess spawned (task leaders, which are
  * never another task's descendants). False when it cannot tell: callers then look for escaped processes.
  */
-export function nothingElseForked(mark: ForkMark): boolean {
-  if (mark.forks === undefined) return false;
-  const now = forksSinceBoot();
-  return now !== undefined && now - mark.forks === spawned - mark.spawned;
+export function nothingElseForked(mark: ForkMark, forks = forksSince(mark)): boolean {
+  return forks !== undefined && forks === spawned - mark.spawned;
 }

@@ -36,6 +36,46 @@ export function readProcessTable(): ProcessEntry[] | undefined {
   return table;
 }
 
+/**
+ * The live processes whose pid the kernel handed out after `pid`, like readProcessTable but reading only those;
+ * undefined when it cannot tell (no /proc; too many processes created since). Pids are handed out in a circle
+ * up to pid_max, skipping the ones in use, so every process born after `pid` lies between it and the last pid
+ * handed out (/proc/loadavg) as long as the cursor has not gone a whole circle: fewer than pid_max processes
+ * created (`forks`, fork-count.ts) plus alive (pids it skipped).
+ */
+export function processesBornAfter(pid: number, forks: number | undefined): ProcessEntry[] | undefined {
+  if (forks === undefined || PID_MAX === undefined) return undefined;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  // Read after the listing, so that every process listed was born by then. "0.31 0.67 0.53 2/163 26955": the
+  // last two fields are all threads alive and the last pid handed out.
+  const fields = readSmallFile('/proc/loadavg')?.trim().split(/[ /]/);
+  const alive = Number(fields?.[4]);
+  const last = Number(fields?.[5]);
+  if (!Number.isInteger(alive) || !Number.isInteger(last) || forks + alive >= PID_MAX - RESERVED_PIDS) return undefined;
+  const newer = last >= pid ? (p: number) => p > pid && p <= last : (p: number) => p > pid || p <= last;
+  const table: ProcessEntry[] = [];
+  for (const name of names) {
+    const candidate = Number(name);
+    if (!Number.isInteger(candidate) || !newer(candidate)) continue;
+    const entry = readStat(candidate);
+    if (entry && entry.state !== 'Z' && entry.state !== 'X') table.push(entry);
+  }
+  return table;
+}
+
+/** Pids below this are never handed out again after the first circle (the kernel's RESERVED_PIDS). */
+const RESERVED_PIDS = 300;
+const PID_MAX = ((): number | undefined => {
+  const text = HAS_PROC ? readSmallFileOnce('/proc/sys/kernel/pid_max') : undefined;
+  const max = Number(text);
+  return text !== undefined && Number.isInteger(max) && max > RESERVED_PIDS ? max : undefined;
+})();
+
 /** Whether `pid` is alive and not a zombie. */
 export function isProcessAlive(pid: number): boolean {
   const entry = readStat(pid);
@@ -81,6 +121,14 @@ function readStat(pid: number): ProcessEntry | undefined {
 /** Reused by readSmallFile: the sweep after each task reads the stat file of every process on the machine, and
  * readFileSync's fstat and fresh buffer per file were a tenth of a 100-task run. */
 const STAT_BUFFER = Buffer.allocUnsafe(4096);
+
+function readSmallFileOnce(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'latin1').trim();
+  } catch {
+    return undefined;
+  }
+}
 
 /** A /proc file of under 4 KiB (a stat line is a few hundred bytes); undefined when it cannot be read. */
 function readSmallFile(path: string): string | undefined {

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { finished } from 'node:stream/promises';
 import type { LogChunk, TaskOutcome } from '@floe/shared';
 import { execa } from 'execa';
-import { countSpawn, forkMark, nothingElseForked } from './fork-count.js';
+import { countSpawn, forkMark, forksSince, nothingElseForked } from './fork-count.js';
 import { groupAlive, killTree } from './kill-tree.js';
 import { LineSplitter } from './line-splitter.js';
 import { isProcessAlive, processStartTicks } from './process-table.js';
@@ -109,13 +109,11 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   const escapees: number[] = [];
   // Reading the environment of every younger process is most of a short task's overhead; when the kernel
   // created no process since the spawn but the ones this runner started, there is nothing to look for.
-  if (marks && !nothingElseForked(mark)) {
-    for (const escaped of sweepEscapedProcesses(
-      marks.runId,
-      marks.nodeId,
-      execId,
-      leaderStartTicks === undefined ? undefined : { leaderStartTicks },
-    )) {
+  const forks = forksSince(mark);
+  if (marks && !nothingElseForked(mark, forks)) {
+    const since =
+      pid === undefined || leaderStartTicks === undefined ? undefined : { leaderPid: pid, leaderStartTicks, forks };
+    for (const escaped of sweepEscapedProcesses(marks.runId, marks.nodeId, execId, since)) {
       sys(`killed process ${escaped.pid} (${escaped.name}), which had left the task's process group`);
       escapees.push(escaped.pid);
     }
