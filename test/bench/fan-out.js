@@ -5,6 +5,16 @@ import { join } from 'node:path';
 import { floeRun, median, timed, withTempDir } from './bench-support.js';
 
 const BRANCHES = 197;
+// The floor under any Node runner: Node starting, one spawn of `true`, then the branches all at once, then two
+// more, each in its own group with two pipes, with nothing else (no engine, no execa, no logs).
+const NODE_FLOOR = `const { spawn } = require('node:child_process');
+const run = () => new Promise((done) => spawn('true', [], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }).on('close', done));
+(async () => {
+  await run();
+  await Promise.all(Array.from({ length: ${BRANCHES} }, run));
+  await run();
+  await run();
+})();`;
 
 export async function fanOut() {
   return withTempDir(async (dir) => {
@@ -30,6 +40,8 @@ export async function fanOut() {
 
     const floe = await median(3, () => floeRun(dir));
     const baseline = await median(3, () => timed('make', ['-s', '-j2', '-f', join(dir, 'Makefile')], { cwd: dir }));
-    return { name: `(b) fan-out/fan-in, ${BRANCHES + 3} nodes`, floe, baseline, target: 2 };
+    const floor = await median(3, () => timed(process.execPath, ['-e', NODE_FLOOR], { cwd: dir }));
+    const note = `(b) the Node floor: node starting and spawning true ${BRANCHES + 3} times in this shape, nothing else: ${(floor.ms / 1000).toFixed(2)} s = ${(floor.ms / baseline.ms).toFixed(1)}× make`;
+    return { name: `(b) fan-out/fan-in, ${BRANCHES + 3} nodes`, floe, baseline, target: 2, note };
   });
 }

@@ -297,6 +297,37 @@ async function floeDispatch(hub, ends, stampFile) {
 }
 
 /**
+ * What no hub can go below on this machine, measured the same way: an authenticated API call that does nothing
+ * (GET /api/me) and the stamp command spawned straight from Node (t0 → the `date` it writes). Their sum is the
+ * dispatch latency of a hub that took no time at all between answering the call and starting the task.
+ */
+async function dispatchFloor(hub, dir) {
+  const stampFile = join(dir, 'floor-stamps');
+  const api = [];
+  const task = [];
+  for (let i = 0; i < N.warmup + N.dispatch; i++) {
+    await sleep(20);
+    let t0 = epochMs();
+    await benchApi(hub.url, '/api/me');
+    const apiMs = epochMs() - t0;
+    const script = `echo "f${i} $(date +%s.%N)" >> ${stampFile}`;
+    t0 = epochMs();
+    await new Promise((done) =>
+      spawn('bash', ['-eo', 'pipefail', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }).on(
+        'close',
+        done,
+      ),
+    );
+    const line = (await readFile(stampFile, 'utf8')).split('\n').find((text) => text.startsWith(`f${i} `));
+    const taskMs = Number(line.split(' ')[1]) * 1000 - t0;
+    if (i < N.warmup) continue;
+    api.push(apiMs);
+    task.push(taskMs);
+  }
+  return { api: pct(api, 50), task: pct(task, 50) };
+}
+
+/**
  * Throughput: N one-task (`true`) runs POSTed one after another (as bench.py does), spread by the hub over 4
  * runners × 4 slots; from the first POST to the last run's end (the hub's endedAt, same clock).
  */
@@ -492,6 +523,7 @@ async function measureFloe() {
     const ends = await runEnds(connection);
     say(`floe: dispatch latency, ${N.warmup} + ${N.dispatch} runs`);
     const dispatch = await floeDispatch(hub, ends, stampFile);
+    dispatch.floor = await dispatchFloor(hub, dir);
     for (let i = 1; i < RUNNERS; i++) runnerPids.push(await startRunner(hub, dir, `vm-${i}`));
     say(`floe: throughput, ${N.throughput} runs over ${RUNNERS} runners`);
     const throughput = await floeThroughput(hub, ends, runnerPids);
@@ -660,6 +692,7 @@ function table(floe, bb) {
   lines.push(`Buildbot: ${bb.source}`);
   lines.push(
     `dispatch: floe p95 ${ms(floe.dispatch.p95)}, max ${ms(floe.dispatch.max)}; medians since t0: ${floe.dispatch.breakdown}; Buildbot n=${bb.dispatchN}`,
+    `dispatch floor (p50): an API call that does nothing ${floe.dispatch.floor.api.toFixed(1)} ms + the stamp command spawned straight from Node ${floe.dispatch.floor.task.toFixed(1)} ms = ${(floe.dispatch.floor.api + floe.dispatch.floor.task).toFixed(1)} ms; 20× below Buildbot's p50 is ${(bb.dispatchP50 / 20).toFixed(1)} ms`,
   );
   lines.push(
     `throughput: floe ${floe.throughput.note}, ${RUNNERS} runners × ${SLOTS} slots; with 8 POSTs in flight ${floe.throughput.concurrentPerSecond.toFixed(1)} runs/s; Buildbot ${bb.throughputNote}`,
