@@ -68,7 +68,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   const flow = injectSecrets(spec.flow as unknown as ResolvedFlow, spec.secrets);
   const mask = maskSecrets(Object.values(spec.secrets));
   const tasks = new Map(flow.tasks.map((node) => [node.id, node]));
-  const baseEnv = options.baseEnv ?? (process.env as Record<string, string>);
+  // A plain copy, once: every read of process.env crosses into C++, and each task copies its base.
+  const baseEnv = options.baseEnv ?? ({ ...process.env } as Record<string, string>);
 
   let state: RunState | undefined;
   let seq = 0;
