@@ -71,9 +71,9 @@ type Step = {
   queue: RunEvent[];
   /** Nodes whose previous result is replayed instead of running them (retry from a node). */
   replay: Map<string, NodeRun>;
-  /** Node runs (by id) and merges (`merge:<id>`) this step has copied from the state it was given, or `all`
-   * for a new run's state, which nothing else holds. */
-  owned: Set<string> | 'all';
+  /** Ids of the node runs and of the merges this step has copied from the state it was given; `all` for a new
+   * run's state, which nothing else holds. */
+  owned: { runs: Set<string>; merges: Set<string> } | 'all';
 };
 
 /**
@@ -95,21 +95,20 @@ function copyState(state: RunState): RunState {
 /** The node run of `id` in the step's state, copied first if it is still shared with the state given. */
 function ownRun(step: Step, id: string): NodeRun | undefined {
   const run = step.state.nodes[id];
-  if (!run || step.owned === 'all' || step.owned.has(id)) return run;
+  if (!run || step.owned === 'all' || step.owned.runs.has(id)) return run;
   const copy = { ...run };
   step.state.nodes[id] = copy;
-  step.owned.add(id);
+  step.owned.runs.add(id);
   return copy;
 }
 
 /** The arrivals of merge `id` in the step's state, copied first if still shared; made when there are none. */
 function ownMerge(step: Step, id: string): { arrived: string[] } {
-  const key = `merge:${id}`;
   const merge = step.state.merges[id];
-  if (merge && (step.owned === 'all' || step.owned.has(key))) return merge;
+  if (merge && (step.owned === 'all' || step.owned.merges.has(id))) return merge;
   const copy = { arrived: [...(merge?.arrived ?? [])] };
   step.state.merges[id] = copy;
-  if (step.owned !== 'all') step.owned.add(key);
+  if (step.owned !== 'all') step.owned.merges.add(id);
   return copy;
 }
 
@@ -153,7 +152,7 @@ export function stepRun(flow: ResolvedFlow, state: RunState, input: EngineInput)
   const applied = parsed.data;
   if (state.ended) return ignored(state, `the run already ended: ${state.ended.reason}`);
 
-  const step = newStep(flow, copyState(state), applied.at, new Set());
+  const step = newStep(flow, copyState(state), applied.at, { runs: new Set(), merges: new Set() });
   // Any input at or past the deadline shows that the time is up: the run times out before the input is
   // considered, so the first ending is the timeout (DESIGN §3, rule 3).
   if (applied.at >= state.deadline) {
@@ -192,7 +191,7 @@ function newStep(flow: ResolvedFlow, state: RunState, at: number, owned: Step['o
 
 type FlowIndex = Pick<Step, 'nodes' | 'listeners' | 'waitCounts'>;
 
-/** Indexes by flow object: a driver passes the same flow to every step of a run. */
+/** Indexes by flow object: a driver passes the same flow to every step of a run, and never changes it. */
 const indexes = new WeakMap<ResolvedFlow, FlowIndex>();
 
 /**
