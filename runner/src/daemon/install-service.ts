@@ -42,6 +42,8 @@ StateDirectory=floe-runner
 WorkingDirectory=${SERVICE_WORK_DIR}
 # Stop kills the whole control group: no task of a run outlives the service.
 KillMode=control-group
+# The runner puts each task in a cgroup of its own under the service's, which systemd must leave to it.
+Delegate=yes
 TimeoutStopSec=${stopSeconds}
 Restart=on-failure
 RestartSec=5

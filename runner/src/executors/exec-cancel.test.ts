@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../process/process-table.js';
+import { canContainTasks } from '../process/task-cgroup.js';
 import { executeTask } from './execute-task.js';
 import { type TestContext, testContext } from './test-context.js';
 
@@ -96,6 +97,20 @@ describe('exec cancel and timeout', () => {
     const [pid] = await pidsOf(t, 1);
     expect(isProcessAlive(pid as number)).toBe(false);
   });
+
+  it.runIf(canContainTasks())(
+    'kills an escapee that also cleared its environment, through the task cgroup',
+    async () => {
+      const t = await testContext({
+        type: 'exec',
+        opts: { shell: `setsid env -i sh -c 'echo $$ >> pids.txt; exec sleep 1000' > /dev/null 2>&1 & sleep 0.2` },
+      });
+      expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+      const [pid] = await pidsOf(t, 1);
+      expect(isProcessAlive(pid as number)).toBe(false);
+      expect(t.text('sys')).toContain(`killed process ${pid} (sleep), which had left the task's process group`);
+    },
+  );
 
   it('leaves alone processes of another execution that shares the run and node id', async () => {
     const t = await testContext({ type: 'exec', opts: { cmd: 'true' } });

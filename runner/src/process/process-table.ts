@@ -89,6 +89,11 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** The executable's name of `pid` as the kernel keeps it; undefined when it is gone or there is no /proc. */
+export function processName(pid: number): string | undefined {
+  return readStat(pid)?.name;
+}
+
 /** When `pid` started, in clock ticks since boot; undefined when it is gone or there is no /proc. */
 export function processStartTicks(pid: number): number | undefined {
   return readStat(pid)?.startTicks;

@@ -6,8 +6,9 @@ import { execa } from 'execa';
 import { countSpawn, forkMark, forksSince, nothingElseForked } from './fork-count.js';
 import { groupAlive, killTree } from './kill-tree.js';
 import { LineSplitter } from './line-splitter.js';
-import { isProcessAlive, processStartTicks } from './process-table.js';
+import { isProcessAlive, processName, processStartTicks } from './process-table.js';
 import { sweepEscapedProcesses } from './sweep-escaped.js';
+import { createTaskCgroup } from './task-cgroup.js';
 
 export interface RunProcessOptions {
   /** The program, looked up in `env.PATH` when it has no slash; run without a shell. */
@@ -53,11 +54,14 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   // FLOE_RUN_ID and FLOE_NODE_ID (set by buildTaskEnv) plus an id of this execution alone.
   const marks = sweepMarks(options.env);
   const execId = randomUUID();
+  const cgroup = createTaskCgroup(execId);
   const mark = forkMark();
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn({ ...options, env: marks ? { ...options.env, FLOE_EXEC_ID: execId } : options.env });
+    const env = marks ? { ...options.env, FLOE_EXEC_ID: execId } : options.env;
+    child = cgroup ? cgroup.spawnInside(() => spawn({ ...options, env })) : spawn({ ...options, env });
   } catch (err) {
+    cgroup?.remove();
     return { kind: 'error', message: startError(options.file, err as Error) };
   }
   countSpawn();
@@ -97,6 +101,7 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   if ('error' in ended) {
     child.stdout?.destroy();
     child.stderr?.destroy();
+    cgroup?.remove();
     return { kind: 'error', message: startError(options.file, ended.error) };
   }
 
@@ -107,20 +112,31 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     await killTree(pid, { graceMs: Math.min(options.killGraceMs ?? 10_000, 2_000), skipInterrupt: true });
   }
   const escapees: number[] = [];
+  const escaped = (escapee: number, name = processName(escapee) ?? '?') => {
+    sys(`killed process ${escapee} (${name}), which had left the task's process group`);
+    escapees.push(escapee);
+  };
+  if (cgroup) {
+    // Whatever is still in the task's cgroup after its group was stopped left the group (setsid, a daemon).
+    const left = cgroup.pids();
+    for (const escapee of left) escaped(escapee);
+    if (left.length > 0) cgroup.killAll();
+  }
   // Reading the environment of every younger process is most of a short task's overhead; when the kernel
   // created no process since the spawn but the ones this runner started, there is nothing to look for.
   const forks = forksSince(mark);
   if (marks && !nothingElseForked(mark, forks)) {
     const since =
       pid === undefined || leaderStartTicks === undefined ? undefined : { leaderPid: pid, leaderStartTicks, forks };
-    for (const escaped of sweepEscapedProcesses(marks.runId, marks.nodeId, execId, since)) {
-      sys(`killed process ${escaped.pid} (${escaped.name}), which had left the task's process group`);
-      escapees.push(escaped.pid);
+    for (const found of sweepEscapedProcesses(marks.runId, marks.nodeId, execId, since)) {
+      if (!escapees.includes(found.pid)) escaped(found.pid, found.name);
     }
   }
   // SIGKILL is delivered asynchronously: wait (briefly) until the escapees are really dead before the task ends.
   const sweptAt = Date.now();
   while (escapees.some(isProcessAlive) && Date.now() - sweptAt < 2_000) await delay(5, undefined);
+  // Empty once the killed processes have exited; one stuck in the kernel leaves an empty-to-be cgroup behind.
+  cgroup?.remove();
   const drained = await Promise.race([Promise.all(streams).then(() => true), delay(PIPE_DRAIN_MS, false)]);
   if (!drained) {
     child.stdout?.destroy();

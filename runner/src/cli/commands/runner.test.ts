@@ -59,6 +59,7 @@ describe('floe runner install / uninstall', () => {
     for (const line of [
       'User=ci',
       'KillMode=control-group',
+      'Delegate=yes',
       'Restart=on-failure',
       'RestartSec=5',
       'RestartPreventExitStatus=78',
