@@ -103,7 +103,10 @@ describe('exec cancel and timeout', () => {
     async () => {
       const t = await testContext({
         type: 'exec',
-        opts: { shell: `setsid env -i sh -c 'echo $$ >> pids.txt; exec sleep 1000' > /dev/null 2>&1 & sleep 0.2` },
+        // After a moment: what the first process starts before it is moved in is left to the group and the sweep.
+        opts: {
+          shell: `sleep 0.05; setsid env -i sh -c 'echo $$ >> pids.txt; exec sleep 1000' > /dev/null 2>&1 & sleep 0.2`,
+        },
       });
       expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
       const [pid] = await pidsOf(t, 1);

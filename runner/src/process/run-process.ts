@@ -59,12 +59,13 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   let child: ReturnType<typeof spawn>;
   try {
     const env = marks ? { ...options.env, FLOE_EXEC_ID: execId } : options.env;
-    child = cgroup ? cgroup.spawnInside(() => spawn({ ...options, env })) : spawn({ ...options, env });
+    child = spawn({ ...options, env });
   } catch (err) {
     cgroup?.remove();
     return { kind: 'error', message: startError(options.file, err as Error) };
   }
   countSpawn();
+  if (child.pid !== undefined) cgroup?.add(child.pid);
   if (child.pid !== undefined) options.onStart?.(child.pid);
   const leaderStartTicks = child.pid === undefined ? undefined : processStartTicks(child.pid);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {

@@ -8,14 +8,16 @@ import { canContainTasks, createTaskCgroup } from './task-cgroup.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.runIf(canContainTasks())('task cgroups', () => {
-  it('holds what the process spawned inside starts, setsid or not, and kills all of it but this process', async () => {
+  it('holds what the process moved in starts, setsid or not, and kills all of it', async () => {
     const cgroup = createTaskCgroup(`test-${randomUUID()}`);
     if (!cgroup) throw new Error('no cgroup although the machine allows them');
-    const shell = cgroup.spawnInside(() =>
-      spawn('sh', ['-c', 'setsid sleep 30 & sleep 30 & wait'], { stdio: 'ignore' }),
-    );
-    // This process went back where it was.
-    expect(readFileSync('/proc/self/cgroup', 'utf8')).not.toContain('/floe/');
+    // The shell waits for a line before it starts anything, so that it is inside first.
+    const shell = spawn('sh', ['-c', 'read go; setsid sleep 30 & sleep 30 & wait'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    expect(cgroup.add(shell.pid as number)).toBe(true);
+    expect(readFileSync(`/proc/${shell.pid}/cgroup`, 'utf8')).toContain('/floe/test-');
+    shell.stdin.write('go\n');
     let pids: number[] = [];
     for (let tries = 0; tries < 100 && pids.length < 3; tries++) {
       await sleep(10);

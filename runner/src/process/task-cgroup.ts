@@ -4,31 +4,33 @@ import { join } from 'node:path';
 /**
  * A cgroup (v2) holding one task's processes: a process cannot leave it by `setsid`, by clearing its
  * environment or by daemonising, only by a write to another cgroup.procs, which tasks are not given. The task's
- * first process is born inside (spawnInside), so everything it starts is too. After the task, whatever is left
- * in it is killed (DESIGN §5 "No process of a run survives its end"; runner-anchors "cgroup containment", a gap
- * of every runner we compare with).
+ * first process is moved in right after it is spawned, so what it starts from then on is born inside. After the
+ * task, whatever is left in it is killed (DESIGN §5 "No process of a run survives its end"; runner-anchors
+ * "cgroup containment", a gap of every runner we compare with).
+ *
+ * What the first process starts before the move (the spawn returns some hundred microseconds after the exec)
+ * stays outside: the process group and the sweep of /proc by environment marks still find it. Forking the
+ * child inside instead (the runner stepping into the cgroup for the spawn and back) closed that window but
+ * cost ~1.5 ms a task, the migration of every thread of the runner twice.
  */
 export interface TaskCgroup {
-  /**
-   * Calls `spawn` with this process moved into the cgroup, so that the child is forked inside (moving it in
-   * after the spawn left it time to start processes outside), then moves this process back (~0.3 ms both).
-   */
-  spawnInside<T>(spawn: () => T): T;
+  /** Moves a process in; false when the kernel refused (the process is gone, or not ours to move). */
+  add(pid: number): boolean;
   /** The processes inside, now. */
   pids(): number[];
-  /** SIGKILLs every process inside (cgroup.kill, or one by one on kernels before 5.14); never this one. */
+  /** SIGKILLs every process inside (cgroup.kill, or one by one on kernels before 5.14). */
   killAll(): void;
   /** Removes the cgroup once it is empty; false while processes are still inside (retry later). */
   remove(): boolean;
 }
 
-/** This process's own cgroup and where it makes task cgroups (`<own>/floe`); null when it may not. */
-let dirs: { home: string; parent: string } | null | undefined;
+/** Where this process makes task cgroups (`<its own cgroup>/floe`); null when it may not. */
+let parent: string | null | undefined;
 
 /** Whether this machine lets the runner put each task in a cgroup of its own (see createTaskCgroup). */
 export function canContainTasks(): boolean {
-  if (dirs === undefined) dirs = findDirs() ?? null;
-  return dirs !== null;
+  if (parent === undefined) parent = findParent() ?? null;
+  return parent !== null;
 }
 
 /**
@@ -37,27 +39,24 @@ export function canContainTasks(): boolean {
  * sweep of /proc then do the job alone.
  */
 export function createTaskCgroup(name: string): TaskCgroup | undefined {
-  if (!canContainTasks() || !dirs) return undefined;
-  const { home } = dirs;
-  const dir = join(dirs.parent, name);
+  if (!canContainTasks() || !parent) return undefined;
+  const dir = join(parent, name);
   try {
     mkdirSync(dir);
   } catch {
     return undefined;
   }
   return {
-    spawnInside(spawn) {
-      if (!moveSelf(dir)) return spawn();
+    add(pid) {
       try {
-        return spawn();
-      } finally {
-        // Should this process stay inside, killing the cgroup would kill it: then containment stops here.
-        if (!moveSelf(home)) dirs = null;
+        writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+        return true;
+      } catch {
+        return false;
       }
     },
     pids: () => readPids(dir),
     killAll() {
-      if (readPids(dir).includes(process.pid)) return;
       const kill = join(dir, 'cgroup.kill');
       if (existsSync(kill)) {
         try {
@@ -110,15 +109,6 @@ function removeLeftovers(parent: string): void {
 
 const LEFTOVER_AGE_MS = 60_000;
 
-function moveSelf(dir: string): boolean {
-  try {
-    writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function readPids(dir: string): number[] {
   try {
     return readFileSync(join(dir, 'cgroup.procs'), 'latin1').split('\n').filter(Boolean).map(Number);
@@ -128,11 +118,11 @@ function readPids(dir: string): number[] {
 }
 
 /**
- * This process's cgroup and `<it>/floe`, made if needed; undefined when it cannot be made. Only the
+ * `<this process's cgroup>/floe`, made if needed; undefined when it cannot be made. Only the
  * unified (v2) hierarchy is used: it is mounted at /sys/fs/cgroup on current systems and at
  * /sys/fs/cgroup/unified on hybrid ones. Task cgroups are named by execution, so several runners can share it.
  */
-function findDirs(): { home: string; parent: string } | undefined {
+function findParent(): string | undefined {
   if (process.platform !== 'linux') return undefined;
   let mountinfo: string;
   let own: string | undefined;
@@ -152,13 +142,12 @@ function findDirs(): { home: string; parent: string } | undefined {
   const [root, point] = [mount?.[3], mount?.[4]];
   if (root === undefined || point === undefined) return undefined;
   if (root !== '/' && !own.startsWith(root)) return undefined;
-  const home = join(point, root === '/' ? own : own.slice(root.length));
-  const parent = join(home, 'floe');
+  const dir = join(point, root === '/' ? own : own.slice(root.length), 'floe');
   try {
-    mkdirSync(parent, { recursive: true });
+    mkdirSync(dir, { recursive: true });
   } catch {
     return undefined;
   }
-  removeLeftovers(parent);
-  return { home, parent };
+  removeLeftovers(dir);
+  return dir;
 }
