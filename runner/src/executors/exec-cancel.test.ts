@@ -103,9 +103,9 @@ describe('exec cancel and timeout', () => {
     async () => {
       const t = await testContext({
         type: 'exec',
-        // After a moment: what the first process starts before it is moved in is left to the group and the sweep.
+        // After a while: what the first process starts before it is moved in is left to the group and the sweep.
         opts: {
-          shell: `sleep 0.05; setsid env -i sh -c 'echo $$ >> pids.txt; exec sleep 1000' > /dev/null 2>&1 & sleep 0.2`,
+          shell: `sleep 1; setsid env -i sh -c 'echo $$ >> pids.txt; exec sleep 1000' > /dev/null 2>&1 & sleep 0.2`,
         },
       });
       expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });

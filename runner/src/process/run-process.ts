@@ -39,8 +39,8 @@ const PIPE_DRAIN_MS = 2_000;
  * Runs one program in its own process group (detached) so that cancel reaches its whole tree, streaming stdout
  * and stderr apart as whole lines in constant memory. Resolves `exited` with the exit code (a death by signal
  * n is 128+n, as shells report it), `error` when it cannot start, or `cancelled`. Before resolving, whatever the
- * task left running — its group, then escaped processes carrying its run and node id — is killed ("no process of
- * a run survives its end"). Never rejects.
+ * task left running — its group, its cgroup where the machine allows one (task-cgroup.ts), then escaped processes
+ * carrying its run and node id — is killed ("no process of a run survives its end"). Never rejects.
  */
 export async function runProcess(options: RunProcessOptions): Promise<TaskOutcome> {
   const redact = options.redact ?? ((text: string) => text);
@@ -61,12 +61,14 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     const env = marks ? { ...options.env, FLOE_EXEC_ID: execId } : options.env;
     child = spawn({ ...options, env });
   } catch (err) {
-    cgroup?.remove();
+    void cgroup?.remove();
     return { kind: 'error', message: startError(options.file, err as Error) };
   }
   countSpawn();
-  if (child.pid !== undefined) cgroup?.add(child.pid);
-  if (child.pid !== undefined) options.onStart?.(child.pid);
+  if (child.pid !== undefined) {
+    void cgroup?.add(child.pid);
+    options.onStart?.(child.pid);
+  }
   const leaderStartTicks = child.pid === undefined ? undefined : processStartTicks(child.pid);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -102,7 +104,7 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   if ('error' in ended) {
     child.stdout?.destroy();
     child.stderr?.destroy();
-    cgroup?.remove();
+    void cgroup?.remove();
     return { kind: 'error', message: startError(options.file, ended.error) };
   }
 
@@ -117,16 +119,17 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     sys(`killed process ${escapee} (${name}), which had left the task's process group`);
     escapees.push(escapee);
   };
-  if (cgroup) {
-    // Whatever is still in the task's cgroup after its group was stopped left the group (setsid, a daemon).
-    const left = cgroup.pids();
-    for (const escapee of left) escaped(escapee);
-    if (left.length > 0) cgroup.killAll();
-  }
-  // Reading the environment of every younger process is most of a short task's overhead; when the kernel
-  // created no process since the spawn but the ones this runner started, there is nothing to look for.
+  // When the kernel created no process since the spawn but the ones this runner started, nothing can be left
+  // anywhere: reading the environment of younger processes was most of a short task's overhead.
   const forks = forksSince(mark);
-  if (marks && !nothingElseForked(mark, forks)) {
+  const quiet = nothingElseForked(mark, forks);
+  if (cgroup && !quiet) {
+    // Whatever is still in the task's cgroup after its group was stopped left the group (setsid, a daemon).
+    const left = await cgroup.pids();
+    for (const escapee of left) escaped(escapee);
+    if (left.length > 0) await cgroup.killAll();
+  }
+  if (marks && !quiet) {
     const since =
       pid === undefined || leaderStartTicks === undefined ? undefined : { leaderPid: pid, leaderStartTicks, forks };
     for (const found of sweepEscapedProcesses(marks.runId, marks.nodeId, execId, since)) {
@@ -136,8 +139,9 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   // SIGKILL is delivered asynchronously: wait (briefly) until the escapees are really dead before the task ends.
   const sweptAt = Date.now();
   while (escapees.some(isProcessAlive) && Date.now() - sweptAt < 2_000) await delay(5, undefined);
-  // Empty once the killed processes have exited; one stuck in the kernel leaves an empty-to-be cgroup behind.
-  cgroup?.remove();
+  // Empty once the killed processes have exited; one stuck in the kernel leaves it behind (removed as a
+  // leftover by the next runner start). Not awaited: it may wait for the kernel's cgroup lock.
+  void cgroup?.remove();
   const drained = await Promise.race([Promise.all(streams).then(() => true), delay(PIPE_DRAIN_MS, false)]);
   if (!drained) {
     child.stdout?.destroy();

@@ -15,21 +15,21 @@ describe.runIf(canContainTasks())('task cgroups', () => {
     const shell = spawn('sh', ['-c', 'read go; setsid sleep 30 & sleep 30 & wait'], {
       stdio: ['pipe', 'ignore', 'ignore'],
     });
-    expect(cgroup.add(shell.pid as number)).toBe(true);
+    expect(await cgroup.add(shell.pid as number)).toBe(true);
     expect(readFileSync(`/proc/${shell.pid}/cgroup`, 'utf8')).toContain('/floe/test-');
     shell.stdin.write('go\n');
     let pids: number[] = [];
     for (let tries = 0; tries < 100 && pids.length < 3; tries++) {
       await sleep(10);
-      pids = cgroup.pids();
+      pids = await cgroup.pids();
     }
     expect(pids).toHaveLength(3);
     expect(pids).toContain(shell.pid);
-    expect(cgroup.remove()).toBe(false);
-    cgroup.killAll();
+    expect(await cgroup.remove()).toBe(false);
+    await cgroup.killAll();
     for (let tries = 0; tries < 100 && pids.some(isProcessAlive); tries++) await sleep(10);
     for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
-    expect(cgroup.pids()).toEqual([]);
-    expect(cgroup.remove()).toBe(true);
+    expect(await cgroup.pids()).toEqual([]);
+    expect(await cgroup.remove()).toBe(true);
   });
 });

@@ -1,27 +1,30 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
  * A cgroup (v2) holding one task's processes: a process cannot leave it by `setsid`, by clearing its
  * environment or by daemonising, only by a write to another cgroup.procs, which tasks are not given. The task's
- * first process is moved in right after it is spawned, so what it starts from then on is born inside. After the
- * task, whatever is left in it is killed (DESIGN §5 "No process of a run survives its end"; runner-anchors
- * "cgroup containment", a gap of every runner we compare with).
+ * first process is moved in once it is spawned, so what it starts from then on is born inside. After the task,
+ * whatever is left in it is killed (DESIGN §5 "No process of a run survives its end"; runner-anchors "cgroup
+ * containment", a gap of every runner we compare with).
  *
- * What the first process starts before the move (the spawn returns some hundred microseconds after the exec)
- * stays outside: the process group and the sweep of /proc by environment marks still find it. Forking the
- * child inside instead (the runner stepping into the cgroup for the spawn and back) closed that window but
- * cost ~1.5 ms a task, the migration of every thread of the runner twice.
+ * A move into a cgroup holds the kernel's cgroup lock for an RCU grace period (5–25 ms measured here) unless
+ * moves are frequent, and making, reading or removing a cgroup waits for that lock. Done on the event loop,
+ * that stalled the runner at every task start and end, so every cgroup operation here goes through libuv's
+ * thread pool. What the first process starts before the move lands stays outside: the process group and the
+ * sweep of /proc by environment marks still find it. (Forking the child inside, the runner stepping into the
+ * cgroup for the spawn and back, would close that window, at the price of two such waits before each spawn.)
  */
 export interface TaskCgroup {
-  /** Moves a process in; false when the kernel refused (the process is gone, or not ours to move). */
-  add(pid: number): boolean;
+  /** Moves a process in; false when it could not (the cgroup could not be made, the process is gone, …). */
+  add(pid: number): Promise<boolean>;
   /** The processes inside, now. */
-  pids(): number[];
+  pids(): Promise<number[]>;
   /** SIGKILLs every process inside (cgroup.kill, or one by one on kernels before 5.14). */
-  killAll(): void;
-  /** Removes the cgroup once it is empty; false while processes are still inside (retry later). */
-  remove(): boolean;
+  killAll(): Promise<void>;
+  /** Removes the cgroup; false while processes are still inside. */
+  remove(): Promise<boolean>;
 }
 
 /** Where this process makes task cgroups (`<its own cgroup>/floe`); null when it may not. */
@@ -34,39 +37,39 @@ export function canContainTasks(): boolean {
 }
 
 /**
- * A new cgroup for one task, or undefined when this machine does not let the runner make one (no cgroup v2,
- * mounted read-only as in most containers, not delegated to the runner's user): the process group and the
- * sweep of /proc then do the job alone.
+ * A new cgroup for one task (made in the background), or undefined when this machine does not let the runner
+ * make them (no cgroup v2, mounted read-only as in most containers, not delegated to the runner's user): the
+ * process group and the sweep of /proc then do the job alone.
  */
 export function createTaskCgroup(name: string): TaskCgroup | undefined {
   if (!canContainTasks() || !parent) return undefined;
   const dir = join(parent, name);
-  try {
-    mkdirSync(dir);
-  } catch {
-    return undefined;
-  }
+  const made = mkdir(dir).then(
+    () => true,
+    () => false,
+  );
+  const pids = async () => {
+    if (!(await made)) return [];
+    const text = await readFile(join(dir, 'cgroup.procs'), 'latin1').catch(() => '');
+    return text.split('\n').filter(Boolean).map(Number);
+  };
   return {
-    add(pid) {
-      try {
-        writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    pids: () => readPids(dir),
-    killAll() {
-      const kill = join(dir, 'cgroup.kill');
-      if (existsSync(kill)) {
-        try {
-          writeFileSync(kill, '1');
-          return;
-        } catch {
-          // Fall through to one by one.
-        }
-      }
-      for (const pid of readPids(dir)) {
+    add: async (pid) =>
+      (await made) &&
+      writeFile(join(dir, 'cgroup.procs'), String(pid)).then(
+        () => true,
+        () => false,
+      ),
+    pids,
+    async killAll() {
+      if (!(await made)) return;
+      // ENOENT before kernel 5.14: then one by one.
+      const killed = await writeFile(join(dir, 'cgroup.kill'), '1').then(
+        () => true,
+        () => false,
+      );
+      if (killed) return;
+      for (const pid of await pids()) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
@@ -74,13 +77,12 @@ export function createTaskCgroup(name: string): TaskCgroup | undefined {
         }
       }
     },
-    remove() {
-      try {
-        rmdirSync(dir);
-        return true;
-      } catch (err) {
-        return (err as NodeJS.ErrnoException).code === 'ENOENT';
-      }
+    async remove() {
+      if (!(await made)) return true;
+      return rmdir(dir).then(
+        () => true,
+        (err: NodeJS.ErrnoException) => err.code === 'ENOENT',
+      );
     },
   };
 }
@@ -108,14 +110,6 @@ function removeLeftovers(parent: string): void {
 }
 
 const LEFTOVER_AGE_MS = 60_000;
-
-function readPids(dir: string): number[] {
-  try {
-    return readFileSync(join(dir, 'cgroup.procs'), 'latin1').split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 /**
  * `<this process's cgroup>/floe`, made if needed; undefined when it cannot be made. Only the
