@@ -21,19 +21,8 @@ export interface ProcessEntry {
  * it must count as gone. Returns undefined where there is no /proc, so callers fall back to `kill(pid, 0)`.
  */
 export function readProcessTable(): ProcessEntry[] | undefined {
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return undefined;
-  }
-  const table: ProcessEntry[] = [];
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    const entry = readStat(Number(name));
-    if (entry && entry.state !== 'Z' && entry.state !== 'X') table.push(entry);
-  }
-  return table;
+  const pids = listPids();
+  return pids && liveEntries(pids);
 }
 
 /**
@@ -45,12 +34,8 @@ export function readProcessTable(): ProcessEntry[] | undefined {
  */
 export function processesBornAfter(pid: number, forks: number | undefined): ProcessEntry[] | undefined {
   if (forks === undefined || PID_MAX === undefined) return undefined;
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return undefined;
-  }
+  const pids = listPids();
+  if (!pids) return undefined;
   // Read after the listing, so that every process listed was born by then. "0.31 0.67 0.53 2/163 26955": the
   // last two fields are all threads alive and the last pid handed out.
   const fields = readSmallFile('/proc/loadavg')?.trim().split(/[ /]/);
@@ -58,23 +43,29 @@ export function processesBornAfter(pid: number, forks: number | undefined): Proc
   const last = Number(fields?.[5]);
   if (!Number.isInteger(alive) || !Number.isInteger(last) || forks + alive >= PID_MAX - RESERVED_PIDS) return undefined;
   const newer = last >= pid ? (p: number) => p > pid && p <= last : (p: number) => p > pid || p <= last;
+  return liveEntries(pids.filter(newer));
+}
+
+/** The pids /proc lists now; undefined where there is no /proc. */
+function listPids(): number[] | undefined {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entries of those pids that are still alive and not zombies. */
+function liveEntries(pids: number[]): ProcessEntry[] {
   const table: ProcessEntry[] = [];
-  for (const name of names) {
-    const candidate = Number(name);
-    if (!Number.isInteger(candidate) || !newer(candidate)) continue;
-    const entry = readStat(candidate);
+  for (const pid of pids) {
+    const entry = readStat(pid);
     if (entry && entry.state !== 'Z' && entry.state !== 'X') table.push(entry);
   }
   return table;
 }
-
-/** Pids below this are never handed out again after the first circle (the kernel's RESERVED_PIDS). */
-const RESERVED_PIDS = 300;
-const PID_MAX = ((): number | undefined => {
-  const text = HAS_PROC ? readSmallFileOnce('/proc/sys/kernel/pid_max') : undefined;
-  const max = Number(text);
-  return text !== undefined && Number.isInteger(max) && max > RESERVED_PIDS ? max : undefined;
-})();
 
 /** Whether `pid` is alive and not a zombie. */
 export function isProcessAlive(pid: number): boolean {
@@ -127,14 +118,6 @@ function readStat(pid: number): ProcessEntry | undefined {
  * readFileSync's fstat and fresh buffer per file were a tenth of a 100-task run. */
 const STAT_BUFFER = Buffer.allocUnsafe(4096);
 
-function readSmallFileOnce(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'latin1').trim();
-  } catch {
-    return undefined;
-  }
-}
-
 /** A /proc file of under 4 KiB (a stat line is a few hundred bytes); undefined when it cannot be read. */
 function readSmallFile(path: string): string | undefined {
   let fd: number;
@@ -152,3 +135,11 @@ function readSmallFile(path: string): string | undefined {
     closeSync(fd);
   }
 }
+
+/** Pids below this are never handed out again after the first circle (the kernel's RESERVED_PIDS). */
+const RESERVED_PIDS = 300;
+// After STAT_BUFFER, which readSmallFile needs.
+const PID_MAX = ((): number | undefined => {
+  const max = Number(readSmallFile('/proc/sys/kernel/pid_max'));
+  return Number.isInteger(max) && max > RESERVED_PIDS ? max : undefined;
+})();

@@ -23,10 +23,9 @@ export function sweepEscapedProcesses(
   runId: string,
   nodeId: string,
   execId?: string,
-  since?: { leaderStartTicks: number; leaderPid?: number; forks?: number },
+  since?: { leaderPid: number; leaderStartTicks: number; forks: number | undefined },
 ): EscapedProcess[] {
-  const born = since?.leaderPid === undefined ? undefined : processesBornAfter(since.leaderPid, since.forks);
-  const table = born ?? readProcessTable();
+  const table = (since && processesBornAfter(since.leaderPid, since.forks)) ?? readProcessTable();
   if (!table) return [];
   const minTicks = since?.leaderStartTicks ?? 0;
   const runMark = `FLOE_RUN_ID=${runId}`;
