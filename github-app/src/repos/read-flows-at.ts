@@ -6,6 +6,7 @@ import {
   type ResolvedFlow,
   type ResolvedTrigger,
 } from '@floe/shared';
+import { LruCache } from './lru-cache.js';
 import type { RepoSource } from './repo-source.js';
 
 export const FLOE_FILE = 'FLOE.yaml';
@@ -110,23 +111,13 @@ async function withFlowFile(
   return { ...base, flow: merged, errors: [] };
 }
 
-/** Recent parses by file name and text, least recently used first. */
-const parses = new Map<string, ParsedFloeFile>();
-const PARSES_KEPT = 64;
-
 /**
- * parseFloeFile, remembered: each run started at a commit reads the same text (CommitFileCache), and parsing it
- * again was a millisecond of every dispatch. The parse is pure, and its result is only ever read.
+ * parseFloeFile, remembered by file name and text: each run started at a commit reads the same text
+ * (CommitFileCache), and parsing it again was a millisecond of every dispatch. The parse is pure, and its result
+ * is only ever read.
  */
-function parseOnce(text: string, file: string): ParsedFloeFile {
-  const key = `${file}\0${text}`;
-  let parsed = parses.get(key);
-  if (parsed) parses.delete(key);
-  else parsed = parseFloeFile(text, file);
-  parses.set(key, parsed);
-  if (parses.size > PARSES_KEPT) parses.delete(parses.keys().next().value as string);
-  return parsed;
-}
+const parses = new LruCache<ParsedFloeFile>(64);
+const parseOnce = (text: string, file: string) => parses.get(`${file}\0${text}`, () => parseFloeFile(text, file));
 
 async function fetchText(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
