@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readProcessEnviron, readProcessTable } from '../process/process-table.js';
 
 /** A process killed because a previous life of the runner left it behind. */
@@ -11,21 +12,34 @@ export interface Leftover {
 export const RUN_MARK = 'FLOE_RUNNER_MARK';
 
 /**
+ * The mark of one acceptance of a run: `<instance>.<runId>.<epoch>.<random>`, where the instance names the
+ * runner's life that accepted it. The instance alone marks that life's warm shells (warm-shell.ts): a task
+ * started in one carries the full mark only in what it execs, the shell itself and what it forks keep the
+ * environment the shell started with.
+ */
+export function acceptanceMark(instance: string, runId: string, epoch: number): string {
+  return `${instance}.${runId}.${epoch}.${randomBytes(6).toString('hex')}`;
+}
+
+/**
  * Kills (SIGKILL) every process whose environment holds `<RUN_MARK>=<mark>` — the tasks of one accepted run, marks
  * being unique per acceptance, so that another runner on this machine holding the same run later is never hit —
- * and the process group each one belongs to, so that children that cleared their environment die with their
- * group. A runner that restarts after a crash calls it for every run in its spool before it says hello (DESIGN §8
+ * or `<RUN_MARK>=<the mark's instance>` (the warm shells of the runner life that accepted it, all of them tasks
+ * of that life or idle), and the process group each one belongs to, so that children that cleared their
+ * environment die with their group. A runner that restarts after a crash calls it for every run in its spool before it says hello (DESIGN §8
  * "Runner restarts"). Linux only (it reads /proc); elsewhere it finds nothing. Returns what it killed, for the log.
  */
 export function killLeftovers(mark: string): Leftover[] {
   const table = readProcessTable();
   if (!table) return [];
   const marked = `${RUN_MARK}=${mark}`;
+  const instance = `${RUN_MARK}=${mark.split('.')[0]}`;
   const killed: Leftover[] = [];
   const groups = new Set<number>();
   for (const entry of table) {
     if (entry.pid === process.pid) continue;
-    if (!readProcessEnviron(entry.pid)?.includes(marked)) continue;
+    const environ = readProcessEnviron(entry.pid);
+    if (!environ || (!environ.includes(marked) && !environ.includes(instance))) continue;
     // Never our own group: a task's group is its own (tasks start detached), the daemon's is the daemon's.
     if (entry.pgid > 1 && entry.pgid !== process.pid && entry.pgid !== getpgid()) groups.add(entry.pgid);
     if (signal(entry.pid)) killed.push({ pid: entry.pid, pgid: entry.pgid, name: entry.name });

@@ -15,10 +15,11 @@ import { type HubSession, openHubSession } from '../connection/open-hub-session.
 import { registerRunner } from '../connection/register-runner.js';
 import { retry } from '../connection/retry.js';
 import { driveRun, type RunDriver } from '../execution/drive-run.js';
+import { keepWarmShells } from '../process/warm-shell.js';
 import { RunSpool } from '../spool/run-spool.js';
 import { sweepWorkspaces } from '../workspace/sweep-workspaces.js';
 import { type CredentialFile, loadCredential, saveCredential } from './credential-file.js';
-import { killLeftovers, RUN_MARK } from './kill-leftovers.js';
+import { acceptanceMark, killLeftovers, RUN_MARK } from './kill-leftovers.js';
 import { RUNNER_ENV, type RunnerConfig } from './runner-config.js';
 import { lockWorkDir } from './work-dir-lock.js';
 
@@ -79,6 +80,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   const { config, logger } = options;
   const spoolRoot = join(config.workDir, 'spool');
   const baseEnv = options.baseEnv ?? taskBaseEnv(process.env);
+  /** This life of the runner: the first part of every acceptance mark, and the mark of its warm shells. */
+  const instance = randomBytes(6).toString('hex');
+  keepWarmShells(Math.min(config.slots, 4), { ...baseEnv, [RUN_MARK]: instance });
   const runs = new Map<string, HeldRun>();
   const stopAll = new AbortController();
   let session: HubSession | undefined;
@@ -184,7 +188,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (activeRuns() >= config.slots) return decline('no free slot');
     let spool: RunSpool;
     // A mark unique to this acceptance, in every task's environment: what a restart after a crash kills.
-    const mark = `${runId}.${epoch}.${randomBytes(6).toString('hex')}`;
+    const mark = acceptanceMark(instance, runId, epoch);
     try {
       spool = RunSpool.create(spoolRoot, { runId, epoch, acceptedAt: Date.now(), mark });
     } catch (err) {
@@ -202,13 +206,16 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       log: logger.child({ runId, epoch }),
     };
     runs.set(runId, run);
+    // Started before the accept goes out: its first task's process starts while the accept travels (its
+    // records are sent after the accept, in the next batch).
+    if (!drive(run, message.run)) return;
     current.send({ type: 'accept', runId, epoch });
     run.log.info({ flow: message.run.flow.id, number: message.run.number }, 'run accepted');
-    drive(run, message.run);
     if (options.once) drain();
   };
 
-  const drive = (run: HeldRun, spec: RunSpec) => {
+  /** Starts the run's driver; false (and the run declined) when it cannot start. */
+  const drive = (run: HeldRun, spec: RunSpec): boolean => {
     let driver: RunDriver;
     try {
       driver = driveRun({
@@ -223,7 +230,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       session?.send({ type: 'decline', runId: run.runId, epoch: run.epoch, reason: 'the runner could not start it' });
       run.spool.drop();
       runs.delete(run.runId);
-      return;
+      return false;
     }
     run.driver = driver;
     driver.done
@@ -256,6 +263,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         send();
         forgetIfDelivered(run);
       });
+    return true;
   };
 
   /** The run is no longer this runner's: kill it at once, drop its spool, say nothing more about it. */
@@ -583,6 +591,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       clearInterval(fence);
       clearInterval(workspaceSweep);
       for (const run of runs.values()) run.spool.close();
+      keepWarmShells(0);
       lock.release();
     }
   })();

@@ -78,6 +78,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   let draining = false;
   /** The attempt of each task now executing, by node: aborting it runs the kill ladder. */
   const running = new Map<string, AbortController>();
+  /** The process groups of the tasks now executing (a warm shell's leader carries only its execution id). */
+  const groups = new Set<number>();
   let timer: NodeJS.Timeout | undefined;
   let armedFor: number | undefined;
   let workspacePath = '';
@@ -127,12 +129,14 @@ export function driveRun(options: DriveRunOptions): RunDriver {
     // One masking stream per output stream: a secret split across two chunks is still masked (mask-secrets.ts).
     const masking = new Map<LogChunk['stream'], MaskStream>();
     let lastAt = now();
+    const started: number[] = [];
     const finish = (outcome: Extract<EngineInput, { type: 'task-finished' }>['outcome']) => {
       for (const [stream, masker] of masking) {
         const text = masker.end();
         if (text) emit({ kind: 'log', seq: ++seq, node, attempt, chunk: { stream, at: lastAt, text } });
       }
       masking.clear();
+      for (const pgid of started) groups.delete(pgid);
       if (running.get(node) === abort) running.delete(node);
       enqueue((at) => ({ type: 'task-finished', node, attempt, outcome, at }));
       checkIdle();
@@ -162,7 +166,11 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       cacheDir: options.cacheDir ?? `${workDir}/cache`,
       signal: abort.signal,
       killGraceMs: options.killGraceMs,
-      onProcess: options.onProcess && ((pgid) => options.onProcess?.(node, attempt, pgid)),
+      onProcess: (pgid) => {
+        started.push(pgid);
+        groups.add(pgid);
+        options.onProcess?.(node, attempt, pgid);
+      },
       onLog: (chunk) => {
         const masker = masking.get(chunk.stream) ?? mask.stream();
         masking.set(chunk.stream, masker);
@@ -234,9 +242,16 @@ export function driveRun(options: DriveRunOptions): RunDriver {
     done,
     cancel: (by) => enqueue((at) => ({ type: 'cancel', by, at })),
     data: (node, values, by, reject) => enqueue((at) => ({ type: 'data', node, values, by, reject, at })),
-    // Every task process carries FLOE_RUN_ID and FLOE_NODE_ID (DESIGN §3 rule 4), which finds the whole tree
-    // of each running task, in its process group or not.
+    // Each running task's process group, then every process carrying FLOE_RUN_ID and FLOE_NODE_ID (DESIGN §3
+    // rule 4): the rest of each running task's tree, in its process group or not.
     kill: () => {
+      for (const pgid of groups) {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
       for (const node of running.keys()) sweepEscapedProcesses(spec.id, node);
     },
     get state() {

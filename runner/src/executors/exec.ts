@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import type { TaskOutcome } from '@floe/shared';
-import { runProcess } from '../process/run-process.js';
+import { type ProcessCommand, runProcess } from '../process/run-process.js';
 import { expandWs } from '../workspace/expand-ws.js';
 import { resolveInWorkspace } from '../workspace/resolve-in-workspace.js';
 import { buildTaskEnv } from '../workspace/task-env.js';
@@ -21,16 +21,14 @@ export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promi
   if ((opts.cmd === undefined) === (opts.shell === undefined)) {
     return { kind: 'error', message: `exec task ${task.id} needs exactly one of cmd and shell` };
   }
-  let file: string;
-  let args: string[];
+  let command: ProcessCommand;
   if (opts.shell !== undefined) {
-    file = 'bash';
-    const script = opts.args?.length ? `${opts.shell} ${opts.args.join(' ')}` : opts.shell;
-    args = ['-eo', 'pipefail', '-c', script];
+    command = { script: opts.args?.length ? `${opts.shell} ${opts.args.join(' ')}` : opts.shell };
   } else {
     const words = opts.args ? [opts.cmd ?? '', ...opts.args] : (opts.cmd ?? '').trim().split(/\s+/);
-    [file = '', ...args] = words.map((word) => expandWs(word, ctx.workspace));
+    const [file = '', ...args] = words.map((word) => expandWs(word, ctx.workspace));
     if (!file) return { kind: 'error', message: `exec task ${task.id} has an empty cmd` };
+    command = { file, args };
   }
 
   let cwd = ctx.workspace;
@@ -40,7 +38,9 @@ export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promi
     cwd = inside.path;
   }
   try {
-    await mkdir(cwd, { recursive: true, mode: 0o700 });
+    // Synchronous: one mkdir of a directory that is almost always there, where the thread pool may be busy
+    // with the cgroup operations of other tasks (task-cgroup.ts), which can each wait for a grace period.
+    mkdirSync(cwd, { recursive: true, mode: 0o700 });
   } catch (err) {
     return { kind: 'error', message: `cannot make the working directory ${cwd}: ${(err as Error).message}` };
   }
@@ -55,15 +55,14 @@ export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promi
     run: ctx.run,
   });
   if (cwd !== ctx.workspace) sysLine(ctx, `in ${opts['sub-dir']}`);
-  if (opts.shell !== undefined) {
-    const lines = (args[3] ?? '').split('\n');
+  if ('script' in command) {
+    const lines = command.script.split('\n');
     for (const [index, line] of lines.entries()) sysLine(ctx, `${index === 0 ? '$' : '>'} ${line}`);
   } else {
-    sysLine(ctx, `$ ${[file, ...args].map(quoteForLog).join(' ')}`);
+    sysLine(ctx, `$ ${[command.file, ...command.args].map(quoteForLog).join(' ')}`);
   }
   return runProcess({
-    file,
-    args,
+    ...command,
     cwd,
     env,
     signal: ctx.signal,

@@ -9,11 +9,13 @@ import { LineSplitter } from './line-splitter.js';
 import { isProcessAlive, processName, processStartTicks } from './process-table.js';
 import { sweepEscapedProcesses } from './sweep-escaped.js';
 import { createTaskCgroup } from './task-cgroup.js';
+import { BASH_FLAGS, type ShellExit, startInWarmShell, type WarmShell } from './warm-shell.js';
 
-export interface RunProcessOptions {
-  /** The program, looked up in `env.PATH` when it has no slash; run without a shell. */
-  file: string;
-  args: string[];
+/** A program, looked up in `env.PATH` when it has no slash, run without a shell; or a bash script, run as
+ * `bash -eo pipefail -c script` (in a warm bash when one is ready: warm-shell.ts). */
+export type ProcessCommand = { file: string; args: string[] } | { script: string };
+
+export type RunProcessOptions = ProcessCommand & {
   /** Must exist (callers create and check it: a missing cwd would read as "no such program"). */
   cwd: string;
   /** The whole environment of the process; nothing else is inherited. */
@@ -30,7 +32,7 @@ export interface RunProcessOptions {
   onStart?: (pgid: number) => void;
   /** Log an `exited N` line at the end; default true. */
   logExit?: boolean;
-}
+};
 
 /** How long the output pipes may stay open after the process group is gone (held by an escaped process). */
 const PIPE_DRAIN_MS = 2_000;
@@ -53,27 +55,16 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   // Processes that leave the group (setsid, daemons) are found after the end by the marks in their environment:
   // FLOE_RUN_ID and FLOE_NODE_ID (set by buildTaskEnv) plus an id of this execution alone.
   const marks = sweepMarks(options.env);
-  const execId = randomUUID();
-  const cgroup = createTaskCgroup(execId);
+  const envFor = (execId: string) => (marks ? { ...options.env, FLOE_EXEC_ID: execId } : options.env);
+  const file = 'script' in options ? 'bash' : options.file;
   const mark = forkMark();
-  let child: ReturnType<typeof spawn>;
-  try {
-    const env = marks ? { ...options.env, FLOE_EXEC_ID: execId } : options.env;
-    child = spawn({ ...options, env });
-  } catch (err) {
-    void cgroup?.remove();
-    return { kind: 'error', message: startError(options.file, err as Error) };
-  }
-  countSpawn();
-  if (child.pid !== undefined) {
-    void cgroup?.add(child.pid);
-    options.onStart?.(child.pid);
-  }
+  const started =
+    ('script' in options && startInWarmShell(options.script, options.cwd, envFor)) || spawnCold(options, envFor);
+  if ('error' in started) return { kind: 'error', message: startError(file, started.error) };
+  const { child, execId, cgroup } = started;
+  if (child.pid !== undefined) options.onStart?.(child.pid);
   const leaderStartTicks = child.pid === undefined ? undefined : processStartTicks(child.pid);
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', (error) => resolve({ error }));
-  });
+  const exit = started.exited;
 
   const streams: Promise<unknown>[] = [];
   for (const [stream, readable] of [
@@ -105,7 +96,7 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     child.stdout?.destroy();
     child.stderr?.destroy();
     void cgroup?.remove();
-    return { kind: 'error', message: startError(options.file, ended.error) };
+    return { kind: 'error', message: startError(file, ended.error) };
   }
 
   const pid = child.pid;
@@ -177,7 +168,31 @@ function delay<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 }
 
-function spawn(options: RunProcessOptions) {
+/** Spawns the command now, in a new task cgroup where the machine allows one. */
+function spawnCold(
+  options: RunProcessOptions,
+  envFor: (execId: string) => Record<string, string>,
+): WarmShell | { error: Error } {
+  const execId = randomUUID();
+  const cgroup = createTaskCgroup(execId);
+  try {
+    const [file, args] =
+      'script' in options ? ['bash', [...BASH_FLAGS, '-c', options.script]] : [options.file, options.args];
+    const child = spawn({ file, args, cwd: options.cwd, env: envFor(execId) });
+    countSpawn();
+    if (child.pid !== undefined) void cgroup?.add(child.pid);
+    const exited = new Promise<ShellExit>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (error) => resolve({ error }));
+    });
+    return { child, execId, cgroup, exited };
+  } catch (error) {
+    void cgroup?.remove();
+    return { error: error as Error };
+  }
+}
+
+function spawn(options: { file: string; args: string[]; cwd: string; env: Record<string, string> }) {
   const child = execa(options.file, options.args, {
     cwd: options.cwd,
     env: options.env,

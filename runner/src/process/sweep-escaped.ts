@@ -6,11 +6,11 @@ export interface EscapedProcess {
 }
 
 /**
- * Kills (SIGKILL) every process that carries `FLOE_RUN_ID=<runId>` and `FLOE_NODE_ID=<nodeId>` (and, when
- * given, `FLOE_EXEC_ID=<execId>`) in its environment: the ones that left the task's process group (`setsid`,
- * daemons) and so escaped `killTree`. DESIGN §5 "No process of a run survives its end". `execId` narrows the
- * sweep to one execution, so that two runs that happen to share ids on one machine (local runs, tests) never
- * kill each other's processes. Linux only (it reads /proc/<pid>/environ; a process that rewrote its environment
+ * Kills (SIGKILL) every process that carries `FLOE_EXEC_ID=<execId>` in its environment, or, without an
+ * `execId`, `FLOE_RUN_ID=<runId>` and `FLOE_NODE_ID=<nodeId>`: the ones that left the task's process group
+ * (`setsid`, daemons) and so escaped `killTree`. DESIGN §5 "No process of a run survives its end". The execution
+ * id is unique, so two runs that happen to share ids on one machine (local runs, tests) never kill each other's
+ * processes; and it alone is in the environment of what a warm shell forks without an exec (warm-shell.ts). Linux only (it reads /proc/<pid>/environ; a process that rewrote its environment
  * is not found); elsewhere it returns []. Returns what it killed, for the log.
  *
  * `since` describes the task's first process (read right after spawn): an environment is inherited at fork, so
@@ -35,8 +35,8 @@ export function sweepEscapedProcesses(
   for (const entry of table) {
     if (entry.pid === process.pid || entry.startTicks < minTicks) continue;
     const environ = readProcessEnviron(entry.pid);
-    if (!environ?.includes(runMark) || !environ.includes(nodeMark)) continue;
-    if (execMark && !environ.includes(execMark)) continue;
+    if (!environ) continue;
+    if (execMark ? !environ.includes(execMark) : !environ.includes(runMark) || !environ.includes(nodeMark)) continue;
     try {
       process.kill(entry.pid, 'SIGKILL');
       killed.push({ pid: entry.pid, name: entry.name });

@@ -1,0 +1,206 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { countSpawnThatForks } from './fork-count.js';
+import { createTaskCgroup, type TaskCgroup } from './task-cgroup.js';
+
+/**
+ * Shell tasks run as `bash -eo pipefail -c SCRIPT`. Starting bash is most of what a short shell task costs (on
+ * the 2-core VMs here: the runner's fork plus bash's exec and start-up, 8–14 ms of a 14 ms task start), so each
+ * process that runs tasks keeps bash processes started in advance, each already in its own task cgroup, blocked
+ * reading its fd 3. A task takes one, writes it what differs from the environment it was started with, the
+ * working directory and the script, and the warm bash evaluates the script exactly where a cold one would run
+ * it: same `$0`, options, variables, pid and process group (a test compares the two states). What it cannot
+ * reproduce makes the task start cold (`warmPayload` returns undefined): a change to a variable bash reads only
+ * when it starts (BASH_ENV, SHELLOPTS, SHLVL, …), a removed variable, or a name bash cannot export. The one
+ * difference left: a syntax error is reported as `bash: eval: line N` instead of `bash: -c: line N`.
+ *
+ * A warm bash holds no task data until it is taken; it exits by itself when its runner does (fd 3 reaches end
+ * of file), and never keeps the runner's event loop alive.
+ */
+export interface WarmShell {
+  child: ChildProcess;
+  /** The id of the execution it will become: its cgroup's name and the FLOE_EXEC_ID mark. */
+  execId: string;
+  cgroup: TaskCgroup | undefined;
+  exited: Promise<ShellExit>;
+}
+
+export type ShellExit = { code: number | null; signal: NodeJS.Signals | null } | { error: Error };
+
+/** The flags of every shell task; the warm path sets the same with `set`. */
+export const BASH_FLAGS = ['-eo', 'pipefail'];
+
+/**
+ * What a warm bash runs: a `cat` forked in advance reads what the runner writes to fd 3 (the builtins read a
+ * socket a byte a call: 2 µs a byte here), after telling the runner on fd 4 that it has been forked, so that the
+ * runner's count of its own processes stays exact (fork-count.ts).
+ */
+const LAUNCHER = [
+  'eval "$(printf . >&4 && exec cat <&3 4>&-)"',
+  'exec 3<&- 4>&-',
+  'eval "unset -v _floe_script; $_floe_script"',
+  // One line: bash numbers the lines of an `eval` from the line it is on, and a script's errors must name its own.
+].join('; ');
+
+/** Variables bash reads only at start-up, or sets itself: a task that changes one starts cold. */
+const STARTUP_ONLY =
+  /^(BASH\w*|ENV|SHELLOPTS|POSIXLY_CORRECT|SHLVL|PWD|OLDPWD|IFS|UID|EUID|PPID|GROUPS|RANDOM|SRANDOM|SECONDS|LINENO|HISTCMD|FUNCNAME|DIRSTACK|EPOCHREALTIME|EPOCHSECONDS|COMP_WORDBREAKS|HOSTNAME|HOSTTYPE|MACHTYPE|OSTYPE|SHELL|TERM|PS[1-4]|OPTIND|OPTERR|MAILCHECK|COLUMNS|LINES|TMOUT)$/;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+interface Pool {
+  size: number;
+  /** The environment warm shells start with (the runner's task base); undefined: this process's own. */
+  env: Record<string, string> | undefined;
+  /** Started, oldest first; `ready` once its reader has been forked. */
+  shells: { shell: WarmShell; env: Record<string, string>; ready: boolean; taken: boolean }[];
+  /** Set when bash cannot be started at all: every shell task then starts cold, and says why. */
+  broken: boolean;
+}
+
+const pool: Pool = { size: 1, env: undefined, shells: [], broken: process.platform === 'win32' };
+
+/**
+ * How many warm shells this process keeps (default 1; the daemon keeps one per slot, up to 4), and the
+ * environment they start with: the one most tasks will have, so that little is left to send (a warm shell's
+ * /proc/PID/environ keeps it, so it must hold nothing a task may not see). Shells already started with another
+ * environment are stopped.
+ */
+export function keepWarmShells(size: number, env?: Record<string, string>): void {
+  pool.size = Math.max(0, size);
+  if (env !== undefined && env !== pool.env) {
+    pool.env = env;
+    for (const entry of pool.shells.splice(0)) entry.shell.child.kill('SIGKILL');
+  }
+  while (pool.shells.length > pool.size) pool.shells.pop()?.shell.child.kill('SIGKILL');
+  fill();
+}
+
+/**
+ * Starts `script` in a warm bash as `bash -eo pipefail -c script` would run it with `env` in `cwd`, where one is
+ * ready and the environment allows it (see above); undefined otherwise, and the caller spawns bash itself.
+ * `envFor` is given the shell's execution id and returns the environment to give the task (the id is one of
+ * its marks).
+ */
+export function startInWarmShell(
+  script: string,
+  cwd: string,
+  envFor: (execId: string) => Record<string, string>,
+): WarmShell | undefined {
+  const index = pool.shells.findIndex((entry) => entry.ready);
+  if (pool.shells.length === 0) setImmediate(fill);
+  if (index < 0) return undefined;
+  const entry = pool.shells[index] as Pool['shells'][number];
+  const { shell, env: shellEnv } = entry;
+  const payload = warmPayload(shellEnv, envFor(shell.execId), cwd, script);
+  if (payload === undefined) return undefined;
+  pool.shells.splice(index, 1);
+  entry.taken = true;
+  shell.child.ref();
+  for (const stream of [shell.child.stdout, shell.child.stderr]) (stream as Socket | null)?.ref();
+  (shell.child.stdio[3] as Socket | null)?.end(payload);
+  return shell;
+}
+
+/**
+ * What a warm bash started with `shellEnv` must run to be a cold `bash -eo pipefail -c script` started with
+ * `env` in `cwd`; undefined when that cannot be done (see the module comment).
+ */
+export function warmPayload(
+  shellEnv: Record<string, string>,
+  env: Record<string, string>,
+  cwd: string,
+  script: string,
+): string | undefined {
+  const exports: string[] = [];
+  for (const key of Object.keys(shellEnv)) if (!(key in env)) return undefined;
+  for (const [key, value] of Object.entries(env)) {
+    if (shellEnv[key] === value) continue;
+    if (!IDENTIFIER.test(key) || STARTUP_ONLY.test(key)) return undefined;
+    exports.push(`${key}=${quote(value)}`);
+  }
+  return [
+    exports.length ? `export ${exports.join(' ')}` : '',
+    `cd -P -- ${quote(cwd)} || exit`,
+    // A cold bash keeps an inherited OLDPWD only when it names a directory, else exports it without a value.
+    `OLDPWD=${quote(shellEnv.OLDPWD ?? '')}`,
+    '[[ -n $OLDPWD && -d $OLDPWD ]] || { unset -v OLDPWD; declare -x OLDPWD; }',
+    // Counted from the task's start, not the warm shell's; what `bash -c` would show as its command string.
+    'SECONDS=0',
+    `BASH_EXECUTION_STRING=${quote(script)}`,
+    `set ${BASH_FLAGS.join(' ')}`,
+    `_floe_script=${quote(script)}`,
+    '',
+  ].join('\n');
+}
+
+function quote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+function fill(): void {
+  while (!pool.broken && pool.shells.length < pool.size) {
+    const entry = startShell();
+    if (!entry) return;
+    pool.shells.push(entry);
+  }
+}
+
+function startShell(): Pool['shells'][number] | undefined {
+  const execId = randomUUID();
+  // The execution id is in the environment a warm shell starts with: what the shell forks without an exec (a
+  // subshell) keeps that environment, and the sweep of escaped processes finds them by it (sweep-escaped.ts).
+  const env = { ...(pool.env ?? (process.env as Record<string, string>)), FLOE_EXEC_ID: execId };
+  let child: ChildProcess;
+  try {
+    child = spawn('bash', ['-c', LAUNCHER], {
+      cwd: '/',
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+  } catch {
+    pool.broken = true;
+    return undefined;
+  }
+  const exited = new Promise<ShellExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => resolve({ error }));
+  });
+  if (child.pid === undefined) {
+    // ENOENT and the like arrive as an 'error' event: no bash to keep warm.
+    pool.broken = true;
+    void exited;
+    return undefined;
+  }
+  const settle = countSpawnThatForks();
+  // Writing to a shell that died meanwhile fails with EPIPE: its exit is what the task reports.
+  child.stdio[3]?.on('error', () => {});
+  child.unref();
+  for (const stream of [child.stdout, child.stderr, child.stdio[3]]) (stream as Socket | null)?.unref();
+  const cgroup = createTaskCgroup(execId);
+  void cgroup?.add(child.pid);
+  const shell: WarmShell = { child, execId, cgroup, exited };
+  const entry = { shell, env, ready: false, taken: false };
+  const signal = child.stdio[4] as Socket;
+  signal.once('data', () => {
+    entry.ready = true;
+    settle(true);
+    signal.destroy();
+  });
+  // A taken one is replaced once its task has ended, not when it is taken: starting bash beside a task that has
+  // just started slowed the task down (2 cores). One that dies while waiting (stopped by keepWarmShells, killed
+  // by someone) is dropped; the next task refills the pool. A taken one's cgroup is its task's.
+  void exited.then(() => {
+    settle(entry.ready);
+    signal.destroy();
+    if (entry.taken) {
+      setImmediate(fill);
+      return;
+    }
+    const index = pool.shells.indexOf(entry);
+    if (index >= 0) pool.shells.splice(index, 1);
+    void cgroup?.remove();
+  });
+  return entry;
+}
