@@ -1,8 +1,9 @@
-import type { Form, FormValues, NodeView, RunDetail, RunEventView } from '@floe/shared';
+import type { Form, FormValues, NodeView, RunDetail } from '@floe/shared';
 import { css, html, LitElement, nothing } from 'lit';
 import { ApiTask } from '../api-task.js';
 import { ContextConsumer } from '../context.js';
 import { formatElapsed, formatTime, shortRef } from '../format.js';
+import { mergeFetchedRun, unionEvents } from '../merge-run.js';
 import { flowPath, navigate, runPath } from '../router.js';
 import { may, servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -83,8 +84,8 @@ export class FloeRunPage extends LitElement {
           update((run) => run && { ...run, events: unionEvents(run.events, [message.event]) });
         }
       }),
-    // Live events may have come in while the run was being fetched; keep them.
-    merge: (fetched, current) => ({ ...fetched, events: unionEvents(fetched.events, current?.events) }),
+    // Live messages may have come in while the run was being fetched, some newer than the fetched run.
+    merge: mergeFetchedRun,
   });
 
   constructor() {
@@ -279,13 +280,6 @@ export class FloeRunPage extends LitElement {
       | undefined;
     if (created) navigate(runPath(created.runId));
   }
-}
-
-/** Events of both lists, once each, in seq order. */
-function unionEvents(a: RunEventView[] | undefined, b: RunEventView[] | undefined): RunEventView[] {
-  const bySeq = new Map<number, RunEventView>();
-  for (const event of [...(a ?? []), ...(b ?? [])]) bySeq.set(event.seq, event);
-  return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
 }
 
 /** The form a `data` task shows; without one, approve and reject alone. */
