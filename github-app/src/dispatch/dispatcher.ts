@@ -96,7 +96,10 @@ export class Dispatcher {
     this.running = (async () => {
       do {
         this.again = false;
-        await new Promise((resolve) => setImmediate(resolve));
+        // A microtask, not the next turn of the event loop: the wakes of one synchronous stretch still make one
+        // pass, and a run created by an API call is offered before the call's answer is written (setImmediate
+        // waited for that write and cost ~1.5 ms of every dispatch on the benchmark machine).
+        await Promise.resolve();
         try {
           await this.pass();
         } catch (err) {
