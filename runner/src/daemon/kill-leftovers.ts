@@ -24,22 +24,22 @@ export function acceptanceMark(instance: string, runId: string, epoch: number): 
 /**
  * Kills (SIGKILL) every process whose environment holds `<RUN_MARK>=<mark>` — the tasks of one accepted run, marks
  * being unique per acceptance, so that another runner on this machine holding the same run later is never hit —
- * or `<RUN_MARK>=<the mark's instance>` (the warm shells of the runner life that accepted it, all of them tasks
- * of that life or idle), and the process group each one belongs to, so that children that cleared their
- * environment die with their group. A runner that restarts after a crash calls it for every run in its spool before it says hello (DESIGN §8
+ * and, with `wholeLife` (a dead life's leftovers), `<RUN_MARK>=<the mark's instance>`: the warm shells of the
+ * runner life that accepted it, tasks of that life or idle. And the process group each one belongs to, so that
+ * children that cleared their environment die with their group. A runner that restarts after a crash calls it for every run in its spool before it says hello (DESIGN §8
  * "Runner restarts"). Linux only (it reads /proc); elsewhere it finds nothing. Returns what it killed, for the log.
  */
-export function killLeftovers(mark: string): Leftover[] {
+export function killLeftovers(mark: string, wholeLife = false): Leftover[] {
   const table = readProcessTable();
   if (!table) return [];
   const marked = `${RUN_MARK}=${mark}`;
-  const instance = `${RUN_MARK}=${mark.split('.')[0]}`;
+  const instance = wholeLife ? `${RUN_MARK}=${mark.split('.')[0]}` : undefined;
   const killed: Leftover[] = [];
   const groups = new Set<number>();
   for (const entry of table) {
     if (entry.pid === process.pid) continue;
     const environ = readProcessEnviron(entry.pid);
-    if (!environ || (!environ.includes(marked) && !environ.includes(instance))) continue;
+    if (!environ || (!environ.includes(marked) && !(instance && environ.includes(instance)))) continue;
     // Never our own group: a task's group is its own (tasks start detached), the daemon's is the daemon's.
     if (entry.pgid > 1 && entry.pgid !== process.pid && entry.pgid !== getpgid()) groups.add(entry.pgid);
     if (signal(entry.pid)) killed.push({ pid: entry.pid, pgid: entry.pgid, name: entry.name });

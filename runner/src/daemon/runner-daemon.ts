@@ -266,6 +266,13 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     return true;
   };
 
+  /** SIGKILLs every process of the run: its tasks' groups (a warm shell's leader carries only its execution id),
+   * then whatever carries this acceptance's mark. */
+  const killRun = (run: HeldRun) => {
+    run.driver?.kill();
+    killLeftovers(run.spool.meta.mark);
+  };
+
   /** The run is no longer this runner's: kill it at once, drop its spool, say nothing more about it. */
   const stopRun = (run: HeldRun, reason: string) => {
     runs.delete(run.runId);
@@ -273,7 +280,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     // Kill by this acceptance's mark, not by run id: after a re-queue another runner on this machine may hold the
     // same run, and its processes carry the same FLOE_RUN_ID.
     if (run.running) run.driver?.cancel('hub');
-    killLeftovers(run.spool.meta.mark);
+    killRun(run);
     run.spool.drop();
   };
 
@@ -380,7 +387,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (unreadable.length > 0) logger.warn({ runs: unreadable }, 'removed unreadable spools');
     for (const spool of spools) {
       const log = logger.child({ runId: spool.runId, epoch: spool.meta.epoch });
-      const killed = killLeftovers(spool.meta.mark);
+      const killed = killLeftovers(spool.meta.mark, true);
       if (killed.length > 0) log.warn({ killed }, 'killed processes a previous runner left behind');
       if (!spool.meta.finished) {
         if (spool.lastSeq === 0) {
@@ -528,7 +535,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (stopping) {
       hurry = true;
       logger.warn('stopping now: killing every task');
-      for (const run of runs.values()) killLeftovers(run.spool.meta.mark);
+      for (const run of runs.values()) killRun(run);
       return;
     }
     stopping = true;
@@ -570,7 +577,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       if (exit !== undefined) {
         // Refused for good: runs cannot report anywhere, so they stop at once (their spools stay for later).
         stopping = true;
-        for (const run of runs.values()) if (run.running) killLeftovers(run.spool.meta.mark);
+        for (const run of runs.values()) if (run.running) killRun(run);
         await until(() => activeRuns() === 0, config.killGrace + 5_000);
         return exit;
       }

@@ -24,26 +24,6 @@ export function countSpawn(): void {
   spawned++;
 }
 
-/** Spawns whose process forks once more by itself and has not yet said it did: until then no task is quiet. */
-let settling = 0;
-
-/**
- * Counts a spawn whose process will fork once by itself (a warm shell's reader, warm-shell.ts). Call the
- * result once that fork is known to have happened (true) or once the process exited (false: whether it
- * forked is unknown, so the fork is uncounted, which can only make a later task look less quiet).
- */
-export function countSpawnThatForks(): (forked: boolean) => void {
-  spawned += 2;
-  settling++;
-  let settled = false;
-  return (forked) => {
-    if (settled) return;
-    settled = true;
-    settling--;
-    if (!forked) spawned--;
-  };
-}
-
 /** A mark taken just before a task's process is spawned. */
 export interface ForkMark {
   forks: number | undefined;
@@ -65,5 +45,5 @@ export function forksSince(mark: ForkMark): number | undefined {
  * never another task's descendants). False when it cannot tell: callers then look for escaped processes.
  */
 export function nothingElseForked(mark: ForkMark, forks = forksSince(mark)): boolean {
-  return forks !== undefined && settling === 0 && forks === spawned - mark.spawned;
+  return forks !== undefined && forks === spawned - mark.spawned;
 }

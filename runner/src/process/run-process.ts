@@ -121,8 +121,11 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     if (left.length > 0) await cgroup.killAll();
   }
   if (marks && !quiet) {
+    // Counted from the leader's birth, which for a warm shell was long before the task began.
     const since =
-      pid === undefined || leaderStartTicks === undefined ? undefined : { leaderPid: pid, leaderStartTicks, forks };
+      pid === undefined || leaderStartTicks === undefined
+        ? undefined
+        : { leaderPid: pid, leaderStartTicks, forks: forksSince(started.born) };
     for (const found of sweepEscapedProcesses(marks.runId, marks.nodeId, execId, since)) {
       if (!escapees.includes(found.pid)) escaped(found.pid, found.name);
     }
@@ -175,6 +178,7 @@ function spawnCold(
 ): WarmShell | { error: Error } {
   const execId = randomUUID();
   const cgroup = createTaskCgroup(execId);
+  const born = forkMark();
   try {
     const [file, args] =
       'script' in options ? ['bash', [...BASH_FLAGS, '-c', options.script]] : [options.file, options.args];
@@ -185,7 +189,7 @@ function spawnCold(
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', (error) => resolve({ error }));
     });
-    return { child, execId, cgroup, exited };
+    return { child, execId, cgroup, exited, born };
   } catch (error) {
     void cgroup?.remove();
     return { error: error as Error };

@@ -1,16 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { countSpawnThatForks } from './fork-count.js';
+import { countSpawn, type ForkMark, forkMark } from './fork-count.js';
 import { createTaskCgroup, type TaskCgroup } from './task-cgroup.js';
 
 /**
  * Shell tasks run as `bash -eo pipefail -c SCRIPT`. Starting bash is most of what a short shell task costs (on
- * the 2-core VMs here: the runner's fork plus bash's exec and start-up, 8–14 ms of a 14 ms task start), so each
- * process that runs tasks keeps bash processes started in advance, each already in its own task cgroup, blocked
- * reading its fd 3. A task takes one, writes it what differs from the environment it was started with, the
- * working directory and the script, and the warm bash evaluates the script exactly where a cold one would run
- * it: same `$0`, options, variables, pid and process group (a test compares the two states). What it cannot
+ * the 2-core VMs here: the runner's fork plus bash's exec and start-up, ~7 of the 14 ms from taking a task to
+ * its first command), so each process that runs tasks keeps bash processes started in advance, each already in
+ * its own task cgroup, blocked reading its fd 3 (see LAUNCHER). A task takes one, writes it what differs from
+ * the environment it was started with, the working directory and the script, and the warm bash evaluates the
+ * script exactly where a cold one would run it: same `$0`, options, variables, pid and process group (a test compares the two states). What it cannot
  * reproduce makes the task start cold (`warmPayload` returns undefined): a change to a variable bash reads only
  * when it starts (BASH_ENV, SHELLOPTS, SHLVL, …), a removed variable, or a name bash cannot export. The one
  * difference left: a syntax error is reported as `bash: eval: line N` instead of `bash: -c: line N`.
@@ -24,6 +24,8 @@ export interface WarmShell {
   execId: string;
   cgroup: TaskCgroup | undefined;
   exited: Promise<ShellExit>;
+  /** Taken just before the spawn: processes born since are what the sweep of escapees reads. */
+  born: ForkMark;
 }
 
 export type ShellExit = { code: number | null; signal: NodeJS.Signals | null } | { error: Error };
@@ -32,15 +34,29 @@ export type ShellExit = { code: number | null; signal: NodeJS.Signals | null } |
 export const BASH_FLAGS = ['-eo', 'pipefail'];
 
 /**
- * What a warm bash runs: a `cat` forked in advance reads what the runner writes to fd 3 (the builtins read a
- * socket a byte a call: 2 µs a byte here), after telling the runner on fd 4 that it has been forked, so that the
- * runner's count of its own processes stays exact (fork-count.ts).
+ * What a warm bash runs: it reads three NUL-terminated fields from fd 3 — the exports, the working directory,
+ * the script — with the `read` builtin, which takes a byte a call from a socket (2 µs a byte here, ~1 ms for a
+ * usual task), and no process of its own: a `cat` forked in advance read faster but cost each task a process,
+ * which took a quarter of the runs per second of a busy machine. Then it does what a cold `bash -c` does at
+ * start-up (OLDPWD: kept only when it names a directory) and evaluates the script. One line: bash numbers the
+ * lines of an `eval` from the line it is on, and a script's errors must name its own lines.
  */
 const LAUNCHER = [
-  'eval "$(printf . >&4 && exec cat <&3 4>&-)"',
-  'exec 3<&- 4>&-',
+  '_floe_old=$OLDPWD',
+  `IFS= read -r -d '' -u 3 _floe_env || exit 0`,
+  `IFS= read -r -d '' -u 3 _floe_cwd || exit 0`,
+  `IFS= read -r -d '' -u 3 _floe_script || exit 0`,
+  'exec 3<&-',
+  'eval "$_floe_env"',
+  'cd -P -- "$_floe_cwd" || exit',
+  'OLDPWD=$_floe_old',
+  '[[ -n $OLDPWD && -d $OLDPWD ]] || { unset -v OLDPWD; declare -x OLDPWD; }',
+  'unset -v _floe_old _floe_env _floe_cwd',
+  // Counted from the task's start, not the warm shell's; what `bash -c` would show as its command string.
+  'SECONDS=0',
+  'BASH_EXECUTION_STRING=$_floe_script',
+  `set ${BASH_FLAGS.join(' ')}`,
   'eval "unset -v _floe_script; $_floe_script"',
-  // One line: bash numbers the lines of an `eval` from the line it is on, and a script's errors must name its own.
 ].join('; ');
 
 /** Variables bash reads only at start-up, or sets itself: a task that changes one starts cold. */
@@ -52,13 +68,18 @@ interface Pool {
   size: number;
   /** The environment warm shells start with (the runner's task base); undefined: this process's own. */
   env: Record<string, string> | undefined;
-  /** Started, oldest first; `ready` once its reader has been forked. */
-  shells: { shell: WarmShell; env: Record<string, string>; ready: boolean; taken: boolean }[];
+  /** Started, oldest first (one can be taken at once: what it is sent waits in its socket). */
+  shells: { shell: WarmShell; env: Record<string, string>; taken: boolean }[];
   /** Set when bash cannot be started at all: every shell task then starts cold, and says why. */
   broken: boolean;
 }
 
-const pool: Pool = { size: 1, env: undefined, shells: [], broken: process.platform === 'win32' };
+const pool: Pool = {
+  size: 1,
+  env: undefined,
+  shells: [],
+  broken: process.platform === 'win32',
+};
 
 /**
  * How many warm shells this process keeps (default 1; the daemon keeps one per slot, up to 4), and the
@@ -87,14 +108,15 @@ export function startInWarmShell(
   cwd: string,
   envFor: (execId: string) => Record<string, string>,
 ): WarmShell | undefined {
-  const index = pool.shells.findIndex((entry) => entry.ready);
-  if (pool.shells.length === 0) setImmediate(fill);
-  if (index < 0) return undefined;
-  const entry = pool.shells[index] as Pool['shells'][number];
+  const entry = pool.shells[0];
+  if (!entry) {
+    setImmediate(fill);
+    return undefined;
+  }
   const { shell, env: shellEnv } = entry;
   const payload = warmPayload(shellEnv, envFor(shell.execId), cwd, script);
   if (payload === undefined) return undefined;
-  pool.shells.splice(index, 1);
+  pool.shells.shift();
   entry.taken = true;
   shell.child.ref();
   for (const stream of [shell.child.stdout, shell.child.stderr]) (stream as Socket | null)?.ref();
@@ -103,8 +125,8 @@ export function startInWarmShell(
 }
 
 /**
- * What a warm bash started with `shellEnv` must run to be a cold `bash -eo pipefail -c script` started with
- * `env` in `cwd`; undefined when that cannot be done (see the module comment).
+ * What a warm bash started with `shellEnv` must be sent to be a cold `bash -eo pipefail -c script` started with
+ * `env` in `cwd` (see LAUNCHER); undefined when that cannot be done (see the module comment).
  */
 export function warmPayload(
   shellEnv: Record<string, string>,
@@ -119,19 +141,8 @@ export function warmPayload(
     if (!IDENTIFIER.test(key) || STARTUP_ONLY.test(key)) return undefined;
     exports.push(`${key}=${quote(value)}`);
   }
-  return [
-    exports.length ? `export ${exports.join(' ')}` : '',
-    `cd -P -- ${quote(cwd)} || exit`,
-    // A cold bash keeps an inherited OLDPWD only when it names a directory, else exports it without a value.
-    `OLDPWD=${quote(shellEnv.OLDPWD ?? '')}`,
-    '[[ -n $OLDPWD && -d $OLDPWD ]] || { unset -v OLDPWD; declare -x OLDPWD; }',
-    // Counted from the task's start, not the warm shell's; what `bash -c` would show as its command string.
-    'SECONDS=0',
-    `BASH_EXECUTION_STRING=${quote(script)}`,
-    `set ${BASH_FLAGS.join(' ')}`,
-    `_floe_script=${quote(script)}`,
-    '',
-  ].join('\n');
+  // No field may hold a NUL; none can (environment values, paths and arguments cannot either).
+  return `${exports.length ? `export ${exports.join(' ')}` : ''}\0${cwd}\0${script}\0`;
 }
 
 function quote(value: string): string {
@@ -151,12 +162,13 @@ function startShell(): Pool['shells'][number] | undefined {
   // The execution id is in the environment a warm shell starts with: what the shell forks without an exec (a
   // subshell) keeps that environment, and the sweep of escaped processes finds them by it (sweep-escaped.ts).
   const env = { ...(pool.env ?? (process.env as Record<string, string>)), FLOE_EXEC_ID: execId };
+  const born = forkMark();
   let child: ChildProcess;
   try {
     child = spawn('bash', ['-c', LAUNCHER], {
       cwd: '/',
       env,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
   } catch {
@@ -173,27 +185,19 @@ function startShell(): Pool['shells'][number] | undefined {
     void exited;
     return undefined;
   }
-  const settle = countSpawnThatForks();
+  countSpawn();
   // Writing to a shell that died meanwhile fails with EPIPE: its exit is what the task reports.
   child.stdio[3]?.on('error', () => {});
   child.unref();
   for (const stream of [child.stdout, child.stderr, child.stdio[3]]) (stream as Socket | null)?.unref();
   const cgroup = createTaskCgroup(execId);
   void cgroup?.add(child.pid);
-  const shell: WarmShell = { child, execId, cgroup, exited };
-  const entry = { shell, env, ready: false, taken: false };
-  const signal = child.stdio[4] as Socket;
-  signal.once('data', () => {
-    entry.ready = true;
-    settle(true);
-    signal.destroy();
-  });
+  const shell: WarmShell = { child, execId, cgroup, exited, born };
+  const entry = { shell, env, taken: false };
   // A taken one is replaced once its task has ended, not when it is taken: starting bash beside a task that has
   // just started slowed the task down (2 cores). One that dies while waiting (stopped by keepWarmShells, killed
   // by someone) is dropped; the next task refills the pool. A taken one's cgroup is its task's.
   void exited.then(() => {
-    settle(entry.ready);
-    signal.destroy();
     if (entry.taken) {
       setImmediate(fill);
       return;

@@ -1,4 +1,4 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { workspacePath } from './workspace-path.js';
 
@@ -44,8 +44,9 @@ export async function prepareWorkspace(options: PrepareWorkspaceOptions): Promis
     };
   }
   try {
-    await mkdir(path, { recursive: true, mode: 0o700 });
-    await chmod(path, 0o700);
+    // Synchronous: two quick calls, where the thread pool may be waiting on other tasks' cgroup moves.
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    chmodSync(path, 0o700);
   } catch (err) {
     await release();
     throw err;
