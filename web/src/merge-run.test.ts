@@ -1,29 +1,22 @@
-import type { RunDetail } from '@floe/shared';
+import { type RunDetail, RunDetailSchema } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
 import { mergeFetchedRun } from './merge-run.js';
 
-const base = {
-  id: 'r1',
-  number: 1,
-  flowId: 'f',
-  repo: 'acme',
-  trigger: { type: 'api' },
-  createdAt: 1,
-} as unknown as RunDetail;
-const active: RunDetail = {
+const base = { id: 'r1', number: 1, flowId: 'f', repo: 'acme', trigger: { type: 'api' }, createdAt: 1 };
+const active = RunDetailSchema.parse({
   ...base,
   state: 'active',
   nodes: [{ id: 'build', state: 'running' }],
-  events: [{ seq: 1, at: 1, kind: 'node', node: 'build', state: 'running' }],
-} as RunDetail;
-const ended: RunDetail = {
+  events: [{ seq: 1, tag: 'trigger.good', good: true, at: 1, source: 'trigger' }],
+});
+const ended = RunDetailSchema.parse({
   ...base,
   state: 'archived',
   result: 'bad',
   reason: 'task build exited 3',
   nodes: [{ id: 'build', state: 'bad', exitCode: 3 }],
-  events: [{ seq: 2, at: 2, kind: 'node', node: 'build', state: 'bad' }],
-} as RunDetail;
+  events: [{ seq: 2, tag: 'task.build.bad', good: false, at: 2, source: 'build' }],
+});
 
 describe('mergeFetchedRun', () => {
   it('keeps a run that ended in a live message when the fetch answers later with an older snapshot', () => {
@@ -37,7 +30,7 @@ describe('mergeFetchedRun', () => {
   it('takes the fetched run otherwise', () => {
     expect(mergeFetchedRun(ended, active).state).toBe('archived');
     expect(mergeFetchedRun(active, undefined)).toEqual(active);
-    const later = { ...active, nodes: [{ id: 'build', state: 'good' }] } as RunDetail;
+    const later: RunDetail = { ...active, nodes: [{ id: 'build', state: 'good' }] };
     expect(mergeFetchedRun(later, active).nodes).toEqual(later.nodes);
   });
 });
