@@ -26,8 +26,8 @@ export function acceptanceMark(instance: string, runId: string, epoch: number): 
  * being unique per acceptance, so that another runner on this machine holding the same run later is never hit —
  * and, with `wholeLife` (a dead life's leftovers), `<RUN_MARK>=<the mark's instance>`: the warm shells of the
  * runner life that accepted it, tasks of that life or idle. And the process group each one belongs to, so that
- * children that cleared their environment die with their group. A runner that restarts after a crash calls it for every run in its spool before it says hello (DESIGN §8
- * "Runner restarts"). Linux only (it reads /proc); elsewhere it finds nothing. Returns what it killed, for the log.
+ * children that cleared their environment die with their group. A runner that restarts after a crash calls it
+ * (with `wholeLife`) for every run in its spool before it says hello (DESIGN §8 "Runner restarts"). Linux only (it reads /proc); elsewhere it finds nothing. Returns what it killed, for the log.
  */
 export function killLeftovers(mark: string, wholeLife = false): Leftover[] {
   const table = readProcessTable();

@@ -17,7 +17,7 @@ export function forksSinceBoot(): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** Processes started by runProcess in this runner, so far. */
+/** Processes this runner started, so far: task leaders (runProcess) and warm shells (warm-shell.ts). */
 let spawned = 0;
 
 export function countSpawn(): void {
@@ -41,8 +41,8 @@ export function forksSince(mark: ForkMark): number | undefined {
 }
 
 /**
- * Whether, since `mark`, the kernel created no process but those runProcess spawned (task leaders, which are
- * never another task's descendants). False when it cannot tell: callers then look for escaped processes.
+ * Whether, since `mark`, the kernel created no process but those this runner started (task leaders and warm
+ * shells, which are never another task's descendants). False when it cannot tell: callers then look for escaped processes.
  */
 export function nothingElseForked(mark: ForkMark, forks = forksSince(mark)): boolean {
   return forks !== undefined && forks === spawned - mark.spawned;

@@ -3,13 +3,13 @@ import { constants } from 'node:os';
 import { finished } from 'node:stream/promises';
 import type { LogChunk, TaskOutcome } from '@floe/shared';
 import { execa } from 'execa';
-import { countSpawn, forkMark, forksSince, nothingElseForked } from './fork-count.js';
+import { countSpawn, type ForkMark, forkMark, forksSince, nothingElseForked } from './fork-count.js';
 import { groupAlive, killTree } from './kill-tree.js';
 import { LineSplitter } from './line-splitter.js';
 import { isProcessAlive, processName, processStartTicks } from './process-table.js';
 import { sweepEscapedProcesses } from './sweep-escaped.js';
 import { createTaskCgroup } from './task-cgroup.js';
-import { BASH_FLAGS, type ShellExit, startInWarmShell, type WarmShell } from './warm-shell.js';
+import { BASH_FLAGS, exitOf, startInWarmShell, type TaskProcess } from './warm-shell.js';
 
 /** A program, looked up in `env.PATH` when it has no slash, run without a shell; or a bash script, run as
  * `bash -eo pipefail -c script` (in a warm bash when one is ready: warm-shell.ts). */
@@ -42,7 +42,7 @@ const PIPE_DRAIN_MS = 2_000;
  * and stderr apart as whole lines in constant memory. Resolves `exited` with the exit code (a death by signal
  * n is 128+n, as shells report it), `error` when it cannot start, or `cancelled`. Before resolving, whatever the
  * task left running — its group, its cgroup where the machine allows one (task-cgroup.ts), then escaped processes
- * carrying its run and node id — is killed ("no process of a run survives its end"). Never rejects.
+ * carrying its execution id — is killed ("no process of a run survives its end"). Never rejects.
  */
 export async function runProcess(options: RunProcessOptions): Promise<TaskOutcome> {
   const redact = options.redact ?? ((text: string) => text);
@@ -52,19 +52,18 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   const sys = (line: string) => emit('sys', `${line}\n`);
   if (options.signal.aborted) return { kind: 'cancelled' };
 
-  // Processes that leave the group (setsid, daemons) are found after the end by the marks in their environment:
-  // FLOE_RUN_ID and FLOE_NODE_ID (set by buildTaskEnv) plus an id of this execution alone.
+  // Processes that leave the group (setsid, daemons) are found after the end by a mark in their environment: an
+  // id of this execution alone, given to tasks (those with FLOE_RUN_ID and FLOE_NODE_ID, set by buildTaskEnv).
   const marks = sweepMarks(options.env);
   const envFor = (execId: string) => (marks ? { ...options.env, FLOE_EXEC_ID: execId } : options.env);
   const file = 'script' in options ? 'bash' : options.file;
   const mark = forkMark();
   const started =
-    ('script' in options && startInWarmShell(options.script, options.cwd, envFor)) || spawnCold(options, envFor);
+    ('script' in options && startInWarmShell(options.script, options.cwd, envFor)) || spawnCold(options, envFor, mark);
   if ('error' in started) return { kind: 'error', message: startError(file, started.error) };
   const { child, execId, cgroup } = started;
   if (child.pid !== undefined) options.onStart?.(child.pid);
   const leaderStartTicks = child.pid === undefined ? undefined : processStartTicks(child.pid);
-  const exit = started.exited;
 
   const streams: Promise<unknown>[] = [];
   for (const [stream, readable] of [
@@ -90,7 +89,7 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   };
   options.signal.addEventListener('abort', cancel, { once: true });
 
-  const ended = await exit;
+  const ended = await started.exited;
   options.signal.removeEventListener('abort', cancel);
   if ('error' in ended) {
     child.stdout?.destroy();
@@ -171,25 +170,21 @@ function delay<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 }
 
-/** Spawns the command now, in a new task cgroup where the machine allows one. */
+/** Spawns the command now, in a new task cgroup where the machine allows one; `born` is the mark just taken. */
 function spawnCold(
   options: RunProcessOptions,
   envFor: (execId: string) => Record<string, string>,
-): WarmShell | { error: Error } {
+  born: ForkMark,
+): TaskProcess | { error: Error } {
   const execId = randomUUID();
   const cgroup = createTaskCgroup(execId);
-  const born = forkMark();
   try {
     const [file, args] =
       'script' in options ? ['bash', [...BASH_FLAGS, '-c', options.script]] : [options.file, options.args];
     const child = spawn({ file, args, cwd: options.cwd, env: envFor(execId) });
     countSpawn();
     if (child.pid !== undefined) void cgroup?.add(child.pid);
-    const exited = new Promise<ShellExit>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', (error) => resolve({ error }));
-    });
-    return { child, execId, cgroup, exited, born };
+    return { child, execId, cgroup, exited: exitOf(child), born };
   } catch (error) {
     void cgroup?.remove();
     return { error: error as Error };

@@ -10,8 +10,9 @@ export interface EscapedProcess {
  * `execId`, `FLOE_RUN_ID=<runId>` and `FLOE_NODE_ID=<nodeId>`: the ones that left the task's process group
  * (`setsid`, daemons) and so escaped `killTree`. DESIGN §5 "No process of a run survives its end". The execution
  * id is unique, so two runs that happen to share ids on one machine (local runs, tests) never kill each other's
- * processes; and it alone is in the environment of what a warm shell forks without an exec (warm-shell.ts). Linux only (it reads /proc/<pid>/environ; a process that rewrote its environment
- * is not found); elsewhere it returns []. Returns what it killed, for the log.
+ * processes; and it alone is in the environment of what a warm shell forks without an exec (warm-shell.ts).
+ * Linux only (it reads /proc/<pid>/environ; a process that rewrote its environment is not found); elsewhere it
+ * returns []. Returns what it killed, for the log.
  *
  * `since` describes the task's first process (read right after spawn): an environment is inherited at fork, so
  * a process older than it cannot carry the marks. Its start time skips older processes; its pid, with `forks`

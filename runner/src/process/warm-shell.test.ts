@@ -50,13 +50,9 @@ async function run(script: string, env: Record<string, string>, cwd: string): Pr
   return { outcome, out: text('out'), err: text('err'), warm: started !== undefined && started < calledAt - 5 };
 }
 
+/** Clock ticks since boot, the unit of a process's start time in /proc/PID/stat. */
 function uptimeTicks(): number {
-  return Math.round((performance.timeOrigin + performance.now() - bootTime()) / (1000 / CLOCK_TICKS));
-}
-
-function bootTime(): number {
-  const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-  return Date.now() - uptime * 1000;
+  return Math.round(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * CLOCK_TICKS);
 }
 
 /** Makes the pool keep one shell and waits until it has been running a while. */

@@ -10,25 +10,35 @@ import { createTaskCgroup, type TaskCgroup } from './task-cgroup.js';
  * its first command), so each process that runs tasks keeps bash processes started in advance, each already in
  * its own task cgroup, blocked reading its fd 3 (see LAUNCHER). A task takes one, writes it what differs from
  * the environment it was started with, the working directory and the script, and the warm bash evaluates the
- * script exactly where a cold one would run it: same `$0`, options, variables, pid and process group (a test compares the two states). What it cannot
- * reproduce makes the task start cold (`warmPayload` returns undefined): a change to a variable bash reads only
- * when it starts (BASH_ENV, SHELLOPTS, SHLVL, …), a removed variable, or a name bash cannot export. The one
- * difference left: a syntax error is reported as `bash: eval: line N` instead of `bash: -c: line N`.
+ * script exactly where a cold one would run it: same `$0`, options, variables, pid and process group (a test
+ * compares the two states). What it cannot reproduce makes the task start cold (`warmPayload` returns
+ * undefined): a change to a variable bash reads only when it starts (BASH_ENV, SHELLOPTS, SHLVL, …), a removed
+ * variable, or a name bash cannot export. The one difference left: a syntax error is reported as
+ * `bash: eval: line N` instead of `bash: -c: line N`.
  *
  * A warm bash holds no task data until it is taken; it exits by itself when its runner does (fd 3 reaches end
  * of file), and never keeps the runner's event loop alive.
  */
-export interface WarmShell {
+/** A task's first process, started warm (here) or cold (run-process.ts). */
+export interface TaskProcess {
   child: ChildProcess;
-  /** The id of the execution it will become: its cgroup's name and the FLOE_EXEC_ID mark. */
+  /** The id of its execution: its cgroup's name and the FLOE_EXEC_ID mark. */
   execId: string;
   cgroup: TaskCgroup | undefined;
-  exited: Promise<ShellExit>;
+  exited: Promise<ProcessExit>;
   /** Taken just before the spawn: processes born since are what the sweep of escapees reads. */
   born: ForkMark;
 }
 
-export type ShellExit = { code: number | null; signal: NodeJS.Signals | null } | { error: Error };
+export type ProcessExit = { code: number | null; signal: NodeJS.Signals | null } | { error: Error };
+
+/** How `child` ended; listening from the spawn on, so that a failure to start ('error') is never unhandled. */
+export function exitOf(child: ChildProcess): Promise<ProcessExit> {
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => resolve({ error }));
+  });
+}
 
 /** The flags of every shell task; the warm path sets the same with `set`. */
 export const BASH_FLAGS = ['-eo', 'pipefail'];
@@ -69,8 +79,8 @@ interface Pool {
   /** The environment warm shells start with (the runner's task base); undefined: this process's own. */
   env: Record<string, string> | undefined;
   /** Started, oldest first (one can be taken at once: what it is sent waits in its socket). */
-  shells: { shell: WarmShell; env: Record<string, string>; taken: boolean }[];
-  /** Set when bash cannot be started at all: every shell task then starts cold, and says why. */
+  shells: { shell: TaskProcess; env: Record<string, string>; taken: boolean }[];
+  /** Set when bash cannot be started at all: every shell task then starts cold (and fails to start as it did). */
   broken: boolean;
 }
 
@@ -107,7 +117,7 @@ export function startInWarmShell(
   script: string,
   cwd: string,
   envFor: (execId: string) => Record<string, string>,
-): WarmShell | undefined {
+): TaskProcess | undefined {
   const entry = pool.shells[0];
   if (!entry) {
     setImmediate(fill);
@@ -175,14 +185,10 @@ function startShell(): Pool['shells'][number] | undefined {
     pool.broken = true;
     return undefined;
   }
-  const exited = new Promise<ShellExit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', (error) => resolve({ error }));
-  });
+  const exited = exitOf(child);
   if (child.pid === undefined) {
     // ENOENT and the like arrive as an 'error' event: no bash to keep warm.
     pool.broken = true;
-    void exited;
     return undefined;
   }
   countSpawn();
@@ -192,7 +198,7 @@ function startShell(): Pool['shells'][number] | undefined {
   for (const stream of [child.stdout, child.stderr, child.stdio[3]]) (stream as Socket | null)?.unref();
   const cgroup = createTaskCgroup(execId);
   void cgroup?.add(child.pid);
-  const shell: WarmShell = { child, execId, cgroup, exited, born };
+  const shell: TaskProcess = { child, execId, cgroup, exited, born };
   const entry = { shell, env, taken: false };
   // A taken one is replaced once its task has ended, not when it is taken: starting bash beside a task that has
   // just started slowed the task down (2 cores). One that dies while waiting (stopped by keepWarmShells, killed
