@@ -183,7 +183,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     connections,
     sources,
     timing,
-    deadlines: new RunDeadlines(now, (runId) => {
+    deadlines: new RunDeadlines(now, timing.stopGraceMs, (runId) => {
       timeOutRun(deps, runId).catch((err) => log.error({ err, runId }, 'run timeout failed'));
     }),
     wake: () => {

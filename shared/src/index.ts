@@ -58,7 +58,7 @@ export {
   RunResultSchema,
 } from './engine/node-state.js';
 export { runData } from './engine/run-data.js';
-export { type EngineStep, type StartRunOptions, startRun, stepRun } from './engine/run-engine.js';
+export { abandonRun, type EngineStep, type StartRunOptions, startRun, stepRun } from './engine/run-engine.js';
 export {
   type NodeRun,
   NodeRunSchema,

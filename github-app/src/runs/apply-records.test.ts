@@ -140,7 +140,7 @@ describe('applying records', () => {
     expect(seen.find((e) => e.type === 'log')).toMatchObject({ runId, node: 'compile', offset: 0, text: 'x\n' });
   });
 
-  it('releases the resource tag when the run ends, and the next run that wants it is offered at once', async () => {
+  it('releases the resource tag when the run ends — once its tasks have stopped — and the next run that wants it is offered at once', async () => {
     const { runner, runId, epoch, records } = await activeBuild();
     const second = await t.connect('vm-2');
     const deployId = await t.hub.startRun('deploy', {}, ADMIN);
@@ -149,6 +149,19 @@ describe('applying records', () => {
     await t.hub.core.records(runner.runnerId, runId, epoch, [
       records.start(Date.now()),
       records.input({ type: 'cancel', by: 'ann', at: Date.now() }),
+    ]);
+    // Held while the cancelled run's task is still being stopped: its processes may still use the database.
+    await t.hub.settled();
+    expect((await t.hub.run(runId)).state).toBe('active');
+    expect((await t.hub.runSummary(deployId))?.pendingReason).toMatch(/^resource tag db is held by run #1 \(build\)$/);
+    await t.hub.core.records(runner.runnerId, runId, epoch, [
+      records.input({
+        type: 'task-finished',
+        node: 'compile',
+        attempt: 1,
+        outcome: { kind: 'cancelled' },
+        at: Date.now(),
+      }),
     ]);
     expect((await t.hub.run(runId)).result).toBe('cancelled');
     const offer = await eventually(async () =>

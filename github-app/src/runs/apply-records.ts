@@ -71,7 +71,8 @@ export async function applyRecords(
     }
     emitLogs(deps, runId, saved.logs);
     announce(deps, run, saved.run, applied.effects);
-    if (run.engine === undefined || ending) await publishRun(deps, saved.run);
+    // The summary changes at the start, when the run begins to end (stopping) and at its end.
+    if (run.engine === undefined || ending || (engine.ending && !run.engine.ending)) await publishRun(deps, saved.run);
     if (ending) {
       deps.log.info({ runId, result: ending.result, reasonCode: ending.reasonCode }, 'run ended');
       deps.deadlines.clear(runId);

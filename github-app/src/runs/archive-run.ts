@@ -1,4 +1,4 @@
-import { type EngineInput, stepRun } from '@floe/shared';
+import { abandonRun, type EngineInput, stepRun } from '@floe/shared';
 import { publishRunner } from '../dispatch/runner-views.js';
 import type { RunEnding, RunRow } from '../store/store.js';
 import type { HubDeps } from './hub-deps.js';
@@ -22,7 +22,9 @@ export async function archiveRun(
   let ending: RunEnding = { ...fallback, endedAt: at };
   let engine = run.engine;
   if (engine && input) {
-    const step = stepRun(run.flow, engine, input);
+    let step = stepRun(run.flow, engine, input);
+    // The hub ends the run itself: it does not wait for the runner to report that the run's tasks stopped.
+    if (!step.state.ended) step = abandonRun(run.flow, step.state, at);
     engine = step.state;
     if (engine.ended) {
       ending = {

@@ -45,6 +45,17 @@ describe('cancelRun', () => {
     await t.hub.core.records(runner.runnerId, runId, offer.epoch, [
       records.input({ type: 'cancel', by: 'bob', at: Date.now() }),
     ]);
+    // Ending: active until the runner reports its task stopped.
+    expect((await t.hub.runSummary(runId))?.state).toBe('active');
+    await t.hub.core.records(runner.runnerId, runId, offer.epoch, [
+      records.input({
+        type: 'task-finished',
+        node: 'ship',
+        attempt: 1,
+        outcome: { kind: 'cancelled' },
+        at: Date.now(),
+      }),
+    ]);
     expect(await t.hub.run(runId)).toMatchObject({ state: 'archived', result: 'cancelled', reasonCode: 'cancelled' });
     expect((await t.hub.run(runId)).nodes[0]?.state).toBe('cancelled');
   });

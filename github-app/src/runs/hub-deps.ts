@@ -25,6 +25,11 @@ export type HubTiming = {
   dispatchLeaseMs: number;
   /** How often each repository's default branch is checked for a new head (flows and triggers re-read); 60 s. */
   repoRefreshMs: number;
+  /**
+   * How long past an active run's deadline the hub waits for its runner to end it (the runner times the run out
+   * itself and ends it once its tasks have stopped) before the hub ends it on its own; default 30 s.
+   */
+  stopGraceMs: number;
 };
 
 export const DEFAULT_TIMING: HubTiming = {
@@ -35,6 +40,7 @@ export const DEFAULT_TIMING: HubTiming = {
   sweepMs: 30_000,
   dispatchLeaseMs: 10_000,
   repoRefreshMs: 60_000,
+  stopGraceMs: 30_000,
 };
 
 /** What the run verbs work with: built once by hub.ts and passed to each verb. */

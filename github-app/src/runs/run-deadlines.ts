@@ -1,6 +1,8 @@
-// The hub's own run timeout (runner-anchors §3 row 12: enforced in both daemon and hub, whichever fires first
-// wins). The runner's engine ends the run at its deadline; if the runner is partitioned or hung, this timer ends
-// it on the hub and sends `cancel`, so a run never stays active past its timeout.
+// The hub's own run timeout (runner-anchors §3 row 12: enforced in both daemon and hub). The runner's engine ends
+// the run at its deadline, once its tasks have stopped; if the runner is partitioned or hung, this timer ends it
+// on the hub a grace period later and sends `cancel`, so a run never stays active much past its timeout. The
+// grace lets the runner's own ending, which comes only once the run's processes are gone, come first: the hub
+// ending it at the deadline would free its slot and resource tags while its tasks were still being killed.
 import { durationMs } from '@floe/shared';
 import type { RunRow } from '../store/store.js';
 
@@ -19,16 +21,19 @@ export function runDeadline(run: RunRow): number | undefined {
 export class RunDeadlines {
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
+  /** `graceMs`: how long after a run's deadline the timer fires (HubTiming.stopGraceMs). */
   constructor(
     private readonly now: () => number,
+    private readonly graceMs: number,
     private readonly onDeadline: (runId: string) => void,
   ) {}
 
   /** (Re)arms the run's timer; nothing for a run that is not active. */
   arm(run: RunRow): void {
     this.clear(run.id);
-    const deadline = runDeadline(run);
-    if (run.state !== 'active' || deadline === undefined) return;
+    const runEnds = runDeadline(run);
+    if (run.state !== 'active' || runEnds === undefined) return;
+    const deadline = runEnds + this.graceMs;
     const schedule = () => {
       const wait = deadline - this.now();
       const timer = setTimeout(

@@ -15,6 +15,7 @@ export function toRunSummary(run: RunRow, extra: { runner?: string; pendingReaso
     ...(run.reason !== undefined ? { reason: run.reason } : {}),
     ...(run.reasonCode !== undefined ? { reasonCode: run.reasonCode } : {}),
     ...(run.state === 'pending' && extra.pendingReason !== undefined ? { pendingReason: extra.pendingReason } : {}),
+    ...(run.state === 'active' && run.engine?.ending ? { stopping: run.engine.ending.reason } : {}),
     ...(extra.runner !== undefined ? { runner: extra.runner } : {}),
     trigger: {
       type: run.trigger.type,

@@ -43,6 +43,7 @@ export async function startTestHub(
       offerTimeoutMs: 5_000,
       leaseCheckMs: 25,
       sweepMs: 60_000,
+      stopGraceMs: 100,
       ...options.timing,
     },
     ...options.hub,

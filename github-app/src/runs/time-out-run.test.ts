@@ -7,7 +7,7 @@ describe('the hub’s run timeout', () => {
   let t: TestHub;
   afterEach(() => t.close());
 
-  it('ends an active run at its deadline even when the runner reports nothing, and tells it to cancel', async () => {
+  it('ends an active run past its deadline (and a grace) when the runner reports nothing, and tells it to cancel', async () => {
     // A long lease, so the timeout (0.3 s) and not a lost runner ends the run.
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: { leaseMs: 60_000 } });
     const runner = await t.connect('vm-1');

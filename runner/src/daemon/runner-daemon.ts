@@ -175,6 +175,10 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   // ---- runs ---------------------------------------------------------------------------------------------------
 
   const activeRuns = () => [...runs.values()].filter((run) => run.running).length;
+  // A run holds a slot until its engine has ended it, which is once its tasks have stopped: the hub frees the
+  // slot at that same record, so an offer it makes then finds the slot free here too (not only once the driver
+  // has also released the workspace).
+  const slotsTaken = () => [...runs.values()].filter((run) => run.running && !run.driver?.ended).length;
 
   const offer = (message: Extract<HubMessage, { type: 'offer' }>, current: HubSession) => {
     const { runId, epoch } = message;
@@ -185,7 +189,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (held) stopRun(held, `offered again at epoch ${epoch}`);
     if (stopping) return decline('the runner is stopping');
     if (draining) return decline('the runner is draining');
-    if (activeRuns() >= config.slots) return decline('no free slot');
+    if (slotsTaken() >= config.slots) return decline('no free slot');
     let spool: RunSpool;
     // A mark unique to this acceptance, in every task's environment: what a restart after a crash kills.
     const mark = acceptanceMark(instance, runId, epoch);

@@ -56,6 +56,9 @@ export interface RunDriver {
   kill(): void;
   /** The engine's current state. Throws before the `start` record (no state exists yet). */
   readonly state: RunState;
+  /** The engine has ended the run, so every task of it has stopped: its slot is free, though `done` may still
+   * wait for the workspace to be released. */
+  readonly ended: boolean;
 }
 
 /** setTimeout refuses longer delays (it fires at once); a longer deadline is re-armed when this one fires. */
@@ -185,7 +188,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
 
   // One timer, armed for the run's deadline (DESIGN §8: default run timeout 6h), never polling.
   const armDeadline = () => {
-    if (!state || state.ended) {
+    // An ending run only waits for its tasks to stop: time changes nothing any more.
+    if (!state || state.ended || state.ending) {
       if (timer) clearTimeout(timer);
       timer = undefined;
       return;
@@ -257,6 +261,9 @@ export function driveRun(options: DriveRunOptions): RunDriver {
     get state() {
       if (!state) throw new Error('the run has not started yet');
       return state;
+    },
+    get ended() {
+      return state?.ended !== undefined;
     },
   };
 }

@@ -35,6 +35,8 @@ export const RunSummarySchema = z.object({
   reasonCode: ReasonCodeSchema.optional(),
   /** Why a pending run still waits, in a sentence ("no runner has tags gpu"). */
   pendingReason: z.string().optional(),
+  /** An active run that is ending (cancelled, failed, timed out) while its tasks are being stopped: why it ends. */
+  stopping: z.string().optional(),
   /** The name of the runner it was dispatched to. */
   runner: z.string().optional(),
   trigger: RunTriggerViewSchema,

@@ -15,7 +15,8 @@ export const EffectSchema = z.discriminatedUnion('type', [
   }),
   /** A `data` node was reached: show its form; answer with a `data` input. */
   z.object({ type: z.literal('await-input'), node: z.string() }),
-  /** Stop a running task: the run ended. Its `task-finished` will be ignored. */
+  /** Stop a running task: the run is ending. Report its `task-finished` as usual: the run ends once every task
+   * told to stop has reported. */
   z.object({ type: z.literal('kill'), node: z.string() }),
   /** An event of the run (to store and stream to clients). */
   z.object({
@@ -27,7 +28,7 @@ export const EffectSchema = z.discriminatedUnion('type', [
     at: z.number(),
     replayed: z.boolean().optional(),
   }),
-  /** The run ended; comes once, after the `kill` effects. */
+  /** The run is over (every task has stopped); comes once. */
   z.object({ type: z.literal('ended'), result: RunResultSchema, reason: z.string(), reasonCode: ReasonCodeSchema }),
   /** The input did not apply (unknown node, stale attempt, run already ended, …); nothing changed. */
   z.object({ type: z.literal('ignored'), reason: z.string() }),

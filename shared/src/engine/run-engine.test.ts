@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FlowInput } from '../flow/flow-schema.js';
 import { downstreamNodes } from './downstream-nodes.js';
 import type { EngineInput } from './engine-input.js';
-import { startRun, stepRun } from './run-engine.js';
+import { abandonRun, startRun, stepRun } from './run-engine.js';
 import { RunStateSchema } from './run-state.js';
 import { ScriptedRun, T0 } from './scripted-run.js';
 import { testFlow } from './test-flow.js';
@@ -259,12 +259,20 @@ describe('how a run ends (DESIGN §3 rule 2, §8 "Why a run ended")', () => {
       ]),
     );
     run.exit('a', 0);
-    expect(run.last.slice(1)).toEqual([
-      { type: 'kill', node: 'slow' },
+    const decidedAt = run.at;
+    expect(run.last.slice(1)).toEqual([{ type: 'kill', node: 'slow' }]);
+    expect(run.state.ending).toMatchObject({ result: 'good', reasonCode: 'end', at: decidedAt });
+    expect(run.nodeStates()).toEqual({ a: 'good', slow: 'running', done: 'good', x: 'skipped' });
+    // Over once the task told to stop has stopped, whatever it reports.
+    run.exit('slow', 0);
+    expect(run.last).toEqual([
       { type: 'ended', result: 'good', reasonCode: 'end', reason: 'reached end node done on task.a.good' },
     ]);
     expect(run.nodeStates()).toEqual({ a: 'good', slow: 'cancelled', done: 'good', x: 'skipped' });
+    expect(run.state.nodes.slow).toMatchObject({ exitCode: 0, reason: 'was cancelled' });
     expect(run.state.ended?.at).toBe(run.at);
+    expect(run.state.ending).toBeUndefined();
+    expect(run.tags()).not.toContain('task.slow.good');
   });
 
   it('ends bad when an end node is reached by a bad event', () => {
@@ -277,8 +285,9 @@ describe('how a run ends (DESIGN §3 rule 2, §8 "Why a run ended")', () => {
   it('fails fast on a bad event nobody listens to', () => {
     const run = new ScriptedRun(flowOf([exec('build', 'trigger.good'), exec('other', 'trigger.good')]));
     run.exit('build', 2);
-    expect(run.last.slice(1)).toEqual([
-      { type: 'kill', node: 'other' },
+    expect(run.last.slice(1)).toEqual([{ type: 'kill', node: 'other' }]);
+    run.finish('other', { kind: 'cancelled' });
+    expect(run.last).toEqual([
       {
         type: 'ended',
         result: 'bad',
@@ -344,14 +353,55 @@ describe('how a run ends (DESIGN §3 rule 2, §8 "Why a run ended")', () => {
       flowOf([exec('a', 'trigger.good'), data('gate', 'trigger.good'), exec('b', 'task.a.good')]),
     );
     run.step({ type: 'cancel', by: 'ann', at: run.next() });
+    expect(run.last).toEqual([{ type: 'kill', node: 'a' }]);
+    expect(run.nodeStates()).toEqual({ a: 'running', gate: 'cancelled', b: 'skipped' });
+    run.finish('a', { kind: 'cancelled' });
     expect(run.last).toEqual([
-      { type: 'kill', node: 'a' },
       { type: 'ended', result: 'cancelled', reasonCode: 'cancelled', reason: 'cancelled by ann' },
     ]);
     expect(run.nodeStates()).toEqual({ a: 'cancelled', gate: 'cancelled', b: 'skipped' });
-    const anonymous = new ScriptedRun(flowOf([exec('a', 'trigger.good')]));
+    const anonymous = new ScriptedRun(flowOf([data('gate', 'trigger.good')]));
     anonymous.step({ type: 'cancel', at: anonymous.next() });
     expect(anonymous.state.ended?.reason).toBe('cancelled');
+  });
+
+  it('takes no other input while it waits for its tasks to stop, and a lost runner ends it at once', () => {
+    const run = new ScriptedRun(
+      flowOf([exec('a', 'trigger.good'), exec('b', 'trigger.good', { retry: 2 }), data('gate', 'trigger.good')]),
+    );
+    run.step({ type: 'cancel', by: 'ann', at: run.next() });
+    const ending = run.state;
+    for (const input of [
+      { type: 'cancel', by: 'bob', at: run.next() },
+      { type: 'data', node: 'gate', values: {}, at: run.next() },
+    ] satisfies EngineInput[]) {
+      expect(run.step(input)).toEqual([
+        { type: 'ignored', reason: 'the run is ending (cancelled by ann): waiting for its tasks to stop' },
+      ]);
+    }
+    expect(run.step({ type: 'tick', at: T0 + 7 * 3_600_000 })).toEqual([]);
+    expect(run.state).toBe(ending);
+    // A failed attempt of a task told to stop is not retried, and emits nothing.
+    expect(run.exit('b', 1)).toEqual([]);
+    expect(run.state.nodes.b).toMatchObject({ state: 'cancelled', exitCode: 1 });
+    expect(run.executed()).toEqual(['a#1', 'b#1']);
+    run.step({ type: 'lost', runner: 'vm-3', at: run.next() });
+    expect(run.last).toEqual([
+      { type: 'ended', result: 'cancelled', reasonCode: 'cancelled', reason: 'cancelled by ann' },
+    ]);
+    expect(run.nodeStates()).toEqual({ a: 'cancelled', b: 'cancelled', gate: 'cancelled' });
+  });
+
+  it('is abandoned by the hub without waiting for its tasks', () => {
+    const run = new ScriptedRun(flowOf([exec('a', 'trigger.good')]));
+    expect(abandonRun(run.flow, run.state, run.next()).effects).toEqual([]);
+    run.step({ type: 'cancel', by: 'ann', at: run.next() });
+    const abandoned = abandonRun(run.flow, run.state, run.next());
+    expect(abandoned.effects).toEqual([
+      { type: 'ended', result: 'cancelled', reasonCode: 'cancelled', reason: 'cancelled by ann' },
+    ]);
+    expect(abandoned.state.nodes.a?.state).toBe('cancelled');
+    expect(run.state.nodes.a?.state).toBe('running');
   });
 
   it('times out on a tick past the deadline, and not before', () => {
@@ -360,13 +410,20 @@ describe('how a run ends (DESIGN §3 rule 2, §8 "Why a run ended")', () => {
     expect(run.step({ type: 'tick', at: T0 + 6 * 3_600_000 - 1 })).toEqual([]);
     expect(run.state).toBe(state);
     run.step({ type: 'tick', at: T0 + 6 * 3_600_000 });
-    expect(run.last).toEqual([
-      { type: 'kill', node: 'a' },
-      { type: 'ended', result: 'bad', reasonCode: 'timeout', reason: 'timed out after 6h' },
-    ]);
+    expect(run.last).toEqual([{ type: 'kill', node: 'a' }]);
+    run.finish('a', { kind: 'cancelled' });
+    expect(run.last).toEqual([{ type: 'ended', result: 'bad', reasonCode: 'timeout', reason: 'timed out after 6h' }]);
   });
 
-  it('times out when any input comes after the deadline, ignoring that input', () => {
+  it('times out when an input comes after the deadline, ignoring that input', () => {
+    const run = new ScriptedRun(flowOf([data('gate', 'trigger.good')], { timeout: '30m' }));
+    run.step({ type: 'data', node: 'gate', values: {}, at: T0 + 31 * 60_000 });
+    expect(run.state.ended).toMatchObject({ result: 'bad', reasonCode: 'timeout', reason: 'timed out after 30m' });
+    expect(run.state.nodes.gate?.state).toBe('cancelled');
+    expect(run.last.at(-1)).toEqual({ type: 'ignored', reason: 'data came after the deadline' });
+  });
+
+  it('times out when a task finishes after the deadline: that task is one the timeout stops', () => {
     const run = new ScriptedRun(flowOf([exec('a', 'trigger.good')], { timeout: '30m' }));
     run.step({
       type: 'task-finished',
@@ -377,18 +434,20 @@ describe('how a run ends (DESIGN §3 rule 2, §8 "Why a run ended")', () => {
     });
     expect(run.state.ended).toMatchObject({ result: 'bad', reasonCode: 'timeout', reason: 'timed out after 30m' });
     expect(run.state.nodes.a?.state).toBe('cancelled');
-    expect(run.last.at(-1)).toEqual({ type: 'ignored', reason: 'task-finished came after the deadline' });
+    expect(run.tags()).toEqual(['trigger.good']);
   });
 
-  it('is lost with its runner', () => {
+  it('is lost with its runner, at once: nobody is left to report its tasks', () => {
     const run = new ScriptedRun(flowOf([exec('a', 'trigger.good')]));
     run.step({ type: 'lost', runner: 'vm-3', at: run.next() });
     expect(run.state.ended).toMatchObject({ result: 'bad', reasonCode: 'lost', reason: 'runner vm-3 lost' });
+    expect(run.state.nodes.a?.state).toBe('cancelled');
   });
 
   it('ends once: the first ending wins and every later input is ignored', () => {
     const run = new ScriptedRun(flowOf([exec('a', 'trigger.good')]));
     run.step({ type: 'cancel', by: 'ann', at: run.next() });
+    run.finish('a', { kind: 'cancelled' });
     const ended = run.state;
     for (const input of [
       { type: 'lost', runner: 'vm-3', at: run.next() },

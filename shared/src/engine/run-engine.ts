@@ -14,14 +14,19 @@
 //   - `await-input {node}`: a `data` node was reached. Show its form; when a person answers, call `stepRun` with
 //     `{type: 'data', node, values, by}` (or `reject: true`).
 //   - `event {seq, tag, good, source}`: store and stream it. `seq` counts from 1 within the run.
-//   - `kill {node}`: the run ended while this task was running; stop it. Its late `task-finished` is ignored.
-//   - `ended {result, reason, reasonCode}`: the run is over; archive it. Nothing changes the state afterwards.
+//   - `kill {node}`: the run is ending (cancelled, failed fast, an end node, a timeout) while this task runs: stop
+//     it and report its `task-finished` as usual. Until every task told to stop has reported, the run is
+//     `ending`: it takes no other input, and its slot and resource tags stay taken, since its processes may
+//     still be running (a cancelled deploy is still deploying until it has stopped).
+//   - `ended {result, reason, reasonCode}`: the run is over, every task stopped; archive it. Nothing changes the
+//     state afterwards.
 //   - `ignored {reason}`: the input did not apply (stale attempt, unknown node, run already ended…); the state
 //     returned is the one given. Log it; it is never an error of the driver.
 // Besides finishes and data, the driver feeds what happens around the run: `cancel` (a person), `lost` (the hub
-// lost the runner) and `tick` (time passes; the hub ticks active runs so that a run past its deadline ends even
-// when none of its tasks reports). Every input carries `at`, and any input at or past the deadline ends the run
-// as timed out first.
+// lost the runner: the run is over at once, there is nobody left to report) and `tick` (time passes; the hub ticks
+// active runs so that a run past its deadline ends even when none of its tasks reports). Every input carries
+// `at`, and any input at or past the deadline ends the run as timed out first. `abandonRun` is the hub's way to
+// stop waiting for a runner that does not report (its own safety-net timeout).
 //
 // A run never goes back: each node runs at most once (rule 1), each attempt is executed once, the run ends
 // once and the first ending wins. Given the same inputs, the engine gives the same states and effects, which is
@@ -155,11 +160,19 @@ export function stepRun(flow: ResolvedFlow, state: RunState, input: EngineInput)
   const step = newStep(flow, copyState(state), applied.at, { runs: new Set(), merges: new Set() });
   // Any input at or past the deadline shows that the time is up: the run times out before the input is
   // considered, so the first ending is the timeout (DESIGN §3, rule 3).
-  if (applied.at >= state.deadline) {
+  if (applied.at >= state.deadline && !state.ending) {
     endRun(step, 'bad', 'timeout', `timed out after ${formatDuration(state.deadline - state.startedAt)}`);
-    if (applied.type !== 'tick') {
-      step.effects.push({ type: 'ignored', reason: `${applied.type} came after the deadline` });
+    // A task's finish still counts: the task is one the timeout stops.
+    if (applied.type !== 'task-finished' || step.state.ended) {
+      if (applied.type !== 'tick') {
+        step.effects.push({ type: 'ignored', reason: `${applied.type} came after the deadline` });
+      }
+      return finishStep(step);
     }
+  }
+  if (step.state.ending) {
+    const stopping = whileEnding(step, applied);
+    if (stopping !== undefined) return stopping === 'unchanged' ? { state, effects: [] } : ignored(state, stopping);
     return finishStep(step);
   }
 
@@ -176,12 +189,60 @@ export function stepRun(flow: ResolvedFlow, state: RunState, input: EngineInput)
       break;
     case 'lost':
       endRun(step, 'bad', 'lost', `runner ${applied.runner} lost`);
+      settleRun(step);
       break;
     case 'tick':
       return { state, effects: [] };
   }
   if (notApplied !== undefined) return ignored(state, notApplied);
   return finishStep(step);
+}
+
+/**
+ * An input to a run that is ending: the finish of a task told to stop is applied (the run ends with the last
+ * one); a lost runner ends it at once; time passing changes nothing ('unchanged'); anything else does not apply
+ * (its reason is returned). Undefined when the step has changed.
+ */
+function whileEnding(step: Step, input: EngineInput): string | 'unchanged' | undefined {
+  const ending = step.state.ending as NonNullable<RunState['ending']>;
+  switch (input.type) {
+    case 'task-finished':
+      return stopTask(step, input.node, input.attempt, input.outcome);
+    case 'lost':
+      settleRun(step);
+      return undefined;
+    case 'tick':
+      return 'unchanged';
+    default:
+      return `the run is ending (${ending.reason}): waiting for its tasks to stop`;
+  }
+}
+
+/** The finish of a task told to stop because the run is ending: it counts as cancelled, whatever it did. */
+function stopTask(step: Step, id: string, attempt: number, outcome: TaskOutcome): string | undefined {
+  const current = step.state.nodes[id];
+  if (!current) return `no node ${id} in this flow`;
+  if (current.state !== 'running') return `task ${id} is not running (${current.state})`;
+  if (attempt !== current.attempt)
+    return `attempt ${attempt} of task ${id} is not the current one (${current.attempt})`;
+  const run = ownRun(step, id) as NodeRun;
+  Object.assign(run, { state: 'cancelled', endedAt: step.at, reason: 'was cancelled' });
+  if (outcome.kind === 'exited') run.exitCode = outcome.exitCode;
+  else delete run.exitCode;
+  if (!isBusy(step.state)) settleRun(step);
+  return undefined;
+}
+
+/**
+ * Ends a run that is ending without waiting for its tasks to report that they stopped: they count as cancelled.
+ * For the hub when the runner cannot report any more (its own timeout of a silent runner's run); `lost` does the
+ * same. A run that is not ending is given back unchanged.
+ */
+export function abandonRun(flow: ResolvedFlow, state: RunState, at: number): EngineStep {
+  if (state.ended || !state.ending) return { state, effects: [] };
+  const step = newStep(flow, copyState(state), at, { runs: new Set(), merges: new Set() });
+  settleRun(step);
+  return { state: step.state, effects: step.effects };
 }
 
 function newStep(flow: ResolvedFlow, state: RunState, at: number, owned: Step['owned']): Step {
@@ -228,7 +289,7 @@ function ignored(state: RunState, reason: string): EngineStep {
 /** Routes what was emitted, then ends the run if nothing is left to wait for. */
 function finishStep(step: Step): EngineStep {
   route(step);
-  if (!step.state.ended && !isBusy(step.state)) {
+  if (!step.state.ended && !step.state.ending && !isBusy(step.state)) {
     // DESIGN §3, rule 2: nothing is running, timing or waiting any more.
     const hasEnd = step.flow.tasks.some((node) => node.class !== 'merge' && node.type === 'end');
     if (hasEnd) endRun(step, 'bad', 'no-end', 'ended without reaching an end node');
@@ -256,7 +317,7 @@ function emit(step: Step, tag: string, good: boolean, source: string, replayed =
 }
 
 function route(step: Step): void {
-  for (let event = step.queue.shift(); event && !step.state.ended; event = step.queue.shift()) {
+  for (let event = step.queue.shift(); event && !step.state.ending; event = step.queue.shift()) {
     const listeners = step.listeners.get(event.tag) ?? [];
     if (listeners.length === 0) {
       // DESIGN §3, rule 2: a bad/error event nobody listens to fails the run at once; a good one does not end it
@@ -268,7 +329,7 @@ function route(step: Step): void {
     // to be killed (the original fired those listed before the end node and dropped those after it, §2.4).
     const end = listeners.find((node) => node.class !== 'merge' && node.type === 'end');
     for (const node of end ? [end] : listeners) {
-      if (step.state.ended) break;
+      if (step.state.ending) break;
       reach(step, node, event);
     }
   }
@@ -447,24 +508,39 @@ function submitData(
   return undefined;
 }
 
-/** Ends the run once (the first ending wins): kills what runs, closes open forms, skips what was never reached. */
+/**
+ * Ends the run once (the first ending wins): skips what was never reached, closes open forms and tells running
+ * tasks to stop. With none running the run is over at once; otherwise it is `ending` until the last of them has
+ * reported (stopTask).
+ */
 function endRun(step: Step, result: RunResult, reasonCode: ReasonCode, reason: string): void {
   const { state, at } = step;
-  if (state.ended) return;
-  state.ended = { result, reason, reasonCode, at };
+  if (state.ending) return;
+  state.ending = { result, reason, reasonCode, at };
   for (const node of step.flow.tasks) {
     const now = state.nodes[node.id]?.state;
-    if (now !== 'running' && now !== 'awaiting-input' && now !== 'waiting') continue;
-    const run = ownRun(step, node.id) as NodeRun;
-    if (run.state === 'running') {
-      Object.assign(run, { state: 'cancelled', endedAt: at });
+    if (now === 'running') {
       step.effects.push({ type: 'kill', node: node.id });
-    } else if (run.state === 'awaiting-input') {
-      Object.assign(run, { state: 'cancelled', endedAt: at });
-    } else if (run.state === 'waiting') {
-      run.state = 'skipped';
+    } else if (now === 'awaiting-input') {
+      Object.assign(ownRun(step, node.id) as NodeRun, { state: 'cancelled', endedAt: at });
+    } else if (now === 'waiting') {
+      (ownRun(step, node.id) as NodeRun).state = 'skipped';
     }
   }
-  step.effects.push({ type: 'ended', result, reason, reasonCode });
   step.queue.length = 0;
+  if (!isBusy(state)) settleRun(step);
+}
+
+/** The run is over: tasks still running (when the runner cannot report them) count as cancelled. */
+function settleRun(step: Step): void {
+  const { state, at } = step;
+  const ending = state.ending;
+  if (state.ended || !ending) return;
+  for (const id in state.nodes) {
+    if (state.nodes[id]?.state === 'running')
+      Object.assign(ownRun(step, id) as NodeRun, { state: 'cancelled', endedAt: at });
+  }
+  delete state.ending;
+  state.ended = { ...ending, at };
+  step.effects.push({ type: 'ended', result: ending.result, reason: ending.reason, reasonCode: ending.reasonCode });
 }

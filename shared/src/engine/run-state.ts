@@ -57,7 +57,13 @@ export const RunStateSchema = z.object({
   /** Distinct wait tags arrived at each merge, in order of arrival. */
   merges: z.record(z.string(), z.object({ arrived: z.array(z.string()) })),
   events: z.array(RunEventSchema),
-  /** Set once, by the first ending; nothing changes the run afterwards. */
+  /**
+   * The first ending, decided while tasks were still running (`at` is when it was decided): those tasks are
+   * being stopped, and the run ends once each has reported that it stopped. A run is over only when its
+   * processes are: its slot and resource tags are not free before.
+   */
+  ending: RunEndingSchema.optional(),
+  /** Set once, when the run is over; nothing changes the run afterwards. */
   ended: RunEndingSchema.optional(),
 });
 export type RunState = z.infer<typeof RunStateSchema>;

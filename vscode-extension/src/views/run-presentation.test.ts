@@ -44,6 +44,12 @@ describe('run presentation', () => {
     expect(runDescription(run)).toBe('running on vm-3 · main');
   });
 
+  it('says why an ending run is stopping, and offers no second cancel', () => {
+    const run: RunSummary = { ...base, state: 'active', runner: 'vm-3', stopping: 'cancelled by ann' };
+    expect(runDescription(run)).toBe('stopping: cancelled by ann · main');
+    expect(runContext(run)).toBe('run');
+  });
+
   it('keeps runs of the current branch', () => {
     const other = { ...base, id: 'r2', ref: 'feature' };
     expect(runsOnBranch([base, other], 'main').map((run) => run.id)).toEqual(['r1']);

@@ -29,6 +29,7 @@ export function runLabel(run: RunSummary): string {
 export function runDescription(run: RunSummary): string {
   const where = run.ref ? ` · ${shortRef(run.ref)}` : '';
   if (run.state === 'pending') return `pending${run.pendingReason ? `: ${run.pendingReason}` : ''}${where}`;
+  if (run.stopping) return `stopping: ${run.stopping}${where}`;
   if (run.state === 'active') return `running${run.runner ? ` on ${run.runner}` : ''}${where}`;
   return `${run.result ?? 'ended'}${where}`;
 }
@@ -44,8 +45,8 @@ export function runTooltip(run: RunSummary): string {
 /** Context value words that package.json's menus match: `run`, `cancelable`, `retryable`, `failed`. */
 export function runContext(run: RunSummary): string {
   const words = ['run'];
-  if (run.state !== 'archived') words.push('cancelable');
-  else words.push('retryable');
+  if (run.state === 'archived') words.push('retryable');
+  else if (!run.stopping) words.push('cancelable');
   if (run.state === 'archived' && run.result === 'bad') words.push('failed');
   return words.join(' ');
 }

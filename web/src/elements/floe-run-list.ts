@@ -66,9 +66,11 @@ export class FloeRunList extends LitElement {
               ? run.pendingReason
               : run.state === 'archived'
                 ? run.reason
-                : run.runner
-                  ? `on ${run.runner}`
-                  : '';
+                : run.stopping
+                  ? `stopping: ${run.stopping}`
+                  : run.runner
+                    ? `on ${run.runner}`
+                    : '';
           return html`<tr data-run=${run.id} data-state=${run.state}>
             <td><a href=${runPath(run.id)}>#${run.number}</a></td>
             <td><a href=${flowPath(run.repo, run.flowId)}>${run.flowId}</a> <span class="muted">${run.repo}</span></td>

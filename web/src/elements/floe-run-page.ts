@@ -142,6 +142,13 @@ export class FloeRunPage extends LitElement {
           </div>`
           : nothing
       }
+      ${
+        run.stopping
+          ? html`<div class="pending" data-testid="run-stopping">
+            <strong>Stopping:</strong> ${run.stopping} — waiting for its tasks to stop
+          </div>`
+          : nothing
+      }
       ${run.warnings?.map((warning) => html`<div class="pending" data-testid="run-warning"><strong>Warning:</strong> ${warning}</div>`)}
       <dl>
         <dt>Flow</dt><dd><a href=${flowPath(run.repo, run.flowId)}>${run.flowId}</a> in ${run.repo}</dd>
