@@ -27,7 +27,7 @@ import type { RepoSpec } from './repos/parse-repo-spec.js';
 import { refreshFlows } from './repos/refresh-flows.js';
 import type { RepoSource } from './repos/repo-source.js';
 import { RepoSources } from './repos/repo-sources.js';
-import type { RetentionPolicy } from './retention/retention-policy.js';
+import { type RetentionPolicy, RetentionPolicySchema } from './retention/retention-policy.js';
 import { RetentionSweep } from './retention/retention-sweep.js';
 import { cancelRun } from './runs/cancel-run.js';
 import { createHubCore } from './runs/create-hub-core.js';
@@ -172,6 +172,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     ...(options.sources ?? []),
   ]);
   const connections = new ConnectedRunners();
+  const retentionPolicy = RetentionPolicySchema.parse(options.retention ?? {});
 
   let dispatcher: Dispatcher | undefined;
   const deps: HubDeps = {
@@ -194,6 +195,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     pendingReason: (runId) => dispatcher?.reasonFor(runId),
     withRun: keyedLock(),
     secrets: new HubSecrets(store, secretCipher(options.secretKey), now),
+    logCapBytes: retentionPolicy.maxLogBytesPerNode,
   };
   dispatcher = new Dispatcher(deps, shared);
   // What this hub's bus sees, the other hubs' live subscribers must hear of (they re-read it from the store), and
@@ -272,7 +274,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   }
   await refreshRepos();
   dispatcher.start();
-  const retention = new RetentionSweep({ store, log, now, hubId }, options.retention);
+  const retention = new RetentionSweep({ store, log, now, hubId }, retentionPolicy);
   retention.start();
   let checking = false;
   const leaseTimer = setInterval(() => {

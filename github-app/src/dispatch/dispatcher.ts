@@ -231,6 +231,7 @@ export class Dispatcher {
           ...toRunSpec(offered, previous),
           ...(await this.cloneToken(offered)),
           secrets: await this.deps.secrets.forRun(offered),
+          logCapBytes: this.deps.logCapBytes,
         },
       });
       await publishRun(this.deps, offered);

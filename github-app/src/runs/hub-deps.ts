@@ -66,4 +66,6 @@ export interface HubDeps {
   withRun: <T>(runId: string, fn: () => Promise<T>) => Promise<T>;
   /** Sealed secrets: the values a run gets at offer, the names a new run references (secrets/hub-secrets.ts). */
   secrets: HubSecrets;
+  /** The cap on one node's log (retention policy), sent with every offer: runners keep logs within it. */
+  logCapBytes: number;
 }

@@ -23,6 +23,7 @@ import { executeTask } from '../executors/execute-task.js';
 import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
 import { prepareWorkspace } from '../workspace/prepare-workspace.js';
 import { injectSecrets } from './inject-secrets.js';
+import { LogCap } from './log-cap.js';
 import { type MaskStream, maskSecrets } from './mask-secrets.js';
 
 export interface DriveRunOptions {
@@ -83,6 +84,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   const running = new Map<string, AbortController>();
   /** The process groups of the tasks now executing (a warm shell's leader carries only its execution id). */
   const groups = new Set<number>();
+  /** Each node's log cap (log-cap.ts), when the hub set one. */
+  const caps = new Map<string, LogCap>();
   let timer: NodeJS.Timeout | undefined;
   let armedFor: number | undefined;
   let workspacePath = '';
@@ -129,16 +132,26 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   const execute = (node: string, attempt: number) => {
     const task = tasks.get(node);
     const abort = new AbortController();
+    // One cap per node, for all its attempts: the hub keeps one log per node.
+    let cap = caps.get(node);
+    if (!cap && spec.logCapBytes !== undefined) {
+      cap = new LogCap(spec.logCapBytes);
+      caps.set(node, cap);
+    }
     // One masking stream per output stream: a secret split across two chunks is still masked (mask-secrets.ts).
     const masking = new Map<LogChunk['stream'], MaskStream>();
     let lastAt = now();
     const started: number[] = [];
+    const log = (chunk: LogChunk) => {
+      for (const sent of cap ? cap.push(chunk) : [chunk]) emit({ kind: 'log', seq: ++seq, node, attempt, chunk: sent });
+    };
     const finish = (outcome: Extract<EngineInput, { type: 'task-finished' }>['outcome']) => {
       for (const [stream, masker] of masking) {
         const text = masker.end();
-        if (text) emit({ kind: 'log', seq: ++seq, node, attempt, chunk: { stream, at: lastAt, text } });
+        if (text) log({ stream, at: lastAt, text });
       }
       masking.clear();
+      for (const held of cap?.flush(now()) ?? []) emit({ kind: 'log', seq: ++seq, node, attempt, chunk: held });
       for (const pgid of started) groups.delete(pgid);
       if (running.get(node) === abort) running.delete(node);
       enqueue((at) => ({ type: 'task-finished', node, attempt, outcome, at }));
@@ -179,7 +192,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
         masking.set(chunk.stream, masker);
         lastAt = chunk.at;
         const text = masker.write(chunk.text);
-        if (text) emit({ kind: 'log', seq: ++seq, node, attempt, chunk: { ...chunk, text } });
+        if (text) log({ ...chunk, text });
       },
     }).then(finish, (err: unknown) =>
       finish({ kind: 'error', message: err instanceof Error ? err.message : String(err) }),

@@ -19,6 +19,11 @@ export const RunSpecSchema = z.object({
   data: z.record(z.string(), z.string()).default({}),
   /** Retry from a node (DESIGN §8 "Retry"): the run whose workspace and results are reused. */
   replay: z.object({ from: z.string(), previousRunId: z.string(), previous: z.unknown() }).optional(),
+  /**
+   * The hub's cap on one node's log in bytes (`--log-cap-mb`): the runner keeps the log's head and tail within it
+   * as it streams (runner/src/execution/log-cap.ts). None: no cap (local runs).
+   */
+  logCapBytes: z.number().int().positive().optional(),
   /** Values for `{{secret.NAME}}` in env (DESIGN §3); masked in every log line before it is spooled. */
   secrets: z.record(z.string(), z.string()).default({}),
 });
