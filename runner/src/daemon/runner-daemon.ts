@@ -3,9 +3,9 @@
 // drives each with the run driver, spools every record before sending it, and resends what the hub has not
 // acknowledged after every reconnect. The hub may come and go: runs keep running and records pile up in the
 // spool meanwhile. Only a rejected credential (or protocol) ends the daemon on its own.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type HubMessage, PROTOCOL_VERSION, type RunRecord, type RunSpec } from '@floe/shared';
 import type { Logger } from 'pino';
 import { createBackoff } from '../connection/backoff.js';
@@ -15,6 +15,7 @@ import { type HubSession, openHubSession } from '../connection/open-hub-session.
 import { registerRunner } from '../connection/register-runner.js';
 import { retry } from '../connection/retry.js';
 import { driveRun, type RunDriver } from '../execution/drive-run.js';
+import { endDeadCgroupLives, setCgroupOwner } from '../process/task-cgroup.js';
 import { keepWarmShells } from '../process/warm-shell.js';
 import { RunSpool } from '../spool/run-spool.js';
 import { sweepWorkspaces } from '../workspace/sweep-workspaces.js';
@@ -82,7 +83,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   const baseEnv = options.baseEnv ?? taskBaseEnv(process.env);
   /** This life of the runner: the first part of every acceptance mark, and the mark of its warm shells. */
   const instance = randomBytes(6).toString('hex');
-  keepWarmShells(Math.min(config.slots, 4), { ...baseEnv, [RUN_MARK]: instance });
+  // The task cgroups of this runner's lives are told apart from other runners' on this machine by its work dir.
+  setCgroupOwner(`r${createHash('sha256').update(resolve(config.workDir)).digest('hex').slice(0, 12)}`);
   const runs = new Map<string, HeldRun>();
   const stopAll = new AbortController();
   let session: HubSession | undefined;
@@ -565,8 +567,12 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       'runner starting',
     );
     try {
-      // Before anything else, and before hello: what a crashed previous life left running dies now.
+      // Before anything else, and before hello: what a crashed previous life left running dies now — by the marks
+      // of its runs, then whatever is still in its task cgroups (a process that cleared its environment).
       recover();
+      const left = await endDeadCgroupLives();
+      if (left.length > 0) logger.warn({ killed: left }, 'killed processes a previous runner left in its task cgroups');
+      keepWarmShells(Math.min(config.slots, 4), { ...baseEnv, [RUN_MARK]: instance });
       sweepOldWorkspaces();
       let saved: CredentialFile;
       try {

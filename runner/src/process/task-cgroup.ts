@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { processName, processStartTicks } from './process-table.js';
 
 /**
  * A cgroup (v2) holding one task's processes: a process cannot leave it by `setsid`, by clearing its
@@ -27,13 +28,40 @@ export interface TaskCgroup {
   remove(): Promise<boolean>;
 }
 
-/** Where this process makes task cgroups (`<its own cgroup>/floe`); null when it may not. */
+/** Where this process makes task cgroups (`<its own cgroup>/floe/life-…`, see findParent); null when it may not. */
 let parent: string | null | undefined;
 
 /** Whether this machine lets the runner put each task in a cgroup of its own (see createTaskCgroup). */
 export function canContainTasks(): boolean {
   if (parent === undefined) parent = findParent() ?? null;
   return parent !== null;
+}
+
+/** Who owns this process's life: `local` (floe run, tests), or a runner's work dir (runner-daemon.ts). */
+let owner = 'local';
+
+/**
+ * Names the owner of this process's life: the lives a runner's earlier processes left (killed with SIGKILL,
+ * crashed) are the ones it ends at its start. Only before the first task cgroup: a process has one life (a test
+ * starting several daemons in one process keeps the first name).
+ */
+export function setCgroupOwner(name: string): void {
+  if (parent === undefined) owner = name.replace(/[^a-z0-9]/gi, '').toLowerCase() || 'local';
+}
+
+/** This process's life (the cgroup its task cgroups are made in); undefined where there are none. */
+export function cgroupLife(): string | undefined {
+  return canContainTasks() ? (parent ?? undefined) : undefined;
+}
+
+/**
+ * Ends the lives of gone processes of this process's owner: kills what their task cgroups still hold (a task that
+ * outlived its runner) and removes them; the lives of other owners only lose their empty cgroups (their owner's
+ * next start kills what is in them). Returns what it killed; a no-op where there are no task cgroups.
+ */
+export async function endDeadCgroupLives(): Promise<{ pid: number; name: string }[]> {
+  const life = cgroupLife();
+  return life ? endDeadLives(dirname(life)) : [];
 }
 
 /**
@@ -69,13 +97,7 @@ export function createTaskCgroup(name: string): TaskCgroup | undefined {
         () => false,
       );
       if (killed) return;
-      for (const pid of await pids()) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Gone already.
-        }
-      }
+      for (const pid of await pids()) signalKill(pid);
     },
     async remove() {
       if (!(await made)) return true;
@@ -88,33 +110,89 @@ export function createTaskCgroup(name: string): TaskCgroup | undefined {
 }
 
 /**
- * Removes the empty task cgroups that a killed runner (or `floe run`) left; only ones made over a minute ago,
- * since another runner on this machine may just have made one and not yet spawned into it. Rmdir refuses
- * a cgroup that still holds processes.
+ * The cgroups of this process's life live in `<root>/life-<owner>-<pid>-<start ticks>`: a life's process is alive
+ * exactly while one with that pid and start time is (pids are reused, start times make them unique).
  */
-function removeLeftovers(parent: string): void {
+async function endDeadLives(root: string): Promise<{ pid: number; name: string }[]> {
+  const killed: { pid: number; name: string }[] = [];
+  let entries: string[];
   try {
-    for (const entry of readdirSync(parent, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const dir = join(parent, entry.name);
-      if (Date.now() - statSync(dir).ctimeMs < LEFTOVER_AGE_MS) continue;
+    entries = readdirSync(root, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch {
+    return killed;
+  }
+  for (const name of entries) {
+    const dir = join(root, name);
+    const life = /^life-([a-z0-9]+)-(\d+)-(\d+)$/.exec(name);
+    if (life && processStartTicks(Number(life[2])) === Number(life[3])) continue;
+    if (life?.[1] === owner) {
+      const procs = procsUnder(dir);
+      for (const pid of procs) killed.push({ pid, name: processName(pid) ?? '?' });
       try {
-        rmdirSync(dir);
+        // cgroup.kill on the life reaches every task cgroup inside it.
+        writeFileSync(join(dir, 'cgroup.kill'), '1');
       } catch {
-        // Not empty: its processes are killed by whoever owns them (kill-leftovers.ts on a runner's restart).
+        // Before kernel 5.14: one by one.
+        for (const pid of procs) signalKill(pid);
+      }
+      // A cgroup can be removed once its killed processes have exited (SIGKILL is delivered asynchronously).
+      for (const until = Date.now() + 2_000; procs.length > 0 && populated(dir) && Date.now() < until; ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
+    // Another owner's life, or a task cgroup of a runner from before lives: only what is empty goes.
+    removeTree(dir);
+  }
+  return killed;
+}
+
+/** Whether processes are left in a cgroup or below it (true when it cannot tell). */
+function populated(dir: string): boolean {
+  try {
+    return !/^populated 0$/m.test(readFileSync(join(dir, 'cgroup.events'), 'latin1'));
   } catch {
-    // Nothing to tidy.
+    return true;
   }
 }
 
-const LEFTOVER_AGE_MS = 60_000;
+/** The processes in a cgroup and the ones below it. */
+function procsUnder(dir: string): number[] {
+  try {
+    const own = readFileSync(join(dir, 'cgroup.procs'), 'latin1').split('\n').filter(Boolean).map(Number);
+    const below = readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap((entry) => procsUnder(join(dir, entry.name)));
+    return [...own, ...below];
+  } catch {
+    return [];
+  }
+}
+
+function signalKill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
+
+/** Removes a cgroup and the ones below it, deepest first; one still holding a process (dying) stays for next time. */
+function removeTree(dir: string): void {
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true }))
+      if (entry.isDirectory()) removeTree(join(dir, entry.name));
+    rmdirSync(dir);
+  } catch {
+    // Busy (its killed processes have not exited yet) or gone: the next start tries again.
+  }
+}
 
 /**
- * `<this process's cgroup>/floe`, made if needed; undefined when it cannot be made. Only the
- * unified (v2) hierarchy is used: it is mounted at /sys/fs/cgroup on current systems and at
- * /sys/fs/cgroup/unified on hybrid ones. Task cgroups are named by execution, so several runners can share it.
+ * `<this process's cgroup>/floe/life-<pid>-<start ticks>`, made if needed; undefined when it cannot be made. Only
+ * the unified (v2) hierarchy is used: it is mounted at /sys/fs/cgroup on current systems and at
+ * /sys/fs/cgroup/unified on hybrid ones. Several runners on one machine each have their own life below `floe`.
  */
 function findParent(): string | undefined {
   if (process.platform !== 'linux') return undefined;
@@ -136,12 +214,12 @@ function findParent(): string | undefined {
   const [root, point] = [mount?.[3], mount?.[4]];
   if (root === undefined || point === undefined) return undefined;
   if (root !== '/' && !own.startsWith(root)) return undefined;
-  const dir = join(point, root === '/' ? own : own.slice(root.length), 'floe');
+  const floe = join(point, root === '/' ? own : own.slice(root.length), 'floe');
+  const dir = join(floe, `life-${owner}-${process.pid}-${processStartTicks(process.pid) ?? 0}`);
   try {
     mkdirSync(dir, { recursive: true });
   } catch {
     return undefined;
   }
-  removeLeftovers(dir);
   return dir;
 }

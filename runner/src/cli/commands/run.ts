@@ -12,6 +12,7 @@ import { localGit } from '../../local/local-git.js';
 import { parseDataArgs } from '../../local/parse-data-args.js';
 import { promptForm } from '../../local/prompt-form.js';
 import { createRunPrinter } from '../../local/run-printer.js';
+import { endDeadCgroupLives } from '../../process/task-cgroup.js';
 import { bold, type CliCommand, type CliIo, dim, red, yellow } from '../cli-io.js';
 
 const USAGE = `usage: floe run [FILE] [--flow ID] [--data KEY=VALUE …] [--work-dir DIR] [--json]
@@ -108,6 +109,13 @@ async function runFlow(
     data = { ...data, ...values };
   }
 
+  // Tasks of an earlier `floe run` that was killed outright (its terminal closed, SIGKILL) die now, and their cgroups go.
+  const left = await endDeadCgroupLives();
+  if (left.length > 0) {
+    io.stderr.write(
+      `floe run: killed ${left.length} process${left.length > 1 ? 'es' : ''} an earlier floe run left running (${left.map((p) => `${p.pid} ${p.name}`).join(', ')})\n`,
+    );
+  }
   const git = await localGit(file);
   const cwd = io.cwd;
   const colour = options.json ? Boolean(io.stderr.isTTY) && !process.env.NO_COLOR : io.color;
