@@ -37,11 +37,10 @@ describe('several hubs on one PostgreSQL database', () => {
 
   it('offers a run started through one hub to a runner connected to the other, at once', async () => {
     const runner = await a.connect('vm-a');
-    const started = Date.now();
     const runId = await b.hub.startRun('deploy', {}, ADMIN);
+    // a sweeps once a minute: an offer within runner.next's 3 s came from b's signal.
     const offer = await runner.next('offer');
     expect(offer.runId).toBe(runId);
-    expect(Date.now() - started).toBeLessThan(1_500);
     expect(a.hub.store.constructor.name).toBe('PostgresStore');
   });
 
@@ -152,21 +151,23 @@ describe('triggers of several hubs on one PostgreSQL database', () => {
       },
     ]);
     const fired: string[] = [];
+    // Each hub logs the slot it fired: no slot may be fired by both.
+    const slots: number[] = [];
     const schedulers = stores.map(
       (store, i) =>
         new TriggerScheduler({
           store,
-          log: pino({ level: 'silent' }),
+          log: pino({ level: 'info' }, { write: (line: string) => void slots.push(JSON.parse(line).slot) }),
           hubId: `hub-${i}`,
           fire: async () => void fired.push(`hub-${i}`),
         }),
     );
     await Promise.all(schedulers.map((scheduler) => scheduler.sync()));
-    await new Promise((resolve) => setTimeout(resolve, 650));
+    await eventually(async () => fired.length >= 4);
     await Promise.all(schedulers.map((scheduler) => scheduler.stop()));
-    // About six slots of 100 ms; each fired by one hub only: the trigger state's version counts the fires.
-    expect(fired.length).toBeGreaterThanOrEqual(3);
-    expect(fired.length).toBeLessThanOrEqual(7);
+    const firedSlots = slots.filter((slot) => slot !== undefined);
+    expect(firedSlots).toHaveLength(fired.length);
+    expect(new Set(firedSlots).size).toBe(fired.length);
     expect((await first.getTriggerState('timer:acme/tick/every'))?.version).toBe(fired.length);
     await Promise.all(stores.map((store) => store.close()));
     await database.drop();

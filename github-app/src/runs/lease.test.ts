@@ -44,17 +44,21 @@ describe('leases', () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
     const { runId } = await activeRun('deploy');
     await t.hub.close();
-    // Down for longer than a lease: the stored lease has lapsed by the time the hub starts again.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // The restarted hub's clock: down for ten leases, so the stored lease has long lapsed when it starts again.
+    let clock = Date.now() + 10 * SHORT.leaseMs;
+    const restartedAt = clock;
     const restarted = await createHub({
       dataDir: t.dataDir,
       log: pino({ level: 'silent' }),
       repos: [],
       timing: { ...SHORT, leaseCheckMs: 25 },
+      now: () => clock,
     });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await restarted.store.getRun(runId))?.leaseExpiresAt).toBe(restartedAt + SHORT.leaseMs);
       expect((await restarted.runSummary(runId))?.state).toBe('active');
+      // Lost only once the runner has stayed silent for that whole lease after the restart.
+      clock = restartedAt + SHORT.leaseMs + 1;
       const lost = await eventually(async () => {
         const r = await restarted.run(runId);
         return r.state === 'archived' && r;
@@ -66,12 +70,19 @@ describe('leases', () => {
   });
 
   it('keeps a run whose runner sends heartbeats past the lease', async () => {
-    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
+    let clock = Date.now();
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT, hub: { now: () => clock } });
     const { runner, runId, epoch } = await activeRun('deploy');
-    const beat = setInterval(() => void t.hub.core.heartbeat(runner.runnerId, [{ runId, epoch }]), 50);
-    await new Promise((resolve) => setTimeout(resolve, 900));
-    clearInterval(beat);
+    // Two leases of the hub's time pass, a heartbeat every quarter lease: the lease is renewed each time.
+    for (let beat = 0; beat < 8; beat++) {
+      clock += SHORT.leaseMs / 4;
+      await t.hub.core.heartbeat(runner.runnerId, [{ runId, epoch }]);
+      expect((await t.hub.store.getRun(runId))?.leaseExpiresAt).toBe(clock + SHORT.leaseMs);
+    }
     expect((await t.hub.runSummary(runId))?.state).toBe('active');
+    // Without them it is lost a lease later.
+    clock += SHORT.leaseMs + 1;
+    expect(await eventually(async () => (await t.hub.runSummary(runId))?.state === 'archived')).toBe(true);
   });
 
   it('tells a runner to stop a run it holds at a stale epoch when it sends a heartbeat', async () => {

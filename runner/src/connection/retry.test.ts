@@ -79,7 +79,6 @@ describe('retry', () => {
 
   it('stops waiting when aborted, rejecting with the last failure', async () => {
     const abort = new AbortController();
-    const started = Date.now();
     const pending = retry(
       async () => {
         throw network();
@@ -87,7 +86,7 @@ describe('retry', () => {
       { backoff: createBackoff({ initialMs: 60_000 }), signal: abort.signal },
     );
     setTimeout(() => abort.abort(), 20);
+    // Only the abort ends a 60 s back-off within the test's time.
     await expect(pending).rejects.toThrow('ECONNREFUSED');
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

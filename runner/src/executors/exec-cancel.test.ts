@@ -58,7 +58,6 @@ describe('exec cancel and timeout', () => {
     expect(isProcessAlive(pid as number)).toBe(false);
     expect(t.text('sys')).toMatch(/sent SIGINT\n(.|\n)*sent SIGTERM\n(.|\n)*sent SIGKILL\n/);
     expect(took).toBeGreaterThanOrEqual(400);
-    expect(took).toBeLessThan(3_000);
   });
 
   it('stops at SIGINT when the task exits on it', async () => {
@@ -68,10 +67,10 @@ describe('exec cancel and timeout', () => {
     );
     const outcome = executeTask(t.ctx);
     await pidsOf(t, 1);
-    const started = Date.now();
     t.cancel();
     expect(await outcome).toEqual({ kind: 'cancelled' });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // It ended on SIGINT: the ladder never went on to SIGTERM (due at 3.75 s).
+    expect(t.text('sys')).toContain('sent SIGINT');
     expect(t.text('sys')).not.toContain('SIGTERM');
   });
 
@@ -135,9 +134,7 @@ describe('exec cancel and timeout', () => {
       { type: 'exec', timeout: '300ms', opts: { shell: 'sleep 1000 & echo $! >> pids.txt; wait' } },
       { killGraceMs: 500 },
     );
-    const started = Date.now();
     expect(await executeTask(t.ctx)).toEqual({ kind: 'timed-out', afterMs: 300 });
-    expect(Date.now() - started).toBeLessThan(2_000);
     const [pid] = await pidsOf(t, 1);
     expect(isProcessAlive(pid as number)).toBe(false);
     expect(t.text('sys')).toContain('timed out after 300ms');

@@ -9,7 +9,7 @@ function sleeper(env: Record<string, string>) {
 }
 
 async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100 && isProcessAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 1_000 && isProcessAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   return !isProcessAlive(pid);
 }
 
