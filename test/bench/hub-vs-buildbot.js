@@ -180,7 +180,8 @@ async function makeRepo(dir, text) {
 
 async function startHub(dir, repo) {
   const args = [hubMain, '--port', '0', '--data-dir', join(dir, 'hub'), '--admin-token', BENCH_ADMIN_TOKEN];
-  args.push('--repo', repo, '--log-level', 'warn');
+  // The log cap raised above the big-log run: it measures the whole log through spool, socket and store.
+  args.push('--repo', repo, '--log-level', 'warn', '--log-cap-mb', '2048');
   const { child, match } = await startAndWaitFor(children, process.execPath, args, /floe hub at (http:\/\/\S+)/);
   return { url: match[1], pid: child.pid };
 }
@@ -451,7 +452,7 @@ async function floeLogIngest(hub, ends, runnerPids) {
   return {
     hubPeakMb: peaks.get(hub.pid),
     ratio: e2e / pct(local, 50),
-    note: `${((N.logBytes * 4) / 3 / 1e6).toFixed(0)} MB of output: end to end ${(e2e / 1000).toFixed(2)} s vs local ${(pct(local, 50) / 1000).toFixed(2)} s; hub RSS ${before.toFixed(0)} MB before, CPU ${(hubCpu / 1000).toFixed(1)} s; runner peak RSS ${runnerPeak.toFixed(0)} MB; hub held ${(stored / 1e6).toFixed(1)} MB of it at the end (--log-cap-mb cuts later, in the retention sweep)`,
+    note: `${((N.logBytes * 4) / 3 / 1e6).toFixed(0)} MB of output: end to end ${(e2e / 1000).toFixed(2)} s vs local ${(pct(local, 50) / 1000).toFixed(2)} s; hub RSS ${before.toFixed(0)} MB before, CPU ${(hubCpu / 1000).toFixed(1)} s; runner peak RSS ${runnerPeak.toFixed(0)} MB; hub stored ${(stored / 1e6).toFixed(1)} MB of it (--log-cap-mb raised to 2 GiB for this run)`,
   };
 }
 

@@ -3,6 +3,7 @@
 // target is missed. `pnpm bench overhead fanout output` picks some of them.
 // `pnpm bench hub [--quick] [--floe-only]` runs issue 3's hub-and-runners benchmark against Buildbot instead
 // (hub-vs-buildbot.js, ~15 min; not part of the default set, since it installs and runs Buildbot).
+// `pnpm bench cap [--gb N]` prints a task's N GB (default 10) through a hub and runner under the log cap.
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { bigOutput } from './big-output.js';
@@ -10,9 +11,11 @@ import { fanOut } from './fan-out.js';
 import { taskOverhead } from './task-overhead.js';
 
 const only = process.argv.slice(2);
-if (only[0] === 'hub') {
-  const hub = new URL('./hub-vs-buildbot.js', import.meta.url).pathname;
-  const { status } = spawnSync(process.execPath, [hub, ...only.slice(1)], { stdio: 'inherit' });
+// Benchmarks of their own, run alone: `hub` (against Buildbot) and `cap` (the log cap, 10 GB through a hub).
+const alone = { hub: './hub-vs-buildbot.js', cap: './capped-log.js' };
+if (only[0] in alone) {
+  const script = new URL(alone[only[0]], import.meta.url).pathname;
+  const { status } = spawnSync(process.execPath, [script, ...only.slice(1)], { stdio: 'inherit' });
   process.exit(status ?? 1);
 }
 const benches = { overhead: taskOverhead, fanout: fanOut, output: bigOutput };

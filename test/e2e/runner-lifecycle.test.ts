@@ -189,7 +189,8 @@ describe('a runner and its hub', () => {
   });
 
   it('carries a 20 MB log to the hub, every line once and in order', async () => {
-    const hub = await startHub({ repos: [repo], leaseMs: 10_000, heartbeatMs: 500 });
+    // A cap above the log: every line is stored (log-cap.test.ts is about the cap).
+    const hub = await startHub({ repos: [repo], leaseMs: 10_000, heartbeatMs: 500, args: ['--log-cap-mb', '64'] });
     const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'bulk' });
     await runner.waitForOutput('connected to the hub');
     const began = Date.now();

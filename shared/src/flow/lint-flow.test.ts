@@ -383,7 +383,7 @@ describe('lintFlow through parseFloeFile', () => {
     });
   });
 
-  it('lints thousands of nodes quickly, without deep recursion, and keeps messages short', () => {
+  it('lints thousands of nodes without deep recursion, and keeps messages short', () => {
     const n = 2000;
     const chain = ['id: big', 'tasks:'];
     // Listed backwards, so that a naive fixed point would need n passes over n nodes.
@@ -395,10 +395,9 @@ describe('lintFlow through parseFloeFile', () => {
     const loop = ['id: loop', 'tasks:'];
     for (let i = 0; i < n; i++)
       loop.push(`  - {id: t${i}, type: exec, listen: task.t${(i + 1) % n}.good, opts: {cmd: make}}`);
-    const started = performance.now();
+    // How fast is for benchmarks; a quadratic or worse walk would take minutes here and time the test out.
     expect(parseFloeFile(chain.join('\n')).diagnostics).toEqual([]);
     const [cycle] = parseFloeFile(loop.join('\n')).diagnostics;
-    expect(performance.now() - started).toBeLessThan(10_000);
     expect(cycle).toMatchObject({ code: 'event-cycle', line: 3 });
     expect(cycle?.message).toContain('(1994 more)');
     expect(cycle?.message.length).toBeLessThan(200);
