@@ -90,7 +90,7 @@ export * from './flow/flow-schema.js';
 export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
-export { firedTrigger, triggerCheckout } from './flow/trigger-checkout.js';
+export { firedTrigger, repoName, triggerCheckout } from './flow/trigger-checkout.js';
 export * from './protocol/live-protocol.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
 export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';

@@ -4,9 +4,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repoName } from '@floe/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { executeTask } from './execute-task.js';
-import { repoName } from './git-checkout.js';
 import { testContext } from './test-context.js';
 
 const git = (cwd: string, ...args: string[]) =>

@@ -1,6 +1,6 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type LogChunk, type TaskOutcome, TRIGGER_GOOD, triggerCheckout } from '@floe/shared';
+import { type LogChunk, repoName, type TaskOutcome, TRIGGER_GOOD, triggerCheckout } from '@floe/shared';
 import { runProcess } from '../process/run-process.js';
 import { resolveInWorkspace } from '../workspace/resolve-in-workspace.js';
 import { buildTaskEnv } from '../workspace/task-env.js';
@@ -122,13 +122,6 @@ export async function executeGitCheckout(
     };
   }
   return { kind: 'exited', exitCode: 0 };
-}
-
-/** The directory `git clone <url>` would make: the last path segment without `.git`. */
-export function repoName(url: string): string {
-  const path = url.replace(/[?#].*$/, '').replace(/[/\\]+$/, '');
-  const last = path.split(/[/\\:]/).at(-1) ?? '';
-  return last.replace(/\.git$/, '') || 'repo';
 }
 
 async function directoryState(dir: string): Promise<'absent' | 'empty' | 'clone' | 'not-empty'> {

@@ -41,3 +41,10 @@ export function triggerCheckout(
       return {};
   }
 }
+
+/** The directory `git clone <url>` makes: the last path segment without `.git` (`…/floe.git` → `floe`). */
+export function repoName(url: string): string {
+  const path = url.replace(/[?#].*$/, '').replace(/[/\\]+$/, '');
+  const last = path.split(/[/\\:]/).at(-1) ?? '';
+  return last.replace(/\.git$/, '') || 'repo';
+}
