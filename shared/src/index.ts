@@ -89,6 +89,7 @@ export { floeJsonSchema } from './flow/floe-json-schema.js';
 export * from './flow/flow-schema.js';
 export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';
+export { type Migration, migrateFloeFile } from './flow/migrate-floe-file.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
 export { firedTrigger, repoName, triggerCheckout } from './flow/trigger-checkout.js';
 export * from './protocol/live-protocol.js';

@@ -24,6 +24,8 @@ export interface LegacyChange {
   parse: LegacyEdit[];
   /** Made by `floe migrate`, in order. */
   migrate: LegacyEdit[];
+  /** What `floe migrate` changes in how the flow runs, when its edit does (printed with the change). */
+  migrateNote?: string;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -80,7 +82,7 @@ export function legacyChanges(flow: unknown): LegacyChange[] {
     path: DataPath,
     part: PathPart,
     message: string,
-    edits: { hint?: string | undefined; parse?: LegacyEdit[]; migrate: LegacyEdit[] },
+    edits: { hint?: string | undefined; parse?: LegacyEdit[]; migrate: LegacyEdit[]; migrateNote?: string },
   ) => {
     out.push({
       code,
@@ -90,6 +92,7 @@ export function legacyChanges(flow: unknown): LegacyChange[] {
       ...(edits.hint ? { hint: edits.hint } : {}),
       parse: edits.parse ?? [],
       migrate: edits.migrate,
+      ...(edits.migrateNote ? { migrateNote: edits.migrateNote } : {}),
     });
   };
   const remove = (path: DataPath): LegacyEdit => ({ op: 'remove', path });
@@ -139,6 +142,7 @@ export function legacyChanges(flow: unknown): LegacyChange[] {
         hint: 'write `form:` (with lower-case keys inside) to show it',
         parse: [remove(upper)],
         migrate: lowerCaseForm(opts.Form, upper),
+        migrateNote: 'Now `form:`, it is shown: a run asks for its fields.',
       },
     );
   };
@@ -189,6 +193,7 @@ export function legacyChanges(flow: unknown): LegacyChange[] {
         `Task type \`git-merge\` was a stub in the original floe; it checks out like \`git-checkout\` (merging nothing), and fails without \`from-branch\` as the original did${'from-branch' in opts || formHas(flow, 'from-branch') ? '' : ': this one has none, so it always fails'}.`,
         {
           hint: 'write `type: git-checkout`',
+          migrateNote: 'As git-checkout it no longer needs `from-branch`.',
           migrate: [
             { op: 'set', path, value: 'git-checkout' },
             ...('from-branch' in opts ? [remove([...at, 'opts', 'from-branch'])] : []),
