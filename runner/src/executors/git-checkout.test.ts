@@ -162,6 +162,15 @@ describe('git-checkout', () => {
     expect(await file(t.ctx.workspace)).toBe('main 2\n');
   });
 
+  it("checks out another repository's default branch, not the run's commit", async () => {
+    const t = await testContext(
+      { type: 'git-checkout', opts: { url: bare } },
+      { run: { cloneUrl: '/elsewhere/own.git', sha: 'f'.repeat(40) } },
+    );
+    expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(await file(t.ctx.workspace)).toBe('main 3\n');
+  });
+
   it('fetches into an existing clone (a reuse-space workspace)', async () => {
     const t = await testContext({ type: 'git-checkout', opts: { url: bare, ref: 'feature' } });
     await executeTask(t.ctx);

@@ -14,7 +14,8 @@ import type { TaskContext, TaskOf } from './task-context.js';
  *   the run (the original merged a trigger's opts into that event: shared/src/flow/trigger-checkout.ts); else the
  *   run's repository, `ctx.run.cloneUrl`.
  * - `ref` (old name `branch`) is a branch, a tag, a full ref or a commit sha; default the trigger's `branch` (a
- *   form value `branch` first) as above, else the run's sha, else its ref, else the remote's HEAD. Every case is
+ *   form value `branch` first) as above; else, for the run's own repository, the run's sha, else its ref; else the
+ *   remote's HEAD. Every case is
  *   `git init` + `git fetch --depth N origin <ref>` + `git checkout --detach FETCH_HEAD`, so a commit sha works
  *   like a branch (which `git clone --branch` cannot do).
  * - The directory: a repository named by `url` or by a trigger goes into `<sub-dir>/<repository name>`, as the
@@ -43,11 +44,12 @@ export async function executeGitCheckout(
   }
   const url = opts.url ?? fromTrigger.url ?? ctx.run.cloneUrl;
   if (!url) return { kind: 'error', message: 'no repository to check out: set opts.url' };
+  // The run's sha and ref belong to the run's repository: another one is checked out at its default branch.
   const ref =
     opts.ref ??
     opts.branch ??
     fromTrigger.ref ??
-    (fromTrigger.url !== undefined && opts.url === undefined ? 'HEAD' : (ctx.run.sha ?? ctx.run.ref ?? 'HEAD'));
+    (url === ctx.run.cloneUrl ? (ctx.run.sha ?? ctx.run.ref ?? 'HEAD') : 'HEAD');
   // A form value can be a ref: one git would read as an option, or with control bytes, is refused.
   if (!/^[^\s\x00-\x1f\x7f-][^\s\x00-\x1f\x7f]*$/.test(ref)) {
     return { kind: 'error', message: `cannot check out ${JSON.stringify(ref)}: not a branch, tag or commit name` };
