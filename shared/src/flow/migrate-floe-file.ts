@@ -34,7 +34,7 @@ export function migrateFloeFile(text: string): Migration {
     }
     const flows = root.get('flows', true);
     if (flows && 'items' in flows && Array.isArray(flows.items))
-      flows.items.forEach((_, i) => bases.push(['flows', i]));
+      for (const i of flows.items.keys()) bases.push(['flows', i]);
   } else if (isMap(root)) {
     bases.push([]);
   }
