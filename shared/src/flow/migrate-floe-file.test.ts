@@ -77,6 +77,20 @@ describe('migrateFloeFile on the original configs', () => {
     );
   });
 
+  it('refuses hostile files with a reason instead of throwing: alias bombs, huge files, binary junk', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++)
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
+    bomb.push('id: f', 'subs: *l', 'tasks: []');
+    expect(migrateFloeFile(bomb.join('\n')).problem).toMatch(/^it cannot be read: /);
+    expect(migrateFloeFile(`id: f\n# ${'x'.repeat(2_000_001)}\n`).problem).toMatch(/at most 2000000/);
+    expect(migrateFloeFile('\u0000\u0001\u00ff garbage: [').problem).toBeDefined();
+  });
+
   it('refuses a file that is not YAML, changing nothing', () => {
     expect(migrateFloeFile('id: [\n')).toMatchObject({
       text: 'id: [\n',

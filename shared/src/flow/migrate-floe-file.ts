@@ -17,7 +17,30 @@ export interface Migration {
 
 type Splice = { from: number; to: number; insert: string };
 
+/** As parseFloeFile: a bigger file is not a flow definition. */
+const MAX_BYTES = 2_000_000;
+
+/** Never throws: a file it cannot read as YAML comes back unchanged, with `problem` saying why. */
 export function migrateFloeFile(text: string): Migration {
+  if (text.length > MAX_BYTES) {
+    return {
+      text,
+      changes: [],
+      problem: `it is ${text.length} characters long; a FLOE.yaml may hold at most ${MAX_BYTES}`,
+    };
+  }
+  try {
+    return migrate(text);
+  } catch (error) {
+    return {
+      text,
+      changes: [],
+      problem: `it cannot be read: ${String((error as Error)?.message ?? error).split('\n')[0]}`,
+    };
+  }
+}
+
+function migrate(text: string): Migration {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, logLevel: 'error' });
   if (doc.errors.length > 0) {
