@@ -88,8 +88,8 @@ function parse(text: string, file: string): ParsedFloeFile {
   }
   const lineCounter = new LineCounter();
   // `merge: true`: `<<: *defaults` merge keys, which the original's YAML library (yaml.v2) understood.
-  // `logLevel: 'error'`: the library's warnings (e.g. an unquoted `{{ws}}` read as a mapping key) would go to the
-  // process's stderr; what matters in them reaches the diagnostics.
+  // `logLevel: 'error'`: the library's warnings would go to the process's stderr (e.g. for an unquoted `{{ws}}`
+  // read as a mapping key, which the schema then reports as a mapping where a string belongs).
   const doc = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
