@@ -213,6 +213,37 @@ tasks:
     expect(run.stderr).toMatch(/^ship +\| shipped ok=true$/m);
   });
 
+  it('fills a data task on trigger.good from a start form that carries its fields, and says so', async () => {
+    await file(`
+id: filled
+triggers:
+  - {id: start, type: data, opts: {form: {fields: [{id: branch}]}}}
+tasks:
+  - {id: confirm, type: data, listen: trigger.good, opts: {form: {fields: [{id: branch}]}}}
+  - {id: use, type: exec, listen: task.confirm.good, opts: {shell: 'echo "branch=$FLOE_DATA_BRANCH"'}}
+`);
+    const run = await floe(dir, '--json', '--data', 'branch=main');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/✔ confirm filled from the trigger's data \(branch\)/);
+    expect(run.stderr).toMatch(/^use +\| branch=main$/m);
+  });
+
+  it('counts a program that cannot start as exit 1, bad, so a listener of task.X.bad recovers (as the original)', async () => {
+    await file(`
+id: recover
+tasks:
+  - {id: build, type: exec, listen: trigger.good, opts: {cmd: no-such-program-floe --version}}
+  - {id: fallback, type: exec, listen: task.build.bad, opts: {shell: "echo recovered"}}
+`);
+    const run = await floe(dir, '--json');
+    expect(run.code).toBe(0);
+    expect(result(run).nodes).toEqual([
+      { id: 'build', state: 'bad', exitCode: 1 },
+      { id: 'fallback', state: 'good', exitCode: 0 },
+    ]);
+    expect(run.stderr).toContain('cannot start no-such-program-floe: no such program (not found on PATH)');
+  });
+
   it('fails a run that reaches a data task with no answer and no terminal, saying how to answer', async () => {
     await file(`
 id: gated

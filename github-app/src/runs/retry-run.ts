@@ -42,7 +42,13 @@ export async function retryRun(deps: HubDeps, runId: string, from: string | unde
     id: newRunId(deps.now()),
     repo: previous.repo,
     flowId: previous.flowId,
-    trigger: { type: 'retry', by, data: previous.trigger.data },
+    // The trigger id stays: its opts reach git-checkout (shared/src/flow/trigger-checkout.ts) as in the retried run.
+    trigger: {
+      type: 'retry',
+      by,
+      data: previous.trigger.data,
+      ...(previous.trigger.id !== undefined ? { id: previous.trigger.id } : {}),
+    },
     flow: previous.flow,
     ...(previous.ref !== undefined ? { ref: previous.ref } : {}),
     ...(previous.sha !== undefined ? { sha: previous.sha } : {}),

@@ -16,6 +16,7 @@ export function toRunSpec(run: RunRow, previous: RunRow | undefined): RunSpec {
     ...(run.ref !== undefined ? { ref: run.ref } : {}),
     ...(run.sha !== undefined ? { sha: run.sha } : {}),
     ...(run.cloneUrl !== undefined ? { cloneUrl: run.cloneUrl } : {}),
+    ...(run.trigger.id !== undefined ? { trigger: run.trigger.id } : {}),
     data: run.trigger.data,
     ...(run.replayFrom !== undefined && previous?.engine
       ? { replay: { from: run.replayFrom, previousRunId: previous.id, previous: previous.engine } }

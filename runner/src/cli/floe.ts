@@ -7,6 +7,7 @@ import { type CliCommand, type CliIo, processIo } from './cli-io.js';
 /** Add a command here: one line, `name: () => import('./commands/<name>.js'),` (in the order --help lists them). */
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   lint: () => import('./commands/lint.js'),
+  migrate: () => import('./commands/migrate.js'),
   run: () => import('./commands/run.js'),
   runner: () => import('./commands/runner.js'),
   hub: () => import('./commands/hub.js'),

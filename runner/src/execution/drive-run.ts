@@ -174,6 +174,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
         ref: spec.ref,
         sha: spec.sha,
         cloneUrl: spec.cloneUrl,
+        trigger: spec.trigger,
         token: spec.token,
         data: state ? runData(state) : spec.data,
       },

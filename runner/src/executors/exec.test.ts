@@ -48,16 +48,15 @@ describe('exec', () => {
     expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 143 });
   });
 
-  it('says clearly when the program does not exist or is not executable', async () => {
+  it('exits 1 when the program does not exist or is not executable, as the original, and logs why', async () => {
     const missing = await testContext({ type: 'exec', opts: { cmd: 'no-such-program-floe' } });
-    expect(await executeTask(missing.ctx)).toEqual({
-      kind: 'error',
-      message: 'cannot start no-such-program-floe: no such program (not found on PATH)',
-    });
+    expect(await executeTask(missing.ctx)).toEqual({ kind: 'exited', exitCode: 1 });
+    expect(missing.text('sys')).toContain('cannot start no-such-program-floe: no such program (not found on PATH)\n');
+    expect(missing.text('sys')).toMatch(/exited 1\n$/);
     const t = await testContext({ type: 'exec', opts: { cmd: './script.sh' } });
     await writeFile(join(t.ctx.workspace, 'script.sh'), '#!/bin/sh\necho hi\n', { mode: 0o644 });
-    const outcome = await executeTask(t.ctx);
-    expect(outcome).toEqual({ kind: 'error', message: expect.stringMatching(/permission denied/) });
+    expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 1 });
+    expect(t.text('sys')).toMatch(/permission denied/);
   });
 
   it('resolves an error when both or neither of cmd and shell are set', async () => {

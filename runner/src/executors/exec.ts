@@ -14,7 +14,9 @@ import type { TaskContext, TaskOf } from './task-context.js';
  * - `shell` runs as `bash -eo pipefail -c <script>` and is left to bash (`args`, if any, are appended to the
  *   script joined by spaces, as the original did).
  * - the working directory is `sub-dir` inside the workspace (created 0700), which may not leave it.
- * Resolves `exited` with the exit code, `error` when it cannot start, `cancelled` when `ctx.signal` aborts.
+ * Resolves `exited` with the exit code, `cancelled` when `ctx.signal` aborts, and `exited 1` with the reason in
+ * the log when the program cannot start (no such program, not executable), as the original did: its flows
+ * handle that on `task.<id>.bad`. `error` stays for floe's own failures (a sub-dir outside the workspace…).
  */
 export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promise<TaskOutcome> {
   const opts = task.opts;
@@ -61,7 +63,7 @@ export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promi
   } else {
     sysLine(ctx, `$ ${[command.file, ...command.args].map(quoteForLog).join(' ')}`);
   }
-  return runProcess({
+  const outcome = await runProcess({
     ...command,
     cwd,
     env,
@@ -70,6 +72,11 @@ export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promi
     onLog: ctx.onLog,
     onStart: ctx.onProcess,
   });
+  // runProcess resolves `error` only when the process could not start.
+  if (outcome.kind !== 'error') return outcome;
+  sysLine(ctx, outcome.message);
+  sysLine(ctx, 'exited 1');
+  return { kind: 'exited', exitCode: 1 };
 }
 
 function quoteForLog(word: string): string {

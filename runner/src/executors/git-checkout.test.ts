@@ -4,9 +4,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repoName } from '@floe/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { executeTask } from './execute-task.js';
-import { repoName } from './git-checkout.js';
 import { testContext } from './test-context.js';
 
 const git = (cwd: string, ...args: string[]) =>
@@ -55,7 +55,7 @@ describe('git-checkout', () => {
     expect(t.text()).toContain(`checked out ${shas.main3} main 3`);
   });
 
-  it('checks out a branch, a tag and an older commit sha, into sub-dir', async () => {
+  it('checks out a branch, a tag and an older commit sha, into <sub-dir>/<repository name>', async () => {
     for (const [ref, content] of [
       ['feature', 'feature\n'],
       ['v2', 'main 2\n'],
@@ -63,8 +63,88 @@ describe('git-checkout', () => {
     ] as const) {
       const t = await testContext({ type: 'git-checkout', opts: { url: bare, ref, 'sub-dir': 'code' } });
       expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
-      expect(await file(t.ctx.workspace, 'code')).toBe(content);
+      expect(await file(t.ctx.workspace, 'code/demo')).toBe(content);
     }
+  });
+
+  it("checks the run's own repository out into sub-dir itself", async () => {
+    const t = await testContext(
+      { type: 'git-checkout', listen: 'trigger.good', opts: { 'sub-dir': 'code' } },
+      { run: { cloneUrl: bare, sha: shas.main2 as string } },
+    );
+    expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(await file(t.ctx.workspace, 'code')).toBe('main 2\n');
+  });
+
+  describe("the trigger's url and branch (the original's trigger.good opts)", () => {
+    const triggers = [
+      {
+        id: 'start',
+        type: 'data',
+        opts: { url: '', form: { fields: [{ id: 'branch' }] } },
+      },
+      { id: 'nightly', type: 'timer', opts: { period: 60, url: '', branch: 'v2' } },
+    ];
+    const withUrl = () => triggers.map((t) => ({ ...t, opts: { ...t.opts, url: bare } }));
+    const own = { cloneUrl: '/nowhere/own.git', sha: shas.main1 as string };
+
+    it('a form value branch picks the ref of a data trigger, cloned into <sub-dir>/<name>', async () => {
+      const t = await testContext(
+        { type: 'git-checkout', listen: 'trigger.good', opts: { 'sub-dir': 'src/x' } },
+        { triggers: withUrl(), run: { ...own, data: { branch: 'feature' } } },
+      );
+      expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+      expect(await file(t.ctx.workspace, 'src/x/demo')).toBe('feature\n');
+    });
+
+    it("a timer's branch, when the timer started the run", async () => {
+      const t = await testContext(
+        { type: 'git-checkout', listen: 'trigger.good', opts: {} },
+        { triggers: withUrl(), run: { ...own, trigger: 'nightly' } },
+      );
+      expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+      expect(await file(t.ctx.workspace)).toBe('main 2\n');
+    });
+
+    it('only for a task listening to trigger.good, and never over its own url or ref', async () => {
+      const later = await testContext(
+        { type: 'git-checkout', listen: 'task.build.good', opts: {} },
+        { triggers: withUrl(), run: { ...own, data: { branch: 'feature' } } },
+      );
+      const outcome = await executeTask(later.ctx);
+      expect(outcome).toMatchObject({ kind: 'error', message: expect.stringContaining('/nowhere/own.git') });
+      const pinned = await testContext(
+        { type: 'git-checkout', listen: 'trigger.good', opts: { ref: 'v2' } },
+        { triggers: withUrl(), run: { ...own, data: { branch: 'feature' } } },
+      );
+      expect(await executeTask(pinned.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+      expect(await file(pinned.ctx.workspace)).toBe('main 2\n');
+    });
+
+    it('refuses a form value that git would read as an option, and runs no git', async () => {
+      for (const branch of ['--upload-pack=touch /tmp/pwned', 'a b', 'x\u0000y']) {
+        const t = await testContext(
+          { type: 'git-checkout', listen: 'trigger.good', opts: {} },
+          { triggers: withUrl(), run: { ...own, data: { branch } } },
+        );
+        expect(await executeTask(t.ctx)).toEqual({
+          kind: 'error',
+          message: `cannot check out ${JSON.stringify(branch)}: not a branch, tag or commit name`,
+        });
+        expect(t.text()).not.toContain('git fetch');
+      }
+    });
+  });
+
+  it('fails a git-merge without from-branch, as the original stub did, and checks out with it', async () => {
+    const stub = await testContext({ type: 'git-merge', opts: { url: bare } });
+    expect(await executeTask(stub.ctx)).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('git-merge task t1 has no from-branch'),
+    });
+    const merge = await testContext({ type: 'git-merge', opts: { url: bare, branch: 'v2', 'from-branch': 'x' } });
+    expect(await executeTask(merge.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(await file(merge.ctx.workspace)).toBe('main 2\n');
   });
 
   it('accepts branch as the old name of ref, and a depth', async () => {
@@ -80,6 +160,15 @@ describe('git-checkout', () => {
     );
     expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
     expect(await file(t.ctx.workspace)).toBe('main 2\n');
+  });
+
+  it("checks out another repository's default branch, not the run's commit", async () => {
+    const t = await testContext(
+      { type: 'git-checkout', opts: { url: bare } },
+      { run: { cloneUrl: '/elsewhere/own.git', sha: 'f'.repeat(40) } },
+    );
+    expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(await file(t.ctx.workspace)).toBe('main 3\n');
   });
 
   it('fetches into an existing clone (a reuse-space workspace)', async () => {
@@ -106,7 +195,7 @@ describe('git-checkout', () => {
     const none = await testContext({ type: 'git-checkout', opts: {} });
     expect(await executeTask(none.ctx)).toEqual({ kind: 'error', message: 'no repository to check out: set opts.url' });
     const out = await testContext({ type: 'git-checkout', opts: { url: bare, 'sub-dir': '../x' } });
-    expect(await executeTask(out.ctx)).toEqual({ kind: 'error', message: 'sub-dir ../x leaves the workspace' });
+    expect(await executeTask(out.ctx)).toEqual({ kind: 'error', message: 'sub-dir ../x/demo leaves the workspace' });
   });
 
   it('sends the token only as an HTTP header, never in logs, messages or .git/config', async () => {

@@ -1,5 +1,6 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import type { LogChunk, TaskOutcome } from '@floe/shared';
+import { join } from 'node:path';
+import { type LogChunk, repoName, type TaskOutcome, TRIGGER_GOOD, triggerCheckout } from '@floe/shared';
 import { runProcess } from '../process/run-process.js';
 import { resolveInWorkspace } from '../workspace/resolve-in-workspace.js';
 import { buildTaskEnv } from '../workspace/task-env.js';
@@ -8,12 +9,21 @@ import type { TaskContext, TaskOf } from './task-context.js';
 
 /**
  * The git-checkout task (and the old `git-merge`, DESIGN §8): a shallow fetch (`depth`, default 1) of one ref of
- * `url` (default: the run's repository, `ctx.run.cloneUrl`) checked out, detached, into `<ws>/<sub-dir>`.
- * - `ref` (old name `branch`) is a branch, a tag, a full ref or a commit sha; default the run's sha, else its ref,
- *   else the remote's HEAD. Every case is `git init` + `git fetch --depth N origin <ref>` + `git checkout
- *   --detach FETCH_HEAD`, so a commit sha works like a branch (which `git clone --branch` cannot do).
- * - `sub-dir` defaults to the repository's name as `git clone` would choose it (`…/floe.git` → `floe`); it must
- *   stay inside the workspace, and be empty or already hold a clone (a reuse-space workspace fetches into it).
+ * a repository, checked out, detached, into the workspace.
+ * - The repository is `url`; else, for a task listening to `trigger.good`, the `url` of the trigger that started
+ *   the run (the original merged a trigger's opts into that event: shared/src/flow/trigger-checkout.ts); else the
+ *   run's repository, `ctx.run.cloneUrl`.
+ * - `ref` (old name `branch`) is a branch, a tag, a full ref or a commit sha; default the trigger's `branch` (a
+ *   form value `branch` first) as above; else, for the run's own repository, the run's sha, else its ref; else the
+ *   remote's HEAD. Every case is
+ *   `git init` + `git fetch --depth N origin <ref>` + `git checkout --detach FETCH_HEAD`, so a commit sha works
+ *   like a branch (which `git clone --branch` cannot do).
+ * - The directory: a repository named by `url` or by a trigger goes into `<sub-dir>/<repository name>`, as the
+ *   original's `git clone` in `<sub-dir>` laid it out; the run's own repository goes into `sub-dir` itself. With
+ *   no `sub-dir`, both are `<repository name>` (`…/floe.git` → `floe`). It must stay inside the workspace, and
+ *   be empty or already hold a clone (a reuse-space workspace fetches into it).
+ * - `git-merge` was a stub in the original that failed without `from-branch`; it still does (so the original's
+ *   flows end as they did), and otherwise checks out like git-checkout without merging anything.
  * - `ctx.run.token` reaches git only through its environment (an `http.extraHeader` in GIT_CONFIG_*), so it is
  *   never in a command line, .git/config, the log or a message; it is also masked in git's output.
  * Git runs through `runProcess` like exec, so cancel, timeout and the process-tree sweep apply to it as well.
@@ -24,17 +34,36 @@ export async function executeGitCheckout(
   task: TaskOf<'git-checkout' | 'git-merge'>,
 ): Promise<TaskOutcome> {
   const opts = task.opts ?? { depth: 1 };
-  const url = opts.url ?? ctx.run.cloneUrl;
+  const onTrigger = task.listen === TRIGGER_GOOD;
+  const fromTrigger = onTrigger ? triggerCheckout(ctx.flow, ctx.run.trigger, ctx.run.data) : {};
+  if (task.type === 'git-merge' && !opts['from-branch'] && !(onTrigger && ctx.run.data['from-branch'])) {
+    return {
+      kind: 'error',
+      message: `git-merge task ${task.id} has no from-branch (the original's git-merge failed without it too); write type: git-checkout to check out without merging`,
+    };
+  }
+  const url = opts.url ?? fromTrigger.url ?? ctx.run.cloneUrl;
   if (!url) return { kind: 'error', message: 'no repository to check out: set opts.url' };
-  const ref = opts.ref ?? opts.branch ?? ctx.run.sha ?? ctx.run.ref ?? 'HEAD';
+  // The run's sha and ref belong to the run's repository: another one is checked out at its default branch.
+  const ref =
+    opts.ref ??
+    opts.branch ??
+    fromTrigger.ref ??
+    (url === ctx.run.cloneUrl ? (ctx.run.sha ?? ctx.run.ref ?? 'HEAD') : 'HEAD');
+  // A form value can be a ref: one git would read as an option, or with control bytes, is refused.
+  if (!/^[^\s\x00-\x1f\x7f-][^\s\x00-\x1f\x7f]*$/.test(ref)) {
+    return { kind: 'error', message: `cannot check out ${JSON.stringify(ref)}: not a branch, tag or commit name` };
+  }
   const depth = opts.depth ?? 1;
+  const named = opts.url !== undefined || fromTrigger.url !== undefined;
+  const into = named ? join(opts['sub-dir'] ?? '', repoName(url)) : opts['sub-dir'] || repoName(url);
 
-  const inside = await resolveInWorkspace(ctx.workspace, opts['sub-dir'] || repoName(url), 'sub-dir');
+  const inside = await resolveInWorkspace(ctx.workspace, into, 'sub-dir');
   if (!inside.ok) return { kind: 'error', message: inside.message };
   const dir = inside.path;
   const state = await directoryState(dir);
   if (state === 'not-empty') {
-    return { kind: 'error', message: `cannot check out into ${opts['sub-dir'] || repoName(url)}: it is not empty` };
+    return { kind: 'error', message: `cannot check out into ${into}: it is not empty` };
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
@@ -70,7 +99,7 @@ export async function executeGitCheckout(
     ['checkout', ['-c', 'advice.detachedHead=false', 'checkout', '--force', '--detach', 'FETCH_HEAD']],
     ['log', ['log', '-1', '--format=checked out %H %s']],
   ];
-  sysLine(ctx, redact(`checking out ${ref} of ${url} into ${opts['sub-dir'] || repoName(url)}`));
+  sysLine(ctx, redact(`checking out ${ref} of ${url} into ${into}`));
   for (const [step, args] of steps) {
     if (step !== 'config' && step !== 'log') sysLine(ctx, redact(`$ git ${args.join(' ')}`));
     lastError = '';
@@ -95,13 +124,6 @@ export async function executeGitCheckout(
     };
   }
   return { kind: 'exited', exitCode: 0 };
-}
-
-/** The directory `git clone <url>` would make: the last path segment without `.git`. */
-export function repoName(url: string): string {
-  const path = url.replace(/[?#].*$/, '').replace(/[/\\]+$/, '');
-  const last = path.split(/[/\\:]/).at(-1) ?? '';
-  return last.replace(/\.git$/, '') || 'repo';
 }
 
 async function directoryState(dir: string): Promise<'absent' | 'empty' | 'clone' | 'not-empty'> {

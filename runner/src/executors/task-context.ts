@@ -16,6 +16,8 @@ export interface TaskContext {
     cloneUrl?: string;
     /** Clone credential for https URLs; never logged, never stored in .git/config. */
     token?: string;
+    /** The id of the flow trigger that started the run, if one did (its opts reach git-checkout on trigger.good). */
+    trigger?: string;
     /** Form values and trigger data: `FLOE_DATA_<FIELD>` in every task's environment (DESIGN §3 rule 5). */
     data: Record<string, string>;
   };

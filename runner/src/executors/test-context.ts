@@ -2,7 +2,15 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Env, type LogChunk, type ResolvedFlow, type ResolvedTask, TaskSchema } from '@floe/shared';
+import {
+  type Env,
+  type LogChunk,
+  type ResolvedFlow,
+  type ResolvedTask,
+  type ResolvedTrigger,
+  TaskSchema,
+  TriggerSchema,
+} from '@floe/shared';
 import type { TaskContext } from './task-context.js';
 
 export interface TestContext {
@@ -17,9 +25,13 @@ let runs = 0;
 
 export async function testContext(
   task: Record<string, unknown>,
-  options: { flowEnv?: Env; run?: Partial<TaskContext['run']>; workspace?: string } & Partial<
-    Omit<TaskContext, 'run' | 'task' | 'flow'>
-  > = {},
+  options: {
+    flowEnv?: Env;
+    /** The flow's triggers, as written (each needs an `id`). */
+    triggers?: Record<string, unknown>[];
+    run?: Partial<TaskContext['run']>;
+    workspace?: string;
+  } & Partial<Omit<TaskContext, 'run' | 'task' | 'flow'>> = {},
 ): Promise<TestContext> {
   const parsed = TaskSchema.parse({ id: 't1', ...task });
   const resolved = { ...parsed, id: parsed.id ?? 't1', name: parsed.name ?? 't1' } as ResolvedTask;
@@ -31,7 +43,7 @@ export async function testContext(
     'host-tags': [],
     'resource-tags': [],
     env: options.flowEnv,
-    triggers: [],
+    triggers: (options.triggers ?? []).map((t) => ({ ...TriggerSchema.parse(t), class: 'trigger' }) as ResolvedTrigger),
     tasks: [resolved],
     timeout: '6h',
     'cancel-superseded': false,
@@ -40,7 +52,7 @@ export async function testContext(
   const root = await mkdtemp(join(tmpdir(), 'floe-exec-'));
   const logs: LogChunk[] = [];
   const abort = new AbortController();
-  const { flowEnv: _flowEnv, run, workspace, ...rest } = options;
+  const { flowEnv: _flowEnv, triggers: _triggers, run, workspace, ...rest } = options;
   const ctx: TaskContext = {
     flow,
     task: resolved,

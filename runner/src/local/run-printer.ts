@@ -106,7 +106,8 @@ function describeChange(
     case 'awaiting-input':
       return { text: `⏸ ${id} awaiting input`, colour: 33 };
     case 'good':
-      return { text: `✔ ${id}${took}`, colour: 32 };
+      // A data task filled from the trigger's data says so: nobody answered it.
+      return { text: `✔ ${id}${node.reason?.startsWith('filled from') ? ` ${node.reason}` : ''}${took}`, colour: 32 };
     case 'bad':
     case 'error':
       return { text: `✖ ${id} ${node.reason ?? node.state}${took}`, colour: 31 };

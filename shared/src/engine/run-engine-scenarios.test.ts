@@ -152,14 +152,54 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(run.executed().filter((e) => e.startsWith('after-'))).toEqual(['after-first#1', 'after-failures#1']);
   });
 
-  it('61 (differs, DESIGN §3 rule 5): a data node waits for a person even when the trigger data has its fields', () => {
+  it('61: a data node on trigger.good is filled from the trigger data that carries every field', () => {
     const flow = testFlow({
-      triggers: [{ type: 'data', opts: { form: { fields: [{ id: 'branch' }] } } }],
-      tasks: [{ id: 'confirm', type: 'data', listen: 'trigger.good', opts: { form: { fields: [{ id: 'branch' }] } } }],
+      triggers: [{ type: 'data', opts: { form: { fields: [{ id: 'branch' }, { id: 'note' }] } } }],
+      tasks: [
+        { id: 'confirm', type: 'data', listen: 'trigger.good', opts: { form: { fields: [{ id: 'branch' }] } } },
+        { id: 'use', type: 'exec', listen: 'task.confirm.good', opts: { cmd: 'x' } },
+      ],
     } as FlowInput);
-    const run = new ScriptedRun(flow, { data: { branch: 'main' } });
-    expect(run.state.nodes.confirm?.state).toBe('awaiting-input');
-    expect(run.tags()).toEqual(['trigger.good']);
+    const run = new ScriptedRun(flow, { data: { branch: 'main', note: 'n' } });
+    expect(run.state.nodes.confirm).toMatchObject({
+      state: 'good',
+      values: { branch: 'main' },
+      reason: "filled from the trigger's data (branch)",
+    });
+    expect(run.state.nodes.confirm?.by).toBeUndefined();
+    expect(run.tags()).toEqual(['trigger.good', 'task.confirm.good']);
+    expect(run.executed()).toEqual(['use#1']);
+  });
+
+  it('61 (differs): a form the trigger data does not fill, a fieldless one, or one deeper in the flow waits', () => {
+    const form = { form: { fields: [{ id: 'branch' }, { id: 'ok' }] } };
+    const flow = testFlow({
+      triggers: [{ type: 'data', opts: form }],
+      tasks: [
+        { id: 'partly', type: 'data', listen: 'trigger.good', opts: form },
+        { id: 'bare', type: 'data', listen: 'trigger.good' },
+        { id: 'a', type: 'exec', listen: 'trigger.good', opts: { cmd: 'x' } },
+        { id: 'deeper', type: 'data', listen: 'task.a.good', opts: form },
+      ],
+    } as FlowInput);
+    const run = new ScriptedRun(flow, { data: { branch: 'main', ok: '' } });
+    run.exit('a', 0);
+    expect(run.nodeStates()).toMatchObject({ partly: 'awaiting-input', bare: 'awaiting-input' });
+    const full = new ScriptedRun(flow, { data: { branch: 'main', ok: 'yes' } });
+    full.exit('a', 0);
+    expect(full.nodeStates()).toMatchObject({ partly: 'good', bare: 'awaiting-input', deeper: 'awaiting-input' });
+  });
+
+  it('good: [] means the default, exit 0 is good (as the original)', () => {
+    const flow = testFlow({
+      tasks: [{ id: 'a', type: 'exec', listen: 'trigger.good', good: [], opts: { cmd: 'x' } }],
+    } as FlowInput);
+    const zero = new ScriptedRun(flow);
+    zero.exit('a', 0);
+    expect(zero.state.ended).toMatchObject({ result: 'good' });
+    const one = new ScriptedRun(flow);
+    one.exit('a', 1);
+    expect(one.tags()).toEqual(['trigger.good', 'task.a.bad']);
   });
 
   it('61 (differs): form input with a value that is not a string is refused whole, not filtered', () => {

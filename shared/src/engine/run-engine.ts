@@ -378,16 +378,40 @@ function reach(step: Step, node: ResolvedNode, event: RunEvent): void {
       endRun(step, result, 'end', `reached end node ${node.id} on ${event.tag}`);
       return;
     }
-    case 'data':
+    case 'data': {
+      const values = event.tag === TRIGGER_GOOD ? filledFromTrigger(node, step.state.data) : undefined;
+      if (values) {
+        // The original filled a form from the event that reached it; kept only for a form on `trigger.good` whose
+        // every field the start data carries, so an approval deeper in a flow is never skipped. The node's reason
+        // says so wherever runs are shown; an audit log of approvals should record this as the trigger's doing.
+        const fields = Object.keys(values).join(', ');
+        Object.assign(run, {
+          state: 'good',
+          endedAt: at,
+          values,
+          reason: `filled from the trigger's data (${fields})`,
+        });
+        run.tag = taskTag(node.id, 'good');
+        emit(step, run.tag, true, node.id);
+        return;
+      }
       run.state = 'awaiting-input';
       step.effects.push({ type: 'await-input', node: node.id });
       return;
+    }
     default: {
       run.state = 'running';
       run.attempt = 1;
       step.effects.push(executeEffect(node, 1));
     }
   }
+}
+
+/** The form values of a `data` node taken from the run's start data, when it carries every field (one at least). */
+function filledFromTrigger(node: ResolvedTask, data: Record<string, string>): Record<string, string> | undefined {
+  const fields = node.type === 'data' ? (node.opts?.form?.fields ?? []) : [];
+  if (fields.length === 0 || fields.some((field) => (data[field.id] ?? '') === '')) return undefined;
+  return Object.fromEntries(fields.map((field) => [field.id, data[field.id] as string]));
 }
 
 function executeEffect(task: ResolvedTask, attempt: number): Effect {
@@ -406,7 +430,8 @@ function finishTask(step: Step, id: string, attempt: number, outcome: TaskOutcom
     return `attempt ${attempt} of task ${id} is not the current one (${current.attempt})`;
   const run = ownRun(step, id) as NodeRun;
 
-  const goodCodes = node.good ?? [0];
+  // `good: []` means the default, as in the original (an empty list would make every exit bad).
+  const goodCodes = node.good?.length ? node.good : [0];
   let ok = false;
   let reason: string;
   delete run.exitCode;

@@ -37,7 +37,11 @@ export const DIAGNOSTIC_CODES = {
   'node-never-runs': { severity: 'warning', summary: 'A node whose events can never all happen in a run.' },
   'end-unreachable': { severity: 'warning', summary: 'An `end` node that no run can reach.' },
   'merge-never-fires': { severity: 'warning', summary: 'An `all` merge waiting for two outcomes of one node.' },
-  'event-cycle': { severity: 'error', summary: 'Nodes that start each other in a loop.' },
+  'event-cycle': { severity: 'warning', summary: 'Nodes that start each other in a loop (each still runs once).' },
+  'dangling-good': {
+    severity: 'warning',
+    summary: 'A good event nobody listens to, in a flow with an end node (the original ended the run there).',
+  },
   'duplicate-wait': { severity: 'error', summary: 'A merge waiting twice for one tag (it would never fire).' },
   'empty-wait': { severity: 'error', summary: 'A merge with nothing to wait for.' },
   'no-listen': { severity: 'error', summary: 'A task without `listen`: nothing starts it.' },
@@ -59,6 +63,21 @@ export const DIAGNOSTIC_CODES = {
   'invalid-regex': { severity: 'error', summary: 'A poll-git `exclude` that is not a regular expression.' },
   'select-without-options': { severity: 'error', summary: 'A form field of type `select` without `options`.' },
   'duplicate-field': { severity: 'error', summary: 'Two fields of one form share an id.' },
+  // Coming from floe: where a flow relies on what the original did
+  'trigger-checkout-opts': {
+    severity: 'warning',
+    summary: "A trigger's `url`/`branch` (or form value `branch`) reaching git-checkout on trigger.good.",
+  },
+  'checkout-repo-dir': {
+    severity: 'warning',
+    summary: 'A git-checkout of a named repository goes into `<sub-dir>/<repository name>`.',
+  },
+  'task-env-merged': {
+    severity: 'warning',
+    summary: "A task's own `env` list is merged with the flow's (the original dropped the flow's).",
+  },
+  'cmd-dollar': { severity: 'warning', summary: 'A `$VAR` in `cmd` or `args`, which no shell expands.' },
+  'fetch-url-scheme': { severity: 'warning', summary: 'A fetch `url` that is not http:// or https://.' },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -60,10 +60,28 @@ const TriggerBase = {
   class: z.literal('trigger').optional().describe('May be left out: entries of `triggers` are triggers.'),
 };
 
+/**
+ * The original floe merged a trigger's opts into its `trigger.good` event, which is how its git-checkout got a
+ * repository and a branch: `url` and `branch` of the trigger that started a run reach the git-checkout tasks
+ * listening to `trigger.good` that set no `url` / `ref` of their own (see `triggerCheckout`).
+ */
+const TriggerCheckoutOpts = {
+  url: z.string().optional().describe('Repository of git-checkout tasks on trigger.good that set no `url`.'),
+  branch: z
+    .string()
+    .optional()
+    .describe('Branch of git-checkout tasks on trigger.good that set no `ref`; a form field `branch` wins.'),
+};
+
 export const DataTriggerSchema = z.strictObject({
   ...TriggerBase,
   type: z.literal('data').describe('Started by a person, with a form.'),
-  opts: DataOptsSchema.default({}),
+  opts: z
+    .strictObject({
+      form: FormSchema.optional().describe('A form a person fills in; its values reach tasks as FLOE_DATA_<FIELD>.'),
+      ...TriggerCheckoutOpts,
+    })
+    .default({}),
 });
 
 export const TimerTriggerSchema = z.strictObject({
@@ -73,6 +91,7 @@ export const TimerTriggerSchema = z.strictObject({
     period: DurationSchema.optional().describe('Fire every period (seconds or "10m").'),
     cron: z.string().optional().describe('Five-field cron expression, UTC unless `timezone` is set.'),
     timezone: z.string().optional().describe('IANA time zone of `cron`, e.g. Europe/London.'),
+    ...TriggerCheckoutOpts,
   }),
 });
 
@@ -144,7 +163,10 @@ const TaskBase = {
   ...NodeBase,
   class: z.literal('task').optional().describe('May be left out; `merge` makes a merge.'),
   listen: z.string().optional().describe('The one event tag that starts this node, e.g. task.build.good.'),
-  good: z.array(z.number().int()).optional().describe('Exit codes counted as good (default [0]).'),
+  good: z
+    .array(z.number().int())
+    .optional()
+    .describe('Exit codes counted as good (default [0]; an empty list is the default too).'),
   'ignore-fail': z.boolean().default(false).describe('Always emit task.<id>.good, even when the task fails.'),
   'use-status': z.boolean().default(false).describe('Emit task.<id>.<exit-code> instead of good/bad.'),
   timeout: DurationSchema.optional().describe('Kill the task and count it bad after this long.'),
@@ -174,13 +196,18 @@ export const GitCheckoutOptsSchema = z.strictObject({
   branch: z.string().optional().describe('Old name of `ref`.'),
   'key-file': z.string().optional().describe('Ignored: the runner uses its own git credentials.'),
   hash: z.string().optional().describe('Ignored by the original floe.'),
-  'from-branch': z.string().optional().describe('Ignored by the original floe.'),
+  'from-branch': z
+    .string()
+    .optional()
+    .describe('Needed by `git-merge` (the original failed without it); else ignored.'),
 });
 export type GitCheckoutOpts = z.infer<typeof GitCheckoutOptsSchema>;
 
 export const GitCheckoutTaskSchema = z.strictObject({
   ...TaskBase,
-  type: z.enum(['git-checkout', 'git-merge']).describe('`git-merge` (a stub in the original) runs as git-checkout.'),
+  type: z
+    .enum(['git-checkout', 'git-merge'])
+    .describe('`git-merge` (a stub in the original) checks out like git-checkout, and fails without `from-branch`.'),
   opts: GitCheckoutOptsSchema.default({ depth: 1 }),
 });
 

@@ -322,6 +322,58 @@ const cases: [string, DiagnosticCode, string][] = [
     lines('id: f', 'tasks:', '  - «id: a»', '    type: exec', '    opts: {cmd: make}'),
   ],
   ['a flow with no tasks', 'no-tasks', lines('id: f', '«tasks»: []')],
+  [
+    'a good event nobody hears in a flow with an end node',
+    'dangling-good',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: "true"}}',
+      '  - «id: b»',
+      '    type: exec',
+      '    listen: trigger.good',
+      '    opts: {cmd: "true"}',
+      '  - {id: done, type: end, listen: task.a.good}',
+    ),
+  ],
+  [
+    "a trigger's url reaching a git-checkout on trigger.good",
+    'trigger-checkout-opts',
+    lines(
+      'id: f',
+      'triggers: [{id: s, type: data, opts: {«url»: /srv/app.git}}]',
+      'tasks: [{id: co, type: git-checkout, listen: trigger.good}]',
+    ),
+  ],
+  [
+    'a named repository checked out into a sub-dir',
+    'checkout-repo-dir',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: co, type: git-checkout, listen: trigger.good, opts: {url: /srv/app.git, sub-dir: «src»}}',
+    ),
+  ],
+  [
+    "a task env list beside the flow's",
+    'task-env-merged',
+    lines(
+      'id: f',
+      'env: [A=1]',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make, «env»: [B=2]}}',
+    ),
+  ],
+  [
+    'a $VAR in cmd',
+    'cmd-dollar',
+    lines('id: f', 'tasks:', '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: «echo $HOME»}}'),
+  ],
+  [
+    'a fetch of a file:// URL',
+    'fetch-url-scheme',
+    lines('id: f', 'tasks:', '  - {id: a, type: fetch, listen: trigger.good, opts: {url: «file:///etc/passwd»}}'),
+  ],
 ];
 
 describe('lintFlow through parseFloeFile', () => {
@@ -366,6 +418,37 @@ describe('lintFlow through parseFloeFile', () => {
       '  - {id: b, type: exec, listen: task.a.good, opts: {cmd: make}}',
     );
     expect(parseFloeFile(text).diagnostics.map((d) => d.code)).toEqual(['event-cycle']);
+  });
+
+  it('warns of a cycle without blocking the flow: every node runs at most once', () => {
+    const { flows, diagnostics } = parseFloeFile(
+      lines(
+        'id: f',
+        'tasks:',
+        '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}}',
+        '  - {id: again, class: merge, type: any, wait: [task.a.good, task.b.good]}',
+        '  - {id: b, type: exec, listen: merge.again.good, opts: {cmd: make}}',
+      ),
+    );
+    expect(diagnostics.map((d) => [d.code, d.severity])).toEqual([['event-cycle', 'warning']]);
+    expect(flows.map((flow) => flow.id)).toEqual(['f']);
+  });
+
+  it("says of a trigger's url and branch which checkout takes them, or that none does", () => {
+    const findings = parseFloeFile(
+      lines(
+        'id: f',
+        'triggers:',
+        '  - {id: s, type: data, opts: {url: /srv/app.git, form: {fields: [{id: branch}]}}}',
+        '  - {id: t, type: timer, opts: {period: 60, branch: main}}',
+        'tasks:',
+        '  - {id: co, type: git-checkout, listen: trigger.good, opts: {ref: v1}}',
+      ),
+    ).diagnostics.filter((d) => d.code === 'trigger-checkout-opts');
+    expect(findings.map((d) => d.message)).toEqual([
+      "`url` of trigger `s` reaches git-checkout tasks listening to `trigger.good` that set no `url`, as the original merged a trigger's opts into `trigger.good`: git-checkout `co` checks it out.",
+      "`branch` of trigger `t` is the ref of git-checkout tasks listening to `trigger.good` that set no `ref` (the original's trigger.good opts): this flow has none, so it is unused.",
+    ]);
   });
 
   it('says which node id was probably meant', () => {

@@ -7,6 +7,7 @@ import { didYouMean } from './did-you-mean.js';
 import { canEmit, emittableTags, parseTag, TRIGGER_GOOD } from './event-tags.js';
 import type { Env, Form, ResolvedFlow, ResolvedNode } from './flow-schema.js';
 import { diagnosticMaker, type FlowSource } from './flow-source.js';
+import { lintComingFromFloe } from './lint-coming-from-floe.js';
 import type { DataPath } from './yaml-locator.js';
 
 /**
@@ -188,6 +189,7 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
   }
 
   lintGraph(flow, make, out);
+  lintComingFromFloe(flow, make, out);
   return out;
 }
 
@@ -321,10 +323,10 @@ function lintGraph(flow: ResolvedFlow, make: Make, out: Diagnostic[]): void {
     out.push(
       make(
         'event-cycle',
-        `Nodes start each other in a loop: ${names}. Every node runs at most once per run.`,
+        `Nodes start each other in a loop: ${names}. Each runs at most once, so the loop never repeats.`,
         input?.path ?? ['tasks', first],
         'value',
-        'break the loop; to repeat work, use `retry`',
+        'to repeat work, use `retry` (the original crashed showing a run of such a flow)',
       ),
     );
   }
@@ -368,6 +370,26 @@ function lintGraph(flow: ResolvedFlow, make: Make, out: Diagnostic[]): void {
         ),
       );
     }
+  });
+
+  // A good event nobody listens to ended the original's run as good, whatever else was running; here the run goes
+  // on (DESIGN §3 rule 2), so a flow with an end node that relied on it now ends bad. Said where it happens.
+  const ends = nodes.filter((node) => node.class !== 'merge' && node.type === 'end').map((node) => node.id);
+  if (ends.length === 0) return;
+  const heard = new Set(inputs.flat().map((input) => input.tag));
+  nodes.forEach((node, index) => {
+    if (!runs.has(index)) return;
+    const good = emittableTags(node).tags.find((tag) => tag.endsWith('.good') && parseTag(tag).kind !== 'unknown');
+    if (!good || heard.has(good)) return;
+    out.push(
+      make(
+        'dangling-good',
+        `Nothing listens to \`${good}\`: the original ended the run there as good; floe lets the run go on, and it ends bad unless it reaches end node \`${ends[0]}\`.`,
+        ['tasks', index],
+        'head',
+        'listen to it, or wait for it in a merge',
+      ),
+    );
   });
 }
 

@@ -33,7 +33,7 @@ describe('parseFloeFile: the two shapes', () => {
   it("reads the original's config shape, warning about what it ignores or maps", () => {
     const { flows, diagnostics, flowIds } = parseFloeFile(fixture('original-config.yaml'), 'config.yml');
     expect(flowIds).toEqual(['build-project', 'sub-flow']);
-    expect(flows.map((flow) => flow.id)).toEqual(['build-project']);
+    expect(flows.map((flow) => flow.id)).toEqual(['build-project', 'sub-flow']);
     const [flow] = flows;
     expect(flow).toMatchObject({ ver: 1, 'reuse-space': true });
     expect(flow?.['host-tags']).toHaveLength(3);
@@ -46,10 +46,11 @@ describe('parseFloeFile: the two shapes', () => {
       'test',
       'complete',
     ]);
-    // git-merge was a stub: it runs as git-checkout, and `branch` is its `ref`.
+    // git-merge was a stub: the runner checks it out like git-checkout (and needs its `from-branch`, as the
+    // original did); `branch` is its `ref`.
     expect(flow?.tasks[0]).toMatchObject({
-      type: 'git-checkout',
-      opts: { url: 'git@github.com:floeit/floe.git', ref: 'master' },
+      type: 'git-merge',
+      opts: { url: 'git@github.com:floeit/floe.git', ref: 'master', 'from-branch': 'feature' },
     });
     expect(diagnostics.map((d) => [d.line, d.severity, d.code, d.flowId])).toEqual([
       [5, 'warning', 'legacy-key-ignored', undefined],
@@ -57,8 +58,8 @@ describe('parseFloeFile: the two shapes', () => {
       [8, 'warning', 'legacy-key-ignored', undefined],
       [33, 'warning', 'legacy-key-mapped', 'build-project'],
       [36, 'warning', 'legacy-key-mapped', 'build-project'],
-      [37, 'warning', 'legacy-key-ignored', 'build-project'],
-      [63, 'error', 'unknown-key', 'sub-flow'],
+      [63, 'warning', 'legacy-key-ignored', 'sub-flow'],
+      [67, 'warning', 'listen-never-emitted', 'sub-flow'],
     ]);
     expect(diagnostics.every((d) => d.file === 'config.yml')).toBe(true);
   });
@@ -124,6 +125,7 @@ describe('parseFloeFile: the two shapes', () => {
 
   it('reports unknown keys beside flows: and ignores nothing silently', () => {
     expect(parseFloeFile(lines('flows: []', 'comon: {}')).diagnostics).toEqual([
+      expect.objectContaining({ code: 'empty-file', severity: 'error', line: 1, hint: 'add a flow under `flows:`' }),
       expect.objectContaining({
         code: 'unknown-key',
         line: 2,
@@ -226,11 +228,51 @@ describe('parseFloeFile: schema findings with exact ranges', () => {
     expect(finding).toMatchObject({ code: 'invalid-duration', line: 3, column: 63, endColumn: 68 });
   });
 
-  it("points the original's capitalised Form key at form", () => {
-    const [finding] = parseFloeFile(
-      lines('id: f', 'triggers: [{id: s, type: data, opts: {Form: {title: Start}}}]', 'tasks: []'),
-    ).diagnostics;
-    expect(finding).toMatchObject({ code: 'unknown-key', hint: 'did you mean `form`?', line: 2, column: 39 });
+  it("ignores the original's capitalised Form, as the original did, and says how to show it", () => {
+    const { flows, diagnostics } = parseFloeFile(
+      lines('id: f', 'triggers: [{id: s, type: data, opts: {Form: {Title: Start}}}]', 'tasks: []'),
+    );
+    expect(diagnostics[0]).toMatchObject({
+      code: 'legacy-key-ignored',
+      severity: 'warning',
+      hint: 'write `form:` (with lower-case keys inside) to show it',
+      line: 2,
+      column: 39,
+    });
+    expect(flows[0]?.triggers[0]).toMatchObject({ type: 'data', opts: {} });
+  });
+
+  it("reads the original's form field type string as text", () => {
+    const { flows, diagnostics } = parseFloeFile(
+      lines('id: f', 'triggers: [{id: s, type: data, opts: {form: {fields: [{id: b, type: string}]}}}]', 'tasks: []'),
+    );
+    expect(diagnostics[0]).toMatchObject({ code: 'legacy-key-mapped', line: 2, hint: 'write `type: text`' });
+    expect(flows[0]?.triggers[0]).toMatchObject({ opts: { form: { fields: [{ id: 'b', type: 'text' }] } } });
+  });
+
+  it('holds no flow when flows: is empty: an error', () => {
+    expect(parseFloeFile('flows: []\n').diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'empty-file',
+        severity: 'error',
+        message: 'The file holds no flow: `flows:` is empty.',
+      }),
+    ]);
+  });
+
+  it('keeps the YAML library quiet on stderr for an unquoted {{ws}} in a [...] list', () => {
+    const warnings: unknown[] = [];
+    const listener = (warning: unknown) => warnings.push(warning);
+    process.on('warning', listener);
+    try {
+      const { diagnostics } = parseFloeFile(
+        lines('id: f', 'tasks:', '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: ls, args: [{{ws}}/x]}}'),
+      );
+      expect(diagnostics.some((d) => d.severity === 'error')).toBe(true);
+    } finally {
+      process.off('warning', listener);
+    }
+    expect(warnings).toEqual([]);
   });
 
   it('cuts a long value quoted in a message', () => {

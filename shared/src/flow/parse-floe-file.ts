@@ -7,7 +7,7 @@ import { DIAGNOSTIC_CODES } from './diagnostic-codes.js';
 import { didYouMean } from './did-you-mean.js';
 import { FlowSchema, type ResolvedFlow } from './flow-schema.js';
 import { diagnosticMaker, type FlowSource } from './flow-source.js';
-import { commonDiagnostics, legacyDiagnostics } from './legacy-diagnostics.js';
+import { applyEdits, commonDiagnostics, legacyChanges } from './legacy-changes.js';
 import { lintFlow } from './lint-flow.js';
 import { resolveFlow } from './resolve-flow.js';
 import { schemaIssueDiagnostics } from './schema-issue-diagnostics.js';
@@ -88,7 +88,15 @@ function parse(text: string, file: string): ParsedFloeFile {
   }
   const lineCounter = new LineCounter();
   // `merge: true`: `<<: *defaults` merge keys, which the original's YAML library (yaml.v2) understood.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  // `logLevel: 'error'`: the library's warnings would go to the process's stderr (e.g. for an unquoted `{{ws}}`
+  // read as a mapping key, which the schema then reports as a mapping where a string belongs).
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+    logLevel: 'error',
+  });
   const locator = yamlLocator(doc, lineCounter, text);
   const rangeOf = (pos: [number, number]): Range => {
     const from = lineCounter.linePos(Math.min(pos[0], text.length));
@@ -182,6 +190,10 @@ function parse(text: string, file: string): ParsedFloeFile {
           ['flows'],
           'key',
         ),
+      );
+    } else if (data.flows.length === 0) {
+      result.diagnostics.push(
+        root('empty-file', 'The file holds no flow: `flows:` is empty.', ['flows'], 'key', 'add a flow under `flows:`'),
       );
     } else {
       data.flows.forEach((raw, index) => {
@@ -288,7 +300,12 @@ function parseOneFlow(
   }
 
   // Keys starting with `x-` hold YAML anchors for `<<:` merges (as in docker-compose); they are not flow keys.
-  const flowData = Object.fromEntries(Object.entries(raw).filter(([key]) => !isExtensionKey(key)));
+  // The original's spellings the schema does not know are rewritten first (legacy-changes.ts); each is a warning.
+  const legacy = legacyChanges(raw);
+  const flowData = applyEdits(
+    Object.fromEntries(Object.entries(raw).filter(([key]) => !isExtensionKey(key))),
+    legacy.flatMap((change) => change.parse),
+  );
   const parsed = FlowSchema.safeParse(flowData);
   if (!parsed.success) {
     diagnostics.push(
@@ -302,7 +319,7 @@ function parseOneFlow(
       }),
     );
   }
-  diagnostics.push(...legacyDiagnostics(raw, make));
+  diagnostics.push(...legacy.map((c) => make(c.code, c.message, c.path, c.part, c.hint)));
 
   let resolved: ResolvedFlow | undefined;
   if (parsed.success && identity.ok) {

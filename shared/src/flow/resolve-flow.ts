@@ -1,6 +1,7 @@
 // From a schema-valid flow to the `ResolvedFlow` the engine, the runner and the hub use: ids and names derived by
 // the original's rules (floe-behaviour.md §1.6), classes filled in, and the original's old spellings mapped to
-// ours (DESIGN §8 "Options": `git-merge` runs as git-checkout, git-checkout `branch` is `ref`, `git-push` is `push`).
+// ours (DESIGN §8 "Options": git-checkout `branch` is `ref`, `git-push` is `push`; `git-merge` keeps its type, as
+// the runner checks out for it but, like the original's stub, fails it without `from-branch`).
 import { deriveId, idProblemMessage } from './derive-id.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { FlowDef, ResolvedFlow, ResolvedNode, ResolvedTrigger } from './flow-schema.js';
@@ -51,7 +52,6 @@ export function resolveFlow(
       const { branch, ...opts } = node.opts;
       tasks.push({
         ...node,
-        type: 'git-checkout',
         class: 'task',
         opts: { ...opts, ...(opts.ref === undefined && branch !== undefined ? { ref: branch } : {}) },
         id: ids.id,

@@ -16,6 +16,8 @@ export const RunSpecSchema = z.object({
   cloneUrl: z.string().optional(),
   /** Short-lived clone credential; never logged, never stored by the runner. */
   token: z.string().optional(),
+  /** The id of the flow trigger that started the run; absent for a person's start (see `firedTrigger`). */
+  trigger: z.string().optional(),
   data: z.record(z.string(), z.string()).default({}),
   /** Retry from a node (DESIGN §8 "Retry"): the run whose workspace and results are reused. */
   replay: z.object({ from: z.string(), previousRunId: z.string(), previous: z.unknown() }).optional(),

@@ -65,7 +65,7 @@ describe('floe lint', () => {
     expect(warned.stdout).toContain('0 errors, 1 warning in 2 files');
   });
 
-  it('prints only a JSON array with --json', async () => {
+  it('prints only a JSON array with --json, with the hint', async () => {
     await writeFile(join(dir, 'FLOE.yaml'), TYPO);
     const { code, stdout } = await floe('lint', '--json');
     expect(code).toBe(1);
@@ -79,10 +79,29 @@ describe('floe lint', () => {
         severity: 'error',
         code: 'unknown-key',
         message: 'Unknown key `lisen` in an `exec` task.',
+        hint: 'did you mean `listen`?',
       },
     ]);
     await writeFile(join(dir, 'good.yaml'), GOOD);
     expect(JSON.parse((await floe('lint', 'good.yaml', '--json')).stdout)).toEqual([]);
+  });
+
+  it('prints nothing of the YAML library on stderr (an unquoted {{ws}} in a [...] list)', async () => {
+    await writeFile(
+      join(dir, 'ws.yaml'),
+      'id: f\ntasks:\n  - {id: a, type: exec, listen: trigger.good, opts: {cmd: ls, args: [{{ws}}/x]}}\n',
+    );
+    const { code, stdout, stderr } = await floe('lint', 'ws.yaml');
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect(stdout).toContain('error invalid-value Entry 1 of `args` must be a string, not a mapping.');
+  });
+
+  it('refuses a file whose flows: is empty', async () => {
+    await writeFile(join(dir, 'none.yaml'), 'flows: []\n');
+    const { code, stdout } = await floe('lint', 'none.yaml');
+    expect(code).toBe(1);
+    expect(stdout).toContain('none.yaml:1:1 error empty-file The file holds no flow: `flows:` is empty.');
   });
 
   it('reads the FLOE.yaml of a directory given as argument', async () => {

@@ -10,7 +10,7 @@ const USAGE = `usage: floe lint [FILE…] [--json]
 
 Checks FLOE.yaml files (default: ./FLOE.yaml; a directory means its FLOE.yaml) and prints every finding as
   file:line:column severity code message
-  --json   print only a JSON array of {file, line, column, endLine, endColumn, severity, code, message}
+  --json   print only a JSON array of {file, line, column, endLine, endColumn, severity, code, message, hint?}
 Exit status: 0 no errors (warnings allowed), 1 an error, 2 usage error or unreadable file.`;
 
 export const command: CliCommand = {
@@ -52,7 +52,7 @@ async function lint(argv: string[], io: CliIo): Promise<number> {
   }
 
   if (args.values.json) {
-    const rows = diagnostics.map(({ file, line, column, endLine, endColumn, severity, code, message }) => ({
+    const rows = diagnostics.map(({ file, line, column, endLine, endColumn, severity, code, message, hint }) => ({
       file,
       line,
       column,
@@ -61,6 +61,7 @@ async function lint(argv: string[], io: CliIo): Promise<number> {
       severity,
       code,
       message,
+      ...(hint ? { hint } : {}),
     }));
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   } else {
