@@ -80,7 +80,13 @@ export async function startGithubHarness(fake: FakeGithub): Promise<GithubHarnes
     {},
   );
   if (!config.ok) throw new Error(config.message);
-  const runner: RunnerDaemon = startRunnerDaemon({ config: config.config, logger: log, drainMs: 500 });
+  // The runner's git trusts the fake's https certificate, as a runner's git trusts GitHub's.
+  const runner: RunnerDaemon = startRunnerDaemon({
+    config: config.config,
+    logger: log,
+    drainMs: 500,
+    baseEnv: { ...(process.env as Record<string, string>), GIT_SSL_CAINFO: fake.certFile },
+  });
   return {
     fake,
     hub,

@@ -2,7 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseFloeFile, type ResolvedFlow, type RunRecord, type RunState, startRun, stepRun } from '@floe/shared';
+import {
+  parseFloeFile,
+  type ResolvedFlow,
+  type RunRecord,
+  type RunState,
+  startRun,
+  stepRun,
+  type Trust,
+} from '@floe/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { driveRun } from './drive-run.js';
 
@@ -22,10 +30,26 @@ afterEach(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-function drive(f: ResolvedFlow, extra: { data?: Record<string, string>; secrets?: Record<string, string> } = {}) {
+function drive(
+  f: ResolvedFlow,
+  extra: {
+    data?: Record<string, string>;
+    secrets?: Record<string, string>;
+    trust?: Trust;
+    baseEnv?: Record<string, string>;
+  } = {},
+) {
   const records: RunRecord[] = [];
   const driver = driveRun({
-    spec: { id: 'run-1', number: 1, flow: f, data: extra.data ?? {}, secrets: extra.secrets ?? {} },
+    spec: {
+      id: 'run-1',
+      number: 1,
+      flow: f,
+      data: extra.data ?? {},
+      secrets: extra.secrets ?? {},
+      trust: extra.trust ?? 'trusted',
+    },
+    ...(extra.baseEnv ? { baseEnv: extra.baseEnv } : {}),
     workDir,
     killGraceMs: 200,
     onRecord: (record) => records.push(record),
@@ -113,7 +137,7 @@ tasks:
     const records: RunRecord[] = [];
     const groups: [string, number, number][] = [];
     const driver = driveRun({
-      spec: { id: 'run-1', number: 1, flow: f, data: {}, secrets: {} },
+      spec: { id: 'run-1', number: 1, flow: f, data: {}, secrets: {}, trust: 'trusted' },
       workDir,
       killGraceMs: 200,
       onRecord: (record) => records.push(record),
@@ -143,7 +167,7 @@ tasks:
 `);
     const records: RunRecord[] = [];
     const driver = driveRun({
-      spec: { id: 'run-kill', number: 1, flow: f, data: {}, secrets: {} },
+      spec: { id: 'run-kill', number: 1, flow: f, data: {}, secrets: {}, trust: 'trusted' },
       workDir,
       killGraceMs: 20_000,
       onRecord: (record) => records.push(record),
@@ -185,7 +209,7 @@ tasks:
 `);
     const records: RunRecord[] = [];
     const driver = driveRun({
-      spec: { id: 'run-1', number: 1, flow: f, data: { env: 'prod' }, secrets: {} },
+      spec: { id: 'run-1', number: 1, flow: f, data: { env: 'prod' }, secrets: {}, trust: 'trusted' },
       workDir,
       onRecord: (record) => {
         records.push(record);

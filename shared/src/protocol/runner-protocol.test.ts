@@ -15,6 +15,7 @@ const spec = {
   flow: { id: 'build', tasks: [{ id: 'make', listen: 'trigger.good', type: 'exec', opts: { cmd: 'make' } }] },
   data: { branch: 'main' },
   secrets: {},
+  trust: 'untrusted' as const,
 };
 
 // One example of every message type: adding a type without a round-trip here fails the `covers` checks.

@@ -33,6 +33,7 @@ describe('sqlite store', () => {
       repo: 'acme',
       flowId: 'f',
       trigger: { type: 'manual', data: {} },
+      trust: 'trusted',
       flow: { id: 'f' } as never,
       createdAt: 1,
     });
