@@ -239,6 +239,53 @@ tasks:
     expect(all).toContain('token is ***\n');
     expect(all).not.toContain('hunter22');
   });
+
+  it("gives an untrusted run's tasks a minimal environment and a fresh HOME, never the runner's own", async () => {
+    const f = flow(`
+id: f
+tasks:
+  - {id: env, type: exec, listen: trigger.good, opts: {shell: "env | sort; echo home=$HOME; ls -A $HOME | wc -l"}}
+`);
+    const baseEnv = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: '/home/runner',
+      LANG: 'C.UTF-8',
+      AWS_SECRET_ACCESS_KEY: 'runner-aws-secret',
+      FLOE_TOKEN: 'runner-api-token',
+      NPM_TOKEN: 'runner-npm-token',
+    };
+    const untrusted = drive(f, { trust: 'untrusted', baseEnv });
+    await untrusted.driver.done;
+    const seen = logText(untrusted.records, 'env');
+    for (const value of ['runner-aws-secret', 'runner-api-token', 'runner-npm-token', '/home/runner']) {
+      expect(seen).not.toContain(value);
+    }
+    expect(seen).toContain('LANG=C.UTF-8');
+    expect(seen).toContain(`home=${join(workDir, 'runs', 'f-run-1.home')}\n0\n`);
+    // The run's HOME goes with the run.
+    expect(readdirSync(join(workDir, 'runs'))).toEqual(['f-run-1']);
+
+    const trusted = drive(f, { baseEnv });
+    await trusted.driver.done;
+    expect(logText(trusted.records, 'env')).toContain('AWS_SECRET_ACCESS_KEY=runner-aws-secret');
+  });
+
+  it('never gives an untrusted run a reused workspace, whatever its flow says', async () => {
+    const f = flow(`
+id: f
+reuse-space: true
+tasks:
+  - {id: mark, type: exec, listen: trigger.good, opts: {shell: "ls; echo $FLOEWS; touch left-by-$FLOE_RUN_ID"}}
+`);
+    const trusted = drive(f);
+    await trusted.driver.done;
+    expect(logText(trusted.records, 'mark')).toContain(join(workDir, 'flows', 'f', 'ws'));
+    const untrusted = drive(f, { trust: 'untrusted' });
+    await untrusted.driver.done;
+    const seen = logText(untrusted.records, 'mark');
+    expect(seen).not.toContain('left-by-run-1');
+    expect(seen).toContain(join(workDir, 'runs', 'f-run-1'));
+  });
 });
 
 async function until(probe: () => boolean): Promise<void> {
