@@ -200,8 +200,11 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     avoid: (runId, runnerId, reason) => dispatcher?.avoid(runId, runnerId, reason),
     pendingReason: (runId) => dispatcher?.reasonFor(runId),
     withRun: keyedLock(),
-    readFlows: (source, sha) =>
-      readFlowsAt(source, sha, options.allowNetworks ? { allowNetworks: options.allowNetworks } : {}),
+    readFlows: (source, sha, only) =>
+      readFlowsAt(source, sha, {
+        ...(options.allowNetworks ? { allowNetworks: options.allowNetworks } : {}),
+        ...(only !== undefined ? { only } : {}),
+      }),
     secrets: new HubSecrets(store, secretCipher(options.secretKey), now),
   };
   dispatcher = new Dispatcher(deps, shared);

@@ -101,8 +101,11 @@ export class FakeGithub {
   readonly tokens: string[] = [];
   /** What each token was minted for: repository names and permissions (GitHub's `repositories`, `permissions`). */
   readonly tokenScopes = new Map<string, { repositories: string[]; permissions: Record<string, string> }>();
-  /** git's requests for repositories: the repository, the path and the installation token they carried (or none). */
-  readonly gitRequests: { repo: string; path: string; token: string | undefined }[] = [];
+  /**
+   * git's requests for repositories: the repository, the path, the Host asked for, whether it came over https and
+   * the installation token it carried (or none). Plain http is answered 403 (nothing served), but recorded.
+   */
+  readonly gitRequests: { repo: string; path: string; host: string; https: boolean; token: string | undefined }[] = [];
   readonly checkRuns = new Map<number, FakeCheckRun>();
   readonly comments: { issue: number; body: string }[] = [];
   readonly reactions: { commentId: number; content: string }[] = [];
@@ -139,7 +142,7 @@ export class FakeGithub {
     gitApp.all('/*', async (request, reply) => {
       const [rawPath = '', search = ''] = request.url.split('?', 2);
       if (!rawPath.startsWith('/git/')) return reply.code(404).send('');
-      return (fake as FakeGithub).serveGit(request, reply, rawPath, search);
+      return (fake as FakeGithub).serveGit(request, reply, rawPath, search, true);
     });
     // Octokit sends no body for some POSTs; an empty body is "no body", not a JSON error.
     app.removeAllContentTypeParsers();
@@ -155,11 +158,8 @@ export class FakeGithub {
     });
     app.all('/*', async (request, reply) => {
       const [rawPath = '', search = ''] = request.url.split('?', 2);
-      // git over plain http is not served (GitHub redirects it to https; a token must never travel that way).
-      if (rawPath.startsWith('/git/')) {
-        fake?.failures.push(`git over plain http: ${request.method} ${rawPath}`);
-        return reply.code(403).send('');
-      }
+      // git over plain http is recorded but not served (a token must never travel that way).
+      if (rawPath.startsWith('/git/')) return (fake as FakeGithub).serveGit(request, reply, rawPath, search, false);
       const path = rawPath.replace(/^\/api\/v3/, '');
       const query = Object.fromEntries(new URLSearchParams(search));
       const body = request.body === undefined || request.body === '' ? undefined : request.body;
@@ -265,12 +265,14 @@ export class FakeGithub {
    * for a token minted for it with `contents` (as GitHub takes them: Basic auth with user x-access-token). A token
    * for another repository is refused even for a public one, and recorded as a failure.
    */
-  async serveGit(request: Request, reply: Reply, path: string, search: string): Promise<Reply> {
+  async serveGit(request: Request, reply: Reply, path: string, search: string, https: boolean): Promise<Reply> {
     const auth = String(request.headers.authorization ?? '');
     const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString() : '';
     const token = decoded.startsWith('x-access-token:') ? decoded.slice('x-access-token:'.length) : undefined;
     const repo = [...this.repos.values()].find((r) => path.startsWith(`/git/${r.owner}-${r.name}.git/`));
-    this.gitRequests.push({ repo: repo?.fullName ?? '', path, token });
+    const host = String(request.headers.host ?? '');
+    this.gitRequests.push({ repo: repo?.fullName ?? '', path, host, https, token });
+    if (!https) return reply.code(403).send('');
     if (!repo) return reply.code(404).send('');
     if (token !== undefined && !this.tokenAllows(token, repo, 'contents', 'read')) {
       this.failures.push(`git ${request.method} ${path} with a token not minted for ${repo.fullName}`);

@@ -37,6 +37,8 @@ export type ReadFlowsOptions = {
   fetchText?: (url: string) => Promise<string>;
   /** Private networks flow-file URLs may reach all the same (`--allow-network`); default none. */
   allowNetworks?: readonly Cidr[];
+  /** Read only this flow's flow-file (a run of one flow need not fetch every other's); default every flow's. */
+  only?: string;
 };
 
 /** `FLOE.yaml:3:5: message (hint)`: how the hub words a finding in one line. */
@@ -65,6 +67,10 @@ export async function readFlowsAt(source: RepoSource, sha: string, options: Read
     const errors = [...errorsOf(id), ...fileErrors];
     if (!flow || errors.length > 0) {
       flows.set(id, { id, ver: flow?.ver ?? 1, name: flow?.name ?? id, triggers: flow?.triggers ?? [], errors });
+      continue;
+    }
+    if (options.only !== undefined && id !== options.only) {
+      flows.set(id, { id, ver: flow.ver, name: flow.name, triggers: flow.triggers, flow, errors: [] });
       continue;
     }
     flows.set(id, await withFlowFile(source, sha, flow, options));

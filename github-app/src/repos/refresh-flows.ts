@@ -11,7 +11,7 @@ export async function refreshFlows(
   store: Store,
   source: RepoSource,
   now: number,
-  readFlows: (source: RepoSource, sha: string) => Promise<FlowsAt>,
+  readFlows: (source: RepoSource, sha: string, only?: string) => Promise<FlowsAt>,
   log?: Logger,
 ): Promise<FlowRow[]> {
   const head = await source.head();

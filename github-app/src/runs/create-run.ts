@@ -55,7 +55,7 @@ export async function createRun(deps: HubDeps, input: CreateRunInput): Promise<R
     sha = resolved.sha;
     ref = resolved.ref ?? ref;
   }
-  const read = await deps.readFlows(source, sha);
+  const read = await deps.readFlows(source, sha, input.flowId);
   const found = read.flows.find((flow) => flow.id === input.flowId);
   const at = `${source.name} at ${sha.slice(0, 7)}${ref ? ` (${ref})` : ''}`;
   if (!found) {

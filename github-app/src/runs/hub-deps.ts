@@ -60,8 +60,11 @@ export interface HubDeps {
   pendingReason: (runId: string) => string | undefined;
   /** Runs `fn` holding the run's lock: changes to one run happen one at a time in this hub. */
   withRun: <T>(runId: string, fn: () => Promise<T>) => Promise<T>;
-  /** Reads FLOE.yaml at a commit, flow-files included (repos/read-flows-at.ts, with the hub's URL policy). */
-  readFlows: (source: RepoSource, sha: string) => Promise<FlowsAt>;
+  /**
+   * Reads FLOE.yaml at a commit, flow-files included (repos/read-flows-at.ts, with the hub's URL policy); with
+   * `only`, that flow's flow-file alone.
+   */
+  readFlows: (source: RepoSource, sha: string, only?: string) => Promise<FlowsAt>;
   /** Sealed secrets: the values a run gets at offer, the names a new run references (secrets/hub-secrets.ts). */
   secrets: HubSecrets;
 }
