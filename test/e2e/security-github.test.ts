@@ -15,11 +15,8 @@ import { eventually, type GithubHarness, startGithubHarness } from '../github/gi
 import { checkRunRerequestedEvent, prCommentEvent, pullRequestEvent, pushEvent } from '../github/webhook-payloads.js';
 
 const SECRET = 'deploy-Q7vX-secret-value';
-const BASE = `flows:
-  - id: probe
-    host-tags: [linux]
-    env: {DEPLOY: "{{secret.DEPLOY_TOKEN}}"}
-    triggers: [{id: push, type: push}, {id: comment, type: comment}]
+/** The probe's tasks: show what the run got (secret, HOME, environment, the checkout's git config). */
+const PROBE = `    env: {DEPLOY: "{{secret.DEPLOY_TOKEN}}"}
     tasks:
       - {id: checkout, type: git-checkout, listen: trigger.good, opts: {sub-dir: src}}
       - id: show
@@ -32,6 +29,11 @@ const BASE = `flows:
             env | sort
             cat src/.git/config
 `;
+const BASE = `flows:
+  - id: probe
+    host-tags: [linux]
+    triggers: [{id: push, type: push}, {id: comment, type: comment}]
+${PROBE}`;
 
 /** What a fork puts in its pull request: the same flow, asking for more. */
 function forkFlow(fake: FakeGithub, other: FakeRepo): string {
@@ -39,20 +41,8 @@ function forkFlow(fake: FakeGithub, other: FakeRepo): string {
   - id: probe
     host-tags: [deploy]
     reuse-space: true
-    env: {DEPLOY: "{{secret.DEPLOY_TOKEN}}"}
     triggers: [{id: comment, type: comment}]
-    tasks:
-      - {id: checkout, type: git-checkout, listen: trigger.good, opts: {sub-dir: src}}
-      - id: show
-        type: exec
-        listen: task.checkout.good
-        opts:
-          shell: |
-            echo "deploy=[$DEPLOY]"
-            echo "home=$HOME"
-            env | sort
-            cat src/.git/config
-      - {id: steal, type: git-checkout, listen: task.show.good, ignore-fail: true, opts: {url: "${other.cloneUrl}", sub-dir: other}}
+${PROBE}      - {id: steal, type: git-checkout, listen: task.show.good, ignore-fail: true, opts: {url: "${other.cloneUrl}", sub-dir: other}}
       - {id: metadata, type: fetch, listen: task.show.good, ignore-fail: true, opts: {url: "${fake.url}/repos/acme/widgets"}}
 `;
 }

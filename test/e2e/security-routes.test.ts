@@ -250,7 +250,7 @@ describe('the 401/403 matrix', () => {
     });
 
   it('refuses every API route without a token or with a wrong one (401), and every role below its own (403)', async () => {
-    for (const { method, url, row } of apiRoutes()) {
+    for (const { method, row } of apiRoutes()) {
       const { path, body } = row.call(ids);
       const sent = method === 'GET' || method === 'HEAD' ? undefined : body;
       for (const token of [undefined, 'floe_not-a-token', `${tokens.admin}x`, '']) {
@@ -267,7 +267,7 @@ describe('the 401/403 matrix', () => {
   });
 
   it('lets the role of each API route through', async () => {
-    for (const { method, url, row } of apiRoutes()) {
+    for (const { method, row } of apiRoutes()) {
       const { path, body } = row.call(ids);
       const answer = await call(
         method,
