@@ -1,5 +1,5 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { FLOW_FILE_MAX_BYTES } from '@floe/shared';
 
 /**
@@ -17,7 +17,7 @@ export async function readFileInside(folder: string, path: string): Promise<stri
     throw err;
   }
   const inside = relative(root, real);
-  if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || resolve(root, inside) !== real) {
+  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
     throw new Error(`it leads outside ${folder}`);
   }
   const info = await stat(real);
