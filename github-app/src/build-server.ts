@@ -2,6 +2,7 @@
 // and the runner gateway. Building is separate from listening (main.ts listens), so tests drive the very same
 // server through `inject()` / `injectWS()` or a real port.
 import websocket from '@fastify/websocket';
+import type { Role } from '@floe/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { registerAuth } from './auth/auth-hook.js';
 import { createAuthenticator } from './auth/create-authenticator.js';
@@ -37,6 +38,25 @@ export interface BuildServerOptions {
   bodyLimit?: number;
 }
 
+/** A route the server registered, with what the auth hook reads from it (auth/auth-hook.ts). */
+export type RegisteredRoute = {
+  method: string;
+  url: string;
+  websocket: boolean;
+  auth?: false | 'optional';
+  role?: Role;
+};
+
+const routeTables = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/**
+ * Every route `app` registered, plugins' included, in order (Fastify's own HEAD twins of GET routes too): the
+ * security tests check each against their 401/403 matrix, so a route added without a row there fails them.
+ */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return routeTables.get(app) ?? [];
+}
+
 /** Builds the server, ready to `listen()` or `inject()`. Rejects only when a plugin fails to load. */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -47,6 +67,20 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     // Runs are addressed by id in paths; trailing slashes from hand-typed URLs are forgiven.
     routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
+  const routes: RegisteredRoute[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const config = (route.config ?? {}) as { auth?: false | 'optional'; role?: Role };
+    for (const method of [route.method].flat()) {
+      routes.push({
+        method: String(method),
+        url: route.url,
+        websocket: Boolean((route as { websocket?: boolean }).websocket),
+        ...(config.auth !== undefined ? { auth: config.auth } : {}),
+        ...(config.role !== undefined ? { role: config.role } : {}),
+      });
+    }
+  });
 
   app.setErrorHandler((err: FastifyError | FloeError, request, reply) => {
     const answer = errorAnswer(err);

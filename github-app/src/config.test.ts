@@ -22,6 +22,20 @@ describe('parseHubConfig', () => {
     });
   });
 
+  it('reads the private networks flow-file URLs may reach, none by default, and refuses a bad one', () => {
+    expect(parseHubConfig([], {})).toMatchObject({ config: { allowNetworks: [] } });
+    const flags = parseHubConfig(['--allow-network', '10.0.0.0/8', '--allow-network', 'fd00::/8'], {
+      FLOE_ALLOW_NETWORKS: '192.168.0.0/16',
+    });
+    expect(flags.kind === 'config' && flags.config.allowNetworks.map((n) => n.bits)).toEqual([8, 8]);
+    const env = parseHubConfig([], { FLOE_ALLOW_NETWORKS: '192.168.0.0/16, 127.0.0.1' });
+    expect(env.kind === 'config' && env.config.allowNetworks.map((n) => n.bits)).toEqual([16, 32]);
+    expect(parseHubConfig(['--allow-network', 'intranet'], {})).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('--allow-network: "intranet" is not an IP address or network'),
+    });
+  });
+
   it('lets flags win over the environment, and ignores empty variables', () => {
     const outcome = parseHubConfig(['--port', '5050', '--admin-token', 'a'.repeat(20)], {
       FLOE_PORT: '6060',

@@ -2,6 +2,7 @@
 // the rest of the hub gets the typed object and never reads process.env. Every field says its default.
 import { parseArgs } from 'node:util';
 import { z } from '@floe/shared';
+import { type Cidr, cidr } from '@floe/shared/node';
 import { parseRepoSpec, type RepoSpec } from './repos/parse-repo-spec.js';
 
 const positiveMs = z.coerce.number().int().positive();
@@ -34,6 +35,12 @@ export const HubConfigSchema = z.object({
   keepRuns: z.coerce.number().int().positive().default(2_000),
   /** --log-cap-mb / FLOE_LOG_CAP_MB; default 16: a node log over this keeps its head and tail. */
   logCapMb: z.coerce.number().positive().default(16),
+  /**
+   * --allow-network CIDR (repeatable) / FLOE_ALLOW_NETWORKS (comma-separated); default none: private networks that
+   * flow-file URLs may reach all the same (an internal https server the team trusts). Loopback, private and
+   * link-local addresses are refused otherwise (docs/security.md).
+   */
+  allowNetworks: z.array(z.custom<Cidr>()).default([]),
   /** FLOE_SECRET_KEY; default none: the hub then refuses to store secrets (DESIGN §8 "Credentials and keys"). */
   secretKey: z.string().optional(),
   /** APP_ID; default none. With PRIVATE_KEY(_PATH) and WEBHOOK_SECRET the hub is a GitHub App (DESIGN §6). */
@@ -65,6 +72,7 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --keep-days N          delete archived runs older than N days (default 90; FLOE_KEEP_DAYS)
   --keep-runs N          keep the newest N archived runs per flow (default 2000; FLOE_KEEP_RUNS)
   --log-cap-mb N         cut a node log over N MiB to its head and tail (default 16; FLOE_LOG_CAP_MB)
+  --allow-network CIDR   a private network flow-file URLs may reach (repeatable; FLOE_ALLOW_NETWORKS, comma-separated)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info; FLOE_LOG_LEVEL)
   -h, --help             this text
 
@@ -106,6 +114,7 @@ export function parseHubConfig(
         'keep-days': { type: 'string' },
         'keep-runs': { type: 'string' },
         'log-cap-mb': { type: 'string' },
+        'allow-network': { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -122,6 +131,17 @@ export function parseHubConfig(
     if ('error' in spec) return { kind: 'invalid', message: spec.error };
     repos.push(spec);
   }
+  const allowNetworks: Cidr[] = [];
+  const networks =
+    (values['allow-network'] as string[] | undefined) ??
+    (env.FLOE_ALLOW_NETWORKS ?? '').split(',').filter((n) => n.trim());
+  for (const text of networks) {
+    try {
+      allowNetworks.push(cidr(text));
+    } catch (err) {
+      return { kind: 'invalid', message: `--allow-network: ${(err as Error).message}` };
+    }
+  }
   const input = {
     host: flag('host') ?? env.FLOE_HOST,
     port: flag('port') ?? env.FLOE_PORT,
@@ -135,6 +155,7 @@ export function parseHubConfig(
     keepDays: flag('keep-days') ?? env.FLOE_KEEP_DAYS,
     keepRuns: flag('keep-runs') ?? env.FLOE_KEEP_RUNS,
     logCapMb: flag('log-cap-mb') ?? env.FLOE_LOG_CAP_MB,
+    allowNetworks,
     secretKey: env.FLOE_SECRET_KEY,
     appId: env.APP_ID,
     privateKey: env.PRIVATE_KEY,
@@ -181,6 +202,7 @@ const FLAG_OF: Record<string, string> = {
   keepDays: '--keep-days',
   keepRuns: '--keep-runs',
   logCapMb: '--log-cap-mb',
+  allowNetworks: '--allow-network',
   secretKey: 'FLOE_SECRET_KEY',
   appId: 'APP_ID',
   privateKey: 'PRIVATE_KEY',

@@ -14,6 +14,7 @@ import type {
   RunsPage,
   RunsQuery,
 } from '@floe/shared';
+import type { Cidr } from '@floe/shared/node';
 import type { Logger } from 'pino';
 import { ConnectedRunners } from './dispatch/connected-runners.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -24,6 +25,7 @@ import type { HubCore } from './gateway/hub-core.js';
 import { type HubEventListener, HubEvents } from './hub-events.js';
 import { LocalGitSource } from './repos/local-git-source.js';
 import type { RepoSpec } from './repos/parse-repo-spec.js';
+import { readFlowsAt } from './repos/read-flows-at.js';
 import { refreshFlows } from './repos/refresh-flows.js';
 import type { RepoSource } from './repos/repo-source.js';
 import { RepoSources } from './repos/repo-sources.js';
@@ -78,6 +80,11 @@ export type CreateHubOptions = {
   secretKey?: string;
   /** History limits; defaults in retention/retention-policy.ts. */
   retention?: Partial<RetentionPolicy>;
+  /**
+   * `--allow-network`: private networks that flow-file URLs may reach all the same (an internal server the team
+   * trusts); default none — only public addresses (docs/security.md).
+   */
+  allowNetworks?: readonly Cidr[];
 };
 
 /** A change the live API passes on (it re-reads what changed). */
@@ -194,6 +201,11 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     avoid: (runId, runnerId, reason) => dispatcher?.avoid(runId, runnerId, reason),
     pendingReason: (runId) => dispatcher?.reasonFor(runId),
     withRun: keyedLock(),
+    readFlows: (source, sha, only) =>
+      readFlowsAt(source, sha, {
+        ...(options.allowNetworks ? { allowNetworks: options.allowNetworks } : {}),
+        ...(only !== undefined ? { only } : {}),
+      }),
     secrets: new HubSecrets(store, secretCipher(options.secretKey), now),
     logCapBytes: retentionPolicy.maxLogBytesPerNode,
   };
@@ -248,7 +260,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
           const [head, known] = await Promise.all([source.head(), store.getRepo(source.name)]);
           if (head?.sha === known?.headSha) continue;
         }
-        const rows = await refreshFlows(store, source, now(), log);
+        const rows = await refreshFlows(store, source, now(), deps.readFlows, log);
         log.info({ repo: source.name, flows: rows.length }, 'flows read');
       } catch (err) {
         log.warn({ err, repo: source.name }, 'could not read the flows of a repository');

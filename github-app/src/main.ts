@@ -51,6 +51,7 @@ async function main(): Promise<number> {
     repos: config.repos,
     timing: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs },
     ...(config.secretKey ? { secretKey: config.secretKey } : {}),
+    allowNetworks: config.allowNetworks,
     retention: {
       maxRunAgeMs: Math.round(config.keepDays * 24 * 60 * 60 * 1000),
       maxRunsPerFlow: config.keepRuns,

@@ -86,11 +86,18 @@ export {
   taskTag,
 } from './flow/event-tags.js';
 export { floeJsonSchema } from './flow/floe-json-schema.js';
+export {
+  FLOW_FILE_MAX_BYTES,
+  FLOW_FILE_TIMEOUT_MS,
+  type FlowFileRef,
+  flowFileRef,
+} from './flow/flow-file-ref.js';
 export * from './flow/flow-schema.js';
 export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';
 export { type Migration, migrateFloeFile } from './flow/migrate-floe-file.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
+export { type FlowFileReaders, type FlowFileResult, resolveFlowFile } from './flow/resolve-flow-file.js';
 export { firedTrigger, repoName, triggerCheckout } from './flow/trigger-checkout.js';
 export * from './protocol/live-protocol.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
@@ -116,3 +123,4 @@ export {
   RunnerMessageSchema,
   WelcomeRunSchema,
 } from './protocol/runner-protocol.js';
+export { Trust, TrustSchema, UNTRUSTED_SUMMARY } from './protocol/trust.js';

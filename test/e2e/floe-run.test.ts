@@ -428,3 +428,55 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe('floe run with flow-file', () => {
+  const flowWith = (ref: string) => `
+id: build
+flow-file: ${JSON.stringify(ref)}
+`;
+  const TASKS = `
+id: ignored
+tasks:
+  - {id: compile, type: exec, listen: trigger.good, opts: {shell: "echo compiled from the flow-file"}}
+  - {id: done, type: end, listen: task.compile.good}
+`;
+
+  it('runs the tasks of a flow-file in the folder, as the hub does', async () => {
+    await mkdir(join(dir, 'flows'));
+    await file(TASKS, 'flows/tasks.yaml');
+    await file(flowWith('flows/tasks.yaml'));
+    const run = await floe(dir, '--json');
+    expect(run.code).toBe(0);
+    expect(result(run)).toMatchObject({ result: 'good', nodes: [{ id: 'compile', state: 'good' }, { id: 'done' }] });
+    expect(run.stderr).toContain('compiled from the flow-file');
+  });
+
+  it.each([
+    ['gone.yaml', /flow-file gone\.yaml is not in the folder of FLOE\.yaml/],
+    ['http://flows.example.com/tasks.yaml', /plain http is refused/],
+    ['https://127.0.0.1:1/tasks.yaml', /127\.0\.0\.1 is a private address/],
+    ['https://169.254.169.254/latest/meta-data/', /a private address \(169\.254\.169\.254\)/],
+    ['linked.yaml', /leads outside/],
+    ['big.yaml', /larger than 1 MiB/],
+  ])('fails, saying why, when the flow-file %s cannot be used (never a good run of nothing)', async (ref, why) => {
+    const outside = await mkdtemp(join(tmpdir(), 'floe-outside-'));
+    await writeFile(join(outside, 'tasks.yaml'), TASKS);
+    execFileSync('ln', ['-s', join(outside, 'tasks.yaml'), join(dir, 'linked.yaml')]);
+    await writeFile(join(dir, 'big.yaml'), `# ${'x'.repeat(1024 * 1024)}\n${TASKS}`);
+    await file(flowWith(ref));
+    const run = await floe(dir, '--json');
+    await rm(outside, { recursive: true, force: true });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(why);
+    expect(run.stderr).toContain('flow build cannot run');
+    expect(run.stderr).not.toContain('compiled from the flow-file');
+  });
+
+  it('refuses a flow-file path that climbs out of the repository as a lint error', async () => {
+    await file(flowWith('../tasks.yaml'));
+    const run = await floe(dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('flow-file-invalid');
+  });
+});

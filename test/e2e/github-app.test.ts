@@ -444,8 +444,8 @@ describe('pull requests and /floe commands', () => {
     await comment(6, '/floe run', 'wendy');
     const [run] = await runsAt(headSha);
     expect(run?.ref).toBe('refs/pull/6/head');
-    // A fork's code gets no secrets, even when a writer started it (secrets/hub-secrets.ts forRun).
-    expect(run?.trigger.noSecrets).toBe(true);
+    // A fork's code is untrusted, even when a writer started it: no secrets (secrets/hub-secrets.ts forRun).
+    expect(run?.trust).toBe('untrusted');
     const check = await eventually(() => fake.checksOf(headSha).find((c) => c.conclusion !== undefined));
     expect(check.conclusion).toBe('success');
     // The code is the fork's, fetched from the base repository at the pinned commit.

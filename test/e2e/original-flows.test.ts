@@ -25,7 +25,7 @@ import {
 const fixtures = new URL('../fixtures/original/', import.meta.url);
 const originals = readdirSync(fixtures).filter((name) => /\.ya?ml$/.test(name));
 type Run = { flow: string; data?: Record<string, string>; result: string; reason: string; original: string };
-type FileRuns = { replace: { from: string; to: string; why: string }[]; runs: Run[]; pending?: string[] };
+type FileRuns = { replace: { from: string; to: string; why: string }[]; runs: Run[]; with?: string[] };
 const plan = JSON.parse(readFileSync(new URL('runs.json', fixtures), 'utf8')) as { files: Record<string, FileRuns> };
 const runs = Object.entries(plan.files).flatMap(([file, entry]) => entry.runs.map((run) => ({ file, ...run })));
 
@@ -53,6 +53,12 @@ function runnable(file: string): string {
     );
   }
   return text;
+}
+
+/** The files of a repository holding `file` (as `as`) and the files it names (its `with`), ready to run. */
+function repoFiles(file: string, as = file): Record<string, string> {
+  const others = (plan.files[file]?.with ?? []).map((other) => [other, runnable(other)]);
+  return { [as]: runnable(file), ...Object.fromEntries(others) };
 }
 
 const floe = (cwd: string, args: string[], env: Record<string, string> = {}) =>
@@ -127,7 +133,7 @@ describe("the original floe's configs", () => {
 
   it.each(runs)('floe run $file --flow $flow: $result', async (run) => {
     const repo = makeTempDir('floe-run-original-');
-    makeGitRepo(repo, { [run.file]: runnable(run.file) });
+    makeGitRepo(repo, repoFiles(run.file));
     const data = Object.entries(run.data ?? {}).flatMap(([key, value]) => ['--data', `${key}=${value}`]);
     const work = makeTempDir('floe-work-original-');
     const out = await floe(repo, ['run', run.file, '--flow', run.flow, ...data, '--json', '--work-dir', work], {
@@ -139,11 +145,6 @@ describe("the original floe's configs", () => {
     expect(out.code).toBe(run.result === 'good' ? 0 : 1);
   });
 
-  // For the lead: these need `floe run` (and the hub) to read the flow's `flow-file` (branch trust-b).
-  for (const [file, entry] of Object.entries(plan.files)) {
-    for (const pending of entry.pending ?? []) it.todo(`${file}, flow ${pending}`);
-  }
-
   describe('through a hub and a runner', () => {
     let hub: HubProcess;
     const repoOf = (file: string) => `orig-${file.replace(/\W+/g, '-')}`;
@@ -151,7 +152,7 @@ describe("the original floe's configs", () => {
     beforeAll(async () => {
       const repos = Object.keys(plan.files).map((file) => {
         const dir = join(makeTempDir('floe-hub-original-'), repoOf(file));
-        makeGitRepo(dir, { 'FLOE.yaml': runnable(file) });
+        makeGitRepo(dir, repoFiles(file, 'FLOE.yaml'));
         return dir;
       });
       hub = await startHub({ repos, leaseMs: 10_000, heartbeatMs: 300 });

@@ -1,6 +1,7 @@
 // The dashboard in Chromium against a real hub and runner (issue 5): sign in, start a run from a form, watch its
 // graph and live log to the end, approve a data task, cancel a long run, see why a run is pending, see the runners.
 // Saves the screenshots the README shows (docs/screenshots/).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunDetail, RunnerView } from '@floe/shared';
@@ -76,13 +77,14 @@ async function screenshot(target: Page, name: string, fullPage = false): Promise
 }
 
 let hub: HubProcess;
+let repo: string;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
   ensureBuilt();
   buildDashboard();
-  const repo = makeTempDir('floe-web-repo-');
+  repo = makeTempDir('floe-web-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
   hub = await startHub({
     repos: [`acme-shop=${repo}`],
@@ -381,5 +383,29 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'runs-phone.png');
     await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it("marks an untrusted run (a pull request's code) in the list and on its page, and a trusted one not", async () => {
+    // A pull request's head, as GitHub keeps one: a commit only refs/pull/3/head holds.
+    const head = makeGitRepo(repo, { 'README.md': 'from a fork\n' }, 'pull 3');
+    execFileSync('git', ['update-ref', 'refs/pull/3/head', head], { cwd: repo });
+    execFileSync('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo });
+    const untrusted = (
+      await hub.json<{ runId: string }>('/api/flows/flaky/runs', { body: { ref: 'refs/pull/3/head' } })
+    ).runId;
+    const trusted = (await hub.json<{ runId: string }>('/api/flows/flaky/runs', { body: {} })).runId;
+    await page.goto(`${hub.url}/runs`);
+    const badge = page.locator(`floe-run-list tr[data-run="${untrusted}"] [data-testid=run-trust]`);
+    await expect.poll(() => badge.textContent()).toBe('untrusted');
+    expect(await badge.getAttribute('title')).toContain('no secrets');
+    expect(await page.locator(`floe-run-list tr[data-run="${trusted}"] [data-testid=run-trust]`).count()).toBe(0);
+    await page.goto(`${hub.url}/runs/${untrusted}`);
+    await expect.poll(() => page.locator('floe-run-page [data-testid=run-trust]').textContent()).toBe('untrusted');
+    expect(await page.locator('floe-run-page [data-testid=run-trust-detail]').textContent()).toContain(
+      'untrusted: code from another repository',
+    );
+    await page.goto(`${hub.url}/runs/${trusted}`);
+    await expect.poll(() => page.locator('floe-run-page [data-testid=run-trust-detail]').textContent()).toBe('trusted');
+    expect(await page.locator('floe-run-page [data-testid=run-trust]').count()).toBe(0);
   });
 });

@@ -41,6 +41,7 @@ beforeAll(async () => {
       repo: 'octo/app',
       flowId: 'bulk',
       trigger: { type: 'push', data: {} },
+      trust: 'trusted',
       flow: FLOW,
       createdAt,
       ref: i % 2 === 0 ? 'refs/heads/main' : 'refs/heads/feature',

@@ -1,8 +1,12 @@
 // A fake github.com for end-to-end tests (the only stand-in the issue allows): a fastify server on 127.0.0.1 that
 // answers the REST calls the GitHub App makes from real local bare git repositories, checks EVERY request against
 // GitHub's OpenAPI description (a request that does not match is recorded as a failure and answered 400), records
-// them, and mints installation tokens. Webhooks are sent from here too: real payloads from
-// @octokit/webhooks-examples, adapted to the test repository and signed as GitHub signs them.
+// them, and mints installation tokens. Like GitHub, it serves git over https (a second listener, with a test
+// certificate: trust `certFile`), and holds every token to what it was minted for: a token request must name the
+// `repositories` and the `permissions` it wants (else 422), and a token is refused (403) for another repository or
+// a permission it lacks, by the API and by git. Public repositories clone without a token; private ones need one.
+// Webhooks are sent from here too: real payloads from @octokit/webhooks-examples, adapted to the test repository
+// and signed as GitHub signs them.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
+import { testCertificate } from '../../runner/src/executors/test-tls.js';
 import { OpenApiValidator } from './openapi-validator.js';
 
 // fastify is the hub's dependency (github-app), not test/'s: taken from there rather than installed twice. The
@@ -34,6 +39,7 @@ type FastifyInstance = {
 const Fastify = createRequire(new URL('../../github-app/package.json', import.meta.url))('fastify') as (options: {
   logger: boolean;
   bodyLimit: number;
+  https?: { key: string; cert: string };
 }) => FastifyInstance;
 
 export type Recorded = {
@@ -66,9 +72,11 @@ export type FakeRepo = {
   fullName: string;
   /** The bare repository on disk. */
   bare: string;
-  /** `<fake>/git/<owner>-<name>.git`: the clone_url webhooks carry, served by `git http-backend` to token holders. */
+  /** `https://…/git/<owner>-<name>.git`: the clone_url webhooks carry, served by `git http-backend`. */
   cloneUrl: string;
   defaultBranch: string;
+  /** A private repository clones only with a token for it; a public one with none. */
+  private: boolean;
   /** Commits files (path → text) on a branch (or a ref like refs/pull/3/head) and returns the commit's sha. */
   commit(files: Record<string, string>, message: string, ref?: string): string;
 };
@@ -89,9 +97,15 @@ export class FakeGithub {
   readonly requests: Recorded[] = [];
   /** Requests that did not match the OpenAPI description, or that the fake does not serve. */
   readonly failures: string[] = [];
+  /** Every installation token minted, in order. */
   readonly tokens: string[] = [];
-  /** git's requests for repositories: the path and the installation token they carried (or none). */
-  readonly gitRequests: { path: string; token: string | undefined }[] = [];
+  /** What each token was minted for: repository names and permissions (GitHub's `repositories`, `permissions`). */
+  readonly tokenScopes = new Map<string, { repositories: string[]; permissions: Record<string, string> }>();
+  /**
+   * git's requests for repositories: the repository, the path, the Host asked for, whether it came over https and
+   * the installation token it carried (or none). Plain http is answered 403 (nothing served), but recorded.
+   */
+  readonly gitRequests: { repo: string; path: string; host: string; https: boolean; token: string | undefined }[] = [];
   readonly checkRuns = new Map<number, FakeCheckRun>();
   readonly comments: { issue: number; body: string }[] = [];
   readonly reactions: { commentId: number; content: string }[] = [];
@@ -102,18 +116,34 @@ export class FakeGithub {
   private nextId = 1000;
 
   private constructor(
-    private readonly app: FastifyInstance,
+    private readonly apps: FastifyInstance[],
     readonly url: string,
+    /** Where git is served: `https://127.0.0.1:<port>`. */
+    readonly gitUrl: string,
+    /** The certificate git's https listener uses: give it to git as GIT_SSL_CAINFO. */
+    readonly certFile: string,
     readonly dir: string,
   ) {}
 
-  /** Starts the server; the OpenAPI description is loaded once per process. */
+  /** Starts the servers; the OpenAPI description is loaded once per process. */
   static async start(): Promise<FakeGithub> {
     validatorLoad ??= OpenApiValidator.load();
     const validator = await validatorLoad;
     const app = Fastify({ logger: false, bodyLimit: 50 * 1024 * 1024 });
+    const tls = testCertificate();
+    const gitApp = Fastify({ logger: false, bodyLimit: 50 * 1024 * 1024, https: { key: tls.key, cert: tls.cert } });
     const dir = mkdtempSync(join(tmpdir(), 'fake-github-'));
     let fake: FakeGithub | undefined;
+    gitApp.removeAllContentTypeParsers();
+    gitApp.addContentTypeParser(/^application\/x-git-/, { parseAs: 'buffer' }, (_request, body, done) =>
+      done(null, body),
+    );
+    gitApp.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    gitApp.all('/*', async (request, reply) => {
+      const [rawPath = '', search = ''] = request.url.split('?', 2);
+      if (!rawPath.startsWith('/git/')) return reply.code(404).send('');
+      return (fake as FakeGithub).serveGit(request, reply, rawPath, search, true);
+    });
     // Octokit sends no body for some POSTs; an empty body is "no body", not a JSON error.
     app.removeAllContentTypeParsers();
     // git's smart HTTP bodies are binary.
@@ -128,7 +158,8 @@ export class FakeGithub {
     });
     app.all('/*', async (request, reply) => {
       const [rawPath = '', search = ''] = request.url.split('?', 2);
-      if (rawPath.startsWith('/git/')) return (fake as FakeGithub).serveGit(request, reply, rawPath, search);
+      // git over plain http is recorded but not served (a token must never travel that way).
+      if (rawPath.startsWith('/git/')) return (fake as FakeGithub).serveGit(request, reply, rawPath, search, false);
       const path = rawPath.replace(/^\/api\/v3/, '');
       const query = Object.fromEntries(new URLSearchParams(search));
       const body = request.body === undefined || request.body === '' ? undefined : request.body;
@@ -165,12 +196,13 @@ export class FakeGithub {
       return reply.code(answer.status).send(answer.body);
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    fake = new FakeGithub(app, url, dir);
+    const gitUrl = await gitApp.listen({ host: '127.0.0.1', port: 0 });
+    fake = new FakeGithub([app, gitApp], url, gitUrl, tls.certFile, dir);
     return fake;
   }
 
   /** Makes an empty bare repository `owner/name` with a first commit holding `files` on the default branch. */
-  createRepo(fullName: string, files: Record<string, string>): FakeRepo {
+  createRepo(fullName: string, files: Record<string, string>, options: { private?: boolean } = {}): FakeRepo {
     const [owner = '', name = ''] = fullName.split('/');
     const bare = join(this.dir, `${owner}-${name}.git`);
     const work = join(this.dir, `${owner}-${name}-work`);
@@ -181,8 +213,9 @@ export class FakeGithub {
       name,
       fullName,
       bare,
-      cloneUrl: `${this.url}/git/${owner}-${name}.git`,
+      cloneUrl: `${this.gitUrl}/git/${owner}-${name}.git`,
       defaultBranch: 'main',
+      private: options.private ?? false,
       commit: (changes, message, ref = 'main') => {
         const git = (...args: string[]) =>
           execFileSync('git', args, { cwd: work, env: GIT_ENV, encoding: 'utf8' }).trim();
@@ -223,21 +256,29 @@ export class FakeGithub {
   }
 
   async close(): Promise<void> {
-    await this.app.close();
+    for (const app of this.apps) await app.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
   /**
-   * git's smart HTTP for the repositories, through `git http-backend`, for installation tokens only (as GitHub
-   * takes them: Basic auth with user x-access-token).
+   * git's smart HTTP for the repositories, through `git http-backend`: a public repository for anyone, a private one
+   * for a token minted for it with `contents` (as GitHub takes them: Basic auth with user x-access-token). A token
+   * for another repository is refused even for a public one, and recorded as a failure.
    */
-  async serveGit(request: Request, reply: Reply, path: string, search: string): Promise<Reply> {
+  async serveGit(request: Request, reply: Reply, path: string, search: string, https: boolean): Promise<Reply> {
     const auth = String(request.headers.authorization ?? '');
     const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString() : '';
     const token = decoded.startsWith('x-access-token:') ? decoded.slice('x-access-token:'.length) : undefined;
-    this.gitRequests.push({ path, token });
-    if (token === undefined || !this.tokens.includes(token)) {
-      this.failures.push(`git ${request.method} ${path} without a valid installation token`);
+    const repo = [...this.repos.values()].find((r) => path.startsWith(`/git/${r.owner}-${r.name}.git/`));
+    const host = String(request.headers.host ?? '');
+    this.gitRequests.push({ repo: repo?.fullName ?? '', path, host, https, token });
+    if (!https) return reply.code(403).send('');
+    if (!repo) return reply.code(404).send('');
+    if (token !== undefined && !this.tokenAllows(token, repo, 'contents', 'read')) {
+      this.failures.push(`git ${request.method} ${path} with a token not minted for ${repo.fullName}`);
+      return reply.code(403).send('');
+    }
+    if (token === undefined && repo.private) {
       return reply.code(401).header('www-authenticate', 'Basic realm="GitHub"').send('');
     }
     const env: Record<string, string> = {
@@ -302,7 +343,7 @@ export class FakeGithub {
       node_id: 'R_1',
       name: repo.name,
       full_name: repo.fullName,
-      private: false,
+      private: repo.private,
       owner: { login: repo.owner, id: 2, type: 'Organization' },
       default_branch: repo.defaultBranch,
       clone_url: repo.cloneUrl,
@@ -320,11 +361,17 @@ export class FakeGithub {
   ): { status: number; body: unknown } | undefined {
     const repo = params.owner && params.repo ? this.repos.get(`${params.owner}/${params.repo}`) : undefined;
     const notFound = { status: 404, body: { message: 'Not Found' } };
-    const installationAuth = authorization !== undefined && this.tokens.includes(authorization.replace(/^token /, ''));
-    if (['repos/', 'git/', 'checks/', 'issues/'].some((prefix) => operationId.startsWith(prefix))) {
+    const token = authorization?.replace(/^token /, '') ?? '';
+    const installationAuth = authorization !== undefined && this.tokens.includes(token);
+    if (['repos/', 'git/', 'checks/', 'issues/', 'pulls/', 'reactions/'].some((p) => operationId.startsWith(p))) {
       if (!installationAuth) {
         this.failures.push(`${operationId} without an installation token (${authorization ?? 'no Authorization'})`);
         return { status: 401, body: { message: 'Bad credentials' } };
+      }
+      const [permission, level] = PERMISSION_OF[operationId] ?? ['metadata', 'read'];
+      if (repo && !this.tokenAllows(token, repo, permission, level)) {
+        this.failures.push(`${operationId} on ${repo.fullName} with a token without ${permission}: ${level} for it`);
+        return { status: 403, body: { message: 'Resource not accessible by integration' } };
       }
     }
     switch (operationId) {
@@ -333,11 +380,36 @@ export class FakeGithub {
           this.failures.push('access token asked without the app JWT');
           return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
         }
-        const token = `ghs_${randomBytes(18).toString('hex')}`;
-        this.tokens.push(token);
+        // Least privilege: every token names what it is for (the hub's repository, a run's repository).
+        const repositories = body?.repositories;
+        const permissions = body?.permissions;
+        if (
+          !Array.isArray(repositories) ||
+          repositories.length === 0 ||
+          typeof permissions !== 'object' ||
+          permissions === null ||
+          Object.keys(permissions).length === 0
+        ) {
+          this.failures.push(
+            `installation token asked without naming repositories and permissions: ${JSON.stringify(body ?? {})}`,
+          );
+          return { status: 422, body: { message: 'name the repositories and the permissions the token is for' } };
+        }
+        const minted = `ghs_${randomBytes(18).toString('hex')}`;
+        this.tokens.push(minted);
+        this.tokenScopes.set(minted, {
+          repositories: repositories.map(String),
+          permissions: permissions as Record<string, string>,
+        });
         return {
           status: 201,
-          body: { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {} },
+          body: {
+            token: minted,
+            expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+            permissions,
+            repository_selection: 'selected',
+            repositories: repositories.map((name, i) => ({ id: i + 1, name: String(name) })),
+          },
         };
       }
       case 'apps/list-installations':
@@ -348,6 +420,29 @@ export class FakeGithub {
       }
       case 'repos/get':
         return repo ? { status: 200, body: this.repoJson(repo) } : notFound;
+      case 'repos/compare-commits-with-basehead': {
+        const [base = '', head = ''] = (params.basehead ?? '').split('...');
+        const baseSha = repo && this.resolve(repo, base);
+        const headSha = repo && this.resolve(repo, head);
+        if (!repo || !baseSha || !headSha) return notFound;
+        const ancestor = (a: string, b: string) => {
+          try {
+            execFileSync('git', ['merge-base', '--is-ancestor', a, b], { cwd: repo.bare, stdio: 'ignore' });
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        const status =
+          baseSha === headSha
+            ? 'identical'
+            : ancestor(headSha, baseSha)
+              ? 'behind'
+              : ancestor(baseSha, headSha)
+                ? 'ahead'
+                : 'diverged';
+        return { status: 200, body: { status, ahead_by: 0, behind_by: 0, total_commits: 0, commits: [], files: [] } };
+      }
       case 'repos/get-commit': {
         const sha = repo && this.resolve(repo, params.ref ?? '');
         return sha ? { status: 200, body: { sha, commit: { message: '' } } } : notFound;
@@ -411,7 +506,9 @@ export class FakeGithub {
             head: {
               sha: pr.headSha,
               ref: pr.headRef,
-              repo: { full_name: pr.fork ? `someone/${repo.name}` : repo.fullName },
+              repo: pr.fork
+                ? { full_name: `someone/${repo.name}`, clone_url: `${this.gitUrl}/git/someone-${repo.name}.git` }
+                : { full_name: repo.fullName, clone_url: repo.cloneUrl },
             },
             base: { sha: this.resolve(repo, 'refs/heads/main'), ref: pr.baseRef, repo: this.repoJson(repo) },
           },
@@ -452,6 +549,15 @@ export class FakeGithub {
     }
   }
 
+  /** Whether `token` was minted for `repo` with `permission` at `level` or above (metadata: any token for it). */
+  tokenAllows(token: string, repo: FakeRepo, permission: string, level: 'read' | 'write'): boolean {
+    const scope = this.tokenScopes.get(token);
+    if (!scope?.repositories.includes(repo.name)) return false;
+    if (permission === 'metadata') return true;
+    const granted = scope.permissions[permission];
+    return granted === 'write' || granted === level;
+  }
+
   private applyCheck(run: FakeCheckRun, body: Record<string, unknown>) {
     if (typeof body.conclusion === 'string') run.conclusion = body.conclusion;
     const output = body.output as FakeCheckRun['output'];
@@ -461,6 +567,21 @@ export class FakeGithub {
     }
   }
 }
+
+/** The permission (and level) GitHub wants of an installation token for each operation the fake serves. */
+const PERMISSION_OF: Record<string, [string, 'read' | 'write']> = {
+  'repos/get': ['metadata', 'read'],
+  'repos/get-collaborator-permission-level': ['metadata', 'read'],
+  'repos/get-commit': ['contents', 'read'],
+  'repos/get-content': ['contents', 'read'],
+  'repos/compare-commits-with-basehead': ['contents', 'read'],
+  'git/get-ref': ['contents', 'read'],
+  'checks/create': ['checks', 'write'],
+  'checks/update': ['checks', 'write'],
+  'issues/create-comment': ['issues', 'write'],
+  'reactions/create-for-issue-comment': ['issues', 'write'],
+  'pulls/get': ['pull_requests', 'read'],
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Webhooks

@@ -26,6 +26,8 @@ const ADMIN = { name: 'admin', role: 'admin' as const };
 export type GithubHarness = {
   fake: FakeGithub;
   hub: Hub;
+  /** The hub's HTTP server (build-server.ts), listening at `url`. */
+  app: Awaited<ReturnType<typeof buildServer>>;
   url: string;
   /** Every line the hub logged, as text. */
   logText(): string;
@@ -33,7 +35,10 @@ export type GithubHarness = {
   close(): Promise<void>;
 };
 
-export async function startGithubHarness(fake: FakeGithub): Promise<GithubHarness> {
+export async function startGithubHarness(
+  fake: FakeGithub,
+  options: { runnerTags?: string[] } = {},
+): Promise<GithubHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'floe-github-e2e-'));
   const lines: string[] = [];
   const sink = new Writable({
@@ -76,14 +81,29 @@ export async function startGithubHarness(fake: FakeGithub): Promise<GithubHarnes
   url = await app.listen({ host: '127.0.0.1', port: 0 });
   const registration = await hub.createRunnerToken(ADMIN);
   const config = readRunnerConfig(
-    { hub: url, token: registration, name: 'e2e-runner', workDir: join(dir, 'runner'), slots: '4', killGrace: '500ms' },
+    {
+      hub: url,
+      token: registration,
+      name: 'e2e-runner',
+      workDir: join(dir, 'runner'),
+      slots: '4',
+      killGrace: '500ms',
+      ...(options.runnerTags ? { tags: options.runnerTags.join(',') } : {}),
+    },
     {},
   );
   if (!config.ok) throw new Error(config.message);
-  const runner: RunnerDaemon = startRunnerDaemon({ config: config.config, logger: log, drainMs: 500 });
+  // The runner's git trusts the fake's https certificate, as a runner's git trusts GitHub's.
+  const runner: RunnerDaemon = startRunnerDaemon({
+    config: config.config,
+    logger: log,
+    drainMs: 500,
+    baseEnv: { ...(process.env as Record<string, string>), GIT_SSL_CAINFO: fake.certFile },
+  });
   return {
     fake,
     hub,
+    app,
     url,
     logText: () => lines.join(''),
     deliver: (delivery, options) => deliver(url, WEBHOOK_SECRET, delivery, options),

@@ -13,6 +13,7 @@ function repository(repo: FakeRepo, example: Json): Json {
     full_name: repo.fullName,
     owner: { ...obj(base.owner), login: repo.owner, name: repo.owner },
     clone_url: repo.cloneUrl,
+    private: repo.private,
     default_branch: repo.defaultBranch,
     master_branch: repo.defaultBranch,
   };
@@ -77,7 +78,14 @@ export function pullRequestEvent(
         ...head,
         sha: pr.headSha,
         ref: 'topic',
-        repo: pr.fork ? { ...headRepo, full_name: `someone/${repo.name}`, owner: { login: 'someone' } } : headRepo,
+        repo: pr.fork
+          ? {
+              ...headRepo,
+              full_name: `someone/${repo.name}`,
+              owner: { login: 'someone' },
+              clone_url: `${fake.gitUrl}/git/someone-${repo.name}.git`,
+            }
+          : headRepo,
       },
       base: { ...obj(pull.base), ref: repo.defaultBranch, repo: repository(repo, example) },
     },

@@ -2,7 +2,15 @@ import { type RunDetail, RunDetailSchema } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
 import { mergeFetchedRun } from './merge-run.js';
 
-const base = { id: 'r1', number: 1, flowId: 'f', repo: 'acme', trigger: { type: 'api' }, createdAt: 1 };
+const base = {
+  id: 'r1',
+  number: 1,
+  flowId: 'f',
+  repo: 'acme',
+  trigger: { type: 'api' },
+  trust: 'trusted',
+  createdAt: 1,
+};
 const active = RunDetailSchema.parse({
   ...base,
   state: 'active',

@@ -120,6 +120,10 @@ export const sharedStyles = css`
   .s-cancelled {
     color: var(--floe-cancelled);
   }
+  .untrusted {
+    color: var(--floe-input);
+    border-style: dashed;
+  }
   table {
     border-collapse: collapse;
     width: 100%;

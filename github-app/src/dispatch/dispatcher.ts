@@ -253,10 +253,13 @@ export class Dispatcher {
     for (const runId of this.announced.keys()) if (!waiting.has(runId)) this.announced.delete(runId);
   }
 
-  /** The source's clone credential, minted per offer so it is fresh (github/github-repo-source.ts); none on failure. */
-  private async cloneToken(run: { repo: string }): Promise<{ token?: string }> {
+  /**
+   * The source's clone credential, minted for this offer (github/github-repo-source.ts: one repository,
+   * `contents: read`; none for an untrusted run of a public repository); none on failure.
+   */
+  private async cloneToken(run: RunRow): Promise<{ token?: string }> {
     try {
-      const token = await this.deps.sources.get(run.repo)?.cloneToken?.();
+      const token = await this.deps.sources.get(run.repo)?.cloneToken?.({ trust: run.trust });
       return token !== undefined ? { token } : {};
     } catch (err) {
       this.deps.log.warn({ err, repo: run.repo }, 'could not get a clone token; offering the run without one');

@@ -58,6 +58,7 @@ describe('planDispatch (properties)', () => {
             state: runnerId ? 'active' : 'pending',
             ...(runnerId ? { runnerId } : {}),
             trigger: { type: 'manual', data: {} },
+            trust: 'trusted',
             flow: {
               id: spec.flowId,
               'host-tags': flow.hostTags,

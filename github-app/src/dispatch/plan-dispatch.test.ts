@@ -13,6 +13,7 @@ function run(flowId: string, flow: Partial<ResolvedFlow> = {}, over: Partial<Run
     number: counter,
     state: 'pending',
     trigger: { type: 'manual', data: {} },
+    trust: 'trusted',
     flow: {
       id: flowId,
       name: flowId,

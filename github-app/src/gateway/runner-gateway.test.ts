@@ -293,7 +293,7 @@ describe('runner gateway', () => {
       runId: 'run-9',
       epoch: 1,
       leaseMs: 3_000,
-      run: { id: 'run-9', number: 1, flow: { id: 'f', tasks: [] }, data: {}, secrets: {} },
+      run: { id: 'run-9', number: 1, flow: { id: 'f', tasks: [] }, data: {}, secrets: {}, trust: 'trusted' },
     };
     core.offerOnConnect = offer;
     const socket = await open();
@@ -370,6 +370,7 @@ describe('runner gateway', () => {
       flow: { id: 'f', tasks: [], pad: 'x'.repeat(MAX_FRAME_BYTES) },
       data: {},
       secrets: {},
+      trust: 'trusted' as const,
     };
     core.connections.get('ra')?.send({ type: 'offer', runId: 'big', epoch: 1, leaseMs: 1, run: spec });
     core.connections.get('ra')?.send({ type: 'heartbeat' });

@@ -15,6 +15,7 @@ function run(overrides: Partial<RunDetail> = {}): RunDetail {
     reason: 'task test exited 1 and nothing listens to task.test.bad',
     reasonCode: 'unhandled-failure',
     trigger: { type: 'push' },
+    trust: 'trusted',
     createdAt: 0,
     nodes: [
       { id: 'checkout', state: 'good', exitCode: 0, startedAt: 1_000, endedAt: 2_500 },

@@ -4,7 +4,10 @@
 // - push / pull_request read FLOE.yaml at the exact commit; an invalid one gets a failing "FLOE.yaml" check run,
 //   and the flows without errors still run (DESIGN §8 "an error blocks only its own flow").
 // - A pull request from a fork runs nothing until a writer comments `/floe run`; the run then takes the code at
-//   the pinned head commit from the base repository (refs/pull/N/head) and gets no secrets.
+//   the pinned head commit from the base repository (refs/pull/N/head) and is untrusted (docs/security.md): no
+//   secrets, a fresh workspace, the base branch's tags. Every pull request run is (its ref is under refs/pull/).
+// - Every call to GitHub goes through the repository's own Octokit, whose tokens name that one repository
+//   (installation-tokens.ts), never the installation-wide token Probot's context would mint.
 import { type Me, parseFloeFile, type ResolvedFlow } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { ApplicationFunction, Context, Probot } from 'probot';
@@ -13,7 +16,7 @@ import type { Hub } from '../hub.js';
 import { FLOE_FILE } from '../repos/read-flows-at.js';
 import type { RunRow } from '../store/store.js';
 import type { GithubRepoSource } from './github-repo-source.js';
-import { GithubRepos } from './github-repos.js';
+import { GithubRepos, type RepositoryPayload } from './github-repos.js';
 import { type FlowMatch, matchComment, matchPullRequest, matchPush } from './match-github-triggers.js';
 import { FLOE_HELP, type FloeCommand, parseFloeCommand } from './parse-floe-command.js';
 import { reportFloeYaml } from './report-floe-yaml.js';
@@ -33,8 +36,6 @@ const MAX_LISTED_COMMITS = 20;
 /** `[skip ci]` or `[floe skip]` in the head commit's message skips push runs. */
 const SKIP = /\[(skip ci|ci skip|floe skip)\]/i;
 
-type Repository = { full_name: string; clone_url: string; default_branch?: string };
-
 export function floeApp(options: FloeAppOptions): ApplicationFunction {
   return (app: Probot) => {
     const { hub } = options;
@@ -48,7 +49,7 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
       if (!first) context.log.info({ deliveryId: context.id }, 'delivery seen before; ignored');
       return first;
     };
-    const sourceOf = (context: Context, repository: Repository) => {
+    const sourceOf = (context: Context, repository: RepositoryPayload) => {
       const installation = (context.payload as { installation?: { id: number } }).installation;
       if (!installation) throw new Error('the webhook has no installation');
       return repos.ensure(repository, installation.id);
@@ -63,8 +64,9 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
       };
       for (const listed of payload.repositories ?? payload.repositories_added ?? []) {
         const [owner = '', repo = ''] = listed.full_name.split('/');
-        const { data } = await context.octokit.rest.repos.get({ owner, repo });
-        repos.ensure(data, payload.installation.id);
+        const octokit = await repos.tokens.octokitFor(payload.installation.id, listed.full_name);
+        const { data } = await octokit.rest.repos.get({ owner, repo });
+        await repos.ensure(data, payload.installation.id);
         await hub.refreshRepos(data.full_name);
       }
     });
@@ -73,7 +75,7 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
       if (!(await firstDelivery(context))) return;
       const { payload } = context;
       if (payload.deleted) return;
-      const source = sourceOf(context, payload.repository as Repository);
+      const source = await sourceOf(context, payload.repository as RepositoryPayload);
       const log = context.log.child({ repo: source.name, sha: payload.after });
       // DESIGN §6: flows are refreshed from the default branch on every push to it.
       if (payload.ref === `refs/heads/${payload.repository.default_branch}`) await hub.refreshRepos(source.name);
@@ -102,7 +104,7 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
       if (!(await firstDelivery(context))) return;
       const { payload } = context;
       const pr = payload.pull_request;
-      const source = sourceOf(context, payload.repository as Repository);
+      const source = await sourceOf(context, payload.repository as RepositoryPayload);
       const log = context.log.child({ repo: source.name, pr: pr.number, sha: pr.head.sha });
       if (pr.head.repo?.full_name !== payload.repository.full_name) {
         log.info('pull request from a fork: waiting for /floe run from someone with write access');
@@ -115,6 +117,7 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
         sha: pr.head.sha,
         trigger: 'pull-request',
         by: payload.sender.login,
+        baseRef: pr.base.ref,
         log,
       });
     });
@@ -126,15 +129,16 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
       const command = parseFloeCommand(payload.comment.body);
       if (!command) return;
       if (!(await firstDelivery(context))) return;
-      const source = sourceOf(context, payload.repository as Repository);
+      const source = await sourceOf(context, payload.repository as RepositoryPayload);
+      const octokit = await source.octokit();
       const login = payload.comment.user?.login ?? 'unknown';
       const log = context.log.child({ repo: source.name, pr: payload.issue.number, by: login });
-      const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
+      const reply = (body: string) => octokit.rest.issues.createComment(context.issue({ body }));
       if (command.kind === 'help') {
         await reply(`${command.problem ? `${command.problem}.\n\n` : ''}${FLOE_HELP}`);
         return;
       }
-      const permission = await permissionOf(context, login);
+      const permission = await permissionOf(octokit, context, login);
       if (!WRITERS.has(permission)) {
         log.info({ permission }, 'floe command refused');
         await reply(
@@ -144,7 +148,7 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
       }
       const answer = await runCommand(context, source, command, login, log);
       if (answer.accepted) {
-        await context.octokit.rest.reactions.createForIssueComment(
+        await octokit.rest.reactions.createForIssueComment(
           context.repo({ comment_id: payload.comment.id, content: 'rocket' as const }),
         );
       }
@@ -156,14 +160,14 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
       const runId = context.payload.check_run.external_id;
       const run = runId ? await hub.store.getRun(runId) : undefined;
       if (!run || run.repo !== context.payload.repository.full_name) return;
-      sourceOf(context, context.payload.repository as Repository);
+      await sourceOf(context, context.payload.repository as RepositoryPayload);
       await retry([run], who(context.payload.sender.login), context.log);
     });
 
     app.on('check_suite.rerequested', async (context) => {
       if (!(await firstDelivery(context))) return;
       const { repository, check_suite: suite } = context.payload;
-      sourceOf(context, repository as Repository);
+      await sourceOf(context, repository as RepositoryPayload);
       const runs = (await hub.store.listRuns({ repo: repository.full_name, limit: 500 })).runs.filter(
         (run) => run.sha === suite.head_sha,
       );
@@ -195,8 +199,10 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
         trigger: string;
         by: string;
         data?: Record<string, string>;
-        /** A fork's code runs without secrets (DESIGN §6), even when a writer started it. */
-        noSecrets?: boolean;
+        /** A fork's code is untrusted (docs/security.md), even when a writer started it. */
+        fork?: { cloneUrl?: string };
+        /** The branch a pull request targets (an untrusted run takes its tags from the flow there). */
+        baseRef?: string;
         log: Logger;
       },
     ): Promise<{ started: RunRow[]; problems: string[] }> {
@@ -209,7 +215,14 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
             repo: source.name,
             ref: at.ref,
             sha: at.sha,
-            trigger: { type: at.trigger, id: trigger.id, by: at.by, ...(at.noSecrets ? { noSecrets: true } : {}) },
+            trigger: {
+              type: at.trigger,
+              id: trigger.id,
+              by: at.by,
+              ...(at.fork?.cloneUrl ? { headCloneUrl: at.fork.cloneUrl } : {}),
+            },
+            ...(at.fork ? { trust: 'untrusted' as const } : {}),
+            ...(at.baseRef !== undefined ? { baseRef: at.baseRef } : {}),
             ...(at.data && Object.keys(at.data).length > 0 ? { data: at.data } : {}),
           });
           started.push(run);
@@ -249,7 +262,8 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
       const ref = `refs/pull/${number}/head`;
       if (command.kind === 'run') {
         // Pinned to the head commit now (DESIGN §6); from a fork, it is in the base repository under refs/pull/N/head.
-        const { data: pr } = await context.octokit.rest.pulls.get(context.repo({ pull_number: number }));
+        const octokit = await source.octokit();
+        const { data: pr } = await octokit.rest.pulls.get(context.repo({ pull_number: number }));
         const flows = await flowsAt(source, pr.head.sha, log);
         const matches = matchComment(flows, command.flowId);
         if (!matches || matches.length === 0) {
@@ -267,7 +281,10 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
           trigger: 'comment',
           by: login,
           data: command.data,
-          noSecrets: pr.head.repo?.full_name !== context.payload.repository.full_name,
+          ...(pr.head.repo?.full_name !== context.payload.repository.full_name
+            ? { fork: { ...(pr.head.repo?.clone_url ? { cloneUrl: pr.head.repo.clone_url } : {}) } }
+            : {}),
+          baseRef: pr.base.ref,
           log,
         });
         const lines = [
@@ -336,9 +353,13 @@ function latestPerFlow(runs: RunRow[]): RunRow[] {
 }
 
 /** The user's permission on the repository, asked through the API (DESIGN §6), `none` when not a collaborator. */
-async function permissionOf(context: Context<'issue_comment.created'>, username: string): Promise<string> {
+async function permissionOf(
+  octokit: Awaited<ReturnType<GithubRepoSource['octokit']>>,
+  context: Context<'issue_comment.created'>,
+  username: string,
+): Promise<string> {
   try {
-    const { data } = await context.octokit.rest.repos.getCollaboratorPermissionLevel(context.repo({ username }));
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel(context.repo({ username }));
     return data.role_name && WRITERS.has(data.role_name) ? data.role_name : data.permission;
   } catch (err) {
     if ((err as { status?: number }).status === 404) return 'none';

@@ -1,6 +1,7 @@
 // A GitHub repository as a source of FLOE.yaml (repos/repo-source.ts): files are read through the API at an exact
 // commit (DESIGN §6: "read FLOE.yaml at that commit through the API"), never from a clone on the hub, and runners
-// clone from the `clone_url` GitHub sends, with a fresh installation token (RunSpec.token).
+// clone from the `clone_url` GitHub sends, with a token minted for the run (RunSpec.token; installation-tokens.ts).
+import type { Trust } from '@floe/shared';
 import type { ProbotOctokit } from 'probot';
 import { CommitFileCache } from '../repos/commit-file-cache.js';
 import type { RepoSource, ResolvedRef } from '../repos/repo-source.js';
@@ -11,23 +12,31 @@ export type GithubRepoSourceOptions = {
   /** The payload's `repository.clone_url`. */
   cloneUrl: string;
   installationId: number;
-  /** An Octokit authenticated as the installation (Probot's `app.auth(id)`: it renews its token itself). */
+  /** The payload's `repository.private`; unknown counts as private (a run's checkout then gets its token). */
+  private?: boolean;
+  /** An Octokit whose tokens are scoped to this repository (installation-tokens.ts `octokitFor`). */
   octokit: () => Promise<ProbotOctokit>;
+  /** Mints a token for one run: this repository, `contents: read` (installation-tokens.ts `mint`). */
+  runToken: () => Promise<string>;
 };
 
 export class GithubRepoSource implements RepoSource {
   readonly name: string;
   readonly cloneUrl: string;
   readonly installationId: number;
+  readonly private: boolean;
   readonly owner: string;
   readonly repo: string;
   private readonly octokitOf: () => Promise<ProbotOctokit>;
+  private readonly runToken: () => Promise<string>;
   private readonly files = new CommitFileCache();
 
   constructor(options: GithubRepoSourceOptions) {
     this.name = options.fullName;
     this.cloneUrl = options.cloneUrl;
     this.installationId = options.installationId;
+    this.private = options.private ?? true;
+    this.runToken = options.runToken;
     const [owner = '', repo = ''] = options.fullName.split('/');
     this.owner = owner;
     this.repo = repo;
@@ -89,11 +98,35 @@ export class GithubRepoSource implements RepoSource {
     }
   }
 
-  /** An installation access token (about an hour long); the runner clones with it and masks it (DESIGN §6). */
-  async cloneToken(): Promise<string | undefined> {
+  /**
+   * A token minted for one run (about an hour long), for this repository with `contents: read`: the runner's git
+   * fetches with it and masks it (DESIGN §6). An untrusted run of a public repository clones without one.
+   */
+  async cloneToken(run: { trust: Trust }): Promise<string | undefined> {
+    if (run.trust === 'untrusted' && !this.private) return undefined;
+    return this.runToken();
+  }
+
+  /**
+   * Whether the default branch holds the commit (the compare API: the commit is behind or at its head). Other
+   * branches are not searched: a run named by a bare commit off the default branch runs untrusted.
+   */
+  async holdsCommit(sha: string): Promise<boolean> {
+    if (!/^[0-9a-f]{40}$/i.test(sha)) return false;
     const octokit = await this.octokit();
-    const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
-    return auth.token;
+    try {
+      const { data: repo } = await octokit.rest.repos.get({ owner: this.owner, repo: this.repo });
+      const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+        owner: this.owner,
+        repo: this.repo,
+        basehead: `${repo.default_branch}...${sha}`,
+        per_page: 1,
+      });
+      return data.status === 'identical' || data.status === 'behind';
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
   }
 }
 

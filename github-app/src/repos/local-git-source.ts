@@ -108,6 +108,15 @@ export class LocalGitSource implements RepoSource {
     return full.startsWith('refs/') ? { sha, ref: full } : { sha };
   }
 
+  async holdsCommit(sha: string): Promise<boolean> {
+    if (!SHA.test(sha)) return false;
+    await this.sync();
+    const out = await this.git()
+      .raw(['for-each-ref', '--count=1', '--format=%(refname)', `--contains=${sha}`, 'refs/heads', 'refs/tags'])
+      .catch(() => '');
+    return out.trim() !== '';
+  }
+
   readFile(sha: string, file: string): Promise<string | undefined> {
     return this.files.get(sha, file, () => this.show(sha, file));
   }

@@ -1,11 +1,12 @@
 import {
   type Diagnostic,
-  lintFlow,
   type ParsedFloeFile,
   parseFloeFile,
   type ResolvedFlow,
   type ResolvedTrigger,
+  resolveFlowFile,
 } from '@floe/shared';
+import { type Cidr, fetchFlowFile } from '@floe/shared/node';
 import { LruCache } from './lru-cache.js';
 import type { RepoSource } from './repo-source.js';
 
@@ -32,8 +33,12 @@ export type FlowsAt = {
 };
 
 export type ReadFlowsOptions = {
-  /** Fetches an https `flow-file`; default global fetch with a 10 s timeout. */
+  /** Fetches an https `flow-file`; default fetchFlowFile (public addresses, 1 MiB, 10 s; @floe/shared/node). */
   fetchText?: (url: string) => Promise<string>;
+  /** Private networks flow-file URLs may reach all the same (`--allow-network`); default none. */
+  allowNetworks?: readonly Cidr[];
+  /** Read only this flow's flow-file (a run of one flow need not fetch every other's); default every flow's. */
+  only?: string;
 };
 
 /** `FLOE.yaml:3:5: message (hint)`: how the hub words a finding in one line. */
@@ -43,7 +48,7 @@ export function diagnosticLine(d: Diagnostic): string {
 
 /**
  * Reads and parses FLOE.yaml at `sha` (DESIGN §4), loading each flow's `flow-file` from the same commit or an
- * https URL. An error blocks only its own flow (DESIGN §8 "Lint severities"). Never throws for what the file
+ * https URL (shared/src/flow/resolve-flow-file.ts, the rules `floe run` follows too). An error blocks only its own flow (DESIGN §8 "Lint severities"). Never throws for what the file
  * says; rejects only when the repository itself cannot be read.
  */
 export async function readFlowsAt(source: RepoSource, sha: string, options: ReadFlowsOptions = {}): Promise<FlowsAt> {
@@ -64,16 +69,15 @@ export async function readFlowsAt(source: RepoSource, sha: string, options: Read
       flows.set(id, { id, ver: flow?.ver ?? 1, name: flow?.name ?? id, triggers: flow?.triggers ?? [], errors });
       continue;
     }
+    if (options.only !== undefined && id !== options.only) {
+      flows.set(id, { id, ver: flow.ver, name: flow.name, triggers: flow.triggers, flow, errors: [] });
+      continue;
+    }
     flows.set(id, await withFlowFile(source, sha, flow, options));
   }
   return { found: true, flows: [...flows.values()], fileErrors };
 }
 
-/**
- * Applies a flow's `flow-file` (floe-behaviour.md §4.7, read at the same commit, DESIGN §8): the file's name,
- * host-tags, resource-tags, env and tasks replace the flow's when the file gives them; id, ver, triggers and
- * flow-file are always the flow's own. The merged flow is linted again.
- */
 async function withFlowFile(
   source: RepoSource,
   sha: string,
@@ -81,34 +85,14 @@ async function withFlowFile(
   options: ReadFlowsOptions,
 ): Promise<FlowAt> {
   const base = { id: flow.id, ver: flow.ver, name: flow.name, triggers: flow.triggers };
-  const ref = flow['flow-file'];
-  if (ref === undefined) return { ...base, flow, errors: [] };
-  let text: string | undefined;
-  try {
-    text = /^https?:\/\//i.test(ref) ? await (options.fetchText ?? fetchText)(ref) : await source.readFile(sha, ref);
-  } catch (err) {
-    return { ...base, errors: [`${FLOE_FILE}: flow-file ${ref} could not be fetched: ${(err as Error).message}`] };
-  }
-  if (text === undefined) {
-    return { ...base, errors: [`${FLOE_FILE}: flow-file ${ref} is not in the repository at ${sha.slice(0, 7)}`] };
-  }
-  const parsed = parseOnce(text, ref);
-  const errors = parsed.diagnostics.filter((d) => d.severity === 'error').map(diagnosticLine);
-  const file = parsed.flows[0];
-  if (!file || errors.length > 0) {
-    return { ...base, errors: errors.length > 0 ? errors : [`${ref}: holds no flow`] };
-  }
-  const merged: ResolvedFlow = {
-    ...flow,
-    ...(file.tasks.length > 0 ? { tasks: file.tasks } : {}),
-    ...(file['host-tags'].length > 0 ? { 'host-tags': file['host-tags'] } : {}),
-    ...(file['resource-tags'].length > 0 ? { 'resource-tags': file['resource-tags'] } : {}),
-    ...(file.env !== undefined ? { env: file.env } : {}),
-    'reuse-space': flow['reuse-space'] || file['reuse-space'],
-  };
-  const lint = lintFlow(merged).filter((d) => d.severity === 'error');
-  if (lint.length > 0) return { ...base, errors: lint.map((d) => `${ref}: ${d.message}`) };
-  return { ...base, flow: merged, errors: [] };
+  const resolved = await resolveFlowFile(flow, {
+    readPath: (path) => source.readFile(sha, path),
+    fetchUrl: (url) => (options.fetchText ?? ((u) => fetchFlowFile(u, { allowNetworks: options.allowNetworks })))(url),
+    parse: parseOnce,
+    file: FLOE_FILE,
+    where: `the repository at ${sha.slice(0, 7)}`,
+  });
+  return resolved.flow ? { ...base, flow: resolved.flow, errors: [] } : { ...base, errors: resolved.errors };
 }
 
 /**
@@ -118,9 +102,3 @@ async function withFlowFile(
  */
 const parses = new LruCache<ParsedFloeFile>(64);
 const parseOnce = (text: string, file: string) => parses.get(`${file}\0${text}`, () => parseFloeFile(text, file));
-
-async function fetchText(url: string): Promise<string> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return response.text();
-}

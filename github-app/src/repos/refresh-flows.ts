@@ -1,20 +1,26 @@
 import type { Logger } from 'pino';
 import type { FlowRow, Store } from '../store/store.js';
-import { readFlowsAt } from './read-flows-at.js';
+import type { FlowsAt } from './read-flows-at.js';
 import type { RepoSource } from './repo-source.js';
 
 /**
  * Reads the flows of the default branch's head into the store (at hub start, and on demand): the flows list,
  * start forms and the trigger scheduler read this table. Rejects when the repository cannot be read.
  */
-export async function refreshFlows(store: Store, source: RepoSource, now: number, log?: Logger): Promise<FlowRow[]> {
+export async function refreshFlows(
+  store: Store,
+  source: RepoSource,
+  now: number,
+  readFlows: (source: RepoSource, sha: string, only?: string) => Promise<FlowsAt>,
+  log?: Logger,
+): Promise<FlowRow[]> {
   const head = await source.head();
   if (!head) {
     await store.upsertRepo({ name: source.name, url: source.cloneUrl, refreshedAt: now });
     await store.replaceFlows(source.name, []);
     return [];
   }
-  const read = await readFlowsAt(source, head.sha);
+  const read = await readFlows(source, head.sha);
   // Errors that belong to no flow (the file is not YAML…) leave no flow to show them on: say them here.
   if (read.fileErrors.length > 0)
     log?.warn({ repo: source.name, sha: head.sha, errors: read.fileErrors }, 'FLOE.yaml has errors');

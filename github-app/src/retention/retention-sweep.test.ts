@@ -25,6 +25,7 @@ describe('RetentionSweep', () => {
         repo: 'acme',
         flowId: 'build',
         trigger: { type: 'manual', data: {} },
+        trust: 'trusted',
         flow: FLOW,
         createdAt: clock,
       });

@@ -1,6 +1,5 @@
-import type { Form, FormValues, ResolvedFlow } from '@floe/shared';
+import type { Form, FormValues, ResolvedFlow, Trust } from '@floe/shared';
 import { FloeError } from '../errors.js';
-import { readFlowsAt } from '../repos/read-flows-at.js';
 import type { RepoSource } from '../repos/repo-source.js';
 import { newRunId } from '../store/new-run-id.js';
 import type { RunRow } from '../store/store.js';
@@ -17,7 +16,14 @@ export type CreateRunInput = {
   /** The commit, when the trigger knows it (poll-git, push); `ref` is then only recorded. */
   sha?: string;
   /** What started it: `manual`, `timer`, `poll-git`, …; `id` is the flow trigger that fired. */
-  trigger: { type: string; id?: string; by?: string; noSecrets?: boolean };
+  trigger: { type: string; id?: string; by?: string; headCloneUrl?: string };
+  /**
+   * `untrusted` when the caller knows the code is not the base repository's (a fork's pull request). Otherwise the
+   * trust is worked out here from what names the code (see trustOf); a caller can never make a run trusted.
+   */
+  trust?: Trust;
+  /** The branch a pull request targets: an untrusted run takes its host and resource tags from the flow there. */
+  baseRef?: string;
   /**
    * What git-checkout fetches when it is not the flow's own repository at the flow's commit (a poll-git trigger
    * watching another repository): the flow is then read at the default branch's head.
@@ -49,7 +55,7 @@ export async function createRun(deps: HubDeps, input: CreateRunInput): Promise<R
     sha = resolved.sha;
     ref = resolved.ref ?? ref;
   }
-  const read = await readFlowsAt(source, sha);
+  const read = await deps.readFlows(source, sha, input.flowId);
   const found = read.flows.find((flow) => flow.id === input.flowId);
   const at = `${source.name} at ${sha.slice(0, 7)}${ref ? ` (${ref})` : ''}`;
   if (!found) {
@@ -66,26 +72,73 @@ export async function createRun(deps: HubDeps, input: CreateRunInput): Promise<R
   }
   const data = checkStartData(found.flow, input);
   const { target } = input;
+  const trust = await trustOf(source, input, target?.ref ?? ref, sha);
+  const flow = trust === 'untrusted' ? await untrustedFlow(deps, source, found.flow, input.baseRef) : found.flow;
   // The hub knows the secret names, the editor does not: an unknown one is a warning on the run (DESIGN §8).
-  const unknown = input.trigger.noSecrets ? [] : await deps.secrets.unknownNames(found.flow, source.name);
+  const unknown = trust === 'untrusted' ? [] : await deps.secrets.unknownNames(flow, source.name);
   const warnings = unknown.map(
     (name) => `{{secret.${name}}} names no secret of the hub or ${source.name}; it is empty`,
   );
   const run = await deps.store.createRun({
     id: newRunId(deps.now()),
     repo: source.name,
-    flowId: found.flow.id,
+    flowId: flow.id,
     trigger: { ...input.trigger, data, ...(warnings.length > 0 ? { warnings } : {}) },
-    flow: found.flow,
+    trust,
+    flow,
     ...(target ? { ref: target.ref, sha: target.sha, cloneUrl: target.cloneUrl } : {}),
     ...(!target && ref !== undefined ? { ref } : {}),
     ...(!target ? { sha, cloneUrl: source.cloneUrl } : {}),
     createdAt: deps.now(),
   });
-  deps.log.info({ runId: run.id, flowId: run.flowId, number: run.number, trigger: run.trigger.type }, 'run pended');
+  deps.log.info(
+    { runId: run.id, flowId: run.flowId, number: run.number, trigger: run.trigger.type, trust },
+    'run pended',
+  );
   await publishRun(deps, run);
   deps.wake();
   return run;
+}
+
+/**
+ * How far the code of a new run is trusted (docs/security.md): `untrusted` when the caller says so (a fork's pull
+ * request), when it is named by a ref under `refs/pull/` (pull requests' code, from forks too, however the run was
+ * started), or when it is named some other way than by a branch or tag (a bare commit, `refs/remotes/…`) and none
+ * of the repository's branches and tags holds it: a fork's commit can be reached through the base repository.
+ */
+async function trustOf(
+  source: RepoSource,
+  input: CreateRunInput,
+  ref: string | undefined,
+  sha: string,
+): Promise<Trust> {
+  if (input.trust === 'untrusted' || ref?.startsWith('refs/pull/')) return 'untrusted';
+  // A poll-git trigger's other repository: the flow (read at the default branch) chose to watch it.
+  if (input.target || ref?.startsWith('refs/heads/') || ref?.startsWith('refs/tags/')) return 'trusted';
+  return (await source.holdsCommit?.(sha)) ? 'trusted' : 'untrusted';
+}
+
+/**
+ * What an untrusted run executes: its own tasks, but the host and resource tags of the flow of the same id on the
+ * base branch (none when the base has no such flow) — a fork cannot send itself to the `deploy` runners or hold
+ * their resources — and never a reused workspace.
+ */
+async function untrustedFlow(
+  deps: HubDeps,
+  source: RepoSource,
+  flow: ResolvedFlow,
+  baseRef: string | undefined,
+): Promise<ResolvedFlow> {
+  const base = baseRef === undefined ? await source.head() : await source.resolveRef(baseRef);
+  const baseFlow = base
+    ? (await deps.readFlows(source, base.sha)).flows.find((f) => f.id === flow.id)?.flow
+    : undefined;
+  return {
+    ...flow,
+    'host-tags': baseFlow?.['host-tags'] ?? [],
+    'resource-tags': baseFlow?.['resource-tags'] ?? [],
+    'reuse-space': false,
+  };
 }
 
 /** The flow's start form: its `data` trigger's (the one that fired, else the first). */

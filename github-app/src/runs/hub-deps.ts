@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { ConnectedRunners } from '../dispatch/connected-runners.js';
 import type { HubEvents } from '../hub-events.js';
+import type { FlowsAt } from '../repos/read-flows-at.js';
+import type { RepoSource } from '../repos/repo-source.js';
 import type { RepoSources } from '../repos/repo-sources.js';
 import type { HubSecrets } from '../secrets/hub-secrets.js';
 import type { Store } from '../store/store.js';
@@ -64,6 +66,11 @@ export interface HubDeps {
   pendingReason: (runId: string) => string | undefined;
   /** Runs `fn` holding the run's lock: changes to one run happen one at a time in this hub. */
   withRun: <T>(runId: string, fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Reads FLOE.yaml at a commit, flow-files included (repos/read-flows-at.ts, with the hub's URL policy); with
+   * `only`, that flow's flow-file alone.
+   */
+  readFlows: (source: RepoSource, sha: string, only?: string) => Promise<FlowsAt>;
   /** Sealed secrets: the values a run gets at offer, the names a new run references (secrets/hub-secrets.ts). */
   secrets: HubSecrets;
   /** The cap on one node's log (retention policy), sent with every offer: runners keep logs within it. */

@@ -6,7 +6,7 @@ import { publishRun } from './publish-run.js';
 
 /**
  * Retries an ended run (DESIGN §8 "Retry"): a new run (new number, `retryOf` set) of the same flow snapshot, at
- * the same commit, with the same trigger data. With `from`, the retried run's good nodes upstream of `from` are
+ * the same commit, with the same trigger data and trust. With `from`, the retried run's good nodes upstream of `from` are
  * replayed and `from` runs afresh — on the runner that ran the first run, because it holds the workspace;
  * when that runner is no longer registered, this says so instead of guessing. Throws FLOE_RUN_NOT_FOUND,
  * FLOE_NODE_NOT_FOUND or FLOE_RETRY_UNAVAILABLE.
@@ -48,7 +48,10 @@ export async function retryRun(deps: HubDeps, runId: string, from: string | unde
       by,
       data: previous.trigger.data,
       ...(previous.trigger.id !== undefined ? { id: previous.trigger.id } : {}),
+      ...(previous.trigger.headCloneUrl !== undefined ? { headCloneUrl: previous.trigger.headCloneUrl } : {}),
     },
+    // The same code, so the same trust: a fork's run retried (whole, from a node, by any button) stays untrusted.
+    trust: previous.trust,
     flow: previous.flow,
     ...(previous.ref !== undefined ? { ref: previous.ref } : {}),
     ...(previous.sha !== undefined ? { sha: previous.sha } : {}),

@@ -18,6 +18,10 @@ export function toRunSpec(run: RunRow, previous: RunRow | undefined): RunSpec {
     ...(run.cloneUrl !== undefined ? { cloneUrl: run.cloneUrl } : {}),
     ...(run.trigger.id !== undefined ? { trigger: run.trigger.id } : {}),
     data: run.trigger.data,
+    trust: run.trust,
+    ...(run.trust === 'untrusted'
+      ? { checkoutUrls: [run.cloneUrl, run.trigger.headCloneUrl].filter((url) => url !== undefined) }
+      : {}),
     ...(run.replayFrom !== undefined && previous?.engine
       ? { replay: { from: run.replayFrom, previousRunId: previous.id, previous: previous.engine } }
       : {}),

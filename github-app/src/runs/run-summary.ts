@@ -22,6 +22,7 @@ export function toRunSummary(run: RunRow, extra: { runner?: string; pendingReaso
       ...(run.trigger.id !== undefined ? { id: run.trigger.id } : {}),
       ...(run.trigger.by !== undefined ? { by: run.trigger.by } : {}),
     },
+    trust: run.trust,
     ...(run.retryOf !== undefined ? { retryOf: run.retryOf } : {}),
     createdAt: run.createdAt,
     ...(run.startedAt !== undefined ? { startedAt: run.startedAt } : {}),

@@ -11,8 +11,8 @@ const FLOW = {
   tasks: [{ id: 't', type: 'exec', opts: { shell: 'true', env: { B: '{{ secret.ONLY_REPO }}', C: 'plain' } } }],
 } as unknown as ResolvedFlow;
 
-const run = (over: Partial<RunRow['trigger']> = {}): RunRow =>
-  ({ repo: 'acme/app', flow: FLOW, trigger: { type: 'push', data: {}, ...over } }) as unknown as RunRow;
+const run = (over: Partial<RunRow> = {}): RunRow =>
+  ({ repo: 'acme/app', flow: FLOW, trigger: { type: 'push', data: {} }, trust: 'trusted', ...over }) as RunRow;
 
 let store: Store;
 afterEach(async () => store?.close());
@@ -33,10 +33,11 @@ describe('HubSecrets', () => {
     expect(await hub.forRun(run())).toEqual({ SHARED: 'repo-value', ONLY_REPO: 'only-repo-value' });
   });
 
-  it('gives a fork pull request run no secrets', async () => {
+  it('gives an untrusted run (a fork pull request) no secrets', async () => {
     const hub = secrets();
     await hub.put('SHARED', 'hub-value');
-    expect(await hub.forRun(run({ noSecrets: true }))).toEqual({});
+    expect(await hub.forRun(run())).toEqual({ SHARED: 'hub-value' });
+    expect(await hub.forRun(run({ trust: 'untrusted' }))).toEqual({});
   });
 
   it('names the referenced secrets that do not exist', async () => {

@@ -58,11 +58,11 @@ export class HubSecrets {
 
   /**
    * The values a run gets (DESIGN §3): only the names its flow references, the repository's overriding the hub's;
-   * none for a fork's pull request. A value that no longer opens (the key changed) is left out.
+   * none for an untrusted run (docs/security.md). A value that no longer opens (the key changed) is left out.
    */
   async forRun(run: RunRow): Promise<Record<string, string>> {
     const names = referencedSecrets(run.flow as unknown as ResolvedFlow);
-    if (!this.cipher || run.trigger.noSecrets || names.size === 0) return {};
+    if (!this.cipher || run.trust !== 'trusted' || names.size === 0) return {};
     const values: Record<string, string> = {};
     // Ordered hub first ('' scope), then the repository's: the later write wins.
     for (const row of await this.store.listSecrets(run.repo)) {

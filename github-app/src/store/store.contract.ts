@@ -29,6 +29,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         repo: 'acme',
         flowId: 'build',
         trigger: { type: 'manual', data: {} },
+        trust: 'trusted',
         flow: FLOW,
         createdAt: clock,
         ...over,

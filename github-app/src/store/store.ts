@@ -8,7 +8,7 @@
 //
 // Secrets never reach the store: API tokens, registration tokens and runner credentials are stored as sha256
 // hashes (hash-secret.ts), and looked up by hash.
-import { type ReasonCode, ReasonCodeSchema, type ResolvedFlow, type RunState, z } from '@floe/shared';
+import { type ReasonCode, ReasonCodeSchema, type ResolvedFlow, type RunState, TrustSchema, z } from '@floe/shared';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rows
@@ -58,8 +58,11 @@ export const RunTriggerSchema = z.object({
   id: z.string().optional(),
   by: z.string().optional(),
   data: z.record(z.string(), z.string()),
-  /** A fork's pull request (DESIGN §6): the run gets no secrets. */
-  noSecrets: z.boolean().optional(),
+  /**
+   * A pull request's head repository when it is not the base one (a fork's clone URL): an untrusted run may check
+   * it out besides its own repository.
+   */
+  headCloneUrl: z.string().optional(),
   /** Hub-side findings when the run was made, e.g. `{{secret.X}}` naming no secret (DESIGN §8 "Lint severities"). */
   warnings: z.array(z.string()).optional(),
 });
@@ -77,6 +80,8 @@ export const RunRowSchema = z.object({
   reason: z.string().optional(),
   reasonCode: ReasonCodeSchema.optional(),
   trigger: RunTriggerSchema,
+  /** `untrusted` for code from another repository than the base (docs/security.md); kept by every retry. */
+  trust: TrustSchema,
   /** Full ref name (`refs/heads/feature/x`). */
   ref: z.string().optional(),
   sha: z.string().optional(),
@@ -170,7 +175,7 @@ export type SecretRow = z.infer<typeof SecretRowSchema>;
 // ---------------------------------------------------------------------------------------------------------------
 // Inputs and queries
 
-export type NewRun = Pick<RunRow, 'id' | 'repo' | 'flowId' | 'trigger' | 'flow' | 'createdAt'> &
+export type NewRun = Pick<RunRow, 'id' | 'repo' | 'flowId' | 'trigger' | 'trust' | 'flow' | 'createdAt'> &
   Partial<Pick<RunRow, 'ref' | 'sha' | 'cloneUrl' | 'retryOf' | 'replayFrom' | 'pinnedRunnerId'>>;
 
 export type RunQuery = {

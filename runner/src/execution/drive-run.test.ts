@@ -2,7 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseFloeFile, type ResolvedFlow, type RunRecord, type RunState, startRun, stepRun } from '@floe/shared';
+import {
+  parseFloeFile,
+  type ResolvedFlow,
+  type RunRecord,
+  type RunState,
+  startRun,
+  stepRun,
+  type Trust,
+} from '@floe/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { driveRun } from './drive-run.js';
 
@@ -22,10 +30,26 @@ afterEach(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-function drive(f: ResolvedFlow, extra: { data?: Record<string, string>; secrets?: Record<string, string> } = {}) {
+function drive(
+  f: ResolvedFlow,
+  extra: {
+    data?: Record<string, string>;
+    secrets?: Record<string, string>;
+    trust?: Trust;
+    baseEnv?: Record<string, string>;
+  } = {},
+) {
   const records: RunRecord[] = [];
   const driver = driveRun({
-    spec: { id: 'run-1', number: 1, flow: f, data: extra.data ?? {}, secrets: extra.secrets ?? {} },
+    spec: {
+      id: 'run-1',
+      number: 1,
+      flow: f,
+      data: extra.data ?? {},
+      secrets: extra.secrets ?? {},
+      trust: extra.trust ?? 'trusted',
+    },
+    ...(extra.baseEnv ? { baseEnv: extra.baseEnv } : {}),
     workDir,
     killGraceMs: 200,
     onRecord: (record) => records.push(record),
@@ -113,7 +137,7 @@ tasks:
     const records: RunRecord[] = [];
     const groups: [string, number, number][] = [];
     const driver = driveRun({
-      spec: { id: 'run-1', number: 1, flow: f, data: {}, secrets: {} },
+      spec: { id: 'run-1', number: 1, flow: f, data: {}, secrets: {}, trust: 'trusted' },
       workDir,
       killGraceMs: 200,
       onRecord: (record) => records.push(record),
@@ -141,7 +165,7 @@ tasks:
 `);
     const records: RunRecord[] = [];
     const driver = driveRun({
-      spec: { id: 'run-kill', number: 1, flow: f, data: {}, secrets: {} },
+      spec: { id: 'run-kill', number: 1, flow: f, data: {}, secrets: {}, trust: 'trusted' },
       workDir,
       killGraceMs: 20_000,
       onRecord: (record) => records.push(record),
@@ -184,7 +208,7 @@ tasks:
 `);
     const records: RunRecord[] = [];
     const driver = driveRun({
-      spec: { id: 'run-1', number: 1, flow: f, data: { env: 'prod' }, secrets: {} },
+      spec: { id: 'run-1', number: 1, flow: f, data: { env: 'prod' }, secrets: {}, trust: 'trusted' },
       workDir,
       onRecord: (record) => {
         records.push(record);
@@ -213,6 +237,53 @@ tasks:
     const all = records.map((r) => (r.kind === 'log' ? r.chunk.text : '')).join('');
     expect(all).toContain('token is ***\n');
     expect(all).not.toContain('hunter22');
+  });
+
+  it("gives an untrusted run's tasks a minimal environment and a fresh HOME, never the runner's own", async () => {
+    const f = flow(`
+id: f
+tasks:
+  - {id: env, type: exec, listen: trigger.good, opts: {shell: "env | sort; echo home=$HOME; ls -A $HOME | wc -l"}}
+`);
+    const baseEnv = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: '/home/runner',
+      LANG: 'C.UTF-8',
+      AWS_SECRET_ACCESS_KEY: 'runner-aws-secret',
+      FLOE_TOKEN: 'runner-api-token',
+      NPM_TOKEN: 'runner-npm-token',
+    };
+    const untrusted = drive(f, { trust: 'untrusted', baseEnv });
+    await untrusted.driver.done;
+    const seen = logText(untrusted.records, 'env');
+    for (const value of ['runner-aws-secret', 'runner-api-token', 'runner-npm-token', '/home/runner']) {
+      expect(seen).not.toContain(value);
+    }
+    expect(seen).toContain('LANG=C.UTF-8');
+    expect(seen).toContain(`home=${join(workDir, 'runs', 'f-run-1.home')}\n0\n`);
+    // The run's HOME goes with the run.
+    expect(readdirSync(join(workDir, 'runs'))).toEqual(['f-run-1']);
+
+    const trusted = drive(f, { baseEnv });
+    await trusted.driver.done;
+    expect(logText(trusted.records, 'env')).toContain('AWS_SECRET_ACCESS_KEY=runner-aws-secret');
+  });
+
+  it('never gives an untrusted run a reused workspace, whatever its flow says', async () => {
+    const f = flow(`
+id: f
+reuse-space: true
+tasks:
+  - {id: mark, type: exec, listen: trigger.good, opts: {shell: "ls; echo $FLOEWS; touch left-by-$FLOE_RUN_ID"}}
+`);
+    const trusted = drive(f);
+    await trusted.driver.done;
+    expect(logText(trusted.records, 'mark')).toContain(join(workDir, 'flows', 'f', 'ws'));
+    const untrusted = drive(f, { trust: 'untrusted' });
+    await untrusted.driver.done;
+    const seen = logText(untrusted.records, 'mark');
+    expect(seen).not.toContain('left-by-run-1');
+    expect(seen).toContain(join(workDir, 'runs', 'f-run-1'));
   });
 });
 

@@ -6,6 +6,7 @@
 // of the run with the same engine, so applying the records' inputs to `startRun(flow, {at: start.at, data})`
 // reproduces the driver's state exactly. Nothing reaches the engine any other way: task outcomes, the run
 // deadline, cancel and form data all become inputs here.
+import { mkdirSync, rmSync } from 'node:fs';
 import {
   type Effect,
   type EngineInput,
@@ -21,6 +22,7 @@ import {
 } from '@floe/shared';
 import { executeTask } from '../executors/execute-task.js';
 import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
+import { minimalEnv } from '../workspace/minimal-env.js';
 import { prepareWorkspace } from '../workspace/prepare-workspace.js';
 import { injectSecrets } from './inject-secrets.js';
 import { LogCap } from './log-cap.js';
@@ -32,7 +34,10 @@ export interface DriveRunOptions {
   workDir: string;
   /** Where fetch tasks keep downloads between runs; default `<workDir>/cache`. */
   cacheDir?: string;
-  /** The runner's environment, the base of every task's (DESIGN §3, rule 4); default `process.env`. */
+  /**
+   * The runner's environment, the base of every task's (DESIGN §3, rule 4); default `process.env`. An untrusted
+   * run's tasks get only its basics (workspace/minimal-env.ts).
+   */
   baseEnv?: Record<string, string>;
   /** Between the interrupt and the kill of a task's process tree; the executor's default when absent. */
   killGraceMs?: number;
@@ -73,7 +78,10 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   const mask = maskSecrets(Object.values(spec.secrets));
   const tasks = new Map(flow.tasks.map((node) => [node.id, node]));
   // A plain copy, once: every read of process.env crosses into C++, and each task copies its base.
-  const baseEnv = options.baseEnv ?? ({ ...process.env } as Record<string, string>);
+  const runnerEnv = options.baseEnv ?? ({ ...process.env } as Record<string, string>);
+  // Anything but a hub's explicit `trusted` is untrusted (RunSpec.trust defaults so too).
+  const untrusted = spec.trust !== 'trusted';
+  let baseEnv = runnerEnv;
 
   let state: RunState | undefined;
   let seq = 0;
@@ -176,10 +184,13 @@ export function driveRun(options: DriveRunOptions): RunDriver {
         cloneUrl: spec.cloneUrl,
         trigger: spec.trigger,
         token: spec.token,
+        trust: untrusted ? 'untrusted' : 'trusted',
+        ...(spec.checkoutUrls ? { checkoutUrls: spec.checkoutUrls } : {}),
         data: state ? runData(state) : spec.data,
       },
       workspace: workspacePath,
       baseEnv,
+      runnerEnv,
       cacheDir: options.cacheDir ?? `${workDir}/cache`,
       signal: abort.signal,
       killGraceMs: options.killGraceMs,
@@ -235,9 +246,19 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   };
 
   const done = (async () => {
-    const workspace = await prepareWorkspace({ workDir, flow, runId: spec.id });
+    // An untrusted run never shares a workspace: whatever the flow says, it gets a fresh one of its own.
+    const workspace = await prepareWorkspace({
+      workDir,
+      flow: untrusted ? { ...flow, 'reuse-space': false } : flow,
+      runId: spec.id,
+    });
     workspacePath = workspace.path;
+    const home = untrusted ? `${workspace.path}.home` : undefined;
     try {
+      if (home) {
+        mkdirSync(home, { recursive: true, mode: 0o700 });
+        baseEnv = minimalEnv(runnerEnv, home);
+      }
       const at = now();
       const start = startRun(flow, { at, data: spec.data, replay: spec.replay as never });
       state = start.state;
@@ -252,6 +273,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       await idle;
       return state;
     } finally {
+      if (home) rmSync(home, { recursive: true, force: true });
       await workspace.release();
     }
   })();

@@ -150,4 +150,25 @@ describe('fetch', () => {
       message: `download of ${base}/files/known.txt failed: ECONNREFUSED`,
     });
   });
+
+  it('in an untrusted run, refuses loopback, private and link-local addresses before connecting', async () => {
+    const port = new URL(base).port;
+    for (const url of [
+      `${base}/files/known.txt`,
+      `http://localhost:${port}/files/known.txt`,
+      `http://[::ffff:127.0.0.1]:${port}/files/known.txt`,
+      `http://2130706433:${port}/files/known.txt`,
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.1/x',
+    ]) {
+      const t = await testContext({ type: 'fetch', opts: { url } }, { run: { trust: 'untrusted' } });
+      const outcome = await executeTask(t.ctx);
+      expect(outcome, url).toMatchObject({ kind: 'error', message: expect.stringMatching(/not a public address/) });
+    }
+    expect(hits).toBe(0);
+    // The same download in a trusted run reaches the server (a team's own artifact server is often private).
+    const trusted = await testContext({ type: 'fetch', opts: { url: `${base}/files/known.txt` } });
+    expect(await executeTask(trusted.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(hits).toBe(1);
+  });
 });

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { constants, copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { TaskOutcome } from '@floe/shared';
+import { type HttpResponse, httpGet, isPublicAddress } from '@floe/shared/node';
 import { resolveInWorkspace } from '../workspace/resolve-in-workspace.js';
 import { sysLine } from './sys-line.js';
 import type { TaskContext, TaskOf } from './task-context.js';
@@ -25,6 +26,8 @@ const PROGRESS_EVERY_MS = 1_000;
  *   expanded; it may not leave the workspace. Parent directories are created. The file is copied (a reflink
  *   where the filesystem can), not hard-linked: a task editing its copy must not corrupt the cache.
  * - The file name is the checksum's, else the server's Content-Disposition, else the URL's last segment.
+ * - In an untrusted run (docs/security.md) the URL, and every redirect, must reach a public address: loopback,
+ *   private and link-local ones (the runner's own services, cloud metadata) are refused before connecting.
  * Resolves `exited 0`, `error` (HTTP status, network failure, bad checksum, bad location) or `cancelled`.
  */
 export async function executeFetch(ctx: TaskContext, task: TaskOf<'fetch'>): Promise<TaskOutcome> {
@@ -114,25 +117,27 @@ async function download(
   algo: Algo,
 ): Promise<{ file: string; hex: string; name: string } | TaskOutcome> {
   sysLine(ctx, `downloading ${url}`);
-  let response: Response;
+  let response: HttpResponse;
   try {
-    response = await fetch(url, { signal: ctx.signal, redirect: 'follow' });
+    response = await httpGet(url, {
+      signal: ctx.signal,
+      ...(ctx.run.trust === 'untrusted'
+        ? { allowAddress: (address: string) => isPublicAddress(address), refusedAs: 'not a public address' }
+        : {}),
+    });
   } catch (err) {
     if (ctx.signal.aborted) return { kind: 'cancelled' };
-    const cause = (err as { cause?: { message?: string; code?: string } }).cause;
-    return {
-      kind: 'error',
-      message: `download of ${url} failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
-    };
+    const e = err as { code?: string; message?: string };
+    return { kind: 'error', message: `download of ${url} failed: ${e.code ?? e.message ?? String(err)}` };
   }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel().catch(() => {});
+  if (response.status < 200 || response.status > 299) {
+    response.body.destroy();
     return {
       kind: 'error',
       message: `download of ${url} failed: HTTP ${response.status} ${response.statusText}`.trim(),
     };
   }
-  const total = Number(response.headers.get('content-length')) || undefined;
+  const total = Number(response.headers['content-length']) || undefined;
   sysLine(ctx, `HTTP ${response.status}${total === undefined ? '' : `, ${total} bytes`}`);
   const tmp = join(ctx.cacheDir, 'tmp', randomUUID());
   await mkdir(tmp, { recursive: true, mode: 0o700 });
@@ -161,7 +166,8 @@ async function download(
   }
   clearInterval(progress);
   sysLine(ctx, `downloaded ${done} bytes`);
-  return { file, hex: hash.digest('hex'), name: fileName(url, response.headers.get('content-disposition')) };
+  const disposition = response.headers['content-disposition'];
+  return { file, hex: hash.digest('hex'), name: fileName(url, disposition ?? null) };
 }
 
 function fileName(url: string, disposition: string | null): string {

@@ -1,13 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoName } from '@floe/shared';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeTask } from './execute-task.js';
+import type { TaskContext } from './task-context.js';
 import { testContext } from './test-context.js';
+import { testCertificate } from './test-tls.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {
@@ -198,26 +201,138 @@ describe('git-checkout', () => {
     expect(await executeTask(out.ctx)).toEqual({ kind: 'error', message: 'sub-dir ../x/demo leaves the workspace' });
   });
 
-  it('sends the token only as an HTTP header, never in logs, messages or .git/config', async () => {
+  describe('the run token', () => {
     const token = 'ghs_SECRETtoken123';
-    let authorization: string | undefined;
-    const server = createServer((req, res) => {
-      authorization ??= req.headers.authorization;
+    const basic = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+    const tls = testCertificate();
+    const seen: { host: string; url: string; authorization: string | undefined }[] = [];
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      seen.push({ host: req.headers.host ?? '', url: req.url ?? '', authorization: req.headers.authorization });
       res.writeHead(404).end(`no such repo, ${token}\n`);
+    };
+    const secure = createHttpsServer({ key: tls.key, cert: tls.cert }, handler);
+    const plain = createServer(handler);
+    let tunnels = 0;
+    plain.on('connect', (_req, socket) => {
+      tunnels++;
+      socket.destroy();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/o/r.git`;
-      const t = await testContext({ type: 'git-checkout', opts: { url } }, { run: { token } });
+    let https = '';
+    let http = '';
+    const runnerEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_SSL_CAINFO: tls.certFile };
+    beforeAll(async () => {
+      await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+      https = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
+      http = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+    });
+    afterAll(() => {
+      secure.close();
+      plain.close();
+    });
+
+    /** Checks out `url` in a run whose own repository is `cloneUrl`; what the servers saw, and all git left. */
+    async function checkout(
+      url: string | undefined,
+      cloneUrl: string,
+      run: Partial<TaskContext['run']> = {},
+      flowEnv: Record<string, string> = {},
+    ) {
+      seen.length = 0;
+      const t = await testContext(
+        { type: 'git-checkout', opts: url === undefined ? {} : { url } },
+        { run: { token, cloneUrl, ...run }, runnerEnv, flowEnv },
+      );
       const outcome = await executeTask(t.ctx);
-      expect(outcome.kind).toBe('error');
-      expect(authorization).toBe(`Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`);
-      const everything = `${JSON.stringify(outcome)}${t.text()}${await readFile(join(t.ctx.workspace, 'r', '.git', 'config'), 'utf8')}`;
-      expect(everything).not.toContain(token);
-      expect(everything).not.toContain(Buffer.from(`x-access-token:${token}`).toString('base64'));
-    } finally {
-      server.close();
+      const dir = join(t.ctx.workspace, 'r', '.git', 'config');
+      const left = `${JSON.stringify(outcome)}${t.text()}${await readFile(dir, 'utf8').catch(() => '')}`;
+      return { outcome, left, seen: [...seen] };
     }
+
+    it("goes to the run's own repository over https as a header, and nowhere in logs, messages or .git/config", async () => {
+      const { outcome, left, seen } = await checkout(undefined, `${https}/o/r.git`);
+      expect(outcome.kind).toBe('error');
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((r) => r.authorization === basic)).toBe(true);
+      expect(left).not.toContain(token);
+      expect(left).not.toContain(basic.slice('Basic '.length));
+    });
+
+    it('goes nowhere else: not to another repository, not to another host, not over plain http', async () => {
+      for (const [url, cloneUrl] of [
+        [`${https}/other/repo.git`, `${https}/o/r.git`],
+        [`https://localhost:${new URL(https).port}/o/r.git`, `${https}/o/r.git`],
+        [`${http}/o/r.git`, `${http}/o/r.git`],
+      ] as const) {
+        const { outcome, left, seen } = await checkout(url, cloneUrl);
+        expect(outcome.kind).toBe('error');
+        expect(seen.length, url).toBeGreaterThan(0);
+        expect(
+          seen.map((r) => r.authorization),
+          url,
+        ).toEqual(seen.map(() => undefined));
+        expect(left).not.toContain(token);
+      }
+      const overHttp = await checkout(undefined, `${http}/o/r.git`);
+      expect(overHttp.left).toContain("not sending the run's token: it goes over https only");
+    });
+
+    it("is not sent through a proxy an untrusted flow's env names (a private repository's fork run)", async () => {
+      const { seen, left } = await checkout(
+        undefined,
+        `${https}/o/r.git`,
+        { trust: 'untrusted' },
+        { https_proxy: http, HTTPS_PROXY: http, GIT_SSL_NO_VERIFY: '1' },
+      );
+      expect(tunnels).toBe(0);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((r) => r.authorization === basic)).toBe(true);
+      expect(left).not.toContain(token);
+    });
+  });
+
+  describe('in an untrusted run', () => {
+    it('checks out its own repositories and refuses any other', async () => {
+      const own = await testContext(
+        { type: 'git-checkout', opts: { ref: 'main' } },
+        { run: { trust: 'untrusted', cloneUrl: bare } },
+      );
+      expect(await executeTask(own.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+      const head = await testContext(
+        { type: 'git-checkout', opts: { url: `${bare}/`, ref: 'main' } },
+        { run: { trust: 'untrusted', cloneUrl: 'https://example.invalid/base.git', checkoutUrls: [`${bare}/`] } },
+      );
+      expect(await executeTask(head.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+      const other = await testContext(
+        { type: 'git-checkout', opts: { url: bare } },
+        { run: { trust: 'untrusted', cloneUrl: 'https://example.invalid/base.git' } },
+      );
+      expect(await executeTask(other.ctx)).toEqual({
+        kind: 'error',
+        message: `an untrusted run checks out only its own repositories (https://example.invalid/base.git); ${bare} is refused`,
+      });
+    });
+
+    it("runs git without the flow's env (it cannot point git elsewhere)", async () => {
+      const t = await testContext(
+        { type: 'git-checkout', opts: { ref: 'main' } },
+        {
+          run: { trust: 'untrusted', cloneUrl: bare },
+          // Would make git run this command for the fetch: it must not.
+          flowEnv: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.fsmonitor', GIT_CONFIG_VALUE_0: 'touch pwned' },
+        },
+      );
+      expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+      expect(await readFile(join(t.ctx.workspace, 'demo', 'pwned')).catch(() => 'absent')).toBe('absent');
+    });
+  });
+
+  it('refuses a ref or URL that git would take for an option', async () => {
+    const t = await testContext({ type: 'git-checkout', opts: { url: bare, ref: '--upload-pack=touch /tmp/x' } });
+    expect(await executeTask(t.ctx)).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('may start with -'),
+    });
   });
 
   it('names the directory as git clone does', () => {

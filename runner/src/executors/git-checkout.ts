@@ -24,8 +24,14 @@ import type { TaskContext, TaskOf } from './task-context.js';
  *   be empty or already hold a clone (a reuse-space workspace fetches into it).
  * - `git-merge` was a stub in the original that failed without `from-branch`; it still does (so the original's
  *   flows end as they did), and otherwise checks out like git-checkout without merging anything.
- * - `ctx.run.token` reaches git only through its environment (an `http.extraHeader` in GIT_CONFIG_*), so it is
- *   never in a command line, .git/config, the log or a message; it is also masked in git's output.
+ * - `ctx.run.token` is minted for the run's own repository (`ctx.run.cloneUrl`) and goes only there: to the fetch
+ *   step's git alone, through its environment (an `http.<cloneUrl>.extraHeader` in GIT_CONFIG_*, so git sends it
+ *   to that URL and nothing else), only over https, with redirects off. It is never in a command line,
+ *   .git/config, a task's environment, the log or a message; it is also masked in git's output.
+ * - Git runs with the runner's environment (ctx.runnerEnv), not the task's: an untrusted flow's `env` cannot
+ *   point git elsewhere (proxies, `GIT_SSL_NO_VERIFY`, `GIT_CONFIG_*`). A trusted flow's `env` still applies (an
+ *   ssh command for another repository).
+ * - An untrusted run checks out only its own repositories (`cloneUrl`, `ctx.run.checkoutUrls`; docs/security.md).
  * Git runs through `runProcess` like exec, so cancel, timeout and the process-tree sweep apply to it as well.
  * Resolves `exited 0`, `error` naming the failing git step and git's last message, or `cancelled`.
  */
@@ -57,6 +63,19 @@ export async function executeGitCheckout(
   const depth = opts.depth ?? 1;
   const named = opts.url !== undefined || fromTrigger.url !== undefined;
   const into = named ? join(opts['sub-dir'] ?? '', repoName(url)) : opts['sub-dir'] || repoName(url);
+  if (ctx.run.trust === 'untrusted') {
+    const own = [ctx.run.cloneUrl, ...(ctx.run.checkoutUrls ?? [])].filter((u): u is string => u !== undefined);
+    if (!own.includes(url)) {
+      return {
+        kind: 'error',
+        message: `an untrusted run checks out only its own repositories (${own.map(hideUserInfo).join(', ') || 'none'}); ${hideUserInfo(url)} is refused`,
+      };
+    }
+  }
+  // Both reach git as arguments: neither may pass for an option.
+  if (url.startsWith('-') || ref.startsWith('-')) {
+    return { kind: 'error', message: `cannot check out ${ref} of ${hideUserInfo(url)}: neither may start with -` };
+  }
 
   const inside = await resolveInWorkspace(ctx.workspace, into, 'sub-dir');
   if (!inside.ok) return { kind: 'error', message: inside.message };
@@ -73,8 +92,8 @@ export async function executeGitCheckout(
     secrets.reduce((out, secret) => out.replaceAll(secret, '***'), hideUserInfo(lastProgress(text)));
   const env = {
     ...buildTaskEnv({
-      baseEnv: ctx.baseEnv,
-      flowEnv: ctx.flow.env,
+      baseEnv: ctx.runnerEnv,
+      ...(ctx.run.trust === 'trusted' ? { flowEnv: ctx.flow.env } : {}),
       workspace: ctx.workspace,
       flowId: ctx.flow.id,
       nodeId: task.id,
@@ -82,7 +101,19 @@ export async function executeGitCheckout(
     }),
     GIT_TERMINAL_PROMPT: '0',
   };
-  if (token && /^https?:/i.test(url)) addGitConfig(env, 'http.extraHeader', `Authorization: Basic ${basicAuth(token)}`);
+  // The token is for the run's own repository, over https: any other URL is fetched without it.
+  const withToken = token !== undefined && url === ctx.run.cloneUrl && /^https:\/\//i.test(url);
+  if (token !== undefined && url === ctx.run.cloneUrl && !withToken) {
+    sysLine(ctx, "not sending the run's token: it goes over https only");
+  }
+  const fetchEnv = { ...env };
+  if (withToken) {
+    addGitConfig(fetchEnv, `http.${url}.extraHeader`, `Authorization: Basic ${basicAuth(token)}`);
+    addGitConfig(fetchEnv, 'http.followRedirects', 'false');
+    // What a task may have left in the clone cannot run with the token in its environment.
+    addGitConfig(fetchEnv, 'core.hooksPath', '/dev/null');
+    addGitConfig(fetchEnv, 'core.fsmonitor', 'false');
+  }
 
   let lastError = '';
   const onLog = (chunk: LogChunk) => {
@@ -107,7 +138,7 @@ export async function executeGitCheckout(
       file: 'git',
       args,
       cwd: dir,
-      env,
+      env: step === 'fetch' ? fetchEnv : env,
       signal: ctx.signal,
       killGraceMs: ctx.killGraceMs,
       onLog,

@@ -1,4 +1,4 @@
-import type { LogChunk, ResolvedFlow, ResolvedTask } from '@floe/shared';
+import type { LogChunk, ResolvedFlow, ResolvedTask, Trust } from '@floe/shared';
 
 /** Everything an executor needs to execute one attempt of one task of a run. */
 export interface TaskContext {
@@ -14,17 +14,29 @@ export interface TaskContext {
     sha?: string;
     /** What git-checkout clones when its `url` is not set. */
     cloneUrl?: string;
-    /** Clone credential for https URLs; never logged, never stored in .git/config. */
+    /**
+     * A credential for `cloneUrl` only, given to git over https for that URL (git-checkout.ts); never logged, never
+     * in .git/config, never in a task's environment.
+     */
     token?: string;
     /** The id of the flow trigger that started the run, if one did (its opts reach git-checkout on trigger.good). */
     trigger?: string;
+    /** `untrusted`: see docs/security.md; git-checkout fetches only `checkoutUrls`, fetch only public addresses. */
+    trust: Trust;
+    /** An untrusted run's own repositories (RunSpec.checkoutUrls); `cloneUrl` is always one. */
+    checkoutUrls?: string[];
     /** Form values and trigger data: `FLOE_DATA_<FIELD>` in every task's environment (DESIGN §3 rule 5). */
     data: Record<string, string>;
   };
   /** Absolute path of the run's workspace (see prepareWorkspace). */
   workspace: string;
-  /** The runner's environment, the base of every task's (DESIGN §3 rule 4). */
+  /**
+   * The base of every task's environment (DESIGN §3 rule 4): the runner's, or for an untrusted run a minimal one
+   * (workspace/minimal-env.ts).
+   */
   baseEnv: Record<string, string>;
+  /** The runner's own environment, for the processes floe runs itself outside any task (git-checkout's git). */
+  runnerEnv: Record<string, string>;
   /** Where fetch keeps downloads, keyed by checksum, between runs. */
   cacheDir: string;
   /** Aborting it cancels the task: its process tree is interrupted, terminated, then killed. */

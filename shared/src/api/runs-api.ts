@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { NodeStateSchema, ReasonCodeSchema, RunResultSchema } from '../engine/node-state.js';
 import { FormSchema } from '../flow/flow-schema.js';
+import { TrustSchema } from '../protocol/trust.js';
 
 /** The three lists every run is in, one at a time (DESIGN §1). */
 export const RunListStateSchema = z.enum(['pending', 'active', 'archived']);
@@ -40,6 +41,11 @@ export const RunSummarySchema = z.object({
   /** The name of the runner it was dispatched to. */
   runner: z.string().optional(),
   trigger: RunTriggerViewSchema,
+  /**
+   * `untrusted`: code from another repository than the base (a fork's pull request, any `refs/pull/` ref), run
+   * without secrets, in a fresh workspace, with the base branch's tags (docs/security.md). A retry keeps it.
+   */
+  trust: TrustSchema,
   /** The run this one retries (DESIGN §8 "Retry"). */
   retryOf: z.string().optional(),
   createdAt: z.number(),

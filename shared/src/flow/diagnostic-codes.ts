@@ -46,6 +46,15 @@ export const DIAGNOSTIC_CODES = {
   'empty-wait': { severity: 'error', summary: 'A merge with nothing to wait for.' },
   'no-listen': { severity: 'error', summary: 'A task without `listen`: nothing starts it.' },
   'no-tasks': { severity: 'warning', summary: 'A flow without tasks and without `flow-file`.' },
+  'flow-file-http': { severity: 'warning', summary: 'A `flow-file` fetched over plain http: its runs are refused.' },
+  'flow-file-absolute': {
+    severity: 'warning',
+    summary: "An absolute `flow-file` path (the original read its server's disk): its runs are refused.",
+  },
+  'flow-file-invalid': {
+    severity: 'error',
+    summary: 'A `flow-file` that is neither a path inside the repository nor an https URL.',
+  },
   // Options
   'cmd-and-shell': { severity: 'error', summary: 'An exec task with both `cmd` and `shell`.' },
   'no-command': { severity: 'error', summary: 'An exec task with neither `cmd` nor `shell`.' },

@@ -5,6 +5,7 @@ import { cronProblem } from './cron.js';
 import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
 import { canEmit, emittableTags, parseTag, TRIGGER_GOOD } from './event-tags.js';
+import { flowFileDiagnostics } from './flow-file-ref.js';
 import type { Env, Form, ResolvedFlow, ResolvedNode } from './flow-schema.js';
 import { diagnosticMaker, type FlowSource } from './flow-source.js';
 import { lintComingFromFloe } from './lint-coming-from-floe.js';
@@ -42,6 +43,7 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
   for (const [index, node] of nodes.entries()) checkId('tasks', index, node.id);
 
   checkEnv(flow.env, ['env'], make, out);
+  out.push(...flowFileDiagnostics(flow, make));
   flow.triggers.forEach((trigger, index) => {
     const at = ['triggers', index];
     if (trigger.type === 'timer') {

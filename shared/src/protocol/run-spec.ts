@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TrustSchema } from './trust.js';
 
 /**
  * Everything a runner needs to execute a run, sent with the offer. The flow is the one resolved at the
@@ -14,10 +15,24 @@ export const RunSpecSchema = z.object({
   sha: z.string().optional(),
   /** Where git-checkout clones from by default (a path or URL the runner can reach). */
   cloneUrl: z.string().optional(),
-  /** Short-lived clone credential; never logged, never stored by the runner. */
+  /**
+   * A GitHub token minted for this run, for `cloneUrl` only (one repository, `contents: read`): git-checkout gives it
+   * to git for that URL over https, never to a task's environment, another host or `.git/config`. Never logged,
+   * never stored by the runner.
+   */
   token: z.string().optional(),
   /** The id of the flow trigger that started the run; absent for a person's start (see `firedTrigger`). */
   trigger: z.string().optional(),
+  /**
+   * How far the run's code is trusted (trust.ts). A hub that does not say is not trusted: an untrusted run loses
+   * nothing it needs, a trusted one could be given what it must not have.
+   */
+  trust: TrustSchema.default('untrusted'),
+  /**
+   * An untrusted run's own repositories (the base, and the pull request's head repository when known): the only
+   * URLs its git-checkout tasks may fetch. `cloneUrl` is always allowed.
+   */
+  checkoutUrls: z.array(z.string()).optional(),
   data: z.record(z.string(), z.string()).default({}),
   /** Retry from a node (DESIGN §8 "Retry"): the run whose workspace and results are reused. */
   replay: z.object({ from: z.string(), previousRunId: z.string(), previous: z.unknown() }).optional(),

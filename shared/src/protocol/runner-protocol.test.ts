@@ -15,6 +15,7 @@ const spec = {
   flow: { id: 'build', tasks: [{ id: 'make', listen: 'trigger.good', type: 'exec', opts: { cmd: 'make' } }] },
   data: { branch: 'main' },
   secrets: {},
+  trust: 'untrusted' as const,
 };
 
 // One example of every message type: adding a type without a round-trip here fails the `covers` checks.
@@ -69,6 +70,15 @@ const hubMessages: HubMessage[] = [
 ];
 
 describe('runner protocol', () => {
+  it('takes a run whose hub does not say its trust as untrusted', () => {
+    const { trust: _trust, ...unsaid } = spec;
+    const decoded = decodeFrame(
+      HubMessageSchema,
+      JSON.stringify({ type: 'offer', runId: 'r', epoch: 1, leaseMs: 1, run: unsaid }),
+    );
+    expect(decoded.ok && decoded.message.type === 'offer' && decoded.message.run.trust).toBe('untrusted');
+  });
+
   it.each(runnerMessages.map((m) => [m.type, m] as const))('round-trips the runner message %s', (_, message) => {
     expect(decodeFrame(RunnerMessageSchema, JSON.stringify(message))).toEqual({ ok: true, message });
   });

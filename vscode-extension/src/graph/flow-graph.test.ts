@@ -70,6 +70,7 @@ describe('runGraph', () => {
       number: 3,
       flowId: 'build',
       repo: 'shop',
+      trust: 'trusted',
       state: 'active',
       trigger: { type: 'manual' },
       createdAt: 1,

@@ -19,10 +19,25 @@ const base: RunSummary = {
   ref: 'refs/heads/main',
   state: 'pending',
   trigger: { type: 'manual', by: 'ann' },
+  trust: 'trusted',
   createdAt: 1,
 };
 
 describe('run presentation', () => {
+  it('marks an untrusted run in its description and tooltip, and a trusted one not', () => {
+    const untrusted = {
+      ...base,
+      state: 'active' as const,
+      runner: 'vm-1',
+      ref: 'refs/pull/6/head',
+      trust: 'untrusted' as const,
+    };
+    expect(runDescription(untrusted)).toBe('running on vm-1 · refs/pull/6/head · untrusted');
+    expect(runTooltip(untrusted)).toContain('Untrusted: code from another repository');
+    expect(runDescription({ ...untrusted, trust: 'trusted' })).not.toContain('untrusted');
+    expect(runTooltip({ ...untrusted, trust: 'trusted' })).not.toContain('Untrusted');
+  });
+
   it('says why a pending run waits', () => {
     const run = { ...base, pendingReason: 'no runner has tags gpu' };
     expect(runDescription(run)).toBe('pending: no runner has tags gpu · main');

@@ -1,7 +1,7 @@
 // How runs and nodes look in the views and the status bar: labels, descriptions, icons and context values, from
 // API data alone. Pure, so tested without an editor; the tree nodes only turn these into TreeItems. Node states
 // use DESIGN §3's words everywhere.
-import type { NodeState, NodeView, RunSummary } from '@floe/shared';
+import { type NodeState, type NodeView, type RunSummary, UNTRUSTED_SUMMARY } from '@floe/shared';
 
 /** A codicon id and, when it has one, the theme colour id for it. */
 export interface IconSpec {
@@ -25,9 +25,12 @@ export function runLabel(run: RunSummary): string {
   return `#${run.number} ${run.flowId}`;
 }
 
-/** "pending: no runner has tags gpu" · "running on vm-3" · "good" / "bad: task build exited 2 …", plus the ref. */
+/**
+ * "pending: no runner has tags gpu" · "running on vm-3" · "good" / "bad: task build exited 2 …", plus the ref, and
+ * "untrusted" for code from another repository (docs/security.md).
+ */
 export function runDescription(run: RunSummary): string {
-  const where = run.ref ? ` · ${shortRef(run.ref)}` : '';
+  const where = `${run.ref ? ` · ${shortRef(run.ref)}` : ''}${run.trust === 'untrusted' ? ' · untrusted' : ''}`;
   if (run.state === 'pending') return `pending${run.pendingReason ? `: ${run.pendingReason}` : ''}${where}`;
   if (run.stopping) return `stopping: ${run.stopping}${where}`;
   if (run.state === 'active') return `running${run.runner ? ` on ${run.runner}` : ''}${where}`;
@@ -38,6 +41,7 @@ export function runTooltip(run: RunSummary): string {
   const lines = [`${runLabel(run)} (${run.repo})`, runDescription(run)];
   if (run.state === 'pending' && run.pendingReason) lines.push(`Why pending: ${run.pendingReason}`);
   if (run.reason) lines.push(run.reason);
+  if (run.trust === 'untrusted') lines.push(`Untrusted: ${UNTRUSTED_SUMMARY}`);
   lines.push(`started by ${run.trigger.by ?? run.trigger.type}`);
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import type { RunSummary } from '@floe/shared';
+import { type RunSummary, UNTRUSTED_SUMMARY } from '@floe/shared';
 import { css, html, LitElement } from 'lit';
 import { formatElapsed, formatTime, shortRef } from '../format.js';
 import { flowPath, runPath } from '../router.js';
@@ -74,7 +74,11 @@ export class FloeRunList extends LitElement {
           return html`<tr data-run=${run.id} data-state=${run.state}>
             <td><a href=${runPath(run.id)}>#${run.number}</a></td>
             <td><a href=${flowPath(run.repo, run.flowId)}>${run.flowId}</a> <span class="muted">${run.repo}</span></td>
-            <td><span class="badge s-${status}">${status}</span></td>
+            <td><span class="badge s-${status}">${status}</span>${
+              run.trust === 'untrusted'
+                ? html` <span class="badge untrusted" data-testid="run-trust" title=${UNTRUSTED_SUMMARY}>untrusted</span>`
+                : null
+            }</td>
             <td class="why">${why}</td>
             <td class="ref mono">${shortRef(run.ref)}${run.sha ? html` <span class="muted">${run.sha.slice(0, 7)}</span>` : null}</td>
             <td class="by">${run.trigger.type}${run.trigger.by ? ` by ${run.trigger.by}` : ''}</td>

@@ -1,4 +1,4 @@
-import type { Form, FormValues, NodeView, RunDetail } from '@floe/shared';
+import { type Form, type FormValues, type NodeView, type RunDetail, UNTRUSTED_SUMMARY } from '@floe/shared';
 import { css, html, LitElement, nothing } from 'lit';
 import { ApiTask } from '../api-task.js';
 import { ContextConsumer } from '../context.js';
@@ -132,6 +132,7 @@ export class FloeRunPage extends LitElement {
     return html`<header>
         <h1>${run.flowId} #${run.number}</h1>
         <span class="badge s-${status}" data-testid="run-status">${status}</span>
+        ${run.trust === 'untrusted' ? html`<span class="badge untrusted" data-testid="run-trust" title=${UNTRUSTED_SUMMARY}>untrusted</span>` : nothing}
         ${this.renderActions(run)}
       </header>
       <floe-error-box .error=${this.actionError}></floe-error-box>
@@ -154,6 +155,7 @@ export class FloeRunPage extends LitElement {
         <dt>Flow</dt><dd><a href=${flowPath(run.repo, run.flowId)}>${run.flowId}</a> in ${run.repo}</dd>
         ${run.ref ? html`<dt>Ref</dt><dd class="mono">${shortRef(run.ref)} ${run.sha ? run.sha.slice(0, 10) : ''}</dd>` : nothing}
         <dt>Started by</dt><dd>${run.trigger.type}${run.trigger.by ? ` by ${run.trigger.by}` : ''}</dd>
+        <dt>Trust</dt><dd data-testid="run-trust-detail">${run.trust === 'untrusted' ? `untrusted: ${UNTRUSTED_SUMMARY}` : 'trusted'}</dd>
         ${run.retryOf ? html`<dt>Retries</dt><dd><a href=${runPath(run.retryOf)}>${run.retryOf}</a></dd>` : nothing}
         ${run.runner ? html`<dt>Runner</dt><dd>${run.runner}</dd>` : nothing}
         <dt>Created</dt><dd>${formatTime(run.createdAt)}</dd>

@@ -147,5 +147,23 @@ CREATE INDEX runs_by_result ON runs (result, id);
 `,
 };
 
+// Every run has a trust level (the SQLite driver's 006-run-trust, and the same number: numbers 4 and 5 are left
+// unused so that both drivers name this change alike).
+const migration006: Migration = {
+  version: 6,
+  name: 'run-trust',
+  sql: `
+ALTER TABLE runs ADD COLUMN trust TEXT NOT NULL DEFAULT 'trusted' CHECK (trust IN ('trusted', 'untrusted'));
+UPDATE runs SET trust = 'untrusted'
+  WHERE (trigger::jsonb ->> 'noSecrets') = 'true' OR ref LIKE 'refs/pull/%';
+WITH RECURSIVE tainted(id) AS (
+  SELECT id FROM runs WHERE trust = 'untrusted'
+  UNION SELECT runs.id FROM runs JOIN tainted ON runs.retry_of = tainted.id
+)
+UPDATE runs SET trust = 'untrusted' WHERE id IN (SELECT id FROM tainted);
+UPDATE runs SET trigger = (trigger::jsonb - 'noSecrets')::text WHERE trigger::jsonb ? 'noSecrets';
+`,
+};
+
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration006];

@@ -1,5 +1,7 @@
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeStoreContract } from '../store.contract.js';
+import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../trust-migration-rows.js';
 import { migratePostgres } from './migrate-postgres.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { openPostgresStore, type PostgresStore } from './postgres-store.js';
@@ -33,6 +35,7 @@ describe('postgres store', () => {
       repo: 'acme',
       flowId: 'f',
       trigger: { type: 'manual', data: {} },
+      trust: 'trusted',
       flow: { id: 'f' } as never,
       createdAt: 1,
     });
@@ -51,6 +54,32 @@ describe('postgres store', () => {
     expect(await migratePostgres(first.pool)).toEqual([]);
     const versions = await first.pool.query('SELECT version FROM schema_version ORDER BY version');
     expect(versions.rows).toEqual(POSTGRES_MIGRATIONS.map((m) => ({ version: m.version })));
+  });
+
+  it('gives stored runs a trust (006): untrusted for flagged forks, refs/pull/ and retries of either', async () => {
+    const db = await createTestDatabase();
+    databases.push(db);
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      await migratePostgres(
+        pool,
+        POSTGRES_MIGRATIONS.filter((m) => m.version < 6),
+      );
+      for (const [i, run] of RUNS_BEFORE_TRUST.entries()) {
+        const [sql, values] = insertOldRun(run, i, (n) => `$${n}`);
+        await pool.query(sql, values);
+      }
+      expect(await migratePostgres(pool)).toEqual([6]);
+      const { rows } = await pool.query<Record<string, string>>('SELECT id, trust, trigger FROM runs ORDER BY id');
+      expect(Object.fromEntries(rows.map((row) => [row.id, row.trust]))).toEqual(TRUST_AFTER);
+      expect(rows.filter((row) => row.trigger?.includes('noSecrets'))).toEqual([]);
+      expect(JSON.parse(rows.find((row) => row.id === 'r4')?.trigger as string)).toEqual({
+        type: 'comment',
+        data: { a: '1' },
+      });
+    } finally {
+      await pool.end();
+    }
   });
 
   it('keeps sealed secrets per repository and for the hub, and lists a repository’s with the hub’s', async () => {

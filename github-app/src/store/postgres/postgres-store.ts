@@ -74,6 +74,7 @@ function runFromRow(row: Row): RunRow {
     reason: opt(row.reason as string | null),
     reasonCode: opt(row.reason_code as RunRow['reasonCode'] | null),
     trigger: parse(row.trigger),
+    trust: row.trust as RunRow['trust'],
     ref: opt(row.ref as string | null),
     sha: opt(row.sha as string | null),
     cloneUrl: opt(row.clone_url as string | null),
@@ -255,8 +256,8 @@ export class PostgresStore implements Store {
            ON CONFLICT (repo, flow_id) DO UPDATE SET last = run_counters.last + 1 RETURNING last
          )
          INSERT INTO runs (id, repo, flow_id, number, state, trigger, ref, sha, clone_url, flow, created_at,
-           retry_of, replay_from, pinned_runner_id)
-         SELECT $1, $2, $3, counter.last, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM counter
+           retry_of, replay_from, pinned_runner_id, trust)
+         SELECT $1, $2, $3, counter.last, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM counter
          RETURNING *`,
         [
           run.id,
@@ -271,6 +272,7 @@ export class PostgresStore implements Store {
           run.retryOf ?? null,
           run.replayFrom ?? null,
           run.pinnedRunnerId ?? null,
+          run.trust,
         ],
       )
     )[0] as Row;

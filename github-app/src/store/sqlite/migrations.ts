@@ -3,9 +3,17 @@ import { migration002 } from './migrations/002-cancel-request.js';
 import { migration003 } from './migrations/003-runs-by-flow-id.js';
 import { migration004 } from './migrations/004-secrets.js';
 import { migration005 } from './migrations/005-runs-by-result.js';
+import { migration006 } from './migrations/006-run-trust.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
 
 /** Every migration, in order. Append only: a released migration is never edited (add the next number instead). */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+  migration006,
+];

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../hash-secret.js';
 import { describeStoreContract } from '../store.contract.js';
+import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../trust-migration-rows.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { openSqliteStore, sqliteFile } from './sqlite-store.js';
@@ -33,6 +34,7 @@ describe('sqlite store', () => {
       repo: 'acme',
       flowId: 'f',
       trigger: { type: 'manual', data: {} },
+      trust: 'trusted',
       flow: { id: 'f' } as never,
       createdAt: 1,
     });
@@ -75,6 +77,28 @@ describe('migrate', () => {
     const latest = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number };
     expect(latest.v).toBe(MIGRATIONS.length);
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'half_done'`).get()).toBeUndefined();
+    db.close();
+  });
+
+  it('gives stored runs a trust (006): untrusted for flagged forks, refs/pull/ and retries of either', () => {
+    const db = new Database(':memory:');
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version < 6),
+    );
+    RUNS_BEFORE_TRUST.forEach((run, i) => {
+      const [sql, values] = insertOldRun(run, i, () => '?');
+      db.prepare(sql).run(...values);
+    });
+    expect(migrate(db)).toEqual([6]);
+    const rows = db.prepare('SELECT id, trust, trigger FROM runs ORDER BY id').all() as Record<string, string>[];
+    expect(Object.fromEntries(rows.map((row) => [row.id, row.trust]))).toEqual(TRUST_AFTER);
+    // The old flag is gone; the rest of the trigger is as it was.
+    expect(rows.filter((row) => row.trigger?.includes('noSecrets'))).toEqual([]);
+    expect(JSON.parse(rows.find((row) => row.id === 'r4')?.trigger as string)).toEqual({
+      type: 'comment',
+      data: { a: '1' },
+    });
     db.close();
   });
 

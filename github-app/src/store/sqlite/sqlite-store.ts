@@ -69,6 +69,7 @@ function runFromRow(row: Row): RunRow {
     reason: opt(row.reason as string | null),
     reasonCode: opt(row.reason_code as RunRow['reasonCode'] | null),
     trigger: parse(row.trigger),
+    trust: row.trust as RunRow['trust'],
     ref: opt(row.ref as string | null),
     sha: opt(row.sha as string | null),
     cloneUrl: opt(row.clone_url as string | null),
@@ -223,15 +224,16 @@ export class SqliteStore implements Store {
              ON CONFLICT (repo, flow_id) DO UPDATE SET last = last + 1 RETURNING last`,
         ).get(run.repo, run.flowId) as { last: number };
         this.statement(
-          `INSERT INTO runs (id, repo, flow_id, number, state, trigger, ref, sha, clone_url, flow, created_at,
+          `INSERT INTO runs (id, repo, flow_id, number, state, trigger, trust, ref, sha, clone_url, flow, created_at,
                retry_of, replay_from, pinned_runner_id)
-             VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           run.id,
           run.repo,
           run.flowId,
           counter.last,
           json(run.trigger),
+          run.trust,
           run.ref ?? null,
           run.sha ?? null,
           run.cloneUrl ?? null,

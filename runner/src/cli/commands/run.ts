@@ -2,15 +2,24 @@
 // attached to a hub (DESIGN §2 "One command"). Exit 0 good, 1 bad or cancelled, 2 invalid file or usage.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Diagnostic, parseFloeFile, type ResolvedFlow, type RunRecord, type RunState } from '@floe/shared';
+import {
+  type Diagnostic,
+  parseFloeFile,
+  type ResolvedFlow,
+  type RunRecord,
+  type RunState,
+  resolveFlowFile,
+} from '@floe/shared';
+import { fetchFlowFile } from '@floe/shared/node';
 import { driveRun, type RunDriver } from '../../execution/drive-run.js';
 import { completeForm } from '../../local/complete-form.js';
 import { dataTaskFields, startFormFields } from '../../local/form-fields.js';
 import { localGit } from '../../local/local-git.js';
 import { parseDataArgs } from '../../local/parse-data-args.js';
 import { promptForm } from '../../local/prompt-form.js';
+import { readFileInside } from '../../local/read-file-inside.js';
 import { createRunPrinter } from '../../local/run-printer.js';
 import { endDeadCgroupLives } from '../../process/task-cgroup.js';
 import { bold, type CliCommand, type CliIo, dim, red, yellow } from '../cli-io.js';
@@ -76,7 +85,19 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (!ids.includes(id)) return fail(`${shown} has no flow ${id}${listed}`);
     return fail(`flow ${id} has ${errors.length} error${errors.length === 1 ? '' : 's'}`);
   }
-  return runFlow(flow, file, args.values, io, fail);
+  // `flow-file` exactly as the hub reads it (shared/src/flow/resolve-flow-file.ts), from the working tree.
+  const folder = dirname(file);
+  const resolved = await resolveFlowFile(flow, {
+    readPath: (path) => readFileInside(folder, path),
+    fetchUrl: (url) => fetchFlowFile(url),
+    file: shown,
+    where: `${dirname(shown) === '.' ? 'the folder' : dirname(shown)} of ${shown}`,
+  });
+  if (resolved.errors) {
+    for (const line of resolved.errors) io.stderr.write(`${line}\n`);
+    return fail(`flow ${id} cannot run: its flow-file ${flow['flow-file']} cannot be used`);
+  }
+  return runFlow(resolved.flow, file, args.values, io, fail);
 }
 
 async function runFlow(
@@ -173,6 +194,8 @@ async function runFlow(
       cloneUrl: git?.topDir,
       data,
       secrets: {},
+      // Your own machine and your own files: `floe run` runs them as you would.
+      trust: 'trusted',
     },
     workDir: resolve(cwd, options['work-dir'] ?? '.floe/work'),
     onRecord,
