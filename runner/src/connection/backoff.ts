@@ -8,6 +8,8 @@ export interface BackoffOptions {
   factor?: number;
   /** A number in [0, 1); default Math.random. */
   random?: () => number;
+  /** A ceiling that changes with circumstances, read at each attempt (e.g. a lease to reconnect within). */
+  limitMs?: () => number;
 }
 
 export interface Backoff {
@@ -29,7 +31,8 @@ export function createBackoff(options: BackoffOptions = {}): Backoff {
   let ceiling = initialMs;
   return {
     next() {
-      const delay = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+      const top = Math.min(ceiling, options.limitMs?.() ?? ceiling);
+      const delay = Math.round(top / 2 + (random() * top) / 2);
       ceiling = Math.min(maxMs, ceiling * factor);
       return delay;
     },

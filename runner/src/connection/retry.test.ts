@@ -15,6 +15,16 @@ describe('back-off', () => {
     expect(high.next()).toBe(100);
   });
 
+  it('keeps under a limit that can change between attempts (a lease to reconnect within)', () => {
+    let limit = Number.POSITIVE_INFINITY;
+    const backoff = createBackoff({ initialMs: 100, maxMs: 10_000, random: () => 0.999_999, limitMs: () => limit });
+    expect(Array.from({ length: 5 }, () => backoff.next())).toEqual([100, 200, 400, 800, 1_600]);
+    limit = 300;
+    expect(backoff.next()).toBe(300);
+    limit = Number.POSITIVE_INFINITY;
+    expect(backoff.next()).toBe(6_400);
+  });
+
   it('spreads the delays of runners that retry at the same moment', () => {
     const delays = new Set(Array.from({ length: 20 }, () => createBackoff({ initialMs: 1_000 }).next()));
     expect(delays.size).toBeGreaterThan(10);

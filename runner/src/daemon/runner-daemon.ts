@@ -453,7 +453,12 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     const hubs = splitHubUrls(config.hub ?? saved.hub);
     if (config.hub && config.hub !== saved.hub)
       logger.warn({ hub: config.hub, credentialHub: saved.hub }, 'the credential was issued by another hub URL');
-    const backoff = createBackoff({ maxMs: config.backoffMax });
+    // While it holds runs, the runner tries at least three times a lease: a hub that restarts gives each held run
+    // one lease for its runner to come back, and a back-off grown long during the outage would miss it.
+    const backoff = createBackoff({
+      maxMs: config.backoffMax,
+      limitMs: () => (lease && runs.size > 0 ? lease.leaseMs / 3 : Number.POSITIVE_INFINITY),
+    });
     // Each attempt goes to the next hub of the list: after its hub died, the runner's first try is another hub.
     let nextHub = 0;
     while (!stopping) {
