@@ -328,8 +328,13 @@ describe('git-checkout', () => {
   });
 
   it('refuses a ref or URL that git would take for an option', async () => {
-    const t = await testContext({ type: 'git-checkout', opts: { url: bare, ref: '--upload-pack=touch /tmp/x' } });
-    expect(await executeTask(t.ctx)).toMatchObject({
+    const ref = await testContext({ type: 'git-checkout', opts: { url: bare, ref: '--upload-pack=touch /tmp/x' } });
+    expect(await executeTask(ref.ctx)).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('not a branch, tag or commit name'),
+    });
+    const url = await testContext({ type: 'git-checkout', opts: { url: '--upload-pack=touch /tmp/x' } });
+    expect(await executeTask(url.ctx)).toMatchObject({
       kind: 'error',
       message: expect.stringContaining('may start with -'),
     });
