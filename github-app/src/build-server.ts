@@ -1,6 +1,6 @@
-// Assembles the hub's HTTP server (STYLE §8): error handler, auth hook, REST routes under /api, the live API,
-// and the runner gateway. Building is separate from listening (main.ts listens), so tests drive the very same
-// server through `inject()` / `injectWS()` or a real port.
+// Assembles the hub's HTTP server (CONTRIBUTING.md "Adding a route or a command"): error handler, auth hook, REST
+// routes under /api, the live API, and the runner gateway. Building is separate from listening (main.ts listens), so
+// tests drive the very same server through `inject()` / `injectWS()` or a real port.
 import websocket from '@fastify/websocket';
 import type { Role } from '@floe/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
@@ -127,7 +127,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   return app;
 }
 
-/** Every error becomes `{code, message}` with its status (STYLE §6); fastify's own 4xx keep their status. */
+/** Every error becomes `{code, message}` with its status (CONTRIBUTING.md "Errors at the edges"); fastify's own 4xx
+ * keep their status. */
 function errorAnswer(err: FastifyError | FloeError): { status: number; code: string; message: string } {
   if (err instanceof FloeError) return { status: err.status, code: err.code, message: err.message };
   switch (err.code) {

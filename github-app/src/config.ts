@@ -1,5 +1,6 @@
-// The hub's configuration (STYLE §12): flags and environment, read once at start-up through this zod schema;
-// the rest of the hub gets the typed object and never reads process.env. Every field says its default.
+// The hub's configuration (CONTRIBUTING.md "Configuration is read once"): flags and environment, read once at start-up
+// through this zod schema; the rest of the hub gets the typed object and never reads process.env. Every field says its
+// default.
 import { parseArgs } from 'node:util';
 import { z } from '@floe/shared';
 import { type Cidr, cidr } from '@floe/shared/node';

@@ -1,6 +1,6 @@
-// The hub's error catalogue (STYLE §6): every error the API answers has a stable code, an HTTP status and a
-// message that says what to do next. One fastify error handler (build-server.ts) turns a FloeError into
-// `{code, message}`; docs/api.md lists every code (errors.test.ts checks it). A retired code is never reused.
+// The hub's error catalogue (CONTRIBUTING.md "Errors at the edges"): every error the API answers has a stable code, an
+// HTTP status and a message that says what to do next. One fastify error handler (build-server.ts) turns a FloeError
+// into `{code, message}`; docs/api.md lists every code (errors.test.ts checks it). A retired code is never reused.
 
 export const ERROR_CATALOGUE = {
   FLOE_BAD_REQUEST: { status: 400, message: 'the request is not valid' },

@@ -1,5 +1,5 @@
-// The public surface of @floe/shared, chosen on purpose (STYLE §15). Browser-safe: Node-only code lives under
-// src/node/ and is exported from `@floe/shared/node`.
+// The public surface of @floe/shared, chosen on purpose (CONTRIBUTING.md "One entry per package"). Browser-safe:
+// Node-only code lives under src/node/ and is exported from `@floe/shared/node`.
 
 // zod itself, so that packages which define their own schemas (the hub's store rows) use the same zod instance.
 export { z } from 'zod';

@@ -1,5 +1,5 @@
-// Every `floe.*` setting, read here only (STYLE §12), with its default; the token is not a setting but lives in
-// VS Code's secret storage (DESIGN §7, issue "Settings").
+// Every `floe.*` setting, read here only (CONTRIBUTING.md "Configuration is read once"), with its default; the token is
+// not a setting but lives in VS Code's secret storage (DESIGN §7, issue "Settings").
 import * as vscode from 'vscode';
 
 export interface FloeSettings {

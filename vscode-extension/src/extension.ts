@@ -1,6 +1,7 @@
-// The Floe extension (DESIGN §7, issue 6). `activate` reads as a table of contents (STYLE §16): the log, the
-// workspace's repository, the hub session, the views, the status bar, one line per command, and the language
-// features last. It returns a small API that the integration suite (src/integration/) uses to look inside.
+// The Floe extension (DESIGN §7, issue 6). `activate` reads as a table of contents (CONTRIBUTING.md
+// "The dashboard and the extension"): the log, the workspace's repository, the hub session, the views, the status bar,
+// one line per command, and the language features last. It returns a small API that the integration suite
+// (src/integration/) uses to look inside.
 import * as vscode from 'vscode';
 import { registerApproveNode } from './commands/approve-node.js';
 import { registerCancelRun } from './commands/cancel-run.js';

@@ -1,4 +1,4 @@
-// The extension's one "Floe" output channel (STYLE §13): short fixed phrases, values after them.
+// The extension's one "Floe" output channel (CONTRIBUTING.md "Logging"): short fixed phrases, values after them.
 import * as vscode from 'vscode';
 
 export type OutputLog = vscode.LogOutputChannel;

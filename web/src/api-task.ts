@@ -1,6 +1,7 @@
-// Async data for an element (STYLE §16, after @lit/task): it runs when its arguments change, aborts the stale
-// run, and renders one of four states, so no element keeps loading flags by hand. `live` opens the matching
-// live subscription with the same arguments when the host connects and closes it when the host disconnects.
+// Async data for an element (after @lit/task; CONTRIBUTING.md "The dashboard and the extension"): it runs when its
+// arguments change, aborts the stale run, and renders one of four states, so no element keeps loading flags by hand.
+// `live` opens the matching live subscription with the same arguments when the host connects and closes it when the
+// host disconnects.
 import type { LiveSubscription } from '@floe/shared';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 

@@ -1,4 +1,4 @@
-// A typed service handed down the element tree (STYLE §16: the API client through context), after the Lit
+// A typed service handed down the element tree (CONTRIBUTING.md "The dashboard and the extension"), after the Lit
 // context protocol: a consumer fires a bubbling, composed request event; the nearest provider answers it now
 // and again whenever the value changes, until the consumer disconnects.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';

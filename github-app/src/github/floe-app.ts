@@ -1,5 +1,6 @@
-// The GitHub App (DESIGN §6, STYLE §9): a Probot function whose `app.on` lines turn webhooks into calls on the
-// hub's run verbs. It reaches GitHub only through the context's (or the installation's) Octokit.
+// The GitHub App (DESIGN §6; CONTRIBUTING.md "The GitHub layer stays thin"): a Probot function whose `app.on` lines
+// turn webhooks into calls on the hub's run verbs. It reaches GitHub only through the context's (or the installation's)
+// Octokit.
 // - Every delivery is handled once: its id is claimed in the store first (GitHub redelivers; DESIGN §6).
 // - push / pull_request read FLOE.yaml at the exact commit; an invalid one gets a failing "FLOE.yaml" check run,
 //   and the flows without errors still run (DESIGN §8 "an error blocks only its own flow").

@@ -1,5 +1,6 @@
-// `/floe …` in a pull request comment (DESIGN §6). Parsing what a person wrote never throws (STYLE §4): a line
-// that is not a command gives undefined, a command we do not know gives `help` with what went wrong.
+// `/floe …` in a pull request comment (DESIGN §6). Parsing what a person wrote never throws (CONTRIBUTING.md
+// "Findings are values"): a line that is not a command gives undefined, a command we do not know gives `help` with what
+// went wrong.
 
 export type FloeCommand =
   | { kind: 'run'; flowId?: string; data: Record<string, string> }

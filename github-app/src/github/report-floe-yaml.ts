@@ -1,5 +1,5 @@
-// An invalid FLOE.yaml gives one failing check run named "FLOE.yaml" with an annotation at each diagnostic's
-// lines (DESIGN §6), from the same Diagnostic records the CLI and the editor print (STYLE §4).
+// An invalid FLOE.yaml gives one failing check run named "FLOE.yaml" with an annotation at each diagnostic's lines
+// (DESIGN §6), from the same Diagnostic records the CLI and the editor print (CONTRIBUTING.md "Findings are values").
 import type { Diagnostic } from '@floe/shared';
 import type { ProbotOctokit } from 'probot';
 import { clip, MAX_CHECK_TEXT } from './check-run-output.js';

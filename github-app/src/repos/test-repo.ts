@@ -1,4 +1,4 @@
-// Test helper (not exported): real git repositories in a temp folder (STYLE §10: real repos, no mocks).
+// Test helper (not exported): real git repositories in a temp folder (CONTRIBUTING.md "Real parts, not mocks").
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// Every body and query is checked against its zod schema from shared/src/api (STYLE §3: one definition); a
+// Every body and query is checked against its zod schema from shared/src/api (CONTRIBUTING.md "One definition"); a
 // failure is a 400 naming the field, e.g. `body.role: Invalid option: expected one of "viewer"|"operator"|"admin"`.
 import type { z } from '@floe/shared';
 import { FloeError } from '../errors.js';

@@ -1,5 +1,6 @@
-// The contract every store driver passes (STYLE §10): the SQLite driver runs it in sqlite-store.test.ts, the
-// PostgreSQL driver will run the same suite. It pins what the hub relies on, not how a driver does it.
+// The contract every store driver passes (CONTRIBUTING.md "One contract per seam"): the SQLite driver runs it in
+// sqlite-store.test.ts, the PostgreSQL driver in postgres-store.test.ts. It pins what the hub relies on, not how a
+// driver does it.
 import type { ResolvedFlow, RunState } from '@floe/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from './hash-secret.js';

@@ -1,5 +1,5 @@
-// Why talking to the hub failed, and the one rule for which failures are worth another try (STYLE §7: retry and
-// back-off live in one helper, retry.ts, with this one classifier).
+// Why talking to the hub failed, and the one rule for which failures are worth another try (CONTRIBUTING.md
+// "Retries in one place": retry and back-off live in one helper, retry.ts, with this one classifier).
 import type { RefusalCode } from '@floe/shared';
 
 export type HubFailureReason =

@@ -7,7 +7,7 @@ export interface LogOutput {
 }
 
 /**
- * The daemon's root logger (STYLE §13): pino JSON lines, or on a terminal one readable line per entry
+ * The daemon's root logger (CONTRIBUTING.md "Logging"): pino JSON lines, or on a terminal one readable line per entry
  * (`12:03:04 WARN cannot reach the hub; retrying hub=… delayMs=800`). Credentials and tokens are redacted.
  */
 export function createRunnerLogger(output: LogOutput, level = 'info'): Logger {

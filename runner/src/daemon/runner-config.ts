@@ -1,5 +1,6 @@
-// The runner daemon's configuration (STYLE §12): flags of `floe runner start` over environment variables (what
-// the systemd unit's env file sets, `floe runner install`), read once at start-up with a clear message.
+// The runner daemon's configuration (CONTRIBUTING.md "Configuration is read once"): flags of `floe runner start` over
+// environment variables (what the systemd unit's env file sets, `floe runner install`), read once at start-up with a
+// clear message.
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { durationMs, z } from '@floe/shared';

@@ -8,7 +8,7 @@ import type { TaskContext } from './task-context.js';
 import { executeTimer } from './timer.js';
 
 /**
- * Executes one attempt of a task and resolves to its outcome; never rejects (STYLE "Outcomes are values").
+ * Executes one attempt of a task and resolves to its outcome; never rejects (CONTRIBUTING.md "Outcomes are values").
  * - Dispatches on `ctx.task.type` to exec, git-checkout (also the old `git-merge`), fetch or timer. `data` and
  *   `end` nodes are the engine's, not an executor's: they resolve `error`.
  * - Applies the task's `timeout` (DESIGN §8): the task is killed like a cancel and resolves `timed-out`.

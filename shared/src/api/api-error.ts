@@ -1,5 +1,6 @@
-// Every error the hub's API answers is this one JSON shape (STYLE §6): a stable code a program can branch on and
-// a sentence that says what to do next. The codes are catalogued in github-app/src/errors.ts and docs/api.md.
+// Every error the hub's API answers is this one JSON shape (CONTRIBUTING.md "Errors at the edges"): a stable code a
+// program can branch on and a sentence that says what to do next. The codes are catalogued in github-app/src/errors.ts
+// and docs/api.md.
 import { z } from 'zod';
 
 export const ApiErrorBodySchema = z.object({
@@ -11,7 +12,7 @@ export type ApiErrorBody = z.infer<typeof ApiErrorBodySchema>;
 
 /**
  * What the typed client throws when the hub answers an error (or cannot be reached: status 0, code
- * `FLOE_UNREACHABLE`). Throwing is right here: the client is an edge (STYLE §6).
+ * `FLOE_UNREACHABLE`). Throwing is right here: the client is an edge.
  */
 export class FloeApiError extends Error {
   override readonly name = 'FloeApiError';

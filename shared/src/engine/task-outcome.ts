@@ -1,4 +1,4 @@
-// What an executor resolves to (STYLE "Outcomes are values"): it never throws because a task failed.
+// What an executor resolves to (CONTRIBUTING.md "Outcomes are values"): it never throws because a task failed.
 import { z } from 'zod';
 
 export const TaskOutcomeSchema = z.discriminatedUnion('kind', [

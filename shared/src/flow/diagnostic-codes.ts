@@ -1,6 +1,7 @@
-// Every diagnostic code the FLOE.yaml parser and linter can report, in one place (STYLE §4). A test checks that
-// every code used in the sources is listed here and documented in docs/floe-yaml.md. Severities follow DESIGN §8
-// "Lint severities": error = the flow cannot run as written; warning = it runs but something is dead or doubtful.
+// Every diagnostic code the FLOE.yaml parser and linter can report, in one place (CONTRIBUTING.md
+// "Findings are values"). A test checks that every code used in the sources is listed here and documented in
+// docs/floe-yaml.md. Severities follow DESIGN §8 "Lint severities": error = the flow cannot run as written; warning =
+// it runs but something is dead or doubtful.
 import type { Severity } from './diagnostic.js';
 
 export const DIAGNOSTIC_CODES = {

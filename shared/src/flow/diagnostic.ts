@@ -1,5 +1,6 @@
-// One finding about a FLOE.yaml, the record that the CLI, check-run annotations, VS Code and the dashboard all
-// print (STYLE §4). Positions count from 1; the end is exclusive of the last column, as editors expect.
+// One finding about a FLOE.yaml, the record that the CLI, check-run annotations, VS Code and the dashboard all print
+// (CONTRIBUTING.md "Findings are values"). Positions count from 1; the end is exclusive of the last column, as editors
+// expect.
 import { z } from 'zod';
 import type { DiagnosticCode } from './diagnostic-codes.js';
 

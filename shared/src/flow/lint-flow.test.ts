@@ -1,5 +1,5 @@
-// Lint tests are tables of small YAML snippets (STYLE §11). In each snippet, «…» marks the exact range the
-// finding must cover; the markers are removed before parsing.
+// Lint tests are tables of small YAML snippets (CONTRIBUTING.md "Tests beside the code"). In each snippet, «…» marks
+// the exact range the finding must cover; the markers are removed before parsing.
 import { describe, expect, it } from 'vitest';
 import type { DiagnosticCode } from './diagnostic-codes.js';
 import type { ResolvedFlow } from './flow-schema.js';

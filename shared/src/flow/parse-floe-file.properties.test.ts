@@ -1,5 +1,6 @@
-// Property tests: whatever text arrives (an editor buffer mid-keystroke, binary junk, random YAML, a valid flow
-// with one piece changed), parsing and linting never throw and every position is inside the file (STYLE §4).
+// Property tests: whatever text arrives (an editor buffer mid-keystroke, binary junk, random YAML, a valid flow with
+// one piece changed), parsing and linting never throw and every position is inside the file (CONTRIBUTING.md
+// "Findings are values").
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

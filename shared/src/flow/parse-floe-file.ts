@@ -1,5 +1,6 @@
-// FLOE.yaml text → the flows the engine runs, plus every finding about the file with its exact place
-// (DESIGN §3, §8 "Lint severities"; STYLE §4). One call gives the CLI, the hub and VS Code the complete list.
+// FLOE.yaml text → the flows the engine runs, plus every finding about the file with its exact place (DESIGN §3, §8
+// "Lint severities"; CONTRIBUTING.md "Findings are values"). One call gives the CLI, the hub and VS Code the complete
+// list.
 import { LineCounter, parseDocument } from 'yaml';
 import { deriveId, idProblemMessage } from './derive-id.js';
 import { type Diagnostic, FILE_START, type Range } from './diagnostic.js';

@@ -1,7 +1,6 @@
 // The connection to the hub and what it tells us: flows, runs and runners, kept current by the live API (pushed,
 // not polled: the runs and runners topics, DESIGN §8 "Live API"). The views, the status bar and the commands read
-// this one store and listen to `onDidChange`, as the GitHub Actions extension's store does (STYLE, "GitHub Actions
-// for VS Code").
+// this one store and listen to `onDidChange`: one source of truth, so no view shows another state than the rest.
 import {
   connectLive,
   createFloeClient,

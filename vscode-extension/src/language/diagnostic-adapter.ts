@@ -1,6 +1,7 @@
-// The one place where the linter's findings become editor diagnostics (STYLE §16). The linter counts lines and
-// columns from 1 with an exclusive end column (shared/src/flow/diagnostic.ts); VS Code counts both from 0 with
-// an exclusive end character. Pure: the vscode-facing part (lint-as-you-type.ts) only wraps these values.
+// The one place where the linter's findings become editor diagnostics (CONTRIBUTING.md
+// "The dashboard and the extension"). The linter counts lines and columns from 1 with an exclusive end column
+// (shared/src/flow/diagnostic.ts); VS Code counts both from 0 with an exclusive end character. Pure: the vscode-facing
+// part (lint-as-you-type.ts) only wraps these values.
 import type { Diagnostic } from '@floe/shared';
 
 export interface EditorPosition {

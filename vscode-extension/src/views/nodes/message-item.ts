@@ -1,4 +1,5 @@
-// A line of text in a view: an empty group, an error fetching a run (STYLE §16: such states are nodes).
+// A line of text in a view: an empty group, an error fetching a run (such states are nodes: CONTRIBUTING.md
+// "The dashboard and the extension").
 import * as vscode from 'vscode';
 
 export class MessageItem extends vscode.TreeItem {
