@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-// A stand-in for the VS Code executable, for @vscode/test-electron (reference/vscode-and-probot.md §1.4): there is
-// no desktop VS Code on these machines, so this takes VS Code's command-line flags and runs them against
-// code-server 4.100.3 (VS Code 1.100.3's server and web workbench, .tools/code-server) with Debian's chromium
-// driven by playwright-core as the window. VS Code's own test entry point does the rest: the workbench runs the
-// `extensionTestsPath` module in the real extension host and reports the exit code through
-// `codeAutomationExit`, which becomes this process's exit code.
+// A stand-in for the VS Code executable, for @vscode/test-electron: there is no desktop VS Code on these machines, so
+// this takes VS Code's command-line flags and runs them against code-server 4.100.3 (VS Code 1.100.3's server and web
+// workbench, .tools/code-server) with Debian's chromium driven by playwright-core as the window. VS Code's own test
+// entry point does the rest: the workbench runs the `extensionTestsPath` module in the real extension host and reports
+// the exit code through `codeAutomationExit`, which becomes this process's exit code.
 //
 // While the tests run, a small HTTP endpoint lets them look at the window, its address in FLOE_SHIM_URL (the
 // environment reaches the extension host through code-server):

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs code-server 4.100.3 (VS Code 1.100.3 server + web workbench) into the git-ignored tool folder
-// .tools/code-server, only when that version is missing. Recipe: reference/vscode-and-probot.md §1.1.
-// code-server is npm-installed on purpose: its postinstall only knows npm/yarn, never pnpm.
+// .tools/code-server, only when that version is missing. code-server is npm-installed on purpose: its postinstall only
+// knows npm/yarn, never pnpm.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

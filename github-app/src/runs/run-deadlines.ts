@@ -1,8 +1,8 @@
-// The hub's own run timeout (runner-anchors §3 row 12: enforced in both daemon and hub). The runner's engine ends
-// the run at its deadline, once its tasks have stopped; if the runner is partitioned or hung, this timer ends it
-// on the hub a grace period later and sends `cancel`, so a run never stays active much past its timeout. The
-// grace lets the runner's own ending, which comes only once the run's processes are gone, come first: the hub
-// ending it at the deadline would free its slot and resource tags while its tasks were still being killed.
+// The hub's own run timeout (the runner and the hub both enforce it: DESIGN §8 "Why a run ended"). The runner's engine
+// ends the run at its deadline, once its tasks have stopped; if the runner is partitioned or hung, this timer ends it
+// on the hub a grace period later and sends `cancel`, so a run never stays active much past its timeout. The grace lets
+// the runner's own ending, which comes only once the run's processes are gone, come first: the hub ending it at the
+// deadline would free its slot and resource tags while its tasks were still being killed.
 import { durationMs } from '@floe/shared';
 import type { RunRow } from '../store/store.js';
 

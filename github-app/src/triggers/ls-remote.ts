@@ -1,9 +1,9 @@
 import { simpleGit } from 'simple-git';
 
 /**
- * `git ls-remote --refs <url> <pattern>` as a map from full ref name to sha (floe-behaviour.md §4.4, with the
- * original's faults fixed: the full ref name is kept — `refs/heads/feature/x`, not `feature` — and a failure
- * rejects instead of crashing the process). `exclude` is an unanchored regular expression of refs to skip.
+ * `git ls-remote --refs <url> <pattern>` as a map from full ref name to sha (as the original polled, with its faults
+ * fixed: the full ref name is kept — `refs/heads/feature/x`, not `feature` — and a failure rejects instead of crashing
+ * the process). `exclude` is an unanchored regular expression of refs to skip.
  */
 export async function lsRemote(
   url: string,

@@ -1,7 +1,7 @@
-// Timers and polled refs (DESIGN §1, §8): the triggers that fire without anyone asking. Each fires ONCE per
-// database however many hubs share it (the original fired once per host, floe-behaviour.md §4.3): a timer slot
-// is claimed by a compare-and-set on its trigger state before the run is made, and a poll's snapshot is updated
-// the same way, so of two hubs polling at once only the one whose write wins starts runs.
+// Timers and polled refs (DESIGN §1, §8): the triggers that fire without anyone asking. Each fires ONCE per database
+// however many hubs share it (the original fired once per host): a timer slot is claimed by a compare-and-set on its
+// trigger state before the run is made, and a poll's snapshot is updated the same way, so of two hubs polling at once
+// only the one whose write wins starts runs.
 import { durationMs, type ResolvedTrigger } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { FlowRow, Store } from '../store/store.js';
@@ -202,7 +202,7 @@ export class TriggerScheduler {
     try {
       refs = await (this.options.lsRemote ?? lsRemote)(url, pattern, exclude);
     } catch (err) {
-      // The original panicked here (floe-behaviour.md §4.4); we keep the old snapshot and try again next period.
+      // The original panicked here; we keep the old snapshot and try again next period.
       log.warn({ err, url }, 'git ls-remote failed; keeping the previous snapshot');
       return;
     }

@@ -8,7 +8,7 @@ import { sysLine } from './sys-line.js';
 import type { TaskContext, TaskOf } from './task-context.js';
 
 /**
- * The exec task (DESIGN §8 "Expansion", floe-behaviour.md §6.1 with its bugs fixed):
+ * The exec task (DESIGN §8 "Expansion"; the original's, its bugs fixed: docs/floe-yaml.md "Coming from floe"):
  * - `cmd` runs without a shell: split on whitespace into program and args, unless `args` is given, in which case
  *   `cmd` is the program as it is; every word gets `{{ws}}`/`./`/`.` expansion (`expandWs`), `$VAR` does not.
  * - `shell` runs as `bash -eo pipefail -c <script>` and is left to bash (`args`, if any, are appended to the

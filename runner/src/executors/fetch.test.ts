@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { executeTask } from './execute-task.js';
 import { testContext } from './test-context.js';
 
-// The original floe's test file and its digests (floe-behaviour.md §8).
+// The original floe's test file and its digests.
 const CONTENT = 'this is a file with known hashes';
 const digest = (algo: string) => createHash(algo).update(CONTENT).digest('hex');
 const SHA256 = digest('sha256');

@@ -15,8 +15,8 @@ const HEX_LENGTH: Record<Algo, number> = { sha256: 64, sha1: 40, md5: 32 };
 const PROGRESS_EVERY_MS = 1_000;
 
 /**
- * The fetch task (floe-behaviour.md §6.2, its bugs fixed): downloads `url` with Node's fetch, streaming to a
- * temporary file in `ctx.cacheDir` while hashing, then copies it to `location` in the workspace.
+ * The fetch task (the original's, its bugs fixed: docs/floe-yaml.md "Coming from floe"): downloads `url` with Node's
+ * fetch, streaming to a temporary file in `ctx.cacheDir` while hashing, then copies it to `location` in the workspace.
  * - `checksum` is `<hex>` or `<hex> <file name>`; `checksum-algo` is sha256, sha1 or md5, inferred from the hex
  *   length (64/40/32) when absent. A mismatch is an error naming both digests. A verified file is cached under
  *   its digest, and a later fetch with the same checksum does not touch the network. Without a checksum the file

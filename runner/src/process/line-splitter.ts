@@ -4,11 +4,10 @@ export const MAX_LINE_BYTES = 64 * 1024;
 const NEWLINE = Buffer.from('\n');
 
 /**
- * Turns the raw bytes of one output stream into whole lines, in constant memory: it holds at most one partial
- * line of under 64 KiB. A line longer than that is cut into pieces of at most `MAX_LINE_BYTES` bytes, each ending
- * in `\n` (the original floe hung for ever on a 64 KiB line, floe-behaviour.md §6.1). Cuts fall between UTF-8
- * characters, and a character split across two reads is kept whole because bytes are decoded only once a piece is
- * complete.
+ * Turns the raw bytes of one output stream into whole lines, in constant memory: it holds at most one partial line of
+ * under 64 KiB. A line longer than that is cut into pieces of at most `MAX_LINE_BYTES` bytes, each ending in `\n` (the
+ * original floe hung for ever on a 64 KiB line). Cuts fall between UTF-8 characters, and a character split across two
+ * reads is kept whole because bytes are decoded only once a piece is complete.
  */
 export class LineSplitter {
   private pending: Buffer[] = [];

@@ -4,11 +4,11 @@ import { dirname, join } from 'node:path';
 import { processName, processStartTicks } from './process-table.js';
 
 /**
- * A cgroup (v2) holding one task's processes: a process cannot leave it by `setsid`, by clearing its
- * environment or by daemonising, only by a write to another cgroup.procs, which tasks are not given. The task's
- * first process is moved in once it is spawned, so what it starts from then on is born inside. After the task,
- * whatever is left in it is killed (DESIGN §5 "No process of a run survives its end"; runner-anchors "cgroup
- * containment", a gap of every runner we compare with).
+ * A cgroup (v2) holding one task's processes: a process cannot leave it by `setsid`, by clearing its environment or by
+ * daemonising, only by a write to another cgroup.procs, which tasks are not given. The task's first process is moved in
+ * once it is spawned, so what it starts from then on is born inside. After the task, whatever is left in it is killed
+ * (DESIGN §5 "No process of a run survives its end"). The CI runners we compared floe with leave such processes to the
+ * machine's own supervisor, or to nobody.
  *
  * A move into a cgroup holds the kernel's cgroup lock for an RCU grace period (5–25 ms measured here) unless
  * moves are frequent, and making, reading or removing a cgroup waits for that lock. Done on the event loop,

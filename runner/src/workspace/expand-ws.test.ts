@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expandWs } from './expand-ws.js';
 
 describe('expandWs', () => {
-  // The original floe's own test vectors (floe-behaviour.md §3.4), workspace /base/path.
+  // The original floe's own test vectors for its workspace expansion, workspace /base/path.
   it.each([
     ['OOF={{ws}}/oof', 'OOF=/base/path/oof'],
     ['./go', '/base/path/go'],

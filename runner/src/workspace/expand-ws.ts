@@ -1,8 +1,8 @@
 const WS = '{{ws}}';
 
 /**
- * The original floe's workspace expansion (floe-behaviour.md §3.4, DESIGN §3 rule 4), applied to an env value,
- * an arg, a `cmd` word, a fetch `location` or a `sub-dir`:
+ * The original floe's workspace expansion (DESIGN §3 rule 4), applied to an env value, an arg, a `cmd` word, a fetch
+ * `location` or a `sub-dir`:
  * 1. a string with exactly one `=` has only the part after it treated as the value (`--out=./x`);
  * 2. a value that is exactly `.` is the workspace; a leading `./` (but not the Go pattern `./...`) becomes the
  *    workspace followed by `/`;

@@ -21,10 +21,9 @@ export interface Workspace {
 const queues = new Map<string, Promise<void>>();
 
 /**
- * Makes (or, with `reuse-space`, waits for and reuses) the workspace of a run; see `workspacePath` for where it
- * lives. A per-run workspace is made fresh; a reuse-space one keeps what earlier runs left (the original floe
- * wiped it: floe-behaviour.md §3.2). Rejects only when the directory cannot be made (the runner's error, not
- * the run's).
+ * Makes (or, with `reuse-space`, waits for and reuses) the workspace of a run; see `workspacePath` for where it lives.
+ * A per-run workspace is made fresh; a reuse-space one keeps what earlier runs left (the original floe wiped it).
+ * Rejects only when the directory cannot be made (the runner's error, not the run's).
  */
 export async function prepareWorkspace(options: PrepareWorkspaceOptions): Promise<Workspace> {
   const path = workspacePath(resolve(options.workDir), options.flow, options.runId);

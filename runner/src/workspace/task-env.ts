@@ -16,14 +16,14 @@ export interface TaskEnvInput {
 }
 
 /**
- * A task's environment (DESIGN §3 rule 4, §8 "Expansion"): runner env < flow env < task env < floe's own
- * variables — `FLOEWS`, `FLOE_RUN_ID`, `FLOE_RUN_NUMBER`, `FLOE_FLOW_ID`, `FLOE_NODE_ID`, `FLOE_REPO`, `FLOE_REF`,
- * `FLOE_SHA` and `FLOE_DATA_<FIELD>` for each form value (DESIGN §3 rule 5; field upper-cased, `-` → `_`),
- * which cannot be overridden. Each env value first gets the workspace expansion (`expandWs`), then `$NAME` and
- * `${NAME}` from the environment built so far, so `PATH=./bin:$PATH` prepends to the runner's PATH; floe's own
- * variables can be referred to as well (`OUT=$FLOEWS/out`). An unknown `$NAME` expands to '' as in a shell.
- * (The original floe expanded `$NAME` from its own process environment and dropped the flow env whenever a task
- * had its own: floe-behaviour.md §3.3, §3.4; neither is copied.)
+ * A task's environment (DESIGN §3 rule 4, §8 "Expansion"): runner env < flow env < task env < floe's own variables —
+ * `FLOEWS`, `FLOE_RUN_ID`, `FLOE_RUN_NUMBER`, `FLOE_FLOW_ID`, `FLOE_NODE_ID`, `FLOE_REPO`, `FLOE_REF`, `FLOE_SHA` and
+ * `FLOE_DATA_<FIELD>` for each form value (DESIGN §3 rule 5; field upper-cased, `-` → `_`), which cannot be overridden.
+ * Each env value first gets the workspace expansion (`expandWs`), then `$NAME` and `${NAME}` from the environment built
+ * so far, so `PATH=./bin:$PATH` prepends to the runner's PATH; floe's own variables can be referred to as well
+ * (`OUT=$FLOEWS/out`). An unknown `$NAME` expands to '' as in a shell. (The original floe expanded `$NAME` from its own
+ * process environment and dropped the flow env whenever a task had its own; neither is copied: docs/floe-yaml.md
+ * "Coming from floe".)
  */
 export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
   const floe: Record<string, string> = {

@@ -1,5 +1,5 @@
-// The scenarios of floe-behaviour.md §8 that concern the engine, as DESIGN keeps them. Where DESIGN changed the
-// original's behaviour on purpose, the test name says so.
+// The original floe's own scenarios that concern the engine, run on ours. Where floe changed the original's behaviour
+// on purpose (docs/floe-yaml.md "Coming from floe"), the test name says so and cites the rule.
 import { describe, expect, it } from 'vitest';
 import type { FlowInput } from '../flow/flow-schema.js';
 import { ScriptedRun } from './scripted-run.js';
@@ -16,8 +16,8 @@ function runTasks(run: ScriptedRun, codeOf: (node: string) => number = () => 0):
 
 const count = (tags: string[], tag: string) => tags.filter((t) => t === tag).length;
 
-describe('floe-behaviour §8 scenarios', () => {
-  it('44: runs the happy path from a form trigger through a merge to the end node', () => {
+describe("the original floe's scenarios", () => {
+  it('runs the happy path from a form trigger through a merge to the end node', () => {
     const flow = testFlow({
       id: 'build-project',
       triggers: [{ name: 'form', type: 'data', opts: { form: { fields: [{ id: 'branch' }] } } }],
@@ -55,7 +55,7 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(Object.values(run.state.nodes).every((node) => node.state === 'good')).toBe(true);
   });
 
-  it('45: pauses at a data node and resumes when its form is filled in', () => {
+  it('pauses at a data node and resumes when its form is filled in', () => {
     const flow = testFlow({
       id: 'build-project',
       triggers: [{ name: 'form', type: 'data' }],
@@ -81,7 +81,7 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(run.state.nodes['sign-off']?.values).toEqual({ tests_passed: 'true', to_hash: 'blhahaha' });
   });
 
-  it('57 (differs, DESIGN §3 rule 2): a good event with no listener neither ends the run nor drops the other branch', () => {
+  it('a good event with no listener neither ends the run nor drops the other branch (differs: DESIGN §3 rule 2)', () => {
     const flow = testFlow({
       tasks: [
         { id: 'fast', type: 'exec', listen: 'trigger.good', opts: { cmd: 'true' } },
@@ -99,7 +99,7 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(run.state.ended).toMatchObject({ result: 'good', reasonCode: 'no-end', reason: 'all tasks finished' });
   });
 
-  it('58: an unhandled task.x.bad ends the run bad', () => {
+  it('an unhandled task.x.bad ends the run bad', () => {
     const flow = testFlow({ tasks: [{ id: 'x', type: 'exec', listen: 'trigger.good', opts: { cmd: 'false' } }] });
     const run = new ScriptedRun(flow);
     run.exit('x', 1);
@@ -110,7 +110,7 @@ describe('floe-behaviour §8 scenarios', () => {
     });
   });
 
-  it('59: use-status, ignore-fail and a task that could not run give the original tags', () => {
+  it('use-status, ignore-fail and a task that could not run give the original tags', () => {
     const flow = testFlow({
       tasks: [
         { id: 'st', type: 'exec', listen: 'trigger.good', 'use-status': true, good: [0, 3], opts: { cmd: 'x' } },
@@ -131,7 +131,7 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(run.executed()).toContain('on-error#1');
   });
 
-  it('60: an any merge fires once on its first input; an all merge can wait on bad tags', () => {
+  it('an any merge fires once on its first input; an all merge can wait on bad tags', () => {
     const flow = testFlow({
       tasks: [
         { id: 'a', type: 'exec', listen: 'trigger.good', opts: { cmd: 'x' } },
@@ -152,7 +152,7 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(run.executed().filter((e) => e.startsWith('after-'))).toEqual(['after-first#1', 'after-failures#1']);
   });
 
-  it('61: a data node on trigger.good is filled from the trigger data that carries every field', () => {
+  it('a data node on trigger.good is filled from the trigger data that carries every field', () => {
     const flow = testFlow({
       triggers: [{ type: 'data', opts: { form: { fields: [{ id: 'branch' }, { id: 'note' }] } } }],
       tasks: [
@@ -171,7 +171,7 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(run.executed()).toEqual(['use#1']);
   });
 
-  it('61 (differs): a form the trigger data does not fill, a fieldless one, or one deeper in the flow waits', () => {
+  it('a form the trigger data does not fill, a fieldless one, or one deeper in the flow waits (differs)', () => {
     const form = { form: { fields: [{ id: 'branch' }, { id: 'ok' }] } };
     const flow = testFlow({
       triggers: [{ type: 'data', opts: form }],
@@ -202,7 +202,7 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(one.tags()).toEqual(['trigger.good', 'task.a.bad']);
   });
 
-  it('61 (differs): form input with a value that is not a string is refused whole, not filtered', () => {
+  it('form input with a value that is not a string is refused whole, not filtered (differs)', () => {
     const flow = testFlow({ tasks: [{ id: 'confirm', type: 'data', listen: 'trigger.good' }] } as FlowInput);
     const run = new ScriptedRun(flow);
     const effects = run.step({ type: 'data', node: 'confirm', values: { ok: true }, at: run.next() } as never);
@@ -210,7 +210,7 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(run.state.nodes.confirm?.state).toBe('awaiting-input');
   });
 
-  it('§2.8 (differs): a run whose remaining nodes can never start ends instead of staying active for ever', () => {
+  it('a run whose remaining nodes can never start ends instead of staying active for ever (differs)', () => {
     const flow = testFlow({
       tasks: [
         { id: 'a', type: 'exec', listen: 'trigger.good', opts: { cmd: 'x' } },
@@ -225,7 +225,7 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(run.state.nodes.both?.state).toBe('skipped');
   });
 
-  it('§2.4 (differs): an end node reached by an event ends the run before any other listener of it starts', () => {
+  it('an end node reached by an event ends the run before any other listener of it starts (differs)', () => {
     const flow = testFlow({
       tasks: [
         { id: 'a', type: 'exec', listen: 'trigger.good', opts: { cmd: 'x' } },
@@ -241,7 +241,7 @@ describe('floe-behaviour §8 scenarios', () => {
     expect(run.nodeStates()).toEqual({ a: 'good', earlier: 'skipped', stop: 'good', later: 'skipped' });
   });
 
-  it('§2.10 (differs, DESIGN §3 rule 1): a data node answered twice runs its listener once', () => {
+  it('a data node answered twice runs its listener once (differs: DESIGN §3 rule 1)', () => {
     const flow = testFlow({
       tasks: [
         { id: 'gate', type: 'data', listen: 'trigger.good' },

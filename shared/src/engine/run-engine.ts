@@ -268,7 +268,7 @@ function indexOf(flow: ResolvedFlow): FlowIndex {
   // Ids are unique in a valid flow (a duplicate is a lint error); should two clash, the first one counts.
   for (const node of flow.tasks) if (!nodes.has(node.id)) nodes.set(node.id, node);
   for (const node of flow.tasks) {
-    // In config order, as the original did (floe-behaviour §2.4); a merge waiting twice on a tag is listed once.
+    // In config order, as the original did; a merge waiting twice on a tag is listed once.
     const tags = new Set(startTags(node));
     if (node.class === 'merge') waitCounts.set(node.id, tags.size);
     for (const tag of tags) {
@@ -326,7 +326,7 @@ function route(step: Step): void {
       continue;
     }
     // An end node reached by this event ends the run at once: the event's other listeners are not started only
-    // to be killed (the original fired those listed before the end node and dropped those after it, §2.4).
+    // to be killed (the original fired those listed before the end node and dropped those after it).
     const end = listeners.find((node) => node.class !== 'merge' && node.type === 'end');
     for (const node of end ? [end] : listeners) {
       if (step.state.ending) break;
@@ -468,7 +468,7 @@ function finishTask(step: Step, id: string, attempt: number, outcome: TaskOutcom
   let tag: string;
   let good: boolean;
   if (node['ignore-fail']) {
-    // floe-behaviour §2.3: `ignore-fail` always emits good, for errors too.
+    // `ignore-fail` always emits good, for errors too, as in the original.
     tag = taskTag(id, 'good');
     good = true;
     run.state = 'good';

@@ -3,7 +3,7 @@ import { deriveId } from './derive-id.js';
 import { parseFloeFile } from './parse-floe-file.js';
 
 describe('deriveId', () => {
-  // floe-behaviour.md §1.6, the table of verified vectors.
+  // The original floe's own vectors for its id and name rules (docs/floe-yaml.md "Ids and names").
   it.each([
     [{ id: 'a-b' }, 'a-b', 'a b'],
     [{ name: 'a b.2' }, 'a-b-2', 'a b.2'],
@@ -20,12 +20,12 @@ describe('deriveId', () => {
     expect(deriveId(written.id, written.name)).toEqual({ ok: true, id, name });
   });
 
-  it('refuses when both id and name are empty (§8.1 case 1)', () => {
+  it('refuses when both id and name are empty, as the original did', () => {
     expect(deriveId('', '')).toMatchObject({ ok: false, problem: 'missing' });
     expect(deriveId(undefined, ' .- ')).toMatchObject({ ok: false, problem: 'missing' });
   });
 
-  it.each(['a.b', 'a b'])('refuses the written id %s (§8.1 cases 2 and 3)', (id) => {
+  it.each(['a.b', 'a b'])('refuses the written id %s, as the original did', (id) => {
     expect(deriveId(id, undefined)).toMatchObject({ ok: false, problem: 'space-or-dot' });
   });
 
@@ -45,7 +45,7 @@ describe('deriveId', () => {
 });
 
 describe('ids in a parsed file', () => {
-  it('derives the ids of §8.1 case 8 and defaults the task class', () => {
+  it('derives ids as the example of the original does, and defaults the task class', () => {
     const { flows, diagnostics } = parseFloeFile(
       [
         'flows:',

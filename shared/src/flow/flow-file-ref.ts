@@ -1,9 +1,9 @@
-// `flow-file` (floe-behaviour.md §4.7 in the original; docs/floe-yaml.md "flow-file"): a flow may keep its tasks in
-// another file. The hub (reading a commit) and `floe run` (reading the working tree) resolve it here, the same
-// way; only how a path is read and how a URL is fetched differ (`@floe/shared/node` fetches URLs). The file decides
-// what commands run, so where it may come from is narrow: a path inside the repository, or an https URL to a
-// public address (checked by the fetcher), at most 1 MiB, fetched within 10 s. Errors about a fetched file never
-// repeat its text: the URL may point at something the reader of the error must not see.
+// `flow-file` (docs/floe-yaml.md "flow-file"): a flow may keep its tasks in another file. The hub (reading a commit)
+// and `floe run` (reading the working tree) resolve it here, the same way; only how a path is read and how a URL is
+// fetched differ (`@floe/shared/node` fetches URLs). The file decides what commands run, so where it may come from is
+// narrow: a path inside the repository, or an https URL to a public address (checked by the fetcher), at most 1 MiB,
+// fetched within 10 s. Errors about a fetched file never repeat its text: the URL may point at something the reader of
+// the error must not see.
 import type { Diagnostic } from './diagnostic.js';
 import type { ResolvedFlow } from './flow-schema.js';
 import type { diagnosticMaker } from './flow-source.js';

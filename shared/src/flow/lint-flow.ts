@@ -21,7 +21,7 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
   const nodes = flow.tasks;
   const nodePath = (index: number): DataPath => ['tasks', index];
 
-  // Ids are one namespace across triggers and tasks (floe-behaviour.md §1.4).
+  // Ids are one namespace across triggers and tasks (as in the original; docs/floe-yaml.md "Ids and names").
   const seen = new Map<string, string>();
   const checkId = (section: 'triggers' | 'tasks', index: number, id: string) => {
     const first = seen.get(id);

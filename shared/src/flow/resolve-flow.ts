@@ -1,7 +1,7 @@
-// From a schema-valid flow to the `ResolvedFlow` the engine, the runner and the hub use: ids and names derived by
-// the original's rules (floe-behaviour.md §1.6), classes filled in, and the original's old spellings mapped to
-// ours (DESIGN §8 "Options": git-checkout `branch` is `ref`, `git-push` is `push`; `git-merge` keeps its type, as
-// the runner checks out for it but, like the original's stub, fails it without `from-branch`).
+// From a schema-valid flow to the `ResolvedFlow` the engine, the runner and the hub use: ids and names derived by the
+// original's rules (docs/floe-yaml.md "Ids and names"), classes filled in, and the original's old spellings mapped to
+// ours (DESIGN §8 "Options": git-checkout `branch` is `ref`, `git-push` is `push`; `git-merge` keeps its type, as the
+// runner checks out for it but, like the original's stub, fails it without `from-branch`).
 import { deriveId, idProblemMessage } from './derive-id.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { FlowDef, ResolvedFlow, ResolvedNode, ResolvedTrigger } from './flow-schema.js';

@@ -1,7 +1,7 @@
-// What the original floe handed its git-checkout through `trigger.good`: it merged the opts of the trigger that
-// started a run (and a data trigger's form values) into that event, and a git-checkout listening to it took `url`
-// and `branch` from there unless it set its own (floe-behaviour.md §4.6). Kept as a mapping: the runner's
-// git-checkout asks this function, so a hub run and `floe run` check out the same repository and branch.
+// What the original floe handed its git-checkout through `trigger.good`: it merged the opts of the trigger that started
+// a run (and a data trigger's form values) into that event, and a git-checkout listening to it took `url` and `branch`
+// from there unless it set its own (docs/floe-yaml.md "Coming from floe"). Kept as a mapping: the runner's git-checkout
+// asks this function, so a hub run and `floe run` check out the same repository and branch.
 import type { ResolvedFlow, ResolvedTrigger } from './flow-schema.js';
 
 /**

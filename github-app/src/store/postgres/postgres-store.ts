@@ -557,8 +557,8 @@ export class PostgresStore implements Store {
     credentialHash: string;
     createdAt: number;
   }): Promise<RunnerRow> {
-    // Re-registration under the same name keeps the runner's id (its history) and replaces its credential, so the
-    // old credential stops working (runner-anchors §3 row 14); one upsert, so two hubs cannot both insert.
+    // Re-registration under the same name keeps the runner's id (its history) and replaces its credential, so the old
+    // credential stops working (registering again is safe to repeat); one upsert, so two hubs cannot both insert.
     const row = (
       await this.rows(
         `INSERT INTO runners (id, name, credential_hash, created_at) VALUES ($1, $2, $3, $4)

@@ -524,8 +524,8 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const existing = this.statement('SELECT * FROM runners WHERE name = ?').get(runner.name) as Row | undefined;
         if (existing) {
-          // Re-registration under the same name keeps the runner's id (its history) and replaces its credential,
-          // so the old credential stops working (runner-anchors §3 row 14: re-registration idempotent).
+          // Re-registration under the same name keeps the runner's id (its history) and replaces its credential, so the
+          // old credential stops working (registering again is safe to repeat).
           this.statement('UPDATE runners SET credential_hash = ? WHERE id = ?').run(runner.credentialHash, existing.id);
           return runnerFromRow(this.statement('SELECT * FROM runners WHERE id = ?').get(existing.id) as Row);
         }
