@@ -1,4 +1,4 @@
-// The 401/403 matrix over EVERY route the hub serves (docs/security.md "Who may do what"), against the real server
+// The 401/403 matrix over EVERY route the hub serves (docs/security.md "Who is involved"), against the real server
 // (build-server.ts with the runner gateway and the GitHub App mounted) on a real port. The routes come from the
 // server itself (registeredRoutes: Fastify's onRoute hook), not from a list kept here: a route added without a row
 // below fails the first test, and a row whose route is gone fails it too.

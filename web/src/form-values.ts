@@ -1,4 +1,4 @@
-// A form's values as typed by its fields (DESIGN §8 forms: text, bool, number, select), checked before they are
+// A form's values as typed by its fields (DESIGN §8 "Formats": text, bool, number, select), checked before they are
 // sent so that a person sees what is wrong next to the field instead of a 400 from the hub.
 import type { Form, FormField, FormValues } from '@floe/shared';
 

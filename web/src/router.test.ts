@@ -4,7 +4,7 @@ import { flowPath, parseRoute, runPath } from './router.js';
 const route = (path: string) => parseRoute(new URL(path, 'http://hub'));
 
 describe('routes', () => {
-  it('reads the links the hub writes (DESIGN §8 "Links")', () => {
+  it('reads the links the hub writes (DESIGN §8 "Links and health")', () => {
     expect(route('/runs/r_1?node=build')).toEqual({ page: 'run', runId: 'r_1', node: 'build' });
     expect(route('/flows/octo/app/release')).toEqual({ page: 'flow', repo: 'octo/app', flowId: 'release' });
     expect(route('/flows/local/build')).toEqual({ page: 'flow', repo: 'local', flowId: 'build' });

@@ -1,5 +1,6 @@
-// The dashboard's URLs (DESIGN §8 "Links"): the hub writes `/runs/:runId` and `/flows/:repo/:flowId` into check
-// runs and PR replies, so those two are fixed; `repo` may be `owner/name`, so a flow's path is read from both ends.
+// The dashboard's URLs (DESIGN §8 "Links and health"): the hub writes `/runs/:runId` and `/flows/:repo/:flowId` into
+// check runs and PR replies, so those two are fixed; `repo` may be `owner/name`, so a flow's path is read from both
+// ends.
 
 export type Route =
   | { page: 'runs'; query: URLSearchParams }

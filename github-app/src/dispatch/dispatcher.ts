@@ -207,8 +207,8 @@ export class Dispatcher {
     const plan = this.plan(view);
     // Why a run waits is planned from the runners of every hub; the offers only from the ones connected here.
     this.reasons = this.shared ? this.plan(view, true).waiting : plan.waiting;
-    // One hub offers at a time (several hubs may share a database later): resource tags are planned from one
-    // consistent view. Every pass renews the lease.
+    // One hub offers at a time (of all the hubs sharing the database): resource tags are planned from one consistent
+    // view. Every pass renews the lease.
     if (!leased && !(await this.holdLease())) return;
     for (const { run, runner } of plan.offers) {
       const connection = connections.get(runner.id);

@@ -1,4 +1,4 @@
-// Signals between hubs that share one database (DESIGN §4: "LISTEN/NOTIFY for wake-ups"). A hub publishes what
+// Signals between hubs that share one database (DESIGN §4 "Several hubs on one database"). A hub publishes what
 // its own event bus saw — a run, a node log or the runner list changed — and that its dispatcher should look
 // again; every other hub on the database hears it, wakes its dispatcher and tells its live subscribers, which
 // re-read what changed from the store (so a signal carries names, never data). A signal may be late, merged or

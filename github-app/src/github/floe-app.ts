@@ -3,7 +3,7 @@
 // Octokit.
 // - Every delivery is handled once: its id is claimed in the store first (GitHub redelivers; DESIGN §6).
 // - push / pull_request read FLOE.yaml at the exact commit; an invalid one gets a failing "FLOE.yaml" check run,
-//   and the flows without errors still run (DESIGN §8 "an error blocks only its own flow").
+//   and the flows without errors still run (DESIGN §8 "Lint severities": an error blocks only its own flow).
 // - A pull request from a fork runs nothing until a writer comments `/floe run`; the run then takes the code at
 //   the pinned head commit from the base repository (refs/pull/N/head) and is untrusted (docs/security.md): no
 //   secrets, a fresh workspace, the base branch's tags. Every pull request run is (its ref is under refs/pull/).

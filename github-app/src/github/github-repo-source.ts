@@ -1,5 +1,5 @@
 // A GitHub repository as a source of FLOE.yaml (repos/repo-source.ts): files are read through the API at an exact
-// commit (DESIGN §6: "read FLOE.yaml at that commit through the API"), never from a clone on the hub, and runners
+// commit (DESIGN §6: read at that commit through GitHub's API), never from a clone on the hub, and runners
 // clone from the `clone_url` GitHub sends, with a token minted for the run (RunSpec.token; installation-tokens.ts).
 import type { Trust } from '@floe/shared';
 import type { ProbotOctokit } from 'probot';

@@ -1,4 +1,4 @@
-// Which flows a push or a pull request starts (DESIGN §3 triggers, §6): globs with `**` (DESIGN §8 "Formats").
+// Which flows a push or a pull request starts (DESIGN §3, §6): globs with `**` (DESIGN §8 "Formats").
 import type { ResolvedFlow, ResolvedTrigger } from '@floe/shared';
 import picomatch from 'picomatch';
 

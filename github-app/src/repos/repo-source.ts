@@ -1,4 +1,4 @@
-// Where the hub reads a repository's FLOE.yaml (DESIGN §4: "flow config resolved at the triggering commit").
+// Where the hub reads a repository's FLOE.yaml (DESIGN §4: a run's flow is resolved at its triggering commit).
 // `--repo` gives local git sources (local-git-source.ts); GitHub installations will give sources that read
 // through the API. Everything above (create-run, refresh-flows, triggers) sees only this interface.
 import type { Trust } from '@floe/shared';

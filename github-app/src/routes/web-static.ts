@@ -1,7 +1,7 @@
-// Serves the dashboard (web/dist, built by Vite) at `/` (DESIGN §7). Every path that is not a file and not the API
-// gets index.html, so that the links the hub writes — `/runs/:runId`, `/flows/:repo/:flowId` (DESIGN §8 "Links")
-// — open the app, which routes them itself. The files are public (the app signs in with a token from the page);
-// the API behind them is not. No @fastify/static: a stream and a small content-type table do.
+// Serves the dashboard (web/dist, built by Vite) at `/` (DESIGN §7). Every path that is not a file and not the API gets
+// index.html, so that the links the hub writes — `/runs/:runId`, `/flows/:repo/:flowId` (DESIGN §8 "Links and health")
+// — open the app, which routes them itself. The files are public (the app signs in with a token from the page); the API
+// behind them is not. No @fastify/static: a stream and a small content-type table do.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';

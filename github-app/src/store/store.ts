@@ -1,10 +1,10 @@
-// The hub's store: ONE async interface (DESIGN §4), implemented by the SQLite driver (store/sqlite/) and later by
-// a PostgreSQL driver (issue 7). Both pass one contract suite (store.contract.ts), so code above the store never
-// knows which it has. Async because PostgreSQL is; the SQLite driver answers at once.
+// The hub's store: ONE async interface (DESIGN §4), implemented by the SQLite driver (store/sqlite/) and the PostgreSQL
+// driver (store/postgres/). Both pass one contract suite (store.contract.ts), so code above the store never knows which
+// it has. Async because PostgreSQL is; the SQLite driver answers at once.
 //
 // Every write that decides who owns a run is a compare-and-set on (state, epoch) inside the store, never a read
-// followed by a write in the caller: that is what keeps a run from executing twice when offers, accepts, leases
-// and late runners race (DESIGN §5), and what lets several hubs share one database later.
+// followed by a write in the caller: that is what keeps a run from executing twice when offers, accepts, leases and
+// late runners race (DESIGN §5), and what lets several hubs share one database.
 //
 // Secrets never reach the store: API tokens, registration tokens and runner credentials are stored as sha256
 // hashes (hash-secret.ts), and looked up by hash.
@@ -17,7 +17,7 @@ const Time = z.number().describe('Milliseconds since the epoch.');
 const ResolvedFlowJson = z.custom<ResolvedFlow>((value) => typeof value === 'object' && value !== null);
 const RunStateJson = z.custom<RunState>((value) => typeof value === 'object' && value !== null);
 
-/** A repository the hub reads flows from (`--repo`, later GitHub installations). */
+/** A repository the hub reads flows from (`--repo`, or one a GitHub App installation holds). */
 export const RepoRowSchema = z.object({
   /** `owner/name` for GitHub, the folder name (or the given name) for `--repo`. */
   name: z.string(),

@@ -1,5 +1,5 @@
 // Runs through the API: the list, one run with its nodes, its logs, and the verbs that start and steer runs
-// (DESIGN §4 lifecycle, §7, §8 "Starting runs", "Retry", "Why a run ended"). Times are milliseconds since the
+// (DESIGN §4, §7, §8 "Starting runs", "Retry", "Why a run ended"). Times are milliseconds since the
 // epoch, as in the engine.
 import { z } from 'zod';
 import { NodeStateSchema, ReasonCodeSchema, RunResultSchema } from '../engine/node-state.js';

@@ -1,5 +1,5 @@
 // The original floe's id and name rules, kept so that hand-written event tags stay predictable (docs/floe-yaml.md
-// "Ids and names"), plus one rule of ours: an id must be safe in a URL path (DESIGN §8 "Links").
+// "Ids and names"), plus one rule of ours: an id must be safe in a URL path (DESIGN §8 "Links and health").
 import type { DiagnosticCode } from './diagnostic-codes.js';
 
 export type DerivedId =

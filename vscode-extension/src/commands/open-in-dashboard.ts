@@ -1,4 +1,4 @@
-// "Open in Dashboard": the run's page on the hub (DESIGN §8 "Links": /runs/:runId).
+// "Open in Dashboard": the run's page on the hub (DESIGN §8 "Links and health": /runs/:runId).
 import * as vscode from 'vscode';
 import type { FloeServices } from '../floe-services.js';
 import { showCommandError } from './command-error.js';

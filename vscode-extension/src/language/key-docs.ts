@@ -1,5 +1,5 @@
-// Hover text for the keys whose zod schema carries no `.describe()` (DESIGN §3 says what each means). Keys with a
-// description in the schema use it; these fill the gaps so that every key has documentation.
+// Hover text for the keys whose zod schema carries no `.describe()` (docs/floe-yaml.md says what each means). Keys with
+// a description in the schema use it; these fill the gaps so that every key has documentation.
 export const KEY_DOCS: Record<string, string> = {
   flows: 'Several flows in one file, each a mapping with `id`, `tasks`, … (the original floe config shape).',
   common: "The original floe's server settings; accepted for compatibility, ignored or mapped with a warning.",

@@ -1,6 +1,6 @@
 // How runs and nodes look in the views and the status bar: labels, descriptions, icons and context values, from
 // API data alone. Pure, so tested without an editor; the tree nodes only turn these into TreeItems. Node states
-// use DESIGN §3's words everywhere.
+// use the words of DESIGN §3 rule 3 everywhere.
 import { type NodeState, type NodeView, type RunSummary, UNTRUSTED_SUMMARY } from '@floe/shared';
 
 /** A codicon id and, when it has one, the theme colour id for it. */

@@ -9,7 +9,7 @@ import './floe-flow-card.js';
 import './floe-run-list.js';
 import './floe-spinner.js';
 
-/** One flow (`/flows/:repo/:flowId`, DESIGN §8 "Links"): its card with start forms, then its recent runs. */
+/** One flow (`/flows/:repo/:flowId`, DESIGN §8 "Links and health"): its card with start forms, then its recent runs. */
 export class FloeFlowPage extends LitElement {
   static override properties = { repo: {}, flowId: { attribute: 'flow-id' } };
   static override styles = sharedStyles;
