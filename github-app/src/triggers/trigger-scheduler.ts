@@ -1,7 +1,7 @@
-// Timers and polled refs (DESIGN §1, §8): the triggers that fire without anyone asking. Each fires ONCE per database
-// however many hubs share it (the original fired once per host): a timer slot is claimed by a compare-and-set on its
-// trigger state before the run is made, and a poll's snapshot is updated the same way, so of two hubs polling at once
-// only the one whose write wins starts runs.
+// Timers and polled refs (DESIGN §1, §8): the triggers that fire without anyone asking. Each fires ONCE per
+// database however many hubs share it (the original fired once per host): a timer slot
+// is claimed by a compare-and-set on its trigger state before the run is made, and a poll's snapshot is updated
+// the same way, so of two hubs polling at once only the one whose write wins starts runs.
 import { durationMs, type ResolvedTrigger } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { FlowRow, Store } from '../store/store.js';
