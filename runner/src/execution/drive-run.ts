@@ -1,5 +1,5 @@
-// The run driver: the one place where the pure engine (shared/src/engine) meets real processes. `floe run` and
-// the runner daemon both drive runs through it (DESIGN §2: "The runner drives it with real executors").
+// The run driver: the one place where the pure engine (shared/src/engine) meets real processes. `floe run` and the
+// runner daemon both drive runs through it (DESIGN §2).
 //
 // Its contract with the hub (DESIGN §5): every engine input it applies is reported, in order, as an `input`
 // record numbered from 1 without gaps (after the `start` record); the hub applies the same inputs to its own copy
