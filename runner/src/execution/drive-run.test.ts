@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -180,6 +181,40 @@ tasks:
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(state.ended).toMatchObject({ result: 'cancelled' });
     expect(findProcesses('run-kill')).toEqual([]);
+  });
+
+  it("kills only its own tasks on kill(): another runner's copy of the same run and task lives on", async () => {
+    // After a re-queue, a second runner on this machine may run the same task of the same run; the first
+    // runner's hard kill must not take it (the marks it shares are the run and node ids, not the execution id).
+    const other = spawn('sleep', ['60'], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, FLOE_RUN_ID: 'run-twin', FLOE_NODE_ID: 'work', FLOE_EXEC_ID: 'another-runner' },
+    });
+    try {
+      await until(() => findProcesses('run-twin').includes(other.pid ?? -1));
+      const f = flow(`
+id: f
+tasks:
+  - {id: work, type: exec, listen: trigger.good, opts: {shell: "echo started; setsid sleep 60 & wait"}}
+`);
+      const records: RunRecord[] = [];
+      const driver = driveRun({
+        spec: { id: 'run-twin', number: 1, flow: f, data: {}, secrets: {}, trust: 'trusted' },
+        workDir,
+        killGraceMs: 200,
+        onRecord: (record) => records.push(record),
+      });
+      await until(() => logText(records, 'work').includes('started') && findProcesses('run-twin').length >= 3);
+      driver.cancel('ann');
+      driver.kill();
+      await driver.done;
+      await until(() => findProcesses('run-twin').length === 1);
+      // The task's own tree, the setsid escapee included, is gone; the other runner's copy is not.
+      expect(findProcesses('run-twin')).toEqual([other.pid]);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('ends the run at its deadline with one timer tick', async () => {

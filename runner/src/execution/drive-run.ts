@@ -90,8 +90,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   let draining = false;
   /** The attempt of each task now executing, by node: aborting it runs the kill ladder. */
   const running = new Map<string, AbortController>();
-  /** The process groups of the tasks now executing (a warm shell's leader carries only its execution id). */
-  const groups = new Set<number>();
+  /** The process groups of the tasks now executing, with the node and execution id (FLOE_EXEC_ID) of each. */
+  const groups = new Map<number, { node: string; execId: string }>();
   /** Each node's log cap (log-cap.ts), when the hub set one. */
   const caps = new Map<string, LogCap>();
   let timer: NodeJS.Timeout | undefined;
@@ -194,9 +194,9 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       cacheDir: options.cacheDir ?? `${workDir}/cache`,
       signal: abort.signal,
       killGraceMs: options.killGraceMs,
-      onProcess: (pgid) => {
+      onProcess: (pgid, execId) => {
         started.push(pgid);
-        groups.add(pgid);
+        groups.set(pgid, { node, execId });
         options.onProcess?.(node, attempt, pgid);
       },
       onLog: (chunk) => {
@@ -282,17 +282,18 @@ export function driveRun(options: DriveRunOptions): RunDriver {
     done,
     cancel: (by) => enqueue((at) => ({ type: 'cancel', by, at })),
     data: (node, values, by, reject) => enqueue((at) => ({ type: 'data', node, values, by, reject, at })),
-    // Each running task's process group, then every process carrying FLOE_RUN_ID and FLOE_NODE_ID (DESIGN §3
-    // rule 4): the rest of each running task's tree, in its process group or not.
+    // Each running task's process group, then every process carrying its execution id (DESIGN §3 rule 4): the
+    // rest of each running task's tree, in its process group or not. By execution id, not by run and node id:
+    // after a re-queue another runner on this machine may be running the same run's same task.
     kill: () => {
-      for (const pgid of groups) {
+      for (const pgid of groups.keys()) {
         try {
           process.kill(-pgid, 'SIGKILL');
         } catch {
           // Gone already.
         }
       }
-      for (const node of running.keys()) sweepEscapedProcesses(spec.id, node);
+      for (const { node, execId } of groups.values()) sweepEscapedProcesses(spec.id, node, execId);
     },
     get state() {
       if (!state) throw new Error('the run has not started yet');

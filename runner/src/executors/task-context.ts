@@ -43,9 +43,9 @@ export interface TaskContext {
   signal: AbortSignal;
   /** From SIGINT to SIGKILL when cancelling; default 10 000 ms (SIGTERM at three quarters). */
   killGraceMs?: number;
-  /** Told the process group id of each process the task starts (exec, and each git step), e.g. for the spool
-   * (DESIGN §8 "Runner restarts"). Optional. */
-  onProcess?: (pgid: number) => void;
+  /** Told the process group id and execution id (its FLOE_EXEC_ID mark) of each process the task starts (exec,
+   * and each git step), e.g. for the spool (DESIGN §8 "Runner restarts") and the run's hard kill. Optional. */
+  onProcess?: (pgid: number, execId: string) => void;
   /** Receives the task's log: whole lines, stdout, stderr and floe's own `sys` lines apart. */
   onLog: (chunk: LogChunk) => void;
 }

@@ -29,7 +29,7 @@ export type RunProcessOptions = ProcessCommand & {
   redact?: (text: string) => string;
   /** Told the process group id once the process has started (e.g. for the spool, so that a restarted runner
    * can kill what a crashed one left behind: DESIGN §8 "Runner restarts"). */
-  onStart?: (pgid: number) => void;
+  onStart?: (pgid: number, execId: string) => void;
   /** Log an `exited N` line at the end; default true. */
   logExit?: boolean;
 };
@@ -62,7 +62,7 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     ('script' in options && startInWarmShell(options.script, options.cwd, envFor)) || spawnCold(options, envFor, mark);
   if ('error' in started) return { kind: 'error', message: startError(file, started.error) };
   const { child, execId, cgroup } = started;
-  if (child.pid !== undefined) options.onStart?.(child.pid);
+  if (child.pid !== undefined) options.onStart?.(child.pid, execId);
   const leaderStartTicks = child.pid === undefined ? undefined : processStartTicks(child.pid);
 
   const streams: Promise<unknown>[] = [];
