@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const main = join(root, 'runner/dist/cli/main.js');
@@ -56,9 +56,6 @@ function result(run: Finished): {
 }
 
 let dir: string;
-beforeAll(() => {
-  if (!existsSync(main)) execFileSync('npx', ['tsc', '-b', 'runner'], { cwd: root, stdio: 'ignore' });
-}, 120_000);
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'floe-run-e2e-'));
 });

@@ -5,10 +5,9 @@ import { existsSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectLive, createFloeClient, type LiveSocketConstructor, type LiveTopicMessage } from '@floe/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
-  ensureBuilt,
   FLOE_MAIN,
   HUB_MAIN,
   killSpawned,
@@ -34,9 +33,6 @@ tasks:
     listen: task.greet.good
 `;
 
-beforeAll(() => {
-  ensureBuilt();
-}, 180_000);
 let up: SpawnedProcess | undefined;
 
 afterAll(async () => {

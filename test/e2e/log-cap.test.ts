@@ -4,7 +4,6 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensureBuilt,
   type HubProcess,
   killSpawned,
   makeGitRepo,
@@ -29,7 +28,6 @@ let hub: HubProcess;
 let runner: RunnerProcess;
 
 beforeAll(async () => {
-  ensureBuilt();
   const repo = makeTempDir('floe-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
   hub = await startHub({ repos: [repo], args: ['--log-cap-mb', String(CAP / 1024 / 1024)] });

@@ -2,10 +2,9 @@
 // once on runners connected to either hub, and when a hub dies its runners move to the other and finish their runs.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../github-app/src/store/postgres/test-database.js';
 import {
-  ensureBuilt,
   type HubProcess,
   killSpawned,
   makeGitRepo,
@@ -37,8 +36,6 @@ afterAll(async () => {
   await Promise.all(databases.map((db) => db.drop()));
   removeTempDirs();
 });
-
-beforeAll(() => ensureBuilt(), 120_000);
 
 /** Two hubs, four runners (two listing each hub first), on a fresh database. */
 async function cluster(out: string) {

@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensureBuilt,
   FLOE_MAIN,
   GIT_ENV,
   type HubProcess,
@@ -80,7 +79,6 @@ const floe = (cwd: string, args: string[], env: Record<string, string> = {}) =>
   });
 
 beforeAll(async () => {
-  ensureBuilt();
   const origin = makeTempDir('floe-origin-');
   for (const name of ['floe', 'floe-test', 'danmux-hugo']) {
     const src = join(origin, `${name}-src`);

@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensureBuilt,
   type HubProcess,
   killByEnv,
   killSpawned,
@@ -36,7 +35,6 @@ let hub: HubProcess;
 let marks: string;
 
 beforeAll(async () => {
-  ensureBuilt();
   const repo = makeTempDir('floe-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
   marks = join(makeTempDir('floe-marks-'), 'marks');

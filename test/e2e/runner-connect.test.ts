@@ -6,7 +6,6 @@ import { MAX_BAD_FRAMES, MAX_FRAME_BYTES, PROTOCOL_VERSION, type RunnerView } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
-  ensureBuilt,
   type HubProcess,
   killSpawned,
   makeGitRepo,
@@ -27,7 +26,6 @@ tasks:
 let hub: HubProcess;
 
 beforeAll(async () => {
-  ensureBuilt();
   const repo = makeTempDir('floe-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOW });
   hub = await startHub({ repos: [repo], leaseMs: 3_000, heartbeatMs: 300 });

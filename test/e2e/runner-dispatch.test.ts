@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensureBuilt,
   type HubProcess,
   killByEnv,
   killSpawned,
@@ -54,7 +53,6 @@ let hub: HubProcess;
 let pidDir: string;
 
 beforeAll(async () => {
-  ensureBuilt();
   const repo = makeTempDir('floe-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
   pidDir = makeTempDir('floe-pids-');

@@ -3,9 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  ensureBuilt,
   type HubProcess,
   killByEnv,
   killSpawned,
@@ -69,7 +68,6 @@ flows:
 let repo: string;
 let pidFile = '';
 let gateDir = '';
-beforeAll(() => ensureBuilt(), 120_000);
 beforeEach(() => {
   repo = makeTempDir('floe-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });

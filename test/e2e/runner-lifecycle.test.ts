@@ -1,9 +1,8 @@
 // A runner's life around the hub (DESIGN §5): started before its hub exists, stopped mid-run, fed a token by
 // `floe runner token`, and carrying a big log. Real `floe-hub` and `floe runner` processes.
 import { LOG_NEXT_OFFSET_HEADER } from '@floe/shared';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  ensureBuilt,
   FLOE_MAIN,
   type HubProcess,
   killSpawned,
@@ -48,7 +47,6 @@ interface RunView {
 }
 
 let repo: string;
-beforeAll(() => ensureBuilt(), 120_000);
 beforeEach(() => {
   repo = makeTempDir('floe-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { secretForms } from '../../runner/src/execution/mask-secrets.js';
 import {
-  ensureBuilt,
   FLOE_MAIN,
   type HubProcess,
   killByEnv,
@@ -66,7 +65,6 @@ let runner: RunnerProcess;
 let gate: string;
 
 beforeAll(async () => {
-  ensureBuilt();
   const repo = makeTempDir('floe-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
   gate = join(makeTempDir('floe-gate-'), 'open');

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCertificate } from '../../runner/src/executors/test-tls.js';
 import {
-  ensureBuilt,
   FLOE_MAIN,
   type HubProcess,
   killSpawned,
@@ -71,7 +70,6 @@ const FLOWS = (httpsBase: string, httpBase: string) => {
 };
 
 beforeAll(async () => {
-  ensureBuilt();
   await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
   base = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;

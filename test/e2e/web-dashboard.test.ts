@@ -7,10 +7,8 @@ import { join } from 'node:path';
 import type { RunDetail, RunnerView } from '@floe/shared';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboard } from '../browser/build-dashboard.js';
 import { launchChromium } from '../browser/launch-chromium.js';
 import {
-  ensureBuilt,
   type HubProcess,
   killSpawned,
   makeGitRepo,
@@ -82,8 +80,6 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  ensureBuilt();
-  buildDashboard();
   repo = makeTempDir('floe-web-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
   hub = await startHub({

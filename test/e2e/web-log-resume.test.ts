@@ -2,10 +2,8 @@
 // repeats"): the page stays open, its live connection drops and comes back, and the log ends with every line once.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboard } from '../browser/build-dashboard.js';
 import { launchChromium } from '../browser/launch-chromium.js';
 import {
-  ensureBuilt,
   type HubProcess,
   killSpawned,
   makeGitRepo,
@@ -29,8 +27,6 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  ensureBuilt();
-  buildDashboard();
   repo = makeTempDir('floe-resume-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOW });
   hub = await startHub({ repos: [repo], leaseMs: 8_000, heartbeatMs: 300 });

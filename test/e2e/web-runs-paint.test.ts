@@ -5,9 +5,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRunId } from '../../github-app/src/store/new-run-id.js';
 import { openSqliteStore, sqliteFile } from '../../github-app/src/store/sqlite/sqlite-store.js';
-import { buildDashboard } from '../browser/build-dashboard.js';
 import { launchChromium } from '../browser/launch-chromium.js';
-import { ensureBuilt, type HubProcess, killSpawned, makeTempDir, removeTempDirs, startHub } from '../support/index.js';
+import { type HubProcess, killSpawned, makeTempDir, removeTempDirs, startHub } from '../support/index.js';
 
 const RUNS = 10_000;
 const FLOW = {
@@ -28,8 +27,6 @@ let hub: HubProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureBuilt();
-  buildDashboard();
   const dataDir = makeTempDir('floe-paint-');
   // Seeded through the store's own interface, before the hub opens the database.
   const store = openSqliteStore({ file: sqliteFile(dataDir) });

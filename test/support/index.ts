@@ -7,4 +7,4 @@ export { type HubOptions, type HubProcess, startHub, TEST_ADMIN_TOKEN } from './
 export { type RunnerOptions, type RunnerProcess, startRunner } from './start-runner.js';
 export { makeTempDir, removeTempDirs } from './temp-dir.js';
 export { waitFor } from './wait-for.js';
-export { ensureBuilt, FLOE_MAIN, HUB_MAIN, WORKSPACE_ROOT } from './workspace-root.js';
+export { FLOE_MAIN, HUB_MAIN, WORKSPACE_ROOT } from './workspace-root.js';
