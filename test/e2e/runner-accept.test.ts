@@ -1,0 +1,126 @@
+// A runner starts a run's tasks only once the hub has stored its acceptance (runner-protocol.ts, step 3). An
+// accept that the hub never stored — its socket closed first, or its hub died — may be followed by the offer
+// going to another runner; had the first runner started already, the run would execute twice. A scripted hub
+// (a real HTTP server and WebSocket on loopback, speaking the protocol's frames) drives a real runner process.
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  type HubMessage,
+  PROTOCOL_VERSION,
+  parseFloeFile,
+  type RunnerMessage,
+  RunnerMessageSchema,
+  type RunSpec,
+} from '@floe/shared';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { killSpawned, makeTempDir, removeTempDirs, startRunner, waitFor } from '../support/index.js';
+
+afterEach(() => killSpawned());
+afterAll(() => removeTempDirs());
+
+/** A hub that registers any runner and hands each socket's messages to the test. */
+async function scriptedHub() {
+  const messages: RunnerMessage[] = [];
+  const sockets: WebSocket[] = [];
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/api/runners/register') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ runnerId: 'r1', credential: 'c1' }));
+    } else res.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ server, path: '/api/runners/connect' });
+  wss.on('connection', (socket) => {
+    sockets.push(socket);
+    socket.on('message', (data) => messages.push(RunnerMessageSchema.parse(JSON.parse(String(data)))));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const send = (socket: WebSocket, message: HubMessage) => socket.send(JSON.stringify(message));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    messages,
+    sockets,
+    send,
+    welcome(socket: WebSocket, runs: Extract<HubMessage, { type: 'welcome' }>['runs'] = []) {
+      send(socket, {
+        type: 'welcome',
+        protocol: PROTOCOL_VERSION,
+        runnerId: 'r1',
+        heartbeatMs: 60_000,
+        leaseMs: 600_000,
+        runs,
+      });
+    },
+    close: () => {
+      for (const socket of sockets) socket.terminate();
+      wss.close();
+      server.close();
+    },
+  };
+}
+
+function spec(mark: string): RunSpec {
+  const parsed = parseFloeFile(`
+id: marked
+tasks:
+  - {id: touch, type: exec, listen: trigger.good, opts: {shell: "touch ${mark}"}}
+`);
+  const flow = parsed.flows[0];
+  if (!flow) throw new Error('no flow');
+  return { id: 'run-1', number: 1, flow, trust: 'trusted', data: {}, secrets: {} };
+}
+
+const offerOf = (mark: string): HubMessage => ({
+  type: 'offer',
+  runId: 'run-1',
+  epoch: 1,
+  leaseMs: 600_000,
+  run: spec(mark),
+});
+
+describe('a runner given an offer', () => {
+  it('starts nothing until the hub acknowledges the accept, and nothing when the next hello is answered stop', async () => {
+    const hub = await scriptedHub();
+    const mark = join(makeTempDir('floe-mark-'), 'executed');
+    try {
+      const runner = startRunner({ hub: hub.url, token: 't', name: 'vm-1' });
+      await waitFor(async () => hub.messages.some((m) => m.type === 'hello'));
+      const first = hub.sockets[0] as WebSocket;
+      hub.welcome(first);
+      hub.send(first, offerOf(mark));
+      await waitFor(async () => hub.messages.some((m) => m.type === 'accept'));
+      // The accept never reaches the store: the socket goes. The runner comes back naming the run it holds.
+      first.terminate();
+      await waitFor(async () => hub.messages.filter((m) => m.type === 'hello').length === 2);
+      const hello = hub.messages.filter((m) => m.type === 'hello')[1];
+      expect(hello).toMatchObject({ runs: [{ runId: 'run-1', epoch: 1 }] });
+      // The offer was withdrawn meanwhile (it may run elsewhere): the task must never have run here.
+      hub.welcome(hub.sockets[1] as WebSocket, [{ runId: 'run-1', epoch: 1, action: 'stop', ackedSeq: 0 }]);
+      await runner.waitForOutput('run stopped by the hub', 20_000);
+      expect(existsSync(mark)).toBe(false);
+      expect(hub.messages.some((m) => m.type === 'record')).toBe(false);
+    } finally {
+      hub.close();
+    }
+  });
+
+  it('starts the run once the hub acknowledges the accept', async () => {
+    const hub = await scriptedHub();
+    const mark = join(makeTempDir('floe-mark-'), 'executed');
+    try {
+      startRunner({ hub: hub.url, token: 't', name: 'vm-1' });
+      await waitFor(async () => hub.messages.some((m) => m.type === 'hello'));
+      const socket = hub.sockets[0] as WebSocket;
+      hub.welcome(socket);
+      hub.send(socket, offerOf(mark));
+      await waitFor(async () => hub.messages.some((m) => m.type === 'accept'));
+      hub.send(socket, { type: 'ack', runId: 'run-1', seq: 0 });
+      await waitFor(async () => existsSync(mark), { timeoutMs: 20_000 });
+      await waitFor(async () => hub.messages.some((m) => m.type === 'record'));
+    } finally {
+      hub.close();
+    }
+  });
+});
