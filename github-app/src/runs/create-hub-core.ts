@@ -153,10 +153,7 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
         if (!run) {
           const current = await store.getRun(runId);
           // Records may have activated it already; anything else means the offer is gone.
-          if (current?.state === 'active' && current.runnerId === runnerId && current.epoch === epoch) {
-            deps.connections.send(runnerId, { type: 'ack', runId, seq: current.lastSeq });
-            return;
-          }
+          if (current?.state === 'active' && current.runnerId === runnerId && current.epoch === epoch) return;
           deps.connections.send(runnerId, {
             type: 'stop',
             runId,
@@ -166,9 +163,6 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
           });
           return;
         }
-        // The acceptance is stored: the runner may start the run's tasks now (never before, or a run whose
-        // acceptance was lost could run twice).
-        deps.connections.send(runnerId, { type: 'ack', runId, seq: run.lastSeq });
         log.info({ runId, runnerId, epoch }, 'run accepted');
         deps.deadlines.arm(run);
         await publishRun(deps, run);

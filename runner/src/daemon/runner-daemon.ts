@@ -54,10 +54,7 @@ interface HeldRun {
   epoch: number;
   spool: RunSpool;
   driver?: RunDriver;
-  /** The offer's run, held until the hub says it stored the acceptance (`ack`, or `continue` in a welcome): an
-   * acceptance lost with its socket must not have started anything, since the hub may give the run to another. */
-  awaiting?: RunSpec;
-  /** The driver is still working (or about to start): the run takes a slot. */
+  /** The driver is still working: the run takes a slot. */
   running: boolean;
   /** Records from the driver not yet written to the spool (written once per tick). */
   pending: RunRecord[];
@@ -215,18 +212,12 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       log: logger.child({ runId, epoch }),
     };
     runs.set(runId, run);
-    run.awaiting = message.run;
+    // Started before the accept goes out: its first task's process starts while the accept travels (its
+    // records are sent after the accept, in the next batch).
+    if (!drive(run, message.run)) return;
     current.send({ type: 'accept', runId, epoch });
     run.log.info({ flow: message.run.flow.id, number: message.run.number }, 'run accepted');
     if (options.once) drain();
-  };
-
-  /** Starts an accepted run once the hub has stored the acceptance. */
-  const confirmed = (run: HeldRun) => {
-    const spec = run.awaiting;
-    if (spec === undefined) return;
-    run.awaiting = undefined;
-    drive(run, spec);
   };
 
   /** Starts the run's driver; false (and the run declined) when it cannot start. */
@@ -307,7 +298,6 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       case 'ack': {
         const run = runs.get(message.runId);
         if (!run) return;
-        confirmed(run);
         run.spool.ack(message.seq);
         return forgetIfDelivered(run);
       }
@@ -360,7 +350,6 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       }
       run.spool.ack(answer.ackedSeq);
       run.sentSeq = Math.max(answer.ackedSeq, run.spool.ackedSeq);
-      confirmed(run);
     }
     for (const run of runs.values()) if (!answered.has(run.runId)) run.sentSeq = run.spool.ackedSeq;
     current.onWritten(sendMoreIfWaiting);

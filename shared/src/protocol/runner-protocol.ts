@@ -13,13 +13,9 @@
 //     registration token it has not used yet, which it then exchanges for a new credential; every other failure
 //     to connect (hub down, socket dropped, hub restarting) is retried with jittered exponential back-off.
 //  3. Offer/accept: the hub sends `offer` with the run and an **epoch**; the runner answers `accept` (or
-//     `decline` when it has no free slot or cannot run it). The hub stores the acceptance and answers `ack`
-//     (seq 0 for a run with no records yet); only then does the runner start the run's tasks. An accept the
-//     hub never stored (its socket closed first, its hub died) starts nothing: the runner names the run in its
-//     next hello, and the hub's welcome says `continue` (it takes the acceptance then) or `stop` (the offer was
-//     withdrawn and may be running elsewhere). Every assignment of a run gets a higher epoch, and every
-//     runner→hub message about a run carries the epoch it was given. The hub drops writes with a stale epoch
-//     and answers `stop` — so a run is never executed twice, even after a reconnect race.
+//     `decline` when it has no free slot or cannot run it). Every assignment of a run gets a higher epoch, and
+//     every runner→hub message about a run carries the epoch it was given. The hub drops writes with a stale
+//     epoch and answers `stop` — so a run is never executed twice, even after a reconnect race.
 //  4. Liveness: the hub pings at the WebSocket level and both sides send `heartbeat` every `heartbeatMs`; the
 //     runner's heartbeat names the runs it holds, which renews their leases. A run whose lease is not renewed
 //     within `leaseMs` is lost: archived `lost` (or re-queued when the flow says `requeue-lost`), its
@@ -56,7 +52,7 @@ import { RunRecordSchema } from './run-record.js';
 import { RunSpecSchema } from './run-spec.js';
 
 /** Raised on every change to a message below; the hub refuses runners that speak another version. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 1;
 
 /** Frames larger than this are refused by both sides; record batches are cut well below it (256 KiB). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
