@@ -56,6 +56,11 @@ interface HeldRun {
   driver?: RunDriver;
   /** The driver is still working: the run takes a slot. */
   running: boolean;
+  /**
+   * Opens the gate of its tasks: true once the hub has stored the `start` record (the run is this runner's),
+   * false when the hub says it is not. Absent once opened, and for runs of a previous life.
+   */
+  open?: (mine: boolean) => void;
   /** Records from the driver not yet written to the spool (written once per tick). */
   pending: RunRecord[];
   /** The highest seq sent on the current connection. */
@@ -201,10 +206,15 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       logger.error({ err, runId }, 'cannot make the spool of a run');
       return decline(`the runner cannot write its spool: ${(err as Error).message}`);
     }
+    let open: (mine: boolean) => void = () => undefined;
+    const gate = new Promise<boolean>((resolve) => {
+      open = resolve;
+    });
     const run: HeldRun = {
       runId,
       epoch,
       spool,
+      open,
       running: true,
       pending: [],
       sentSeq: 0,
@@ -212,20 +222,22 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       log: logger.child({ runId, epoch }),
     };
     runs.set(runId, run);
-    // Started before the accept goes out: its first task's process starts while the accept travels (its
-    // records are sent after the accept, in the next batch).
-    if (!drive(run, message.run)) return;
+    // Prepared before the accept goes out (its workspace, its `start` record, sent after the accept); its tasks
+    // start once the hub has stored the start: an accept the hub could not store (its database away, the socket
+    // cut) may see the run offered to another runner, and then it never ran here (DESIGN §5 "Offers and epochs").
+    if (!drive(run, message.run, gate)) return;
     current.send({ type: 'accept', runId, epoch });
     run.log.info({ flow: message.run.flow.id, number: message.run.number }, 'run accepted');
     if (options.once) drain();
   };
 
   /** Starts the run's driver; false (and the run declined) when it cannot start. */
-  const drive = (run: HeldRun, spec: RunSpec): boolean => {
+  const drive = (run: HeldRun, spec: RunSpec, startWhen: Promise<boolean>): boolean => {
     let driver: RunDriver;
     try {
       driver = driveRun({
         spec,
+        startWhen,
         workDir: config.workDir,
         baseEnv: { ...baseEnv, [RUN_MARK]: run.spool.meta.mark },
         killGraceMs: config.killGrace,
@@ -282,12 +294,21 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   /** The run is no longer this runner's: kill it at once, drop its spool, say nothing more about it. */
   const stopRun = (run: HeldRun, reason: string) => {
     runs.delete(run.runId);
+    openGate(run, false);
     run.log.info({ reason }, 'run stopped by the hub');
     // Kill by this acceptance's mark, not by run id: after a re-queue another runner on this machine may hold the
     // same run, and its processes carry the same FLOE_RUN_ID.
     if (run.running) run.driver?.cancel('hub');
     killRun(run);
     run.spool.drop();
+  };
+
+  /** The hub has stored the run's start (true), or says the run is not this runner's (false). */
+  const openGate = (run: HeldRun, mine: boolean) => {
+    const open = run.open;
+    if (!open) return;
+    run.open = undefined;
+    open(mine);
   };
 
   const handle = (message: HubMessage, current: HubSession) => {
@@ -299,6 +320,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         const run = runs.get(message.runId);
         if (!run) return;
         run.spool.ack(message.seq);
+        if (message.seq >= 1) openGate(run, true);
         return forgetIfDelivered(run);
       }
       case 'cancel': {
@@ -349,6 +371,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         continue;
       }
       run.spool.ack(answer.ackedSeq);
+      if (answer.ackedSeq >= 1) openGate(run, true);
       run.sentSeq = Math.max(answer.ackedSeq, run.spool.ackedSeq);
     }
     for (const run of runs.values()) if (!answered.has(run.runId)) run.sentSeq = run.spool.ackedSeq;
