@@ -18,6 +18,7 @@ import { driveRun, type RunDriver } from '../execution/drive-run.js';
 import { endDeadCgroupLives, setCgroupOwner } from '../process/task-cgroup.js';
 import { keepWarmShells } from '../process/warm-shell.js';
 import { RunSpool } from '../spool/run-spool.js';
+import { SpoolReserve } from '../spool/spool-reserve.js';
 import { sweepWorkspaces } from '../workspace/sweep-workspaces.js';
 import { type CredentialFile, loadCredential, saveCredential } from './credential-file.js';
 import { acceptanceMark, killLeftovers, RUN_MARK } from './kill-leftovers.js';
@@ -91,6 +92,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   // The task cgroups of this runner's lives are told apart from other runners' on this machine by its work dir.
   setCgroupOwner(`r${createHash('sha256').update(resolve(config.workDir)).digest('hex').slice(0, 12)}`);
   const runs = new Map<string, HeldRun>();
+  const reserve = new SpoolReserve(spoolRoot, Math.round(config.spoolReserveMb * 1024 * 1024));
   const stopAll = new AbortController();
   let session: HubSession | undefined;
   let stopping = false;
@@ -123,7 +125,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     for (const run of runs.values()) {
       if (run.pending.length === 0) continue;
       try {
-        run.spool.append(run.pending);
+        appendKeepingReserve(run);
         run.pending = [];
         run.spoolFailing = false;
       } catch (err) {
@@ -141,6 +143,17 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     const idleFor = Date.now() - sentAt;
     if (urgent || (sendTimer === undefined && idleFor >= config.batch)) send();
     else sendTimer ??= setTimeout(send, Math.max(0, config.batch - idleFor));
+  };
+
+  /** Appends the run's pending records; when the disk is full, gives up the spool's reserve and tries again. */
+  const appendKeepingReserve = (run: HeldRun) => {
+    try {
+      run.spool.append(run.pending);
+    } catch (err) {
+      if (!reserve.release()) throw err;
+      run.log.warn({ err }, "the runner's disk is full; its spool reserve goes to the runs it holds");
+      run.spool.append(run.pending);
+    }
   };
 
   // Sends what is spooled and not yet sent, in batches of at most batchBytes, while the socket keeps up.
@@ -197,6 +210,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (stopping) return decline('the runner is stopping');
     if (draining) return decline('the runner is draining');
     if (slotsTaken() >= config.slots) return decline('no free slot');
+    // A full disk: the runs held keep the room there is; new ones wait for another runner, or for room here.
+    const room = reserve.readyForNewRun();
+    if (room !== true) return decline(room);
     let spool: RunSpool;
     // A mark unique to this acceptance, in every task's environment: what a restart after a crash kills.
     const mark = acceptanceMark(instance, runId, epoch);
@@ -598,6 +614,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       // Before anything else, and before hello: what a crashed previous life left running dies now — by the marks
       // of its runs, then whatever is still in its task cgroups (a process that cleared its environment).
       recover();
+      if (!reserve.make())
+        logger.warn({ workDir: config.workDir }, "no room for the spool's reserve; declining runs until there is");
       const left = await endDeadCgroupLives();
       if (left.length > 0) logger.warn({ killed: left }, 'killed processes a previous runner left in its task cgroups');
       keepWarmShells(Math.min(config.slots, 4), { ...baseEnv, [RUN_MARK]: instance });
