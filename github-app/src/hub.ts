@@ -299,6 +299,15 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   const retention = new RetentionSweep({ store, log, now, hubId }, retentionPolicy);
   retention.start();
   let checking = false;
+  /** Sends again the cancels stored with active runs whose runners are connected here (the runner ignores a repeat). */
+  const resendCancels = (runs: RunRow[]) => {
+    for (const run of runs) {
+      if (run.state !== 'active' || run.runnerId === undefined || run.cancelRequestedBy === undefined) continue;
+      connections
+        .get(run.runnerId)
+        ?.send({ type: 'cancel', runId: run.id, epoch: run.epoch, by: run.cancelRequestedBy });
+    }
+  };
   /** After an outage no lease is judged before this: every runner has had a full lease to be heard again. */
   let judgeFrom = 0;
   const checkLeases = async () => {
@@ -307,7 +316,9 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       // the leases of the runs whose runners are connected here, and judge nothing for a full lease, so every
       // runner (on this hub or another) is heard again first (DESIGN §4 "When the database is out of reach").
       judgeFrom = now() + timing.leaseMs;
-      for (const run of await store.listLiveRuns()) {
+      const live = await store.listLiveRuns();
+      resendCancels(live);
+      for (const run of live) {
         if (run.state !== 'active' || run.runnerId === undefined || !connections.get(run.runnerId)) continue;
         await store.renewLeases(run.runnerId, [{ runId: run.id, epoch: run.epoch }], now() + timing.leaseMs);
       }
@@ -331,12 +342,15 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   // Several hubs: the hub a run was accepted through may die, taking its deadline timer along. Every hub keeps the
   // timers of every active run, re-read each sweep (timeOutRun re-reads the run and archives at its epoch, so
   // one hub ends it).
+  // The same sweep tells this hub's runners again of cancels asked for through another hub: that hub's signal
+  // (NOTIFY) is lost when the database connection breaks at that moment, and the run would go on to its end.
   const deadlineTimer = shared
     ? setInterval(() => {
         store
           .listLiveRuns()
           .then((runs) => {
             for (const run of runs) if (run.state === 'active') deps.deadlines.arm(run);
+            resendCancels(runs);
           })
           .catch((err) => log.warn({ err }, 'could not re-arm run deadlines'));
       }, timing.sweepMs)
