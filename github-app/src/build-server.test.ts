@@ -87,7 +87,11 @@ async function errorOf(promise: Promise<unknown>) {
 
 describe('the hub API', () => {
   it('answers /healthz without a token', async () => {
-    expect(await createFloeClient({ baseUrl: t.url }).health()).toEqual({ ok: true, version: '0.0.0-test' });
+    expect(await createFloeClient({ baseUrl: t.url }).health()).toEqual({
+      ok: true,
+      version: '0.0.0-test',
+      problems: [],
+    });
   });
 
   it('says who the caller is', async () => {

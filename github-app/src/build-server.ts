@@ -2,7 +2,7 @@
 // routes under /api, the live API, and the runner gateway. Building is separate from listening (main.ts listens), so
 // tests drive the very same server through `inject()` / `injectWS()` or a real port.
 import websocket from '@fastify/websocket';
-import type { Role } from '@floe/shared';
+import type { Readiness, Role } from '@floe/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { registerAuth } from './auth/auth-hook.js';
 import { createAuthenticator } from './auth/create-authenticator.js';
@@ -104,8 +104,19 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerAuth(app, { authenticate, exemptPaths: RUNNER_PATHS });
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
-  app.get('/healthz', { config: { auth: false } }, async () => ({ ok: true, version: options.version }));
   const hub = options.hub;
+  // Liveness and readiness (DESIGN §8 "Links and health"): a hub whose database is away is alive — it catches up by
+  // itself, and restarting it would help nothing — but not ready for work.
+  app.get('/healthz', { config: { auth: false } }, async () => ({
+    ok: true,
+    version: options.version,
+    problems: hub.problems(),
+  }));
+  app.get('/readyz', { config: { auth: false } }, async (_request, reply) => {
+    const problems = hub.problems();
+    const answer: Readiness = { ready: problems.length === 0, problems };
+    return reply.code(answer.ready ? 200 : 503).send(answer);
+  });
   await app.register(
     async (api) => {
       await api.register(flowRoutes, { hub });

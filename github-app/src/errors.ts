@@ -26,6 +26,10 @@ export const ERROR_CATALOGUE = {
   FLOE_PAYLOAD_TOO_LARGE: { status: 413, message: 'the request body is too large' },
   FLOE_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'send the body as JSON (Content-Type: application/json)' },
   FLOE_INTERNAL: { status: 500, message: 'the hub failed; its log has the details' },
+  FLOE_STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'the hub cannot reach its database just now; it reconnects by itself, try again shortly (GET /readyz)',
+  },
   FLOE_LIVE_BAD_MESSAGE: { status: 400, message: 'the live API message is not valid; see docs/api.md' },
   FLOE_LIVE_NOT_AUTHENTICATED: { status: 401, message: 'send {"type":"auth","token":…} first' },
   FLOE_LIVE_AUTH_TIMEOUT: { status: 401, message: 'no auth message within 10 s' },

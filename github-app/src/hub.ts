@@ -50,6 +50,7 @@ import { openPostgresNotifier } from './store/postgres/postgres-notifier.js';
 import { openPostgresStore } from './store/postgres/postgres-store.js';
 import { openSqliteStore, sqliteFile } from './store/sqlite/sqlite-store.js';
 import type { RunRow, Store } from './store/store.js';
+import { StoreHealth } from './store/store-health.js';
 import { TriggerScheduler } from './triggers/trigger-scheduler.js';
 
 export type CreateHubOptions = {
@@ -142,6 +143,8 @@ export interface Hub {
   addSource(source: RepoSource): void;
   /** Calls `listener` on every change, in order; returns the unsubscribe function. */
   onChange(listener: (change: HubChange) => void): () => void;
+  /** What keeps the hub from its work (its database out of reach), one sentence each: /healthz and /readyz. */
+  problems(): string[];
   /** Resolves when the dispatcher has nothing left to do (tests). */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -156,6 +159,12 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   const now = options.now ?? Date.now;
   const hubId = randomUUID();
   let store: Store;
+  // Every store call is watched: an outage is reported, answered 503, and ends with every lease renewed (DESIGN §4
+  // "When the database is out of reach").
+  const health = new StoreHealth(now, (available, problem) => {
+    if (available) log.warn('the database answers again');
+    else log.error({ problem }, 'the database is out of reach; retrying');
+  });
   // Several hubs share the database: dispatch takes turns, and the hubs signal each other (dispatch/hub-notifier.ts).
   let notifier: HubNotifier;
   const shared = options.store === undefined && options.databaseUrl !== undefined;
@@ -172,6 +181,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     store = options.store ?? openSqliteStore({ file: sqliteFile(options.dataDir) });
     notifier = new InProcessNotifier().forHub(hubId);
   }
+  store = health.watch(store);
   const events = new HubEvents((err) => log.error({ err }, 'hub event listener failed'));
   const mirrorsDir = path.join(options.dataDir, 'mirrors');
   const sources = new RepoSources([
@@ -289,11 +299,41 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   const retention = new RetentionSweep({ store, log, now, hubId }, retentionPolicy);
   retention.start();
   let checking = false;
+  /** Sends again the cancels stored with active runs whose runners are connected here (the runner ignores a repeat). */
+  const resendCancels = (runs: RunRow[]) => {
+    for (const run of runs) {
+      if (run.state !== 'active' || run.runnerId === undefined || run.cancelRequestedBy === undefined) continue;
+      connections
+        .get(run.runnerId)
+        ?.send({ type: 'cancel', runId: run.id, epoch: run.epoch, by: run.cancelRequestedBy });
+    }
+  };
+  /** After an outage no lease is judged before this: every runner has had a full lease to be heard again. */
+  let judgeFrom = 0;
+  const checkLeases = async () => {
+    if (health.takeOutage()) {
+      // The database was away: heartbeats could not be stored, so leases and offers lapsed for that alone. Renew
+      // the leases of the runs whose runners are connected here, and judge nothing for a full lease, so every
+      // runner (on this hub or another) is heard again first (DESIGN §4 "When the database is out of reach").
+      judgeFrom = now() + timing.leaseMs;
+      const live = await store.listLiveRuns();
+      resendCancels(live);
+      for (const run of live) {
+        if (run.state !== 'active' || run.runnerId === undefined || !connections.get(run.runnerId)) continue;
+        await store.renewLeases(run.runnerId, [{ runId: run.id, epoch: run.epoch }], now() + timing.leaseMs);
+      }
+      log.info({ judgeFrom }, 'leases renewed after the database outage');
+      return;
+    }
+    await expireLeases(deps, judgeFrom);
+  };
   const leaseTimer = setInterval(() => {
     if (checking) return;
     checking = true;
-    expireLeases(deps)
-      .catch((err) => log.error({ err }, 'lease check failed'))
+    checkLeases()
+      .catch((err) => {
+        if (health.available) log.error({ err }, 'lease check failed');
+      })
       .finally(() => {
         checking = false;
       });
@@ -302,12 +342,15 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   // Several hubs: the hub a run was accepted through may die, taking its deadline timer along. Every hub keeps the
   // timers of every active run, re-read each sweep (timeOutRun re-reads the run and archives at its epoch, so
   // one hub ends it).
+  // The same sweep tells this hub's runners again of cancels asked for through another hub: that hub's signal
+  // (NOTIFY) is lost when the database connection breaks at that moment, and the run would go on to its end.
   const deadlineTimer = shared
     ? setInterval(() => {
         store
           .listLiveRuns()
           .then((runs) => {
             for (const run of runs) if (run.state === 'active') deps.deadlines.arm(run);
+            resendCancels(runs);
           })
           .catch((err) => log.warn({ err }, 'could not re-arm run deadlines'));
       }, timing.sweepMs)
@@ -466,6 +509,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
         remoteListeners.delete(listener);
       };
     },
+
+    problems: () => health.problems(),
 
     settled: () => (dispatcher as Dispatcher).idle(),
 

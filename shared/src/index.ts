@@ -34,7 +34,7 @@ export {
   type FlowTriggerView,
   FlowTriggerViewSchema,
 } from './api/flows-api.js';
-export { type Health, HealthSchema } from './api/health-api.js';
+export { type Health, HealthSchema, type Readiness, ReadinessSchema } from './api/health-api.js';
 export { RunnerListSchema, RunnerRunSchema, type RunnerView, RunnerViewSchema } from './api/runners-api.js';
 export * from './api/runs-api.js';
 export {

@@ -152,7 +152,15 @@ const MATRIX: Record<string, Row> = {
     check: async () => {
       const answer = await call('GET', '/healthz', undefined);
       expect(answer.status).toBe(200);
-      expect(Object.keys(JSON.parse(answer.text)).sort()).toEqual(['ok', 'version']);
+      expect(Object.keys(JSON.parse(answer.text)).sort()).toEqual(['ok', 'problems', 'version']);
+    },
+  },
+  'GET /readyz': {
+    exempt: 'readiness for load balancers: says only whether the hub can do its work, and what keeps it from it',
+    check: async () => {
+      const answer = await call('GET', '/readyz', undefined);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.text)).toEqual({ ready: true, problems: [] });
     },
   },
   'GET /*': {

@@ -17,6 +17,11 @@ export default function buildForTests(): void {
   run([join(WORKSPACE_ROOT, 'runner/bundle-cli.js')], WORKSPACE_ROOT);
   for (const program of [FLOE_MAIN, HUB_MAIN])
     if (!statSync(program, { throwIfNoEntry: false })) throw new Error(`tsc -b did not build ${program}`);
+  // `floe` is a bundle of tsc's output (runner/bundle-cli.js), and an incremental tsc -b does not rewrite main.js
+  // when other files change: without this, end-to-end tests ran a runner older than its sources.
+  const RUNNER = join(WORKSPACE_ROOT, 'runner');
+  if (['src', '../shared/src'].some((source) => newest(join(RUNNER, source)) > (statSync(FLOE_MAIN).mtimeMs ?? 0)))
+    run([join(RUNNER, 'bundle-cli.js')], WORKSPACE_ROOT);
   const page = statSync(join(WEB, 'dist/index.html'), { throwIfNoEntry: false });
   if (page === undefined || WEB_SOURCES.some((source) => newest(source) > page.mtimeMs))
     run([join(WEB, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], WEB);

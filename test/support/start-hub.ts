@@ -13,6 +13,8 @@ export interface HubOptions {
   leaseMs?: number;
   heartbeatMs?: number;
   adminToken?: string;
+  /** How long it may take to listen; default 30 s. */
+  listenTimeoutMs?: number;
   /** More flags and environment for floe-hub. */
   args?: string[];
   env?: Record<string, string>;
@@ -44,11 +46,18 @@ export async function startHub(options: HubOptions = {}): Promise<HubProcess> {
   if (options.heartbeatMs !== undefined) args.push('--heartbeat-ms', String(options.heartbeatMs));
   args.push(...(options.args ?? []));
   const hub = spawnProcess(process.execPath, args, { env: { FLOE_LOG_LEVEL: 'info', ...options.env } });
-  const listening = hub.waitForOutput(/floe hub at (http:\/\/\S+)/, 30_000);
+  const listening = hub.waitForOutput(/floe hub at (http:\/\/\S+)/, options.listenTimeoutMs ?? 30_000);
   const exitedFirst = hub.exited.then((code) => {
     throw new Error(`floe-hub exited ${code} before listening:\n${hub.output()}`);
   });
-  const output = await Promise.race([listening, exitedFirst]);
+  let output: string;
+  try {
+    output = await Promise.race([listening, exitedFirst]);
+  } catch (err) {
+    // A hub too slow to listen is not left running: it would hold the port a retry wants.
+    await hub.kill();
+    throw err;
+  }
   const url = /floe hub at (http:\/\/\S+)/.exec(output)?.[1] as string;
   const request = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
     fetch(new URL(path, url), {

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
+import { FloeError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { CheckRunReporter } from './check-run-reporter.js';
 import { floeApp } from './floe-app.js';
@@ -96,8 +97,13 @@ export async function mountGithub(app: FastifyInstance, options: MountGithubOpti
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) =>
       done(null, body),
     );
-    // Exempt from bearer tokens (GitHub signs instead); answered by Probot: 200, or 400 for a bad signature.
+    // Exempt from bearer tokens (GitHub signs instead); answered by Probot: 200, or 400 for a bad signature, or
+    // 5xx when handling failed (a store call that found the database away answers 503, FloeError's status).
     scope.post(WEBHOOK_PATH, { config: { auth: false }, bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+      // The database is away: nothing is done, and the 503 shows as failed in the App's deliveries, from where it
+      // is redelivered (GitHub does not retry by itself; README "Faults", DESIGN §4 "When the database is out of
+      // reach").
+      if (options.hub.problems().length > 0) throw new FloeError('FLOE_STORE_UNAVAILABLE');
       (request.raw as IncomingMessage & { body?: string }).body = request.body as string;
       reply.hijack();
       await middleware(request.raw, reply.raw, () => {

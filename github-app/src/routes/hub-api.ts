@@ -20,4 +20,5 @@ export type HubApi = Pick<
   | 'runners'
   | 'secrets'
   | 'onChange'
+  | 'problems'
 >;

@@ -42,7 +42,8 @@ export async function webStatic(app: FastifyInstance, options: WebStaticOptions)
   app.get('/*', { config: { auth: false } }, async (request, reply) => {
     const path = decodeURIComponent(request.url.split('?')[0] ?? '/');
     // The API keeps its JSON 404s.
-    if (path === '/api' || path.startsWith('/api/') || path === '/healthz') return reply.callNotFound();
+    if (path === '/api' || path.startsWith('/api/') || path === '/healthz' || path === '/readyz')
+      return reply.callNotFound();
     const file = normalize(join(root, path));
     if (file.startsWith(root.endsWith(sep) ? root : root + sep) && (await isFile(file))) {
       return sendFile(reply, file, path.startsWith('/assets/'));

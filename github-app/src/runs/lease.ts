@@ -7,9 +7,14 @@ import { archiveRun } from './archive-run.js';
 import type { HubDeps } from './hub-deps.js';
 import { publishRun, runnerNameOf } from './publish-run.js';
 
-/** Handles every lease and offer that expired before now. Never throws for one run's trouble. */
-export async function expireLeases(deps: HubDeps): Promise<void> {
-  for (const run of await deps.store.listExpiredLeases(deps.now())) {
+/**
+ * Handles every lease and offer that expired before now; none before `judgeFrom` (the hub sets it after its
+ * database was away: every runner is first given a lease to be heard again). Never throws for one run's trouble.
+ */
+export async function expireLeases(deps: HubDeps, judgeFrom = 0): Promise<void> {
+  const expired = await deps.store.listExpiredLeases(deps.now());
+  if (deps.now() < judgeFrom) return;
+  for (const run of expired) {
     try {
       await deps.withRun(run.id, () => expireLease(deps, run.id));
     } catch (err) {

@@ -51,6 +51,11 @@ export const RunnerConfigSchema = z.object({
     .default(false),
   /** Ceiling of the reconnect back-off; default 30 s. */
   backoffMax: duration('backoff-max').default(30_000),
+  /**
+   * Room kept on the work dir's disk for the records of the runs held (spool/spool-reserve.ts), in MiB; while it
+   * cannot be kept, new runs are declined. Default 16; 0 turns it off.
+   */
+  spoolReserveMb: z.coerce.number().nonnegative().max(1024).default(16),
 });
 export type RunnerConfig = z.infer<typeof RunnerConfigSchema> & { workDir: string; credentialPath: string };
 
@@ -66,6 +71,7 @@ export const RUNNER_ENV = {
   killGrace: 'FLOE_RUNNER_KILL_GRACE',
   backoffMax: 'FLOE_RUNNER_BACKOFF_MAX',
   once: 'FLOE_RUNNER_ONCE',
+  spoolReserveMb: 'FLOE_RUNNER_SPOOL_RESERVE_MB',
 } as const;
 
 export type RunnerFlags = Partial<Record<keyof typeof RUNNER_ENV, string>>;
@@ -90,6 +96,7 @@ export function readRunnerConfig(
     killGrace: pick('killGrace'),
     backoffMax: pick('backoffMax'),
     once: pick('once'),
+    spoolReserveMb: pick('spoolReserveMb'),
   });
   if (!parsed.success) {
     return {

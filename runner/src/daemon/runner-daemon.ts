@@ -18,6 +18,7 @@ import { driveRun, type RunDriver } from '../execution/drive-run.js';
 import { endDeadCgroupLives, setCgroupOwner } from '../process/task-cgroup.js';
 import { keepWarmShells } from '../process/warm-shell.js';
 import { RunSpool } from '../spool/run-spool.js';
+import { SpoolReserve } from '../spool/spool-reserve.js';
 import { sweepWorkspaces } from '../workspace/sweep-workspaces.js';
 import { type CredentialFile, loadCredential, saveCredential } from './credential-file.js';
 import { acceptanceMark, killLeftovers, RUN_MARK } from './kill-leftovers.js';
@@ -56,6 +57,11 @@ interface HeldRun {
   driver?: RunDriver;
   /** The driver is still working: the run takes a slot. */
   running: boolean;
+  /**
+   * Opens the gate of its tasks: true once the hub has stored the `start` record (the run is this runner's),
+   * false when the hub says it is not. Absent once opened, and for runs of a previous life.
+   */
+  open?: (mine: boolean) => void;
   /** Records from the driver not yet written to the spool (written once per tick). */
   pending: RunRecord[];
   /** The highest seq sent on the current connection. */
@@ -86,6 +92,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   // The task cgroups of this runner's lives are told apart from other runners' on this machine by its work dir.
   setCgroupOwner(`r${createHash('sha256').update(resolve(config.workDir)).digest('hex').slice(0, 12)}`);
   const runs = new Map<string, HeldRun>();
+  const reserve = new SpoolReserve(spoolRoot, Math.round(config.spoolReserveMb * 1024 * 1024));
   const stopAll = new AbortController();
   let session: HubSession | undefined;
   let stopping = false;
@@ -118,7 +125,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     for (const run of runs.values()) {
       if (run.pending.length === 0) continue;
       try {
-        run.spool.append(run.pending);
+        appendKeepingReserve(run);
         run.pending = [];
         run.spoolFailing = false;
       } catch (err) {
@@ -136,6 +143,17 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     const idleFor = Date.now() - sentAt;
     if (urgent || (sendTimer === undefined && idleFor >= config.batch)) send();
     else sendTimer ??= setTimeout(send, Math.max(0, config.batch - idleFor));
+  };
+
+  /** Appends the run's pending records; when the disk is full, gives up the spool's reserve and tries again. */
+  const appendKeepingReserve = (run: HeldRun) => {
+    try {
+      run.spool.append(run.pending);
+    } catch (err) {
+      if (!reserve.release()) throw err;
+      run.log.warn({ err }, "the runner's disk is full; its spool reserve goes to the runs it holds");
+      run.spool.append(run.pending);
+    }
   };
 
   // Sends what is spooled and not yet sent, in batches of at most batchBytes, while the socket keeps up.
@@ -192,6 +210,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (stopping) return decline('the runner is stopping');
     if (draining) return decline('the runner is draining');
     if (slotsTaken() >= config.slots) return decline('no free slot');
+    // A full disk: the runs held keep the room there is; new ones wait for another runner, or for room here.
+    const room = reserve.readyForNewRun();
+    if (room !== true) return decline(room);
     let spool: RunSpool;
     // A mark unique to this acceptance, in every task's environment: what a restart after a crash kills.
     const mark = acceptanceMark(instance, runId, epoch);
@@ -201,10 +222,15 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       logger.error({ err, runId }, 'cannot make the spool of a run');
       return decline(`the runner cannot write its spool: ${(err as Error).message}`);
     }
+    let open: (mine: boolean) => void = () => undefined;
+    const gate = new Promise<boolean>((resolve) => {
+      open = resolve;
+    });
     const run: HeldRun = {
       runId,
       epoch,
       spool,
+      open,
       running: true,
       pending: [],
       sentSeq: 0,
@@ -212,20 +238,22 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       log: logger.child({ runId, epoch }),
     };
     runs.set(runId, run);
-    // Started before the accept goes out: its first task's process starts while the accept travels (its
-    // records are sent after the accept, in the next batch).
-    if (!drive(run, message.run)) return;
+    // Prepared before the accept goes out (its workspace, its `start` record, sent after the accept); its tasks
+    // start once the hub has stored the start: an accept the hub could not store (its database away, the socket
+    // cut) may see the run offered to another runner, and then it never ran here (DESIGN §5 "Offers and epochs").
+    if (!drive(run, message.run, gate)) return;
     current.send({ type: 'accept', runId, epoch });
     run.log.info({ flow: message.run.flow.id, number: message.run.number }, 'run accepted');
     if (options.once) drain();
   };
 
   /** Starts the run's driver; false (and the run declined) when it cannot start. */
-  const drive = (run: HeldRun, spec: RunSpec): boolean => {
+  const drive = (run: HeldRun, spec: RunSpec, startWhen: Promise<boolean>): boolean => {
     let driver: RunDriver;
     try {
       driver = driveRun({
         spec,
+        startWhen,
         workDir: config.workDir,
         baseEnv: { ...baseEnv, [RUN_MARK]: run.spool.meta.mark },
         killGraceMs: config.killGrace,
@@ -282,12 +310,21 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   /** The run is no longer this runner's: kill it at once, drop its spool, say nothing more about it. */
   const stopRun = (run: HeldRun, reason: string) => {
     runs.delete(run.runId);
+    openGate(run, false);
     run.log.info({ reason }, 'run stopped by the hub');
     // Kill by this acceptance's mark, not by run id: after a re-queue another runner on this machine may hold the
     // same run, and its processes carry the same FLOE_RUN_ID.
     if (run.running) run.driver?.cancel('hub');
     killRun(run);
     run.spool.drop();
+  };
+
+  /** The hub has stored the run's start (true), or says the run is not this runner's (false). */
+  const openGate = (run: HeldRun, mine: boolean) => {
+    const open = run.open;
+    if (!open) return;
+    run.open = undefined;
+    open(mine);
   };
 
   const handle = (message: HubMessage, current: HubSession) => {
@@ -299,6 +336,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         const run = runs.get(message.runId);
         if (!run) return;
         run.spool.ack(message.seq);
+        if (message.seq >= 1) openGate(run, true);
         return forgetIfDelivered(run);
       }
       case 'cancel': {
@@ -349,6 +387,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         continue;
       }
       run.spool.ack(answer.ackedSeq);
+      if (answer.ackedSeq >= 1) openGate(run, true);
       run.sentSeq = Math.max(answer.ackedSeq, run.spool.ackedSeq);
     }
     for (const run of runs.values()) if (!answered.has(run.runId)) run.sentSeq = run.spool.ackedSeq;
@@ -575,6 +614,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       // Before anything else, and before hello: what a crashed previous life left running dies now — by the marks
       // of its runs, then whatever is still in its task cgroups (a process that cleared its environment).
       recover();
+      if (!reserve.make())
+        logger.warn({ workDir: config.workDir }, "no room for the spool's reserve; declining runs until there is");
       const left = await endDeadCgroupLives();
       if (left.length > 0) logger.warn({ killed: left }, 'killed processes a previous runner left in its task cgroups');
       keepWarmShells(Math.min(config.slots, 4), { ...baseEnv, [RUN_MARK]: instance });

@@ -38,6 +38,7 @@ function drive(
     secrets?: Record<string, string>;
     trust?: Trust;
     baseEnv?: Record<string, string>;
+    startWhen?: Promise<boolean>;
   } = {},
 ) {
   const records: RunRecord[] = [];
@@ -51,6 +52,7 @@ function drive(
       trust: extra.trust ?? 'trusted',
     },
     ...(extra.baseEnv ? { baseEnv: extra.baseEnv } : {}),
+    ...(extra.startWhen ? { startWhen: extra.startWhen } : {}),
     workDir,
     killGraceMs: 200,
     onRecord: (record) => records.push(record),
@@ -341,4 +343,39 @@ function findProcesses(runId: string): number[] {
     }
   }
   return pids;
+}
+
+describe('the start gate', () => {
+  const marking = () =>
+    flow(`id: gated
+tasks:
+  - {id: mark, type: exec, listen: trigger.good, opts: {shell: "echo ran >> ${workDir}/marks; echo done"}}
+`);
+
+  it('reports the start at once and executes nothing until the gate opens', async () => {
+    let open: (mine: boolean) => void = () => undefined;
+    const { driver, records } = drive(marking(), {
+      startWhen: new Promise<boolean>((resolve) => {
+        open = resolve;
+      }),
+    });
+    await waitUntil(() => records.length > 0);
+    expect(records).toEqual([{ kind: 'start', seq: 1, at: expect.any(Number) }]);
+    expect(readdirSync(workDir)).not.toContain('marks');
+    open(true);
+    const state = await driver.done;
+    expect(state.ended?.result).toBe('good');
+    expect(readFileSync(join(workDir, 'marks'), 'utf8')).toBe('ran\n');
+  });
+
+  it("executes nothing when the run turns out not to be this runner's", async () => {
+    const { driver, records } = drive(marking(), { startWhen: Promise.resolve(false) });
+    await driver.done;
+    expect(records.map((record) => record.kind)).toEqual(['start']);
+    expect(readdirSync(workDir)).not.toContain('marks');
+  });
+});
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
 }

@@ -43,6 +43,12 @@ export interface DriveRunOptions {
   killGraceMs?: number;
   /** Told the process group of each process a task starts, e.g. for the spool (DESIGN §8 "Runner restarts"). */
   onProcess?: (node: string, attempt: number, pgid: number) => void;
+  /**
+   * The runner daemon's gate (DESIGN §5 "Offers and epochs"): the `start` record is emitted at once, but no task
+   * executes, and no input is applied, until this resolves true; false ends the driver without executing
+   * anything (the run is not this runner's). Default: start at once.
+   */
+  startWhen?: Promise<boolean>;
   /** Called synchronously with each record, in seq order. It may call `cancel`/`data` (they are queued). */
   onRecord: (record: RunRecord) => void;
   /** The clock; default `Date.now`. */
@@ -84,6 +90,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   let baseEnv = runnerEnv;
 
   let state: RunState | undefined;
+  /** Inputs wait in the queue until the gate opens (startWhen). */
+  let gated = options.startWhen !== undefined;
   let seq = 0;
   let finished = false;
   const queue: Array<(at: number) => EngineInput> = [];
@@ -113,7 +121,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   };
 
   const drain = () => {
-    if (draining || !state) return;
+    if (draining || !state || gated) return;
     draining = true;
     try {
       for (let next = queue.shift(); next; next = queue.shift()) {
@@ -263,6 +271,13 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       const start = startRun(flow, { at, data: spec.data, replay: spec.replay as never });
       state = start.state;
       emit({ kind: 'start', seq: ++seq, at });
+      if (options.startWhen && !(await options.startWhen)) {
+        // Not this runner's run: nothing executes, and nothing more is reported.
+        finished = true;
+        if (timer) clearTimeout(timer);
+        return state;
+      }
+      gated = false;
       draining = true;
       try {
         handle(start.effects);

@@ -112,6 +112,8 @@ export class RunSpool {
     const spools: RunSpool[] = [];
     const unreadable: string[] = [];
     for (const name of names) {
+      // Not a run: the spool's reserve (spool-reserve.ts); run ids never start with a dot.
+      if (name.startsWith('.')) continue;
       const dir = join(root, name);
       try {
         spools.push(RunSpool.load(dir, options));

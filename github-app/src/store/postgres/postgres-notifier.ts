@@ -38,7 +38,7 @@ export async function openPostgresNotifier(options: PostgresNotifierOptions): Pr
   let client: pg.Client | undefined;
 
   const listen = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: options.url });
+    const next = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 10_000, keepAlive: true });
     next.on('notification', (message) => {
       if (message.channel !== CHANNEL || message.payload === undefined) return;
       let envelope: { from?: unknown; signals?: unknown };
@@ -55,17 +55,33 @@ export async function openPostgresNotifier(options: PostgresNotifierOptions): Pr
     });
     next.on('error', (err) => {
       if (closed) return;
+      // Only a connection that was listening reconnects here; one still connecting fails its listen() below.
+      if (client !== next) return;
       log.warn({ err }, 'hub signal connection broke; reconnecting');
-      if (client === next) client = undefined;
+      client = undefined;
       next.end().catch(() => undefined);
       reconnect();
     });
-    await next.connect();
-    await next.query(`LISTEN ${CHANNEL}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      next.end().catch(() => undefined);
+      throw err;
+    }
+    if (closed) {
+      await next.end().catch(() => undefined);
+      return;
+    }
     client = next;
   };
+  // One reconnection at a time: a connection that breaks both fails its query and emits 'error'.
+  let reconnecting = false;
   const reconnect = () => {
+    if (reconnecting) return;
+    reconnecting = true;
     setTimeout(() => {
+      reconnecting = false;
       if (closed) return;
       listen()
         .then(() => {

@@ -22,6 +22,7 @@ import type {
   Store,
   TriggerStateRow,
 } from '../store.js';
+import { isDatabaseAway } from '../store-health.js';
 import { migratePostgres } from './migrate-postgres.js';
 
 export type PostgresStoreOptions = {
@@ -29,6 +30,10 @@ export type PostgresStoreOptions = {
   url: string;
   /** Connections this hub keeps; default 10. */
   maxConnections?: number;
+  /** How long to wait for a connection to the database; default 10 s. */
+  connectTimeoutMs?: number;
+  /** How long to wait for a query's answer; default 60 s. */
+  queryTimeoutMs?: number;
 };
 
 type Row = Record<string, unknown>;
@@ -47,7 +52,16 @@ const types = {
 
 /** Opens (migrating when needed) the PostgreSQL store. Throws when the database cannot be reached. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10, types });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    types,
+    // A database out of reach answers nothing: a connection attempt or a query gives up instead of waiting for
+    // ever, so the hub reports the outage (store-health.ts) and tries again (DESIGN §4).
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    query_timeout: options.queryTimeoutMs ?? 60_000,
+    keepAlive: true,
+  });
   // An idle connection that breaks (the server restarts) must not crash the hub; the next query reconnects.
   pool.on('error', () => undefined);
   try {
@@ -174,16 +188,27 @@ export class PostgresStore implements Store {
   /** Runs `work` in one transaction on one connection; rolls back when it throws. */
   private async tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A connection that breaks while it is checked out emits 'error' besides failing its query; the pool only
+    // listens on idle ones, and an unheard 'error' ends the process (a database restart crashed every hub).
+    let broke: Error | undefined;
+    const broken = (err: Error) => {
+      broke = err;
+    };
+    client.on('error', broken);
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // A connection that timed out may still answer the old query later: it is not reused either.
+      if (isDatabaseAway(error)) broke ??= error as Error;
+      else await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.removeListener('error', broken);
+      // A broken connection is not given back to the pool for the next caller.
+      client.release(broke);
     }
   }
 

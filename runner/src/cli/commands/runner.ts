@@ -15,13 +15,16 @@ import type { CliCommand, CliIo } from '../cli-io.js';
 const USAGE = `usage: floe runner <start|token|install|uninstall> [options]
 
   floe runner start [--hub URL] [--token TOKEN] [--name N] [--tags a,b] [--slots N] [--work-dir D]
-                    [--config FILE] [--kill-grace 10s] [--once]
+                    [--config FILE] [--kill-grace 10s] [--spool-reserve-mb 16] [--once]
       Runs the runner daemon: connects to the hub and executes the runs it is given. The first start
       exchanges the one-time TOKEN for the runner's credential, kept in FILE (default
       <work-dir>/credential.json, mode 0600); later starts need neither --token nor --hub.
       Settings also come from FLOE_HUB_URL, FLOE_RUNNER_TOKEN, FLOE_RUNNER_NAME, FLOE_RUNNER_TAGS,
-      FLOE_RUNNER_SLOTS, FLOE_RUNNER_WORK_DIR, FLOE_RUNNER_CONFIG, FLOE_RUNNER_KILL_GRACE.
+      FLOE_RUNNER_SLOTS, FLOE_RUNNER_WORK_DIR, FLOE_RUNNER_CONFIG, FLOE_RUNNER_KILL_GRACE,
+      FLOE_RUNNER_SPOOL_RESERVE_MB.
       Defaults: name = host name, no tags, 1 slot, work dir ~/.floe/runner, kill grace 10s.
+      --spool-reserve-mb keeps that much of the work dir's disk for the records of the runs held: when
+      the disk fills up they still fit, and new runs are declined, saying why, until there is room.
       --once takes one run and exits when it is done (an ephemeral runner; FLOE_RUNNER_ONCE=1).
       Ctrl-C or SIGTERM cancels the running runs and exits; SIGQUIT drains: no new runs, exit when the
       running ones are done (a second SIGTERM kills at once).
@@ -98,6 +101,7 @@ const DAEMON_FLAGS = {
   'work-dir': { type: 'string' },
   config: { type: 'string' },
   'kill-grace': { type: 'string' },
+  'spool-reserve-mb': { type: 'string' },
   once: { type: 'boolean' },
 } as const;
 
@@ -114,6 +118,7 @@ async function start(argv: string[], io: CliIo): Promise<number> {
       workDir: flags['work-dir'],
       config: flags.config,
       killGrace: flags['kill-grace'],
+      spoolReserveMb: flags['spool-reserve-mb'],
       once: flags.once ? 'true' : undefined,
     },
     process.env,
