@@ -1,5 +1,5 @@
-// A runner starts a run's tasks only once the hub has stored its acceptance (runner-protocol.ts, step 3). An
-// accept that the hub never stored — its socket closed first, or its hub died — may be followed by the offer
+// A runner starts a run's tasks only once the hub has stored the run's start (it acknowledges the `start` record;
+// docs/design.md "Offers and epochs"). An accept that the hub never stored — its socket closed first, or its hub died — may be followed by the offer
 // going to another runner; had the first runner started already, the run would execute twice. A scripted hub
 // (a real HTTP server and WebSocket on loopback, speaking the protocol's frames) drives a real runner process.
 import { existsSync } from 'node:fs';
@@ -25,6 +25,7 @@ afterAll(() => removeTempDirs());
 async function scriptedHub() {
   const messages: RunnerMessage[] = [];
   const sockets: WebSocket[] = [];
+  const stored = new Set<string>();
   const server: Server = createServer((req, res) => {
     if (req.method === 'POST' && req.url === '/api/runners/register') {
       res.setHeader('content-type', 'application/json');
@@ -34,7 +35,15 @@ async function scriptedHub() {
   const wss = new WebSocketServer({ server, path: '/api/runners/connect' });
   wss.on('connection', (socket) => {
     sockets.push(socket);
-    socket.on('message', (data) => messages.push(RunnerMessageSchema.parse(JSON.parse(String(data)))));
+    socket.on('message', (data) => {
+      const message = RunnerMessageSchema.parse(JSON.parse(String(data)));
+      messages.push(message);
+      // Records are stored and acknowledged as a hub does, once the test says the acceptance is stored.
+      if (message.type === 'record' && stored.has(message.runId)) {
+        const seq = Math.max(...message.records.map((record) => record.seq));
+        socket.send(JSON.stringify({ type: 'ack', runId: message.runId, seq }));
+      }
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const send = (socket: WebSocket, message: HubMessage) => socket.send(JSON.stringify(message));
@@ -42,6 +51,7 @@ async function scriptedHub() {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     messages,
     sockets,
+    stored,
     send,
     welcome(socket: WebSocket, runs: Extract<HubMessage, { type: 'welcome' }>['runs'] = []) {
       send(socket, {
@@ -81,7 +91,7 @@ const offerOf = (mark: string): HubMessage => ({
 });
 
 describe('a runner given an offer', () => {
-  it('starts nothing until the hub acknowledges the accept, and nothing when the next hello is answered stop', async () => {
+  it('starts nothing until the hub has stored its start, and nothing when the next hello is answered stop', async () => {
     const hub = await scriptedHub();
     const mark = join(makeTempDir('floe-mark-'), 'executed');
     try {
@@ -100,13 +110,15 @@ describe('a runner given an offer', () => {
       hub.welcome(hub.sockets[1] as WebSocket, [{ runId: 'run-1', epoch: 1, action: 'stop', ackedSeq: 0 }]);
       await runner.waitForOutput('run stopped by the hub', 20_000);
       expect(existsSync(mark)).toBe(false);
-      expect(hub.messages.some((m) => m.type === 'record')).toBe(false);
+      // Nothing but the run's start was reported: no task began.
+      const records = hub.messages.flatMap((m) => (m.type === 'record' ? m.records : []));
+      expect(records.map((record) => record.kind)).toEqual(records.length ? ['start'] : []);
     } finally {
       hub.close();
     }
   });
 
-  it('starts the run once the hub acknowledges the accept', async () => {
+  it('starts the run once the hub acknowledges its start record', async () => {
     const hub = await scriptedHub();
     const mark = join(makeTempDir('floe-mark-'), 'executed');
     try {
@@ -114,9 +126,8 @@ describe('a runner given an offer', () => {
       await waitFor(async () => hub.messages.some((m) => m.type === 'hello'));
       const socket = hub.sockets[0] as WebSocket;
       hub.welcome(socket);
+      hub.stored.add('run-1');
       hub.send(socket, offerOf(mark));
-      await waitFor(async () => hub.messages.some((m) => m.type === 'accept'));
-      hub.send(socket, { type: 'ack', runId: 'run-1', seq: 0 });
       await waitFor(async () => existsSync(mark), { timeoutMs: 20_000 });
       await waitFor(async () => hub.messages.some((m) => m.type === 'record'));
     } finally {
