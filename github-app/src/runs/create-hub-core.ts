@@ -133,8 +133,9 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
         if (renewed.has(claim.runId)) continue;
         const run = await store.getRun(claim.runId);
         const own = run?.runnerId === runnerId && run.epoch === claim.epoch;
-        // An accept still on its way: not stale.
-        if (own && run?.state === 'pending') continue;
+        // An accept still on its way, or stored between the renewal and this read (heartbeats are handled beside
+        // the queue of accepts and records): not stale.
+        if (own && (run?.state === 'pending' || run?.state === 'active')) continue;
         // A run that ended while its tasks are being killed: the runner is still sending their last output
         // (apply-records.ts keeps it); a stop now would make it drop that output.
         if (own && run?.state === 'archived' && run.engine?.ended && run.reasonCode !== 'lost') continue;

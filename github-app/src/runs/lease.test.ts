@@ -92,6 +92,25 @@ describe('leases', () => {
     expect(await runner.next('stop')).toMatchObject({ runId, epoch: epoch + 5 });
   });
 
+  it('does not stop a run whose accept is stored while a heartbeat naming it is handled', async () => {
+    // Heartbeats are handled beside the queue of accepts and records: the lease renewal can find the run still
+    // offered and the read after it find it active.
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
+    const runner = await t.connect('vm-1');
+    const runId = await t.hub.startRun('deploy', {}, ADMIN);
+    const { epoch } = await runner.next('offer');
+    const store = t.hub.store;
+    const updateRunner = store.updateRunner.bind(store);
+    store.updateRunner = async (...args) => {
+      store.updateRunner = updateRunner;
+      await t.hub.core.accepted(runner.runnerId, runId, epoch);
+      return updateRunner(...args);
+    };
+    await t.hub.core.heartbeat(runner.runnerId, [{ runId, epoch }]);
+    expect((await t.hub.run(runId)).state).toBe('active');
+    expect(runner.of('stop')).toEqual([]);
+  });
+
   it('does not stop a runner still sending the last output of a run that ended', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
     const { runner, runId, epoch } = await activeRun('deploy');
