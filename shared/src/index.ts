@@ -45,6 +45,7 @@ export {
   type SecretView,
   SecretViewSchema,
 } from './api/secrets-api.js';
+export { FormTextSchema, formTextProblem } from './api/form-text.js';
 export { utf8Length } from './api/utf8-length.js';
 export { downstreamNodes, startTags } from './engine/downstream-nodes.js';
 export { type Effect, EffectSchema } from './engine/effect.js';
