@@ -117,6 +117,7 @@ export {
   HubMessageSchema,
   MAX_BAD_FRAMES,
   MAX_FRAME_BYTES,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   type RefusalCode,
   RefusalCodeSchema,
@@ -125,3 +126,10 @@ export {
   WelcomeRunSchema,
 } from './protocol/runner-protocol.js';
 export { Trust, TrustSchema, UNTRUSTED_SUMMARY } from './protocol/trust.js';
+export {
+  agreeProtocol,
+  type ProtocolRange,
+  ProtocolRangeSchema,
+  type ProtocolUpgrade,
+  showRange,
+} from './protocol/agree-protocol.js';
