@@ -200,7 +200,7 @@ tasks:
     expect(control.code).toBe(2);
     expect(control.stderr).toContain('--data replicas: field replicas holds a control character (U+001B) at index 1');
     expect(control.stderr).not.toContain('target=prod replicas');
-  });
+  }, 60_000);
 
   it('answers a data task in advance with --data node.field=value, and the answer reaches later tasks', async () => {
     await file(`
