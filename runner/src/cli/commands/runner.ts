@@ -14,12 +14,14 @@ import type { CliCommand, CliIo } from '../cli-io.js';
 
 const USAGE = `usage: floe runner <start|token|install|uninstall> [options]
 
-  floe runner start [--hub URL] [--token TOKEN] [--name N] [--tags a,b] [--slots N] [--work-dir D]
-                    [--config FILE] [--kill-grace 10s] [--once]
+  floe runner start [--hub URL] [--token-file PATH | --token TOKEN] [--name N] [--tags a,b] [--slots N]
+                    [--work-dir D] [--config FILE] [--kill-grace 10s] [--once]
       Runs the runner daemon: connects to the hub and executes the runs it is given. The first start
       exchanges the one-time TOKEN for the runner's credential, kept in FILE (default
-      <work-dir>/credential.json, mode 0600); later starts need neither --token nor --hub.
-      Settings also come from FLOE_HUB_URL, FLOE_RUNNER_TOKEN, FLOE_RUNNER_NAME, FLOE_RUNNER_TAGS,
+      <work-dir>/credential.json, mode 0600); later starts need neither a token nor --hub.
+      Prefer --token-file PATH (the token on its first line) or FLOE_RUNNER_TOKEN to --token: a
+      command line shows in \`ps\` to every user of the machine.
+      Settings also come from FLOE_HUB_URL, FLOE_RUNNER_TOKEN, FLOE_RUNNER_TOKEN_FILE, FLOE_RUNNER_NAME, FLOE_RUNNER_TAGS,
       FLOE_RUNNER_SLOTS, FLOE_RUNNER_WORK_DIR, FLOE_RUNNER_CONFIG, FLOE_RUNNER_KILL_GRACE.
       Defaults: name = host name, no tags, 1 slot, work dir ~/.floe/runner, kill grace 10s.
       --once takes one run and exits when it is done (an ephemeral runner; FLOE_RUNNER_ONCE=1).
@@ -31,7 +33,7 @@ const USAGE = `usage: floe runner <start|token|install|uninstall> [options]
       Makes a one-time registration token (POST /api/runners/tokens) and prints it.
       FLOE_HUB_URL and FLOE_ADMIN_TOKEN stand in for the flags.
 
-  floe runner install [--user U] [--hub URL --token T --name N --tags a,b --slots N --kill-grace 10s]
+  floe runner install [--user U] [--hub URL --token-file PATH|--token T --name N --tags a,b --slots N --kill-grace 10s]
                       [--root DIR]
       Writes ${UNIT_PATH} and ${ENV_PATH} (mode 0600), then runs
       \`systemctl daemon-reload\` and \`systemctl enable --now floe-runner\` (as root). With --root, writes
@@ -92,6 +94,7 @@ function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(argv: s
 const DAEMON_FLAGS = {
   hub: { type: 'string' },
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   name: { type: 'string' },
   tags: { type: 'string' },
   slots: { type: 'string' },
@@ -108,6 +111,7 @@ async function start(argv: string[], io: CliIo): Promise<number> {
     {
       hub: flags.hub,
       token: flags.token,
+      tokenFile: flags['token-file'],
       name: flags.name,
       tags: flags.tags,
       slots: flags.slots,
@@ -179,6 +183,7 @@ function install(argv: string[], io: CliIo): number {
     {
       hub: flags.hub,
       token: flags.token,
+      tokenFile: flags['token-file'],
       name: flags.name,
       tags: flags.tags,
       slots: flags.slots,
@@ -190,7 +195,9 @@ function install(argv: string[], io: CliIo): number {
   const user = flags.user ?? process.env.SUDO_USER ?? userInfo().username;
   const settings = {
     hub: flags.hub,
-    token: flags.token,
+    // The token itself, read from --token-file now: the env file is the service's (mode 0600), the file may not
+    // be readable by the service's user.
+    token: read.config.token,
     name: flags.name,
     tags: flags.tags,
     slots: flags.slots,
