@@ -1,4 +1,4 @@
-// Headers on every answer of the hub (docs/security.md "HTTP headers"; DESIGN §9 "Headers and arguments"). The
+// Headers on every answer of the hub (docs/security.md "HTTP headers"; DESIGN §9). The
 // dashboard is served by the same origin as the API it calls, and runs its own bundled scripts only, so the policy
 // allows exactly that: no inline script or style (the dashboard sets computed styles through the CSSOM,
 // web/src/set-style.ts), no other origin, no frames. A test loads the dashboard in Chromium under these headers and

@@ -25,8 +25,8 @@ export class HubFailure extends Error {
  * do not: a rejected credential or registration token, a protocol only an upgrade of the runner fixes, a request
  * the hub calls malformed. Retrying those would only hammer the hub while a person needs to act. A hub whose
  * protocol is behind the runner's is waited for: a fleet is upgraded runners first as often as hub first, and a
- * runner that exited would need a person to start it again once the hub is upgraded (DESIGN §5 "Protocol
- * versions").
+ * runner that exited would need a person to start it again once the hub is upgraded
+ * (DESIGN §5 "Protocol versions").
  */
 export function isRetryable(reason: HubFailureReason): boolean {
   switch (reason.kind) {
