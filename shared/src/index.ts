@@ -34,6 +34,7 @@ export {
   type FlowTriggerView,
   FlowTriggerViewSchema,
 } from './api/flows-api.js';
+export { FormTextSchema, formTextProblem } from './api/form-text.js';
 export { type Health, HealthSchema } from './api/health-api.js';
 export { RunnerListSchema, RunnerRunSchema, type RunnerView, RunnerViewSchema } from './api/runners-api.js';
 export * from './api/runs-api.js';
@@ -45,7 +46,6 @@ export {
   type SecretView,
   SecretViewSchema,
 } from './api/secrets-api.js';
-export { FormTextSchema, formTextProblem } from './api/form-text.js';
 export { utf8Length } from './api/utf8-length.js';
 export { downstreamNodes, startTags } from './engine/downstream-nodes.js';
 export { type Effect, EffectSchema } from './engine/effect.js';
@@ -100,6 +100,13 @@ export { type Migration, migrateFloeFile } from './flow/migrate-floe-file.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
 export { type FlowFileReaders, type FlowFileResult, resolveFlowFile } from './flow/resolve-flow-file.js';
 export { firedTrigger, repoName, triggerCheckout } from './flow/trigger-checkout.js';
+export {
+  agreeProtocol,
+  type ProtocolRange,
+  ProtocolRangeSchema,
+  type ProtocolUpgrade,
+  showRange,
+} from './protocol/agree-protocol.js';
 export * from './protocol/live-protocol.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
 export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';
@@ -126,10 +133,3 @@ export {
   WelcomeRunSchema,
 } from './protocol/runner-protocol.js';
 export { Trust, TrustSchema, UNTRUSTED_SUMMARY } from './protocol/trust.js';
-export {
-  agreeProtocol,
-  type ProtocolRange,
-  ProtocolRangeSchema,
-  type ProtocolUpgrade,
-  showRange,
-} from './protocol/agree-protocol.js';

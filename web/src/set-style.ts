@@ -12,7 +12,8 @@ class SetStyleDirective extends Directive {
 
   constructor(part: PartInfo) {
     super(part);
-    if (part.type !== PartType.ELEMENT) throw new Error('setStyle goes on an element: <span ${setStyle({…})}>');
+    if (part.type !== PartType.ELEMENT)
+      throw new Error('setStyle is an element directive: put it inside the tag, not in an attribute');
   }
 
   render(_properties: StyleProperties) {
