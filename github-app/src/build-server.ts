@@ -14,6 +14,7 @@ import type { HubApi } from './routes/hub-api.js';
 import { runRoutes } from './routes/run-routes.js';
 import { runnerRoutes } from './routes/runner-routes.js';
 import { secretRoutes } from './routes/secrets.js';
+import { registerSecurityHeaders } from './routes/security-headers.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { webStatic } from './routes/web-static.js';
 
@@ -100,6 +101,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     if (request.headers.upgrade?.toLowerCase() === 'websocket' && reply.statusCode >= 400) request.raw.socket.end();
   });
 
+  registerSecurityHeaders(app);
   const authenticate = createAuthenticator(options.adminToken, (token) => options.hub.verifyToken(token));
   registerAuth(app, { authenticate, exemptPaths: RUNNER_PATHS });
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });

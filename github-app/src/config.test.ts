@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHubConfig } from './config.js';
 
@@ -72,6 +75,20 @@ describe('parseHubConfig', () => {
     expect(outcome.kind === 'invalid' && outcome.message).toMatch(/^invalid configuration:\n {2}--port: /);
     const short = parseHubConfig(['--admin-token', 'short'], {});
     expect(short.kind === 'invalid' && short.message).toContain('--admin-token: the admin token must have at least 16');
+  });
+
+  it('reads the admin token from --admin-token-file or FLOE_ADMIN_TOKEN_FILE, never beside --admin-token', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'floe-admin-'));
+    const file = join(dir, 'admin');
+    writeFileSync(file, `${'z'.repeat(24)}\n`, { mode: 0o600 });
+    const fromFlag = parseHubConfig(['--admin-token-file', file], {});
+    expect(fromFlag.kind === 'config' && fromFlag.config.adminToken).toBe('z'.repeat(24));
+    const fromEnv = parseHubConfig([], { FLOE_ADMIN_TOKEN_FILE: file });
+    expect(fromEnv.kind === 'config' && fromEnv.config.adminToken).toBe('z'.repeat(24));
+    const both = parseHubConfig(['--admin-token-file', file, '--admin-token', 'y'.repeat(20)], {});
+    expect(both).toEqual({ kind: 'invalid', message: '--admin-token-file: give the admin token or a file, not both' });
+    const missing = parseHubConfig(['--admin-token-file', join(dir, 'nope')], {});
+    expect(missing.kind === 'invalid' && missing.message).toContain('cannot read');
   });
 
   it('refuses an unknown flag with the usage', () => {

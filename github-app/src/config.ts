@@ -1,6 +1,7 @@
 // The hub's configuration (CONTRIBUTING.md "Configuration is read once"): flags and environment, read once at start-up
 // through this zod schema; the rest of the hub gets the typed object and never reads process.env. Every field says its
 // default.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from '@floe/shared';
 import { type Cidr, cidr } from '@floe/shared/node';
@@ -17,7 +18,10 @@ export const HubConfigSchema = z.object({
   dataDir: z.string().min(1).default('.floe/hub'),
   /** --repo [NAME=]PATH|URL, repeatable (parseRepoSpec: paths made absolute); default none. */
   repos: z.array(z.custom<RepoSpec>()).default([]),
-  /** --admin-token / FLOE_ADMIN_TOKEN; default: generated once and kept in <data-dir>/admin-token (mode 0600). */
+  /**
+   * --admin-token / FLOE_ADMIN_TOKEN, or the first line of --admin-token-file / FLOE_ADMIN_TOKEN_FILE; default:
+   * generated once and kept in <data-dir>/admin-token (mode 0600).
+   */
   adminToken: z.string().min(16, 'the admin token must have at least 16 characters').optional(),
   /** --public-url / FLOE_PUBLIC_URL; default http://<host>:<port>: the base of every link the hub writes. */
   publicUrl: z.url().optional(),
@@ -66,6 +70,8 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --data-dir DIR         database and admin token (default .floe/hub; FLOE_DATA_DIR)
   --repo [NAME=]PATH|URL a repository whose FLOE.yaml the hub serves (repeatable)
   --admin-token TOKEN    the admin API token (FLOE_ADMIN_TOKEN; default: generated once, kept in the data dir)
+  --admin-token-file F   the admin API token from a file's first line (FLOE_ADMIN_TOKEN_FILE); safer than
+                         --admin-token, which every user of the machine sees in \`ps\`
   --public-url URL       base of the links the hub writes (FLOE_PUBLIC_URL)
   --lease-ms MS          runner lease (default 30000; FLOE_LEASE_MS)
   --heartbeat-ms MS      runner heartbeat (default 10000; FLOE_HEARTBEAT_MS)
@@ -108,6 +114,7 @@ export function parseHubConfig(
         'data-dir': { type: 'string' },
         repo: { type: 'string', multiple: true },
         'admin-token': { type: 'string' },
+        'admin-token-file': { type: 'string' },
         'public-url': { type: 'string' },
         'lease-ms': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
@@ -132,6 +139,19 @@ export function parseHubConfig(
     if ('error' in spec) return { kind: 'invalid', message: spec.error };
     repos.push(spec);
   }
+  // A command line shows in `ps` to every user of the machine: the admin token may come from a file instead.
+  let adminToken = flag('admin-token') ?? env.FLOE_ADMIN_TOKEN;
+  const adminTokenFile = flag('admin-token-file') ?? env.FLOE_ADMIN_TOKEN_FILE;
+  if (adminTokenFile) {
+    if (flag('admin-token') !== undefined)
+      return { kind: 'invalid', message: '--admin-token-file: give the admin token or a file, not both' };
+    try {
+      adminToken = readFileSync(adminTokenFile, 'utf8').split(/\r?\n/, 1)[0]?.trim();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      return { kind: 'invalid', message: `--admin-token-file: cannot read ${adminTokenFile} (${code})` };
+    }
+  }
   const allowNetworks: Cidr[] = [];
   const networks =
     (values['allow-network'] as string[] | undefined) ??
@@ -148,7 +168,7 @@ export function parseHubConfig(
     port: flag('port') ?? env.FLOE_PORT,
     dataDir: flag('data-dir') ?? env.FLOE_DATA_DIR,
     repos,
-    adminToken: flag('admin-token') ?? env.FLOE_ADMIN_TOKEN,
+    adminToken,
     publicUrl: flag('public-url') ?? env.FLOE_PUBLIC_URL,
     leaseMs: flag('lease-ms') ?? env.FLOE_LEASE_MS,
     heartbeatMs: flag('heartbeat-ms') ?? env.FLOE_HEARTBEAT_MS,

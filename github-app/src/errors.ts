@@ -5,6 +5,11 @@
 export const ERROR_CATALOGUE = {
   FLOE_BAD_REQUEST: { status: 400, message: 'the request is not valid' },
   FLOE_DATA_INVALID: { status: 400, message: 'the form values are not valid' },
+  FLOE_BAD_SIGNATURE: {
+    status: 400,
+    message:
+      'the webhook is not signed by GitHub: X-Hub-Signature-256 must be the HMAC-SHA256 of the body with the webhook secret',
+  },
   FLOE_UNAUTHENTICATED: {
     status: 401,
     message: 'missing or unknown API token; send "Authorization: Bearer <token>" (GET /api/me tells whose it is)',

@@ -34,6 +34,7 @@ export {
   type FlowTriggerView,
   FlowTriggerViewSchema,
 } from './api/flows-api.js';
+export { FormTextSchema, formTextProblem } from './api/form-text.js';
 export { type Health, HealthSchema, type Readiness, ReadinessSchema } from './api/health-api.js';
 export { RunnerListSchema, RunnerRunSchema, type RunnerView, RunnerViewSchema } from './api/runners-api.js';
 export * from './api/runs-api.js';
@@ -99,6 +100,13 @@ export { type Migration, migrateFloeFile } from './flow/migrate-floe-file.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
 export { type FlowFileReaders, type FlowFileResult, resolveFlowFile } from './flow/resolve-flow-file.js';
 export { firedTrigger, repoName, triggerCheckout } from './flow/trigger-checkout.js';
+export {
+  agreeProtocol,
+  type ProtocolRange,
+  ProtocolRangeSchema,
+  type ProtocolUpgrade,
+  showRange,
+} from './protocol/agree-protocol.js';
 export * from './protocol/live-protocol.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
 export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';
@@ -116,6 +124,7 @@ export {
   HubMessageSchema,
   MAX_BAD_FRAMES,
   MAX_FRAME_BYTES,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   type RefusalCode,
   RefusalCodeSchema,

@@ -195,7 +195,12 @@ tasks:
     const missing = await floe(dir, '--data', 'target=prod');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--data replicas=VALUE');
-  });
+    // A control character would reach the task's environment (and hide text in its log): refused before anything runs.
+    const control = await floe(dir, '--data', 'target=prod', '--data', 'replicas=3\u001b[2K');
+    expect(control.code).toBe(2);
+    expect(control.stderr).toContain('--data replicas: field replicas holds a control character (U+001B) at index 1');
+    expect(control.stderr).not.toContain('target=prod replicas');
+  }, 60_000);
 
   it('answers a data task in advance with --data node.field=value, and the answer reaches later tasks', async () => {
     await file(`

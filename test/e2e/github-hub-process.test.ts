@@ -20,12 +20,21 @@ let dir: string;
 let keyFile: string;
 let hub: ChildProcess | undefined;
 let hubUrl: string;
+/** The hub's pino log (stdout, JSON lines, level warn and up). */
+let hubLog: () => string;
 
 /** Starts floe-hub with `env` added; resolves with its URL once it listens. */
-async function startHub(env: Record<string, string>, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function startHub(
+  env: Record<string, string>,
+  dataDir: string,
+): Promise<{ child: ChildProcess; url: string; log: () => string }> {
   const child = spawn(process.execPath, [main, '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
     env: { ...process.env, FLOE_ADMIN_TOKEN: 'admin-token-for-process-tests-0123', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {
@@ -38,7 +47,7 @@ async function startHub(env: Record<string, string>, dataDir: string): Promise<{
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
     return text.endsWith('}') && (JSON.parse(text) as { url: string });
   }, 30_000);
-  return { child, url };
+  return { child, url, log: () => stdout };
 }
 
 beforeAll(async () => {
@@ -63,6 +72,7 @@ beforeAll(async () => {
   );
   hub = started.child;
   hubUrl = started.url;
+  hubLog = started.log;
 });
 
 afterAll(async () => {
@@ -109,6 +119,26 @@ describe('floe-hub with GitHub App credentials', () => {
     // Nothing asked GitHub about the forged commit (the hub may still be reading its installations).
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(fake.requests.filter((r) => r.url.includes(sha) || JSON.stringify(r.body ?? '').includes(sha))).toEqual([]);
+    expect(await response.json()).toMatchObject({ code: 'FLOE_BAD_SIGNATURE' });
+  });
+
+  it('logs bad signatures at warn once, without a stack, however many arrive', async () => {
+    const forged = (id: string) =>
+      deliver(hubUrl, WEBHOOK_SECRET, { id, event: 'ping', payload: { zen: id } }, { signWith: 'wrong' });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => forged(`flood-${i}`)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(400));
+    const lines = () =>
+      hubLog()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // The earlier test's forged delivery opened the window (60 s): one line, the first, in all.
+    const about = lines().filter((line) => /signature/i.test(JSON.stringify(line)));
+    expect(about).toEqual([
+      expect.objectContaining({ level: 40, msg: 'webhook with a bad signature refused', reason: 'bad signature' }),
+    ]);
+    expect(JSON.stringify(about)).not.toMatch(/"stack"|"err"/);
+    expect(lines().filter((line) => Number(line.level) >= 50)).toEqual([]);
   });
 });
 

@@ -8,6 +8,7 @@ import type { RunDetail, RunnerView } from '@floe/shared';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../browser/launch-chromium.js';
+import { watchCspViolations } from '../browser/watch-csp-violations.js';
 import {
   type HubProcess,
   killSpawned,
@@ -78,6 +79,8 @@ let hub: HubProcess;
 let repo: string;
 let browser: Browser;
 let page: Page;
+/** What the browser refused under the hub's Content-Security-Policy, over every test of the file. */
+const cspViolations: string[] = [];
 
 beforeAll(async () => {
   repo = makeTempDir('floe-web-repo-');
@@ -99,6 +102,8 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.on('pageerror', (error) => console.error('page error:', error));
+  // Everything below runs under the hub's Content-Security-Policy; the last test checks the browser refused nothing.
+  await watchCspViolations(page, cspViolations);
   if (SAVE_SHOTS) mkdirSync(SHOTS, { recursive: true });
 }, 180_000);
 
@@ -403,5 +408,9 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     await page.goto(`${hub.url}/runs/${trusted}`);
     await expect.poll(() => page.locator('floe-run-page [data-testid=run-trust-detail]').textContent()).toBe('trusted');
     expect(await page.locator('floe-run-page [data-testid=run-trust]').count()).toBe(0);
+  });
+
+  it('worked under the Content-Security-Policy throughout: the browser refused nothing', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

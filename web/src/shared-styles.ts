@@ -1,10 +1,13 @@
-// Styles every page shares: controls, tables, state colours. Colours come from the palette in index.html.
+// Styles every page shares: controls, tables, state colours. Colours come from the palette in palette.css.
 import { css } from 'lit';
 
 export const sharedStyles = css`
   :host {
     display: block;
     box-sizing: border-box;
+  }
+  .scroll-x {
+    overflow-x: auto;
   }
   *,
   *::before,

@@ -11,6 +11,8 @@ export interface RunnerConnection {
   readonly name: string;
   readonly tags: string[];
   readonly slots: number;
+  /** The protocol version agreed at hello (DESIGN §5 "Protocol versions"): send only messages it has. */
+  readonly protocol: number;
   /** Queue a message to the runner; dropped silently if the socket has closed (the lease decides what happens). */
   send(message: HubMessage): void;
 }

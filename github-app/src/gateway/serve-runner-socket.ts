@@ -1,11 +1,13 @@
 // One runner's WebSocket, from hello to close (DESIGN §5; the lifecycle is told at the top of
 // shared/src/protocol/runner-protocol.ts). The socket knows frames; every decision about runs is the core's.
 import {
+  agreeProtocol,
   decodeFrame,
   type FrameErrorCode,
   type HubMessage,
   MAX_BAD_FRAMES,
   MAX_FRAME_BYTES,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   type RefusalCode,
   type RunnerMessage,
@@ -92,7 +94,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
   };
   const refuse = (code: RefusalCode, message: string) => {
     log.info({ code, reason: message }, 'runner refused');
-    write({ type: 'refused', code, message, protocol: PROTOCOL_VERSION });
+    write({ type: 'refused', code, message, protocol: PROTOCOL_VERSION, minProtocol: MIN_PROTOCOL_VERSION });
     close(CLOSE_POLICY, code);
   };
   const close = (code: number, reason: string) => {
@@ -127,13 +129,12 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
   heartbeat.unref();
 
   const hello = async (message: Extract<RunnerMessage, { type: 'hello' }>) => {
-    if (message.protocol !== PROTOCOL_VERSION) {
-      const upgrade = message.protocol < PROTOCOL_VERSION ? 'the runner' : 'the hub';
-      return refuse(
-        'incompatible-version',
-        `the runner speaks protocol ${message.protocol}, this hub ${PROTOCOL_VERSION}; upgrade floe on ${upgrade}`,
-      );
-    }
+    // DESIGN §5 "Protocol versions": the newest version both speak, kept with the connection.
+    const agreed = agreeProtocol(
+      { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
+      { min: message.minProtocol ?? message.protocol, max: message.protocol },
+    );
+    if ('message' in agreed) return refuse('incompatible-version', agreed.message);
     const identity = await core.authenticateRunner(message.credential);
     if (!identity) return refuse('bad-credential', 'runner credential rejected; re-register with a new token');
     if (closed) return;
@@ -142,6 +143,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
       name: message.name,
       tags: message.tags,
       slots: message.slots,
+      protocol: agreed.version,
       send,
     };
     log = options.logger.child({ runner: message.name, runnerId: identity.runnerId });
@@ -159,7 +161,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
     const runs = await core.runnerConnected(connection, message.runs, message.version);
     write({
       type: 'welcome',
-      protocol: PROTOCOL_VERSION,
+      protocol: agreed.version,
       runnerId: identity.runnerId,
       heartbeatMs: options.heartbeatMs,
       leaseMs: options.leaseMs,
@@ -168,7 +170,13 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
     welcomed = true;
     for (const queued of early.splice(0)) write(queued);
     log.info(
-      { tags: message.tags, slots: message.slots, version: message.version, held: runs.length },
+      {
+        tags: message.tags,
+        slots: message.slots,
+        version: message.version,
+        protocol: agreed.version,
+        held: runs.length,
+      },
       'runner connected',
     );
   };

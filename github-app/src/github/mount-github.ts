@@ -9,10 +9,12 @@ import type { Logger } from 'pino';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { FloeError } from '../errors.js';
 import type { Hub } from '../hub.js';
+import { badSignatureLog } from './bad-signature-log.js';
 import { CheckRunReporter } from './check-run-reporter.js';
 import { floeApp } from './floe-app.js';
 import type { GithubCredentials } from './github-credentials.js';
 import type { GithubRepos } from './github-repos.js';
+import { webhookSignatureProblem } from './verify-webhook-signature.js';
 
 /** Probot's default webhook path (the issue and app.yml use it). */
 export const WEBHOOK_PATH = '/api/github/webhooks';
@@ -24,6 +26,8 @@ export type MountGithubOptions = GithubCredentials & {
   log: Logger;
   /** The base of dashboard links in check runs and replies. */
   publicUrl: () => string;
+  /** The least time between two log lines about webhooks with a bad signature; default 60 s (bad-signature-log.ts). */
+  badSignatureWindowMs?: number;
   /** Read the installations' repositories at start (default true; needs the API). */
   loadInstallations?: boolean;
   /**
@@ -91,20 +95,37 @@ export async function mountGithub(app: FastifyInstance, options: MountGithubOpti
       .catch((err) => log.warn({ err }, 'could not list the installations; repositories are added as webhooks arrive'));
   }
 
+  const refusedLog = badSignatureLog(log, options.badSignatureWindowMs);
   await app.register(async (scope) => {
     // The signature is over the exact bytes GitHub sent: keep the body as a string, Probot checks it.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) =>
       done(null, body),
     );
-    // Exempt from bearer tokens (GitHub signs instead); answered by Probot: 200, or 400 for a bad signature, or
-    // 5xx when handling failed (a store call that found the database away answers 503, FloeError's status).
+    // Exempt from bearer tokens (GitHub signs instead). A delivery without GitHub's signature is answered 400 here;
+    // a signed one is Probot's (which checks it again): 200, or 5xx when handling failed (a store call that found
+    // the database away answers 503, FloeError's status).
     scope.post(WEBHOOK_PATH, { config: { auth: false }, bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+      const body = typeof request.body === 'string' ? request.body : '';
+      const problem = webhookSignatureProblem(options.webhookSecret, body, request.headers['x-hub-signature-256']);
+      if (problem) {
+        const header = (name: string) => {
+          const value = request.headers[name];
+          return typeof value === 'string' ? value : undefined;
+        };
+        refusedLog.refused({
+          reason: problem,
+          deliveryId: header('x-github-delivery'),
+          event: header('x-github-event'),
+          remoteAddress: request.ip,
+        });
+        throw new FloeError('FLOE_BAD_SIGNATURE');
+      }
       // The database is away: nothing is done, and the 503 shows as failed in the App's deliveries, from where it
       // is redelivered (GitHub does not retry by itself; README "Faults", DESIGN §4 "When the database is out of
       // reach").
       if (options.hub.problems().length > 0) throw new FloeError('FLOE_STORE_UNAVAILABLE');
-      (request.raw as IncomingMessage & { body?: string }).body = request.body as string;
+      (request.raw as IncomingMessage & { body?: string }).body = body;
       reply.hijack();
       await middleware(request.raw, reply.raw, () => {
         reply.raw.writeHead(404).end();

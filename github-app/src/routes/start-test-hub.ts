@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EngineInput, HubMessage, LogStream, RunRecord } from '@floe/shared';
+import { type EngineInput, type HubMessage, type LogStream, PROTOCOL_VERSION, type RunRecord } from '@floe/shared';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildServer } from '../build-server.js';
@@ -105,6 +105,7 @@ export async function startTestHub(repos: TestRepos, options: { liveAuthTimeoutM
           name,
           tags,
           slots: 4,
+          protocol: PROTOCOL_VERSION,
           send(message) {
             messages.push(message);
             for (const wake of waiting) wake();

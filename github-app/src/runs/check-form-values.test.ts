@@ -20,6 +20,19 @@ describe('checkFormValues', () => {
     expect(checkFormValues(form, { name: 'x', go: 'yes', env: 'dev' })).toMatchObject({ values: { go: 'true' } });
   });
 
+  it('refuses control characters and lone surrogates in names and text, however the values came in', () => {
+    const checked = checkFormValues(form, { name: 'x\u0000id', env: 'dev', 'e\u001bv': 'y', count: '\ud800' });
+    expect(checked).toEqual({
+      ok: false,
+      problems: [
+        expect.stringMatching(/^field "name" holds a NUL character at index 1;/),
+        expect.stringMatching(/^field "e\\u001bv" holds a control character \(U\+001B\)/),
+        expect.stringMatching(/^field "count" holds a lone surrogate/),
+      ],
+    });
+    expect(checkFormValues(form, { name: 'tab\there\r\nnext', env: 'dev' })).toMatchObject({ ok: true });
+  });
+
   it('lists every problem: unknown fields, missing required ones, wrong types', () => {
     expect(checkFormValues(form, { nme: 'x', count: 'many', env: 'qa', go: 'perhaps' })).toEqual({
       ok: false,

@@ -1,4 +1,4 @@
-import type { Form, FormField, FormValues } from '@floe/shared';
+import { type Form, type FormField, type FormValues, formTextProblem } from '@floe/shared';
 
 const TRUE_WORDS = new Set(['true', 'yes', 'on', '1']);
 const FALSE_WORDS = new Set(['false', 'no', 'off', '0']);
@@ -6,7 +6,9 @@ const FALSE_WORDS = new Set(['false', 'no', 'off', '0']);
 /**
  * Checks submitted values against a form (a data trigger's start form, or a data task's form): DESIGN §8
  * "Formats" types `text`, `bool`, `number`, `select`; `required` fields (default) must have a value or a default;
- * a field the form does not have is an error, not silently dropped. Returns the values as tasks get them
+ * a field the form does not have is an error, not silently dropped; text with a NUL, another control character or a
+ * lone surrogate is an error whichever way it came in (the API's schema refuses it first; a `/floe run key=value`
+ * comment reaches only this check). Returns the values as tasks get them
  * (strings; defaults filled in; bools as true/false) or every problem, one sentence each.
  */
 export function checkFormValues(
@@ -16,7 +18,12 @@ export function checkFormValues(
   const fields = form?.fields ?? [];
   const known = new Set(fields.map((field) => field.id));
   const problems: string[] = [];
-  for (const key of Object.keys(values)) {
+  for (const [key, value] of Object.entries(values)) {
+    const problem = formTextProblem(key) ?? (typeof value === 'string' ? formTextProblem(value) : undefined);
+    if (problem) {
+      problems.push(`field ${JSON.stringify(key)} ${problem}`);
+      continue;
+    }
     if (known.has(key)) continue;
     problems.push(
       fields.length === 0
@@ -27,6 +34,7 @@ export function checkFormValues(
   const checked: Record<string, string> = {};
   for (const field of fields) {
     const given = values[field.id];
+    if (typeof given === 'string' && formTextProblem(given) !== undefined) continue;
     const raw = given === undefined || given === '' ? field.value : given;
     if (raw === undefined || raw === '') {
       if (field.required) problems.push(`field ${field.id} is required`);

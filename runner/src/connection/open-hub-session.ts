@@ -2,6 +2,7 @@
 // shared/src/protocol/runner-protocol.ts): hello, then welcome or refused, then messages both ways with
 // heartbeats, until the socket closes. Reconnecting is the daemon's business (retry.ts); a session is one try.
 import {
+  agreeProtocol,
   decodeFrame,
   type Hello,
   type HubMessage,
@@ -108,10 +109,32 @@ export function openHubSession(options: HubSessionOptions): Promise<HubSession> 
         return;
       }
       clearTimeout(timeout);
+      const ours = { min: options.hello.minProtocol ?? options.hello.protocol, max: options.hello.protocol };
       if (message.type === 'refused') {
-        refusal = new HubFailure({ kind: 'refused', code: message.code, message: message.message });
+        const hubs = { min: message.minProtocol ?? message.protocol, max: message.protocol };
+        const agreed = message.code === 'incompatible-version' ? agreeProtocol(hubs, ours) : undefined;
+        refusal = new HubFailure({
+          kind: 'refused',
+          code: message.code,
+          message: message.message,
+          ...(agreed && 'upgrade' in agreed ? { upgrade: agreed.upgrade } : {}),
+        });
         reject(refusal);
         ws.close();
+        return;
+      }
+      // A hub must answer with a version of our range; one that does not is refused here as the hub would.
+      const chosen =
+        message.type === 'welcome' ? agreeProtocol({ min: message.protocol, max: message.protocol }, ours) : undefined;
+      if (chosen && 'upgrade' in chosen) {
+        refusal = new HubFailure({
+          kind: 'refused',
+          code: 'incompatible-version',
+          message: `the hub chose protocol version ${message.type === 'welcome' ? message.protocol : '?'}: ${chosen.message}`,
+          upgrade: chosen.upgrade,
+        });
+        reject(refusal);
+        ws.close(1002, 'incompatible protocol version');
         return;
       }
       if (message.type !== 'welcome') {

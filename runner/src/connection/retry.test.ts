@@ -36,6 +36,8 @@ describe('what is worth retrying', () => {
     [{ kind: 'network', message: '' }, true],
     [{ kind: 'refused', code: 'bad-credential', message: '' }, false],
     [{ kind: 'refused', code: 'incompatible-version', message: '' }, false],
+    [{ kind: 'refused', code: 'incompatible-version', message: '', upgrade: 'the runner' }, false],
+    [{ kind: 'refused', code: 'incompatible-version', message: '', upgrade: 'the hub' }, true],
     [{ kind: 'refused', code: 'bad-message', message: '' }, true],
     [{ kind: 'http', status: 401, message: '' }, false],
     [{ kind: 'http', status: 400, message: '' }, false],

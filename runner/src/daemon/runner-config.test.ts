@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRunnerConfig } from './runner-config.js';
 
@@ -30,6 +33,30 @@ describe('runner config', () => {
     expect(read).toMatchObject({
       ok: true,
       config: { killGrace: 60_000, backoffMax: 2_000, credentialPath: '/etc/floe/cred.json' },
+    });
+  });
+
+  it('reads the registration token from a token file, flag or environment, and never with --token too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'floe-token-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, '  floe_reg_abc123  \nnot this line\n', { mode: 0o600 });
+    expect(readRunnerConfig({ tokenFile: file }, {})).toMatchObject({ ok: true, config: { token: 'floe_reg_abc123' } });
+    expect(readRunnerConfig({}, { FLOE_RUNNER_TOKEN_FILE: file })).toMatchObject({
+      ok: true,
+      config: { token: 'floe_reg_abc123' },
+    });
+    expect(readRunnerConfig({ tokenFile: file, token: 't' }, {})).toEqual({
+      ok: false,
+      message: 'token-file: give the token or a token file, not both',
+    });
+    expect(readRunnerConfig({ tokenFile: join(dir, 'missing') }, {})).toEqual({
+      ok: false,
+      message: `token-file: cannot read ${join(dir, 'missing')} (ENOENT)`,
+    });
+    writeFileSync(join(dir, 'empty'), '\n');
+    expect(readRunnerConfig({ tokenFile: join(dir, 'empty') }, {})).toEqual({
+      ok: false,
+      message: `token-file: ${join(dir, 'empty')} holds no token`,
     });
   });
 

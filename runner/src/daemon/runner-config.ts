@@ -1,6 +1,7 @@
 // The runner daemon's configuration (CONTRIBUTING.md "Configuration is read once"): flags of `floe runner start` over
 // environment variables (what the systemd unit's env file sets, `floe runner install`), read once at start-up with a
 // clear message.
+import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { durationMs, z } from '@floe/shared';
@@ -22,8 +23,13 @@ export const RunnerConfigSchema = z.object({
    * to the next when its hub dies (connection/hub-urls.ts). Default: the hub(s) of the saved credential.
    */
   hub: z.string().refine(validHubUrls, 'an http:// or https:// URL, or several separated by commas').optional(),
-  /** A one-time registration token (`floe runner token`); used only when there is no saved credential. */
+  /**
+   * A one-time registration token (`floe runner token`); used only when there is no saved credential. On the command
+   * line it shows in `ps` to every user of the machine: prefer `tokenFile` or the environment.
+   */
   token: z.string().min(1).optional(),
+  /** A file holding the registration token (its first line); read once at start. Not with `token`. */
+  tokenFile: z.string().min(1).optional(),
   /** The runner's name in the hub's runner list; default the host name. */
   name: z.string().min(1).max(200).default(hostname()),
   /** The runner's host-tags (DESIGN §3 rule 7); default none. */
@@ -63,6 +69,7 @@ export type RunnerConfig = z.infer<typeof RunnerConfigSchema> & { workDir: strin
 export const RUNNER_ENV = {
   hub: 'FLOE_HUB_URL',
   token: 'FLOE_RUNNER_TOKEN',
+  tokenFile: 'FLOE_RUNNER_TOKEN_FILE',
   name: 'FLOE_RUNNER_NAME',
   tags: 'FLOE_RUNNER_TAGS',
   slots: 'FLOE_RUNNER_SLOTS',
@@ -88,6 +95,7 @@ export function readRunnerConfig(
   const parsed = RunnerConfigSchema.safeParse({
     hub: pick('hub'),
     token: pick('token'),
+    tokenFile: pick('tokenFile'),
     name: pick('name'),
     tags: tags === undefined ? undefined : tags.split(/[,\s]+/).filter(Boolean),
     slots: pick('slots'),
@@ -104,7 +112,27 @@ export function readRunnerConfig(
       message: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('\n'),
     };
   }
+  const token = tokenFrom(parsed.data);
+  if ('problem' in token) return { ok: false, message: token.problem };
   const workDir = resolve(parsed.data.workDir);
   const credentialPath = resolve(parsed.data.config ?? join(workDir, 'credential.json'));
-  return { ok: true, config: { ...parsed.data, workDir, credentialPath } };
+  return { ok: true, config: { ...parsed.data, ...token, workDir, credentialPath } };
+}
+
+/** The registration token, from `token` or the first line of `tokenFile` (never both). */
+function tokenFrom(config: {
+  token?: string | undefined;
+  tokenFile?: string | undefined;
+}): { token?: string } | { problem: string } {
+  if (config.tokenFile === undefined) return config.token === undefined ? {} : { token: config.token };
+  if (config.token !== undefined) return { problem: 'token-file: give the token or a token file, not both' };
+  let text: string;
+  try {
+    text = readFileSync(config.tokenFile, 'utf8');
+  } catch (err) {
+    return { problem: `token-file: cannot read ${config.tokenFile} (${(err as NodeJS.ErrnoException).code ?? err})` };
+  }
+  const token = text.split(/\r?\n/, 1)[0]?.trim() ?? '';
+  if (token === '') return { problem: `token-file: ${config.tokenFile} holds no token` };
+  return { token };
 }

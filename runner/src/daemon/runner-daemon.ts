@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type HubMessage, PROTOCOL_VERSION, type RunRecord, type RunSpec } from '@floe/shared';
+import { type HubMessage, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type RunRecord, type RunSpec } from '@floe/shared';
 import type { Logger } from 'pino';
 import { createBackoff } from '../connection/backoff.js';
 import { HubFailure } from '../connection/hub-failure.js';
@@ -509,6 +509,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
               hello: {
                 type: 'hello',
                 protocol: PROTOCOL_VERSION,
+                minProtocol: MIN_PROTOCOL_VERSION,
                 credential: saved.credential,
                 name: config.name,
                 tags: config.tags,
@@ -529,7 +530,12 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
             backoff,
             signal: stopAll.signal,
             onRetry: (failure, delayMs) =>
-              logger.warn({ hubs, reason: failure.message, delayMs }, 'cannot reach the hub; retrying'),
+              failure.reason.kind === 'refused' && failure.reason.code === 'incompatible-version'
+                ? logger.error(
+                    { hubs, reason: failure.message, delayMs },
+                    'the hub speaks no protocol version of this runner; waiting for the hub to be upgraded',
+                  )
+                : logger.warn({ hubs, reason: failure.message, delayMs }, 'cannot reach the hub; retrying'),
           },
         );
         const failure = await current.closed;

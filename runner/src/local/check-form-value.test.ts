@@ -25,4 +25,14 @@ describe('checkFormValue', () => {
     expect(checkFormValue(field({ type: 'select', options: ['a', 'b'] }), 'b')).toEqual({ value: 'b' });
     expect(checkFormValue(field({}), ' spaced ')).toEqual({ value: ' spaced ' });
   });
+
+  it('refuses control characters but tab, newline and carriage return, and lone surrogates, in every field type', () => {
+    expect(checkFormValue(field({}), 'a\u001b[2Kb')).toEqual({
+      error:
+        'field x holds a control character (U+001B) at index 1; only tab, newline and carriage return are allowed among control characters',
+    });
+    expect(checkFormValue(field({ type: 'bool' }), 'yes\u0007')).toMatchObject({ error: /U\+0007/ });
+    expect(checkFormValue(field({}), 'x\udfff')).toMatchObject({ error: /lone surrogate/ });
+    expect(checkFormValue(field({}), 'a\tb\r\nc')).toEqual({ value: 'a\tb\r\nc' });
+  });
 });

@@ -51,6 +51,12 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   };
   const sys = (line: string) => emit('sys', `${line}\n`);
   if (options.signal.aborted) return { kind: 'cancelled' };
+  // The hub refuses form values with a NUL (shared/src/api/form-text.ts), but a task's script and environment
+  // come from other places too (a FLOE.yaml, a run's data, a hub that is older or wrong). A NUL cannot be in an
+  // argument or an environment variable, and one once split the warm shell's fields into a script of its own:
+  // such a task fails before any process starts.
+  const nul = nulIn(options);
+  if (nul) return { kind: 'error', message: `cannot start: ${nul} holds a NUL character` };
 
   // Processes that leave the group (setsid, daemons) are found after the end by a mark in their environment: an
   // id of this execution alone, given to tasks (those with FLOE_RUN_ID and FLOE_NODE_ID, set by buildTaskEnv).
@@ -213,4 +219,17 @@ function spawn(options: { file: string; args: string[]; cwd: string; env: Record
     () => {},
   );
   return child;
+}
+
+/** Which part of a command holds a NUL, or undefined. */
+function nulIn(options: RunProcessOptions): string | undefined {
+  if ('script' in options && options.script.includes('\0')) return 'the script';
+  if ('file' in options && options.file.includes('\0')) return 'the program name';
+  if ('args' in options && options.args.some((arg) => arg.includes('\0'))) return 'an argument';
+  if (options.cwd.includes('\0')) return 'the working directory';
+  for (const [key, value] of Object.entries(options.env)) {
+    if (key.includes('\0')) return 'the name of an environment variable';
+    if (value.includes('\0')) return `environment variable ${key}`;
+  }
+  return undefined;
 }

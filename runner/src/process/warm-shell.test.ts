@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogChunk, TaskOutcome } from '@floe/shared';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processStartTicks } from './process-table.js';
 import { runProcess } from './run-process.js';
-import { keepWarmShells, warmPayload } from './warm-shell.js';
+import { keepWarmShells, startInWarmShell, warmPayload } from './warm-shell.js';
 
 /** Everything a script can see of the shell it runs in, minus what differs from one process to the next. */
 const DUMP = [
@@ -71,7 +72,7 @@ async function workspace(): Promise<string> {
 const taskEnv = (extra: Record<string, string> = {}) =>
   ({ ...process.env, FLOE_RUN_ID: 'r1', FLOE_NODE_ID: 'build', ...extra }) as Record<string, string>;
 
-afterEach(() => keepWarmShells(1));
+afterEach(() => keepWarmShells(1, process.env as Record<string, string>));
 
 describe.runIf(process.platform === 'linux')('warm shells', () => {
   it('runs a script in a warm bash exactly as a cold `bash -eo pipefail -c` would', async () => {
@@ -139,12 +140,134 @@ describe.runIf(process.platform === 'linux')('warm shells', () => {
   });
 });
 
+/** What a task sees, printed by SEE: its variable V, the text it quoted, its command string and its directory. */
+interface Seen {
+  value: string;
+  quoted: string;
+  script: string;
+  cwd: string;
+}
+
+/**
+ * A script that prints what the task sees, NUL-separated (nothing it prints can hold one), then stops before
+ * `tail`: bash's `eval` parses a command at a time, so text after `exit 0` is carried but never parsed or run.
+ */
+const seeScript = (quoted: string, tail: string) =>
+  `S=${shellQuote(quoted)}\nprintf '%s\\0' "$V" "$S" "$BASH_EXECUTION_STRING" "$PWD"\nexit 0\n${tail}`;
+
+const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Runs `script` in the warm shell the pool holds (there is always one: keepWarmShells starts it synchronously), so
+ * this is the warm path and only it — startInWarmShell answers undefined rather than starting a cold one.
+ */
+async function runWarm(script: string, extra: Record<string, string>, cwd: string, shellEnv = PLAIN_ENV) {
+  keepWarmShells(1, shellEnv);
+  const shell = startInWarmShell(script, cwd, (execId) => ({ ...shellEnv, FLOE_EXEC_ID: execId, ...extra }));
+  if (!shell) throw new Error('no warm shell took the task');
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  shell.child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+  shell.child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+  const [exit] = await Promise.all([
+    shell.exited,
+    ...[shell.child.stdout, shell.child.stderr].map((stream) => new Promise((done) => stream?.once('close', done))),
+  ]);
+  const [value = '', quoted = '', seenScript = '', seenCwd = '', ...rest] = Buffer.concat(out)
+    .toString('utf8')
+    .split('\0');
+  return {
+    exit,
+    err: Buffer.concat(err).toString('utf8'),
+    seen: { value, quoted, script: seenScript, cwd: seenCwd } satisfies Seen,
+    rest,
+  };
+}
+
+const PLAIN_ENV = { ...(process.env as Record<string, string>) };
+const UTF8_ENV = { ...PLAIN_ENV, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+
+/** What a string is once it has been through UTF-8 (a lone surrogate becomes U+FFFD), as a task receives it. */
+const asUtf8 = (text: string) => Buffer.from(text, 'utf8').toString('utf8');
+
+describe.runIf(process.platform === 'linux')('the warm shell carries any value', () => {
+  it('carries every character from U+0001 to U+00FF in a variable, a script, quoted text and a directory', async () => {
+    const root = await workspace();
+    const all = Array.from({ length: 255 }, (_, index) => String.fromCharCode(index + 1)).join('');
+    const texts = [all, ...Array.from(all)];
+    for (const text of texts) {
+      // A directory name cannot hold `/`, and holds 255 bytes at most: the whole set goes in nested directories.
+      const names = text.replaceAll('/', '_').match(/.{1,80}/gsu) ?? [];
+      const cwd = join(root, String(texts.indexOf(text)), ...names);
+      await mkdir(cwd, { recursive: true });
+      const script = seeScript(text, text);
+      const ran = await runWarm(script, { V: text }, cwd);
+      const label = JSON.stringify(text.length > 1 ? 'U+0001…U+00FF' : text);
+      expect(ran.exit, label).toEqual({ code: 0, signal: null });
+      expect(ran.err, label).toBe('');
+      expect(ran.seen, label).toEqual({ value: text, quoted: text, script, cwd });
+      expect(ran.rest, label).toEqual(['']);
+    }
+  });
+
+  it('carries random text, multibyte UTF-8 included, in a UTF-8 locale as in the C locale', async () => {
+    const cwd = await workspace();
+    const text = fc.string({ unit: 'binary', maxLength: 300 }).map((raw) => raw.replaceAll('\0', ''));
+    await fc.assert(
+      fc.asyncProperty(text, text, text, fc.boolean(), async (value, quoted, tail, inUtf8) => {
+        const script = seeScript(quoted, tail);
+        const ran = await runWarm(script, { V: value }, cwd, inUtf8 ? UTF8_ENV : PLAIN_ENV);
+        expect(ran.exit).toEqual({ code: 0, signal: null });
+        expect(ran.err).toBe('');
+        expect(ran.seen).toEqual({ value: asUtf8(value), quoted: asUtf8(quoted), script: asUtf8(script), cwd });
+        expect(ran.rest).toEqual(['']);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('counts bytes, not characters, when the shell and the task speak UTF-8', async () => {
+    const cwd = await workspace();
+    // Each of these is more bytes than characters: a count of characters would cut the next field short.
+    for (const text of ['é', '日本語', '😀x', 'a\u00e9\n\u00e9 ']) {
+      const script = seeScript(text, text);
+      const ran = await runWarm(script, { V: text, W: text }, cwd, UTF8_ENV);
+      expect(ran.seen).toEqual({ value: text, quoted: text, script, cwd });
+    }
+  });
+
+  it('fails a task holding a NUL with error, running nothing, whether warm or cold', async () => {
+    const cwd = await workspace();
+    for (const warm of [true, false]) {
+      if (warm) await warmUp();
+      else keepWarmShells(0);
+      const marker = join(cwd, `ran-${warm}`);
+      const inScript = await run(`touch ${marker}\0touch ${marker}-2`, taskEnv(), cwd);
+      const inEnv = await run(`touch ${marker}`, taskEnv({ NOTE: 'a\0b' }), cwd);
+      const inName = await run(`touch ${marker}`, taskEnv({ 'X\0Y': 'z' }), cwd);
+      expect(inScript.outcome).toEqual({ kind: 'error', message: 'cannot start: the script holds a NUL character' });
+      expect(inEnv.outcome).toEqual({
+        kind: 'error',
+        message: 'cannot start: environment variable NOTE holds a NUL character',
+      });
+      expect(inName.outcome).toMatchObject({ kind: 'error' });
+      expect(existsSync(marker) || existsSync(`${marker}-2`)).toBe(false);
+    }
+  });
+});
+
 describe('warmPayload', () => {
   const shellEnv = { PATH: '/usr/bin:/bin', HOME: '/root' };
 
-  it('sends what differs from the environment of the shell, the working directory and the script', () => {
-    const payload = warmPayload(shellEnv, { ...shellEnv, A: "x'y", PATH: '/opt/bin:/usr/bin:/bin' }, '/w s', 'true');
-    expect(payload).toBe(`export PATH='/opt/bin:/usr/bin:/bin' A='x'\\''y'\0/w s\0true\0`);
+  it('sends the byte counts of what differs from the environment of the shell, the working directory and the script', () => {
+    const payload = warmPayload(shellEnv, { ...shellEnv, A: "x'y", PATH: '/opt/bin:/usr/bin:/bin' }, '/w é', 'true');
+    const exports = `export PATH='/opt/bin:/usr/bin:/bin' A='x'\\''y'`;
+    expect(payload?.toString('utf8')).toBe(`${exports.length} 5 4\n${exports}/w étrue`);
+  });
+
+  it('never sends a NUL: bash would drop it and read the next field into this one', () => {
+    expect(warmPayload(shellEnv, { ...shellEnv, A: 'a\0b' }, '/', 'true')).toBeUndefined();
+    expect(warmPayload(shellEnv, shellEnv, '/', 'true\0id')).toBeUndefined();
   });
 
   it('refuses what a warm bash cannot reproduce', () => {

@@ -44,19 +44,26 @@ export function exitOf(child: ChildProcess): Promise<ProcessExit> {
 export const BASH_FLAGS = ['-eo', 'pipefail'];
 
 /**
- * What a warm bash runs: it reads three NUL-terminated fields from fd 3 — the exports, the working directory,
- * the script — with the `read` builtin, which takes a byte a call from a socket (2 µs a byte here, ~1 ms for a
- * usual task), and no process of its own: a `cat` forked in advance read faster but cost each task a process,
- * which took a quarter of the runs per second of a busy machine. Then it does what a cold `bash -c` does at
- * start-up (OLDPWD: kept only when it names a directory) and evaluates the script. One line: bash numbers the
- * lines of an `eval` from the line it is on, and a script's errors must name its own lines.
+ * What a warm bash runs: it reads its task from fd 3 as a header line with three byte counts, then the three fields
+ * themselves — the exports, the working directory, the script — each with `read -N COUNT`, under `LC_ALL=C` so that
+ * a count is of bytes whatever the task's locale (in a UTF-8 locale `read -N` counts characters, and a multibyte
+ * value would take bytes of the next field). A field can hold anything then: no byte of it ends it or starts
+ * another, which a NUL-separated framing could not promise (a NUL in a form value once split the fields, and its
+ * text ran as the script). `read -N` on a socket reads the whole count with a few read(2) calls, where
+ * `read -d ''` took one a byte; no process of its own: a `cat` forked in advance cost each task a process, a
+ * quarter of the runs per second of a busy machine. A field shorter than its count (the runner died while
+ * writing: `read` fails at end of file) exits without running anything. Then it does what a cold `bash -c` does at
+ * start-up (OLDPWD: kept only when it names a directory) and evaluates the script. One line: bash numbers the lines
+ * of an `eval` from the line it is on, and a script's errors must name its own lines.
  */
 const LAUNCHER = [
   '_floe_old=$OLDPWD',
-  `IFS= read -r -d '' -u 3 _floe_env || exit 0`,
-  `IFS= read -r -d '' -u 3 _floe_cwd || exit 0`,
-  `IFS= read -r -d '' -u 3 _floe_script || exit 0`,
+  'LC_ALL=C IFS=" " read -r -u 3 _floe_n1 _floe_n2 _floe_n3 || exit 0',
+  'LC_ALL=C IFS= read -r -N "$_floe_n1" -u 3 _floe_env || exit 0',
+  'LC_ALL=C IFS= read -r -N "$_floe_n2" -u 3 _floe_cwd || exit 0',
+  'LC_ALL=C IFS= read -r -N "$_floe_n3" -u 3 _floe_script || exit 0',
   'exec 3<&-',
+  'unset -v _floe_n1 _floe_n2 _floe_n3',
   'eval "$_floe_env"',
   'cd -P -- "$_floe_cwd" || exit',
   'OLDPWD=$_floe_old',
@@ -143,7 +150,7 @@ export function warmPayload(
   env: Record<string, string>,
   cwd: string,
   script: string,
-): string | undefined {
+): Buffer | undefined {
   const exports: string[] = [];
   for (const key of Object.keys(shellEnv)) if (!(key in env)) return undefined;
   for (const [key, value] of Object.entries(env)) {
@@ -151,8 +158,14 @@ export function warmPayload(
     if (!IDENTIFIER.test(key) || STARTUP_ONLY.test(key)) return undefined;
     exports.push(`${key}=${quote(value)}`);
   }
-  // No field may hold a NUL; none can (environment values, paths and arguments cannot either).
-  return `${exports.length ? `export ${exports.join(' ')}` : ''}\0${cwd}\0${script}\0`;
+  const fields = [exports.length ? `export ${exports.join(' ')}` : '', cwd, script].map((field) =>
+    Buffer.from(field, 'utf8'),
+  );
+  // bash drops a NUL that `read` meets, so a field holding one would arrive shorter than sent and take bytes of the
+  // next: runProcess refuses such a task before it gets here (a NUL cannot be in an environment or an argument
+  // either); never send one.
+  if (fields.some((field) => field.includes(0))) return undefined;
+  return Buffer.concat([Buffer.from(`${fields.map((field) => field.length).join(' ')}\n`), ...fields]);
 }
 
 function quote(value: string): string {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { NodeStateSchema, ReasonCodeSchema, RunResultSchema } from '../engine/node-state.js';
 import { FormSchema } from '../flow/flow-schema.js';
 import { TrustSchema } from '../protocol/trust.js';
+import { FormTextSchema } from './form-text.js';
 
 /** The three lists every run is in, one at a time (DESIGN §1). */
 export const RunListStateSchema = z.enum(['pending', 'active', 'archived']);
@@ -137,8 +138,12 @@ export type LogsQuery = z.infer<typeof LogsQuerySchema>;
 export const LOG_NEXT_OFFSET_HEADER = 'x-floe-log-next';
 export const LOG_COMPLETE_HEADER = 'x-floe-log-complete';
 
-/** A form answer: strings, numbers and booleans are accepted and checked against the form's field types. */
-export const FormValuesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+/**
+ * A form answer: strings, numbers and booleans are accepted and checked against the form's field types. Names and
+ * text refuse NUL, other control characters but tab, newline and carriage return, and lone surrogates (form-text.ts),
+ * so the API answers 400 naming the field, e.g. `body.data.note: holds a NUL character at index 3; …`.
+ */
+export const FormValuesSchema = z.record(FormTextSchema, z.union([FormTextSchema, z.number(), z.boolean()]));
 export type FormValues = z.infer<typeof FormValuesSchema>;
 
 /** `POST /api/flows/:flowId/runs`. `repo` may be left out when only one repository has that flow id. */

@@ -45,14 +45,27 @@
 // an unknown type or a message that fails its schema gets an `error` answer and the connection stays open, until
 // MAX_BAD_FRAMES of them: then the hub closes that socket (1008). Every other runner is unaffected.
 //
-// Adding a message: add its schema to the union below, bump PROTOCOL_VERSION, handle it in
-// github-app/src/gateway/ and runner/src/connection/, and add a round-trip test.
+// Versions (DESIGN §5 "Protocol versions"): each side speaks MIN_PROTOCOL_VERSION to PROTOCOL_VERSION. The runner's
+// hello names its range (`minProtocol` to `protocol`), the hub answers `welcome` with the newest version both speak,
+// or `refused` `incompatible-version` with its own range (`minProtocol` to `protocol`) and a sentence naming both and
+// which side to upgrade. A peer that sends no `minProtocol` speaks `protocol` alone (the first runners and hubs).
+//
+// Adding a message: add its schema to the union below, raise PROTOCOL_VERSION, send it only on connections that
+// agreed on a version that has it (the hub keeps the agreed version with each connection; the runner has it from
+// `welcome`), handle it in github-app/src/gateway/ and runner/src/connection/, and add a round-trip test. Raise
+// MIN_PROTOCOL_VERSION only when no runner or hub in use speaks the versions below it.
 import { z } from 'zod';
 import { RunRecordSchema } from './run-record.js';
 import { RunSpecSchema } from './run-spec.js';
 
-/** Raised on every change to a message below; the hub refuses runners that speak another version. */
+/**
+ * The newest version this side speaks, raised on every change to a message below. Version 1 includes the optional
+ * range fields (`minProtocol`), which a peer that does not know them ignores.
+ */
 export const PROTOCOL_VERSION = 1;
+
+/** The oldest version this side still speaks: peers whose range ends below it are refused. */
+export const MIN_PROTOCOL_VERSION = 1;
 
 /** Frames larger than this are refused by both sides; record batches are cut well below it (256 KiB). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -71,7 +84,10 @@ export type HeldRun = z.infer<typeof HeldRunSchema>;
 
 export const HelloSchema = z.object({
   type: z.literal('hello'),
+  /** The newest protocol version the runner speaks. */
   protocol: z.number().int(),
+  /** The oldest it speaks; absent: `protocol` alone. */
+  minProtocol: z.number().int().optional(),
   credential: z.string().min(1),
   name: z.string().min(1).max(200),
   tags: z.array(z.string().min(1)),
@@ -110,6 +126,7 @@ export const WelcomeRunSchema = z.object({
 export const HubMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('welcome'),
+    /** The version agreed on: the newest both sides speak. */
     protocol: z.number().int(),
     runnerId: z.string(),
     heartbeatMs: z.number().int().positive(),
@@ -117,8 +134,14 @@ export const HubMessageSchema = z.discriminatedUnion('type', [
     /** For each run named in hello: keep executing and resend records after ackedSeq, or stop it. */
     runs: z.array(WelcomeRunSchema),
   }),
-  /** The hub's protocol version comes along, so that the runner can say which side to upgrade. */
-  z.object({ type: z.literal('refused'), code: RefusalCodeSchema, message: z.string(), protocol: z.number().int() }),
+  /** The hub's protocol range comes along, so that the runner can say which side to upgrade. */
+  z.object({
+    type: z.literal('refused'),
+    code: RefusalCodeSchema,
+    message: z.string(),
+    protocol: z.number().int(),
+    minProtocol: z.number().int().optional(),
+  }),
   z.object({ type: z.literal('offer'), ...RunRef, leaseMs: z.number().int().positive(), run: RunSpecSchema }),
   z.object({ type: z.literal('ack'), runId: RunId, seq: z.number().int().nonnegative() }),
   z.object({ type: z.literal('cancel'), ...RunRef, by: z.string().optional() }),

@@ -3,6 +3,7 @@ import { type AnsiSegment, type AnsiStyle, parseAnsi } from '../ansi.js';
 import { ContextConsumer } from '../context.js';
 import { LogFollower } from '../log-follower.js';
 import { servicesContext } from '../services.js';
+import { setStyle } from '../set-style.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-error-box.js';
 import './floe-spinner.js';
@@ -201,10 +202,10 @@ export class FloeLogView extends LitElement {
       </div>
       <floe-error-box .error=${this.follower.error}></floe-error-box>
       <div class="scroller" part="scroller" tabindex="0" aria-label="Log lines" @scroll=${this.onScroll}
-        style="height:min(60vh, 36rem, ${(Math.max(count, 4) + 1) * LINE_HEIGHT}px)"
+        ${setStyle({ height: `min(60vh, 36rem, ${(Math.max(count, 4) + 1) * LINE_HEIGHT}px)` })}
         @keydown=${this.onKey}>
-        <div class="spacer" style="height:${count * LINE_HEIGHT}px">
-          <div class="lines" style="transform:translateY(${first * LINE_HEIGHT}px)">${rows}</div>
+        <div class="spacer" ${setStyle({ height: `${count * LINE_HEIGHT}px` })}>
+          <div class="lines" ${setStyle({ transform: `translateY(${first * LINE_HEIGHT}px)` })}>${rows}</div>
         </div>
         ${count === 0 && !waiting ? html`<div class="empty">${buffer.complete ? 'No output.' : 'No output yet.'}</div>` : nothing}
       </div>`;
@@ -291,12 +292,12 @@ function renderSegment(segment: AnsiSegment) {
   if (Object.keys(s).length === 0) return segment.text;
   const [fg, bg] = s.inverse ? [s.bg ?? 0, s.fg ?? 7] : [s.fg, s.bg];
   const classes = [s.bold ? 'b' : '', s.dim ? 'd' : '', s.italic ? 'i' : '', s.underline ? 'u' : ''];
-  let style = '';
+  const style: Record<string, string> = {};
   if (typeof fg === 'number') classes.push(`f${fg}`);
-  else if (fg !== undefined) style += `color:${fg};`;
+  else if (fg !== undefined) style.color = fg;
   if (typeof bg === 'number') classes.push(`k${bg}`);
-  else if (bg !== undefined) style += `background:${bg};`;
-  return html`<span class=${classes.filter(Boolean).join(' ')} style=${style}>${segment.text}</span>`;
+  else if (bg !== undefined) style.background = bg;
+  return html`<span class=${classes.filter(Boolean).join(' ')} ${setStyle(style)}>${segment.text}</span>`;
 }
 
 customElements.define('floe-log-view', FloeLogView);

@@ -1,6 +1,7 @@
 import type { NodeView, RunEventView } from '@floe/shared';
 import { css, html, LitElement } from 'lit';
 import { formatElapsed, formatTime } from '../format.js';
+import { setStyle } from '../set-style.js';
 import { sharedStyles } from '../shared-styles.js';
 
 /** A run's timeline: a bar per node that ran (from start to end, or to now), then the engine's events in order. */
@@ -72,7 +73,7 @@ export class FloeRunTimeline extends LitElement {
               const to = ((node.endedAt ?? now) - start) / span;
               return html`<span>${node.name ?? node.id}</span>
                 <span class="track s-${node.state}" title="${formatTime(node.startedAt)} – ${formatTime(node.endedAt)}">
-                  <span class="bar" style="left:${(from * 100).toFixed(2)}%;width:${((to - from) * 100).toFixed(2)}%"></span>
+                  <span class="bar" ${setStyle({ left: `${(from * 100).toFixed(2)}%`, width: `${((to - from) * 100).toFixed(2)}%` })}></span>
                 </span>
                 <span class="muted">${formatElapsed(node.startedAt, node.endedAt ?? now)}</span>`;
             })}

@@ -31,7 +31,7 @@ export class FloeRunnersPage extends LitElement {
         complete: (runners: RunnerView[]) =>
           runners.length === 0
             ? html`<p class="muted">No runners yet. Start one with <code>floe runner start --hub URL --token T</code>.</p>`
-            : html`<div style="overflow-x:auto"><table>
+            : html`<div class="scroll-x"><table>
                 <thead><tr><th>Name</th><th>Tags</th><th>Slots</th><th>Connected</th><th>Running</th></tr></thead>
                 <tbody>
                   ${runners.map(

@@ -72,7 +72,7 @@ export class FloeSecrets extends LitElement {
         complete: (secrets: SecretView[]) =>
           secrets.length === 0
             ? html`<p class="muted">No secrets yet. Set one here or with <code>floe secrets set NAME</code>.</p>`
-            : html`<div style="overflow-x:auto"><table>
+            : html`<div class="scroll-x"><table>
                 <thead><tr><th>Name</th><th>Repository</th><th>Set</th>${admin ? html`<th></th>` : nothing}</tr></thead>
                 <tbody>
                   ${secrets.map(

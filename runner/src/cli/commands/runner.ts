@@ -14,13 +14,15 @@ import type { CliCommand, CliIo } from '../cli-io.js';
 
 const USAGE = `usage: floe runner <start|token|install|uninstall> [options]
 
-  floe runner start [--hub URL] [--token TOKEN] [--name N] [--tags a,b] [--slots N] [--work-dir D]
-                    [--config FILE] [--kill-grace 10s] [--spool-reserve-mb 16] [--once]
+  floe runner start [--hub URL] [--token-file PATH | --token TOKEN] [--name N] [--tags a,b] [--slots N]
+                    [--work-dir D] [--config FILE] [--kill-grace 10s] [--spool-reserve-mb 16] [--once]
       Runs the runner daemon: connects to the hub and executes the runs it is given. The first start
       exchanges the one-time TOKEN for the runner's credential, kept in FILE (default
-      <work-dir>/credential.json, mode 0600); later starts need neither --token nor --hub.
-      Settings also come from FLOE_HUB_URL, FLOE_RUNNER_TOKEN, FLOE_RUNNER_NAME, FLOE_RUNNER_TAGS,
-      FLOE_RUNNER_SLOTS, FLOE_RUNNER_WORK_DIR, FLOE_RUNNER_CONFIG, FLOE_RUNNER_KILL_GRACE,
+      <work-dir>/credential.json, mode 0600); later starts need neither a token nor --hub.
+      Prefer --token-file PATH (the token on its first line) or FLOE_RUNNER_TOKEN to --token: a
+      command line shows in \`ps\` to every user of the machine.
+      Settings also come from FLOE_HUB_URL, FLOE_RUNNER_TOKEN, FLOE_RUNNER_TOKEN_FILE, FLOE_RUNNER_NAME,
+      FLOE_RUNNER_TAGS, FLOE_RUNNER_SLOTS, FLOE_RUNNER_WORK_DIR, FLOE_RUNNER_CONFIG, FLOE_RUNNER_KILL_GRACE,
       FLOE_RUNNER_SPOOL_RESERVE_MB.
       Defaults: name = host name, no tags, 1 slot, work dir ~/.floe/runner, kill grace 10s.
       --spool-reserve-mb keeps that much of the work dir's disk for the records of the runs held: when
@@ -34,7 +36,7 @@ const USAGE = `usage: floe runner <start|token|install|uninstall> [options]
       Makes a one-time registration token (POST /api/runners/tokens) and prints it.
       FLOE_HUB_URL and FLOE_ADMIN_TOKEN stand in for the flags.
 
-  floe runner install [--user U] [--hub URL --token T --name N --tags a,b --slots N --kill-grace 10s]
+  floe runner install [--user U] [--hub URL --token-file PATH|--token T --name N --tags a,b --slots N --kill-grace 10s]
                       [--root DIR]
       Writes ${UNIT_PATH} and ${ENV_PATH} (mode 0600), then runs
       \`systemctl daemon-reload\` and \`systemctl enable --now floe-runner\` (as root). With --root, writes
@@ -95,6 +97,7 @@ function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(argv: s
 const DAEMON_FLAGS = {
   hub: { type: 'string' },
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   name: { type: 'string' },
   tags: { type: 'string' },
   slots: { type: 'string' },
@@ -112,6 +115,7 @@ async function start(argv: string[], io: CliIo): Promise<number> {
     {
       hub: flags.hub,
       token: flags.token,
+      tokenFile: flags['token-file'],
       name: flags.name,
       tags: flags.tags,
       slots: flags.slots,
@@ -184,6 +188,7 @@ function install(argv: string[], io: CliIo): number {
     {
       hub: flags.hub,
       token: flags.token,
+      tokenFile: flags['token-file'],
       name: flags.name,
       tags: flags.tags,
       slots: flags.slots,
@@ -195,7 +200,9 @@ function install(argv: string[], io: CliIo): number {
   const user = flags.user ?? process.env.SUDO_USER ?? userInfo().username;
   const settings = {
     hub: flags.hub,
-    token: flags.token,
+    // The token itself, read from --token-file now: the env file is the service's (mode 0600), the file may not
+    // be readable by the service's user.
+    token: read.config.token,
     name: flags.name,
     tags: flags.tags,
     slots: flags.slots,

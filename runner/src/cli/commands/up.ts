@@ -85,11 +85,15 @@ async function upCommand(argv: string[], io: CliIo): Promise<number> {
   }
 
   const name = values.name ?? `${hostname()}-local`;
-  const runnerArgs = ['runner', 'start', '--hub', url, '--token', registration, '--work-dir', workDir, '--name', name];
+  // Nothing secret on a command line (docs/security.md "Command lines"): `ps` shows it to every user of the
+  // machine. The registration token goes in the environment, which only the runner's user can read and which the
+  // runner keeps from its tasks; the hub reads its admin token from its data dir (or FLOE_ADMIN_TOKEN).
+  const runnerArgs = ['runner', 'start', '--hub', url, '--work-dir', workDir, '--name', name];
   runnerArgs.push('--slots', values.slots ?? '2');
   if (values.tags) runnerArgs.push('--tags', values.tags);
   const runner = spawn(process.execPath, [floeMain(), ...runnerArgs], {
     cwd,
+    env: { ...process.env, FLOE_RUNNER_TOKEN: registration },
     stdio: ['ignore', 'inherit', 'inherit'],
     // Its own process group, like the hub's: Ctrl-C is forwarded to it once (see waitForwardingSignals).
     detached: true,
