@@ -198,7 +198,7 @@ tasks:
       const f = flow(`
 id: f
 tasks:
-  - {id: work, type: exec, listen: trigger.good, opts: {shell: "echo started; setsid sleep 60 & wait"}}
+  - {id: work, type: exec, listen: trigger.good, opts: {shell: "setsid sleep 60 & echo started; wait"}}
 `);
       const records: RunRecord[] = [];
       const driver = driveRun({
@@ -207,7 +207,7 @@ tasks:
         killGraceMs: 200,
         onRecord: (record) => records.push(record),
       });
-      await until(() => logText(records, 'work').includes('started') && findProcesses('run-twin').length >= 3);
+      await until(() => logText(records, 'work').includes('started'));
       driver.cancel('ann');
       driver.kill();
       await driver.done;
