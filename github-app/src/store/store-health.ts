@@ -69,11 +69,15 @@ export class StoreHealth {
 
   /** The store, its every async method watched. */
   watch(store: Store): Store {
+    // One wrapper per method, made at its first use: store calls are on the dispatch path.
+    const wrappers = new Map<PropertyKey, unknown>();
     return new Proxy(store, {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function' || property === 'close') return value;
-        return (...args: unknown[]) => {
+        if (typeof value !== 'function' || property === 'close' || property === 'constructor') return value;
+        const known = wrappers.get(property);
+        if (known !== undefined) return known;
+        const wrapper = (...args: unknown[]) => {
           let result: unknown;
           try {
             result = (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -91,6 +95,8 @@ export class StoreHealth {
             },
           );
         };
+        wrappers.set(property, wrapper);
+        return wrapper;
       },
     });
   }
