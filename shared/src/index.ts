@@ -5,6 +5,7 @@
 export { z } from 'zod';
 // The hub's API: request/response schemas, the typed REST client and the live API client (docs/api.md).
 export { type ApiErrorBody, ApiErrorBodySchema, FloeApiError } from './api/api-error.js';
+export * from './api/audit-api.js';
 export {
   type CreateTokenBody,
   CreateTokenBodySchema,
@@ -12,7 +13,13 @@ export {
   MeSchema,
   Role,
   RoleSchema,
+  type RotateAdminTokenBody,
+  RotateAdminTokenBodySchema,
   roleAllows,
+  type TokenInfo,
+  TokenInfoSchema,
+  type TokenList,
+  TokenListSchema,
   type TokenResponse,
   TokenResponseSchema,
 } from './api/auth-api.js';

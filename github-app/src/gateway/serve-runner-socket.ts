@@ -143,6 +143,12 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
       tags: message.tags,
       slots: message.slots,
       send,
+      // Removed by an admin: closed after what the core sent before (the runs' stops). The runner reconnects, and
+      // its hello is refused for a bad credential, which is final (it exits).
+      close: (reason) => {
+        log.info({ reason }, 'closing a removed runner');
+        close(CLOSE_POLICY, 'runner removed');
+      },
     };
     log = options.logger.child({ runner: message.name, runnerId: identity.runnerId });
     const previous = connected.get(identity.runnerId);

@@ -22,7 +22,7 @@ export async function liveRoute(app: FastifyInstance, options: LiveRouteOptions)
     const session = createLiveSession({
       hub: options.hub,
       authenticate: options.authenticate,
-      ...(request.caller ? { caller: request.caller } : {}),
+      ...(request.caller ? { caller: request.caller, callerToken: bearerOf(request.headers.authorization) } : {}),
       ...(options.authTimeoutMs !== undefined ? { authTimeoutMs: options.authTimeoutMs } : {}),
       logger: request.log,
       send: (message) => {
@@ -44,4 +44,8 @@ export async function liveRoute(app: FastifyInstance, options: LiveRouteOptions)
     socket.on('close', () => session.dispose());
     socket.on('error', (err) => request.log.warn({ err }, 'live socket error'));
   });
+}
+
+function bearerOf(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
 }
