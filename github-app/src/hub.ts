@@ -278,6 +278,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     log: log.child({ part: 'triggers' }),
     now,
     hubId,
+    minPeriodMs: timing.minTriggerPeriodMs,
     fire: async ({ flow, trigger, target }) => {
       const sameRepo = target && sources.get(flow.repo)?.cloneUrl === target.url;
       await createRun(deps, {

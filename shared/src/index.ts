@@ -99,6 +99,7 @@ export {
   type FlowFileRef,
   flowFileRef,
 } from './flow/flow-file-ref.js';
+export { MAX_FLOE_FILE_BYTES, MAX_FLOW_NODES, MIN_TRIGGER_PERIOD_MS } from './flow/flow-limits.js';
 export * from './flow/flow-schema.js';
 export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';

@@ -40,6 +40,13 @@ const ACK_HIGH_WATER = 1024 * 1024;
 /** Above this many, the runner is not reading at all: drop the socket, its lease decides (DESIGN §5). */
 const BUFFER_LIMIT = 32 * 1024 * 1024;
 
+/**
+ * Heartbeats one runner may send a second (docs/security.md "Limits"); a runner sends one every few seconds. More
+ * are dropped before they reach the core, so a flood costs a parse each, never a store write: `/healthz` and the
+ * other runners do not slow down.
+ */
+export const MAX_HEARTBEATS_PER_SECOND = 10;
+
 /** Close codes: 1008 policy violation (refused, abuse), 1001 going away (replaced, shutting down), 1011 the hub failed. */
 const CLOSE_POLICY = 1008;
 const CLOSE_AWAY = 1001;
@@ -54,6 +61,23 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
   let closed = false;
   let badFrames = 0;
   let lastHeard = Date.now();
+  let beatSecond = 0;
+  let beatsThisSecond = 0;
+  let beatsDropped = 0;
+  /** True for a heartbeat within the rate; counts (and logs once a second) the ones dropped. */
+  const beatAllowed = (now: number): boolean => {
+    const second = Math.floor(now / 1000);
+    if (second !== beatSecond) {
+      if (beatsDropped > 0) log.warn({ dropped: beatsDropped }, 'runner heartbeats over the rate dropped');
+      beatSecond = second;
+      beatsThisSecond = 0;
+      beatsDropped = 0;
+    }
+    beatsThisSecond += 1;
+    if (beatsThisSecond <= MAX_HEARTBEATS_PER_SECOND) return true;
+    beatsDropped += 1;
+    return false;
+  };
   /** Messages the core sent before `welcome` went out (an offer made while the runner is being connected). */
   const early: HubMessage[] = [];
   /** Acks held back while the socket is congested, the latest per run. */
@@ -207,6 +231,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
   socket.on('message', (data: RawData, isBinary: boolean) => {
     lastHeard = Date.now();
     const decoded = decodeFrame(RunnerMessageSchema, isBinary ? toBytes(data) : toBytes(data).toString('utf8'));
+    if (decoded.ok && decoded.message.type === 'heartbeat' && !beatAllowed(lastHeard)) return;
     queue = queue.then(async () => {
       if (closed) return;
       if (!decoded.ok) return answerBad(decoded.code, decoded.message);
