@@ -139,7 +139,9 @@ describe('the admin pages', { timeout: 60_000 }, () => {
     expect(nav).not.toContain('Tokens');
     expect(nav).not.toContain('Audit');
     await viewer.goto(`${hub.url}/audit`);
-    await expect.poll(() => viewer.locator('floe-audit-page floe-error-box .box').textContent()).toContain('FLOE_FORBIDDEN');
+    await expect
+      .poll(() => viewer.locator('floe-audit-page floe-error-box .box').textContent())
+      .toContain('FLOE_FORBIDDEN');
     await viewer.close();
   });
 });
