@@ -37,6 +37,8 @@ export interface BuildServerOptions {
   github?: MountGithubOptions;
   /** How long the live API waits for the auth message; default 10 s. */
   liveAuthTimeoutMs?: number;
+  /** How often a live socket's token is checked again, so that an expired one closes it; default 60 s. */
+  liveRecheckMs?: number;
   /** Largest request body in bytes; default 1 MiB. */
   bodyLimit?: number;
 }
@@ -129,6 +131,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         hub,
         authenticate,
         ...(options.liveAuthTimeoutMs !== undefined ? { authTimeoutMs: options.liveAuthTimeoutMs } : {}),
+        ...(options.liveRecheckMs !== undefined ? { recheckMs: options.liveRecheckMs } : {}),
       });
     },
     { prefix: '/api' },

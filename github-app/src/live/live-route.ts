@@ -14,6 +14,8 @@ export interface LiveRouteOptions {
   authenticate: Authenticate;
   /** Default 10 s. */
   authTimeoutMs?: number;
+  /** How often a socket's token is checked again (expiry); default 60 s. */
+  recheckMs?: number;
 }
 
 /** Registers the live route; @fastify/websocket must be registered on `app` first. */
@@ -24,6 +26,7 @@ export async function liveRoute(app: FastifyInstance, options: LiveRouteOptions)
       authenticate: options.authenticate,
       ...(request.caller ? { caller: request.caller, callerToken: bearerOf(request.headers.authorization) } : {}),
       ...(options.authTimeoutMs !== undefined ? { authTimeoutMs: options.authTimeoutMs } : {}),
+      ...(options.recheckMs !== undefined ? { recheckMs: options.recheckMs } : {}),
       logger: request.log,
       send: (message) => {
         if (socket.readyState !== socket.OPEN) return;

@@ -41,6 +41,8 @@ export interface LiveSessionOptions {
   callerToken?: string;
   /** Default 10 s (LIVE_AUTH_TIMEOUT_MS). */
   authTimeoutMs?: number;
+  /** How often the token is checked again, so that one that expires closes its socket; default 60 s. */
+  recheckMs?: number;
   logger: FastifyBaseLogger;
 }
 
@@ -84,12 +86,20 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
     for (const subscription of subscriptions.values()) subscription.onChange(change);
   });
 
-  /** A token removed or rotated away while its socket is open: the socket closes (docs/security.md). */
+  // A token that expires while its socket is open is caught by this; removed and rotated ones at once, above.
+  const recheckTimer = setInterval(() => void recheck(), options.recheckMs ?? 60_000);
+  recheckTimer.unref();
+
+  /** A token removed, rotated away or expired while its socket is open: the socket closes (docs/security.md). */
   async function recheck(): Promise<void> {
     if (caller === undefined || token === undefined || disposed) return;
-    const who = await options.authenticate(token).catch(() => undefined);
+    let refusal = 'your API token was removed or rotated; sign in again';
+    const who = await options.authenticate(token).catch((err: unknown) => {
+      if (err instanceof FloeError && err.code === 'FLOE_UNAUTHENTICATED') refusal = err.message;
+      return undefined;
+    });
     if (who !== undefined || disposed) return;
-    sendError('FLOE_UNAUTHENTICATED', 'your API token was removed or rotated; sign in again');
+    sendError('FLOE_UNAUTHENTICATED', refusal);
     options.close(LIVE_CLOSE_UNAUTHENTICATED, 'token revoked');
   }
 
@@ -324,6 +334,7 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
       if (disposed) return;
       disposed = true;
       if (authTimer) clearTimeout(authTimer);
+      clearInterval(recheckTimer);
       stopListening();
       for (const subscription of subscriptions.values()) subscription.dispose();
       subscriptions.clear();

@@ -43,6 +43,7 @@ describe.each(['sqlite', 'postgres'] as const)('revocation and audit on %s', (dr
       {
         now: () => clock,
         secretKey: 'audit-test-key',
+        liveRecheckMs: 50,
         ...(db !== undefined ? { databaseUrl: db.url } : {}),
       },
     );
@@ -85,8 +86,8 @@ describe.each(['sqlite', 'postgres'] as const)('revocation and audit on %s', (dr
     });
   });
 
-  it('closes a live socket whose token is removed', async () => {
-    const { token } = await admin().createToken({ name: 'watcher', role: 'viewer' });
+  /** A live socket authenticated with `token`: what it received, and its close code once closed. */
+  async function liveWith(token: string) {
     const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/live`);
     const messages: LiveServerMessage[] = [];
     ws.on('message', (data) => messages.push(JSON.parse(data.toString()) as LiveServerMessage));
@@ -94,9 +95,25 @@ describe.each(['sqlite', 'postgres'] as const)('revocation and audit on %s', (dr
     await new Promise((resolve) => ws.once('open', resolve));
     ws.send(JSON.stringify({ type: 'auth', token }));
     await waitUntil(() => messages.some((m) => m.type === 'authenticated'));
+    return { messages, closed };
+  }
+
+  it('closes a live socket whose token is removed, and one whose token expires', async () => {
+    const { token } = await admin().createToken({ name: 'watcher', role: 'viewer' });
+    const removed = await liveWith(token);
     await admin().deleteToken('watcher');
-    expect(await closed).toBe(4401);
-    expect(messages.at(-1)).toMatchObject({ type: 'error', code: 'FLOE_UNAUTHENTICATED' });
+    expect(await removed.closed).toBe(4401);
+    expect(removed.messages.at(-1)).toMatchObject({ type: 'error', code: 'FLOE_UNAUTHENTICATED' });
+
+    const brief = await admin().createToken({ name: 'brief', role: 'viewer', expiresAt: clock + 1_000 });
+    const expiring = await liveWith(brief.token);
+    clock += 1_000;
+    expect(await expiring.closed).toBe(4401);
+    expect(expiring.messages.at(-1)).toMatchObject({
+      type: 'error',
+      code: 'FLOE_UNAUTHENTICATED',
+      message: expect.stringMatching(/"brief" expired at/),
+    });
   });
 
   it('rotates the admin token: the new one works at once, the old one until its grace is over', async () => {

@@ -50,6 +50,7 @@ export async function startTestHub(
   repos: TestRepos,
   options: {
     liveAuthTimeoutMs?: number;
+    liveRecheckMs?: number;
     /** PostgreSQL instead of SQLite in the temp dir. */
     databaseUrl?: string;
     /** The hub's clock; default Date.now. */
@@ -86,6 +87,7 @@ export async function startTestHub(
     version: '0.0.0-test',
     gateway,
     ...(options.liveAuthTimeoutMs !== undefined ? { liveAuthTimeoutMs: options.liveAuthTimeoutMs } : {}),
+    ...(options.liveRecheckMs !== undefined ? { liveRecheckMs: options.liveRecheckMs } : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const admin = { name: 'admin', role: 'admin' } as const;
