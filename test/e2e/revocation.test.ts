@@ -15,6 +15,7 @@ import {
   startRunner,
   waitFor,
 } from '../support/index.js';
+import { type PostgresHubs, startPostgresHubs } from '../support/postgres-hubs.js';
 
 const FLOWS = `
 flows:
@@ -103,6 +104,42 @@ describe('removing a runner', () => {
       status: 1,
       stderr: expect.stringMatching(/no runner named doomed/),
     });
+  });
+});
+
+describe('revocation across hubs sharing a database', () => {
+  let pg: PostgresHubs | undefined;
+  afterEach(async () => {
+    await killSpawned();
+    await pg?.database.drop();
+    pg = undefined;
+  });
+
+  it('removes through one hub a runner connected to the other, and refuses a removed token on both', async () => {
+    pg = await startPostgresHubs(2, { repos: [repo], leaseMs: 30_000, heartbeatMs: 300 });
+    const [a, b] = pg.hubs as [HubProcess, HubProcess];
+    const doomed = startRunner({ hub: a.url, token: await a.runnerToken(), name: 'far-away' });
+    await doomed.waitForOutput('connected to the hub');
+    const runId = await start(b, 'long');
+    await waitFor(async () => (await logOf(b, runId)).includes('started'), { what: 'the run to start' });
+
+    expect(floe(b, ['runner', 'remove', 'far-away'])).toMatchObject({ status: 0 });
+    // Hub a holds its socket: it hears of the removal from hub b and closes it; the reconnect is refused.
+    expect(await doomed.exited).toBe(78);
+    expect(await a.json<RunView>(`/api/runs/${runId}`)).toMatchObject({
+      state: 'archived',
+      reasonCode: 'lost',
+      reason: 'runner far-away removed by admin',
+    });
+
+    const made = floe(a, ['token', 'create', 'shared', '--role', 'viewer']).stdout.trim();
+    expect((await b.request('/api/me', { token: made })).status).toBe(200);
+    expect(floe(b, ['token', 'rm', 'shared'])).toMatchObject({ status: 0 });
+    expect((await a.request('/api/me', { token: made })).status).toBe(401);
+    // A rotation through one hub refuses the configured admin token on the other.
+    const rotated = floe(b, ['token', 'rotate-admin']).stdout.trim();
+    expect((await a.request('/api/me')).status).toBe(401);
+    expect((await a.request('/api/me', { token: rotated })).status).toBe(200);
   });
 });
 
