@@ -46,6 +46,7 @@ export class FloeApp extends LitElement {
       }
       nav {
         display: flex;
+        flex-wrap: wrap;
         gap: 0.2rem;
       }
       nav a {
