@@ -43,9 +43,13 @@ export class ApiTokens {
     return { name: row.name, role: row.role };
   }
 
-  /** True once the admin token was rotated: the configured admin token is refused from then on. */
+  /** Once true, for good: the `admin` row cannot be removed, only replaced. */
+  private rotated = false;
+
+  /** True once the admin token was rotated (by any hub): the configured admin token is refused from then on. */
   async adminRotated(): Promise<boolean> {
-    return (await this.store.listApiTokens()).some((row) => row.name === ADMIN_TOKEN_NAME);
+    if (!this.rotated) this.rotated = (await this.store.listApiTokens()).some((row) => row.name === ADMIN_TOKEN_NAME);
+    return this.rotated;
   }
 
   /** Makes a token; returned once, stored only hashed. Throws FLOE_BAD_REQUEST for a taken name or a past expiry. */
