@@ -3,6 +3,8 @@
 // refused and the daemon exits — and the `floe token`, `floe runner remove` and `floe audit` commands do what they
 // say against a real hub.
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   FLOE_MAIN,
@@ -17,7 +19,9 @@ import {
 } from '../support/index.js';
 import { type PostgresHubs, startPostgresHubs } from '../support/postgres-hubs.js';
 
-const FLOWS = `
+/** The re-queued run waits for this file, so that it cannot end before the runner holding it is removed. */
+let GO: string;
+const FLOWS = () => `
 flows:
   - id: long
     tasks:
@@ -25,7 +29,7 @@ flows:
   - id: keep
     requeue-lost: true
     tasks:
-      - {id: wait, type: exec, listen: trigger.good, opts: {shell: "echo started; sleep 2; echo kept"}}
+      - {id: wait, type: exec, listen: trigger.good, opts: {shell: "echo started; until [ -e ${GO} ]; do sleep 0.1; done; echo kept"}}
 `;
 
 interface RunView {
@@ -39,7 +43,8 @@ interface RunView {
 let repo: string;
 beforeEach(() => {
   repo = makeTempDir('floe-repo-');
-  makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
+  GO = join(makeTempDir('floe-go-'), 'go');
+  makeGitRepo(repo, { 'FLOE.yaml': FLOWS() });
 });
 afterEach(async () => {
   await killSpawned();
@@ -59,7 +64,7 @@ const start = async (hub: HubProcess, flow: string) =>
   (await hub.json<{ runId: string }>(`/api/flows/${flow}/runs`, { body: {} })).runId;
 const logOf = async (hub: HubProcess, runId: string) => (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text();
 
-describe('removing a runner', () => {
+describe('removing a runner', { timeout: 120_000 }, () => {
   it('ends its active run lost, re-queues a requeue-lost one, refuses its reconnect, and the daemon exits', async () => {
     const hub = await startHub({ repos: [repo], leaseMs: 30_000, heartbeatMs: 300 });
     const doomed = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'doomed', slots: 2 });
@@ -90,6 +95,7 @@ describe('removing a runner', () => {
     expect((await hub.json<{ name: string }[]>('/api/runners')).map((runner) => runner.name)).toEqual([]);
 
     // The re-queued run runs again, from the start, on another runner.
+    writeFileSync(GO, '');
     const other = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'other' });
     await other.waitForOutput('connected to the hub');
     const again = await waitFor(
@@ -107,7 +113,7 @@ describe('removing a runner', () => {
   });
 });
 
-describe('revocation across hubs sharing a database', () => {
+describe('revocation across hubs sharing a database', { timeout: 120_000 }, () => {
   let pg: PostgresHubs | undefined;
   afterEach(async () => {
     await killSpawned();
@@ -143,7 +149,7 @@ describe('revocation across hubs sharing a database', () => {
   });
 });
 
-describe('the floe token and audit commands', () => {
+describe('the floe token and audit commands', { timeout: 120_000 }, () => {
   it('create, list, remove and rotate tokens, and print the audit log', async () => {
     const hub = await startHub({ repos: [repo] });
     const made = floe(hub, ['token', 'create', 'ci', '--role', 'operator', '--expires', '30d']);
