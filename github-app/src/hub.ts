@@ -26,7 +26,7 @@ import { Dispatcher } from './dispatch/dispatcher.js';
 import { type HubNotifier, type HubSignal, InProcessNotifier } from './dispatch/hub-notifier.js';
 import { runnerViews } from './dispatch/runner-views.js';
 import { FloeError } from './errors.js';
-import type { HubCore } from './gateway/hub-core.js';
+import type { HubCore, RunnerConnection } from './gateway/hub-core.js';
 import { type HubEventListener, HubEvents } from './hub-events.js';
 import { LocalGitSource } from './repos/local-git-source.js';
 import type { RepoSpec } from './repos/parse-repo-spec.js';
@@ -251,8 +251,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     notifier.publish(change);
   };
   /** Closes a removed runner's socket, here or on the hub that holds it. */
-  const dropRunner = (runnerId: string, reason: string) => {
-    const connection = connections.get(runnerId);
+  const dropRunner = (runnerId: string, reason: string, connection: RunnerConnection | undefined) => {
     if (connection?.close) connection.close(reason);
     else notifier.publish({ kind: 'drop-runner', runnerId, reason });
   };

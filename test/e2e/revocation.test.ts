@@ -68,7 +68,7 @@ describe('removing a runner', { timeout: 120_000 }, () => {
   it('ends its active run lost, re-queues a requeue-lost one, refuses its reconnect, and the daemon exits', async () => {
     const hub = await startHub({ repos: [repo], leaseMs: 30_000, heartbeatMs: 300 });
     const doomed = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'doomed', slots: 2 });
-    await doomed.waitForOutput('connected to the hub');
+    await doomed.waitForOutput('connected to the hub', 60_000);
     const lost = await start(hub, 'long');
     const kept = await start(hub, 'keep');
     await waitFor(
@@ -97,7 +97,7 @@ describe('removing a runner', { timeout: 120_000 }, () => {
     // The re-queued run runs again, from the start, on another runner.
     writeFileSync(GO, '');
     const other = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'other' });
-    await other.waitForOutput('connected to the hub');
+    await other.waitForOutput('connected to the hub', 60_000);
     const again = await waitFor(
       async () => {
         const view = await hub.json<RunView>(`/api/runs/${kept}`);
@@ -125,7 +125,7 @@ describe('revocation across hubs sharing a database', { timeout: 120_000 }, () =
     pg = await startPostgresHubs(2, { repos: [repo], leaseMs: 30_000, heartbeatMs: 300 });
     const [a, b] = pg.hubs as [HubProcess, HubProcess];
     const doomed = startRunner({ hub: a.url, token: await a.runnerToken(), name: 'far-away' });
-    await doomed.waitForOutput('connected to the hub');
+    await doomed.waitForOutput('connected to the hub', 60_000);
     const runId = await start(b, 'long');
     await waitFor(async () => (await logOf(b, runId)).includes('started'), { what: 'the run to start' });
 

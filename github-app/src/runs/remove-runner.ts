@@ -4,6 +4,7 @@
 // is closed (on whichever hub holds it), and its reconnect is refused for a bad credential, which makes the runner
 // exit instead of retrying.
 import { FloeError } from '../errors.js';
+import type { RunnerConnection } from '../gateway/hub-core.js';
 import type { HubDeps } from './hub-deps.js';
 import { loseRun } from './lease.js';
 import { publishRun } from './publish-run.js';
@@ -16,11 +17,14 @@ export async function removeRunner(
   deps: HubDeps,
   name: string,
   by: string,
-  drop: (runnerId: string, reason: string) => void,
+  drop: (runnerId: string, reason: string, connection: RunnerConnection | undefined) => void,
 ): Promise<string[]> {
   const runner = (await deps.store.listRunners()).find((row) => row.name === name);
   if (!runner) throw new FloeError('FLOE_RUNNER_NOT_FOUND', `no runner named ${name}; GET /api/runners lists them`);
   await deps.store.deleteRunner(runner.id);
+  // Out of the dispatcher's sight at once: no new offer may reach it while its socket is being closed.
+  const connection = deps.connections.get(runner.id);
+  deps.connections.remove(runner.id);
   const held: string[] = [];
   for (const live of await deps.store.listLiveRuns()) {
     if (live.runnerId !== runner.id) continue;
@@ -30,13 +34,15 @@ export async function removeRunner(
       if (!run || run.runnerId !== runner.id || run.state === 'archived') return;
       if (run.state === 'active') {
         await loseRun(deps, run, name, `removed by ${by}`);
+        // Its connection is out of the map already: the stop goes to it directly, before the socket closes.
+        connection?.send({ type: 'stop', runId: run.id, epoch: run.epoch, reason: `runner ${name} removed by ${by}` });
         return;
       }
       const back = await deps.store.withdrawOffer(run.id, run.epoch);
       if (back) await publishRun(deps, back);
     });
   }
-  drop(runner.id, `runner removed by ${by}`);
+  drop(runner.id, `runner removed by ${by}`, connection);
   deps.log.warn({ runner: name, runnerId: runner.id, by, runs: held.length }, 'runner removed');
   deps.wake();
   return held;
