@@ -9,6 +9,7 @@ import { createAuthenticator } from './auth/create-authenticator.js';
 import { FloeError } from './errors.js';
 import type { MountGithubOptions } from './github/mount-github.js';
 import { liveRoute } from './live/live-route.js';
+import { auditRoutes } from './routes/audit-routes.js';
 import { flowRoutes } from './routes/flow-routes.js';
 import type { HubApi } from './routes/hub-api.js';
 import { runRoutes } from './routes/run-routes.js';
@@ -23,8 +24,10 @@ export const RUNNER_PATHS = ['/api/runners/connect', '/api/runners/register'] as
 
 export interface BuildServerOptions {
   hub: HubApi;
-  /** The admin API token (role admin, name "admin"). */
+  /** The admin API token (role admin, name "admin") the hub started with, until an admin rotates it. */
   adminToken: string;
+  /** The file that keeps the admin token (<data-dir>/admin-token), rewritten on rotation; absent: given by config. */
+  adminTokenFile?: string;
   /** The hub's version, answered by /healthz. */
   version: string;
   /** The root logger (pino); default none (tests). */
@@ -35,6 +38,8 @@ export interface BuildServerOptions {
   github?: MountGithubOptions;
   /** How long the live API waits for the auth message; default 10 s. */
   liveAuthTimeoutMs?: number;
+  /** How often a live socket's token is checked again, so that an expired one closes it; default 60 s. */
+  liveRecheckMs?: number;
   /** Largest request body in bytes; default 1 MiB. */
   bodyLimit?: number;
 }
@@ -102,7 +107,11 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   registerSecurityHeaders(app);
-  const authenticate = createAuthenticator(options.adminToken, (token) => options.hub.verifyToken(token));
+  const authenticate = createAuthenticator(
+    options.adminToken,
+    (token) => options.hub.verifyToken(token),
+    () => options.hub.adminRotated(),
+  );
   registerAuth(app, { authenticate, exemptPaths: RUNNER_PATHS });
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
@@ -124,12 +133,18 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       await api.register(flowRoutes, { hub });
       await api.register(runRoutes, { hub });
       await api.register(runnerRoutes, { hub });
-      await api.register(tokenRoutes, { hub });
+      await api.register(tokenRoutes, {
+        hub,
+        adminToken: options.adminToken,
+        ...(options.adminTokenFile !== undefined ? { adminTokenFile: options.adminTokenFile } : {}),
+      });
+      await api.register(auditRoutes, { hub });
       await api.register(secretRoutes, { hub });
       await api.register(liveRoute, {
         hub,
         authenticate,
         ...(options.liveAuthTimeoutMs !== undefined ? { authTimeoutMs: options.liveAuthTimeoutMs } : {}),
+        ...(options.liveRecheckMs !== undefined ? { recheckMs: options.liveRecheckMs } : {}),
       });
     },
     { prefix: '/api' },

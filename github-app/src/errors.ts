@@ -19,6 +19,8 @@ export const ERROR_CATALOGUE = {
   FLOE_FLOW_NOT_FOUND: { status: 404, message: 'no such flow; GET /api/flows lists them' },
   FLOE_RUN_NOT_FOUND: { status: 404, message: 'no such run' },
   FLOE_NODE_NOT_FOUND: { status: 404, message: 'the run has no such node' },
+  FLOE_TOKEN_NOT_FOUND: { status: 404, message: 'no such API token; GET /api/tokens lists them' },
+  FLOE_RUNNER_NOT_FOUND: { status: 404, message: 'no such runner; GET /api/runners lists them' },
   FLOE_FLOW_AMBIGUOUS: { status: 409, message: 'several repositories have this flow id; say which with "repo"' },
   FLOE_FLOW_INVALID: { status: 409, message: 'the flow has lint errors and cannot run; fix FLOE.yaml' },
   FLOE_RUN_ENDED: { status: 409, message: 'the run has already ended' },
@@ -39,6 +41,10 @@ export const ERROR_CATALOGUE = {
   FLOE_LIVE_NOT_AUTHENTICATED: { status: 401, message: 'send {"type":"auth","token":…} first' },
   FLOE_LIVE_AUTH_TIMEOUT: { status: 401, message: 'no auth message within 10 s' },
   FLOE_LIVE_DUPLICATE_SUB: { status: 409, message: 'a subscription with this id is already open' },
+  FLOE_LIVE_TOO_MANY_SUBS: {
+    status: 429,
+    message: 'too many subscriptions on this socket; unsubscribe from one first',
+  },
   FLOE_CONFIG_INVALID: { status: 500, message: 'the hub configuration is not valid' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type {
+  AuditPage,
+  AuditQuery,
   FlowSummary,
   FormValues,
   Me,
@@ -13,15 +15,18 @@ import type {
   RunSummary,
   RunsPage,
   RunsQuery,
+  TokenInfo,
 } from '@floe/shared';
 import type { Cidr } from '@floe/shared/node';
 import type { Logger } from 'pino';
+import { AuditLog } from './audit/audit-log.js';
+import { ApiTokens } from './auth/api-tokens.js';
 import { ConnectedRunners } from './dispatch/connected-runners.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { type HubNotifier, type HubSignal, InProcessNotifier } from './dispatch/hub-notifier.js';
 import { runnerViews } from './dispatch/runner-views.js';
 import { FloeError } from './errors.js';
-import type { HubCore } from './gateway/hub-core.js';
+import type { HubCore, RunnerConnection } from './gateway/hub-core.js';
 import { type HubEventListener, HubEvents } from './hub-events.js';
 import { LocalGitSource } from './repos/local-git-source.js';
 import type { RepoSpec } from './repos/parse-repo-spec.js';
@@ -37,6 +42,7 @@ import { type CreateRunInput, createRun } from './runs/create-run.js';
 import { DEFAULT_TIMING, type HubDeps, type HubTiming } from './runs/hub-deps.js';
 import { keyedLock } from './runs/keyed-lock.js';
 import { expireLeases } from './runs/lease.js';
+import { removeRunner } from './runs/remove-runner.js';
 import { retryRun } from './runs/retry-run.js';
 import { RunDeadlines } from './runs/run-deadlines.js';
 import { toRunDetail } from './runs/run-detail.js';
@@ -92,6 +98,8 @@ export type CreateHubOptions = {
 export type HubChange =
   | { kind: 'run'; runId: string }
   | { kind: 'runners' }
+  /** API tokens were removed or rotated: live sessions check their token again (and close when it is refused). */
+  | { kind: 'tokens' }
   | { kind: 'log'; runId: string; node: string };
 
 export type LogText = { text: string; next: number; complete: boolean };
@@ -105,9 +113,24 @@ export interface Hub {
   /** This hub's id (the holder of trigger leases). */
   readonly hubId: string;
 
+  /** Who a stored token belongs to; rejects with FLOE_UNAUTHENTICATED for an expired one (auth/api-tokens.ts). */
   verifyToken(token: string): Promise<Me | undefined>;
+  /** True once the admin token was rotated: the configured one is refused from then on. */
+  adminRotated(): Promise<boolean>;
   /** Makes an API token; the token is returned once and stored only hashed. */
-  createToken(name: string, role: Role, by: Me): Promise<string>;
+  createToken(name: string, role: Role, by: Me, expiresAt?: number): Promise<string>;
+  /** Every stored API token, without its hash. */
+  listTokens(): Promise<TokenInfo[]>;
+  /** Removes a token; it is refused from then on and the live sockets holding it close. FLOE_TOKEN_NOT_FOUND. */
+  deleteToken(name: string, by: Me): Promise<void>;
+  /** Replaces the admin token (`configured`: the one the hub started with); the outgoing one lasts `graceMs`. */
+  rotateAdminToken(configured: string, graceMs: number, by: Me): Promise<string>;
+  /** Removes a runner: credential refused, socket closed, active runs lost or re-queued. FLOE_RUNNER_NOT_FOUND. */
+  removeRunner(name: string, by: Me): Promise<void>;
+  /** Writes an audit entry for an action the routes carry out themselves (secrets). Never rejects. */
+  audit: AuditLog['record'];
+  /** `GET /api/audit`. */
+  auditLog(query: AuditQuery): Promise<AuditPage>;
   /** Makes a one-time runner registration token. */
   createRunnerToken(by: Me): Promise<string>;
   flows(): Promise<FlowSummary[]>;
@@ -231,6 +254,17 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   events.on((event) => notifier.publish(changeOf(event)));
   if (shared) connections.relayTo((runnerId, message) => notifier.publish({ kind: 'send', runnerId, message }));
   const remoteListeners = new Set<(change: HubChange) => void>();
+  // Changes that are no run or runner event (tokens removed or rotated): told to this hub's listeners and the others'.
+  const localListeners = new Set<(change: HubChange) => void>();
+  const announce = (change: HubChange & { kind: 'tokens' | 'runners' }) => {
+    for (const listener of localListeners) listener(change);
+    notifier.publish(change);
+  };
+  /** Closes a removed runner's socket, here or on the hub that holds it. */
+  const dropRunner = (runnerId: string, reason: string, connection: RunnerConnection | undefined) => {
+    if (connection?.close) connection.close(reason);
+    else notifier.publish({ kind: 'drop-runner', runnerId, reason });
+  };
   notifier.subscribe((signal: HubSignal) => {
     if (signal.kind === 'wake') {
       dispatcher?.wake();
@@ -238,6 +272,10 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     }
     if (signal.kind === 'send') {
       connections.get(signal.runnerId)?.send(signal.message);
+      return;
+    }
+    if (signal.kind === 'drop-runner') {
+      connections.get(signal.runnerId)?.close?.(signal.reason);
       return;
     }
     for (const listener of remoteListeners) listener(signal);
@@ -249,6 +287,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     log: log.child({ part: 'triggers' }),
     now,
     hubId,
+    minPeriodMs: timing.minTriggerPeriodMs,
     fire: async ({ flow, trigger, target }) => {
       const sameRepo = target && sources.get(flow.repo)?.cloneUrl === target.url;
       await createRun(deps, {
@@ -387,6 +426,9 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     return run;
   };
 
+  const tokens = new ApiTokens(store, now);
+  const audit = new AuditLog(store, log, now);
+
   let closed = false;
   return {
     core,
@@ -395,20 +437,47 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     timing,
     hubId,
 
-    async verifyToken(token) {
-      const row = await store.findApiToken(hashSecret(token));
-      return row && { name: row.name, role: row.role };
-    },
+    verifyToken: (token) => tokens.verify(token),
 
-    async createToken(name, role, by) {
-      if ((await store.listApiTokens()).some((row) => row.name === name)) {
-        throw new FloeError('FLOE_BAD_REQUEST', `a token named ${name} exists already; choose another name`);
-      }
-      const token = newSecret('floe');
-      await store.createApiToken({ name, role, tokenHash: hashSecret(token), createdAt: now() });
+    adminRotated: () => tokens.adminRotated(),
+
+    async createToken(name, role, by, expiresAt) {
+      const token = await tokens.create(name, role, expiresAt);
       log.info({ name, role, by: by.name }, 'API token created');
+      await audit.record(by, 'token.create', name, {
+        role,
+        ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
+      });
       return token;
     },
+
+    listTokens: () => tokens.list(),
+
+    async deleteToken(name, by) {
+      await tokens.remove(name);
+      log.info({ name, by: by.name }, 'API token removed');
+      await audit.record(by, 'token.delete', name);
+      announce({ kind: 'tokens' });
+    },
+
+    async rotateAdminToken(configured, graceMs, by) {
+      const token = await tokens.rotateAdmin(configured, graceMs);
+      log.warn({ by: by.name, graceMs }, 'admin token rotated');
+      await audit.record(by, 'token.rotate-admin', 'admin', { graceSeconds: String(Math.round(graceMs / 1000)) });
+      announce({ kind: 'tokens' });
+      return token;
+    },
+
+    async removeRunner(name, by) {
+      const held = await removeRunner(deps, name, by.name, dropRunner);
+      dispatcher?.forgetRunner(name);
+      await audit.record(by, 'runner.delete', name, held.length > 0 ? { runs: held.join(' ') } : undefined);
+      announce({ kind: 'runners' });
+    },
+
+    audit: (by, action, target, detail) => audit.record(by, action, target, detail),
+
+    auditLog: (query) => audit.page(query),
 
     async createRunnerToken(by) {
       const token = newSecret('floe_reg');
@@ -418,6 +487,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
         createdAt: now(),
       });
       log.info({ by: by.name }, 'runner registration token created');
+      await audit.record(by, 'runner-token.create', 'registration token');
       return token;
     },
 
@@ -475,18 +545,31 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
         trigger: { type: 'manual', by: by.name },
         ...(body.data !== undefined ? { data: body.data } : {}),
       });
+      await audit.record(by, 'run.start', run.id, {
+        flow: flowId,
+        repo: run.repo,
+        ...(run.ref !== undefined ? { ref: run.ref } : {}),
+      });
       return run.id;
     },
 
     createRun: (input) => createRun(deps, input),
 
-    cancelRun: (runId, by) => cancelRun(deps, runId, by.name),
-
-    async retryRun(runId, from, by) {
-      return (await retryRun(deps, runId, from, by.name)).id;
+    async cancelRun(runId, by) {
+      await cancelRun(deps, runId, by.name);
+      await audit.record(by, 'run.cancel', runId);
     },
 
-    submitData: (runId, nodeId, body, by) => submitData(deps, runId, nodeId, body, by.name),
+    async retryRun(runId, from, by) {
+      const retry = await retryRun(deps, runId, from, by.name);
+      await audit.record(by, 'run.retry', runId, { newRun: retry.id, ...(from !== undefined ? { from } : {}) });
+      return retry.id;
+    },
+
+    async submitData(runId, nodeId, body, by) {
+      await submitData(deps, runId, nodeId, body, by.name);
+      await audit.record(by, body.reject ? 'run.reject' : 'run.answer', runId, { node: nodeId });
+    },
 
     runners: () => runnerViews(store, connections),
 
@@ -504,9 +587,11 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       const forward: HubEventListener = (event) => listener(changeOf(event));
       const stopLocal = events.on(forward);
       remoteListeners.add(listener);
+      localListeners.add(listener);
       return () => {
         stopLocal();
         remoteListeners.delete(listener);
+        localListeners.delete(listener);
       };
     },
 

@@ -67,6 +67,7 @@ async function main(): Promise<number> {
   const app = await buildServer({
     hub,
     adminToken: admin.token,
+    ...(admin.file !== undefined ? { adminTokenFile: admin.file } : {}),
     version,
     logger,
     gateway,

@@ -5,6 +5,7 @@
 export { z } from 'zod';
 // The hub's API: request/response schemas, the typed REST client and the live API client (docs/api.md).
 export { type ApiErrorBody, ApiErrorBodySchema, FloeApiError } from './api/api-error.js';
+export * from './api/audit-api.js';
 export {
   type CreateTokenBody,
   CreateTokenBodySchema,
@@ -12,7 +13,13 @@ export {
   MeSchema,
   Role,
   RoleSchema,
+  type RotateAdminTokenBody,
+  RotateAdminTokenBodySchema,
   roleAllows,
+  type TokenInfo,
+  TokenInfoSchema,
+  type TokenList,
+  TokenListSchema,
   type TokenResponse,
   TokenResponseSchema,
 } from './api/auth-api.js';
@@ -93,6 +100,7 @@ export {
   type FlowFileRef,
   flowFileRef,
 } from './flow/flow-file-ref.js';
+export { MAX_FLOE_FILE_BYTES, MAX_FLOW_NODES, MIN_TRIGGER_PERIOD_MS } from './flow/flow-limits.js';
 export * from './flow/flow-schema.js';
 export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';

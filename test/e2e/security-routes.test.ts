@@ -118,6 +118,14 @@ const MATRIX: Record<string, Row> = {
   'GET /api/runners': { role: 'viewer', call: () => ({ path: '/api/runners' }) },
   'POST /api/runners/tokens': { role: 'admin', call: () => ({ path: '/api/runners/tokens', body: {} }) },
   'POST /api/tokens': { role: 'admin', call: () => ({ path: '/api/tokens', body: { name: 'made', role: 'viewer' } }) },
+  'GET /api/tokens': { role: 'admin', call: () => ({ path: '/api/tokens' }) },
+  'DELETE /api/tokens/:name': { role: 'admin', call: () => ({ path: '/api/tokens/no-such-token' }) },
+  'POST /api/tokens/admin/rotate': {
+    role: 'admin',
+    call: () => ({ path: '/api/tokens/admin/rotate', body: { graceSeconds: 3600 } }),
+  },
+  'DELETE /api/runners/:name': { role: 'admin', call: () => ({ path: '/api/runners/no-such-runner' }) },
+  'GET /api/audit': { role: 'admin', call: () => ({ path: '/api/audit' }) },
   'GET /api/secrets': { role: 'viewer', call: () => ({ path: '/api/secrets' }) },
   'PUT /api/secrets/:name': {
     role: 'admin',
@@ -299,5 +307,61 @@ describe('the 401/403 matrix', () => {
       }
     }
     expect(checked.size).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe('revocation', () => {
+  it('refuses a removed API token and an expired one, saying it expired', async () => {
+    const admin = { name: 'admin', role: 'admin' } as const;
+    const doomed = await h.hub.createToken('doomed', 'operator', admin);
+    expect((await call('GET', '/api/me', doomed)).status).toBe(200);
+    expect((await call('DELETE', '/api/tokens/doomed', tokens.admin)).status).toBe(204);
+    for (const path of ['/api/me', '/api/runs', '/api/flows'])
+      expect((await call('GET', path, doomed)).status).toBe(401);
+    expect((await call('POST', '/api/flows/build/runs', doomed, {})).status).toBe(401);
+    const live = await socket('/api/live', { send: [{ type: 'auth', token: doomed }], messages: 1 });
+    expect(live.close).toBe(4401);
+
+    const brief = await h.hub.createToken('brief', 'viewer', admin, Date.now() + 300);
+    expect((await call('GET', '/api/me', brief)).status).toBe(200);
+    const expired = await eventually(async () => {
+      const answer = await call('GET', '/api/me', brief);
+      return answer.status === 401 ? answer : undefined;
+    });
+    expect(JSON.parse(expired.text)).toMatchObject({
+      code: 'FLOE_UNAUTHENTICATED',
+      message: expect.stringMatching(/"brief" expired at/),
+    });
+  });
+
+  it("closes a removed runner's socket and refuses its credential from then on", async () => {
+    const registration = await call('POST', '/api/runners/tokens', tokens.admin, {});
+    const { token } = JSON.parse(registration.text) as { token: string };
+    const registered = await call('POST', '/api/runners/register', undefined, { token, name: 'stolen-laptop' });
+    const { credential } = JSON.parse(registered.text) as { credential: string };
+    const hello = {
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      credential,
+      name: 'stolen-laptop',
+      tags: [],
+      slots: 1,
+      version: '0',
+      runs: [],
+    };
+    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/api/runners/connect`);
+    const first = new Promise<{ type: string }>((resolve) =>
+      ws.once('message', (data) => resolve(JSON.parse(String(data)) as { type: string })),
+    );
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    ws.on('open', () => ws.send(JSON.stringify(hello)));
+    expect(await first).toMatchObject({ type: 'welcome' });
+    expect((await call('DELETE', '/api/runners/stolen-laptop', tokens.operator)).status).toBe(403);
+    expect((await call('DELETE', '/api/runners/stolen-laptop', tokens.admin)).status).toBe(204);
+    expect(await closed).toBe(1008);
+    const again = await socket('/api/runners/connect', { send: [hello] });
+    expect(again.messages[0]).toMatchObject({ type: 'refused', code: 'bad-credential' });
+    const runners = JSON.parse((await call('GET', '/api/runners', tokens.viewer)).text) as { name: string }[];
+    expect(runners.map((runner) => runner.name)).not.toContain('stolen-laptop');
   });
 });

@@ -9,6 +9,8 @@ describe('routes', () => {
     expect(route('/flows/octo/app/release')).toEqual({ page: 'flow', repo: 'octo/app', flowId: 'release' });
     expect(route('/flows/local/build')).toEqual({ page: 'flow', repo: 'local', flowId: 'build' });
     expect(route('/runners')).toEqual({ page: 'runners' });
+    expect(route('/tokens')).toEqual({ page: 'tokens' });
+    expect(route('/audit')).toEqual({ page: 'audit' });
     expect(route('/nope/x')).toEqual({ page: 'not-found', path: '/nope/x' });
   });
 

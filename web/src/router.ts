@@ -9,6 +9,8 @@ export type Route =
   | { page: 'flow'; repo: string; flowId: string }
   | { page: 'runners' }
   | { page: 'secrets' }
+  | { page: 'tokens' }
+  | { page: 'audit' }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(url: URL): Route {
@@ -27,6 +29,8 @@ export function parseRoute(url: URL): Route {
   }
   if (first === 'runners' && rest.length === 0) return { page: 'runners' };
   if (first === 'secrets' && rest.length === 0) return { page: 'secrets' };
+  if (first === 'tokens' && rest.length === 0) return { page: 'tokens' };
+  if (first === 'audit' && rest.length === 0) return { page: 'audit' };
   return { page: 'not-found', path: url.pathname };
 }
 

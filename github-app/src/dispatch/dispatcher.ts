@@ -1,6 +1,8 @@
 // The dispatcher (DESIGN §4): woken by events — a new pend, a freed slot, a released tag, a runner connecting —
 // with a slow periodic sweep as a safety net, never a fixed tick. Each pass plans with planDispatch and offers
 // through the store's compare-and-set, so a run is offered once even if two passes (or two hubs) race.
+import { type HubMessage, MAX_FRAME_BYTES } from '@floe/shared';
+import { archiveRun } from '../runs/archive-run.js';
 import type { HubDeps } from '../runs/hub-deps.js';
 import { publishRun } from '../runs/publish-run.js';
 import { toRunSpec } from '../runs/run-spec.js';
@@ -220,9 +222,7 @@ export class Dispatcher {
         offered.replayFrom !== undefined && offered.retryOf !== undefined
           ? await store.getRun(offered.retryOf)
           : undefined;
-      this.reasons.set(run.id, `offered to ${runner.name}, waiting for it to accept`);
-      log.info({ runId: run.id, runner: runner.name, epoch: offered.epoch }, 'run offered');
-      connection.send({
+      const offer: HubMessage = {
         type: 'offer',
         runId: offered.id,
         epoch: offered.epoch,
@@ -233,11 +233,32 @@ export class Dispatcher {
           secrets: await this.deps.secrets.forRun(offered),
           logCapBytes: this.deps.logCapBytes,
         },
-      });
+      };
+      // An offer is one protocol message: one too large would never reach any runner, and the run would wait for
+      // ever ("runner is busy"). It ends now, saying why (docs/floe-yaml.md "Limits").
+      const bytes = Buffer.byteLength(JSON.stringify(offer));
+      if (bytes > MAX_FRAME_BYTES) {
+        await this.refuseOversized(offered, bytes);
+        continue;
+      }
+      this.reasons.set(run.id, `offered to ${runner.name}, waiting for it to accept`);
+      log.info({ runId: run.id, runner: runner.name, epoch: offered.epoch }, 'run offered');
+      connection.send(offer);
       await publishRun(this.deps, offered);
       await publishRunner(this.deps, runner.id);
     }
     await this.announce(this.reasons);
+  }
+
+  /** Ends a run whose offer is too large to send: bad, `refused`, with the sizes in its reason. */
+  private async refuseOversized(run: RunRow, bytes: number): Promise<void> {
+    const reason =
+      `the run's offer is ${bytes} bytes, more than the ${MAX_FRAME_BYTES} bytes the runner protocol carries in ` +
+      'one message; make its flow smaller (docs/floe-yaml.md "Limits")';
+    this.deps.log.warn({ runId: run.id, bytes }, 'offer too large; run refused');
+    await this.deps.withRun(run.id, () =>
+      archiveRun(this.deps, run, undefined, { result: 'bad', reason, reasonCode: 'refused' }),
+    );
   }
 
   /** Keeps `waiting` as the reasons of pending runs and tells live subscribers about the ones that changed. */

@@ -11,6 +11,10 @@ export const HubSignalSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('run'), runId: z.string() }),
   z.object({ kind: z.literal('log'), runId: z.string(), node: z.string() }),
   z.object({ kind: z.literal('runners') }),
+  /** API tokens were removed or rotated: live sessions re-check their tokens. */
+  z.object({ kind: z.literal('tokens') }),
+  /** An admin removed this runner: the hub it is connected to closes its socket (runs/remove-runner.ts). */
+  z.object({ kind: z.literal('drop-runner'), runnerId: z.string(), reason: z.string() }),
   /** A message for a runner connected to another hub (ConnectedRunners.relayTo): that hub delivers it. */
   z.object({
     kind: z.literal('send'),

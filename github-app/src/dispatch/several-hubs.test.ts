@@ -160,6 +160,7 @@ describe('triggers of several hubs on one PostgreSQL database', () => {
           log: pino({ level: 'info' }, { write: (line: string) => void slots.push(JSON.parse(line).slot) }),
           hubId: `hub-${i}`,
           fire: async () => void fired.push(`hub-${i}`),
+          minPeriodMs: 10,
         }),
     );
     await Promise.all(schedulers.map((scheduler) => scheduler.sync()));

@@ -15,6 +15,8 @@ export interface RunnerConnection {
   readonly protocol: number;
   /** Queue a message to the runner; dropped silently if the socket has closed (the lease decides what happens). */
   send(message: HubMessage): void;
+  /** Closes the socket (an admin removed the runner); absent on test connections that have none. */
+  close?(reason: string): void;
 }
 
 /** What the runner tells about its held runs at connect, answered in `welcome`. */

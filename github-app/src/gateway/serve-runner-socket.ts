@@ -42,6 +42,13 @@ const ACK_HIGH_WATER = 1024 * 1024;
 /** Above this many, the runner is not reading at all: drop the socket, its lease decides (DESIGN §5). */
 const BUFFER_LIMIT = 32 * 1024 * 1024;
 
+/**
+ * Heartbeats one runner may send a second (docs/security.md "Limits"); a runner sends one every few seconds. More
+ * are dropped before they reach the core, so a flood costs a parse each, never a store write: `/healthz` and the
+ * other runners do not slow down.
+ */
+export const MAX_HEARTBEATS_PER_SECOND = 10;
+
 /** Close codes: 1008 policy violation (refused, abuse), 1001 going away (replaced, shutting down), 1011 the hub failed. */
 const CLOSE_POLICY = 1008;
 const CLOSE_AWAY = 1001;
@@ -56,6 +63,23 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
   let closed = false;
   let badFrames = 0;
   let lastHeard = Date.now();
+  let beatSecond = 0;
+  let beatsThisSecond = 0;
+  let beatsDropped = 0;
+  /** True for a heartbeat within the rate; counts (and logs once a second) the ones dropped. */
+  const beatAllowed = (now: number): boolean => {
+    const second = Math.floor(now / 1000);
+    if (second !== beatSecond) {
+      if (beatsDropped > 0) log.warn({ dropped: beatsDropped }, 'runner heartbeats over the rate dropped');
+      beatSecond = second;
+      beatsThisSecond = 0;
+      beatsDropped = 0;
+    }
+    beatsThisSecond += 1;
+    if (beatsThisSecond <= MAX_HEARTBEATS_PER_SECOND) return true;
+    beatsDropped += 1;
+    return false;
+  };
   /** Messages the core sent before `welcome` went out (an offer made while the runner is being connected). */
   const early: HubMessage[] = [];
   /** Acks held back while the socket is congested, the latest per run. */
@@ -145,6 +169,12 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
       slots: message.slots,
       protocol: agreed.version,
       send,
+      // Removed by an admin: closed after what the core sent before (the runs' stops). The runner reconnects, and
+      // its hello is refused for a bad credential, which is final (it exits).
+      close: (reason) => {
+        log.info({ reason }, 'closing a removed runner');
+        close(CLOSE_POLICY, 'runner removed');
+      },
     };
     log = options.logger.child({ runner: message.name, runnerId: identity.runnerId });
     const previous = connected.get(identity.runnerId);
@@ -222,6 +252,8 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
   socket.on('message', (data: RawData, isBinary: boolean) => {
     lastHeard = Date.now();
     const decoded = decodeFrame(RunnerMessageSchema, isBinary ? toBytes(data) : toBytes(data).toString('utf8'));
+    // A flood of heartbeats is dropped before anything else is done with it.
+    if (decoded.ok && decoded.message.type === 'heartbeat' && !beatAllowed(lastHeard)) return;
     // A heartbeat renews the leases of the runs a runner holds: it is handled beside the queue of its records,
     // so a slow database behind a busy runner's records cannot make the runner look silent and lose its runs
     // (DESIGN §4 "When the database is out of reach"). Renewing a lease does not depend on the records' order.

@@ -14,6 +14,8 @@ export interface LiveRouteOptions {
   authenticate: Authenticate;
   /** Default 10 s. */
   authTimeoutMs?: number;
+  /** How often a socket's token is checked again (expiry); default 60 s. */
+  recheckMs?: number;
 }
 
 /** Registers the live route; @fastify/websocket must be registered on `app` first. */
@@ -22,8 +24,9 @@ export async function liveRoute(app: FastifyInstance, options: LiveRouteOptions)
     const session = createLiveSession({
       hub: options.hub,
       authenticate: options.authenticate,
-      ...(request.caller ? { caller: request.caller } : {}),
+      ...(request.caller ? { caller: request.caller, callerToken: bearerOf(request.headers.authorization) } : {}),
       ...(options.authTimeoutMs !== undefined ? { authTimeoutMs: options.authTimeoutMs } : {}),
+      ...(options.recheckMs !== undefined ? { recheckMs: options.recheckMs } : {}),
       logger: request.log,
       send: (message) => {
         if (socket.readyState !== socket.OPEN) return;
@@ -44,4 +47,8 @@ export async function liveRoute(app: FastifyInstance, options: LiveRouteOptions)
     socket.on('close', () => session.dispose());
     socket.on('error', (err) => request.log.warn({ err }, 'live socket error'));
   });
+}
+
+function bearerOf(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
 }

@@ -19,6 +19,12 @@ import { ERROR_CATALOGUE, FloeError } from '../errors.js';
 import type { HubChange } from '../hub.js';
 import type { HubApi } from '../routes/hub-api.js';
 
+/**
+ * Open subscriptions one socket may hold (docs/security.md "Limits"): each costs the hub re-reads on every change,
+ * and a client needs a handful (the dashboard's busiest page holds four).
+ */
+export const MAX_LIVE_SUBSCRIPTIONS = 100;
+
 /** WebSocket close codes of the live API: 4401 bad token (do not retry), 4408 no auth in time. */
 export const LIVE_CLOSE_UNAUTHENTICATED = 4401;
 export const LIVE_CLOSE_AUTH_TIMEOUT = 4408;
@@ -31,8 +37,12 @@ export interface LiveSessionOptions {
   close: (code: number, reason: string) => void;
   /** Already authenticated by an Authorization header on the upgrade request. */
   caller?: Me;
+  /** The token of that header, checked again when tokens are removed or rotated. */
+  callerToken?: string;
   /** Default 10 s (LIVE_AUTH_TIMEOUT_MS). */
   authTimeoutMs?: number;
+  /** How often the token is checked again, so that one that expires closes its socket; default 60 s. */
+  recheckMs?: number;
   logger: FastifyBaseLogger;
 }
 
@@ -54,6 +64,7 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
   const { hub, send, logger } = options;
   const subscriptions = new Map<string, Subscription>();
   let caller = options.caller;
+  let token = options.callerToken;
   let disposed = false;
   // A client may send `auth` and its subscriptions in one burst: what arrives while the token is being checked
   // waits for the answer, in order, instead of being refused as unauthenticated.
@@ -68,25 +79,50 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
   if (caller) send({ type: 'authenticated', name: caller.name, role: caller.role });
 
   const stopListening = hub.onChange((change) => {
+    if (change.kind === 'tokens') {
+      void recheck();
+      return;
+    }
     for (const subscription of subscriptions.values()) subscription.onChange(change);
   });
+
+  // A token that expires while its socket is open is caught by this; removed and rotated ones at once, above.
+  const recheckTimer = setInterval(() => void recheck(), options.recheckMs ?? 60_000);
+  recheckTimer.unref();
+
+  /** A token removed, rotated away or expired while its socket is open: the socket closes (docs/security.md). */
+  async function recheck(): Promise<void> {
+    if (caller === undefined || token === undefined || disposed) return;
+    let refusal = 'your API token was removed or rotated; sign in again';
+    const who = await options.authenticate(token).catch((err: unknown) => {
+      if (err instanceof FloeError && err.code === 'FLOE_UNAUTHENTICATED') refusal = err.message;
+      return undefined;
+    });
+    if (who !== undefined || disposed) return;
+    sendError('FLOE_UNAUTHENTICATED', refusal);
+    options.close(LIVE_CLOSE_UNAUTHENTICATED, 'token revoked');
+  }
 
   function sendError(code: keyof typeof ERROR_CATALOGUE, message?: string, sub?: string): void {
     send({ type: 'error', code, message: message ?? ERROR_CATALOGUE[code].message, ...(sub ? { sub } : {}) });
   }
 
-  async function authenticate(token: string): Promise<void> {
-    const who = await options.authenticate(token).catch((err: unknown) => {
-      logger.error({ err }, 'live auth failed');
+  async function authenticate(given: string): Promise<void> {
+    let refusal: string | undefined;
+    const who = await options.authenticate(given).catch((err: unknown) => {
+      // An expired token is refused with a message that says so; anything else is the hub's failure.
+      if (err instanceof FloeError && err.code === 'FLOE_UNAUTHENTICATED') refusal = err.message;
+      else logger.error({ err }, 'live auth failed');
       return undefined;
     });
     if (disposed) return;
     if (who === undefined) {
-      sendError('FLOE_UNAUTHENTICATED');
+      sendError('FLOE_UNAUTHENTICATED', refusal);
       options.close(LIVE_CLOSE_UNAUTHENTICATED, 'unknown API token');
       return;
     }
     caller = who;
+    token = given;
     if (authTimer) clearTimeout(authTimer);
     send({ type: 'authenticated', name: who.name, role: who.role });
   }
@@ -119,6 +155,14 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
     }
     if (subscriptions.has(message.sub)) {
       sendError('FLOE_LIVE_DUPLICATE_SUB', `subscription "${message.sub}" is already open`, message.sub);
+      return;
+    }
+    if (subscriptions.size >= MAX_LIVE_SUBSCRIPTIONS) {
+      sendError(
+        'FLOE_LIVE_TOO_MANY_SUBS',
+        `at most ${MAX_LIVE_SUBSCRIPTIONS} subscriptions per socket; unsubscribe from one first`,
+        message.sub,
+      );
       return;
     }
     send({ type: 'subscribed', sub: message.sub });
@@ -290,6 +334,7 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
       if (disposed) return;
       disposed = true;
       if (authTimer) clearTimeout(authTimer);
+      clearInterval(recheckTimer);
       stopListening();
       for (const subscription of subscriptions.values()) subscription.dispose();
       subscriptions.clear();

@@ -6,7 +6,14 @@ import type { Hub } from '../hub.js';
 export type HubApi = Pick<
   Hub,
   | 'verifyToken'
+  | 'adminRotated'
   | 'createToken'
+  | 'listTokens'
+  | 'deleteToken'
+  | 'rotateAdminToken'
+  | 'removeRunner'
+  | 'audit'
+  | 'auditLog'
   | 'createRunnerToken'
   | 'flows'
   | 'runs'

@@ -4,7 +4,11 @@ import type { z } from '@floe/shared';
 import { FloeError } from '../errors.js';
 
 /** Parses `value` or throws FloeError FLOE_BAD_REQUEST naming every bad field under `where`. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): z.infer<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query' | 'params',
+): z.infer<S> {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {

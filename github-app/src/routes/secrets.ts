@@ -2,6 +2,7 @@
 // names. No endpoint ever returns a value.
 import { PutSecretBodySchema, z } from '@floe/shared';
 import type { FastifyInstance } from 'fastify';
+import { callerOf } from '../auth/auth-hook.js';
 import type { HubApi } from './hub-api.js';
 import { parseInput } from './parse-input.js';
 
@@ -19,15 +20,23 @@ export async function secretRoutes(app: FastifyInstance, options: { hub: HubApi 
   app.put('/secrets/:name', { config: { role: 'admin' } }, async (request) => {
     const { name } = parseInput(NameParamsSchema, request.params, 'query');
     const body = parseInput(PutSecretBodySchema, request.body, 'body');
-    return hub.secrets.put(name, body.value, body.repo);
+    const stored = await hub.secrets.put(name, body.value, body.repo);
+    await hub.audit(callerOf(request), 'secret.put', secretTarget(name, body.repo));
+    return stored;
   });
 
   app.delete('/secrets/:name', { config: { role: 'admin' } }, async (request, reply) => {
     const { name } = parseInput(NameParamsSchema, request.params, 'query');
     const { repo } = parseInput(RepoQuerySchema, request.query, 'query');
     const removed = await hub.secrets.remove(name, repo || undefined);
+    if (removed) await hub.audit(callerOf(request), 'secret.delete', secretTarget(name, repo || undefined));
     return reply
       .code(removed ? 204 : 404)
       .send(removed ? undefined : { code: 'FLOE_NOT_FOUND', message: `no secret ${name}` });
   });
+}
+
+/** A secret as the audit log names it: `NAME`, or `owner/repo/NAME` for a repository's. */
+function secretTarget(name: string, repo: string | undefined): string {
+  return repo === undefined ? name : `${repo}/${name}`;
 }

@@ -46,7 +46,18 @@ export interface RunHandle {
 }
 
 /** Starts the hub with `repos` (each a git repository holding one FLOE.yaml) and serves it on a free port. */
-export async function startTestHub(repos: TestRepos, options: { liveAuthTimeoutMs?: number } = {}): Promise<TestHub> {
+export async function startTestHub(
+  repos: TestRepos,
+  options: {
+    liveAuthTimeoutMs?: number;
+    liveRecheckMs?: number;
+    /** PostgreSQL instead of SQLite in the temp dir. */
+    databaseUrl?: string;
+    /** The hub's clock; default Date.now. */
+    now?: () => number;
+    secretKey?: string;
+  } = {},
+): Promise<TestHub> {
   const dir = await mkdtemp(join(tmpdir(), 'floe-test-hub-'));
   const specs = [];
   for (const [name, floeYaml] of Object.entries(repos)) {
@@ -60,7 +71,15 @@ export async function startTestHub(repos: TestRepos, options: { liveAuthTimeoutM
     specs.push({ name, url: repoDir });
   }
   const log = pino({ level: 'silent' });
-  const hub = await createHub({ dataDir: join(dir, 'hub'), log, repos: specs, triggers: false });
+  const hub = await createHub({
+    dataDir: join(dir, 'hub'),
+    log,
+    repos: specs,
+    triggers: false,
+    ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
+    ...(options.secretKey !== undefined ? { secretKey: options.secretKey } : {}),
+  });
   const gateway = gatewayPlugin({ core: hub.core, logger: log });
   const app = await buildServer({
     hub,
@@ -68,6 +87,7 @@ export async function startTestHub(repos: TestRepos, options: { liveAuthTimeoutM
     version: '0.0.0-test',
     gateway,
     ...(options.liveAuthTimeoutMs !== undefined ? { liveAuthTimeoutMs: options.liveAuthTimeoutMs } : {}),
+    ...(options.liveRecheckMs !== undefined ? { liveRecheckMs: options.liveRecheckMs } : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const admin = { name: 'admin', role: 'admin' } as const;

@@ -58,6 +58,13 @@ export async function createRun(deps: HubDeps, input: CreateRunInput): Promise<R
   const read = await deps.readFlows(source, sha, input.flowId);
   const found = read.flows.find((flow) => flow.id === input.flowId);
   const at = `${source.name} at ${sha.slice(0, 7)}${ref ? ` (${ref})` : ''}`;
+  if (!found && read.fileErrors.length > 0) {
+    // A file no flow could be read from (too large, not YAML): its reason, not "no such flow".
+    throw new FloeError(
+      'FLOE_FLOW_INVALID',
+      `FLOE.yaml of ${at} has errors and no flow of it can run:\n${read.fileErrors.join('\n')}`,
+    );
+  }
   if (!found) {
     throw new FloeError(
       'FLOE_FLOW_NOT_FOUND',

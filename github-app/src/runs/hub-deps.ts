@@ -1,3 +1,4 @@
+import { MIN_TRIGGER_PERIOD_MS } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { ConnectedRunners } from '../dispatch/connected-runners.js';
 import type { HubEvents } from '../hub-events.js';
@@ -32,6 +33,8 @@ export type HubTiming = {
    * itself and ends it once its tasks have stopped) before the hub ends it on its own; default 30 s.
    */
   stopGraceMs: number;
+  /** The shortest period of a timer or poll-git trigger: shorter ones wait this long; 10 s (docs/floe-yaml.md "Limits"). */
+  minTriggerPeriodMs: number;
 };
 
 export const DEFAULT_TIMING: HubTiming = {
@@ -43,6 +46,7 @@ export const DEFAULT_TIMING: HubTiming = {
   dispatchLeaseMs: 10_000,
   repoRefreshMs: 60_000,
   stopGraceMs: 30_000,
+  minTriggerPeriodMs: MIN_TRIGGER_PERIOD_MS,
 };
 
 /** What the run verbs work with: built once by hub.ts and passed to each verb. */

@@ -44,16 +44,17 @@ async function expireLease(deps: HubDeps, runId: string): Promise<void> {
 }
 
 /**
- * The runner of an active run is gone (its lease lapsed, or it came back without the run): cancelled if someone
- * asked, re-queued if the flow allows, else lost. Call it holding the run's lock.
+ * The runner of an active run is gone (its lease lapsed, it came back without the run, or an admin removed it):
+ * cancelled if someone asked, re-queued if the flow allows, else lost. `how` says how it went (default "lost"), as
+ * in "runner vm-1 removed by ann". Call it holding the run's lock.
  */
-export async function loseRun(deps: HubDeps, run: RunRow, runner: string): Promise<void> {
+export async function loseRun(deps: HubDeps, run: RunRow, runner: string, how = 'lost'): Promise<void> {
   const at = deps.now();
   const runnerId = run.runnerId as string;
   const stop = (reason: string) =>
     deps.connections.send(runnerId, { type: 'stop', runId: run.id, epoch: run.epoch, reason });
   if (run.cancelRequestedBy !== undefined) {
-    const reason = `cancelled by ${run.cancelRequestedBy} (runner ${runner} lost before it confirmed)`;
+    const reason = `cancelled by ${run.cancelRequestedBy} (runner ${runner} ${how} before it confirmed)`;
     const archived = await archiveRun(
       deps,
       run,
@@ -71,8 +72,10 @@ export async function loseRun(deps: HubDeps, run: RunRow, runner: string): Promi
     // DESIGN §8: only flows that opt in are repeated; the new epoch fences the lost runner off the run.
     const again = await deps.store.requeueRun(run.id, run.epoch);
     if (!again) return;
-    deps.log.warn({ runId: run.id, runner }, 'runner lost; run re-queued');
-    stop(`runner ${runner} lost the run's lease; it was re-queued`);
+    deps.log.warn({ runId: run.id, runner, how }, 'runner lost; run re-queued');
+    stop(
+      how === 'lost' ? `runner ${runner} lost the run's lease; it was re-queued` : `runner ${runner} ${how}; re-queued`,
+    );
     deps.deadlines.clear(run.id);
     await publishRun(deps, again);
     await publishRunner(deps, runnerId);
@@ -82,15 +85,15 @@ export async function loseRun(deps: HubDeps, run: RunRow, runner: string): Promi
   const archived = await archiveRun(
     deps,
     run,
-    { type: 'lost', runner, at },
+    { type: 'lost', runner, at, ...(how !== 'lost' ? { how } : {}) },
     {
       result: 'bad',
-      reason: `runner ${runner} lost`,
+      reason: `runner ${runner} ${how}`,
       reasonCode: 'lost',
     },
   );
   if (archived) {
-    deps.log.warn({ runId: run.id, runner }, 'runner lost; run archived');
-    stop(`runner ${runner} lost the run's lease`);
+    deps.log.warn({ runId: run.id, runner, how }, 'runner lost; run archived');
+    stop(how === 'lost' ? `runner ${runner} lost the run's lease` : `runner ${runner} ${how}`);
   }
 }

@@ -44,6 +44,7 @@ export async function startTestHub(
       leaseCheckMs: 25,
       sweepMs: 60_000,
       stopGraceMs: 100,
+      minTriggerPeriodMs: 10,
       ...options.timing,
     },
     ...options.hub,

@@ -369,6 +369,76 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.findApiToken(hashSecret('secret-1'))).toBeUndefined();
     });
 
+    it("keeps a token's expiry and last use, and replaces a token and its outgoing one in one write", async () => {
+      await store.createApiToken({
+        name: 'ci',
+        role: 'viewer',
+        tokenHash: hashSecret('s-ci'),
+        createdAt: clock,
+        expiresAt: clock + 60_000,
+      });
+      expect(await store.findApiToken(hashSecret('s-ci'))).toEqual({
+        name: 'ci',
+        role: 'viewer',
+        tokenHash: hashSecret('s-ci'),
+        createdAt: clock,
+        expiresAt: clock + 60_000,
+      });
+      await store.touchApiToken('ci', clock + 5);
+      expect((await store.listApiTokens())[0]).toMatchObject({ name: 'ci', lastUsedAt: clock + 5 });
+
+      await store.createApiToken({ name: 'admin', role: 'admin', tokenHash: hashSecret('a1'), createdAt: clock });
+      await store.replaceApiToken(
+        { name: 'admin', role: 'admin', tokenHash: hashSecret('a2'), createdAt: clock + 1 },
+        {
+          name: 'admin (previous)',
+          role: 'admin',
+          tokenHash: hashSecret('a1'),
+          createdAt: clock,
+          expiresAt: clock + 9,
+        },
+      );
+      expect(await store.findApiToken(hashSecret('a2'))).toMatchObject({ name: 'admin' });
+      expect(await store.findApiToken(hashSecret('a1'))).toMatchObject({
+        name: 'admin (previous)',
+        expiresAt: clock + 9,
+      });
+      // Rotating again drops the older outgoing token, whose hash the new outgoing one replaces.
+      await store.replaceApiToken(
+        { name: 'admin', role: 'admin', tokenHash: hashSecret('a3'), createdAt: clock + 2 },
+        { name: 'admin (previous)', role: 'admin', tokenHash: hashSecret('a2'), createdAt: clock + 1 },
+      );
+      expect(await store.findApiToken(hashSecret('a1'))).toBeUndefined();
+      expect((await store.listApiTokens()).map((token) => token.name)).toEqual(['admin', 'admin (previous)', 'ci']);
+    });
+
+    it('appends audit entries and lists them newest first, paged by cursor', async () => {
+      expect(await store.listAudit({})).toEqual({ entries: [] });
+      for (let i = 1; i <= 5; i++) {
+        await store.appendAudit({
+          at: clock + i,
+          actor: 'ann',
+          role: 'operator',
+          action: 'run.cancel',
+          target: `run-${i}`,
+          ...(i === 2 ? { detail: { reason: 'why' } } : {}),
+        });
+      }
+      const first = await store.listAudit({ limit: 2 });
+      expect(first.entries.map((entry) => entry.target)).toEqual(['run-5', 'run-4']);
+      expect(first.next).toBeDefined();
+      const second = await store.listAudit({ limit: 2, before: first.next as number });
+      expect(second.entries.map((entry) => entry.target)).toEqual(['run-3', 'run-2']);
+      expect(second.entries[1]).toMatchObject({
+        at: clock + 2,
+        actor: 'ann',
+        role: 'operator',
+        detail: { reason: 'why' },
+      });
+      const third = await store.listAudit({ limit: 2, before: second.next as number });
+      expect(third).toEqual({ entries: [expect.objectContaining({ target: 'run-1' })] });
+    });
+
     it('accepts a registration token once and never after it expires', async () => {
       await store.createRegistrationToken({ tokenHash: 'h1', expiresAt: clock + 1_000, createdAt: clock });
       await store.createRegistrationToken({ tokenHash: 'h2', expiresAt: clock + 1_000, createdAt: clock });

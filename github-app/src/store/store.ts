@@ -8,7 +8,15 @@
 //
 // Secrets never reach the store: API tokens, registration tokens and runner credentials are stored as sha256
 // hashes (hash-secret.ts), and looked up by hash.
-import { type ReasonCode, ReasonCodeSchema, type ResolvedFlow, type RunState, TrustSchema, z } from '@floe/shared';
+import {
+  AuditActionSchema,
+  type ReasonCode,
+  ReasonCodeSchema,
+  type ResolvedFlow,
+  type RunState,
+  TrustSchema,
+  z,
+} from '@floe/shared';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rows
@@ -152,8 +160,27 @@ export const ApiTokenRowSchema = z.object({
   /** sha256 of the token, hex; the token itself is never stored. */
   tokenHash: z.string(),
   createdAt: Time,
+  /** The token is refused from then on; absent: never. */
+  expiresAt: Time.optional(),
+  /** Updated at most once a minute (touchApiToken), so that checking a token is not a write per request. */
+  lastUsedAt: Time.optional(),
 });
 export type ApiTokenRow = z.infer<typeof ApiTokenRowSchema>;
+
+/** An admin's or operator's action (docs/security.md "Revocation, expiry and audit"). */
+export const AuditRowSchema = z.object({
+  /** Increasing; the cursor of the log's pages. */
+  id: z.number().int().positive(),
+  at: Time,
+  actor: z.string(),
+  role: ApiRoleSchema,
+  action: AuditActionSchema,
+  target: z.string(),
+  detail: z.record(z.string(), z.string()).optional(),
+});
+export type AuditRow = z.infer<typeof AuditRowSchema>;
+export type NewAuditRow = Omit<AuditRow, 'id'>;
+export type AuditRowPage = { entries: AuditRow[]; next?: number };
 
 export const TriggerStateRowSchema = z.object({
   key: z.string(),
@@ -305,6 +332,13 @@ export interface Store {
   findApiToken(tokenHash: string): Promise<ApiTokenRow | undefined>;
   listApiTokens(): Promise<ApiTokenRow[]>;
   deleteApiToken(name: string): Promise<boolean>;
+  /** Sets the token's lastUsedAt to `at`. */
+  touchApiToken(name: string, at: number): Promise<void>;
+  /**
+   * In one transaction: removes the tokens named `token.name` and `previous.name`, then stores `previous` (when
+   * given) and `token`. How the admin token is rotated: the new one and the outgoing one's grace are one write.
+   */
+  replaceApiToken(token: ApiTokenRow, previous?: ApiTokenRow): Promise<void>;
   createRegistrationToken(token: { tokenHash: string; expiresAt: number; createdAt: number }): Promise<void>;
   /** Marks a valid registration token used; true only once per token, and only before it expires. */
   useRegistrationToken(tokenHash: string, now: number): Promise<boolean>;
@@ -333,6 +367,11 @@ export interface Store {
   /** The hub's secrets and, with `repo`, that repository's; without it, every secret. Ordered by repo, name. */
   listSecrets(repo?: string): Promise<SecretRow[]>;
   deleteSecret(name: string, repo?: string): Promise<boolean>;
+
+  // Audit log (append only)
+  appendAudit(entry: NewAuditRow): Promise<void>;
+  /** Newest first, `limit` (default 50) entries older than `before` (the `next` of the previous page). */
+  listAudit(query: { limit?: number; before?: number }): Promise<AuditRowPage>;
 
   // Trigger state and leases
   getTriggerState(key: string): Promise<TriggerStateRow | undefined>;

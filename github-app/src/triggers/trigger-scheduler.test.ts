@@ -49,6 +49,8 @@ describe('TriggerScheduler', () => {
       log,
       hubId: `hub-${running.length}`,
       fire: async (r) => void fired.push(r),
+      // Periods of a tenth of a second, so that the tests fire often (the product's floor is 10 s).
+      minPeriodMs: 10,
       ...extra,
     });
     running.push(s);

@@ -2,11 +2,11 @@
 // database however many hubs share it (the original fired once per host): a timer slot
 // is claimed by a compare-and-set on its trigger state before the run is made, and a poll's snapshot is updated
 // the same way, so of two hubs polling at once only the one whose write wins starts runs.
-import { durationMs, type ResolvedTrigger } from '@floe/shared';
+import type { ResolvedTrigger } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { FlowRow, Store } from '../store/store.js';
 import { lsRemote } from './ls-remote.js';
-import { nextFire } from './next-fire.js';
+import { nextFire, pollPeriodMs } from './next-fire.js';
 
 /** setTimeout fires at once for longer delays. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -28,6 +28,8 @@ export type TriggerSchedulerOptions = {
   hubId: string;
   /** Lists refs; default `git ls-remote` (tests may pass a slow or failing one). */
   lsRemote?: typeof lsRemote;
+  /** The shortest period a timer or poll waits; default 10 s (docs/floe-yaml.md "Limits"). Tests pass a short one. */
+  minPeriodMs?: number;
 };
 
 type Job = { definition: string; stop: () => void };
@@ -113,7 +115,7 @@ export class TriggerScheduler {
     let stopped = false;
     const arm = () => {
       if (stopped) return;
-      const slot = nextFire(trigger, this.now());
+      const slot = nextFire(trigger, this.now(), this.options.minPeriodMs);
       if (slot === undefined) {
         log.warn('timer trigger can never fire; check its period or cron');
         return;
@@ -158,7 +160,7 @@ export class TriggerScheduler {
 
   private schedulePoll(key: string, flow: FlowRow, trigger: Extract<ResolvedTrigger, { type: 'poll-git' }>) {
     const log = this.options.log.child({ trigger: key });
-    const periodMs = Math.max(durationMs(trigger.opts.period) ?? 60_000, 10);
+    const periodMs = pollPeriodMs(trigger, this.options.minPeriodMs);
     let exclude: RegExp | undefined;
     try {
       exclude = trigger.opts.exclude === undefined ? undefined : new RegExp(trigger.opts.exclude);
@@ -195,7 +197,7 @@ export class TriggerScheduler {
   ): Promise<void> {
     const { store } = this.options;
     const { url, refs: pattern } = trigger.opts;
-    const periodMs = Math.max(durationMs(trigger.opts.period) ?? 60_000, 10);
+    const periodMs = pollPeriodMs(trigger, this.options.minPeriodMs);
     // One hub polls a trigger at a time; the others skip while its lease lasts (two periods).
     if (!(await store.tryLease(`poll:${key}`, this.options.hubId, this.now(), 2 * periodMs))) return;
     let refs: Record<string, string>;

@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   hub: () => import('./commands/hub.js'),
   up: () => import('./commands/up.js'),
   secrets: () => import('./commands/secrets.js'),
+  token: () => import('./commands/token.js'),
+  audit: () => import('./commands/audit.js'),
 };
 
 const USAGE_HEAD = 'usage: floe <command> [arguments]';

@@ -3,7 +3,17 @@
 // hub of another version fails loudly here instead of somewhere in a view.
 import type { z } from 'zod';
 import { ApiErrorBodySchema, FloeApiError } from './api-error.js';
-import { type CreateTokenBody, type Me, MeSchema, type TokenResponse, TokenResponseSchema } from './auth-api.js';
+import { type AuditPage, AuditPageSchema, type AuditQuery } from './audit-api.js';
+import {
+  type CreateTokenBody,
+  type Me,
+  MeSchema,
+  type RotateAdminTokenBody,
+  type TokenInfo,
+  TokenListSchema,
+  type TokenResponse,
+  TokenResponseSchema,
+} from './auth-api.js';
 import { FlowListSchema, type FlowSummary } from './flows-api.js';
 import { type Health, HealthSchema } from './health-api.js';
 import { RunnerListSchema, type RunnerView } from './runners-api.js';
@@ -58,6 +68,16 @@ export interface FloeClient {
   createRunnerToken(): Promise<TokenResponse>;
   /** An API token of any role (admin). */
   createToken(body: CreateTokenBody): Promise<TokenResponse>;
+  /** Every API token, without its secret (admin). */
+  tokens(): Promise<TokenInfo[]>;
+  /** Removes an API token (admin); it is refused from then on. */
+  deleteToken(name: string): Promise<void>;
+  /** Replaces the admin token; the old one works for `graceSeconds` more (admin). */
+  rotateAdminToken(body?: RotateAdminTokenBody): Promise<TokenResponse>;
+  /** Removes a runner (admin): its socket is closed, its credential refused, its active runs lost or re-queued. */
+  deleteRunner(name: string): Promise<void>;
+  /** The audit log, newest first (admin). */
+  audit(query?: AuditQuery): Promise<AuditPage>;
   /** Secret names (never values); with `repo`, the hub's and that repository's. */
   secrets(repo?: string): Promise<SecretView[]>;
   /** Sets a secret (admin). */
@@ -127,6 +147,15 @@ export function createFloeClient(options: FloeClientOptions): FloeClient {
     runners: () => json(RunnerListSchema, 'GET', '/api/runners'),
     createRunnerToken: () => json(TokenResponseSchema, 'POST', '/api/runners/tokens', {}),
     createToken: (body) => json(TokenResponseSchema, 'POST', '/api/tokens', body),
+    tokens: async () => (await json(TokenListSchema, 'GET', '/api/tokens')).tokens,
+    async deleteToken(name) {
+      await send('DELETE', `/api/tokens/${id(name)}`);
+    },
+    rotateAdminToken: (body = {}) => json(TokenResponseSchema, 'POST', '/api/tokens/admin/rotate', body),
+    async deleteRunner(name) {
+      await send('DELETE', `/api/runners/${id(name)}`);
+    },
+    audit: (query = {}) => json(AuditPageSchema, 'GET', `/api/audit${queryString(query)}`),
     secrets: async (repo) => (await json(SecretListSchema, 'GET', `/api/secrets${queryString({ repo })}`)).secrets,
     putSecret: (name, body) => json(SecretViewSchema, 'PUT', `/api/secrets/${id(name)}`, body),
     async deleteSecret(name, repo) {

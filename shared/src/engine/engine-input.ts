@@ -24,7 +24,7 @@ export const EngineInputSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cancel'), by: z.string().optional(), at: z.number() }),
   /** Time passes: ends the run when `at` is at or past its deadline. */
   z.object({ type: z.literal('tick'), at: z.number() }),
-  /** The runner holding the run vanished (DESIGN §5). */
-  z.object({ type: z.literal('lost'), runner: z.string(), at: z.number() }),
+  /** The runner holding the run vanished (DESIGN §5), or an admin removed it (`how`: "removed by ann"). */
+  z.object({ type: z.literal('lost'), runner: z.string(), at: z.number(), how: z.string().optional() }),
 ]);
 export type EngineInput = z.infer<typeof EngineInputSchema>;

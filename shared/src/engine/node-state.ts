@@ -25,6 +25,14 @@ export const RunResult = RunResultSchema.enum;
  * a bad/error event nobody listens to; `timeout` the run's deadline passed; `cancelled` by a person; `lost` its
  * runner vanished.
  */
-export const ReasonCodeSchema = z.enum(['end', 'no-end', 'unhandled-failure', 'timeout', 'cancelled', 'lost']);
+export const ReasonCodeSchema = z.enum([
+  'end',
+  'no-end',
+  'unhandled-failure',
+  'timeout',
+  'cancelled',
+  'lost',
+  'refused',
+]);
 export type ReasonCode = z.infer<typeof ReasonCodeSchema>;
 export const ReasonCode = ReasonCodeSchema.enum;

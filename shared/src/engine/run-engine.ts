@@ -188,7 +188,7 @@ export function stepRun(flow: ResolvedFlow, state: RunState, input: EngineInput)
       endRun(step, 'cancelled', 'cancelled', applied.by ? `cancelled by ${applied.by}` : 'cancelled');
       break;
     case 'lost':
-      endRun(step, 'bad', 'lost', `runner ${applied.runner} lost`);
+      endRun(step, 'bad', 'lost', `runner ${applied.runner} ${applied.how ?? 'lost'}`);
       settleRun(step);
       break;
     case 'tick':

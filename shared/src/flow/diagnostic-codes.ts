@@ -12,6 +12,8 @@ export const DIAGNOSTIC_CODES = {
   'empty-file': { severity: 'error', summary: 'The file holds no flow.' },
   'not-a-mapping': { severity: 'error', summary: 'The document (or a flow) is not a mapping of keys.' },
   'unreadable-file': { severity: 'error', summary: 'The file could not be read as FLOE.yaml at all.' },
+  'file-too-large': { severity: 'error', summary: 'The file is larger than 1 MiB; no flow of it runs.' },
+  'too-many-nodes': { severity: 'error', summary: 'A flow with more than 1,000 triggers and tasks together.' },
   // The schema
   'unknown-key': { severity: 'error', summary: 'A key that is not allowed at this place.' },
   'missing-key': { severity: 'error', summary: 'A required key is absent.' },
@@ -67,6 +69,10 @@ export const DIAGNOSTIC_CODES = {
     summary: 'A `{{secret.NAME}}` outside `env` values, where it is not replaced.',
   },
   'env-invalid-name': { severity: 'warning', summary: 'An environment variable name a shell cannot use.' },
+  'period-too-short': {
+    severity: 'warning',
+    summary: 'A timer or poll-git `period` under 10 s; the hub waits 10 s instead.',
+  },
   'timer-period-or-cron': { severity: 'error', summary: 'A timer trigger needs exactly one of `period` and `cron`.' },
   'invalid-cron': { severity: 'error', summary: 'A cron expression that is not five valid fields.' },
   'invalid-timezone': { severity: 'error', summary: 'A `timezone` that is not an IANA time zone name.' },

@@ -4,8 +4,10 @@
 import { cronProblem } from './cron.js';
 import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
+import { durationMs } from './duration.js';
 import { canEmit, emittableTags, parseTag, TRIGGER_GOOD } from './event-tags.js';
 import { flowFileDiagnostics } from './flow-file-ref.js';
+import { MAX_FLOW_NODES, MIN_TRIGGER_PERIOD_MS } from './flow-limits.js';
 import type { Env, Form, ResolvedFlow, ResolvedNode } from './flow-schema.js';
 import { diagnosticMaker, type FlowSource } from './flow-source.js';
 import { lintComingFromFloe } from './lint-coming-from-floe.js';
@@ -20,6 +22,20 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
   const out: Diagnostic[] = [];
   const nodes = flow.tasks;
   const nodePath = (index: number): DataPath => ['tasks', index];
+
+  // A flow over the limit is refused whole, before its graph is walked: walking a huge one is the cost we limit.
+  const nodeCount = flow.triggers.length + nodes.length;
+  if (nodeCount > MAX_FLOW_NODES) {
+    return [
+      make(
+        'too-many-nodes',
+        `Flow \`${flow.id}\` has ${nodeCount} triggers and tasks; a flow may have at most ${MAX_FLOW_NODES}.`,
+        [source?.has?.(['tasks']) === false ? 'triggers' : 'tasks'],
+        'key',
+        'split it into several flows',
+      ),
+    ];
+  }
 
   // Ids are one namespace across triggers and tasks (as in the original; docs/floe-yaml.md "Ids and names").
   const seen = new Map<string, string>();
@@ -75,6 +91,20 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
             [...at, 'opts', 'timezone'],
             'value',
             'use an IANA name such as `Europe/London` or `UTC`',
+          ),
+        );
+      }
+    }
+    if ((trigger.type === 'timer' || trigger.type === 'poll-git') && trigger.opts.period !== undefined) {
+      const ms = durationMs(trigger.opts.period);
+      if (ms !== undefined && ms > 0 && ms < MIN_TRIGGER_PERIOD_MS) {
+        out.push(
+          make(
+            'period-too-short',
+            `A ${trigger.type} trigger's \`period\` of ${ms / 1000} s is under the 10 s floor; the hub waits 10 s.`,
+            [...at, 'opts', 'period'],
+            'value',
+            'use `period: 10s` or longer',
           ),
         );
       }

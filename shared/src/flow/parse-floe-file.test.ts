@@ -437,8 +437,35 @@ describe('parseFloeFile: broken and hostile files', () => {
     ]);
   });
 
-  it('refuses a file too big to be a flow definition without reading it', () => {
-    expect(codes(`# ${'x'.repeat(2_000_001)}`)).toEqual(['unreadable-file']);
+  it('refuses a file over 1 MiB, counted in bytes, naming the limit at line 1, without reading it', () => {
+    const { flows, diagnostics } = parseFloeFile(`id: f\ntasks: []\n# ${'é'.repeat(524_280)}`);
+    expect(flows).toEqual([]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'file-too-large',
+        severity: 'error',
+        line: 1,
+        column: 1,
+        message: 'The file is 1048578 bytes; a FLOE.yaml may hold at most 1 MiB (1048576 bytes).',
+      }),
+    ]);
+    // Just under the limit it is read as usual.
+    expect(codes(`id: f\ntasks: []\n# ${'x'.repeat(1_048_000)}`)).toEqual(['no-tasks']);
+  });
+
+  it('keeps the flows of a file with one flow over 1,000 nodes, and refuses that one', () => {
+    const tasks = (n: number) =>
+      Array.from(
+        { length: n },
+        (_, i) => `      - {id: t${i}, type: exec, listen: trigger.good, opts: {cmd: "true"}}\n`,
+      ).join('');
+    const { flows, diagnostics } = parseFloeFile(
+      `flows:\n  - id: big\n    tasks:\n${tasks(1_000)}      - {id: last, type: end, listen: trigger.good}\n  - id: small\n    tasks:\n${tasks(1_000)}`,
+    );
+    expect(flows.map((flow) => flow.id)).toEqual(['small']);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([
+      expect.objectContaining({ code: 'too-many-nodes', flowId: 'big', line: 3, column: 5 }),
+    ]);
   });
 
   it('warns about YAML it does not understand', () => {

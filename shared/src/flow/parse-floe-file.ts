@@ -2,10 +2,12 @@
 // "Lint severities"; CONTRIBUTING.md "Findings are values"). One call gives the CLI, the hub and VS Code the complete
 // list.
 import { LineCounter, parseDocument } from 'yaml';
+import { utf8Length } from '../api/utf8-length.js';
 import { deriveId, idProblemMessage } from './derive-id.js';
 import { type Diagnostic, FILE_START, type Range } from './diagnostic.js';
 import { DIAGNOSTIC_CODES } from './diagnostic-codes.js';
 import { didYouMean } from './did-you-mean.js';
+import { MAX_FLOE_FILE_BYTES } from './flow-limits.js';
 import { FlowSchema, type ResolvedFlow } from './flow-schema.js';
 import { diagnosticMaker, type FlowSource } from './flow-source.js';
 import { applyEdits, commonDiagnostics, legacyChanges } from './legacy-changes.js';
@@ -31,9 +33,6 @@ export interface ParsedFloeFile {
   /** For "go to node": the whole entry of each trigger and task, by flow id then node id. */
   nodeRanges: Record<string, Record<string, Range>>;
 }
-
-/** The largest file we read; a bigger "FLOE.yaml" is not a flow definition. */
-const MAX_BYTES = 2_000_000;
 
 /**
  * Parses and lints a FLOE.yaml. Both shapes are accepted: one flow at the top level, or `flows:` with an optional
@@ -76,13 +75,16 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 function parse(text: string, file: string): ParsedFloeFile {
   const result: ParsedFloeFile = { flows: [], diagnostics: [], flowIds: [], flowRanges: {}, nodeRanges: {} };
-  if (text.length > MAX_BYTES) {
+  // Counted in bytes, as the limit is told; a text of more characters than the limit has bytes is over it already.
+  const bytes = text.length > MAX_FLOE_FILE_BYTES ? text.length : utf8Length(text);
+  if (bytes > MAX_FLOE_FILE_BYTES) {
     result.diagnostics.push(
       fileDiagnostic(
         file,
-        'unreadable-file',
-        `The file is ${text.length} characters long; a FLOE.yaml may hold at most ${MAX_BYTES}.`,
+        'file-too-large',
+        `The file is ${bytes} bytes; a FLOE.yaml may hold at most 1 MiB (${MAX_FLOE_FILE_BYTES} bytes).`,
         FILE_START,
+        'split it with `flow-file:` or trim what no flow uses',
       ),
     );
     return result;

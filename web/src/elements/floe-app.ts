@@ -2,13 +2,15 @@ import type { LiveStatus } from '@floe/shared';
 import { css, html, LitElement, nothing } from 'lit';
 import { ContextProvider } from '../context.js';
 import { navigate, parseRoute, ROUTE_CHANGED, type Route } from '../router.js';
-import { forgetToken, type Services, savedToken, saveToken, servicesContext, signIn } from '../services.js';
+import { forgetToken, may, type Services, savedToken, saveToken, servicesContext, signIn } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-flow-page.js';
 import './floe-flows-page.js';
 import './floe-run-page.js';
 import './floe-runners-page.js';
 import './floe-secrets.js';
+import './floe-audit-page.js';
+import './floe-tokens-page.js';
 import './floe-runs-page.js';
 import './floe-sign-in.js';
 import './floe-spinner.js';
@@ -44,6 +46,7 @@ export class FloeApp extends LitElement {
       }
       nav {
         display: flex;
+        flex-wrap: wrap;
         gap: 0.2rem;
       }
       nav a {
@@ -150,6 +153,13 @@ export class FloeApp extends LitElement {
     this.services.value?.live.close();
   }
 
+  /** The signed-in token was replaced (the admin token rotated): sign in with the new one, then drop the old socket. */
+  private async useToken(token: string) {
+    const previous = this.services.value;
+    await this.signIn(token);
+    if (this.services.value !== previous) previous?.live.close();
+  }
+
   private async signIn(token: string) {
     this.signingIn = true;
     this.signInError = undefined;
@@ -199,6 +209,12 @@ export class FloeApp extends LitElement {
           <a href="/flows" aria-current=${current('flows') === 'page' || page === 'flow' ? 'page' : 'false'}>Flows</a>
           <a href="/runners" aria-current=${current('runners')}>Runners</a>
           <a href="/secrets" aria-current=${current('secrets')}>Secrets</a>
+          ${
+            may(services, 'admin')
+              ? html`<a href="/tokens" aria-current=${current('tokens')}>Tokens</a>
+                  <a href="/audit" aria-current=${current('audit')}>Audit</a>`
+              : nothing
+          }
         </nav>
         <div class="me">
           <span class="dot ${this.liveStatus}" title="Live updates: ${this.liveStatus}"></span>
@@ -212,7 +228,9 @@ export class FloeApp extends LitElement {
           <button @click=${() => this.signOut()}>Sign out</button>
         </div>
       </header>
-      <main tabindex="-1">${this.renderPage()}</main>`;
+      <main tabindex="-1" @floe-use-token=${(e: CustomEvent<{ token: string }>) => this.useToken(e.detail.token)}>
+        ${this.renderPage()}
+      </main>`;
   }
 
   private skipToContent() {
@@ -227,6 +245,8 @@ export class FloeApp extends LitElement {
       flow: 'Flow',
       runners: 'Runners',
       secrets: 'Secrets',
+      tokens: 'Tokens',
+      audit: 'Audit',
       'not-found': 'Not found',
     };
     // The run page names its run once it has loaded (floe-run-page); every other page is named here.
@@ -248,6 +268,10 @@ export class FloeApp extends LitElement {
         return html`<floe-runners-page></floe-runners-page>`;
       case 'secrets':
         return html`<floe-secrets></floe-secrets>`;
+      case 'tokens':
+        return html`<floe-tokens-page></floe-tokens-page>`;
+      case 'audit':
+        return html`<floe-audit-page></floe-audit-page>`;
       case 'not-found':
         return html`<h1>Not found</h1>
           <p>Nothing lives at <code>${route.path}</code>. <a href="/runs">See the runs.</a></p>`;

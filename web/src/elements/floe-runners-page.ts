@@ -1,17 +1,22 @@
 import type { RunnerView } from '@floe/shared';
-import { html, LitElement } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { ApiTask } from '../api-task.js';
 import { ContextConsumer } from '../context.js';
 import { formatTime } from '../format.js';
 import { runPath } from '../router.js';
-import { servicesContext } from '../services.js';
+import { may, servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-error-box.js';
 import './floe-spinner.js';
 
-/** The runners: name, tags, slots, connected or not, and what each is running — live from the `runners` topic. */
+/**
+ * The runners: name, tags, slots, connected or not, and what each is running — live from the `runners` topic.
+ * Admins remove a runner here (docs/security.md "Revocation, expiry and audit").
+ */
 export class FloeRunnersPage extends LitElement {
   static override styles = sharedStyles;
+  static override properties = { problem: { state: true } };
+  declare problem: string | undefined;
   private readonly services = new ContextConsumer(this, servicesContext);
   private readonly runners = new ApiTask(this, {
     args: () => (this.services.value ? ([this.services.value] as const) : undefined),
@@ -22,8 +27,23 @@ export class FloeRunnersPage extends LitElement {
       }),
   });
 
+  private async removeRunner(runner: RunnerView) {
+    const runs = runner.runs.length;
+    const warning = runs > 0 ? ` Its ${runs} active run${runs === 1 ? '' : 's'} will end lost (or be re-queued).` : '';
+    if (!confirm(`Remove the runner ${runner.name}? Its credential stops working at once.${warning}`)) return;
+    try {
+      await this.services.value?.client.deleteRunner(runner.name);
+      this.problem = undefined;
+      this.runners.rerun();
+    } catch (err) {
+      this.problem = err instanceof Error ? err.message : String(err);
+    }
+  }
+
   override render() {
+    const admin = may(this.services.value, 'admin');
     return html`<h1>Runners</h1>
+      ${this.problem ? html`<p class="s-bad" role="alert">${this.problem}</p>` : nothing}
       ${this.runners.render({
         pending: () => html`<floe-spinner label="Loading runners…"></floe-spinner>`,
         error: (error) =>
@@ -32,7 +52,7 @@ export class FloeRunnersPage extends LitElement {
           runners.length === 0
             ? html`<p class="muted">No runners yet. Start one with <code>floe runner start --hub URL --token T</code>.</p>`
             : html`<div class="scroll-x"><table>
-                <thead><tr><th>Name</th><th>Tags</th><th>Slots</th><th>Connected</th><th>Running</th></tr></thead>
+                <thead><tr><th>Name</th><th>Tags</th><th>Slots</th><th>Connected</th><th>Running</th>${admin ? html`<th></th>` : nothing}</tr></thead>
                 <tbody>
                   ${runners.map(
                     (runner) => html`<tr data-runner=${runner.name}>
@@ -52,6 +72,7 @@ export class FloeRunnersPage extends LitElement {
                               )
                         }
                       </td>
+                      ${admin ? html`<td><button @click=${() => this.removeRunner(runner)}>Remove</button></td>` : nothing}
                     </tr>`,
                   )}
                 </tbody>

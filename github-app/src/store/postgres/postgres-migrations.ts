@@ -165,5 +165,30 @@ UPDATE runs SET trigger = (trigger::jsonb - 'noSecrets')::text WHERE trigger::js
 `,
 };
 
+// Token expiry, last use and the audit log (the SQLite driver's 007-token-expiry-and-audit).
+const migration007: Migration = {
+  version: 7,
+  name: 'token-expiry-and-audit',
+  sql: `
+ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT;
+ALTER TABLE api_tokens ADD COLUMN last_used_at BIGINT;
+CREATE TABLE audit_log (
+  id BIGSERIAL PRIMARY KEY,
+  at BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT
+);
+`,
+};
+
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration006];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration006,
+  migration007,
+];

@@ -6,10 +6,13 @@ import type { RunState } from '@floe/shared';
 import pg from 'pg';
 import type {
   ApiTokenRow,
+  AuditRow,
+  AuditRowPage,
   FlowRow,
   LogAppend,
   LogChunkRow,
   LogRead,
+  NewAuditRow,
   NewRun,
   ProgressOutcome,
   RepoRow,
@@ -165,6 +168,20 @@ function tokenFromRow(row: Row): ApiTokenRow {
     role: row.role as ApiTokenRow['role'],
     tokenHash: row.token_hash as string,
     createdAt: row.created_at as number,
+    ...(row.expires_at != null ? { expiresAt: Number(row.expires_at) } : {}),
+    ...(row.last_used_at != null ? { lastUsedAt: Number(row.last_used_at) } : {}),
+  };
+}
+
+function auditFromRow(row: Row): AuditRow {
+  return {
+    id: Number(row.id),
+    at: Number(row.at),
+    actor: row.actor as string,
+    role: row.role as AuditRow['role'],
+    action: row.action as AuditRow['action'],
+    target: row.target as string,
+    ...(row.detail != null ? { detail: JSON.parse(row.detail as string) as Record<string, string> } : {}),
   };
 }
 
@@ -639,12 +656,27 @@ export class PostgresStore implements Store {
   // Tokens
 
   async createApiToken(token: ApiTokenRow): Promise<void> {
-    await this.pool.query('INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4)', [
-      token.name,
-      token.role,
-      token.tokenHash,
-      token.createdAt,
-    ]);
+    await this.insertApiToken(token, this.pool);
+  }
+
+  private async insertApiToken(token: ApiTokenRow, on: Queryable): Promise<void> {
+    await on.query(
+      `INSERT INTO api_tokens (name, role, token_hash, created_at, expires_at, last_used_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [token.name, token.role, token.tokenHash, token.createdAt, token.expiresAt ?? null, token.lastUsedAt ?? null],
+    );
+  }
+
+  async touchApiToken(name: string, at: number): Promise<void> {
+    await this.pool.query('UPDATE api_tokens SET last_used_at = $1 WHERE name = $2', [at, name]);
+  }
+
+  async replaceApiToken(token: ApiTokenRow, previous?: ApiTokenRow): Promise<void> {
+    await this.tx(async (client) => {
+      await client.query('DELETE FROM api_tokens WHERE name IN ($1, $2)', [token.name, previous?.name ?? token.name]);
+      if (previous) await this.insertApiToken(previous, client);
+      await this.insertApiToken(token, client);
+    });
   }
 
   async findApiToken(tokenHash: string): Promise<ApiTokenRow | undefined> {
@@ -703,6 +735,34 @@ export class PostgresStore implements Store {
 
   async deleteSecret(name: string, repo?: string): Promise<boolean> {
     return (await this.count('DELETE FROM secrets WHERE scope = $1 AND name = $2', [repo ?? '', name])) === 1;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Audit log
+
+  async appendAudit(entry: NewAuditRow): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO audit_log (at, actor, role, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)',
+      [
+        entry.at,
+        entry.actor,
+        entry.role,
+        entry.action,
+        entry.target,
+        entry.detail ? JSON.stringify(entry.detail) : null,
+      ],
+    );
+  }
+
+  async listAudit(query: { limit?: number; before?: number }): Promise<AuditRowPage> {
+    const limit = query.limit ?? 50;
+    const rows = await this.rows('SELECT * FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2', [
+      query.before ?? Number.MAX_SAFE_INTEGER,
+      limit + 1,
+    ]);
+    const entries = rows.slice(0, limit).map(auditFromRow);
+    const last = entries.at(-1);
+    return rows.length > limit && last ? { entries, next: last.id } : { entries };
   }
 
   // -------------------------------------------------------------------------------------------------------------

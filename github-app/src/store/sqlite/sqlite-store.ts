@@ -7,10 +7,13 @@ import type { RunState } from '@floe/shared';
 import Database from 'better-sqlite3';
 import type {
   ApiTokenRow,
+  AuditRow,
+  AuditRowPage,
   FlowRow,
   LogAppend,
   LogChunkRow,
   LogRead,
+  NewAuditRow,
   NewRun,
   ProgressOutcome,
   RepoRow,
@@ -579,12 +582,27 @@ export class SqliteStore implements Store {
   // Tokens
 
   async createApiToken(token: ApiTokenRow): Promise<void> {
-    this.statement('INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)').run(
-      token.name,
-      token.role,
-      token.tokenHash,
-      token.createdAt,
-    );
+    this.insertApiToken(token);
+  }
+
+  private insertApiToken(token: ApiTokenRow): void {
+    this.statement(
+      'INSERT INTO api_tokens (name, role, token_hash, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(token.name, token.role, token.tokenHash, token.createdAt, token.expiresAt ?? null, token.lastUsedAt ?? null);
+  }
+
+  async touchApiToken(name: string, at: number): Promise<void> {
+    this.statement('UPDATE api_tokens SET last_used_at = ? WHERE name = ?').run(at, name);
+  }
+
+  async replaceApiToken(token: ApiTokenRow, previous?: ApiTokenRow): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.statement('DELETE FROM api_tokens WHERE name IN (?, ?)').run(token.name, previous?.name ?? token.name);
+        if (previous) this.insertApiToken(previous);
+        this.insertApiToken(token);
+      })
+      .immediate();
   }
 
   async findApiToken(tokenHash: string): Promise<ApiTokenRow | undefined> {
@@ -614,6 +632,31 @@ export class SqliteStore implements Store {
         'UPDATE registration_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?',
       ).run(now, tokenHash, now).changes === 1
     );
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Audit log
+
+  async appendAudit(entry: NewAuditRow): Promise<void> {
+    this.statement('INSERT INTO audit_log (at, actor, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
+      entry.at,
+      entry.actor,
+      entry.role,
+      entry.action,
+      entry.target,
+      entry.detail ? JSON.stringify(entry.detail) : null,
+    );
+  }
+
+  async listAudit(query: { limit?: number; before?: number }): Promise<AuditRowPage> {
+    const limit = query.limit ?? 50;
+    const rows = this.statement('SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?').all(
+      query.before ?? Number.MAX_SAFE_INTEGER,
+      limit + 1,
+    ) as Row[];
+    const entries = rows.slice(0, limit).map(auditFromRow);
+    const last = entries.at(-1);
+    return rows.length > limit && last ? { entries, next: last.id } : { entries };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -770,5 +813,19 @@ function tokenFromRow(row: Row): ApiTokenRow {
     role: row.role as ApiTokenRow['role'],
     tokenHash: row.token_hash as string,
     createdAt: row.created_at as number,
+    ...(row.expires_at != null ? { expiresAt: row.expires_at as number } : {}),
+    ...(row.last_used_at != null ? { lastUsedAt: row.last_used_at as number } : {}),
+  };
+}
+
+function auditFromRow(row: Row): AuditRow {
+  return {
+    id: Number(row.id),
+    at: Number(row.at),
+    actor: row.actor as string,
+    role: row.role as AuditRow['role'],
+    action: row.action as AuditRow['action'],
+    target: row.target as string,
+    ...(row.detail != null ? { detail: JSON.parse(row.detail as string) as Record<string, string> } : {}),
   };
 }

@@ -1,5 +1,5 @@
-// `floe runner start|token|install|uninstall` (DESIGN §2 "One command", §5): the runner daemon, registration
-// tokens, and the daemon as a systemd service.
+// `floe runner start|token|remove|install|uninstall` (DESIGN §2 "One command", §5): the runner daemon,
+// registration tokens, removing a runner, and the daemon as a systemd service.
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,9 @@ import { ENV_PATH, installService, UNIT_PATH, uninstallService } from '../../dae
 import { readRunnerConfig } from '../../daemon/runner-config.js';
 import { EXIT_CONFIG, startRunnerDaemon } from '../../daemon/runner-daemon.js';
 import type { CliCommand, CliIo } from '../cli-io.js';
+import { callHub, hubClient } from '../hub-api-command.js';
 
-const USAGE = `usage: floe runner <start|token|install|uninstall> [options]
+const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [options]
 
   floe runner start [--hub URL] [--token-file PATH | --token TOKEN] [--name N] [--tags a,b] [--slots N]
                     [--work-dir D] [--config FILE] [--kill-grace 10s] [--spool-reserve-mb 16] [--once]
@@ -36,6 +37,11 @@ const USAGE = `usage: floe runner <start|token|install|uninstall> [options]
       Makes a one-time registration token (POST /api/runners/tokens) and prints it.
       FLOE_HUB_URL and FLOE_ADMIN_TOKEN stand in for the flags.
 
+  floe runner remove NAME [--hub URL] [--token T]
+      Removes a runner (admin; DELETE /api/runners/:name): its socket is closed, its credential refused from then
+      on (the daemon exits), its active runs end lost, or go back to the queue where the flow says requeue-lost.
+      --hub defaults to $FLOE_HUB, --token to $FLOE_TOKEN.
+
   floe runner install [--user U] [--hub URL --token-file PATH|--token T --name N --tags a,b --slots N --kill-grace 10s]
                       [--root DIR]
       Writes ${UNIT_PATH} and ${ENV_PATH} (mode 0600), then runs
@@ -48,7 +54,7 @@ const USAGE = `usage: floe runner <start|token|install|uninstall> [options]
 
 export const command: CliCommand = {
   name: 'runner',
-  summary: 'the runner daemon: start it, make a registration token, install it as a service',
+  summary: 'the runner daemon: start it, make a registration token, remove one, install it as a service',
   usage: USAGE,
   run: runnerCommand,
 };
@@ -61,6 +67,8 @@ async function runnerCommand(argv: string[], io: CliIo): Promise<number> {
         return await start(rest, io);
       case 'token':
         return await token(rest, io);
+      case 'remove':
+        return await remove(rest, io);
       case 'install':
         return install(rest, io);
       case 'uninstall':
@@ -176,6 +184,23 @@ async function token(argv: string[], io: CliIo): Promise<number> {
   }
   io.stdout.write(`${answer.data.token}\n`);
   return 0;
+}
+
+async function remove(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { hub: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) return help(io);
+  const [name] = positionals;
+  if (!name) throw new UsageError('needs the NAME of a runner (floe runner remove NAME)');
+  const client = hubClient(values);
+  if (typeof client === 'string') throw new UsageError(client);
+  return callHub('runner remove', io, async () => {
+    await client.deleteRunner(name);
+    io.stdout.write(`runner ${name} removed\n`);
+  });
 }
 
 function install(argv: string[], io: CliIo): number {
