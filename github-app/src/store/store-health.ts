@@ -70,12 +70,12 @@ export class StoreHealth {
   /** The store, its every async method watched. */
   watch(store: Store): Store {
     // One wrapper per method, made at its first use: store calls are on the dispatch path.
-    const wrappers = new Map<PropertyKey, unknown>();
+    const wrappers = new WeakMap<object, unknown>();
     return new Proxy(store, {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver) as unknown;
         if (typeof value !== 'function' || property === 'close' || property === 'constructor') return value;
-        const known = wrappers.get(property);
+        const known = wrappers.get(value);
         if (known !== undefined) return known;
         const wrapper = (...args: unknown[]) => {
           let result: unknown;
@@ -95,7 +95,7 @@ export class StoreHealth {
             },
           );
         };
-        wrappers.set(property, wrapper);
+        wrappers.set(value, wrapper);
         return wrapper;
       },
     });
