@@ -72,7 +72,7 @@ export class StoreHealth {
     return new Proxy(store, {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function' || property === 'close') return value;
+        if (typeof value !== 'function' || property === 'close' || property === 'constructor') return value;
         return (...args: unknown[]) => {
           let result: unknown;
           try {
