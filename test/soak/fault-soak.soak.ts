@@ -17,10 +17,10 @@ const SEED = Number(process.env.FLOE_SOAK_SEED ?? Date.now() % 1_000_000);
 const MINUTES = Number(process.env.FLOE_SOAK_MINUTES ?? 2);
 /** In the environment of every process the soak starts: how the end (and soak.mjs) finds any left behind. */
 const SOAK_ID = process.env.FLOE_SOAK_RUN_ID ?? `soak-${randomBytes(4).toString('hex')}`;
-const LEASE_MS = 8_000;
+const LEASE_MS = 10_000;
 /** How long every run gets to end once the faults stop; generous, for a loaded 2-core machine. */
 const SETTLE_MS = 6 * 60_000;
-/** Runs started a minute, at least, unless the soak reaches three times its length first. */
+/** Runs started a minute, at least, unless the soak reaches twice its length first. */
 const MIN_RUNS = 100;
 /** Hub memory may grow this much over its warmed-up size. */
 const RSS_MARGIN_MB = 50;
@@ -112,8 +112,8 @@ it(`keeps every promise under mixed faults (seed ${SEED}, ${MINUTES} min)`, asyn
   const started = Date.now();
   const faultsUntil = started + MINUTES * 60_000;
   // Hundreds of runs whatever the machine's load: the faults go on past the time until this many runs have started
-  // (a loaded machine runs fewer a minute), but not beyond three times the time.
-  const faultsAtMost = started + 3 * MINUTES * 60_000;
+  // (a loaded machine runs fewer a minute), but not beyond twice the time.
+  const faultsAtMost = started + 2 * MINUTES * 60_000;
   const enough = () => known.size >= MIN_RUNS * MINUTES;
 
   // ---- the load: runs of every flow, sixteen in flight (the runners' slots), started through either hub ----------------------------
@@ -133,9 +133,11 @@ it(`keeps every promise under mixed faults (seed ${SEED}, ${MINUTES} min)`, asyn
         await sleep(300);
         continue;
       }
-      const { runId } = (await response.json()) as { runId: string };
-      known.set(runId, { flow });
-      open.add(runId);
+      // The run exists even if its answer is cut off: the checks find it in the database all the same.
+      const answer = (await response.json().catch(() => undefined)) as { runId: string } | undefined;
+      if (!answer) continue;
+      known.set(answer.runId, { flow });
+      open.add(answer.runId);
     }
   })();
 
@@ -146,33 +148,38 @@ it(`keeps every promise under mixed faults (seed ${SEED}, ${MINUTES} min)`, asyn
       for (const runId of [...open]) {
         const run = known.get(runId);
         if (!run) continue;
-        const response = await api(`/api/runs/${runId}`);
-        if (response?.status !== 200) continue;
-        const detail = (await response.json()) as { state: string; nodes: { id: string; state: string }[] };
-        if (detail.state === 'archived') {
-          open.delete(runId);
-          continue;
-        }
-        if (run.flow === 'long' && !run.cancelled && detail.nodes.some((node) => node.state === 'running')) {
-          const cancel = await api(`/api/runs/${runId}/cancel`, { body: {} });
-          if (cancel && (cancel.status < 300 || cancel.status === 409)) run.cancelled = true;
-        }
-        // A 202 means forwarded to the runner: an answer lost with a cut link or a lost signal between hubs leaves
-        // the node awaiting input, and is given again (docs/api.md).
-        if (run.flow === 'ask' && Date.now() - (run.answeredAt ?? 0) > 10_000) {
-          if (detail.nodes.some((node) => node.id === 'ask' && node.state === 'awaiting-input')) {
-            const word = `w${runId.slice(-8)}`;
-            const answer = await api(`/api/runs/${runId}/nodes/ask/data`, { body: { values: { word } } });
-            if (answer && answer.status < 300) {
-              run.word = word;
-              run.answeredAt = Date.now();
-            }
-          }
-        }
+        // An answer cut off mid-body (a hub killed or frozen) is tried again on the next pass: one failed read
+        // must not end the steering.
+        await steerRun(runId, run).catch(() => undefined);
       }
       await sleep(200);
     }
   })();
+  async function steerRun(runId: string, run: NonNullable<ReturnType<typeof known.get>>): Promise<void> {
+    const response = await api(`/api/runs/${runId}`);
+    if (response?.status !== 200) return;
+    const detail = (await response.json()) as { state: string; nodes: { id: string; state: string }[] };
+    if (detail.state === 'archived') {
+      open.delete(runId);
+      return;
+    }
+    if (run.flow === 'long' && !run.cancelled && detail.nodes.some((node) => node.state === 'running')) {
+      const cancel = await api(`/api/runs/${runId}/cancel`, { body: {} });
+      if (cancel && (cancel.status < 300 || cancel.status === 409)) run.cancelled = true;
+    }
+    // A 202 means forwarded to the runner: an answer lost with a cut link or a lost signal between hubs leaves
+    // the node awaiting input, and is given again (docs/api.md).
+    if (run.flow === 'ask' && Date.now() - (run.answeredAt ?? 0) > 10_000) {
+      if (detail.nodes.some((node) => node.id === 'ask' && node.state === 'awaiting-input')) {
+        const word = `w${runId.slice(-8)}`;
+        const answer = await api(`/api/runs/${runId}/nodes/ask/data`, { body: { values: { word } } });
+        if (answer && answer.status < 300) {
+          run.word = word;
+          run.answeredAt = Date.now();
+        }
+      }
+    }
+  }
 
   // ---- memory: each hub life's resident size once warmed up, and at the end ---------------------------------------
   const warmRss = new Map<number, number>();
