@@ -6,30 +6,7 @@ import { FakeRunner, RecordMaker } from './dispatch/fake-runner.js';
 import { tempDir } from './repos/test-repo.js';
 import { TEST_FLOE } from './runs/test-flows.js';
 import { ADMIN, eventually, startTestHub, type TestHub } from './runs/test-hub.js';
-import { openSqliteStore } from './store/sqlite/sqlite-store.js';
-import type { Store } from './store/store.js';
-
-/** A SQLite store that, while `down`, fails every call as a refused connection does; it counts lease checks. */
-function storeThatGoesAway(file: string): { store: Store; down: boolean; leaseChecks: number } {
-  const real = openSqliteStore({ file });
-  const control = { down: false, store: real, leaseChecks: 0 };
-  control.store = new Proxy(real, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function' || property === 'close') return value;
-      return (...args: unknown[]) => {
-        if (property === 'listExpiredLeases') control.leaseChecks += 1;
-        if (control.down) {
-          return Promise.reject(
-            Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
-          );
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return control;
-}
+import { storeThatGoesAway } from './store/store-that-goes-away.js';
 
 describe('a hub whose database goes away', () => {
   let t: TestHub | undefined;

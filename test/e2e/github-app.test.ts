@@ -2,7 +2,11 @@
 // talks to the fake GitHub (every request checked against GitHub's OpenAPI description) and a real runner runs
 // the flows; results come back as check runs.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type StoreThatGoesAway, storeThatGoesAway } from '../../github-app/src/store/store-that-goes-away.js';
 import { secretForms } from '../../runner/src/execution/mask-secrets.js';
 import { examplePayload, FakeGithub, type FakeRepo } from '../github/fake-github.js';
 import { eventually, type GithubHarness, startGithubHarness } from '../github/github-harness.js';
@@ -117,11 +121,14 @@ let fake: FakeGithub;
 let h: GithubHarness;
 let repo: FakeRepo;
 let delivery = 0;
+/** The hub's store, which a test takes away (DESIGN §4 "When the database is out of reach"). */
+let database: StoreThatGoesAway;
 
 beforeAll(async () => {
   fake = await FakeGithub.start();
   repo = fake.createRepo('acme/widgets', { 'FLOE.yaml': FLOE_YAML, 'README.md': 'hello widgets\n' });
-  h = await startGithubHarness(fake);
+  database = storeThatGoesAway(join(mkdtempSync(join(tmpdir(), 'floe-github-db-')), 'floe.db'));
+  h = await startGithubHarness(fake, { store: database.store });
 });
 afterAll(async () => {
   await h?.close();
@@ -160,6 +167,26 @@ async function comment(number: number, body: string, login: string) {
   });
   expect(response.status).toBe(200);
 }
+
+describe('a webhook while the database is away', () => {
+  it('is answered 503 with nothing done, and does its work when GitHub redelivers it', async () => {
+    const branch = 'feature/away';
+    const sha = repo.commit({ 'README.md': 'away\n' }, 'while the database is away', branch);
+    const payload = pushEvent(fake, repo, { ref: `refs/heads/${branch}`, after: sha, message: 'away' });
+    database.down = true;
+    await eventually(() => h.hub.problems().length > 0);
+    const first = await h.deliver({ id: 'delivery-away', event: 'push', payload });
+    expect(first.status).toBe(503);
+    expect(((await first.json()) as { code: string }).code).toBe('FLOE_STORE_UNAVAILABLE');
+    database.down = false;
+    await eventually(() => h.hub.problems().length === 0);
+    expect(await runsAt(sha)).toEqual([]);
+    // A redelivery is the same delivery again.
+    const again = await h.deliver({ id: 'delivery-away', event: 'push', payload });
+    expect(again.status).toBe(200);
+    expect((await runsAt(sha)).length).toBeGreaterThan(0);
+  });
+});
 
 describe('push', () => {
   it('reports a run as a check run: queued, in_progress, then success with a summary of its nodes', async () => {

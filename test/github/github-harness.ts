@@ -37,7 +37,7 @@ export type GithubHarness = {
 
 export async function startGithubHarness(
   fake: FakeGithub,
-  options: { runnerTags?: string[] } = {},
+  options: { runnerTags?: string[]; store?: CreateHubOptions['store'] } = {},
 ): Promise<GithubHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'floe-github-e2e-'));
   const lines: string[] = [];
@@ -56,6 +56,7 @@ export async function startGithubHarness(
   const hub = await createHub({
     dataDir: join(dir, 'hub'),
     log,
+    ...(options.store ? { store: options.store } : {}),
     triggers: false,
     secretKey: 'github-e2e-secret-key',
     timing: { heartbeatMs: 200, leaseMs: 5_000, offerTimeoutMs: 2_000, leaseCheckMs: 100, sweepMs: 60_000 },

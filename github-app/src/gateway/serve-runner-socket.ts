@@ -236,31 +236,11 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
     }
   };
 
-  /** A heartbeat being handled: the next one waits for none, and is dropped while this one lasts. */
-  let beating = false;
-  const heartbeatBeside = (message: Extract<RunnerMessage, { type: 'heartbeat' }>, runnerId: string) => {
-    if (beating) return;
-    beating = true;
-    core
-      .heartbeat(runnerId, message.runs)
-      .catch((err: unknown) => log.warn({ err }, 'runner heartbeat failed'))
-      .finally(() => {
-        beating = false;
-      });
-  };
-
   socket.on('message', (data: RawData, isBinary: boolean) => {
     lastHeard = Date.now();
     const decoded = decodeFrame(RunnerMessageSchema, isBinary ? toBytes(data) : toBytes(data).toString('utf8'));
     // A flood of heartbeats is dropped before anything else is done with it.
     if (decoded.ok && decoded.message.type === 'heartbeat' && !beatAllowed(lastHeard)) return;
-    // A heartbeat renews the leases of the runs a runner holds: it is handled beside the queue of its records,
-    // so a slow database behind a busy runner's records cannot make the runner look silent and lose its runs
-    // (DESIGN §4 "When the database is out of reach"). Renewing a lease does not depend on the records' order.
-    if (decoded.ok && decoded.message.type === 'heartbeat' && runner && welcomed && !closed) {
-      heartbeatBeside(decoded.message, runner.connection.runnerId);
-      return;
-    }
     queue = queue.then(async () => {
       if (closed) return;
       if (!decoded.ok) return answerBad(decoded.code, decoded.message);

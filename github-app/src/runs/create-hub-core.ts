@@ -133,8 +133,8 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
         if (renewed.has(claim.runId)) continue;
         const run = await store.getRun(claim.runId);
         const own = run?.runnerId === runnerId && run.epoch === claim.epoch;
-        // An accept still on its way, or stored between the renewal and this read (heartbeats are handled beside
-        // the queue of accepts and records): not stale.
+        // An accept still on its way, or stored between the renewal and this read (through the runner's new socket
+        // after a reconnect, whose hello takes the acceptance): not stale.
         if (own && (run?.state === 'pending' || run?.state === 'active')) continue;
         // A run that ended while its tasks are being killed: the runner is still sending their last output
         // (apply-records.ts keeps it); a stop now would make it drop that output.

@@ -93,8 +93,8 @@ describe('leases', () => {
   });
 
   it('does not stop a run whose accept is stored while a heartbeat naming it is handled', async () => {
-    // Heartbeats are handled beside the queue of accepts and records: the lease renewal can find the run still
-    // offered and the read after it find it active.
+    // The acceptance can be stored between the lease renewal and the read after it (a reconnect's hello on the
+    // runner's new socket takes it while the old socket's heartbeat is handled).
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: SHORT });
     const runner = await t.connect('vm-1');
     const runId = await t.hub.startRun('deploy', {}, ADMIN);
