@@ -142,6 +142,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
       name: message.name,
       tags: message.tags,
       slots: message.slots,
+      sandbox: message.sandbox ?? { sandboxed: false, reason: 'the runner is older than task sandboxes' },
       send,
     };
     log = options.logger.child({ runner: message.name, runnerId: identity.runnerId });
@@ -168,7 +169,13 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
     welcomed = true;
     for (const queued of early.splice(0)) write(queued);
     log.info(
-      { tags: message.tags, slots: message.slots, version: message.version, held: runs.length },
+      {
+        tags: message.tags,
+        slots: message.slots,
+        version: message.version,
+        held: runs.length,
+        sandboxed: connection.sandbox.sandboxed,
+      },
       'runner connected',
     );
   };

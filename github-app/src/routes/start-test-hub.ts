@@ -105,6 +105,7 @@ export async function startTestHub(repos: TestRepos, options: { liveAuthTimeoutM
           name,
           tags,
           slots: 4,
+          sandbox: { sandboxed: true },
           send(message) {
             messages.push(message);
             for (const wake of waiting) wake();

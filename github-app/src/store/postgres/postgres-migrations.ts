@@ -165,5 +165,22 @@ UPDATE runs SET trigger = (trigger::jsonb - 'noSecrets')::text WHERE trigger::js
 `,
 };
 
+// Whether each runner sandboxes its tasks, and why not (the SQLite driver's 008-runner-sandbox, the same number; 7
+// is another change's).
+const migration008: Migration = {
+  version: 8,
+  name: 'runner-sandbox',
+  sql: `
+ALTER TABLE runners ADD COLUMN sandboxed BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE runners ADD COLUMN sandbox_reason TEXT;
+`,
+};
+
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration006];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration006,
+  migration008,
+];

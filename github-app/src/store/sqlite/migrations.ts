@@ -4,6 +4,7 @@ import { migration003 } from './migrations/003-runs-by-flow-id.js';
 import { migration004 } from './migrations/004-secrets.js';
 import { migration005 } from './migrations/005-runs-by-result.js';
 import { migration006 } from './migrations/006-run-trust.js';
+import { migration008 } from './migrations/008-runner-sandbox.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration008,
 ];
