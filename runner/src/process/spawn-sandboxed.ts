@@ -37,10 +37,10 @@ export function spawnSandboxed(
     released = true;
     info?.removeAllListeners('data');
     info?.destroy();
-    if (options.cgroup && child.pid !== undefined) {
-      await options.cgroup.add(child.pid);
-      if (childPid !== undefined) await options.cgroup.add(childPid);
-    }
+    const { cgroup } = options;
+    // Both at once: each move can wait for the kernel's cgroup lock (task-cgroup.ts).
+    if (cgroup && child.pid !== undefined)
+      await Promise.all([child.pid, childPid].map((pid) => (pid === undefined ? true : cgroup.add(pid))));
     block?.end('x');
   };
   info?.on('data', (bytes: Buffer) => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from '@floe/shared';
@@ -100,6 +100,12 @@ export function probeTaskSandbox(options: {
     } catch {
       return { ok: false, reason: `--sandbox-bind ${bind.path}: no such file or directory` };
     }
+  }
+  try {
+    // What the sandboxes cover must exist (the runner makes it anyway; `floe run` only later).
+    mkdirSync(options.workDir, { recursive: true });
+  } catch (err) {
+    return { ok: false, reason: `cannot make the work dir ${options.workDir}: ${(err as Error).message}` };
   }
   const hide = hiddenDirs(options.workDir);
   const workDir = resolve(options.workDir);

@@ -102,6 +102,13 @@ const pool: Pool = {
  */
 const sandboxPools = new Map<RunSandbox, Pool>();
 let sandboxPoolLimit = 1;
+/**
+ * Shells kept in each run's sandbox. A sandboxed shell takes longer to start than a plain bash (bwrap makes its
+ * namespaces and mounts, setpriv, two cgroup moves: tens of ms on a busy machine against a few), so a pool of one
+ * refilled when its task ends was still starting when the next task of a chain came: two, and a refill as soon as
+ * one is taken (pnpm bench sandbox).
+ */
+const SANDBOX_POOL_SIZE = 2;
 
 /**
  * How many warm shells this process keeps (default 1; the daemon keeps one per slot, up to 4) — with
@@ -145,6 +152,7 @@ export function startInWarmShell(
   if (payload === undefined) return undefined;
   pool.shells.shift();
   entry.taken = true;
+  if (pool.sandbox) setImmediate(() => fill(pool));
   shell.child.ref();
   for (const stream of [shell.child.stdout, shell.child.stderr]) (stream as Socket | null)?.ref();
   (shell.child.stdio[3] as Socket | null)?.end(payload);
@@ -189,7 +197,7 @@ function sandboxPool(sandbox: RunSandbox): Pool {
     sandboxPools.set(sandbox, found);
     return found;
   }
-  found = { size: 1, env: sandbox.shellEnv, shells: [], broken: false, sandbox };
+  found = { size: SANDBOX_POOL_SIZE, env: sandbox.shellEnv, shells: [], broken: false, sandbox };
   sandboxPools.set(sandbox, found);
   for (const [old] of sandboxPools) {
     if (sandboxPools.size <= Math.max(sandboxPoolLimit, 1)) break;
@@ -263,7 +271,7 @@ function startShell(pool: Pool): Pool['shells'][number] | undefined {
   // by someone) is dropped; the next task refills the pool. A taken one's cgroup is its task's.
   void exited.then(() => {
     if (entry.taken) {
-      setImmediate(() => fill(pool));
+      if (!pool.sandbox) setImmediate(() => fill(pool));
       return;
     }
     const index = pool.shells.indexOf(entry);
