@@ -94,7 +94,7 @@ describe('planDispatch (properties)', () => {
         expect(new Set(reuse).size).toBe(reuse.length);
         for (const offer of plan.offers) {
           expect(offer.run.flow['host-tags'].every((tag) => offer.runner.tags.includes(tag))).toBe(true);
-          // Untrusted code only where tasks are sandboxed (DESIGN §9 "The runner sandbox").
+          // Untrusted code only where tasks are sandboxed (DESIGN §9).
           if (offer.run.trust !== 'trusted') expect(offer.runner.sandboxed).toBe(true);
         }
         // Every pending run is either offered or has a reason; FIFO: no offered run wants a tag that an earlier

@@ -9,7 +9,7 @@ export type PlanRunner = {
   name: string;
   tags: string[];
   slots: number;
-  /** It runs tasks in a sandbox (DESIGN §9 "The runner sandbox"): only such runners get untrusted runs. */
+  /** It runs tasks in a sandbox (DESIGN §9): only such runners get untrusted runs. */
   sandboxed: boolean;
 };
 
@@ -36,7 +36,7 @@ const list = (items: string[]) => items.join(', ');
 /**
  * Plans one dispatch pass:
  * - host-tags: every tag of the flow must be on the runner (subset, always);
- * - an untrusted run goes only to a runner that sandboxes its tasks (DESIGN §9 "The runner sandbox");
+ * - an untrusted run goes only to a runner that sandboxes its tasks (DESIGN §9);
  * - a pinned run (retry from a node) goes only to the runner holding its workspace;
  * - slots: a runner takes at most `slots` runs, counting the ones offered to it;
  * - resource-tags are held across all runners by active and offered runs; waiting runs get them first come,

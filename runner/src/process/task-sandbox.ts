@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from '@floe/shared';
 
 /**
- * The task sandbox (DESIGN §9 "The runner sandbox", docs/security.md "The runner sandbox"): every task process runs
+ * The task sandbox (DESIGN §9, docs/security.md "The runner sandbox"): every task process runs
  * inside bubblewrap (`bwrap`) with its own pid, mount, IPC and UTS namespaces, the machine read-only, `/proc` of its
  * own pid namespace, a fresh `/dev`, and only its run's workspace, home and temporary directory writable. The
  * runner's work dir (credential, spool, other runs' workspaces) is covered by an empty tmpfs, as is the runner

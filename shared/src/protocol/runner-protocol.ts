@@ -87,7 +87,7 @@ export const HelloSchema = z.object({
   version: z.string(),
   runs: z.array(HeldRunSchema),
   /**
-   * Whether the runner runs its tasks in a sandbox as an unprivileged user (DESIGN §9 "The runner sandbox"), and
+   * Whether the runner runs its tasks in a sandbox as an unprivileged user (DESIGN §9), and
    * if not, why. A runner that does not say (older than this field) is not sandboxed: untrusted runs are not
    * offered to it. An optional field, so no new protocol version: a hub that does not know it ignores it.
    */

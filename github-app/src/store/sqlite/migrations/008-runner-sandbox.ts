@@ -1,4 +1,4 @@
-// Whether each runner runs its tasks in a sandbox, as its hello said (DESIGN §9 "The runner sandbox"), and why not.
+// Whether each runner runs its tasks in a sandbox, as its hello said (DESIGN §9), and why not.
 // A runner that has not said since is not sandboxed: untrusted runs are not offered to it.
 export const migration008 = {
   version: 8,
