@@ -111,7 +111,7 @@ export function probeTaskSandbox(options: {
   const workDir = resolve(options.workDir);
   const tools = options.path
     .split(':')
-    .filter((dir) => dir.startsWith('/') && !inside(dir, workDir) && hide.some((hidden) => inside(dir, hidden)))
+    .filter((dir) => dir.startsWith('/') && !inside(dir, workDir) && shadowed(hide).some((top) => inside(dir, top)))
     .filter((dir) => existsSync(dir))
     .map((dir) => ({ path: resolve(dir), readOnly: true }));
   const sandbox: TaskSandbox = { bwrap, user, hide, binds: [...tools, ...options.binds] };
@@ -154,7 +154,7 @@ export function sandboxArgv(
   for (const bind of binds) {
     // bwrap makes the directories leading to a mount point inside a hidden one mode 0700, root's: the task user
     // must be able to pass through them (they hold nothing else).
-    for (const dir of between(sandbox.hide, bind.path)) args.push('--perms', '0755', '--dir', dir);
+    for (const dir of between(shadowed(sandbox.hide), bind.path)) args.push('--perms', '0755', '--dir', dir);
     args.push(bind.readOnly ? '--ro-bind' : '--bind', bind.path, bind.path);
   }
   if (fds.infoFd !== undefined) args.push('--info-fd', String(fds.infoFd));
@@ -195,6 +195,11 @@ function closedAncestor(dir: string): string {
     }
   }
   return dir;
+}
+
+/** What the sandbox covers: the hidden directories, and /tmp (the run's own). */
+function shadowed(hide: string[]): string[] {
+  return [...hide, '/tmp'];
 }
 
 /** The directories strictly between the hidden directory holding `path` and `path`, outermost first. */
