@@ -6,6 +6,7 @@ import type { LogChunk, TaskOutcome } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
 import { giveToTaskUser } from './give-to-task-user.js';
 import { runProcess } from './run-process.js';
+import { canContainTasks } from './task-cgroup.js';
 import { hiddenDirs, lookUpUser, probeTaskSandbox, type RunSandbox, sandboxArgv } from './task-sandbox.js';
 import { dropWarmShells, warmSandbox } from './warm-shell.js';
 
@@ -94,6 +95,33 @@ describe.skipIf(!canSandbox)('a sandboxed task', () => {
     const first = await inSandbox(run, 'echo "$FLOE_RUN_ID $(id -un) $HOME $(pwd)"');
     expect(first.out).toBe(`r1 floe-task ${run.home} ${run.workspace}\n`);
     dropWarmShells(run);
+  });
+
+  it.skipIf(!canContainTasks())('is in its task cgroup from its first command on, with what it starts', async () => {
+    const { run } = await makeRun();
+    let execId = '';
+    const chunks: LogChunk[] = [];
+    const outcome = await runProcess({
+      script: 'cat /proc/self/cgroup; sh -c "cat /proc/self/cgroup"',
+      cwd: run.workspace,
+      env: { ...run.shellEnv, FLOE_RUN_ID: 'r1', FLOE_NODE_ID: 'n1' },
+      signal: new AbortController().signal,
+      onLog: (chunk) => chunks.push(chunk),
+      onStart: (_pgid, id) => {
+        execId = id;
+      },
+      logExit: false,
+      sandbox: run,
+    });
+    expect(outcome).toEqual({ kind: 'exited', exitCode: 0 });
+    const lines = chunks
+      .filter((chunk) => chunk.stream === 'out')
+      .map((chunk) => chunk.text)
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('0::'));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(new RegExp(`/${execId}$`));
   });
 
   it('has no network unless the run may have it', async () => {
