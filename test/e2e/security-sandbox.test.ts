@@ -6,6 +6,7 @@
 // `--sandbox off` succeeds at each: the probe is real, and the sandbox is what stops it. That runner is offered no
 // untrusted run, and says why.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,15 @@ ${PROBE.trim()
   .split('\n')
   .map((line) => `            ${line}`)
   .join('\n')}
+  - id: plant-git
+    host-tags: [boxed]
+    tasks:
+      - {id: checkout, type: git-checkout, listen: trigger.good, opts: {sub-dir: src}}
+      - id: plant
+        type: exec
+        listen: task.checkout.good
+        opts: {shell: "git -C src config core.fsmonitor "echo ran > $FLOEWS/../../fsmonitor-ran" && echo planted"}
+      - {id: again, type: git-checkout, listen: task.plant.good, opts: {sub-dir: src}}
   - id: victim-bare
     reuse-space: true
     host-tags: [bare]
@@ -182,6 +192,15 @@ describe('a sandboxed task on a runner started as root', () => {
     const got = await probe('escape', boxed, 'refs/pull/1/head');
     expect(got).toMatchObject({ ...BLOCKED, trust: 'untrusted', network: 'blocked' });
     expect(stillRunning(got.left as string)).toBe(false);
+  });
+
+  it('cannot have the runner run what it wrote into a clone (.git/config), and the clone is checked out again', async () => {
+    const runId = await start('plant-git');
+    const view = await ended(runId);
+    const planted = await (await hub.request(`/api/runs/${runId}/logs?node=plant`)).text();
+    expect(planted).toContain('planted');
+    expect(view.result).toBe('good');
+    expect(existsSync(join(boxed.workDir, 'fsmonitor-ran'))).toBe(false);
   });
 });
 

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RunSandbox } from './task-sandbox.js';
 
 /**
@@ -13,5 +15,21 @@ export function giveToTaskUser(run: RunSandbox, ...paths: string[]): Promise<voi
   return new Promise((resolve) => {
     // -h: a symbolic link the checkout made is changed itself, never what it points at.
     execFile('chown', ['-R', '-h', '--', `${user.uid}:${user.gid}`, ...paths], () => resolve());
+  });
+}
+
+/**
+ * Makes a clone the run's tasks have had the runner's again before the runner's git works in it: its `.git` is
+ * removed — a task may have written a `.git/config` (core.fsmonitor, hooks, filter drivers, includes) for the
+ * runner's git to run — and what is left is given back to the runner's user, since git refuses a repository another
+ * user owns. The next fetch makes `.git` afresh. A no-op when tasks run as the runner's own user. Never rejects.
+ */
+export async function takeBackClone(run: RunSandbox, dir: string): Promise<void> {
+  if (!run.sandbox.user) return;
+  await rm(join(dir, '.git'), { recursive: true, force: true }).catch(() => {});
+  await new Promise<void>((resolve) => {
+    execFile('chown', ['-R', '-h', '--', `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`, dir], () =>
+      resolve(),
+    );
   });
 }
