@@ -69,7 +69,9 @@ ${PROBE.trim()
       - id: plant
         type: exec
         listen: task.checkout.good
-        opts: {shell: "git -C src config core.fsmonitor "echo ran > $FLOEWS/../../fsmonitor-ran" && echo planted"}
+        opts:
+          shell: |
+            git -C src config core.fsmonitor "echo ran > $FLOEWS/../../fsmonitor-ran" && echo planted
       - {id: again, type: git-checkout, listen: task.plant.good, opts: {sub-dir: src}}
   - id: victim-bare
     reuse-space: true
