@@ -36,6 +36,16 @@ describe('parseHubConfig', () => {
     });
   });
 
+  it('gives untrusted runs no network in the sandbox unless --untrusted-network or FLOE_UNTRUSTED_NETWORK says so', () => {
+    expect(parseHubConfig([], {})).toMatchObject({ config: { untrustedNetwork: false } });
+    expect(parseHubConfig(['--untrusted-network'], {})).toMatchObject({ config: { untrustedNetwork: true } });
+    expect(parseHubConfig([], { FLOE_UNTRUSTED_NETWORK: '1' })).toMatchObject({ config: { untrustedNetwork: true } });
+    expect(parseHubConfig([], { FLOE_UNTRUSTED_NETWORK: 'yes' })).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('--untrusted-network'),
+    });
+  });
+
   it('lets flags win over the environment, and ignores empty variables', () => {
     const outcome = parseHubConfig(['--port', '5050', '--admin-token', 'a'.repeat(20)], {
       FLOE_PORT: '6060',
