@@ -168,6 +168,7 @@ export function parseHubConfig(
     logCapMb: flag('log-cap-mb') ?? env.FLOE_LOG_CAP_MB,
     allowNetworks,
     untrustedNetwork: values['untrusted-network'] === true ? true : env.FLOE_UNTRUSTED_NETWORK,
+    secretKey: env.FLOE_SECRET_KEY,
     appId: env.APP_ID,
     privateKey: env.PRIVATE_KEY,
     privateKeyPath: env.PRIVATE_KEY_PATH,
