@@ -75,6 +75,11 @@ export interface RunDriver {
   readonly ended: boolean;
 }
 
+/** How many shell tasks a flow has (each may take a warm shell, retries and loops aside). */
+function shellTasks(flow: ResolvedFlow): number {
+  return flow.tasks.filter((task) => task.type === 'exec' && task.opts.shell !== undefined).length;
+}
+
 /** setTimeout refuses longer delays (it fires at once); a longer deadline is re-armed when this one fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -292,6 +297,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
           tmp,
           network: !untrusted || spec.network === true,
           shellEnv: baseEnv,
+          // A run of one shell task (most runs of a busy hub) warms one shell, not a spare that nothing takes.
+          warmShells: shellTasks(flow) > 1 ? 2 : 1,
         };
         await giveToTaskUser(runSandbox, workspace.path, home, tmp);
         warmSandbox(runSandbox);

@@ -50,6 +50,8 @@ export interface RunSandbox {
   network: boolean;
   /** The environment the run's warm shells start with (its tasks' base: warm-shell.ts). */
   shellEnv: Record<string, string>;
+  /** How many warm shells the run's sandbox keeps (warm-shell.ts); default 2. A run of one shell task needs one. */
+  warmShells?: number;
 }
 
 /**

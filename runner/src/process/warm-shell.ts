@@ -152,7 +152,11 @@ export function startInWarmShell(
   if (payload === undefined) return undefined;
   pool.shells.shift();
   entry.taken = true;
-  if (pool.sandbox) setImmediate(() => fill(pool));
+  // A run that needs one shell (warmShells) has had it: no refill, no bwrap started for nothing.
+  if (pool.sandbox) {
+    if (pool.size > 1) setImmediate(() => fill(pool));
+    else pool.size = 0;
+  }
   shell.child.ref();
   for (const stream of [shell.child.stdout, shell.child.stderr]) (stream as Socket | null)?.ref();
   (shell.child.stdio[3] as Socket | null)?.end(payload);
@@ -197,7 +201,8 @@ function sandboxPool(sandbox: RunSandbox): Pool {
     sandboxPools.set(sandbox, found);
     return found;
   }
-  found = { size: SANDBOX_POOL_SIZE, env: sandbox.shellEnv, shells: [], broken: false, sandbox };
+  const size = Math.max(1, Math.min(sandbox.warmShells ?? SANDBOX_POOL_SIZE, SANDBOX_POOL_SIZE));
+  found = { size, env: sandbox.shellEnv, shells: [], broken: false, sandbox };
   sandboxPools.set(sandbox, found);
   for (const [old] of sandboxPools) {
     if (sandboxPools.size <= Math.max(sandboxPoolLimit, 1)) break;
