@@ -6,7 +6,7 @@
 // of the run with the same engine, so applying the records' inputs to `startRun(flow, {at: start.at, data})`
 // reproduces the driver's state exactly. Nothing reaches the engine any other way: task outcomes, the run
 // deadline, cancel and form data all become inputs here.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import {
   type Effect,
   type EngineInput,
@@ -21,7 +21,7 @@ import {
   stepRun,
 } from '@floe/shared';
 import { executeTask } from '../executors/execute-task.js';
-import { giveToTaskUser } from '../process/give-to-task-user.js';
+import { giveNewDirsToTaskUser, giveToTaskUser } from '../process/give-to-task-user.js';
 import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
 import type { RunSandbox, TaskSandbox } from '../process/task-sandbox.js';
 import { dropWarmShells, warmSandbox } from '../process/warm-shell.js';
@@ -300,7 +300,10 @@ export function driveRun(options: DriveRunOptions): RunDriver {
           // A run of one shell task (most runs of a busy hub) warms one shell, not a spare that nothing takes.
           warmShells: shellTasks(flow) > 1 ? 2 : 1,
         };
-        await giveToTaskUser(runSandbox, workspace.path, home, tmp);
+        // A shared workspace and its home keep what earlier runs left: all of it; a fresh run's three are empty.
+        // (A run given to this runner again at a newer epoch finds its workspace as it was left.)
+        if (readdirSync(workspace.path).length > 0) await giveToTaskUser(runSandbox, workspace.path, home, tmp);
+        else giveNewDirsToTaskUser(runSandbox, workspace.path, home, tmp);
         warmSandbox(runSandbox);
       }
       const at = now();

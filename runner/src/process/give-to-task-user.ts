@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { chownSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunSandbox } from './task-sandbox.js';
@@ -32,4 +33,11 @@ export async function takeBackClone(run: RunSandbox, dir: string): Promise<void>
       resolve(),
     );
   });
+}
+
+/** Gives directories the runner has just made (empty) to the task user: one chown each, no process. Throws as chown does. */
+export function giveNewDirsToTaskUser(run: RunSandbox, ...dirs: string[]): void {
+  const user = run.sandbox.user;
+  if (!user) return;
+  for (const dir of dirs) chownSync(dir, user.uid, user.gid);
 }
