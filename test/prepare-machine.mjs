@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Before any test (`pnpm test` runs this first): checks that this machine has what the suite drives for real —
 // Debian's Chromium, PostgreSQL on 127.0.0.1:5432, ripgrep and the Kerberos headers (the VS Code suite's
-// code-server), bubblewrap (task sandboxes) — and installs what is missing where it can: as root on Debian
+// code-server), bubblewrap and the floe-task user (task sandboxes) — and installs what is missing where it can: as root on Debian
 // (apt-get), starting a PostgreSQL that is installed but stopped. Elsewhere it says exactly what to install, and
 // stops. `--with stress-ng` asks for more packages (pnpm test:stress needs it).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -68,6 +68,30 @@ if (missing.length > 0 && canApt) {
 const problems = needs
   .filter((need) => !need.ok())
   .map((need) => `${need.what} is missing: install it (Debian: sudo apt-get install ${need.apt})`);
+
+// The user a root runner's tasks run as (docs/security.md "The runner sandbox"), made as `floe runner install`
+// makes it: the e2e runners start as root and sandbox their tasks as it.
+const hasTaskUser = () => spawnSync('getent', ['passwd', 'floe-task'], { stdio: 'ignore' }).status === 0;
+if (!hasTaskUser() && process.getuid?.() === 0 && onPath('useradd')) {
+  say('making the task user floe-task');
+  spawnSync(
+    'useradd',
+    [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      'floe-task',
+    ],
+    { stdio: 'inherit' },
+  );
+}
+if (!hasTaskUser() && process.getuid?.() === 0) {
+  problems.push('the task user floe-task is missing: make it (sudo useradd --system --user-group floe-task)');
+}
 
 if (!(await postgresUp())) {
   const version = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql').sort()[0] : undefined;

@@ -39,6 +39,18 @@ describe('parseHubConfig', () => {
     });
   });
 
+  it('gives untrusted runs no network in the sandbox unless --untrusted-network or FLOE_UNTRUSTED_NETWORK says so', () => {
+    expect(parseHubConfig([], {})).toMatchObject({ config: { untrustedNetwork: false } });
+    expect(parseHubConfig(['--untrusted-network'], {})).toMatchObject({ config: { untrustedNetwork: true } });
+    expect(parseHubConfig([], { FLOE_UNTRUSTED_NETWORK: '1', FLOE_SECRET_KEY: 'k' })).toMatchObject({
+      config: { untrustedNetwork: true, secretKey: 'k' },
+    });
+    expect(parseHubConfig([], { FLOE_UNTRUSTED_NETWORK: 'yes' })).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('--untrusted-network'),
+    });
+  });
+
   it('lets flags win over the environment, and ignores empty variables', () => {
     const outcome = parseHubConfig(['--port', '5050', '--admin-token', 'a'.repeat(20)], {
       FLOE_PORT: '6060',

@@ -46,6 +46,14 @@ export const HubConfigSchema = z.object({
    * link-local addresses are refused otherwise (docs/security.md).
    */
   allowNetworks: z.array(z.custom<Cidr>()).default([]),
+  /**
+   * --untrusted-network / FLOE_UNTRUSTED_NETWORK=1; default false: untrusted runs' tasks have no network in a runner's
+   * sandbox (docs/security.md "The runner sandbox"). Their git-checkout and fetch tasks, which the runner runs, do.
+   */
+  untrustedNetwork: z
+    .union([z.boolean(), z.enum(['1', 'true', '0', 'false', ''])])
+    .transform((v) => v === true || v === '1' || v === 'true')
+    .default(false),
   /** FLOE_SECRET_KEY; default none: the hub then refuses to store secrets (DESIGN §8 "Credentials and keys"). */
   secretKey: z.string().optional(),
   /** APP_ID; default none. With PRIVATE_KEY(_PATH) and WEBHOOK_SECRET the hub is a GitHub App (DESIGN §6). */
@@ -80,6 +88,7 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --keep-runs N          keep the newest N archived runs per flow (default 2000; FLOE_KEEP_RUNS)
   --log-cap-mb N         cut a node log over N MiB to its head and tail (default 16; FLOE_LOG_CAP_MB)
   --allow-network CIDR   a private network flow-file URLs may reach (repeatable; FLOE_ALLOW_NETWORKS, comma-separated)
+  --untrusted-network    untrusted runs' tasks may use the network in a runner's sandbox (FLOE_UNTRUSTED_NETWORK=1)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info; FLOE_LOG_LEVEL)
   -h, --help             this text
 
@@ -123,6 +132,7 @@ export function parseHubConfig(
         'keep-runs': { type: 'string' },
         'log-cap-mb': { type: 'string' },
         'allow-network': { type: 'string', multiple: true },
+        'untrusted-network': { type: 'boolean' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -177,6 +187,7 @@ export function parseHubConfig(
     keepRuns: flag('keep-runs') ?? env.FLOE_KEEP_RUNS,
     logCapMb: flag('log-cap-mb') ?? env.FLOE_LOG_CAP_MB,
     allowNetworks,
+    untrustedNetwork: values['untrusted-network'] === true ? true : env.FLOE_UNTRUSTED_NETWORK,
     secretKey: env.FLOE_SECRET_KEY,
     appId: env.APP_ID,
     privateKey: env.PRIVATE_KEY,
@@ -224,6 +235,7 @@ const FLAG_OF: Record<string, string> = {
   keepRuns: '--keep-runs',
   logCapMb: '--log-cap-mb',
   allowNetworks: '--allow-network',
+  untrustedNetwork: '--untrusted-network',
   secretKey: 'FLOE_SECRET_KEY',
   appId: 'APP_ID',
   privateKey: 'PRIVATE_KEY',

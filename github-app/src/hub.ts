@@ -92,6 +92,11 @@ export type CreateHubOptions = {
    * trusts); default none — only public addresses (docs/security.md).
    */
   allowNetworks?: readonly Cidr[];
+  /**
+   * `--untrusted-network`: untrusted runs' tasks may use the network inside a runner's sandbox; default false —
+   * they have none (docs/security.md "The runner sandbox").
+   */
+  untrustedNetwork?: boolean;
 };
 
 /** A change the live API passes on (it re-reads what changed). */
@@ -241,6 +246,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       }),
     secrets: new HubSecrets(store, secretCipher(options.secretKey), now),
     logCapBytes: retentionPolicy.maxLogBytesPerNode,
+    untrustedNetwork: options.untrustedNetwork === true,
   };
   dispatcher = new Dispatcher(deps, shared);
   // What this hub's bus sees, the other hubs' live subscribers must hear of (they re-read it from the store), and

@@ -52,6 +52,7 @@ async function main(): Promise<number> {
     timing: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs },
     ...(config.secretKey ? { secretKey: config.secretKey } : {}),
     allowNetworks: config.allowNetworks,
+    untrustedNetwork: config.untrustedNetwork,
     retention: {
       maxRunAgeMs: Math.round(config.keepDays * 24 * 60 * 60 * 1000),
       maxRunsPerFlow: config.keepRuns,

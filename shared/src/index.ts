@@ -138,6 +138,8 @@ export {
   RefusalCodeSchema,
   type RunnerMessage,
   RunnerMessageSchema,
+  type RunnerSandbox,
+  RunnerSandboxSchema,
   WelcomeRunSchema,
 } from './protocol/runner-protocol.js';
 export { Trust, TrustSchema, UNTRUSTED_SUMMARY } from './protocol/trust.js';

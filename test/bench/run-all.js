@@ -1,6 +1,7 @@
 // `pnpm bench`: the issue-2 benchmarks, each against a baseline measured in the same run (DESIGN §8 "CI shape":
 // not part of the tests). Needs a build (`pnpm bench` builds first) and `make`. Prints a table; exits 1 when a
-// target is missed. `pnpm bench overhead fanout output` picks some of them.
+// target is missed. `pnpm bench overhead fanout output sandbox` picks some of them (sandbox: what the task sandbox
+// costs, sandboxed against plain `floe run`).
 // `pnpm bench hub [--quick] [--floe-only]` runs issue 3's hub-and-runners benchmark against Buildbot instead
 // (hub-vs-buildbot.js, ~15 min; not part of the default set, since it installs and runs Buildbot).
 // `pnpm bench cap [--gb N]` prints a task's N GB (default 10) through a hub and runner under the log cap.
@@ -8,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { bigOutput } from './big-output.js';
 import { fanOut } from './fan-out.js';
+import { sandboxCost } from './sandbox-cost.js';
 import { taskOverhead } from './task-overhead.js';
 
 const only = process.argv.slice(2);
@@ -18,7 +20,7 @@ if (only[0] in alone) {
   const { status } = spawnSync(process.execPath, [script, ...only.slice(1)], { stdio: 'inherit' });
   process.exit(status ?? 1);
 }
-const benches = { overhead: taskOverhead, fanout: fanOut, output: bigOutput };
+const benches = { overhead: taskOverhead, fanout: fanOut, output: bigOutput, sandbox: sandboxCost };
 const rows = [];
 const notes = [];
 let missed = false;

@@ -1,6 +1,6 @@
 // Several hubs on one PostgreSQL database (issue 7, DESIGN §4): runs started through either hub's API execute
 // once on runners connected to either hub, and when a hub dies its runners move to the other and finish their runs.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../github-app/src/store/postgres/test-database.js';
@@ -45,6 +45,9 @@ async function cluster(out: string) {
   databases.push(database);
   const [a, b] = hubs as [HubProcess, HubProcess];
   const runners: RunnerProcess[] = [];
+  // The tasks append to $OUT from their sandboxes, as the task user (docs/runners.md "Task sandboxes").
+  chmodSync(out, 0o777);
+  if (existsSync(join(out, 'executed'))) chmodSync(join(out, 'executed'), 0o666);
   for (const [i, first, second] of [
     [1, a, b],
     [2, b, a],
@@ -58,6 +61,7 @@ async function cluster(out: string) {
         name: `vm-${i}`,
         slots: 4,
         env: { OUT: out },
+        args: ['--sandbox-bind', out],
       }),
     );
   }

@@ -1,7 +1,7 @@
 // A run is over only once its processes are: a cancelled run keeps its slot and its resource tags until its
 // tasks have stopped (DESIGN §3 rule 7, §5). Two runners on one machine, a task that takes its time to stop.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type HubProcess,
@@ -41,9 +41,19 @@ beforeAll(async () => {
   // The dispatcher's safety-net sweep (30 s) is longer than any wait below: a run offered only by it fails them.
   hub = await startHub({ repos: [repo], leaseMs: 5_000, heartbeatMs: 300 });
   const env = { MARKS: marks };
+  // The tasks append to $MARKS from their sandboxes, as the task user (docs/runners.md "Task sandboxes").
+  chmodSync(dirname(marks), 0o777);
+  const args = ['--sandbox-bind', dirname(marks)];
   const runners = [
-    startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'vm-1', tags: ['db-host', 'single'], env }),
-    startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'vm-2', tags: ['db-host'], env }),
+    startRunner({
+      hub: hub.url,
+      token: await hub.runnerToken(),
+      name: 'vm-1',
+      tags: ['db-host', 'single'],
+      env,
+      args,
+    }),
+    startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'vm-2', tags: ['db-host'], env, args }),
   ];
   for (const runner of runners) await runner.waitForOutput('connected to the hub');
 }, 120_000);

@@ -1,10 +1,11 @@
 // Runs reaching the right runner and being steered there (DESIGN §3 rule 7, §5): host-tags, slots, cancel and
 // form data travelling from the API through the hub to a real runner process.
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type HubProcess,
+  hostPid,
   killByEnv,
   killSpawned,
   makeGitRepo,
@@ -56,10 +57,13 @@ beforeAll(async () => {
   const repo = makeTempDir('floe-repo-');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
   pidDir = makeTempDir('floe-pids-');
+  // Tasks write their pid there, from their sandbox as the task user (docs/runners.md "Task sandboxes").
+  chmodSync(pidDir, 0o777);
+  const args = ['--sandbox-bind', pidDir];
   hub = await startHub({ repos: [repo], leaseMs: 5_000, heartbeatMs: 300 });
   const env = { PID_DIR: pidDir };
   const runners = [
-    startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'vm-gpu', tags: ['gpu', 'linux'], env }),
+    startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'vm-gpu', tags: ['gpu', 'linux'], env, args }),
     startRunner({
       hub: hub.url,
       token: await hub.runnerToken(),
@@ -67,6 +71,7 @@ beforeAll(async () => {
       tags: ['arm', 'linux'],
       slots: 2,
       env,
+      args,
     }),
   ];
   for (const runner of runners) await runner.waitForOutput('connected to the hub');
@@ -124,7 +129,7 @@ describe('dispatch to runners', () => {
     const pidFile = join(pidDir, runId);
     const pid = await waitFor(() => {
       try {
-        return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+        return hostPid(Number(readFileSync(pidFile, 'utf8').trim()), `PID_DIR=${pidDir}`, runId);
       } catch {
         return undefined;
       }

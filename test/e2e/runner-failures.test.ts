@@ -1,11 +1,12 @@
 // What happens to runs when processes die (DESIGN §5, §8 "Runner restarts"): a runner killed mid-run, a hub
 // restarted mid-run, a runner restarted after a crash. Real `floe-hub` and `floe runner start` processes.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type HubProcess,
+  hostPid,
   killByEnv,
   killSpawned,
   makeGitRepo,
@@ -84,7 +85,25 @@ afterEach(async () => {
 function runnerEnv(): Record<string, string> {
   pidFile = join(makeTempDir('floe-pid-'), 'task.pid');
   gateDir = makeTempDir('floe-gate-');
+  // Tasks in a sandbox run as the task user: they write the pid file and look for the gates.
+  chmodSync(dirname(pidFile), 0o777);
+  chmodSync(gateDir, 0o755);
   return { PID_FILE: pidFile, GATE_DIR: gateDir, FLOE_RUNNER_BACKOFF_MAX: '500ms' };
+}
+
+/**
+ * The runners' task sandboxes reach the pid file's folder and the gates (docs/runners.md "Task sandboxes": what a
+ * task must reach outside its workspace, the runner's configuration names). Call after runnerEnv.
+ */
+function sandboxBinds(): string[] {
+  return ['--sandbox-bind', dirname(pidFile), '--sandbox-bind', gateDir];
+}
+
+/** The pid on this machine of the shell of `flow` that wrote `written` as its `$$` (support/host-pid.ts). */
+function taskPidOf(written: number, flow: string): number {
+  const pid = hostPid(written, `PID_FILE=${pidFile}`, `/runs/${flow}-`);
+  if (pid === undefined) throw new Error(`no task process of ${flow} wrote pid ${written}`);
+  return pid;
 }
 
 /** Lets a gated task (gatedLines) go on past part `stage`. */
@@ -129,13 +148,25 @@ describe('when processes die', () => {
   it('loses the run of a runner killed with -9 once its lease runs out, and frees its resource tags', async () => {
     const hub = await startHub({ repos: [repo], leaseMs: 2_000, heartbeatMs: 300 });
     const env = runnerEnv();
-    const first = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'doomed', env });
+    const first = startRunner({
+      hub: hub.url,
+      token: await hub.runnerToken(),
+      name: 'doomed',
+      env,
+      args: sandboxBinds(),
+    });
     await first.waitForOutput('connected to the hub');
     const holding = await start(hub, 'hold');
     await waitFor(async () => (await run(hub, holding)).state === 'active', { what: 'hold to start' });
     await first.waitForOutput('run accepted');
     const waiting = await start(hub, 'quick');
-    const other = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'survivor', env });
+    const other = startRunner({
+      hub: hub.url,
+      token: await hub.runnerToken(),
+      name: 'survivor',
+      env,
+      args: sandboxBinds(),
+    });
     await other.waitForOutput('connected to the hub');
     // quick shares resource tag db with hold: it waits, and says why.
     expect((await run(hub, waiting)).state).toBe('pending');
@@ -150,9 +181,9 @@ describe('when processes die', () => {
 
     // The killed runner comes back on its work dir: it kills what its previous life left running, and the hub
     // tells it the run is no longer its own.
-    const taskPid = Number(readFileSync(pidFile, 'utf8').trim());
+    const taskPid = taskPidOf(Number(readFileSync(pidFile, 'utf8').trim()), 'hold');
     expect(isAlive(taskPid)).toBe(true);
-    const back = startRunner({ name: 'doomed', workDir: first.workDir, env });
+    const back = startRunner({ name: 'doomed', workDir: first.workDir, env, args: sandboxBinds() });
     await back.waitForOutput('connected to the hub');
     await waitFor(() => !isAlive(taskPid), { what: `task ${taskPid} to die` });
     await back.waitForOutput('run stopped by the hub');
@@ -162,7 +193,14 @@ describe('when processes die', () => {
   it('finishes a run across a hub restart with every log line exactly once', async () => {
     const dataDir = makeTempDir('floe-hub-');
     let hub = await startHub({ repos: [repo], dataDir, leaseMs: 15_000, heartbeatMs: 300 });
-    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'steady', env: runnerEnv() });
+    const env = runnerEnv();
+    const runner = startRunner({
+      hub: hub.url,
+      token: await hub.runnerToken(),
+      name: 'steady',
+      env,
+      args: sandboxBinds(),
+    });
     await runner.waitForOutput('connected to the hub');
     const runId = await start(hub, 'count');
     const logOf = async (h: HubProcess) => (await h.request(`/api/runs/${runId}/logs?node=count`)).text();
@@ -184,7 +222,14 @@ describe('when processes die', () => {
   it('keeps every line exactly once through three hub crashes in one run', async () => {
     const dataDir = makeTempDir('floe-hub-');
     let hub = await startHub({ repos: [repo], dataDir, leaseMs: 20_000, heartbeatMs: 300 });
-    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'tough', env: runnerEnv() });
+    const env = runnerEnv();
+    const runner = startRunner({
+      hub: hub.url,
+      token: await hub.runnerToken(),
+      name: 'tough',
+      env,
+      args: sandboxBinds(),
+    });
     await runner.waitForOutput('connected to the hub');
     const runId = await start(hub, 'marathon');
     for (let crash = 1; crash <= 3; crash++) {
@@ -208,7 +253,13 @@ describe('when processes die', () => {
     // A long lease: the run must end because the restarted runner says so, not because the lease ran out.
     const hub = await startHub({ repos: [repo], leaseMs: 60_000, heartbeatMs: 300 });
     const env = runnerEnv();
-    const first = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'phoenix', env });
+    const first = startRunner({
+      hub: hub.url,
+      token: await hub.runnerToken(),
+      name: 'phoenix',
+      env,
+      args: sandboxBinds(),
+    });
     await first.waitForOutput('connected to the hub');
     const runId = await start(hub, 'hold');
     await waitFor(
@@ -217,12 +268,12 @@ describe('when processes die', () => {
         what: 'the task to start',
       },
     );
-    const taskPid = Number(readFileSync(pidFile, 'utf8').trim());
+    const taskPid = taskPidOf(Number(readFileSync(pidFile, 'utf8').trim()), 'hold');
     await first.kill();
     expect(isAlive(taskPid)).toBe(true);
     const lives = cgroupLivesOf(first.pid);
 
-    const again = startRunner({ name: 'phoenix', workDir: first.workDir, env });
+    const again = startRunner({ name: 'phoenix', workDir: first.workDir, env, args: sandboxBinds() });
     await again.waitForOutput('killed processes a previous runner left behind');
     await waitFor(() => !isAlive(taskPid), { what: `task ${taskPid} to die` });
     const lost = await ended(hub, runId, 10_000);
@@ -238,20 +289,27 @@ describe('when processes die', () => {
   it('stops its runs of requeue-lost flows itself when the hub stays silent past the lease', async () => {
     const hub = await startHub({ repos: [repo], leaseMs: 2_000, heartbeatMs: 300 });
     const env = runnerEnv();
-    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'fenced', slots: 2, env });
+    const runner = startRunner({
+      hub: hub.url,
+      token: await hub.runnerToken(),
+      name: 'fenced',
+      slots: 2,
+      env,
+      args: sandboxBinds(),
+    });
     await runner.waitForOutput('connected to the hub');
     await start(hub, 'hold'); // not requeue-lost: it goes on
     await start(hub, 'again'); // requeue-lost: the hub may give it to another runner, so it must stop
     const holdPid = await waitFor(() => {
       try {
-        return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+        return taskPidOf(Number(readFileSync(pidFile, 'utf8').trim()), 'hold') || undefined;
       } catch {
         return undefined;
       }
     });
     const taskPid = await waitFor(() => {
       const name = readdirSync(dirname(pidFile)).find((entry) => entry.startsWith('task.pid.'));
-      return name ? Number(name.slice('task.pid.'.length)) : undefined;
+      return name ? taskPidOf(Number(name.slice('task.pid.'.length)), 'again') : undefined;
     });
     const goneAt = Date.now();
     await hub.kill();
@@ -267,11 +325,14 @@ describe('when processes die', () => {
   it('never lets a frozen runner go on with a run the hub re-queued elsewhere', async () => {
     const hub = await startHub({ repos: [repo], leaseMs: 2_000, heartbeatMs: 300 });
     const env = runnerEnv();
-    const frozen = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'frozen', env });
+    // Without sandboxes: the two copies of the run name their pid files by `$$`, which in two sandboxes is the same
+    // pid of two pid namespaces (docs/runners.md "Task sandboxes").
+    const args = ['--sandbox', 'off'];
+    const frozen = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'frozen', env, args });
     await frozen.waitForOutput('connected to the hub');
     const runId = await start(hub, 'again');
     await frozen.waitForOutput('run accepted');
-    const other = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'other', env });
+    const other = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'other', env, args });
     await other.waitForOutput('connected to the hub');
     const pidsOf = () =>
       readdirSync(dirname(pidFile))

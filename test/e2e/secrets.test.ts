@@ -4,8 +4,8 @@
 // not in the hub's files, the runner's spool, the API, nor either process's output.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createFloeClient } from '@floe/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -69,7 +69,10 @@ beforeAll(async () => {
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
   gate = join(makeTempDir('floe-gate-'), 'open');
   hub = await startHub({ repos: [repo], heartbeatMs: 300, env: { FLOE_SECRET_KEY: 'e2e-key-0123456789abcdef' } });
-  runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'vm-1', env: { GATE: gate } });
+  // The task looks for the gate from its sandbox, as the task user (docs/runners.md "Task sandboxes").
+  chmodSync(dirname(gate), 0o755);
+  const args = ['--sandbox-bind', `${dirname(gate)}:ro`];
+  runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'vm-1', env: { GATE: gate }, args });
   await runner.waitForOutput('connected to the hub');
 }, 120_000);
 afterAll(async () => {

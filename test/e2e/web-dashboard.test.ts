@@ -302,6 +302,9 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     expect(text).toMatch(/\d\/2/);
     const api = await hub.json<RunnerView[]>('/api/runners');
     expect(api.find((runner) => runner.name === 'vm-linux')?.connected).toBe(true);
+    // A runner started as root on a machine with bubblewrap and the task user sandboxes its tasks, and says so.
+    expect(api.find((runner) => runner.name === 'vm-linux')?.sandboxed).toBe(true);
+    expect(await row.locator('[data-testid=sandbox]').textContent()).toContain('sandboxed');
 
     // What it runs, live.
     const { runId } = await hub.json<{ runId: string }>('/api/flows/slow/runs', { body: {} });

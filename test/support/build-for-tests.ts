@@ -13,6 +13,11 @@ const WEB_SOURCES = ['src', 'index.html', 'vite.config.ts', '../shared/src'].map
 export default function buildForTests(): void {
   // tsc -b is incremental: a second of checking when nothing changed.
   run([join(WORKSPACE_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'runner', 'github-app'], WORKSPACE_ROOT);
+  // `floe` runs as a bundle of tsc's output (runner/bundle-cli.js): tsc alone left the e2e tests a stale one.
+  const bundle = statSync(FLOE_MAIN, { throwIfNoEntry: false });
+  const CLI_SOURCES = ['runner/src', 'shared/src'].map((path) => join(WORKSPACE_ROOT, path));
+  if (bundle === undefined || CLI_SOURCES.some((source) => newest(source) > bundle.mtimeMs))
+    run([join(WORKSPACE_ROOT, 'runner/bundle-cli.js')], WORKSPACE_ROOT);
   for (const program of [FLOE_MAIN, HUB_MAIN])
     if (!statSync(program, { throwIfNoEntry: false })) throw new Error(`tsc -b did not build ${program}`);
   // `floe` is a bundle of tsc's output (runner/bundle-cli.js), and an incremental tsc -b does not rewrite main.js

@@ -1,5 +1,7 @@
 // Shared helpers of the end-to-end tests: real hub and runner processes (built CLI), temp dirs, git repos,
 // waiting. Each helper is in its own file; this file only lists them.
+
+export { hostPid } from './host-pid.js';
 export { killByEnv } from './kill-by-env.js';
 export { GIT_ENV, makeGitRepo } from './make-git-repo.js';
 export { killSpawned, type SpawnedProcess, spawnProcess } from './spawn-process.js';

@@ -162,8 +162,16 @@ export class Dispatcher {
     return planDispatch({
       runs,
       runners: everywhere
-        ? known.filter((runner) => runner.connected).map(({ id, name, tags, slots }) => ({ id, name, tags, slots }))
-        : connections.list().map(({ runnerId, name, tags, slots }) => ({ id: runnerId, name, tags, slots })),
+        ? known
+            .filter((runner) => runner.connected)
+            .map(({ id, name, tags, slots, sandboxed }) => ({ id, name, tags, slots, sandboxed }))
+        : connections.list().map(({ runnerId, name, tags, slots, sandbox }) => ({
+            id: runnerId,
+            name,
+            tags,
+            slots,
+            sandboxed: sandbox.sandboxed,
+          })),
       runnerNames: new Map(known.map((runner) => [runner.id, runner.name])),
       avoid,
     });
@@ -232,6 +240,7 @@ export class Dispatcher {
           ...(await this.cloneToken(offered)),
           secrets: await this.deps.secrets.forRun(offered),
           logCapBytes: this.deps.logCapBytes,
+          ...(offered.trust === 'untrusted' && this.deps.untrustedNetwork ? { network: true } : {}),
         },
       };
       // An offer is one protocol message: one too large would never reach any runner, and the run would wait for

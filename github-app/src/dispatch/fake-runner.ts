@@ -1,7 +1,14 @@
 // Test helper (not exported): a runner connection that records what the hub sends it. It is the gateway's
 // seam (gateway/hub-core.ts RunnerConnection), not a mock of our code: tests play the runner's side by calling
 // HubCore as the gateway would.
-import { type EngineInput, type HubMessage, type LogStream, PROTOCOL_VERSION, type RunRecord } from '@floe/shared';
+import {
+  type EngineInput,
+  type HubMessage,
+  type LogStream,
+  PROTOCOL_VERSION,
+  type RunnerSandbox,
+  type RunRecord,
+} from '@floe/shared';
 import type { RunnerConnection } from '../gateway/hub-core.js';
 
 type Waiter = { match: (m: HubMessage) => boolean; resolve: (m: HubMessage) => void };
@@ -9,6 +16,8 @@ type Waiter = { match: (m: HubMessage) => boolean; resolve: (m: HubMessage) => v
 export class FakeRunner implements RunnerConnection {
   readonly messages: HubMessage[] = [];
   readonly protocol = PROTOCOL_VERSION;
+  /** Sandboxed unless a test says otherwise: untrusted runs go only to such runners. */
+  sandbox: RunnerSandbox = { sandboxed: true };
   private readonly taken = new Set<HubMessage>();
   private waiters: Waiter[] = [];
 

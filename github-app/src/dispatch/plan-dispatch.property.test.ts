@@ -7,8 +7,13 @@ import { type PlanRunner, planDispatch } from './plan-dispatch.js';
 const TAGS = ['a', 'b', 'c'];
 const FLOWS = ['f1', 'f2', 'f3'];
 
-const runnerArb = fc.record({ tags: fc.subarray(TAGS), slots: fc.integer({ min: 1, max: 3 }) });
+const runnerArb = fc.record({
+  tags: fc.subarray(TAGS),
+  slots: fc.integer({ min: 1, max: 3 }),
+  sandboxed: fc.boolean(),
+});
 const runArb = fc.record({
+  untrusted: fc.boolean(),
   flowId: fc.constantFrom(...FLOWS),
   hostTags: fc.subarray(TAGS, { maxLength: 2 }),
   resourceTags: fc.subarray(['db', 'cache'], { maxLength: 2 }),
@@ -26,6 +31,7 @@ describe('planDispatch (properties)', () => {
           name: `vm-${i}`,
           tags: s.tags,
           slots: s.slots,
+          sandboxed: s.sandboxed,
         }));
         // Flow settings are per flow id, as in a repository; the first spec of a flow decides them.
         const flowOf = new Map<string, (typeof runSpecs)[number]>();
@@ -41,6 +47,7 @@ describe('planDispatch (properties)', () => {
           if (
             runner &&
             flow.hostTags.every((tag) => runner.tags.includes(tag)) &&
+            (runner.sandboxed || !spec.untrusted) &&
             (used.get(runner.id) ?? 0) < runner.slots &&
             flow.resourceTags.every((tag) => !held.has(tag)) &&
             !(flow.reuse && spaces.has(`${runner.id}/${spec.flowId}`))
@@ -58,7 +65,7 @@ describe('planDispatch (properties)', () => {
             state: runnerId ? 'active' : 'pending',
             ...(runnerId ? { runnerId } : {}),
             trigger: { type: 'manual', data: {} },
-            trust: 'trusted',
+            trust: spec.untrusted ? 'untrusted' : 'trusted',
             flow: {
               id: spec.flowId,
               'host-tags': flow.hostTags,
@@ -87,6 +94,8 @@ describe('planDispatch (properties)', () => {
         expect(new Set(reuse).size).toBe(reuse.length);
         for (const offer of plan.offers) {
           expect(offer.run.flow['host-tags'].every((tag) => offer.runner.tags.includes(tag))).toBe(true);
+          // Untrusted code only where tasks are sandboxed (DESIGN §9).
+          if (offer.run.trust !== 'trusted') expect(offer.runner.sandboxed).toBe(true);
         }
         // Every pending run is either offered or has a reason; FIFO: no offered run wants a tag that an earlier
         // waiting run wants.

@@ -30,7 +30,13 @@ function run(flowId: string, flow: Partial<ResolvedFlow> = {}, over: Partial<Run
     ...over,
   };
 }
-const runner = (name: string, tags: string[] = [], slots = 1): PlanRunner => ({ id: `id-${name}`, name, tags, slots });
+const runner = (name: string, tags: string[] = [], slots = 1, sandboxed = true): PlanRunner => ({
+  id: `id-${name}`,
+  name,
+  tags,
+  slots,
+  sandboxed,
+});
 const offers = (plan: ReturnType<typeof planDispatch>) => plan.offers.map((o) => `${o.run.flowId}->${o.runner.name}`);
 
 describe('planDispatch', () => {
@@ -48,6 +54,18 @@ describe('planDispatch', () => {
     const plan = planDispatch({ runs: [gpu], runners: [runner('vm-1', ['linux'])] });
     expect(plan.waiting.get(gpu.id)).toBe('no connected runner has tags gpu, linux');
     expect(planDispatch({ runs: [gpu], runners: [] }).waiting.get(gpu.id)).toBe('no runner is connected');
+  });
+
+  it('offers an untrusted run only to a runner that sandboxes its tasks, and says why it waits without one', () => {
+    const fork = run('pr', {}, { trust: 'untrusted' });
+    const trusted = run('main');
+    const plan = planDispatch({ runs: [fork, trusted], runners: [runner('bare', [], 2, false)] });
+    expect(offers(plan)).toEqual(['main->bare']);
+    expect(plan.waiting.get(fork.id)).toBe(
+      'an untrusted run goes only to a runner that sandboxes its tasks, and the one matching runner (bare) does not',
+    );
+    const both = planDispatch({ runs: [fork], runners: [runner('bare', [], 1, false), runner('boxed')] });
+    expect(offers(both)).toEqual(['pr->boxed']);
   });
 
   it('keeps a run pending while its resource tag is held, naming the holder', () => {

@@ -4,7 +4,14 @@
 import type { RunRow } from '../store/store.js';
 
 /** A connected runner as dispatch sees it. */
-export type PlanRunner = { id: string; name: string; tags: string[]; slots: number };
+export type PlanRunner = {
+  id: string;
+  name: string;
+  tags: string[];
+  slots: number;
+  /** It runs tasks in a sandbox (DESIGN §9): only such runners get untrusted runs. */
+  sandboxed: boolean;
+};
 
 export type PlanInput = {
   /** Every pending and active run, oldest first (Store.listLiveRuns). */
@@ -29,6 +36,7 @@ const list = (items: string[]) => items.join(', ');
 /**
  * Plans one dispatch pass:
  * - host-tags: every tag of the flow must be on the runner (subset, always);
+ * - an untrusted run goes only to a runner that sandboxes its tasks (DESIGN §9);
  * - a pinned run (retry from a node) goes only to the runner holding its workspace;
  * - slots: a runner takes at most `slots` runs, counting the ones offered to it;
  * - resource-tags are held across all runners by active and offered runs; waiting runs get them first come,
@@ -85,6 +93,14 @@ export function planDispatch(input: PlanInput): DispatchPlan {
     if (matching.length === 0) {
       if (input.runners.length === 0) return 'no runner is connected';
       return `no connected runner has tags ${list(hostTags)}`;
+    }
+    if (run.trust !== 'trusted') {
+      const unsandboxed = matching.filter((runner) => !runner.sandboxed);
+      matching = matching.filter((runner) => runner.sandboxed);
+      if (matching.length === 0) {
+        const names = list(unsandboxed.map((runner) => runner.name));
+        return `an untrusted run goes only to a runner that sandboxes its tasks, and ${unsandboxed.length === 1 ? `the one matching runner (${names}) does` : `none of the matching runners (${names}) does`} not`;
+      }
     }
     for (const tag of run.flow['resource-tags'] ?? []) {
       const holder = heldTags.get(tag);

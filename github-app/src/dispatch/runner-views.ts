@@ -14,6 +14,7 @@ export function toRunnerView(
   live: { id: string; number: number; flowId: string; runnerId?: string | undefined }[],
 ): RunnerView {
   const connection = connections.get(runner.id);
+  const sandbox = connection?.sandbox ?? { sandboxed: runner.sandboxed, reason: runner.sandboxReason };
   return {
     name: runner.name,
     tags: connection?.tags ?? runner.tags,
@@ -23,6 +24,8 @@ export function toRunnerView(
       .filter((run) => run.runnerId === runner.id)
       .map((run) => ({ id: run.id, number: run.number, flowId: run.flowId })),
     ...(runner.lastSeenAt !== undefined ? { lastSeenAt: runner.lastSeenAt } : {}),
+    sandboxed: sandbox.sandboxed,
+    ...(!sandbox.sandboxed && sandbox.reason !== undefined ? { sandboxReason: sandbox.reason } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
 // epochs. Neither imports the other's internals: the gateway calls `HubCore`, the core talks to a connected
 // runner only through `RunnerConnection`. DESIGN §5 tells the protocol; shared/src/protocol/runner-protocol.ts
 // holds the messages.
-import type { HeldRun, HubMessage, RunRecord } from '@floe/shared';
+import type { HeldRun, HubMessage, RunnerSandbox, RunRecord } from '@floe/shared';
 
 /** A connected runner as the core sees it (implemented by the gateway). */
 export interface RunnerConnection {
@@ -13,6 +13,8 @@ export interface RunnerConnection {
   readonly slots: number;
   /** The protocol version agreed at hello (DESIGN §5 "Protocol versions"): send only messages it has. */
   readonly protocol: number;
+  /** Whether it runs tasks in a sandbox (hello's `sandbox`; not sandboxed when it did not say), and why not. */
+  readonly sandbox: RunnerSandbox;
   /** Queue a message to the runner; dropped silently if the socket has closed (the lease decides what happens). */
   send(message: HubMessage): void;
   /** Closes the socket (an admin removed the runner); absent on test connections that have none. */

@@ -185,6 +185,22 @@ describe('runner gateway', () => {
     expect(core.connections.get('ra')).toMatchObject({ name: 'vm', tags: ['linux'], slots: 1 });
   });
 
+  it('carries whether the runner sandboxes its tasks, and takes a runner that does not say for one that does not', async () => {
+    const boxed = await open();
+    boxed.send({ ...hello('cred-a'), sandbox: { sandboxed: true } } as RunnerMessage);
+    await boxed.next('welcome');
+    expect(core.connections.get('ra')?.sandbox).toEqual({ sandboxed: true });
+    const old = await connected('cred-b');
+    expect(old).toBeDefined();
+    expect(core.connections.get('rb')?.sandbox).toEqual({
+      sandboxed: false,
+      reason: 'the runner is older than task sandboxes',
+    });
+    const bare = await open();
+    bare.send({ ...hello('cred-a'), sandbox: { sandboxed: false, reason: 'x'.repeat(501) } } as RunnerMessage);
+    expect((await bare.next('error')).type).toBe('error');
+  });
+
   it('refuses a wrong credential and keeps serving the other runners', async () => {
     core.epochs.set('run-1', 1);
     const good = await connected('cred-a');

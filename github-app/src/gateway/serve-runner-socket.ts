@@ -168,6 +168,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
       tags: message.tags,
       slots: message.slots,
       protocol: agreed.version,
+      sandbox: message.sandbox ?? { sandboxed: false, reason: 'the runner is older than task sandboxes' },
       send,
       // Removed by an admin: closed after what the core sent before (the runs' stops). The runner reconnects, and
       // its hello is refused for a bad credential, which is final (it exits).
@@ -206,6 +207,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
         version: message.version,
         protocol: agreed.version,
         held: runs.length,
+        sandboxed: connection.sandbox.sandboxed,
       },
       'runner connected',
     );

@@ -126,6 +126,7 @@ export async function startTestHub(
           tags,
           slots: 4,
           protocol: PROTOCOL_VERSION,
+          sandbox: { sandboxed: true },
           send(message) {
             messages.push(message);
             for (const wake of waiting) wake();

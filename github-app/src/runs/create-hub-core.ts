@@ -43,6 +43,8 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
         connected: true,
         lastSeenAt: deps.now(),
         version,
+        sandboxed: connection.sandbox.sandboxed,
+        sandboxReason: connection.sandbox.sandboxed ? null : (connection.sandbox.reason ?? null),
       });
       deps.connections.add(connection);
       hooks.forgetRunner(runnerId);

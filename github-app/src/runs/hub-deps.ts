@@ -79,4 +79,6 @@ export interface HubDeps {
   secrets: HubSecrets;
   /** The cap on one node's log (retention policy), sent with every offer: runners keep logs within it. */
   logCapBytes: number;
+  /** Untrusted runs' tasks may use the network in a runner's sandbox (`--untrusted-network`), sent with offers. */
+  untrustedNetwork: boolean;
 }

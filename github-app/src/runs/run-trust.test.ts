@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RecordMaker } from '../dispatch/fake-runner.js';
 import { git } from '../repos/test-repo.js';
 import { ADMIN, startTestHub, type TestHub } from './test-hub.js';
@@ -94,6 +94,8 @@ describe('run trust', () => {
     const runId = await t.hub.startRun('deploy', { ref: 'refs/pull/7/head' }, ADMIN);
     const offer = await runner.next('offer', (m) => m.runId === runId);
     expect(offer.run).toMatchObject({ trust: 'untrusted', secrets: {}, checkoutUrls: [t.repo.path] });
+    // No network in the runner's sandbox: the hub was not started with --untrusted-network.
+    expect(offer.run.network).toBeUndefined();
     expect(JSON.stringify(offer)).not.toContain('deploy-key-value');
     await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
     const records = new RecordMaker();
@@ -117,6 +119,28 @@ describe('run trust', () => {
     const retries = (await t.hub.store.listRuns({ flowId: 'deploy' })).runs.filter((r) => r.retryOf === runId);
     const second = await t.hub.retryRun(retries[0]?.id as string, undefined, ADMIN);
     expect(await trustOf(second)).toBe('untrusted');
+  });
+
+  it('gives untrusted runs the network in the sandbox only when the hub allows it, and waits for a sandboxed runner', async () => {
+    const open = await startTestHub({ 'FLOE.yaml': BASE }, { hub: { untrustedNetwork: true } });
+    try {
+      git(open.repo.path, 'update-ref', 'refs/pull/7/head', 'HEAD');
+      const bare = await open.connect('vm-bare', ['deploy'], 4);
+      bare.sandbox = { sandboxed: false, reason: 'bubblewrap (bwrap) is not installed' };
+      await open.hub.core.runnerConnected(bare, [], '0.1.0');
+      const runId = await open.hub.startRun('deploy', { ref: 'refs/pull/7/head' }, ADMIN);
+      await vi.waitFor(async () =>
+        expect(await open.hub.whyPending(runId)).toBe(
+          'an untrusted run goes only to a runner that sandboxes its tasks, and the one matching runner (vm-bare) does not',
+        ),
+      );
+      expect(bare.messages.some((m) => m.type === 'offer')).toBe(false);
+      const boxed = await open.connect('vm-boxed', ['deploy'], 4);
+      const offer = await boxed.next('offer', (m) => m.runId === runId);
+      expect(offer.run).toMatchObject({ trust: 'untrusted', network: true });
+    } finally {
+      await open.close();
+    }
   });
 
   it('offers a trusted run its secrets', async () => {

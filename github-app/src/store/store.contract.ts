@@ -470,6 +470,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.getRunner('r1')).toBeUndefined();
     });
 
+    it('keeps whether a runner sandboxes its tasks, and why not; a new runner does not until it says so', async () => {
+      const runner = await store.registerRunner({ id: 'r1', name: 'vm-1', credentialHash: 'c1', createdAt: clock });
+      expect(runner.sandboxed).toBe(false);
+      expect(runner.sandboxReason).toBeUndefined();
+      await store.updateRunner('r1', { sandboxed: false, sandboxReason: 'bubblewrap (bwrap) is not installed' });
+      expect(await store.getRunner('r1')).toMatchObject({
+        sandboxed: false,
+        sandboxReason: 'bubblewrap (bwrap) is not installed',
+      });
+      await store.updateRunner('r1', { sandboxed: true, sandboxReason: null });
+      const boxed = await store.getRunner('r1');
+      expect(boxed?.sandboxed).toBe(true);
+      expect(boxed?.sandboxReason).toBeUndefined();
+      expect((await store.listRunners())[0]?.sandboxed).toBe(true);
+    });
+
     it('replaces the flows of a repository and keeps their snapshot', async () => {
       await store.upsertRepo({ name: 'acme', url: '/srv/acme.git', defaultRef: 'refs/heads/main', headSha: 'a1' });
       const row = {

@@ -148,6 +148,10 @@ export const RunnerRowSchema = z.object({
   connected: z.boolean(),
   lastSeenAt: Time.optional(),
   version: z.string().optional(),
+  /** Its tasks run in a sandbox (hello's `sandbox`); false until it says so. */
+  sandboxed: z.boolean().default(false),
+  /** Why not, as the runner said. */
+  sandboxReason: z.string().optional(),
   createdAt: Time,
 });
 export type RunnerRow = z.infer<typeof RunnerRowSchema>;
@@ -323,7 +327,12 @@ export interface Store {
   listRunners(): Promise<RunnerRow[]>;
   updateRunner(
     id: string,
-    patch: Partial<Pick<RunnerRow, 'tags' | 'slots' | 'connected' | 'lastSeenAt' | 'version'>>,
+    patch: Partial<
+      Pick<RunnerRow, 'tags' | 'slots' | 'connected' | 'lastSeenAt' | 'version' | 'sandboxed'> & {
+        /** null clears it. */
+        sandboxReason: string | null;
+      }
+    >,
   ): Promise<RunnerRow | undefined>;
   deleteRunner(id: string): Promise<boolean>;
 

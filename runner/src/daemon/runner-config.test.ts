@@ -60,6 +60,41 @@ describe('runner config', () => {
     });
   });
 
+  it('sandboxes by default as floe-task, and reads --sandbox-bind paths from flags or a comma-separated variable', () => {
+    expect(readRunnerConfig({}, {})).toMatchObject({
+      ok: true,
+      config: { sandbox: 'auto', taskUser: 'floe-task', sandboxBind: [] },
+    });
+    expect(
+      readRunnerConfig(
+        { sandbox: 'on', taskUser: 'ci-task', sandboxBind: ['/var/run/docker.sock', '/srv/cache:ro'] },
+        {},
+      ),
+    ).toMatchObject({
+      ok: true,
+      config: {
+        sandbox: 'on',
+        taskUser: 'ci-task',
+        sandboxBind: [
+          { path: '/var/run/docker.sock', readOnly: false },
+          { path: '/srv/cache', readOnly: true },
+        ],
+      },
+    });
+    expect(readRunnerConfig({}, { FLOE_RUNNER_SANDBOX_BIND: '/a,/b:ro' })).toMatchObject({
+      config: { sandboxBind: [{ path: '/a' }, { path: '/b', readOnly: true }] },
+    });
+  });
+
+  it('refuses a sandbox bind that is relative or climbs, and an unknown sandbox mode', () => {
+    const read = readRunnerConfig({ sandbox: 'maybe', sandboxBind: ['cache', '/srv/../etc'] }, {});
+    expect(read.ok).toBe(false);
+    const message = read.ok ? '' : read.message;
+    expect(message).toContain('sandbox:');
+    expect(message).toContain('sandboxBind.0: an absolute path without ..');
+    expect(message).toContain('sandboxBind.1: an absolute path without ..');
+  });
+
   it('names every bad setting in one message', () => {
     const read = readRunnerConfig({ hub: 'ftp://x', slots: '0', killGrace: 'soon' }, {});
     expect(read.ok).toBe(false);

@@ -3,9 +3,10 @@
 // clear message.
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { durationMs, z } from '@floe/shared';
 import { validHubUrls } from '../connection/hub-urls.js';
+import { parseSandboxBind } from '../process/task-sandbox.js';
 
 const duration = (what: string) =>
   z.union([z.number(), z.string()]).transform((value, context) => {
@@ -62,6 +63,26 @@ export const RunnerConfigSchema = z.object({
    * cannot be kept, new runs are declined. Default 16; 0 turns it off.
    */
   spoolReserveMb: z.coerce.number().nonnegative().max(1024).default(16),
+  /**
+   * Task sandboxes (process/task-sandbox.ts): `auto` (default) sandboxes where the machine allows it and says so
+   * where not; `on` refuses to start without one; `off` runs tasks as the runner's user, as before (the hub then
+   * offers this runner no untrusted runs).
+   */
+  sandbox: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** The user a root runner's tasks run as; default `floe-task` (made by `floe runner install`). */
+  taskUser: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_.-]*$/i, 'a user name')
+    .default('floe-task'),
+  /** `--sandbox-bind PATH[:ro]`: absolute paths every task may reach (a Docker socket, a shared cache); default none. */
+  sandboxBind: z
+    .array(
+      z
+        .string()
+        .refine((text) => isAbsolute(text) && !text.split('/').includes('..'), 'an absolute path without ..')
+        .transform(parseSandboxBind),
+    )
+    .default([]),
 });
 export type RunnerConfig = z.infer<typeof RunnerConfigSchema> & { workDir: string; credentialPath: string };
 
@@ -79,9 +100,15 @@ export const RUNNER_ENV = {
   backoffMax: 'FLOE_RUNNER_BACKOFF_MAX',
   once: 'FLOE_RUNNER_ONCE',
   spoolReserveMb: 'FLOE_RUNNER_SPOOL_RESERVE_MB',
+  sandbox: 'FLOE_RUNNER_SANDBOX',
+  taskUser: 'FLOE_RUNNER_TASK_USER',
+  sandboxBind: 'FLOE_RUNNER_SANDBOX_BIND',
 } as const;
 
-export type RunnerFlags = Partial<Record<keyof typeof RUNNER_ENV, string>>;
+export type RunnerFlags = Partial<Record<Exclude<keyof typeof RUNNER_ENV, 'sandboxBind'>, string>> & {
+  /** Repeatable: each is one PATH[:ro]. */
+  sandboxBind?: string[];
+};
 
 /**
  * Flags win over the environment. Returns the config, or every problem as one message per line (never throws).
@@ -90,8 +117,10 @@ export function readRunnerConfig(
   flags: RunnerFlags,
   env: Record<string, string | undefined>,
 ): { ok: true; config: RunnerConfig } | { ok: false; message: string } {
-  const pick = (key: keyof typeof RUNNER_ENV) => flags[key] ?? (env[RUNNER_ENV[key]] || undefined);
+  const pick = (key: Exclude<keyof typeof RUNNER_ENV, 'sandboxBind'>) =>
+    flags[key] ?? (env[RUNNER_ENV[key]] || undefined);
   const tags = pick('tags');
+  const binds = flags.sandboxBind ?? env[RUNNER_ENV.sandboxBind]?.split(',').filter(Boolean);
   const parsed = RunnerConfigSchema.safeParse({
     hub: pick('hub'),
     token: pick('token'),
@@ -105,6 +134,9 @@ export function readRunnerConfig(
     backoffMax: pick('backoffMax'),
     once: pick('once'),
     spoolReserveMb: pick('spoolReserveMb'),
+    sandbox: pick('sandbox'),
+    taskUser: pick('taskUser'),
+    sandboxBind: binds,
   });
   if (!parsed.success) {
     return {

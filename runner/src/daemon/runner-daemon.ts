@@ -16,6 +16,7 @@ import { registerRunner } from '../connection/register-runner.js';
 import { retry } from '../connection/retry.js';
 import { driveRun, type RunDriver } from '../execution/drive-run.js';
 import { endDeadCgroupLives, setCgroupOwner } from '../process/task-cgroup.js';
+import { probeTaskSandbox, type SandboxProbe } from '../process/task-sandbox.js';
 import { keepWarmShells } from '../process/warm-shell.js';
 import { RunSpool } from '../spool/run-spool.js';
 import { SpoolReserve } from '../spool/spool-reserve.js';
@@ -87,6 +88,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
   const { config, logger } = options;
   const spoolRoot = join(config.workDir, 'spool');
   const baseEnv = options.baseEnv ?? taskBaseEnv(process.env);
+  /** Probed once at start (process/task-sandbox.ts); told to the hub in hello. */
+  let sandbox: SandboxProbe = { ok: false, reason: 'the runner was started with --sandbox off' };
   /** This life of the runner: the first part of every acceptance mark, and the mark of its warm shells. */
   const instance = randomBytes(6).toString('hex');
   // The task cgroups of this runner's lives are told apart from other runners' on this machine by its work dir.
@@ -213,6 +216,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     // A full disk: the runs held keep the room there is; new ones wait for another runner, or for room here.
     const room = reserve.readyForNewRun();
     if (room !== true) return decline(room);
+    // The hub does not offer these to a runner without a sandbox; a hub older than the sandbox might.
+    if (!sandbox.ok && message.run.trust !== 'trusted')
+      return decline('this runner runs no untrusted code: no sandbox');
     let spool: RunSpool;
     // A mark unique to this acceptance, in every task's environment: what a restart after a crash kills.
     const mark = acceptanceMark(instance, runId, epoch);
@@ -256,6 +262,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         startWhen,
         workDir: config.workDir,
         baseEnv: { ...baseEnv, [RUN_MARK]: run.spool.meta.mark },
+        ...(sandbox.ok ? { sandbox: sandbox.sandbox } : {}),
         killGraceMs: config.killGrace,
         onRecord: (record) => onRecord(run, record),
       });
@@ -515,6 +522,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
                 tags: config.tags,
                 slots: config.slots,
                 version: RUNNER_VERSION,
+                sandbox: sandbox.ok ? { sandboxed: true } : { sandboxed: false, reason: sandbox.reason },
                 runs: [...runs.values()].map((run) => ({
                   runId: run.runId,
                   epoch: run.epoch,
@@ -624,7 +632,28 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         logger.warn({ workDir: config.workDir }, "no room for the spool's reserve; declining runs until there is");
       const left = await endDeadCgroupLives();
       if (left.length > 0) logger.warn({ killed: left }, 'killed processes a previous runner left in its task cgroups');
-      keepWarmShells(Math.min(config.slots, 4), { ...baseEnv, [RUN_MARK]: instance });
+      if (config.sandbox !== 'off') {
+        sandbox = probeTaskSandbox({
+          workDir: config.workDir,
+          taskUser: config.taskUser,
+          binds: config.sandboxBind,
+          path: baseEnv.PATH ?? '',
+        });
+      }
+      if (sandbox.ok) {
+        const { user, binds } = sandbox.sandbox;
+        logger.info({ taskUser: user?.name ?? 'the runner user', binds }, 'tasks run in a sandbox');
+      } else if (config.sandbox === 'on') {
+        logger.error({ reason: sandbox.reason }, 'cannot sandbox tasks (--sandbox on); not starting');
+        return EXIT_CONFIG;
+      } else {
+        logger.warn(
+          { reason: sandbox.reason },
+          'tasks run without a sandbox, as the runner user; the hub offers this runner no untrusted runs',
+        );
+      }
+      // A sandboxed runner keeps its warm shells in each run's sandbox (warm-shell.ts), none outside.
+      keepWarmShells(Math.min(config.slots, 4), { ...baseEnv, [RUN_MARK]: instance }, sandbox.ok);
       sweepOldWorkspaces();
       let saved: CredentialFile;
       try {

@@ -6,7 +6,7 @@
 // of the run with the same engine, so applying the records' inputs to `startRun(flow, {at: start.at, data})`
 // reproduces the driver's state exactly. Nothing reaches the engine any other way: task outcomes, the run
 // deadline, cancel and form data all become inputs here.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import {
   type Effect,
   type EngineInput,
@@ -21,7 +21,10 @@ import {
   stepRun,
 } from '@floe/shared';
 import { executeTask } from '../executors/execute-task.js';
+import { giveNewDirsToTaskUser, giveToTaskUser } from '../process/give-to-task-user.js';
 import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
+import type { RunSandbox, TaskSandbox } from '../process/task-sandbox.js';
+import { dropWarmShells, warmSandbox } from '../process/warm-shell.js';
 import { minimalEnv } from '../workspace/minimal-env.js';
 import { prepareWorkspace } from '../workspace/prepare-workspace.js';
 import { injectSecrets } from './inject-secrets.js';
@@ -39,6 +42,11 @@ export interface DriveRunOptions {
    * run's tasks get only its basics (workspace/minimal-env.ts).
    */
   baseEnv?: Record<string, string>;
+  /**
+   * Runs every task process in a sandbox as the task user (process/task-sandbox.ts; the daemon's, when it could
+   * make one); default none (`floe run`). An untrusted run's tasks then have no network unless the spec allows it.
+   */
+  sandbox?: TaskSandbox;
   /** Between the interrupt and the kill of a task's process tree; the executor's default when absent. */
   killGraceMs?: number;
   /** Told the process group of each process a task starts, e.g. for the spool (DESIGN §8 "Runner restarts"). */
@@ -73,6 +81,11 @@ export interface RunDriver {
   readonly ended: boolean;
 }
 
+/** How many shell tasks a flow has (each may take a warm shell, retries and loops aside). */
+function shellTasks(flow: ResolvedFlow): number {
+  return flow.tasks.filter((task) => task.type === 'exec' && task.opts.shell !== undefined).length;
+}
+
 /** setTimeout refuses longer delays (it fires at once); a longer deadline is re-armed when this one fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -88,6 +101,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   // Anything but a hub's explicit `trusted` is untrusted (RunSpec.trust defaults so too).
   const untrusted = spec.trust !== 'trusted';
   let baseEnv = runnerEnv;
+  /** The run's sandbox, once its workspace is ready (when the runner sandboxes). */
+  let runSandbox: RunSandbox | undefined;
 
   let state: RunState | undefined;
   /** Inputs wait in the queue until the gate opens (startWhen). */
@@ -199,6 +214,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       workspace: workspacePath,
       baseEnv,
       runnerEnv,
+      ...(runSandbox ? { sandbox: runSandbox } : {}),
       cacheDir: options.cacheDir ?? `${workDir}/cache`,
       signal: abort.signal,
       killGraceMs: options.killGraceMs,
@@ -214,9 +230,16 @@ export function driveRun(options: DriveRunOptions): RunDriver {
         const text = masker.write(chunk.text);
         if (text) log({ ...chunk, text });
       },
-    }).then(finish, (err: unknown) =>
-      finish({ kind: 'error', message: err instanceof Error ? err.message : String(err) }),
-    );
+    })
+      .then(async (outcome) => {
+        // git-checkout and fetch write as the runner: what they wrote becomes the task user's before any task runs.
+        if (runSandbox && task.type !== 'exec' && task.type !== 'timer')
+          await giveToTaskUser(runSandbox, workspacePath);
+        return outcome;
+      })
+      .then(finish, (err: unknown) =>
+        finish({ kind: 'error', message: err instanceof Error ? err.message : String(err) }),
+      );
   };
 
   // One timer, armed for the run's deadline (DESIGN §8: default run timeout 6h), never polling.
@@ -261,11 +284,35 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       runId: spec.id,
     });
     workspacePath = workspace.path;
-    const home = untrusted ? `${workspace.path}.home` : undefined;
+    const sandboxed = options.sandbox !== undefined;
+    // A sandboxed task cannot reach the runner's home; an untrusted one must not: both get one of the run's.
+    const home = untrusted || sandboxed ? `${workspace.path}.home` : undefined;
+    const tmp = sandboxed ? `${workspace.path}.tmp` : undefined;
     try {
       if (home) {
         mkdirSync(home, { recursive: true, mode: 0o700 });
-        baseEnv = minimalEnv(runnerEnv, home);
+        baseEnv = untrusted ? minimalEnv(runnerEnv, home) : { ...runnerEnv, HOME: home };
+      }
+      if (options.sandbox && home && tmp) {
+        mkdirSync(tmp, { recursive: true, mode: 0o700 });
+        const user = options.sandbox.user;
+        // The runner's TMPDIR is not in the sandbox; its /tmp is the run's own, shared by the run's tasks.
+        baseEnv = { ...baseEnv, TMPDIR: '/tmp', ...(user ? { USER: user.name, LOGNAME: user.name } : {}) };
+        runSandbox = {
+          sandbox: options.sandbox,
+          workspace: workspace.path,
+          home,
+          tmp,
+          network: !untrusted || spec.network === true,
+          shellEnv: baseEnv,
+          // A run of one shell task (most runs of a busy hub) warms one shell, not a spare that nothing takes.
+          warmShells: shellTasks(flow) > 1 ? 2 : 1,
+        };
+        // A shared workspace and its home keep what earlier runs left: all of it; a fresh run's three are empty.
+        // (A run given to this runner again at a newer epoch finds its workspace as it was left.)
+        if (readdirSync(workspace.path).length > 0) await giveToTaskUser(runSandbox, workspace.path, home, tmp);
+        else giveNewDirsToTaskUser(runSandbox, workspace.path, home, tmp);
+        warmSandbox(runSandbox);
       }
       const at = now();
       const start = startRun(flow, { at, data: spec.data, replay: spec.replay as never });
@@ -288,7 +335,10 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       await idle;
       return state;
     } finally {
-      if (home) rmSync(home, { recursive: true, force: true });
+      if (runSandbox) dropWarmShells(runSandbox);
+      // A reuse-space flow's home keeps its caches for the next run, like its workspace.
+      if (home && (untrusted || !flow['reuse-space'])) rmSync(home, { recursive: true, force: true });
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
       await workspace.release();
     }
   })();

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { TaskOutcome } from '@floe/shared';
+import { giveToTaskUser } from '../process/give-to-task-user.js';
 import { type ProcessCommand, runProcess } from '../process/run-process.js';
 import { expandWs } from '../workspace/expand-ws.js';
 import { resolveInWorkspace } from '../workspace/resolve-in-workspace.js';
@@ -42,7 +43,9 @@ export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promi
   try {
     // Synchronous: one mkdir of a directory that is almost always there, where the thread pool may be busy
     // with the cgroup operations of other tasks (task-cgroup.ts), which can each wait for a grace period.
-    mkdirSync(cwd, { recursive: true, mode: 0o700 });
+    const made = mkdirSync(cwd, { recursive: true, mode: 0o700 });
+    // Made by the runner: the task user's before the task starts in it.
+    if (made && ctx.sandbox) await giveToTaskUser(ctx.sandbox, made);
   } catch (err) {
     return { kind: 'error', message: `cannot make the working directory ${cwd}: ${(err as Error).message}` };
   }
@@ -71,6 +74,7 @@ export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promi
     killGraceMs: ctx.killGraceMs,
     onLog: ctx.onLog,
     onStart: ctx.onProcess,
+    ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
   });
   // runProcess resolves `error` only when the process could not start.
   if (outcome.kind !== 'error') return outcome;

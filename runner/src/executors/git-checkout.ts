@@ -1,6 +1,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type LogChunk, repoName, type TaskOutcome, TRIGGER_GOOD, triggerCheckout } from '@floe/shared';
+import { takeBackClone } from '../process/give-to-task-user.js';
 import { runProcess } from '../process/run-process.js';
 import { resolveInWorkspace } from '../workspace/resolve-in-workspace.js';
 import { buildTaskEnv } from '../workspace/task-env.js';
@@ -84,6 +85,8 @@ export async function executeGitCheckout(
   if (state === 'not-empty') {
     return { kind: 'error', message: `cannot check out into ${into}: it is not empty` };
   }
+  // A clone the sandboxed tasks have had: what they may have written into its .git must not run as the runner.
+  if (state === 'clone' && ctx.sandbox) await takeBackClone(ctx.sandbox, dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
   const token = ctx.run.token;

@@ -1,4 +1,5 @@
 import type { LogChunk, ResolvedFlow, ResolvedTask, Trust } from '@floe/shared';
+import type { RunSandbox } from '../process/task-sandbox.js';
 
 /** Everything an executor needs to execute one attempt of one task of a run. */
 export interface TaskContext {
@@ -37,6 +38,8 @@ export interface TaskContext {
   baseEnv: Record<string, string>;
   /** The runner's own environment, for the processes floe runs itself outside any task (git-checkout's git). */
   runnerEnv: Record<string, string>;
+  /** The run's sandbox: exec tasks run in it, as the task user (process/task-sandbox.ts); absent: none. */
+  sandbox?: RunSandbox;
   /** Where fetch keeps downloads, keyed by checksum, between runs. */
   cacheDir: string;
   /** Aborting it cancels the task: its process tree is interrupted, terminated, then killed. */

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { constants } from 'node:os';
+import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { LogChunk, TaskOutcome } from '@floe/shared';
 import { execa } from 'execa';
@@ -7,8 +9,10 @@ import { countSpawn, type ForkMark, forkMark, forksSince, nothingElseForked } fr
 import { groupAlive, killTree } from './kill-tree.js';
 import { LineSplitter } from './line-splitter.js';
 import { isProcessAlive, processName, processStartTicks } from './process-table.js';
+import { spawnSandboxed } from './spawn-sandboxed.js';
 import { sweepEscapedProcesses } from './sweep-escaped.js';
 import { createTaskCgroup } from './task-cgroup.js';
+import type { RunSandbox } from './task-sandbox.js';
 import { BASH_FLAGS, exitOf, startInWarmShell, type TaskProcess } from './warm-shell.js';
 
 /** A program, looked up in `env.PATH` when it has no slash, run without a shell; or a bash script, run as
@@ -32,6 +36,8 @@ export type RunProcessOptions = ProcessCommand & {
   onStart?: (pgid: number, execId: string) => void;
   /** Log an `exited N` line at the end; default true. */
   logExit?: boolean;
+  /** Runs the process in this run's sandbox (task-sandbox.ts); default none. */
+  sandbox?: RunSandbox;
 };
 
 /** How long the output pipes may stay open after the process group is gone (held by an escaped process). */
@@ -65,7 +71,8 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   const file = 'script' in options ? 'bash' : options.file;
   const mark = forkMark();
   const started =
-    ('script' in options && startInWarmShell(options.script, options.cwd, envFor)) || spawnCold(options, envFor, mark);
+    ('script' in options && startInWarmShell(options.script, options.cwd, envFor, options.sandbox)) ||
+    spawnCold(options, envFor, mark);
   if ('error' in started) return { kind: 'error', message: startError(file, started.error) };
   const { child, execId, cgroup } = started;
   if (child.pid !== undefined) options.onStart?.(child.pid, execId);
@@ -187,14 +194,34 @@ function spawnCold(
   try {
     const [file, args] =
       'script' in options ? ['bash', [...BASH_FLAGS, '-c', options.script]] : [options.file, options.args];
-    const child = spawn({ file, args, cwd: options.cwd, env: envFor(execId) });
+    const env = envFor(execId);
+    // Inside a sandbox a missing program would be bwrap's or setpriv's error: it is told apart here, as spawn does.
+    if (options.sandbox && !file.includes('/') && !onPath(file, env.PATH)) {
+      void cgroup?.remove();
+      return { error: Object.assign(new Error(`spawn ${file} ENOENT`), { code: 'ENOENT' }) };
+    }
+    // In a sandbox, bwrap moves it into the cgroup before the command starts (spawn-sandboxed.ts).
+    const child = options.sandbox
+      ? spawnSandboxed(options.sandbox, [file, ...args], { cwd: options.cwd, env, cgroup })
+      : spawn({ file, args, cwd: options.cwd, env });
     countSpawn();
-    if (child.pid !== undefined) void cgroup?.add(child.pid);
+    if (child.pid !== undefined && !options.sandbox) void cgroup?.add(child.pid);
     return { child, execId, cgroup, exited: exitOf(child), born };
   } catch (error) {
     void cgroup?.remove();
     return { error: error as Error };
   }
+}
+
+function onPath(file: string, path = ''): boolean {
+  return path.split(':').some((dir) => {
+    try {
+      accessSync(join(dir || '.', file), fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function spawn(options: { file: string; args: string[]; cwd: string; env: Record<string, string> }) {

@@ -2,7 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { countSpawn, type ForkMark, forkMark } from './fork-count.js';
+import { spawnSandboxed } from './spawn-sandboxed.js';
 import { createTaskCgroup, type TaskCgroup } from './task-cgroup.js';
+import type { RunSandbox } from './task-sandbox.js';
 
 /**
  * Shell tasks run as `bash -eo pipefail -c SCRIPT`. Starting bash is most of what a short shell task costs (on
@@ -89,6 +91,8 @@ interface Pool {
   shells: { shell: TaskProcess; env: Record<string, string>; taken: boolean }[];
   /** Set when bash cannot be started at all: every shell task then starts cold (and fails to start as it did). */
   broken: boolean;
+  /** The run sandbox its shells start in (task-sandbox.ts); undefined: none. */
+  sandbox?: RunSandbox;
 }
 
 const pool: Pool = {
@@ -99,19 +103,37 @@ const pool: Pool = {
 };
 
 /**
- * How many warm shells this process keeps (default 1; the daemon keeps one per slot, up to 4), and the
+ * Sandboxed warm shells, one pool of one per run sandbox: a sandbox is made for one run's workspace, so its shells
+ * cannot serve another run. A run's first shell is started as soon as its workspace is ready (warmSandbox), the next
+ * once a task has taken it. At most as many pools as the plain pool's size are kept; the least recently used goes.
+ */
+const sandboxPools = new Map<RunSandbox, Pool>();
+let sandboxPoolLimit = 1;
+/**
+ * Shells kept in each run's sandbox. A sandboxed shell takes longer to start than a plain bash (bwrap makes its
+ * namespaces and mounts, setpriv, two cgroup moves: tens of ms on a busy machine against a few), so a pool of one
+ * refilled when its task ends was still starting when the next task of a chain came: two, and a refill as soon as
+ * one is taken (pnpm bench sandbox).
+ */
+const SANDBOX_POOL_SIZE = 2;
+
+/**
+ * How many warm shells this process keeps (default 1; the daemon keeps one per slot, up to 4) — with
+ * `onlySandboxed`, none outside a sandbox and at most that many run sandboxes with one each — and the
  * environment they start with: the one most tasks will have, so that little is left to send (a warm shell's
  * /proc/PID/environ keeps it, so it must hold nothing a task may not see). Shells already started with another
  * environment are stopped.
  */
-export function keepWarmShells(size: number, env?: Record<string, string>): void {
-  pool.size = Math.max(0, size);
+export function keepWarmShells(size: number, env?: Record<string, string>, onlySandboxed = false): void {
+  sandboxPoolLimit = Math.max(0, size);
+  pool.size = onlySandboxed ? 0 : Math.max(0, size);
   if (env !== undefined && env !== pool.env) {
     pool.env = env;
     for (const entry of pool.shells.splice(0)) entry.shell.child.kill('SIGKILL');
   }
   while (pool.shells.length > pool.size) pool.shells.pop()?.shell.child.kill('SIGKILL');
-  fill();
+  if (sandboxPoolLimit === 0) for (const sandbox of [...sandboxPools.keys()]) dropWarmShells(sandbox);
+  fill(pool);
 }
 
 /**
@@ -124,10 +146,12 @@ export function startInWarmShell(
   script: string,
   cwd: string,
   envFor: (execId: string) => Record<string, string>,
+  sandbox?: RunSandbox,
 ): TaskProcess | undefined {
+  const pool = sandbox ? sandboxPool(sandbox) : plainPool();
   const entry = pool.shells[0];
   if (!entry) {
-    setImmediate(fill);
+    setImmediate(() => fill(pool));
     return undefined;
   }
   const { shell, env: shellEnv } = entry;
@@ -135,6 +159,11 @@ export function startInWarmShell(
   if (payload === undefined) return undefined;
   pool.shells.shift();
   entry.taken = true;
+  // A run that needs one shell (warmShells) has had it: no refill, no bwrap started for nothing.
+  if (pool.sandbox) {
+    if (pool.size > 1) setImmediate(() => fill(pool));
+    else pool.size = 0;
+  }
   shell.child.ref();
   for (const stream of [shell.child.stdout, shell.child.stderr]) (stream as Socket | null)?.ref();
   (shell.child.stdio[3] as Socket | null)?.end(payload);
@@ -172,36 +201,78 @@ function quote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-function fill(): void {
+/** The plain pool (no sandbox). */
+function plainPool(): Pool {
+  return pool;
+}
+
+/** The pool of a run sandbox, made (and filled) on first use; the least recently used beyond the limit goes. */
+function sandboxPool(sandbox: RunSandbox): Pool {
+  let found = sandboxPools.get(sandbox);
+  if (found) {
+    sandboxPools.delete(sandbox);
+    sandboxPools.set(sandbox, found);
+    return found;
+  }
+  const size = Math.max(1, Math.min(sandbox.warmShells ?? SANDBOX_POOL_SIZE, SANDBOX_POOL_SIZE));
+  found = { size, env: sandbox.shellEnv, shells: [], broken: false, sandbox };
+  sandboxPools.set(sandbox, found);
+  for (const [old] of sandboxPools) {
+    if (sandboxPools.size <= Math.max(sandboxPoolLimit, 1)) break;
+    dropWarmShells(old);
+  }
+  return found;
+}
+
+/** Starts a warm shell in a run's sandbox now, so that the run's first shell task finds one ready. */
+export function warmSandbox(sandbox: RunSandbox): void {
+  if (sandboxPoolLimit > 0) fill(sandboxPool(sandbox));
+}
+
+/** Stops the idle warm shells of a run's sandbox (its run has ended). */
+export function dropWarmShells(sandbox: RunSandbox): void {
+  const found = sandboxPools.get(sandbox);
+  if (!found) return;
+  sandboxPools.delete(sandbox);
+  found.size = 0;
+  for (const entry of found.shells.splice(0)) entry.shell.child.kill('SIGKILL');
+}
+
+function fill(pool: Pool): void {
   while (!pool.broken && pool.shells.length < pool.size) {
-    const entry = startShell();
+    const entry = startShell(pool);
     if (!entry) return;
     pool.shells.push(entry);
   }
 }
 
-function startShell(): Pool['shells'][number] | undefined {
+function startShell(pool: Pool): Pool['shells'][number] | undefined {
   const execId = randomUUID();
   // The execution id is in the environment a warm shell starts with: what the shell forks without an exec (a
   // subshell) keeps that environment, and the sweep of escaped processes finds them by it (sweep-escaped.ts).
   const env = { ...(pool.env ?? (process.env as Record<string, string>)), FLOE_EXEC_ID: execId };
   const born = forkMark();
+  const cgroup = createTaskCgroup(execId);
   let child: ChildProcess;
   try {
-    child = spawn('bash', ['-c', LAUNCHER], {
-      cwd: '/',
-      env,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
+    child = pool.sandbox
+      ? spawnSandboxed(pool.sandbox, ['bash', '-c', LAUNCHER], { cwd: '/', env, cgroup, payload: true })
+      : spawn('bash', ['-c', LAUNCHER], {
+          cwd: '/',
+          env,
+          stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+          detached: true,
+        });
   } catch {
     pool.broken = true;
+    void cgroup?.remove();
     return undefined;
   }
   const exited = exitOf(child);
   if (child.pid === undefined) {
     // ENOENT and the like arrive as an 'error' event: no bash to keep warm.
     pool.broken = true;
+    void cgroup?.remove();
     return undefined;
   }
   countSpawn();
@@ -209,8 +280,8 @@ function startShell(): Pool['shells'][number] | undefined {
   child.stdio[3]?.on('error', () => {});
   child.unref();
   for (const stream of [child.stdout, child.stderr, child.stdio[3]]) (stream as Socket | null)?.unref();
-  const cgroup = createTaskCgroup(execId);
-  void cgroup?.add(child.pid);
+  // A sandboxed one is moved in by spawnSandboxed, with bwrap's child, before bash starts.
+  if (!pool.sandbox) void cgroup?.add(child.pid);
   const shell: TaskProcess = { child, execId, cgroup, exited, born };
   const entry = { shell, env, taken: false };
   // A taken one is replaced once its task has ended, not when it is taken: starting bash beside a task that has
@@ -218,7 +289,7 @@ function startShell(): Pool['shells'][number] | undefined {
   // by someone) is dropped; the next task refills the pool. A taken one's cgroup is its task's.
   void exited.then(() => {
     if (entry.taken) {
-      setImmediate(fill);
+      if (!pool.sandbox) setImmediate(() => fill(pool));
       return;
     }
     const index = pool.shells.indexOf(entry);

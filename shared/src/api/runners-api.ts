@@ -16,6 +16,13 @@ export const RunnerViewSchema = z.object({
   runs: z.array(RunnerRunSchema),
   /** Milliseconds since the epoch of its last message, when it has ever connected. */
   lastSeenAt: z.number().optional(),
+  /**
+   * Whether it runs tasks in a sandbox, as an unprivileged user (docs/security.md "The runner sandbox"); untrusted
+   * runs go only to runners that do. False for a runner that has not said since it was registered.
+   */
+  sandboxed: z.boolean(),
+  /** Why not, in the runner's words. */
+  sandboxReason: z.string().optional(),
 });
 export type RunnerView = z.infer<typeof RunnerViewSchema>;
 

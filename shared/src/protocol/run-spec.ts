@@ -33,6 +33,11 @@ export const RunSpecSchema = z.object({
    * URLs its git-checkout tasks may fetch. `cloneUrl` is always allowed.
    */
   checkoutUrls: z.array(z.string()).optional(),
+  /**
+   * Whether an untrusted run's tasks may use the network inside a runner's sandbox (the hub's
+   * `--untrusted-network`); absent: they may not. Trusted runs always may.
+   */
+  network: z.boolean().optional(),
   data: z.record(z.string(), z.string()).default({}),
   /** Retry from a node (DESIGN §8 "Retry"): the run whose workspace and results are reused. */
   replay: z.object({ from: z.string(), previousRunId: z.string(), previous: z.unknown() }).optional(),

@@ -82,6 +82,13 @@ const RunRef = { runId: RunId, epoch: z.number().int().nonnegative() };
 export const HeldRunSchema = z.object({ ...RunRef, ackedSeq: z.number().int().nonnegative() });
 export type HeldRun = z.infer<typeof HeldRunSchema>;
 
+export const RunnerSandboxSchema = z.object({
+  sandboxed: z.boolean(),
+  /** Why not (a sentence for people), when not sandboxed. */
+  reason: z.string().max(500).optional(),
+});
+export type RunnerSandbox = z.infer<typeof RunnerSandboxSchema>;
+
 export const HelloSchema = z.object({
   type: z.literal('hello'),
   /** The newest protocol version the runner speaks. */
@@ -95,6 +102,12 @@ export const HelloSchema = z.object({
   /** The floe version of the runner, for the runners view and the logs. */
   version: z.string(),
   runs: z.array(HeldRunSchema),
+  /**
+   * Whether the runner runs its tasks in a sandbox as an unprivileged user (DESIGN §9), and
+   * if not, why. A runner that does not say (older than this field) is not sandboxed: untrusted runs are not
+   * offered to it. An optional field, so no new protocol version: a hub that does not know it ignores it.
+   */
+  sandbox: RunnerSandboxSchema.optional(),
 });
 export type Hello = z.infer<typeof HelloSchema>;
 

@@ -10,8 +10,8 @@ import './floe-error-box.js';
 import './floe-spinner.js';
 
 /**
- * The runners: name, tags, slots, connected or not, and what each is running — live from the `runners` topic.
- * Admins remove a runner here (docs/security.md "Revocation, expiry and audit").
+ * The runners: name, tags, slots, connected or not, sandboxed or not (and why), and what each is running — live
+ * from the `runners` topic. Admins remove a runner here (docs/security.md "Revocation, expiry and audit").
  */
 export class FloeRunnersPage extends LitElement {
   static override styles = sharedStyles;
@@ -52,7 +52,7 @@ export class FloeRunnersPage extends LitElement {
           runners.length === 0
             ? html`<p class="muted">No runners yet. Start one with <code>floe runner start --hub URL --token T</code>.</p>`
             : html`<div class="scroll-x"><table>
-                <thead><tr><th>Name</th><th>Tags</th><th>Slots</th><th>Connected</th><th>Running</th>${admin ? html`<th></th>` : nothing}</tr></thead>
+                <thead><tr><th>Name</th><th>Tags</th><th>Slots</th><th>Connected</th><th>Sandbox</th><th>Running</th>${admin ? html`<th></th>` : nothing}</tr></thead>
                 <tbody>
                   ${runners.map(
                     (runner) => html`<tr data-runner=${runner.name}>
@@ -61,6 +61,13 @@ export class FloeRunnersPage extends LitElement {
                       <td>${runner.runs.length}/${runner.slots}</td>
                       <td class=${runner.connected ? 's-good' : 's-cancelled'} data-testid="connected">
                         ${runner.connected ? 'connected' : `not connected${runner.lastSeenAt ? ` (last seen ${formatTime(runner.lastSeenAt)})` : ''}`}
+                      </td>
+                      <td
+                        class=${runner.sandboxed ? 's-good' : 's-bad'}
+                        data-testid="sandbox"
+                        title=${runner.sandboxed ? 'tasks run in a sandbox as an unprivileged user' : (runner.sandboxReason ?? '')}
+                      >
+                        ${runner.sandboxed ? 'sandboxed' : html`not sandboxed: no untrusted runs${runner.sandboxReason ? html`<br /><span class="muted">${runner.sandboxReason}</span>` : ''}`}
                       </td>
                       <td>
                         ${

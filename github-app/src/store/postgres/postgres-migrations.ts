@@ -184,6 +184,16 @@ CREATE TABLE audit_log (
 `,
 };
 
+// Whether each runner sandboxes its tasks, and why not (the SQLite driver's 008-runner-sandbox).
+const migration008: Migration = {
+  version: 8,
+  name: 'runner-sandbox',
+  sql: `
+ALTER TABLE runners ADD COLUMN sandboxed BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE runners ADD COLUMN sandbox_reason TEXT;
+`,
+};
+
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration001,
@@ -191,4 +201,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration003,
   migration006,
   migration007,
+  migration008,
 ];

@@ -122,6 +122,8 @@ function runnerFromRow(row: Row): RunnerRow {
     connected: row.connected === true,
     lastSeenAt: opt(row.last_seen_at as number | null),
     version: opt(row.version as string | null),
+    sandboxed: row.sandboxed === true,
+    sandboxReason: opt(row.sandbox_reason as string | null),
     createdAt: row.created_at as number,
   };
 }
@@ -625,10 +627,7 @@ export class PostgresStore implements Store {
     return (await this.rows('SELECT * FROM runners ORDER BY name')).map(runnerFromRow);
   }
 
-  async updateRunner(
-    id: string,
-    patch: Partial<Pick<RunnerRow, 'tags' | 'slots' | 'connected' | 'lastSeenAt' | 'version'>>,
-  ): Promise<RunnerRow | undefined> {
+  async updateRunner(id: string, patch: Parameters<Store['updateRunner']>[1]): Promise<RunnerRow | undefined> {
     const sets: string[] = [];
     const params: unknown[] = [];
     const set = (column: string, value: unknown) => {
@@ -641,6 +640,8 @@ export class PostgresStore implements Store {
     set('connected', patch.connected);
     set('last_seen_at', patch.lastSeenAt);
     set('version', patch.version);
+    set('sandboxed', patch.sandboxed);
+    set('sandbox_reason', patch.sandboxReason);
     if (sets.length > 0) {
       params.push(id);
       await this.pool.query(`UPDATE runners SET ${sets.join(', ')} WHERE id = $${params.length}`, params);

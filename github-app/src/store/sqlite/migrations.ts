@@ -5,6 +5,7 @@ import { migration004 } from './migrations/004-secrets.js';
 import { migration005 } from './migrations/005-runs-by-result.js';
 import { migration006 } from './migrations/006-run-trust.js';
 import { migration007 } from './migrations/007-token-expiry-and-audit.js';
+import { migration008 } from './migrations/008-runner-sandbox.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration008,
 ];

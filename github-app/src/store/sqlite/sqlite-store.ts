@@ -103,6 +103,8 @@ function runnerFromRow(row: Row): RunnerRow {
     connected: row.connected === 1,
     lastSeenAt: opt(row.last_seen_at as number | null),
     version: opt(row.version as string | null),
+    sandboxed: row.sandboxed === 1,
+    sandboxReason: opt(row.sandbox_reason as string | null),
     createdAt: row.created_at as number,
   };
 }
@@ -559,10 +561,7 @@ export class SqliteStore implements Store {
     return (this.statement('SELECT * FROM runners ORDER BY name').all() as Row[]).map(runnerFromRow);
   }
 
-  async updateRunner(
-    id: string,
-    patch: Partial<Pick<RunnerRow, 'tags' | 'slots' | 'connected' | 'lastSeenAt' | 'version'>>,
-  ): Promise<RunnerRow | undefined> {
+  async updateRunner(id: string, patch: Parameters<Store['updateRunner']>[1]): Promise<RunnerRow | undefined> {
     const sets: string[] = [];
     const params: unknown[] = [];
     if (patch.tags !== undefined) sets.push('tags = ?') && params.push(json(patch.tags));
@@ -570,6 +569,8 @@ export class SqliteStore implements Store {
     if (patch.connected !== undefined) sets.push('connected = ?') && params.push(patch.connected ? 1 : 0);
     if (patch.lastSeenAt !== undefined) sets.push('last_seen_at = ?') && params.push(patch.lastSeenAt);
     if (patch.version !== undefined) sets.push('version = ?') && params.push(patch.version);
+    if (patch.sandboxed !== undefined) sets.push('sandboxed = ?') && params.push(patch.sandboxed ? 1 : 0);
+    if (patch.sandboxReason !== undefined) sets.push('sandbox_reason = ?') && params.push(patch.sandboxReason);
     if (sets.length > 0) this.statement(`UPDATE runners SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
     return this.getRunner(id);
   }

@@ -22,15 +22,18 @@ import { promptForm } from '../../local/prompt-form.js';
 import { readFileInside } from '../../local/read-file-inside.js';
 import { createRunPrinter } from '../../local/run-printer.js';
 import { endDeadCgroupLives } from '../../process/task-cgroup.js';
+import { probeTaskSandbox, type TaskSandbox } from '../../process/task-sandbox.js';
 import { bold, type CliCommand, type CliIo, dim, red, yellow } from '../cli-io.js';
 
-const USAGE = `usage: floe run [FILE] [--flow ID] [--data KEY=VALUE …] [--work-dir DIR] [--json]
+const USAGE = `usage: floe run [FILE] [--flow ID] [--data KEY=VALUE …] [--work-dir DIR] [--json] [--sandbox]
 
 Runs a flow of FILE (default ./FLOE.yaml) on this machine.
   --flow ID          the flow to run (needed when the file has several)
   --data K=V         a start-form field (K) or an answer for a data task (NODE.FIELD); repeatable
   --work-dir DIR     where workspaces go (default .floe/work)
   --json             live output on stderr; only the final JSON on stdout
+  --sandbox          run each task in the runner's sandbox (bubblewrap; as floe-task when root), to try a
+                     flow the way a runner runs it; off by default: a local run is yours, as \`make\` is
 Exit status: 0 good, 1 bad or cancelled, 2 invalid file or usage error.`;
 
 export const command: CliCommand = {
@@ -139,6 +142,13 @@ async function runFlow(
   }
   const git = await localGit(file);
   const cwd = io.cwd;
+  const workDir = resolve(cwd, options['work-dir'] ?? '.floe/work');
+  let sandbox: TaskSandbox | undefined;
+  if (options.sandbox) {
+    const probe = probeTaskSandbox({ workDir, taskUser: 'floe-task', binds: [], path: process.env.PATH ?? '' });
+    if (!probe.ok) return fail(`--sandbox: ${probe.reason}`);
+    sandbox = probe.sandbox;
+  }
   const colour = options.json ? Boolean(io.stderr.isTTY) && !process.env.NO_COLOR : io.color;
   const printer = createRunPrinter(flow, live, colour);
   let needsInput: string | undefined;
@@ -197,7 +207,8 @@ async function runFlow(
       // Your own machine and your own files: `floe run` runs them as you would.
       trust: 'trusted',
     },
-    workDir: resolve(cwd, options['work-dir'] ?? '.floe/work'),
+    workDir,
+    ...(sandbox ? { sandbox } : {}),
     onRecord,
   });
 
@@ -250,6 +261,7 @@ function parse(argv: string[]) {
       data: { type: 'string', multiple: true },
       'work-dir': { type: 'string' },
       json: { type: 'boolean' },
+      sandbox: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -92,6 +92,34 @@ describe('floe runner install / uninstall', () => {
     expect(out).toContain('to run: systemctl disable --now floe-runner.service\n');
   });
 
+  it('names the task user to make, and writes the sandbox settings to the env file', async () => {
+    const code = await command.run(
+      [
+        'install',
+        '--root',
+        root,
+        '--user',
+        'root',
+        '--task-user',
+        'floe-no-such-user',
+        '--sandbox-bind',
+        '/var/run/docker.sock',
+        '--sandbox-bind',
+        '/srv/cache:ro',
+      ],
+      io(),
+    );
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain(
+      'to run: useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin floe-no-such-user',
+    );
+    const env = readFileSync(join(root, 'etc/floe/runner.env'), 'utf8');
+    expect(env).toContain('FLOE_RUNNER_TASK_USER="floe-no-such-user"');
+    expect(env).toContain('FLOE_RUNNER_SANDBOX_BIND="/var/run/docker.sock,/srv/cache:ro"');
+    expect(readFileSync(join(root, 'etc/systemd/system/floe-runner.service'), 'utf8')).toContain('Delegate=yes');
+  });
+
   it('refuses settings that `start` would refuse, before writing anything', async () => {
     const code = await command.run(['install', '--root', root, '--hub', 'ftp://nope', '--slots', 'many'], io());
     expect(code).toBe(2);

@@ -1,6 +1,7 @@
 // `floe runner start|token|remove|install|uninstall` (DESIGN §2 "One command", §5): the runner daemon,
 // registration tokens, removing a runner, and the daemon as a systemd service.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -10,6 +11,7 @@ import { createRunnerLogger } from '../../daemon/create-runner-logger.js';
 import { ENV_PATH, installService, UNIT_PATH, uninstallService } from '../../daemon/install-service.js';
 import { readRunnerConfig } from '../../daemon/runner-config.js';
 import { EXIT_CONFIG, startRunnerDaemon } from '../../daemon/runner-daemon.js';
+import { lookUpUser } from '../../process/task-sandbox.js';
 import type { CliCommand, CliIo } from '../cli-io.js';
 import { callHub, hubClient } from '../hub-api-command.js';
 
@@ -17,6 +19,7 @@ const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [option
 
   floe runner start [--hub URL] [--token-file PATH | --token TOKEN] [--name N] [--tags a,b] [--slots N]
                     [--work-dir D] [--config FILE] [--kill-grace 10s] [--spool-reserve-mb 16] [--once]
+                    [--sandbox auto|on|off] [--task-user U] [--sandbox-bind PATH[:ro]]…
       Runs the runner daemon: connects to the hub and executes the runs it is given. The first start
       exchanges the one-time TOKEN for the runner's credential, kept in FILE (default
       <work-dir>/credential.json, mode 0600); later starts need neither a token nor --hub.
@@ -29,6 +32,11 @@ const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [option
       --spool-reserve-mb keeps that much of the work dir's disk for the records of the runs held: when
       the disk fills up they still fit, and new runs are declined, saying why, until there is room.
       --once takes one run and exits when it is done (an ephemeral runner; FLOE_RUNNER_ONCE=1).
+      Tasks run in a bubblewrap sandbox, as --task-user (default floe-task) when the runner is root
+      (--sandbox auto, the default: where the machine allows it; on: refuse to start without; off: never;
+      FLOE_RUNNER_SANDBOX, FLOE_RUNNER_TASK_USER). --sandbox-bind makes a path of the machine reachable to
+      every task, writable or with :ro read-only (repeatable; FLOE_RUNNER_SANDBOX_BIND, comma-separated).
+      A runner without a sandbox says why at start and is offered no untrusted runs.
       Ctrl-C or SIGTERM cancels the running runs and exits; SIGQUIT drains: no new runs, exit when the
       running ones are done (a second SIGTERM kills at once).
       Exit: 0 stopped, ${EXIT_CONFIG} credential or token rejected or bad settings, 1 failure.
@@ -43,8 +51,9 @@ const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [option
       --hub defaults to $FLOE_HUB, --token to $FLOE_TOKEN.
 
   floe runner install [--user U] [--hub URL --token-file PATH|--token T --name N --tags a,b --slots N --kill-grace 10s]
-                      [--root DIR]
-      Writes ${UNIT_PATH} and ${ENV_PATH} (mode 0600), then runs
+                      [--task-user U] [--sandbox-bind PATH[:ro]]… [--root DIR]
+      Makes the task user (default floe-task) when it is missing and says whether bubblewrap is
+      installed, writes ${UNIT_PATH} and ${ENV_PATH} (mode 0600), then runs
       \`systemctl daemon-reload\` and \`systemctl enable --now floe-runner\` (as root). With --root, writes
       under DIR instead and prints the systemctl commands. --user defaults to the user running install
       (or SUDO_USER).
@@ -93,10 +102,15 @@ async function runnerCommand(argv: string[], io: CliIo): Promise<number> {
 
 class UsageError extends Error {}
 
-function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(argv: string[], options: T) {
+function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(
+  argv: string[],
+  options: T,
+) {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true })
-      .values as { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean };
+      .values as {
+      [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : T[K]['multiple'] extends true ? string[] : string;
+    } & { help?: boolean };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -114,6 +128,9 @@ const DAEMON_FLAGS = {
   'kill-grace': { type: 'string' },
   'spool-reserve-mb': { type: 'string' },
   once: { type: 'boolean' },
+  sandbox: { type: 'string' },
+  'task-user': { type: 'string' },
+  'sandbox-bind': { type: 'string', multiple: true },
 } as const;
 
 async function start(argv: string[], io: CliIo): Promise<number> {
@@ -132,6 +149,9 @@ async function start(argv: string[], io: CliIo): Promise<number> {
       killGrace: flags['kill-grace'],
       spoolReserveMb: flags['spool-reserve-mb'],
       once: flags.once ? 'true' : undefined,
+      sandbox: flags.sandbox,
+      taskUser: flags['task-user'],
+      sandboxBind: flags['sandbox-bind'],
     },
     process.env,
   );
@@ -218,10 +238,30 @@ function install(argv: string[], io: CliIo): number {
       tags: flags.tags,
       slots: flags.slots,
       killGrace: flags['kill-grace'],
+      taskUser: flags['task-user'],
+      sandboxBind: flags['sandbox-bind'],
     },
     {},
   );
   if (!read.ok) throw new UsageError(read.message);
+  const taskUser = read.config.taskUser;
+  if (!lookUpUser(taskUser)) {
+    // The user tasks run as (process/task-sandbox.ts): no home, no shell, a group of its own.
+    const useradd = ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent'];
+    useradd.push('--shell', '/usr/sbin/nologin', taskUser);
+    if (flags.root !== undefined) io.stdout.write(`to run: useradd ${useradd.join(' ')}\n`);
+    else {
+      try {
+        execFileSync('useradd', useradd, { stdio: 'inherit' });
+        io.stdout.write(`made the task user ${taskUser}\n`);
+      } catch (err) {
+        io.stderr.write(`floe runner install: cannot make the task user ${taskUser}: ${(err as Error).message}\n`);
+        return 1;
+      }
+    }
+  }
+  if (!onPath('bwrap'))
+    io.stdout.write('bubblewrap is missing: tasks will not be sandboxed (apt-get install bubblewrap)\n');
   const user = flags.user ?? process.env.SUDO_USER ?? userInfo().username;
   const settings = {
     hub: flags.hub,
@@ -232,6 +272,8 @@ function install(argv: string[], io: CliIo): number {
     tags: flags.tags,
     slots: flags.slots,
     killGrace: flags['kill-grace'],
+    taskUser: flags['task-user'],
+    sandboxBind: flags['sandbox-bind']?.join(','),
   };
   const written = installService({
     user,
@@ -269,6 +311,10 @@ function systemctl(io: CliIo, root: string | undefined, commands: string[][], to
     }
   }
   return 0;
+}
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((dir) => existsSync(`${dir}/${program}`));
 }
 
 function help(io: CliIo): number {
