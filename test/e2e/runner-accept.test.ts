@@ -1,7 +1,8 @@
-// A runner starts a run's tasks only once the hub has stored the run's start (it acknowledges the `start` record;
-// docs/design.md "Offers and epochs"). An accept that the hub never stored — its socket closed first, or its hub died — may be followed by the offer
-// going to another runner; had the first runner started already, the run would execute twice. A scripted hub
-// (a real HTTP server and WebSocket on loopback, speaking the protocol's frames) drives a real runner process.
+// A runner starts a run's tasks only once the hub has stored the run's start (it acknowledges the `start`
+// record; docs/design.md "Offers and epochs"). An accept that the hub never stored — its socket closed first, or
+// its hub died — may be followed by the offer going to another runner; had the first runner started already, the
+// run would execute twice. A scripted hub (a real HTTP server and WebSocket on loopback, speaking the protocol's
+// frames) drives a real runner process, unsandboxed so that its task's mark lands where the test looks.
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -95,7 +96,7 @@ describe('a runner given an offer', () => {
     const hub = await scriptedHub();
     const mark = join(makeTempDir('floe-mark-'), 'executed');
     try {
-      const runner = startRunner({ hub: hub.url, token: 't', name: 'vm-1' });
+      const runner = startRunner({ hub: hub.url, token: 't', name: 'vm-1', args: ['--sandbox', 'off'] });
       await waitFor(async () => hub.messages.some((m) => m.type === 'hello'));
       const first = hub.sockets[0] as WebSocket;
       hub.welcome(first);
@@ -122,7 +123,7 @@ describe('a runner given an offer', () => {
     const hub = await scriptedHub();
     const mark = join(makeTempDir('floe-mark-'), 'executed');
     try {
-      startRunner({ hub: hub.url, token: 't', name: 'vm-1' });
+      startRunner({ hub: hub.url, token: 't', name: 'vm-1', args: ['--sandbox', 'off'] });
       await waitFor(async () => hub.messages.some((m) => m.type === 'hello'));
       const socket = hub.sockets[0] as WebSocket;
       hub.welcome(socket);
