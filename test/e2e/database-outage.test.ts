@@ -2,7 +2,7 @@
 // connection and refuses new ones) for several leases stays up and loses nothing (DESIGN §4 "When the database is
 // out of reach"): /healthz 200 with the problem, /readyz 503, the API 503 FLOE_STORE_UNAVAILABLE; the runner keeps
 // executing and spooling; once the database answers, the run is not judged lost, and its whole log is stored once.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../github-app/src/store/postgres/test-database.js';
@@ -53,6 +53,7 @@ const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').s
 describe('a hub whose database is out of reach', () => {
   it('stays up, says so on /healthz and /readyz, and loses no run nor log line', async () => {
     out = makeTempDir('floe-out-');
+    chmodSync(out, 0o777);
     const repo = makeTempDir('floe-repo-');
     makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
     database = await createTestDatabase();
@@ -69,6 +70,8 @@ describe('a hub whose database is out of reach', () => {
       name: 'vm-1',
       slots: 2,
       env: { OUT: out },
+      // The tasks write their progress to $OUT from their sandboxes, as the task user.
+      args: ['--sandbox-bind', out],
     });
     await runner.waitForOutput('connected to the hub', 30_000);
     const ids = [

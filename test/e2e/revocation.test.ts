@@ -3,8 +3,8 @@
 // refused and the daemon exits — and the `floe token`, `floe runner remove` and `floe audit` commands do what they
 // say against a real hub.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   FLOE_MAIN,
@@ -21,6 +21,8 @@ import { type PostgresHubs, startPostgresHubs } from '../support/postgres-hubs.j
 
 /** The re-queued run waits for this file, so that it cannot end before the runner holding it is removed. */
 let GO: string;
+/** The runners' tasks see GO's folder from their sandboxes (docs/runners.md "Task sandboxes"). */
+const seeGo = () => ['--sandbox-bind', `${dirname(GO)}:ro`];
 const FLOWS = () => `
 flows:
   - id: long
@@ -43,7 +45,9 @@ interface RunView {
 let repo: string;
 beforeEach(() => {
   repo = makeTempDir('floe-repo-');
-  GO = join(makeTempDir('floe-go-'), 'go');
+  const goDir = makeTempDir('floe-go-');
+  chmodSync(goDir, 0o755);
+  GO = join(goDir, 'go');
   makeGitRepo(repo, { 'FLOE.yaml': FLOWS() });
 });
 afterEach(async () => {
@@ -67,7 +71,13 @@ const logOf = async (hub: HubProcess, runId: string) => (await hub.request(`/api
 describe('removing a runner', { timeout: 120_000 }, () => {
   it('ends its active run lost, re-queues a requeue-lost one, refuses its reconnect, and the daemon exits', async () => {
     const hub = await startHub({ repos: [repo], leaseMs: 30_000, heartbeatMs: 300 });
-    const doomed = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'doomed', slots: 2 });
+    const doomed = startRunner({
+      hub: hub.url,
+      token: await hub.runnerToken(),
+      name: 'doomed',
+      slots: 2,
+      args: seeGo(),
+    });
     await doomed.waitForOutput('connected to the hub', 60_000);
     const lost = await start(hub, 'long');
     const kept = await start(hub, 'keep');
@@ -96,7 +106,7 @@ describe('removing a runner', { timeout: 120_000 }, () => {
 
     // The re-queued run runs again, from the start, on another runner.
     writeFileSync(GO, '');
-    const other = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'other' });
+    const other = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'other', args: seeGo() });
     await other.waitForOutput('connected to the hub', 60_000);
     const again = await waitFor(
       async () => {
@@ -124,7 +134,7 @@ describe('revocation across hubs sharing a database', { timeout: 120_000 }, () =
   it('removes through one hub a runner connected to the other, and refuses a removed token on both', async () => {
     pg = await startPostgresHubs(2, { repos: [repo], leaseMs: 30_000, heartbeatMs: 300 });
     const [a, b] = pg.hubs as [HubProcess, HubProcess];
-    const doomed = startRunner({ hub: a.url, token: await a.runnerToken(), name: 'far-away' });
+    const doomed = startRunner({ hub: a.url, token: await a.runnerToken(), name: 'far-away', args: seeGo() });
     await doomed.waitForOutput('connected to the hub', 60_000);
     const runId = await start(b, 'long');
     await waitFor(async () => (await logOf(b, runId)).includes('started'), { what: 'the run to start' });

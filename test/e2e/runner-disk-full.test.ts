@@ -3,7 +3,7 @@
 // runs again once there is room (DESIGN §5 "Records, the spool and acknowledgements"). The machines run the tests
 // as root, which mounting needs.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -65,6 +65,7 @@ describe('a runner whose disk fills up', () => {
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'floe-test', disk], { encoding: 'utf8' });
     expect(mounted.status, `mount a tmpfs (the tests run as root): ${mounted.stderr}`).toBe(0);
     out = makeTempDir('floe-out-');
+    chmodSync(out, 0o777);
     const repo = makeTempDir('floe-repo-');
     makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
     const hub = await startHub({ repos: [repo] });
@@ -74,7 +75,8 @@ describe('a runner whose disk fills up', () => {
       name: 'vm-1',
       slots: 2,
       workDir: disk,
-      args: ['--spool-reserve-mb', '8'],
+      // The tasks write their progress to $OUT from their sandboxes, as the task user.
+      args: ['--spool-reserve-mb', '8', '--sandbox-bind', out],
       env: { OUT: out },
     });
     await runner.waitForOutput('connected to the hub', 30_000);
