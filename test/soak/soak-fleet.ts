@@ -2,7 +2,7 @@
 // for the runners), and four runners listing both hubs' proxies, half of them each hub first. Hubs and runners
 // can be killed, frozen and restarted where they were (same port, same data and work dirs); every process gets
 // FLOE_SOAK_ID in its environment, which is how the end of the soak finds any process left on the machine.
-import { readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../../github-app/src/store/postgres/test-database.js';
 import {
@@ -98,6 +98,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
   const hubUrl = (hub: FleetHub) => `http://127.0.0.1:${hub.proxy.port}`;
   const runners: FleetRunner[] = [];
+  // The tasks leave their marks in OUT from their sandboxes, as the task user (docs/runners.md "Task sandboxes").
+  for (const dir of [options.out, ...readdirSync(options.out).map((name) => join(options.out, name))])
+    chmodSync(dir, 0o777);
+  const sandboxArgs = ['--sandbox-bind', options.out];
   for (let i = 0; i < options.runners; i++) {
     const [first, second] = i % 2 === 0 ? [hubs[0], hubs[1]] : [hubs[1], hubs[0]];
     const hubList = `${hubUrl(first as FleetHub)},${hubUrl(second as FleetHub)}`;
@@ -110,6 +114,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       slots: options.slots,
       workDir,
       env: { ...env, OUT: options.out },
+      args: sandboxArgs,
     });
     runners.push({ name, proc, pastOutput: [], workDir, hubList, down: false, frozen: false });
   }
@@ -152,6 +157,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         slots: options.slots,
         workDir: runner.workDir,
         env: { ...env, OUT: options.out },
+        args: sandboxArgs,
       });
       runner.down = false;
     },
