@@ -100,10 +100,13 @@ function sandboxBinds(): string[] {
 }
 
 /** The pid on this machine of the shell of `flow` that wrote `written` as its `$$` (support/host-pid.ts). */
-function taskPidOf(written: number, flow: string): number {
-  const pid = hostPid(written, `PID_FILE=${pidFile}`, `/runs/${flow}-`);
-  if (pid === undefined) throw new Error(`no task process of ${flow} wrote pid ${written}`);
-  return pid;
+function findTaskPid(written: number, flow: string): number | undefined {
+  return hostPid(written, `PID_FILE=${pidFile}`, `/runs/${flow}-`);
+}
+
+/** The task's shell once it runs its command: it writes its pid before it forks that command. */
+function taskPidOf(written: number, flow: string): Promise<number> {
+  return waitFor(() => findTaskPid(written, flow), { what: `the task process of ${flow} that wrote pid ${written}` });
 }
 
 /** Lets a gated task (gatedLines) go on past part `stage`. */
@@ -181,7 +184,7 @@ describe('when processes die', () => {
 
     // The killed runner comes back on its work dir: it kills what its previous life left running, and the hub
     // tells it the run is no longer its own.
-    const taskPid = taskPidOf(Number(readFileSync(pidFile, 'utf8').trim()), 'hold');
+    const taskPid = await taskPidOf(Number(readFileSync(pidFile, 'utf8').trim()), 'hold');
     expect(isAlive(taskPid)).toBe(true);
     const back = startRunner({ name: 'doomed', workDir: first.workDir, env, args: sandboxBinds() });
     await back.waitForOutput('connected to the hub');
@@ -268,7 +271,7 @@ describe('when processes die', () => {
         what: 'the task to start',
       },
     );
-    const taskPid = taskPidOf(Number(readFileSync(pidFile, 'utf8').trim()), 'hold');
+    const taskPid = await taskPidOf(Number(readFileSync(pidFile, 'utf8').trim()), 'hold');
     await first.kill();
     expect(isAlive(taskPid)).toBe(true);
     const lives = cgroupLivesOf(first.pid);
@@ -302,14 +305,14 @@ describe('when processes die', () => {
     await start(hub, 'again'); // requeue-lost: the hub may give it to another runner, so it must stop
     const holdPid = await waitFor(() => {
       try {
-        return taskPidOf(Number(readFileSync(pidFile, 'utf8').trim()), 'hold') || undefined;
+        return findTaskPid(Number(readFileSync(pidFile, 'utf8').trim()), 'hold');
       } catch {
         return undefined;
       }
     });
     const taskPid = await waitFor(() => {
       const name = readdirSync(dirname(pidFile)).find((entry) => entry.startsWith('task.pid.'));
-      return name ? taskPidOf(Number(name.slice('task.pid.'.length)), 'again') : undefined;
+      return name ? findTaskPid(Number(name.slice('task.pid.'.length)), 'again') : undefined;
     });
     const goneAt = Date.now();
     await hub.kill();

@@ -7,7 +7,7 @@ export interface SpawnedProcess {
   readonly pid: number;
   /** stdout and stderr so far, interleaved as they arrived. */
   output(): string;
-  /** Resolves with the output once it matches `pattern` (rejects after `timeoutMs`, default 10 s). */
+  /** Resolves with the output once it matches `pattern` (rejects after `timeoutMs`, default 30 s). */
   waitForOutput(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code (or 128 + signal number) when the process has exited. */
   readonly exited: Promise<number>;
@@ -46,7 +46,7 @@ export function spawnProcess(
     child,
     pid: child.pid ?? -1,
     output: () => output,
-    waitForOutput: (pattern, timeoutMs = 10_000) =>
+    waitForOutput: (pattern, timeoutMs = 30_000) =>
       waitFor(() => (typeof pattern === 'string' ? output.includes(pattern) : pattern.test(output)) && output, {
         timeoutMs,
         what: `${pattern} in the output of ${command} ${args.join(' ')}:\n${output.slice(-3000)}`,

@@ -1,12 +1,13 @@
 /**
  * Polls `probe` until it returns something other than undefined or false, and returns that. Rejects after
- * `timeoutMs` (default 10 s) with `what` and the last value seen, so a failing test says what it waited for.
+ * `timeoutMs` (default 30 s: a deadline that catches a hang, not a loaded machine) with `what` and the last value seen,
+ * so a failing test says what it waited for.
  */
 export async function waitFor<T>(
   probe: () => T | undefined | false | Promise<T | undefined | false>,
   options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let last: unknown;
   for (;;) {
     try {
