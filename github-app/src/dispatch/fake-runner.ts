@@ -1,6 +1,7 @@
 // Test helper (not exported): a runner connection that records what the hub sends it. It is the gateway's
 // seam (gateway/hub-core.ts RunnerConnection), not a mock of our code: tests play the runner's side by calling
 // HubCore as the gateway would.
+import { randomUUID } from 'node:crypto';
 import {
   type EngineInput,
   type HubMessage,
@@ -15,6 +16,8 @@ type Waiter = { match: (m: HubMessage) => boolean; resolve: (m: HubMessage) => v
 
 export class FakeRunner implements RunnerConnection {
   readonly messages: HubMessage[] = [];
+  /** A new one per FakeRunner: a reconnect in a test is a new FakeRunner of the same runner id. */
+  readonly id = randomUUID();
   readonly protocol = PROTOCOL_VERSION;
   /** Sandboxed unless a test says otherwise: untrusted runs go only to such runners. */
   sandbox: RunnerSandbox = { sandboxed: true };

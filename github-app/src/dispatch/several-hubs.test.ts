@@ -10,7 +10,7 @@ import { openPostgresStore, type PostgresStore } from '../store/postgres/postgre
 import { createTestDatabase, type TestDatabase } from '../store/postgres/test-database.js';
 import type { FlowRow } from '../store/store.js';
 import { TriggerScheduler } from '../triggers/trigger-scheduler.js';
-import { RecordMaker } from './fake-runner.js';
+import { FakeRunner, RecordMaker } from './fake-runner.js';
 
 const FLOWS = `${TEST_FLOE}
   - id: brief
@@ -81,6 +81,25 @@ describe('several hubs on one PostgreSQL database', () => {
       code: 'FLOE_NODE_NOT_AWAITING_INPUT',
       message: expect.stringContaining('vm-a, which runs #1, is not connected'),
     });
+  });
+
+  it('keeps a runner that moved to the other hub connected when the first sees its old socket close late', async () => {
+    const old = await a.connect('vm-a');
+    const runId = await b.hub.startRun('approve', {}, ADMIN);
+    const offer = await old.next('offer');
+    await a.hub.core.accepted(old.runnerId, runId, offer.epoch);
+    await a.hub.core.records(old.runnerId, runId, offer.epoch, [new RecordMaker().start(Date.now())]);
+    // The link to a is cut: the runner reconnects to b with its run before a's heartbeat drops the dead socket.
+    const moved = new FakeRunner(old.runnerId, 'vm-a');
+    await b.hub.core.runnerConnected(moved, [{ runId, epoch: offer.epoch, ackedSeq: 1 }], 'test');
+    await a.hub.core.runnerDisconnected(old.runnerId, old);
+    expect(await a.hub.store.getRunner(old.runnerId)).toMatchObject({ connected: true });
+    // A form answer through a reaches it on b (before the fix: 409, "vm-a is not connected", for good).
+    await a.hub.submitData(runId, 'ask', { values: { ok: 'yes' } }, ADMIN);
+    expect(await moved.next('data')).toMatchObject({ runId, node: 'ask', values: { ok: 'true' } });
+    // Its socket on b closing is a disconnect.
+    await b.hub.core.runnerDisconnected(moved.runnerId, moved);
+    expect(await a.hub.store.getRunner(old.runnerId)).toMatchObject({ connected: false });
   });
 
   it('carries a cancel asked for through one hub to the runner connected to the other', async () => {

@@ -7,6 +7,11 @@ import type { HeldRun, HubMessage, RunnerSandbox, RunRecord } from '@floe/shared
 
 /** A connected runner as the core sees it (implemented by the gateway). */
 export interface RunnerConnection {
+  /**
+   * This socket, unique: the store names the connection that speaks for a runner, so a hub that sees an old socket
+   * close after its runner moved to another hub leaves it connected (DESIGN §4 "Several hubs on one database").
+   */
+  readonly id: string;
   readonly runnerId: string;
   readonly name: string;
   readonly tags: string[];

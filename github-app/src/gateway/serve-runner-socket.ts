@@ -1,5 +1,7 @@
 // One runner's WebSocket, from hello to close (DESIGN §5; the lifecycle is told at the top of
 // shared/src/protocol/runner-protocol.ts). The socket knows frames; every decision about runs is the core's.
+
+import { randomUUID } from 'node:crypto';
 import {
   agreeProtocol,
   decodeFrame,
@@ -163,6 +165,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
     if (!identity) return refuse('bad-credential', 'runner credential rejected; re-register with a new token');
     if (closed) return;
     const connection: RunnerConnection = {
+      id: randomUUID(),
       runnerId: identity.runnerId,
       name: message.name,
       tags: message.tags,
@@ -187,7 +190,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
       // (the runner never stopped holding its runs).
       log.info('runner reconnected; closing its previous socket');
       previous.close('replaced by a newer connection');
-      await core.runnerDisconnected(identity.runnerId);
+      await core.runnerDisconnected(identity.runnerId, previous.connection);
     }
     const runs = await core.runnerConnected(connection, message.runs, message.version);
     write({
@@ -266,11 +269,14 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
     clearInterval(heartbeat);
     // Only the runner's current socket speaks for it: a replaced socket closing late must not disconnect the newer.
     if (runner && connected.get(runner.connection.runnerId) === runner) {
-      const runnerId = runner.connection.runnerId;
+      const { connection } = runner;
+      const runnerId = connection.runnerId;
       connected.delete(runnerId);
       log.info('runner disconnected');
       queue = queue.then(() =>
-        core.runnerDisconnected(runnerId).catch((err: unknown) => log.error({ err }, 'runnerDisconnected failed')),
+        core
+          .runnerDisconnected(runnerId, connection)
+          .catch((err: unknown) => log.error({ err }, 'runnerDisconnected failed')),
       );
     }
   });

@@ -1,7 +1,9 @@
 // For tests only (the route and live API tests): a real hub — SQLite in a temp dir, real git repositories with a
 // FLOE.yaml — served by the real server on 127.0.0.1, plus a stand-in runner that speaks through the HubCore seam
 // the gateway uses, so tests can move runs along (start, logs, engine inputs) without a runner process.
+
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +123,7 @@ export async function startTestHub(
       };
       await hub.core.runnerConnected(
         {
+          id: randomUUID(),
           runnerId: registered.runnerId,
           name,
           tags,

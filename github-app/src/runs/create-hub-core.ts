@@ -41,6 +41,7 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
         tags: connection.tags,
         slots: connection.slots,
         connected: true,
+        connection: connection.id,
         lastSeenAt: deps.now(),
         version,
         sandboxed: connection.sandbox.sandboxed,
@@ -115,7 +116,11 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
     async runnerDisconnected(runnerId, connection) {
       deps.connections.remove(runnerId, connection);
       if (deps.connections.get(runnerId)) return;
-      await store.updateRunner(runnerId, { connected: false, lastSeenAt: deps.now() });
+      // Several hubs: the runner may have connected to another hub before this one saw its old socket close.
+      if (!(await store.disconnectRunner(runnerId, connection?.id, deps.now()))) {
+        log.info({ runnerId }, 'runner connected elsewhere since; its old socket closed');
+        return;
+      }
       // Offers in flight cannot be accepted any more: back to the queue at once. Active runs keep their leases
       // until they expire (DESIGN §5): a brief disconnect does not lose a run.
       for (const run of await store.listLiveRuns()) {

@@ -470,6 +470,21 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.getRunner('r1')).toBeUndefined();
     });
 
+    it('marks a runner disconnected only for the connection that speaks for it', async () => {
+      await store.registerRunner({ id: 'r1', name: 'vm-1', credentialHash: 'c1', createdAt: clock });
+      await store.updateRunner('r1', { connected: true, connection: 'socket-1' });
+      await store.updateRunner('r1', { connected: true, connection: 'socket-2' });
+      // socket-1 closed after socket-2 (another hub's) took over: nothing changes.
+      expect(await store.disconnectRunner('r1', 'socket-1', clock + 5)).toBe(false);
+      expect(await store.getRunner('r1')).toMatchObject({ connected: true });
+      expect(await store.disconnectRunner('r1', 'socket-2', clock + 6)).toBe(true);
+      expect(await store.getRunner('r1')).toMatchObject({ connected: false, lastSeenAt: clock + 6 });
+      // Without a connection (a removal): whatever speaks for it.
+      await store.updateRunner('r1', { connected: true, connection: 'socket-3' });
+      expect(await store.disconnectRunner('r1', undefined, clock + 7)).toBe(true);
+      expect(await store.getRunner('r1')).toMatchObject({ connected: false });
+    });
+
     it('keeps whether a runner sandboxes its tasks, and why not; a new runner does not until it says so', async () => {
       const runner = await store.registerRunner({ id: 'r1', name: 'vm-1', credentialHash: 'c1', createdAt: clock });
       expect(runner.sandboxed).toBe(false);

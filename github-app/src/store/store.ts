@@ -331,9 +331,17 @@ export interface Store {
       Pick<RunnerRow, 'tags' | 'slots' | 'connected' | 'lastSeenAt' | 'version' | 'sandboxed'> & {
         /** null clears it. */
         sandboxReason: string | null;
+        /** The socket that speaks for the runner now (with `connected: true`; disconnectRunner clears it). */
+        connection: string;
       }
     >,
   ): Promise<RunnerRow | undefined>;
+  /**
+   * Marks the runner not connected, unless another socket speaks for it now: with `connection`, only when the
+   * store still names that one (several hubs: the runner may have moved before this hub saw its old socket close).
+   * True when it was marked.
+   */
+  disconnectRunner(id: string, connection: string | undefined, at: number): Promise<boolean>;
   deleteRunner(id: string): Promise<boolean>;
 
   // Tokens

@@ -194,6 +194,15 @@ ALTER TABLE runners ADD COLUMN sandbox_reason TEXT;
 `,
 };
 
+// Which socket speaks for each connected runner (the SQLite driver's 009-runner-connection).
+const migration009: Migration = {
+  version: 9,
+  name: 'runner-connection',
+  sql: `
+ALTER TABLE runners ADD COLUMN connection TEXT;
+`,
+};
+
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration001,
@@ -202,4 +211,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];

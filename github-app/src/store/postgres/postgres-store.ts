@@ -642,11 +642,17 @@ export class PostgresStore implements Store {
     set('version', patch.version);
     set('sandboxed', patch.sandboxed);
     set('sandbox_reason', patch.sandboxReason);
+    set('connection', patch.connection);
     if (sets.length > 0) {
       params.push(id);
       await this.pool.query(`UPDATE runners SET ${sets.join(', ')} WHERE id = $${params.length}`, params);
     }
     return this.getRunner(id);
+  }
+
+  async disconnectRunner(id: string, connection: string | undefined, at: number): Promise<boolean> {
+    const sql = `UPDATE runners SET connected = FALSE, connection = NULL, last_seen_at = $1 WHERE id = $2${connection === undefined ? '' : ' AND connection IS NOT DISTINCT FROM $3'}`;
+    return (await this.count(sql, connection === undefined ? [at, id] : [at, id, connection])) === 1;
   }
 
   async deleteRunner(id: string): Promise<boolean> {

@@ -571,8 +571,15 @@ export class SqliteStore implements Store {
     if (patch.version !== undefined) sets.push('version = ?') && params.push(patch.version);
     if (patch.sandboxed !== undefined) sets.push('sandboxed = ?') && params.push(patch.sandboxed ? 1 : 0);
     if (patch.sandboxReason !== undefined) sets.push('sandbox_reason = ?') && params.push(patch.sandboxReason);
+    if (patch.connection !== undefined) sets.push('connection = ?') && params.push(patch.connection);
     if (sets.length > 0) this.statement(`UPDATE runners SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
     return this.getRunner(id);
+  }
+
+  async disconnectRunner(id: string, connection: string | undefined, at: number): Promise<boolean> {
+    const sql = `UPDATE runners SET connected = 0, connection = NULL, last_seen_at = ? WHERE id = ?${connection === undefined ? '' : ' AND connection IS ?'}`;
+    const params = connection === undefined ? [at, id] : [at, id, connection];
+    return this.statement(sql).run(...params).changes === 1;
   }
 
   async deleteRunner(id: string): Promise<boolean> {
