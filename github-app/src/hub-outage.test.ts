@@ -57,8 +57,8 @@ describe('a hub whose database goes away', () => {
     await eventually(async () => t?.logs.some((line) => line.msg === 'leases renewed after the database outage'));
     expect(hub.problems()).toEqual([]);
     // Lease checks go on, and judge nothing yet: both runs are still their runners'.
-    const checks = db.leaseChecks;
-    await eventually(async () => db.leaseChecks > checks + 5);
+    const checks = db.calls.listExpiredLeases ?? 0;
+    await eventually(async () => (db.calls.listExpiredLeases ?? 0) > checks + 5);
     expect((await hub.run(runId)).state).toBe('active');
     expect((await hub.run(away.runId)).state).toBe('active');
     expect(runner.messages.some((message) => message.type === 'stop')).toBe(false);
@@ -77,5 +77,30 @@ describe('a hub whose database goes away', () => {
       return run.state === 'archived' && run;
     });
     expect(lost).toMatchObject({ result: 'bad', reasonCode: 'lost' });
+  });
+
+  it('keeps running while its periodic work meets the outage (the flow refresh and its trigger sync)', async () => {
+    const dir = tempDir('floe-outage-');
+    dirs.push(dir);
+    const db = storeThatGoesAway(`${dir.dir}/floe.db`);
+    database = db;
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: { repoRefreshMs: 20 }, hub: { store: db.store } });
+    const hub = t.hub;
+    // The hub process would die of an unhandled rejection (as it did in the fault soak): caught here instead.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      db.down = true;
+      const syncs = db.calls.listFlows ?? 0;
+      // Each refresh reads the repositories (failing) and then syncs the triggers, which reads the flows (failing).
+      await eventually(async () => (db.calls.listFlows ?? 0) >= syncs + 3);
+      db.down = false;
+      await eventually(async () => hub.problems().length === 0);
+      expect((await hub.flows()).map((flow) => flow.id)).toContain('approve');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 });

@@ -406,9 +406,15 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   const refreshTimer = setInterval(() => {
     if (refreshing) return;
     refreshing = true;
-    refreshRepos(undefined, true).finally(() => {
-      refreshing = false;
-    });
+    refreshRepos(undefined, true)
+      // The trigger sync after the read fails while the database is away; the next tick tries again. (Unhandled,
+      // this rejection killed the hub: the fault soak found it.)
+      .catch((err) => {
+        if (health.available) log.warn({ err }, 'flow refresh failed');
+      })
+      .finally(() => {
+        refreshing = false;
+      });
   }, timing.repoRefreshMs);
   refreshTimer.unref();
 

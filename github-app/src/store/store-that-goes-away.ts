@@ -1,20 +1,21 @@
 // Test helper (not exported): a SQLite store that, while `down`, fails every call as `pg` does when its server
 // is out of reach (a refused connection), for the tests of a hub whose database goes away (DESIGN §4 "When the
-// database is out of reach"). It counts lease checks, so a test can wait for some to have happened.
+// database is out of reach"). It counts the calls of each method, so a test can wait for some to have happened.
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
-export type StoreThatGoesAway = { store: Store; down: boolean; leaseChecks: number };
+export type StoreThatGoesAway = { store: Store; down: boolean; calls: Record<string, number> };
 
 export function storeThatGoesAway(file: string): StoreThatGoesAway {
   const real = openSqliteStore({ file });
-  const control: StoreThatGoesAway = { down: false, store: real, leaseChecks: 0 };
+  const control: StoreThatGoesAway = { down: false, store: real, calls: {} };
   control.store = new Proxy(real, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== 'function' || property === 'close') return value;
       return (...args: unknown[]) => {
-        if (property === 'listExpiredLeases') control.leaseChecks += 1;
+        const name = String(property);
+        control.calls[name] = (control.calls[name] ?? 0) + 1;
         if (control.down) {
           return Promise.reject(
             Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
