@@ -11,6 +11,7 @@ import {
   killSpawned,
   makeGitRepo,
   makeTempDir,
+  type RunnerProcess,
   removeTempDirs,
   startHub,
   startRunner,
@@ -102,6 +103,21 @@ function sandboxBinds(): string[] {
 /** The pid on this machine of the shell of `flow` that wrote `written` as its `$$` (support/host-pid.ts). */
 function findTaskPid(written: number, flow: string): number | undefined {
   return hostPid(written, `PID_FILE=${pidFile}`, `/runs/${flow}-`);
+}
+
+/**
+ * The pid the hold task wrote, once its log says it started (it writes the file first). A missing file is a broken
+ * sandbox bind or a task that ran elsewhere: the failure shows what the task and its runner said.
+ */
+async function writtenPid(hub: HubProcess, runId: string, runner: RunnerProcess): Promise<number> {
+  try {
+    return Number(readFileSync(pidFile, 'utf8').trim());
+  } catch (err) {
+    const log = await (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text();
+    throw new Error(
+      `${(err as Error).message} though the task said it started; its log:\n${log}\n${runner.name} said:\n${runner.output().slice(-4000)}`,
+    );
+  }
 }
 
 /** The task's shell once it runs its command: it writes its pid before it forks that command. */
@@ -271,7 +287,7 @@ describe('when processes die', () => {
         what: 'the task to start',
       },
     );
-    const taskPid = await taskPidOf(Number(readFileSync(pidFile, 'utf8').trim()), 'hold');
+    const taskPid = await taskPidOf(await writtenPid(hub, runId, first), 'hold');
     await first.kill();
     expect(isAlive(taskPid)).toBe(true);
     const lives = cgroupLivesOf(first.pid);

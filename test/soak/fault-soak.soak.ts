@@ -215,18 +215,23 @@ it(`keeps every promise under mixed faults (seed ${SEED}, ${MINUTES} min)`, asyn
       await sleep(random.int(1_000, 4_000));
     }
   };
-  await Promise.all([lane(), lane()]);
-  say(`faults over after ${Math.round((Date.now() - started) / 1000)} s; letting every run end`);
-  loading = false;
-  await load;
-
-  // Every run ends: once the faults are over, the fleet is whole and nothing holds a run.
-  const settleBy = Date.now() + SETTLE_MS;
-  while (open.size > 0 && Date.now() < settleBy) await sleep(500);
-  steering = false;
+  try {
+    await Promise.all([lane(), lane()]);
+    say(`faults over after ${Math.round((Date.now() - started) / 1000)} s; letting every run end`);
+    loading = false;
+    await load;
+    // Every run ends: once the faults are over, the fleet is whole and nothing holds a run.
+    const settleBy = Date.now() + SETTLE_MS;
+    while (open.size > 0 && Date.now() < settleBy) await sleep(500);
+  } finally {
+    // A fault that could not be undone (a hub that would not start again) ends the soak with its error: the load,
+    // the steering and the progress lines stop with it rather than run on.
+    loading = false;
+    steering = false;
+    clearInterval(sampler);
+    clearInterval(progress);
+  }
   await steer;
-  clearInterval(sampler);
-  clearInterval(progress);
   const finalRss = new Map((fleet.hubs as FleetHub[]).map((hub) => [hub.proc.pid, fleet?.rssMb(hub.proc.pid)]));
 
   // ---- the checks -----------------------------------------------------------------------------------------------
@@ -273,6 +278,9 @@ it(`keeps every promise under mixed faults (seed ${SEED}, ${MINUTES} min)`, asyn
   say(`faults: ${faults.length} (${list(byFault)})`);
   for (const [invariant, count] of Object.entries(report.counts))
     say(`invariant "${invariant}": ${count} of ${checked.length} runs hold`);
+  say(
+    `invariant "no process died by itself": ${fleet.unexpectedExits.length === 0 ? 'holds' : `${fleet.unexpectedExits.length} did`}`,
+  );
   say(`invariant "no process left": ${left.length === 0 ? 'holds' : `${left.length} left (${left.join(', ')})`}`);
   say(
     `invariant "hub memory": ${rss.map((r) => `pid ${r.pid} ${r.warm?.toFixed(0) ?? '?'} → ${r.end?.toFixed(0) ?? '?'} MB`).join('; ')} (at most +${RSS_MARGIN_MB} MB)`,
@@ -287,6 +295,7 @@ it(`keeps every promise under mixed faults (seed ${SEED}, ${MINUTES} min)`, asyn
         ]
       : []),
     ...(left.length > 0 ? [`${left.length} processes left on the machine: ${left.join(', ')}`] : []),
+    ...fleet.unexpectedExits,
     ...grown.map((r) => `hub pid ${r.pid} grew from ${r.warm?.toFixed(0)} MB to ${r.end?.toFixed(0)} MB`),
   ];
   if (violations.length > 0) {

@@ -71,7 +71,10 @@ export function checkRuns(runs: CheckedRun[], endings: Map<string, number>): Che
     if (lost && !/runner \S+ lost/.test(run.reason ?? ''))
       broke(run, `lost without saying which runner: ${run.reason}`);
     else if (!lost && !rules.ends.includes(ending))
-      broke(run, `ended ${ending} (${run.reason}); expected ${rules.ends.join(' or ')} or lost`);
+      broke(
+        run,
+        `ended ${ending} (${run.reason}); expected ${rules.ends.join(' or ')} or lost; ${run.executions} executions; its log ends:\n${run.log.slice(-1500)}`,
+      );
     else counts['right ending'] += 1;
 
     // Every line printed is stored once and in order: L1, L2, … with no gap and no repeat; all of them in a good

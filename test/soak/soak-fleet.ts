@@ -59,7 +59,9 @@ export type Fleet = {
   dbProxy: TcpProxy;
   hubs: FleetHub[];
   runners: FleetRunner[];
-  /** A hub that is up and not frozen, for API calls; the first such one. */
+  /** Hubs and runners that exited without the soak killing or stopping them, with the end of their output. */
+  unexpectedExits: string[];
+  /** A hub that is up (running) and not frozen, for API calls; the first such one. */
   liveHub(): FleetHub | undefined;
   restartHub(hub: FleetHub): Promise<void>;
   restartRunner(runner: FleetRunner): void;
@@ -90,11 +92,25 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     ...(port ? { port } : {}),
   });
 
+  // A process that dies by itself is a finding, not something to wait out: it is noted with its last words.
+  const unexpectedExits: string[] = [];
+  let stopping = false;
+  const watch = (item: { name: string; proc: HubProcess | RunnerProcess; down: boolean }) => {
+    const proc = item.proc;
+    void proc.exited.then((code) => {
+      if (stopping || item.down || item.proc !== proc) return;
+      unexpectedExits.push(
+        `${item.name} (pid ${proc.pid}) exited by itself with ${code}:\n${proc.output().slice(-2000)}`,
+      );
+    });
+  };
   const hubs: FleetHub[] = [];
   for (const name of ['hub-a', 'hub-b']) {
     const proc = await startHub(hubOptions());
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: proc.port });
-    hubs.push({ name, proc, pastOutput: [], proxy, down: false, frozen: false, startedAt: Date.now() });
+    const hub: FleetHub = { name, proc, pastOutput: [], proxy, down: false, frozen: false, startedAt: Date.now() };
+    hubs.push(hub);
+    watch(hub);
   }
   const hubUrl = (hub: FleetHub) => `http://127.0.0.1:${hub.proxy.port}`;
   const runners: FleetRunner[] = [];
@@ -116,7 +132,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       env: { ...env, OUT: options.out },
       args: sandboxArgs,
     });
-    runners.push({ name, proc, pastOutput: [], workDir, hubList, down: false, frozen: false });
+    const runner: FleetRunner = { name, proc, pastOutput: [], workDir, hubList, down: false, frozen: false };
+    runners.push(runner);
+    watch(runner);
   }
   await Promise.all(runners.map((runner) => runner.proc.waitForOutput('connected to the hub', 120_000)));
 
@@ -133,7 +151,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     dbProxy,
     hubs,
     runners,
-    liveHub: () => hubs.find((hub) => !hub.down && !hub.frozen),
+    unexpectedExits,
+    liveHub: () =>
+      hubs.find(
+        (hub) => !hub.down && !hub.frozen && hub.proc.child.exitCode === null && hub.proc.child.signalCode === null,
+      ),
     async restartHub(hub) {
       hub.pastOutput.push(hub.proc.output());
       // The database may be cut just now: a hub that cannot open it exits, and is started again.
@@ -148,6 +170,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       }
       hub.startedAt = Date.now();
       hub.down = false;
+      watch(hub);
     },
     restartRunner(runner) {
       runner.pastOutput.push(runner.proc.output());
@@ -160,10 +183,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         args: sandboxArgs,
       });
       runner.down = false;
+      watch(runner);
     },
     hubLogLines: () =>
       hubs.flatMap((hub) => [...hub.pastOutput, hub.proc.output()]).flatMap((output) => output.split('\n')),
     async stop() {
+      stopping = true;
       for (const item of [...hubs, ...runners]) signal(item.proc.pid, 'SIGCONT');
       await Promise.all(runners.map((runner) => runner.proc.stop(10_000)));
       await Promise.all(hubs.map((hub) => hub.proc.stop(10_000)));

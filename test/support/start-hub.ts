@@ -1,3 +1,4 @@
+import { freePort } from './free-port.js';
 import { type SpawnedProcess, spawnProcess } from './spawn-process.js';
 import { makeTempDir } from './temp-dir.js';
 import { HUB_MAIN } from './workspace-root.js';
@@ -7,7 +8,8 @@ export interface HubOptions {
   dataDir?: string;
   /** Repositories whose FLOE.yaml the hub serves (`--repo`). */
   repos?: string[];
-  /** Default 0 (any free port). Pass the previous hub's port to restart it where its runners look for it. */
+  /** Default a free port below the ephemeral range (free-port.ts). Pass the previous hub's port to restart it where
+   * its runners look for it. */
   port?: number;
   /** Short ones for tests (DESIGN §8 "CI shape"); default the hub's own. */
   leaseMs?: number;
@@ -40,7 +42,8 @@ export const TEST_ADMIN_TOKEN = 'floe-test-admin-token-0123456789';
 export async function startHub(options: HubOptions = {}): Promise<HubProcess> {
   const dataDir = options.dataDir ?? makeTempDir('floe-hub-');
   const adminToken = options.adminToken ?? TEST_ADMIN_TOKEN;
-  const args = [HUB_MAIN, '--port', String(options.port ?? 0), '--data-dir', dataDir, '--admin-token', adminToken];
+  const port = options.port ?? (await freePort());
+  const args = [HUB_MAIN, '--port', String(port), '--data-dir', dataDir, '--admin-token', adminToken];
   for (const repo of options.repos ?? []) args.push('--repo', repo);
   if (options.leaseMs !== undefined) args.push('--lease-ms', String(options.leaseMs));
   if (options.heartbeatMs !== undefined) args.push('--heartbeat-ms', String(options.heartbeatMs));
@@ -56,6 +59,8 @@ export async function startHub(options: HubOptions = {}): Promise<HubProcess> {
   } catch (err) {
     // A hub too slow to listen is not left running: it would hold the port a retry wants.
     await hub.kill();
+    // The free port it was given was taken meanwhile (another test's hub): another one.
+    if (options.port === undefined && hub.output().includes('is in use')) return startHub({ ...options, dataDir });
     throw err;
   }
   const url = /floe hub at (http:\/\/\S+)/.exec(output)?.[1] as string;
