@@ -3,7 +3,7 @@
 // its hub died — may be followed by the offer going to another runner; had the first runner started already, the
 // run would execute twice. A scripted hub (a real HTTP server and WebSocket on loopback, speaking the protocol's
 // frames) drives a real runner process, unsandboxed so that its task's mark lands where the test looks.
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -83,10 +83,10 @@ tasks:
   return { id: 'run-1', number: 1, flow, trust: 'trusted', data: {}, secrets: {} };
 }
 
-const offerOf = (mark: string): HubMessage => ({
+const offerOf = (mark: string, epoch = 1): HubMessage => ({
   type: 'offer',
   runId: 'run-1',
-  epoch: 1,
+  epoch,
   leaseMs: 600_000,
   run: spec(mark),
 });
@@ -131,6 +131,39 @@ describe('a runner given an offer', () => {
       hub.send(socket, offerOf(mark));
       await waitFor(async () => existsSync(mark), { timeoutMs: 20_000 });
       await waitFor(async () => hub.messages.some((m) => m.type === 'record'));
+    } finally {
+      hub.close();
+    }
+  });
+
+  it('runs a run offered again at a newer epoch in a workspace the earlier attempt does not remove as it ends', async () => {
+    const hub = await scriptedHub();
+    const markDir = makeTempDir('floe-mark-');
+    chmodSync(markDir, 0o777);
+    const mark = join(markDir, 'executed');
+    try {
+      // Sandboxed: preparing the workspace for the task user takes a while, so the earlier attempt is still
+      // preparing when the new offer comes.
+      const runner = startRunner({ hub: hub.url, token: 't', name: 'vm-1', args: ['--sandbox-bind', markDir] });
+      await waitFor(async () => hub.messages.some((m) => m.type === 'hello'));
+      const socket = hub.sockets[0] as WebSocket;
+      hub.welcome(socket);
+      hub.send(socket, offerOf(mark, 1));
+      // The hub could not store that accept and gives the run to the same runner again, at once, as a hub whose
+      // offer timed out does: the earlier attempt ends while the new one prepares the same run's workspace.
+      hub.stored.add('run-1');
+      let epoch = 2;
+      hub.send(socket, offerOf(mark, epoch));
+      // The runner may decline while the earlier attempt is still ending (the hub offers again), never lose it.
+      await waitFor(async () => {
+        const answer = hub.messages.find(
+          (m) => (m.type === 'accept' || m.type === 'decline') && m.runId === 'run-1' && m.epoch === epoch,
+        );
+        if (answer?.type === 'decline') hub.send(socket, offerOf(mark, ++epoch));
+        return answer?.type === 'accept';
+      });
+      await waitFor(async () => existsSync(mark), { timeoutMs: 20_000, what: 'the task to run' });
+      await runner.waitForOutput(/"result":"good".*"msg":"run finished"/);
     } finally {
       hub.close();
     }

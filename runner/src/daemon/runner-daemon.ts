@@ -197,6 +197,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
 
   // ---- runs ---------------------------------------------------------------------------------------------------
 
+  /** Each run's driver until it has ended and cleaned up after itself, by run id. */
+  const ending = new Map<string, Promise<void>>();
   const activeRuns = () => [...runs.values()].filter((run) => run.running).length;
   // A run holds a slot until its engine has ended it, which is once its tasks have stopped: the hub frees the
   // slot at that same record, so an offer it makes then finds the slot free here too (not only once the driver
@@ -210,6 +212,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     if (held && held.epoch === epoch) return current.send({ type: 'accept', runId, epoch });
     if (held && held.epoch > epoch) return decline(`this runner holds the run at a newer epoch ${held.epoch}`);
     if (held) stopRun(held, `offered again at epoch ${epoch}`);
+    // The earlier attempt's driver removes the run's workspace, home and tmp as it ends, and they are the new
+    // attempt's too: the hub offers again shortly (the soak found tasks that could not start for this).
+    if (ending.has(runId)) return decline('an earlier attempt of this run is still ending here');
     if (stopping) return decline('the runner is stopping');
     if (draining) return decline('the runner is draining');
     if (slotsTaken() >= config.slots) return decline('no free slot');
@@ -274,6 +279,14 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       return false;
     }
     run.driver = driver;
+    const ended = driver.done.then(
+      () => undefined,
+      () => undefined,
+    );
+    ending.set(run.runId, ended);
+    void ended.then(() => {
+      if (ending.get(run.runId) === ended) ending.delete(run.runId);
+    });
     driver.done
       .then(
         (state) => run.log.info({ result: state.ended?.result, reason: state.ended?.reason }, 'run finished'),
