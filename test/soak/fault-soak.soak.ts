@@ -117,7 +117,10 @@ it(`keeps every promise under mixed faults (seed ${SEED}, ${MINUTES} min)`, asyn
   const enough = () => known.size >= MIN_RUNS * MINUTES;
 
   // ---- the load: runs of every flow, sixteen in flight (the runners' slots), started through either hub ----------------------------
-  const known = new Map<string, { flow: SoakFlow; cancelled?: boolean; word?: string; answeredAt?: number }>();
+  const known = new Map<
+    string,
+    { flow: SoakFlow; cancelled?: boolean; word?: string; answeredAt?: number; steered?: string }
+  >();
   const open = new Set<string>();
   const flows = Object.entries(FLOW_RULES).flatMap(([flow, rules]) => Array(rules.share).fill(flow) as SoakFlow[]);
   let loading = true;
@@ -165,6 +168,7 @@ it(`keeps every promise under mixed faults (seed ${SEED}, ${MINUTES} min)`, asyn
     }
     if (run.flow === 'long' && !run.cancelled && detail.nodes.some((node) => node.state === 'running')) {
       const cancel = await api(`/api/runs/${runId}/cancel`, { body: {} });
+      if (cancel) run.steered = `cancel: ${cancel.status} ${await cancel.text().catch(() => '')}`;
       if (cancel && (cancel.status < 300 || cancel.status === 409)) run.cancelled = true;
     }
     // A 202 means forwarded to the runner: an answer lost with a cut link or a lost signal between hubs leaves
@@ -173,6 +177,7 @@ it(`keeps every promise under mixed faults (seed ${SEED}, ${MINUTES} min)`, asyn
       if (detail.nodes.some((node) => node.id === 'ask' && node.state === 'awaiting-input')) {
         const word = `w${runId.slice(-8)}`;
         const answer = await api(`/api/runs/${runId}/nodes/ask/data`, { body: { values: { word } } });
+        if (answer) run.steered = `form answer: ${answer.status} ${await answer.text().catch(() => '')}`;
         if (answer && answer.status < 300) {
           run.word = word;
           run.answeredAt = Date.now();
@@ -253,8 +258,14 @@ it(`keeps every promise under mixed faults (seed ${SEED}, ${MINUTES} min)`, asyn
   for (const { id } of all) {
     const detail = await mustGet<CheckedRun>(`/api/runs/${id}`);
     const log = await mustGetText(`/api/runs/${id}/logs?node=count`);
-    const word = known.get(id)?.word;
-    checked.push({ ...detail, log, executions: marks.get(id) ?? 0, ...(word !== undefined ? { word } : {}) });
+    const { word, steered } = known.get(id) ?? {};
+    checked.push({
+      ...detail,
+      log,
+      executions: marks.get(id) ?? 0,
+      ...(word !== undefined ? { word } : {}),
+      ...(steered !== undefined ? { steered } : {}),
+    });
   }
   const report = checkRuns(checked, endingsInHubLogs(fleet.hubLogLines()));
 

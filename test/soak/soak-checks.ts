@@ -10,12 +10,16 @@ export type CheckedRun = {
   result?: string;
   reason?: string;
   reasonCode?: string;
+  /** Its nodes as the API shows them (a run that did not end says where it stands). */
+  nodes?: { id: string; state: string }[];
   /** The stored log of node `count`. */
   log: string;
   /** Mark files its `count` task left: one per execution. */
   executions: number;
   /** The word the soak answered an `ask` run's form with, when it did. */
   word?: string;
+  /** What the hub last answered to the soak's steering of the run (a form answer, a cancel), for a failure's message. */
+  steered?: string;
 };
 
 export type Invariant = 'ended once' | 'right ending' | 'log exact' | 'no double execution';
@@ -62,7 +66,11 @@ export function checkRuns(runs: CheckedRun[], endings: Map<string, number>): Che
     // Ended exactly once: archived, and no more than one ending in the hubs' logs (a hub SIGKILLed between storing
     // the end and logging it may log none; the store's compare-and-set allows one archive).
     const ended = endings.get(run.id) ?? 0;
-    if (run.state !== 'archived') broke(run, `not ended: ${run.state}`);
+    if (run.state !== 'archived')
+      broke(
+        run,
+        `not ended: ${run.state}; nodes ${(run.nodes ?? []).map((node) => `${node.id} ${node.state}`).join(', ')}; the hub last answered the soak: ${run.steered ?? 'nothing'}`,
+      );
     else if (ended > 1) broke(run, `ended ${ended} times in the hubs' logs`);
     else counts['ended once'] += 1;
 
