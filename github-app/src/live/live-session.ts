@@ -94,11 +94,14 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
   async function recheck(): Promise<void> {
     if (caller === undefined || token === undefined || disposed) return;
     let refusal = 'your API token was removed or rotated; sign in again';
+    let unchecked = false;
     const who = await options.authenticate(token).catch((err: unknown) => {
       if (err instanceof FloeError && err.code === 'FLOE_UNAUTHENTICATED') refusal = err.message;
+      // The database is away: the token is not known to be bad, and is checked again next time.
+      else unchecked = true;
       return undefined;
     });
-    if (who !== undefined || disposed) return;
+    if (who !== undefined || unchecked || disposed) return;
     sendError('FLOE_UNAUTHENTICATED', refusal);
     options.close(LIVE_CLOSE_UNAUTHENTICATED, 'token revoked');
   }

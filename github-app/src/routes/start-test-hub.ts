@@ -13,6 +13,7 @@ import pino from 'pino';
 import { buildServer } from '../build-server.js';
 import { gatewayPlugin } from '../gateway/runner-gateway.js';
 import { createHub, type Hub } from '../hub.js';
+import type { Store } from '../store/store.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 
@@ -58,6 +59,8 @@ export async function startTestHub(
     /** The hub's clock; default Date.now. */
     now?: () => number;
     secretKey?: string;
+    /** A store of the test's (one that goes away) instead of SQLite in the temp dir. */
+    store?: Store;
   } = {},
 ): Promise<TestHub> {
   const dir = await mkdtemp(join(tmpdir(), 'floe-test-hub-'));
@@ -81,6 +84,7 @@ export async function startTestHub(
     ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
     ...(options.now !== undefined ? { now: options.now } : {}),
     ...(options.secretKey !== undefined ? { secretKey: options.secretKey } : {}),
+    ...(options.store !== undefined ? { store: options.store } : {}),
   });
   const gateway = gatewayPlugin({ core: hub.core, logger: log });
   const app = await buildServer({
