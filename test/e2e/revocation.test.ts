@@ -81,12 +81,9 @@ describe('removing a runner', { timeout: 120_000 }, () => {
     await doomed.waitForOutput('connected to the hub', 60_000);
     const lost = await start(hub, 'long');
     const kept = await start(hub, 'keep');
-    await waitFor(
-      async () => (await logOf(hub, lost)).includes('started') && (await logOf(hub, kept)).includes('started'),
-      {
-        what: 'both runs to start on the runner',
-      },
-    );
+    await waitFor(async () => /^started$/m.test(await logOf(hub, lost)) && /^started$/m.test(await logOf(hub, kept)), {
+      what: 'both runs to start on the runner',
+    });
 
     const removed = floe(hub, ['runner', 'remove', 'doomed']);
     expect(removed).toMatchObject({ status: 0, stdout: 'runner doomed removed\n' });
@@ -137,7 +134,7 @@ describe('revocation across hubs sharing a database', { timeout: 120_000 }, () =
     const doomed = startRunner({ hub: a.url, token: await a.runnerToken(), name: 'far-away', args: seeGo() });
     await doomed.waitForOutput('connected to the hub', 60_000);
     const runId = await start(b, 'long');
-    await waitFor(async () => (await logOf(b, runId)).includes('started'), { what: 'the run to start' });
+    await waitFor(async () => /^started$/m.test(await logOf(b, runId)), { what: 'the run to start' });
 
     expect(floe(b, ['runner', 'remove', 'far-away'])).toMatchObject({ status: 0 });
     // Hub a holds its socket: it hears of the removal from hub b and closes it; the reconnect is refused.

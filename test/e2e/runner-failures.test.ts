@@ -282,7 +282,7 @@ describe('when processes die', () => {
     await first.waitForOutput('connected to the hub');
     const runId = await start(hub, 'hold');
     await waitFor(
-      async () => (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text().then((t) => t.includes('started')),
+      async () => (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text().then((t) => /^started$/m.test(t)),
       {
         what: 'the task to start',
       },
@@ -301,7 +301,7 @@ describe('when processes die', () => {
     await again.waitForOutput('connected to the hub');
     expect(lives.filter(existsSync)).toEqual([]);
     // What the task wrote before the crash was kept.
-    expect(await (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text()).toContain('started');
+    expect(await (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text()).toMatch(/^started$/m);
     await again.waitForOutput('run delivered');
   });
 

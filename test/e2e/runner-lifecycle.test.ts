@@ -105,9 +105,7 @@ describe('a runner and its hub', () => {
     const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'polite' });
     await runner.waitForOutput('connected to the hub');
     const runId = await start(hub, 'long');
-    await waitFor(async () =>
-      (await (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text()).includes('started'),
-    );
+    await waitFor(async () => /^started$/m.test(await (await hub.request(`/api/runs/${runId}/logs?node=wait`)).text()));
     expect(await runner.stop(15_000)).toBe(0);
     const view = await ended(hub, runId, 5_000);
     expect(view).toMatchObject({ result: 'cancelled', reasonCode: 'cancelled' });
@@ -125,7 +123,7 @@ describe('a runner and its hub', () => {
     const next = await start(hub, 'quick');
     expect(await runner.exited).toBe(0);
     expect(await ended(hub, running)).toMatchObject({ result: 'good', runner: 'drainer' });
-    expect(await (await hub.request(`/api/runs/${running}/logs?node=nap`)).text()).toContain('rested');
+    expect(await (await hub.request(`/api/runs/${running}/logs?node=nap`)).text()).toMatch(/^rested$/m);
     expect((await hub.json<RunView>(`/api/runs/${next}`)).state).toBe('pending');
   });
 
