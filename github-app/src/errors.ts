@@ -1,6 +1,9 @@
-// The hub's error catalogue (CONTRIBUTING.md "Errors at the edges"): every error the API answers has a stable code, an
-// HTTP status and a message that says what to do next. One fastify error handler (build-server.ts) turns a FloeError
+// The hub's error catalogue (CONTRIBUTING.md "Errors at the edges"): every error the API answers has a stable code (the
+// list is ApiErrorCodeSchema in @floe/shared, which clients branch on), an HTTP status and a message that says what to
+// do next. One fastify error handler (build-server.ts) turns a FloeError
 // into `{code, message}`; docs/api.md lists every code (errors.test.ts checks it). A retired code is never reused.
+
+import type { ApiErrorCode } from '@floe/shared';
 
 export const ERROR_CATALOGUE = {
   FLOE_BAD_REQUEST: { status: 400, message: 'the request is not valid' },
@@ -46,9 +49,9 @@ export const ERROR_CATALOGUE = {
     message: 'too many subscriptions on this socket; unsubscribe from one first',
   },
   FLOE_CONFIG_INVALID: { status: 500, message: 'the hub configuration is not valid' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<ApiErrorCode, { status: number; message: string }>;
 
-export type FloeErrorCode = keyof typeof ERROR_CATALOGUE;
+export type FloeErrorCode = ApiErrorCode;
 
 /** An error the hub answers to a client: thrown by routes and hub verbs, answered by the error handler. */
 export class FloeError extends Error {

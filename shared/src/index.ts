@@ -4,7 +4,15 @@
 // zod itself, so that packages which define their own schemas (the hub's store rows) use the same zod instance.
 export { z } from 'zod';
 // The hub's API: request/response schemas, the typed REST client and the live API client (docs/api.md).
-export { type ApiErrorBody, ApiErrorBodySchema, FloeApiError } from './api/api-error.js';
+export {
+  type ApiErrorBody,
+  ApiErrorBodySchema,
+  type ApiErrorCode,
+  ApiErrorCodeSchema,
+  type ClientErrorCode,
+  ClientErrorCodeSchema,
+  FloeApiError,
+} from './api/api-error.js';
 export * from './api/audit-api.js';
 export {
   type CreateTokenBody,

@@ -1,4 +1,4 @@
-import type { ResolvedFlow } from '@floe/shared';
+import { ResolvedFlowSchema } from '@floe/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RunRow } from '../store/store.js';
@@ -66,12 +66,15 @@ describe('planDispatch (properties)', () => {
             ...(runnerId ? { runnerId } : {}),
             trigger: { type: 'manual', data: {} },
             trust: spec.untrusted ? 'untrusted' : 'trusted',
-            flow: {
+            flow: ResolvedFlowSchema.parse({
               id: spec.flowId,
+              name: spec.flowId,
+              triggers: [],
+              tasks: [],
               'host-tags': flow.hostTags,
               'resource-tags': flow.resourceTags,
               'reuse-space': flow.reuse,
-            } as unknown as ResolvedFlow,
+            }),
             epoch: 0,
             lastSeq: 0,
             createdAt: i,

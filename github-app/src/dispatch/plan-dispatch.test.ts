@@ -1,4 +1,4 @@
-import type { ResolvedFlow } from '@floe/shared';
+import { type ResolvedFlow, ResolvedFlowSchema } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
 import type { RunRow } from '../store/store.js';
 import { type PlanRunner, planDispatch } from './plan-dispatch.js';
@@ -14,16 +14,7 @@ function run(flowId: string, flow: Partial<ResolvedFlow> = {}, over: Partial<Run
     state: 'pending',
     trigger: { type: 'manual', data: {} },
     trust: 'trusted',
-    flow: {
-      id: flowId,
-      name: flowId,
-      ver: 1,
-      triggers: [],
-      tasks: [],
-      'host-tags': [],
-      'resource-tags': [],
-      ...flow,
-    } as ResolvedFlow,
+    flow: ResolvedFlowSchema.parse({ id: flowId, name: flowId, triggers: [], tasks: [], ...flow }),
     epoch: 0,
     lastSeq: 0,
     createdAt: counter,

@@ -5,6 +5,7 @@ import {
   MAX_BAD_FRAMES,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
+  ResolvedFlowSchema,
   type RunnerMessage,
   type RunRecord,
 } from '@floe/shared';
@@ -85,6 +86,7 @@ let core: TinyCore;
 let app: FastifyInstance;
 let gateway: RunnerGateway;
 let url: string;
+const EMPTY_FLOW = ResolvedFlowSchema.parse({ id: 'f', name: 'f', triggers: [], tasks: [] });
 const lines: string[] = [];
 
 async function startHub(options: { heartbeatMs?: number; leaseMs?: number; helloTimeoutMs?: number } = {}) {
@@ -309,7 +311,7 @@ describe('runner gateway', () => {
       runId: 'run-9',
       epoch: 1,
       leaseMs: 3_000,
-      run: { id: 'run-9', number: 1, flow: { id: 'f', tasks: [] }, data: {}, secrets: {}, trust: 'trusted' },
+      run: { id: 'run-9', number: 1, flow: EMPTY_FLOW, data: {}, secrets: {}, trust: 'trusted' },
     };
     core.offerOnConnect = offer;
     const socket = await open();
@@ -383,7 +385,7 @@ describe('runner gateway', () => {
     const spec = {
       id: 'big',
       number: 1,
-      flow: { id: 'f', tasks: [], pad: 'x'.repeat(MAX_FRAME_BYTES) },
+      flow: { ...EMPTY_FLOW, name: 'x'.repeat(MAX_FRAME_BYTES) },
       data: {},
       secrets: {},
       trust: 'trusted' as const,

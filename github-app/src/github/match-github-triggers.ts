@@ -26,7 +26,7 @@ export function matchPush(flows: ResolvedFlow[], push: PushFacts): FlowMatch[] {
   const matches: FlowMatch[] = [];
   for (const flow of flows) {
     const trigger = flow.triggers.find((t) => {
-      if (t.type !== 'push' && t.type !== 'git-push') return false;
+      if (t.type !== 'push') return false;
       const { branches, tags, paths } = t.opts;
       // No filter at all: every branch and tag; `tags` alone: tags only; `branches` alone: branches only.
       const refOk =

@@ -1,11 +1,11 @@
-import type { ResolvedFlow } from '@floe/shared';
+import { ResolvedFlowSchema } from '@floe/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../runs/test-hub.js';
 import { newRunId } from '../store/new-run-id.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = Date.UTC(2026, 5, 1);
-const FLOW = { id: 'build', name: 'build', ver: 1, triggers: [], tasks: [] } as unknown as ResolvedFlow;
+const FLOW = ResolvedFlowSchema.parse({ id: 'build', name: 'build', triggers: [], tasks: [] });
 
 let test: TestHub | undefined;
 afterEach(async () => test?.close());

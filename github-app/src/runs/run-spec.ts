@@ -11,7 +11,7 @@ export function toRunSpec(run: RunRow, previous: RunRow | undefined): RunSpec {
   return {
     id: run.id,
     number: run.number,
-    flow: run.flow as unknown as RunSpec['flow'],
+    flow: run.flow,
     repo: run.repo,
     ...(run.ref !== undefined ? { ref: run.ref } : {}),
     ...(run.sha !== undefined ? { sha: run.sha } : {}),

@@ -1,15 +1,19 @@
-import type { ResolvedFlow } from '@floe/shared';
+import { ResolvedFlowSchema } from '@floe/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { RunRow, Store } from '../store/store.js';
 import { HubSecrets } from './hub-secrets.js';
 import { secretCipher } from './secret-cipher.js';
 
-const FLOW = {
+const FLOW = ResolvedFlowSchema.parse({
   id: 'build',
+  name: 'build',
   env: { A: '{{secret.SHARED}}' },
-  tasks: [{ id: 't', type: 'exec', opts: { shell: 'true', env: { B: '{{ secret.ONLY_REPO }}', C: 'plain' } } }],
-} as unknown as ResolvedFlow;
+  triggers: [],
+  tasks: [
+    { id: 't', name: 't', type: 'exec', opts: { shell: 'true', env: { B: '{{ secret.ONLY_REPO }}', C: 'plain' } } },
+  ],
+});
 
 const run = (over: Partial<RunRow> = {}): RunRow =>
   ({ repo: 'acme/app', flow: FLOW, trigger: { type: 'push', data: {} }, trust: 'trusted', ...over }) as RunRow;

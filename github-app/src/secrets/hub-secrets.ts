@@ -61,7 +61,7 @@ export class HubSecrets {
    * none for an untrusted run (docs/security.md). A value that no longer opens (the key changed) is left out.
    */
   async forRun(run: RunRow): Promise<Record<string, string>> {
-    const names = referencedSecrets(run.flow as unknown as ResolvedFlow);
+    const names = referencedSecrets(run.flow);
     if (!this.cipher || run.trust !== 'trusted' || names.size === 0) return {};
     const values: Record<string, string> = {};
     // Ordered hub first ('' scope), then the repository's: the later write wins.

@@ -12,7 +12,6 @@ import {
   type EngineInput,
   type LogChunk,
   type ResolvedFlow,
-  type ResolvedTask,
   type RunRecord,
   type RunSpec,
   type RunState,
@@ -93,7 +92,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function driveRun(options: DriveRunOptions): RunDriver {
   const { spec, workDir, onRecord } = options;
   const now = options.now ?? Date.now;
-  const flow = injectSecrets(spec.flow as unknown as ResolvedFlow, spec.secrets);
+  const flow = injectSecrets(spec.flow, spec.secrets);
   const mask = maskSecrets(Object.values(spec.secrets));
   const tasks = new Map(flow.tasks.map((node) => [node.id, node]));
   // A plain copy, once: every read of process.env crosses into C++, and each task copies its base.
@@ -196,7 +195,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
     running.set(node, abort);
     executeTask({
       flow,
-      task: task as ResolvedTask,
+      task,
       attempt,
       run: {
         id: spec.id,

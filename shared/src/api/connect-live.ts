@@ -5,7 +5,7 @@
 // it left off: a run from the last event seq it delivered, a log from the byte offset after the last chunk — so
 // a view sees every event and every byte once, across reconnects.
 import { type LiveServerMessage, LiveServerMessageSchema, type LiveTopic } from '../protocol/live-protocol.js';
-import { FloeApiError } from './api-error.js';
+import { type ApiErrorCode, type ClientErrorCode, FloeApiError } from './api-error.js';
 import type { Me } from './auth-api.js';
 import { utf8Length } from './utf8-length.js';
 
@@ -210,7 +210,7 @@ function liveUrl(url: string): string {
   return parsed.toString();
 }
 
-function codeOfClose(code: number): string {
+function codeOfClose(code: number): ApiErrorCode | ClientErrorCode {
   return code === 4401 ? 'FLOE_UNAUTHENTICATED' : 'FLOE_LIVE_CLOSED';
 }
 

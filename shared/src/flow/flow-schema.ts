@@ -315,18 +315,45 @@ export type FloeFile = z.infer<typeof FloeFileSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Resolved forms: what the parser hands to the engine, the runner and the hub (ids and names derived by the
-// original's slug rules, every node with a `kind`).
+// original's slug rules, every node with its class). ResolvedFlowSchema is the one definition of a flow on the wire
+// (the run spec a runner is offered) and in the store; a process parses it where the flow enters (the offer, the
+// database row), never again on the way through. Nothing here transforms, so a resolved flow parses to itself.
 
-export type ResolvedTrigger = Trigger & { id: string; name: string };
-export type ResolvedTask = Task & { id: string; name: string };
-export type ResolvedMerge = Merge & { id: string; name: string };
-export type ResolvedNode = ResolvedTask | ResolvedMerge;
-export type ResolvedFlow = Omit<FlowDef, 'id' | 'name' | 'triggers' | 'tasks'> & {
-  id: string;
-  name: string;
-  triggers: ResolvedTrigger[];
-  tasks: ResolvedNode[];
-};
+const Resolved = { id: z.string(), name: z.string() };
+
+export const ResolvedTriggerSchema = z.discriminatedUnion('type', [
+  DataTriggerSchema.extend(Resolved),
+  TimerTriggerSchema.extend(Resolved),
+  PollGitTriggerSchema.extend(Resolved),
+  // The resolver maps the old `git-push` to `push`.
+  PushTriggerSchema.extend({ ...Resolved, type: z.literal('push') }),
+  PullRequestTriggerSchema.extend(Resolved),
+  CommentTriggerSchema.extend(Resolved),
+]);
+export type ResolvedTrigger = z.infer<typeof ResolvedTriggerSchema>;
+
+export const ResolvedTaskSchema = z.discriminatedUnion('type', [
+  ExecTaskSchema.extend(Resolved),
+  GitCheckoutTaskSchema.extend(Resolved),
+  FetchTaskSchema.extend(Resolved),
+  TimerTaskSchema.extend(Resolved),
+  DataTaskSchema.extend(Resolved),
+  EndTaskSchema.extend(Resolved),
+]);
+export type ResolvedTask = z.infer<typeof ResolvedTaskSchema>;
+
+export const ResolvedMergeSchema = MergeSchema.extend(Resolved);
+export type ResolvedMerge = z.infer<typeof ResolvedMergeSchema>;
+
+export const ResolvedNodeSchema = z.union([ResolvedMergeSchema, ResolvedTaskSchema]);
+export type ResolvedNode = z.infer<typeof ResolvedNodeSchema>;
+
+export const ResolvedFlowSchema = FlowSchema.omit({ id: true, name: true, triggers: true, tasks: true }).extend({
+  ...Resolved,
+  triggers: z.array(ResolvedTriggerSchema),
+  tasks: z.array(ResolvedNodeSchema),
+});
+export type ResolvedFlow = z.infer<typeof ResolvedFlowSchema>;
 
 export function isMerge(node: FlowNode): node is Merge {
   return node.class === 'merge';

@@ -85,6 +85,7 @@ export const LiveServerMessageSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('error'),
+    /** One of ApiErrorCodeSchema, read as any string so that a newer hub's code still reaches the view. */
     code: z.string(),
     message: z.string(),
     /** The subscription it concerns, when it concerns one (its subscription is dropped). */

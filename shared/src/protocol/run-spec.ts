@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ResolvedFlowSchema } from '../flow/flow-schema.js';
 import { TrustSchema } from './trust.js';
 
 /**
@@ -8,8 +9,8 @@ import { TrustSchema } from './trust.js';
 export const RunSpecSchema = z.object({
   id: z.string(),
   number: z.number().int().positive(),
-  /** ResolvedFlow (shared/src/flow/flow-schema.ts); checked by the parser when the run was made. */
-  flow: z.looseObject({ id: z.string(), tasks: z.array(z.unknown()) }),
+  /** Parsed whole when the offer arrives: a runner never runs a flow it cannot read completely. */
+  flow: ResolvedFlowSchema,
   repo: z.string().optional(),
   ref: z.string().optional(),
   sha: z.string().optional(),

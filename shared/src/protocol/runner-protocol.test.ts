@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { testFlow } from '../engine/test-flow.js';
 import {
   decodeFrame,
   type HubMessage,
@@ -12,7 +13,7 @@ import {
 const spec = {
   id: 'r-1',
   number: 7,
-  flow: { id: 'build', tasks: [{ id: 'make', listen: 'trigger.good', type: 'exec', opts: { cmd: 'make' } }] },
+  flow: testFlow({ id: 'build', tasks: [{ id: 'make', listen: 'trigger.good', type: 'exec', opts: { cmd: 'make' } }] }),
   data: { branch: 'main' },
   secrets: {},
   trust: 'untrusted' as const,
@@ -70,6 +71,21 @@ const hubMessages: HubMessage[] = [
 ];
 
 describe('runner protocol', () => {
+  it('refuses an offer whose flow is not a whole resolved flow', () => {
+    const offer = (flow: unknown) =>
+      decodeFrame(
+        HubMessageSchema,
+        JSON.stringify({ type: 'offer', runId: 'r', epoch: 1, leaseMs: 1, run: { ...spec, flow } }),
+      );
+    expect(offer(spec.flow).ok).toBe(true);
+    // A task without a name (not resolved), a task type no runner knows, a key the flow language does not have.
+    const [make] = spec.flow.tasks;
+    const { name: _name, ...unnamed } = make!;
+    expect(offer({ ...spec.flow, tasks: [unnamed] }).ok).toBe(false);
+    expect(offer({ ...spec.flow, tasks: [{ ...make, type: 'docker' }] }).ok).toBe(false);
+    expect(offer({ ...spec.flow, 'run-as-root': true }).ok).toBe(false);
+  });
+
   it('takes a run whose hub does not say its trust as untrusted', () => {
     const { trust: _trust, ...unsaid } = spec;
     const decoded = decodeFrame(
