@@ -59,7 +59,7 @@ afterEach(async () => {
 function floe(hub: HubProcess, args: string[], token = hub.adminToken) {
   const result = spawnSync(process.execPath, [FLOE_MAIN, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, FLOE_HUB: hub.url, FLOE_TOKEN: token },
+    env: { ...process.env, FLOE_HUB_URL: hub.url, FLOE_TOKEN: token },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -177,7 +177,11 @@ describe('secrets', () => {
         encoding: 'utf8',
         env: { ...process.env, FLOE_HUB: hub.url, FLOE_TOKEN: TEST_ADMIN_TOKEN },
       });
-    expect(floe(['set', 'CLI_SECRET', '--repo', 'acme/app'], 'from-stdin-value\n')).toMatchObject({ status: 0 });
+    // FLOE_HUB is the old name of FLOE_HUB_URL: it still works, with a note.
+    expect(floe(['set', 'CLI_SECRET', '--repo', 'acme/app'], 'from-stdin-value\n')).toMatchObject({
+      status: 0,
+      stderr: 'floe: FLOE_HUB is deprecated and will be removed; set FLOE_HUB_URL instead\n',
+    });
     const list = floe(['list', '--repo', 'acme/app']);
     expect(list.stdout).toMatch(/^CLI_SECRET\tacme\/app\t/m);
     expect(list.stdout).not.toContain('from-stdin-value');

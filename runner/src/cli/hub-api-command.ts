@@ -1,15 +1,55 @@
-// What the `floe` commands that call the hub's API share (token, audit, runner remove): where the hub is, which
-// token to send, and how a refusal is told — the hub's own message, exit status 1.
+// What the `floe` commands that call the hub's API share (secrets, token, audit, runner remove): where the hub is,
+// which token to send, and how a refusal is told — the hub's own message, exit status 1.
+//
+// One environment convention for every floe command (README.md "One environment for every floe command"): `--hub` is FLOE_HUB_URL, an API
+// token is `--token` / FLOE_TOKEN or, kept out of process listings, `--token-file` / FLOE_TOKEN_FILE.
+import { readFileSync } from 'node:fs';
 import { createFloeClient, type FloeClient } from '@floe/shared';
 import type { CliIo } from './cli-io.js';
 
-/** The client for `--hub` (default $FLOE_HUB) and `--token` (default $FLOE_TOKEN); a sentence when one is missing. */
-export function hubClient(values: { hub?: string | undefined; token?: string | undefined }): FloeClient | string {
-  const hub = values.hub ?? process.env.FLOE_HUB;
-  const token = values.token ?? process.env.FLOE_TOKEN;
-  if (!hub) return 'no hub: pass --hub URL or set FLOE_HUB';
-  if (!token) return 'no API token: pass --token or set FLOE_TOKEN';
+/** The parseArgs options every hub API command takes. */
+export const HUB_API_OPTIONS = {
+  hub: { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+} as const;
+
+/** The usage lines of HUB_API_OPTIONS; `role` says which token the command needs. */
+export function hubApiUsage(role: string): string {
+  return `  --hub URL          the hub (default $FLOE_HUB_URL)
+  --token T          ${role} (default $FLOE_TOKEN)
+  --token-file PATH  read the token from the file's first line instead (default $FLOE_TOKEN_FILE)`;
+}
+
+/** Names of 0.x kept working: old name → the name to use now. */
+const DEPRECATED_ENV = { FLOE_HUB: 'FLOE_HUB_URL' } as const;
+
+type HubApiValues = { hub?: string | undefined; token?: string | undefined; 'token-file'?: string | undefined };
+
+/** The client for HUB_API_OPTIONS and their environment; a sentence saying what to do when one is missing. */
+export function hubClient(values: HubApiValues, io: CliIo, env: NodeJS.ProcessEnv = process.env): FloeClient | string {
+  const hub = values.hub ?? env.FLOE_HUB_URL ?? deprecated(env, 'FLOE_HUB', io);
+  if (!hub) return 'no hub: pass --hub URL or set FLOE_HUB_URL';
+  let token = values.token;
+  const file =
+    token === undefined ? (values['token-file'] ?? (env.FLOE_TOKEN ? undefined : env.FLOE_TOKEN_FILE)) : undefined;
+  if (file !== undefined) {
+    try {
+      token = readFileSync(file, 'utf8').split(/\r?\n/, 1)[0]?.trim();
+    } catch (err) {
+      return `cannot read the token file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    }
+    if (!token) return `the token file ${file} is empty; put the token on its first line`;
+  }
+  token ??= env.FLOE_TOKEN;
+  if (!token) return 'no API token: pass --token-file PATH or --token T, or set FLOE_TOKEN_FILE or FLOE_TOKEN';
   return createFloeClient({ baseUrl: hub, token });
+}
+
+function deprecated(env: NodeJS.ProcessEnv, name: keyof typeof DEPRECATED_ENV, io: CliIo): string | undefined {
+  const value = env[name];
+  if (value) io.stderr.write(`floe: ${name} is deprecated and will be removed; set ${DEPRECATED_ENV[name]} instead\n`);
+  return value || undefined;
 }
 
 /** Runs `work`; a FloeApiError or a network failure is printed as `floe <name>: <message>` and gives status 1. */

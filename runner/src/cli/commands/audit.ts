@@ -2,15 +2,14 @@
 // expiry and audit"). One line per entry: time, who (role), action, target, details.
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliIo } from '../cli-io.js';
-import { callHub, hubClient, timeText } from '../hub-api-command.js';
+import { callHub, HUB_API_OPTIONS, hubApiUsage, hubClient, timeText } from '../hub-api-command.js';
 
 const USAGE = `usage: floe audit [--limit N] [--all]
 
 Prints the audit log, newest first: time, who and their role, what, on what, details.
-  --hub URL      the hub (default $FLOE_HUB)
-  --token T      an admin API token (default $FLOE_TOKEN)
-  --limit N      this many entries (default 50, at most 500 a page)
-  --all          every entry, page after page
+${hubApiUsage('an admin API token')}
+  --limit N          this many entries (default 50, at most 500 a page)
+  --all              every entry, page after page
 Exit status: 0 done, 1 the hub refused, 2 usage.`;
 
 export const command: CliCommand = {
@@ -37,7 +36,7 @@ async function auditCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) return usage('--limit takes a whole number from 1');
-  const client = hubClient(values);
+  const client = hubClient(values, io);
   if (typeof client === 'string') return usage(client);
   return callHub('audit', io, async () => {
     let left = values.all ? Number.POSITIVE_INFINITY : limit;
@@ -61,8 +60,7 @@ function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     options: {
-      hub: { type: 'string' },
-      token: { type: 'string' },
+      ...HUB_API_OPTIONS,
       limit: { type: 'string' },
       all: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

@@ -13,7 +13,7 @@ import { readRunnerConfig } from '../../daemon/runner-config.js';
 import { EXIT_CONFIG, startRunnerDaemon } from '../../daemon/runner-daemon.js';
 import { lookUpUser } from '../../process/task-sandbox.js';
 import type { CliCommand, CliIo } from '../cli-io.js';
-import { callHub, hubClient } from '../hub-api-command.js';
+import { callHub, HUB_API_OPTIONS, hubClient } from '../hub-api-command.js';
 
 const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [options]
 
@@ -45,10 +45,10 @@ const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [option
       Makes a one-time registration token (POST /api/runners/tokens) and prints it.
       FLOE_HUB_URL and FLOE_ADMIN_TOKEN stand in for the flags.
 
-  floe runner remove NAME [--hub URL] [--token T]
+  floe runner remove NAME [--hub URL] [--token-file PATH | --token T]
       Removes a runner (admin; DELETE /api/runners/:name): its socket is closed, its credential refused from then
       on (the daemon exits), its active runs end lost, or go back to the queue where the flow says requeue-lost.
-      --hub defaults to $FLOE_HUB, --token to $FLOE_TOKEN.
+      --hub defaults to $FLOE_HUB_URL, --token to $FLOE_TOKEN; --token-file PATH ($FLOE_TOKEN_FILE) reads it from a file.
 
   floe runner install [--user U] [--hub URL --token-file PATH|--token T --name N --tags a,b --slots N --kill-grace 10s]
                       [--task-user U] [--sandbox-bind PATH[:ro]]… [--root DIR]
@@ -210,12 +210,12 @@ async function remove(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { hub: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...HUB_API_OPTIONS, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) return help(io);
   const [name] = positionals;
   if (!name) throw new UsageError('needs the NAME of a runner (floe runner remove NAME)');
-  const client = hubClient(values);
+  const client = hubClient(values, io);
   if (typeof client === 'string') throw new UsageError(client);
   return callHub('runner remove', io, async () => {
     await client.deleteRunner(name);

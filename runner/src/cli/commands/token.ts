@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { RoleSchema } from '@floe/shared';
 import type { CliCommand, CliIo } from '../cli-io.js';
-import { callHub, hubClient, parseDuration, timeText } from '../hub-api-command.js';
+import { callHub, HUB_API_OPTIONS, hubApiUsage, hubClient, parseDuration, timeText } from '../hub-api-command.js';
 
 const USAGE = `usage: floe token list
        floe token create NAME --role viewer|operator|admin [--expires 90d]
@@ -13,9 +13,8 @@ const USAGE = `usage: floe token list
 API tokens, managed by an admin. list shows names, roles, when made, when they expire and were last used — never
 a secret. create prints the new token once. rm refuses the token from now on (open live sockets with it close).
 rotate-admin prints a new admin token; the current one keeps working for --grace (default 0), then is refused.
-  --hub URL      the hub (default $FLOE_HUB)
-  --token T      an admin API token (default $FLOE_TOKEN)
-  --expires D    the token stops working after D: a number and s, m, h or d (30d)
+${hubApiUsage('an admin API token')}
+  --expires D        the token stops working after D: a number and s, m, h or d (30d)
 Exit status: 0 done, 1 the hub refused, 2 usage.`;
 
 export const command: CliCommand = {
@@ -52,7 +51,7 @@ async function tokenCommand(argv: string[], io: CliIo): Promise<number> {
   if (values.expires !== undefined && expiresIn === undefined) return usage('--expires takes 30d, 12h, 45m or 90s');
   const grace = values.grace === undefined ? 0 : parseDuration(values.grace);
   if (grace === undefined) return usage('--grace takes 10m, 1h or 30s');
-  const client = hubClient(values);
+  const client = hubClient(values, io);
   if (typeof client === 'string') return usage(client);
 
   return callHub('token', io, async () => {
@@ -90,8 +89,7 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      hub: { type: 'string' },
-      token: { type: 'string' },
+      ...HUB_API_OPTIONS,
       role: { type: 'string' },
       expires: { type: 'string' },
       grace: { type: 'string' },
