@@ -31,6 +31,7 @@ export {
   type TokenResponse,
   TokenResponseSchema,
 } from './api/auth-api.js';
+export { type Backoff, type BackoffOptions, createBackoff } from './api/backoff.js';
 export {
   type ConnectLiveOptions,
   connectLive,

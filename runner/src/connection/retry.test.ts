@@ -1,5 +1,5 @@
+import { createBackoff } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
-import { createBackoff } from './backoff.js';
 import { HubFailure, isRetryable } from './hub-failure.js';
 import { retry } from './retry.js';
 

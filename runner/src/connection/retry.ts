@@ -1,4 +1,4 @@
-import type { Backoff } from './backoff.js';
+import type { Backoff } from '@floe/shared';
 import { HubFailure } from './hub-failure.js';
 
 export interface RetryOptions {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type HubMessage, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type RunRecord, type RunSpec } from '@floe/shared';
 import type { Logger } from 'pino';
-import { createBackoff } from '../connection/backoff.js';
+import { createBackoff } from '@floe/shared';
 import { HubFailure } from '../connection/hub-failure.js';
 import { splitHubUrls } from '../connection/hub-urls.js';
 import { type HubSession, openHubSession } from '../connection/open-hub-session.js';

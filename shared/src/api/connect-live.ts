@@ -7,6 +7,7 @@
 import { type LiveServerMessage, LiveServerMessageSchema, type LiveTopic } from '../protocol/live-protocol.js';
 import { type ApiErrorCode, type ClientErrorCode, FloeApiError } from './api-error.js';
 import type { Me } from './auth-api.js';
+import { createBackoff } from './backoff.js';
 import { utf8Length } from './utf8-length.js';
 
 /** The part of the WebSocket interface we use; both the browser's and `ws`'s sockets have it. */
@@ -34,7 +35,7 @@ export interface ConnectLiveOptions {
   url: string;
   token: string;
   WebSocket: LiveSocketConstructor;
-  /** Back-off between reconnects; default 500 ms doubling to 15 s. `false`: never reconnect. */
+  /** Back-off between reconnects (backoff.ts); default 500 ms doubling to 15 s. `false`: never reconnect. */
   reconnect?: { minMs?: number; maxMs?: number } | false;
   /** Called on every change of the connection's status. */
   onStatus?: (status: LiveStatus) => void;
@@ -73,12 +74,15 @@ const OPEN = 1;
 export function connectLive(options: ConnectLiveOptions): LiveConnection {
   const url = liveUrl(options.url);
   const subscriptions = new Map<string, Subscription>();
-  const backoff = options.reconnect === false ? undefined : { minMs: 500, maxMs: 15_000, ...options.reconnect };
+  const backoff =
+    options.reconnect === false
+      ? undefined
+      : createBackoff({ initialMs: options.reconnect?.minMs ?? 500, maxMs: options.reconnect?.maxMs ?? 15_000 });
   let nextSub = 1;
   let socket: LiveSocket | undefined;
   let authenticated = false;
   let closed = false;
-  let attempts = 0;
+  let reconnecting = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let settle: { resolve: (me: Me) => void; reject: (err: FloeApiError) => void } | undefined;
   const ready = new Promise<Me>((resolve, reject) => {
@@ -94,7 +98,7 @@ export function connectLive(options: ConnectLiveOptions): LiveConnection {
   const sendSubscribe = (sub: string, topic: LiveTopic) => send({ type: 'subscribe', sub, topic });
 
   function open(): void {
-    status(attempts === 0 ? 'connecting' : 'reconnecting');
+    status(reconnecting ? 'reconnecting' : 'connecting');
     const current = new options.WebSocket(url);
     socket = current;
     authenticated = false;
@@ -112,10 +116,9 @@ export function connectLive(options: ConnectLiveOptions): LiveConnection {
         finish(new FloeApiError(event.code === 4401 ? 401 : 0, codeOfClose(event.code), closeMessage(event)));
         return;
       }
-      const delay = Math.min(backoff.maxMs, backoff.minMs * 2 ** attempts) * (0.5 + Math.random() / 2);
-      attempts += 1;
+      reconnecting = true;
       status('reconnecting');
-      retryTimer = setTimeout(open, delay);
+      retryTimer = setTimeout(open, backoff.next());
     };
   }
 
@@ -131,7 +134,8 @@ export function connectLive(options: ConnectLiveOptions): LiveConnection {
     switch (message.type) {
       case 'authenticated':
         authenticated = true;
-        attempts = 0;
+        reconnecting = false;
+        backoff?.reset();
         status('open');
         settle?.resolve({ name: message.name, role: message.role });
         for (const [sub, subscription] of subscriptions) sendSubscribe(sub, subscription.topic);

@@ -1,4 +1,6 @@
-/** Jittered exponential back-off between attempts to reach the hub (DESIGN §5). */
+// Jittered exponential back-off between attempts to reach the hub (docs/design.md §5): the one used by runners
+// reconnecting and by the live API clients (dashboard, VS Code). Browser-safe.
+
 export interface BackoffOptions {
   /** The first delay's ceiling; default 500 ms. */
   initialMs?: number;
