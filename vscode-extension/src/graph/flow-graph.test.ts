@@ -1,4 +1,4 @@
-import { parseFloeFile } from '@floe/shared';
+import { parseFloeFile, TRIGGER_NODE } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
 import { flowGraph, flowGraphSvg, runGraph } from './flow-graph.js';
 
@@ -36,7 +36,7 @@ describe('flowGraph', () => {
   it('puts nodes in columns by their distance from the trigger', () => {
     const at = Object.fromEntries(graph.nodes.map((node) => [node.id, [node.column, node.row]]));
     expect(at).toEqual({
-      trigger: [0, 0],
+      [TRIGGER_NODE]: [0, 0],
       compile: [1, 0],
       unit: [2, 0],
       lint: [2, 1],
@@ -47,7 +47,7 @@ describe('flowGraph', () => {
   });
 
   it('draws one edge per listen and wait tag, bad ones marked', () => {
-    expect(graph.edges).toContainEqual({ from: 'compile', to: 'report', tag: 'task.compile.bad', good: false });
+    expect(graph.edges).toContainEqual({ from: 'compile', to: 'report', tag: 'task.compile.bad', on: 'bad' });
     expect(graph.edges.filter((edge) => edge.to === 'both').map((edge) => edge.from)).toEqual(['unit', 'lint']);
   });
 
@@ -81,7 +81,7 @@ describe('runGraph', () => {
       ],
     });
     expect(graph.nodes.map((node) => [node.id, node.column, node.state])).toEqual([
-      ['trigger', 0, undefined],
+      [TRIGGER_NODE, 0, undefined],
       ['compile', 1, 'good'],
       ['test', 2, 'running'],
       ['both', 3, 'waiting'],

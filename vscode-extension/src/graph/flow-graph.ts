@@ -1,6 +1,13 @@
 // The graph of a flow for the preview: nodes in columns by how many events lie between them and the trigger, and
 // an edge for every `listen` and `wait` tag from the node that emits it (DESIGN §3 "Events"). Pure.
-import { type NodeState, parseTag, type ResolvedFlow, type RunDetail } from '@floe/shared';
+import {
+  type FlowEdge,
+  flowEdges,
+  type NodeState,
+  type ResolvedFlow,
+  type RunDetail,
+  TRIGGER_NODE,
+} from '@floe/shared';
 
 export interface GraphNode {
   id: string;
@@ -13,20 +20,10 @@ export interface GraphNode {
   state?: NodeState;
 }
 
-export interface GraphEdge {
-  from: string;
-  to: string;
-  /** The tag that carries the edge (`task.build.good`). */
-  tag: string;
-  good: boolean;
-}
-
 export interface FlowGraph {
   nodes: GraphNode[];
-  edges: GraphEdge[];
+  edges: FlowEdge[];
 }
-
-const TRIGGER = 'trigger';
 
 /** A node as the layout needs it: from a flow definition, or from a run's node views (which carry listen/wait). */
 export interface GraphInput {
@@ -62,27 +59,9 @@ export function runGraph(run: RunDetail): FlowGraph {
 
 /** Columns by the longest chain of events from the trigger, rows in input order; an edge per listen and wait tag. */
 export function layoutGraph(inputs: readonly GraphInput[]): FlowGraph {
-  const edges: GraphEdge[] = [];
-  const ids = new Set(inputs.map((node) => node.id));
-  const edgeFrom = (tag: string, to: string) => {
-    const parsed = parseTag(tag);
-    if (parsed.kind === 'unknown') return;
-    const from = parsed.kind === 'trigger' ? TRIGGER : parsed.node;
-    if (from !== TRIGGER && !ids.has(from)) return;
-    const good =
-      parsed.kind === 'trigger' ||
-      parsed.kind === 'merge' ||
-      (parsed.kind === 'task' && parsed.outcome === 'good') ||
-      (parsed.kind === 'task-status' && parsed.exitCode === 0);
-    edges.push({ from, to, tag, good });
-  };
-  for (const node of inputs) {
-    if (node.kind === 'merge') {
-      for (const tag of node.wait ?? []) edgeFrom(tag, node.id);
-    } else if (node.listen) edgeFrom(node.listen, node.id);
-  }
+  const edges = flowEdges(inputs);
   // Longest distance from the trigger; the linter rejects cycles, and the bound keeps a cyclic draft finite.
-  const column = new Map<string, number>([[TRIGGER, 0]]);
+  const column = new Map<string, number>([[TRIGGER_NODE, 0]]);
   for (let pass = 0; pass <= inputs.length; pass += 1) {
     let moved = false;
     for (const edge of edges) {
@@ -115,7 +94,7 @@ export function layoutGraph(inputs: readonly GraphInput[]): FlowGraph {
       ...(input.state ? { state: input.state } : {}),
     };
   };
-  const nodes = [place({ id: TRIGGER, kind: 'trigger', type: TRIGGER })];
+  const nodes = [place({ id: TRIGGER_NODE, kind: 'trigger', type: 'trigger' })];
   for (const input of inputs) nodes.push(place(input));
   // Close the gap an unreached column leaves.
   const used = [...new Set(nodes.map((node) => node.column))].sort((a, b) => a - b);
@@ -145,13 +124,13 @@ export function flowGraphSvg(graph: FlowGraph, columns = 0): string {
     const [x1, y1, x2, y2] = [x(from) + W, y(from) + H / 2, x(to), y(to) + H / 2];
     const mid = (x1 + x2) / 2;
     return [
-      `<path class="edge ${edge.good ? 'good' : 'bad'}" d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}" marker-end="url(#arrow)"><title>${escapeXml(edge.tag)}</title></path>`,
+      `<path class="edge ${edgeClass(edge)}" d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}" marker-end="url(#arrow)"><title>${escapeXml(edge.tag)}</title></path>`,
     ];
   });
   const boxes = graph.nodes.map(
     (node) =>
       `<g class="node ${node.kind}${node.state ? ` state-${node.state}` : ''}"><rect x="${x(node)}" y="${y(node)}" width="${W}" height="${H}" rx="${node.kind === 'merge' ? 20 : 6}"/>` +
-      `<text x="${x(node) + W / 2}" y="${y(node) + 17}">${escapeXml(node.id)}</text>` +
+      `<text x="${x(node) + W / 2}" y="${y(node) + 17}">${escapeXml(node.kind === 'trigger' ? 'trigger' : node.id)}</text>` +
       `<text class="type" x="${x(node) + W / 2}" y="${y(node) + 32}">${escapeXml(node.state ? `${node.type} · ${node.state}` : node.type)}</text></g>`,
   );
   return (
@@ -164,6 +143,12 @@ export function flowGraphSvg(graph: FlowGraph, columns = 0): string {
 /** How many columns a graph has. */
 export function graphColumns(graph: FlowGraph): number {
   return Math.max(0, ...graph.nodes.map((node) => node.column)) + 1;
+}
+
+/** Bad and error edges are drawn red; an exit code's is neither good nor bad (docs/floe-yaml.md "Events"). */
+function edgeClass(edge: FlowEdge): 'good' | 'bad' | 'status' {
+  if (edge.on === 'bad' || edge.on === 'error') return 'bad';
+  return /^-?\d+$/.test(edge.on) ? 'status' : 'good';
 }
 
 function escapeXml(text: string): string {
