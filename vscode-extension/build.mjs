@@ -1,6 +1,7 @@
 // Bundles the extension into one CommonJS file, dist/extension.js, with esbuild (VS Code loads extensions with
 // require; `vscode` is provided by the editor). @floe/shared is bundled from its TypeScript source (the "source"
-// export condition), so the .vsix needs no node_modules (`vsce package --no-dependencies`).
+// export condition) and @dagrejs/dagre (the graphs' layout) with it, so the .vsix needs no node_modules
+// (`vsce package --no-dependencies`).
 // `--production` minifies; `--suite` also bundles the extension-host integration suite (src/integration/) for
 // test/vscode/run-vscode-tests.mjs.
 import { existsSync } from 'node:fs';
@@ -19,7 +20,7 @@ const common = {
   target: 'node20',
   conditions: ['source'],
   // `ws` (the live API's socket in Node 20) is a dependency of the runner package in this workspace; resolving it
-  // from there keeps this package's dependencies to @floe/shared. Its optional native helpers stay out.
+  // from there keeps this package's dependencies to @floe/shared and dagre. Its optional native helpers stay out.
   nodePaths: [join(here, '..', 'runner', 'node_modules')].filter(existsSync),
   external: ['vscode', 'bufferutil', 'utf-8-validate'],
   sourcemap: production ? false : 'linked',

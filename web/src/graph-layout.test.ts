@@ -1,6 +1,6 @@
-import type { NodeView } from '@floe/shared';
+import { flowEdges, type NodeView, TRIGGER_NODE } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
-import { graphEdges, layoutGraph, TRIGGER_NODE } from './graph-layout.js';
+import { layoutGraph } from './graph-layout.js';
 
 const node = (id: string, extra: Partial<NodeView> = {}): NodeView => ({ id, state: 'waiting', ...extra });
 
@@ -15,17 +15,10 @@ describe('graph layout', () => {
     node('status', { listen: 'task.build.3' }),
   ];
 
-  it('draws an edge for every listen and wait tag, from the node that emits it', () => {
-    expect(graphEdges(nodes)).toEqual([
-      { from: TRIGGER_NODE, to: 'checkout', on: 'trigger' },
-      { from: 'checkout', to: 'build', on: 'good' },
-      { from: 'checkout', to: 'test', on: 'good' },
-      { from: 'build', to: 'both', on: 'good' },
-      { from: 'test', to: 'both', on: 'good' },
-      { from: 'build', to: 'report', on: 'bad' },
-      { from: 'both', to: 'deploy', on: 'good' },
-      { from: 'build', to: 'status', on: '3' },
-    ]);
+  it('lays out the edges of the shared derivation, trigger box included', () => {
+    const layout = layoutGraph(nodes);
+    expect(layout.edges.map(({ points, ...edge }) => edge)).toEqual(flowEdges(nodes));
+    expect(layout.nodes.map((placed) => placed.id)).toEqual([TRIGGER_NODE, ...nodes.map((n) => n.id)]);
   });
 
   it('lays nodes out left to right along their edges, none overlapping', () => {
@@ -48,8 +41,9 @@ describe('graph layout', () => {
     expect(layout.width).toBeGreaterThan(0);
   });
 
-  it('ignores tags that no node emits', () => {
-    expect(graphEdges([node('a', { listen: 'task.ghost.good' })])).toEqual([]);
-    expect(layoutGraph([node('a', { listen: 'task.ghost.good' })]).nodes.map((n) => n.id)).toEqual(['a']);
+  it('draws no trigger box when nothing listens to the trigger, and no edge for a tag no node emits', () => {
+    const layout = layoutGraph([node('a', { listen: 'task.ghost.good' })]);
+    expect(layout.nodes.map((n) => n.id)).toEqual(['a']);
+    expect(layout.edges).toEqual([]);
   });
 });

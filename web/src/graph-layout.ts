@@ -1,16 +1,9 @@
-// A run's graph (DESIGN §7): nodes joined by the event edges — a node listening to `task.build.good` hangs off
-// `build`, a merge off every tag it waits for — laid out by dagre (elkjs alone is over the JS budget).
+// A run's graph (DESIGN §7): nodes joined by the event edges (`flowEdges`: a node listening to `task.build.good`
+// hangs off `build`, a merge off every tag it waits for) laid out by dagre (elkjs alone is over the JS budget).
 import { type EdgeLabel, Graph, layout } from '@dagrejs/dagre';
-import { type NodeView, parseTag } from '@floe/shared';
+import { type FlowEdge, flowEdges, type NodeView, TRIGGER_NODE } from '@floe/shared';
 
-/** The graph's entry point: nodes that listen to the trigger hang off it. */
-export const TRIGGER_NODE = '@trigger';
-
-export interface GraphEdge {
-  from: string;
-  to: string;
-  /** What the edge fires on: `good`, `bad`, `error`, an exit code, or `trigger`. */
-  on: string;
+export interface GraphEdge extends FlowEdge {
   points: Array<{ x: number; y: number }>;
 }
 
@@ -32,33 +25,12 @@ export interface GraphLayout {
 export const NODE_WIDTH = 168;
 export const NODE_HEIGHT = 44;
 
-/** The edges named by the nodes' `listen` and `wait` tags; tags no node emits draw nothing. */
-export function graphEdges(nodes: NodeView[]): Array<Omit<GraphEdge, 'points'>> {
-  const ids = new Set(nodes.map((node) => node.id));
-  const edges: Array<Omit<GraphEdge, 'points'>> = [];
-  for (const node of nodes) {
-    const tags = node.wait ?? (node.listen === undefined ? [] : [node.listen]);
-    for (const tag of tags) {
-      const parsed = parseTag(tag);
-      if (parsed.kind === 'trigger') edges.push({ from: TRIGGER_NODE, to: node.id, on: 'trigger' });
-      else if (parsed.kind === 'task' && ids.has(parsed.node)) {
-        edges.push({ from: parsed.node, to: node.id, on: parsed.outcome });
-      } else if (parsed.kind === 'task-status' && ids.has(parsed.node)) {
-        edges.push({ from: parsed.node, to: node.id, on: String(parsed.exitCode) });
-      } else if (parsed.kind === 'merge' && ids.has(parsed.node)) {
-        edges.push({ from: parsed.node, to: node.id, on: 'good' });
-      }
-    }
-  }
-  return edges;
-}
-
 /** Lays the run's nodes out left to right; the trigger is drawn only when some node listens to it. */
 export function layoutGraph(nodes: NodeView[]): GraphLayout {
   const graph = new Graph({ multigraph: true });
   graph.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 56, marginx: 12, marginy: 12 });
   graph.setDefaultEdgeLabel(() => ({}));
-  const edges = graphEdges(nodes);
+  const edges = flowEdges(nodes);
   if (edges.some((edge) => edge.from === TRIGGER_NODE)) {
     graph.setNode(TRIGGER_NODE, { width: 72, height: NODE_HEIGHT });
   }

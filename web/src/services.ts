@@ -10,7 +10,7 @@ import {
   type Role,
   roleAllows,
 } from '@floe/shared';
-import { createContext } from './context.js';
+import { createContext } from '@lit/context';
 
 export interface Services {
   client: FloeClient;
@@ -18,7 +18,8 @@ export interface Services {
   me: Me;
 }
 
-export const servicesContext = createContext<Services>('floe-services');
+/** Handed down from <floe-app> to every element that talks to the hub; `undefined` while signed out. */
+export const servicesContext = createContext<Services | undefined>(Symbol('floe-services'));
 
 const TOKEN_KEY = 'floe.token';
 

@@ -3,7 +3,7 @@
 import { parseFloeFile } from '@floe/shared';
 import * as vscode from 'vscode';
 import type { FloeServices } from '../floe-services.js';
-import { flowGraph, flowGraphSvg, graphColumns } from '../graph/flow-graph.js';
+import { flowGraph, flowGraphSvg } from '../graph/flow-graph.js';
 import { graphPage } from '../graph/graph-page.js';
 import { isFloeFile } from '../language/floe-selector.js';
 
@@ -33,10 +33,10 @@ function flowsPage(text: string): string {
   const parsed = parseFloeFile(text);
   const graphs = parsed.flows.map((flow) => ({ id: flow.id, graph: flowGraph(flow) }));
   // One width for all, so that graphs scaled to fit the panel share one scale.
-  const columns = Math.max(0, ...graphs.map(({ graph }) => graphColumns(graph)));
+  const width = Math.max(0, ...graphs.map(({ graph }) => graph.width));
   const blocked = parsed.flowIds.filter((id) => !parsed.flows.some((flow) => flow.id === id));
   return graphPage(
-    graphs.map(({ id, graph }) => ({ title: id, svg: flowGraphSvg(graph, columns) })),
+    graphs.map(({ id, graph }) => ({ title: id, svg: flowGraphSvg(graph, width) })),
     {
       empty: 'No flow without errors to draw.',
       ...(blocked.length ? { note: `Not shown (has errors): ${blocked.join(', ')}` } : {}),

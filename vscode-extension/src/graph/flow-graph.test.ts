@@ -1,4 +1,4 @@
-import { parseFloeFile } from '@floe/shared';
+import { parseFloeFile, TRIGGER_NODE } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
 import { flowGraph, flowGraphSvg, runGraph } from './flow-graph.js';
 
@@ -33,33 +33,52 @@ describe('flowGraph', () => {
   if (!flow) throw new Error('fixture does not parse');
   const graph = flowGraph(flow);
 
-  it('puts nodes in columns by their distance from the trigger', () => {
-    const at = Object.fromEntries(graph.nodes.map((node) => [node.id, [node.column, node.row]]));
-    expect(at).toEqual({
-      trigger: [0, 0],
-      compile: [1, 0],
-      unit: [2, 0],
-      lint: [2, 1],
-      report: [2, 2],
-      both: [3, 0],
-      done: [4, 0],
-    });
+  it('lays nodes out left to right along their edges with dagre, the trigger first, none overlapping', () => {
+    const at = new Map(graph.nodes.map((node) => [node.id, node]));
+    const x = (id: string) => at.get(id)?.x ?? Number.NaN;
+    expect(graph.nodes.map((node) => node.id)).toEqual([
+      TRIGGER_NODE,
+      'compile',
+      'unit',
+      'lint',
+      'both',
+      'report',
+      'done',
+    ]);
+    expect(x(TRIGGER_NODE)).toBeLessThan(x('compile'));
+    expect(x('compile')).toBeLessThan(x('unit'));
+    expect(x('unit')).toBe(x('lint'));
+    expect(x('lint')).toBeLessThan(x('both'));
+    expect(x('both')).toBeLessThan(x('done'));
+    for (const a of graph.nodes) {
+      for (const b of graph.nodes) {
+        if (a === b) continue;
+        const apart = Math.abs(a.x - b.x) >= 150 || Math.abs(a.y - b.y) >= 40;
+        expect(apart, `${a.id} overlaps ${b.id}`).toBe(true);
+      }
+    }
+    expect(graph.edges.every((edge) => edge.points.length >= 2)).toBe(true);
   });
 
   it('draws one edge per listen and wait tag, bad ones marked', () => {
-    expect(graph.edges).toContainEqual({ from: 'compile', to: 'report', tag: 'task.compile.bad', good: false });
+    expect(graph.edges).toContainEqual(
+      expect.objectContaining({ from: 'compile', to: 'report', tag: 'task.compile.bad', on: 'bad' }),
+    );
     expect(graph.edges.filter((edge) => edge.to === 'both').map((edge) => edge.from)).toEqual(['unit', 'lint']);
   });
 
-  it('widens a picture to a shared number of columns', () => {
-    expect(flowGraphSvg(graph)).toContain('width="1090"');
-    expect(flowGraphSvg(graph, 7)).toContain('width="1510"');
+  it('widens a picture to a shared width', () => {
+    expect(flowGraphSvg(graph)).toContain(`width="${Math.ceil(graph.width)}"`);
+    expect(flowGraphSvg(graph, graph.width + 200)).toContain(`width="${Math.ceil(graph.width + 200)}"`);
   });
 
   it('renders every node and edge into the SVG', () => {
     const svg = flowGraphSvg(graph);
     expect(svg.match(/<g class="node/g)).toHaveLength(7);
     expect(svg.match(/<path class="edge/g)).toHaveLength(7);
+    expect(svg.match(/<path class="edge bad"/g)).toHaveLength(1);
+    expect(svg).toContain('<g class="node trigger"');
+    expect(svg).toMatch(/<g class="node trigger">.*?<text [^>]*>trigger<\/text>/);
   });
 });
 
@@ -80,13 +99,33 @@ describe('runGraph', () => {
         { id: 'both', type: 'merge', state: 'waiting', wait: ['task.test.good', 'task.compile.good'] },
       ],
     });
-    expect(graph.nodes.map((node) => [node.id, node.column, node.state])).toEqual([
-      ['trigger', 0, undefined],
-      ['compile', 1, 'good'],
-      ['test', 2, 'running'],
-      ['both', 3, 'waiting'],
+    expect(graph.nodes.map((node) => [node.id, node.kind, node.state])).toEqual([
+      [TRIGGER_NODE, 'trigger', undefined],
+      ['compile', 'task', 'good'],
+      ['test', 'task', 'running'],
+      ['both', 'merge', 'waiting'],
     ]);
     expect(graph.edges).toHaveLength(4);
-    expect(flowGraphSvg(graph)).toContain('<g class="node task state-running">');
+    const svg = flowGraphSvg(graph);
+    expect(svg).toContain('<g class="node task state-running">');
+    expect(svg).toContain('exec · running');
+  });
+});
+
+describe('edge colours', () => {
+  it('draws an exit-code edge neither good nor bad: its code alone does not say (docs/floe-yaml.md "Events")', () => {
+    const flow = parseFloeFile(`id: f
+tasks:
+  - { id: lint, type: exec, listen: trigger.good, use-status: true, opts: { cmd: lint } }
+  - { id: fix, type: exec, listen: task.lint.0, opts: { cmd: fix } }
+  - { id: oops, type: exec, listen: task.lint.error, opts: { cmd: oops } }
+`).flows[0];
+    if (!flow) throw new Error('fixture does not parse');
+    const svg = flowGraphSvg(flowGraph(flow));
+    expect(svg.match(/<path class="edge [a-z]+"/g)).toEqual([
+      '<path class="edge good"',
+      '<path class="edge status"',
+      '<path class="edge bad"',
+    ]);
   });
 });

@@ -1,37 +1,43 @@
-// The graph of a flow for the preview: nodes in columns by how many events lie between them and the trigger, and
-// an edge for every `listen` and `wait` tag from the node that emits it (DESIGN §3 "Events"). Pure.
-import { type NodeState, parseTag, type ResolvedFlow, type RunDetail } from '@floe/shared';
+// The graph of a flow for the preview and of a run: an edge for every `listen` and `wait` tag from the node that
+// emits it (`flowEdges`, the dashboard's derivation too), laid out by dagre as the dashboard's run graph is. Pure.
+import { type EdgeLabel, Graph, layout } from '@dagrejs/dagre';
+import {
+  type FlowEdge,
+  flowEdges,
+  type NodeState,
+  type ResolvedFlow,
+  type RunDetail,
+  TRIGGER_NODE,
+} from '@floe/shared';
 
 export interface GraphNode {
   id: string;
   kind: 'trigger' | 'task' | 'merge' | 'end';
   /** The task type (`exec`, `data`, …), `merge` or `trigger`. */
   type: string;
-  column: number;
-  row: number;
+  /** The box's top-left corner. */
+  x: number;
+  y: number;
   /** In a run's graph: the node's state (a class of its box). */
   state?: NodeState;
 }
 
-export interface GraphEdge {
-  from: string;
-  to: string;
-  /** The tag that carries the edge (`task.build.good`). */
-  tag: string;
-  good: boolean;
+export interface GraphEdge extends FlowEdge {
+  /** The edge's route, from dagre. */
+  points: Array<{ x: number; y: number }>;
 }
 
 export interface FlowGraph {
   nodes: GraphNode[];
   edges: GraphEdge[];
+  width: number;
+  height: number;
 }
-
-const TRIGGER = 'trigger';
 
 /** A node as the layout needs it: from a flow definition, or from a run's node views (which carry listen/wait). */
 export interface GraphInput {
   id: string;
-  kind: 'task' | 'merge' | 'end';
+  kind: GraphNode['kind'];
   type: string;
   listen?: string | undefined;
   wait?: string[] | undefined;
@@ -60,110 +66,78 @@ export function runGraph(run: RunDetail): FlowGraph {
   );
 }
 
-/** Columns by the longest chain of events from the trigger, rows in input order; an edge per listen and wait tag. */
+/** Lays the nodes out left to right with dagre, the trigger first; an edge per listen and wait tag (`flowEdges`). */
 export function layoutGraph(inputs: readonly GraphInput[]): FlowGraph {
-  const edges: GraphEdge[] = [];
-  const ids = new Set(inputs.map((node) => node.id));
-  const edgeFrom = (tag: string, to: string) => {
-    const parsed = parseTag(tag);
-    if (parsed.kind === 'unknown') return;
-    const from = parsed.kind === 'trigger' ? TRIGGER : parsed.node;
-    if (from !== TRIGGER && !ids.has(from)) return;
-    const good =
-      parsed.kind === 'trigger' ||
-      parsed.kind === 'merge' ||
-      (parsed.kind === 'task' && parsed.outcome === 'good') ||
-      (parsed.kind === 'task-status' && parsed.exitCode === 0);
-    edges.push({ from, to, tag, good });
-  };
-  for (const node of inputs) {
-    if (node.kind === 'merge') {
-      for (const tag of node.wait ?? []) edgeFrom(tag, node.id);
-    } else if (node.listen) edgeFrom(node.listen, node.id);
-  }
-  // Longest distance from the trigger; the linter rejects cycles, and the bound keeps a cyclic draft finite.
-  const column = new Map<string, number>([[TRIGGER, 0]]);
-  for (let pass = 0; pass <= inputs.length; pass += 1) {
-    let moved = false;
-    for (const edge of edges) {
-      const from = column.get(edge.from);
-      if (from === undefined) continue;
-      if ((column.get(edge.to) ?? -1) < from + 1) {
-        column.set(edge.to, from + 1);
-        moved = true;
-      }
-    }
-    if (!moved) break;
-  }
-  const rows = new Map<number, number>();
-  const place = (input: {
-    id: string;
-    kind: GraphNode['kind'];
-    type: string;
-    state?: NodeState | undefined;
-  }): GraphNode => {
-    // Nodes nothing reaches go in a last column of their own.
-    const at = column.get(input.id) ?? inputs.length + 1;
-    const row = rows.get(at) ?? 0;
-    rows.set(at, row + 1);
+  const graph = new Graph({ multigraph: true });
+  graph.setGraph({ rankdir: 'LR', nodesep: GAP_Y, ranksep: GAP_X, marginx: MARGIN, marginy: MARGIN });
+  graph.setDefaultEdgeLabel(() => ({}));
+  const edges = flowEdges(inputs);
+  const all: GraphInput[] = [{ id: TRIGGER_NODE, kind: 'trigger', type: 'trigger' }, ...inputs];
+  for (const input of all) graph.setNode(input.id, { width: W, height: H });
+  edges.forEach((edge, index) => {
+    graph.setEdge(edge.from, edge.to, {}, `e${index}`);
+  });
+  layout(graph);
+  const nodes = all.map((input): GraphNode => {
+    const placed = graph.node(input.id);
     return {
       id: input.id,
       kind: input.kind,
       type: input.type,
-      column: at,
-      row,
+      // dagre gives centres; the picture draws boxes from their top-left corner.
+      x: (placed.x ?? 0) - W / 2,
+      y: (placed.y ?? 0) - H / 2,
       ...(input.state ? { state: input.state } : {}),
     };
-  };
-  const nodes = [place({ id: TRIGGER, kind: 'trigger', type: TRIGGER })];
-  for (const input of inputs) nodes.push(place(input));
-  // Close the gap an unreached column leaves.
-  const used = [...new Set(nodes.map((node) => node.column))].sort((a, b) => a - b);
-  for (const node of nodes) node.column = used.indexOf(node.column);
-  return { nodes, edges };
+  });
+  const laidEdges = edges.map((edge, index) => {
+    const label = graph.edge({ v: edge.from, w: edge.to, name: `e${index}` }) as EdgeLabel | undefined;
+    return { ...edge, points: (label?.points ?? []).map((p) => ({ x: p.x, y: p.y })) };
+  });
+  const size = graph.graph();
+  return { nodes, edges: laidEdges, width: size.width ?? 0, height: size.height ?? 0 };
 }
 
 const W = 150;
 const H = 40;
 const GAP_X = 60;
 const GAP_Y = 24;
+const MARGIN = 20;
 
 /**
- * The graph as an SVG picture (theme colours come from the webview's CSS variables). `columns` widens the picture
- * to that many columns, so that several graphs on one page, scaled to fit, share one scale (default: its own).
+ * The graph as an SVG picture (theme colours come from the webview's CSS variables). `width` widens the picture,
+ * so that several graphs on one page, scaled to fit, share one scale (default: its own width).
  */
-export function flowGraphSvg(graph: FlowGraph, columns = 0): string {
-  const x = (node: GraphNode) => 20 + node.column * (W + GAP_X);
-  const y = (node: GraphNode) => 20 + node.row * (H + GAP_Y);
-  const byId = new Map(graph.nodes.map((node) => [node.id, node]));
-  const width = 40 + Math.max(columns, graphColumns(graph)) * (W + GAP_X);
-  const height = 40 + (Math.max(0, ...graph.nodes.map((node) => node.row)) + 1) * (H + GAP_Y);
-  const edges = graph.edges.flatMap((edge) => {
-    const from = byId.get(edge.from);
-    const to = byId.get(edge.to);
-    if (!from || !to) return [];
-    const [x1, y1, x2, y2] = [x(from) + W, y(from) + H / 2, x(to), y(to) + H / 2];
-    const mid = (x1 + x2) / 2;
-    return [
-      `<path class="edge ${edge.good ? 'good' : 'bad'}" d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}" marker-end="url(#arrow)"><title>${escapeXml(edge.tag)}</title></path>`,
-    ];
-  });
+export function flowGraphSvg(graph: FlowGraph, width = 0): string {
+  const w = Math.ceil(Math.max(width, graph.width));
+  const h = Math.ceil(graph.height);
+  const edges = graph.edges
+    .filter((edge) => edge.points.length >= 2)
+    .map(
+      (edge) =>
+        `<path class="edge ${edgeClass(edge)}" d="${pathOf(edge.points)}" marker-end="url(#arrow)"><title>${escapeXml(edge.tag)}</title></path>`,
+    );
   const boxes = graph.nodes.map(
     (node) =>
-      `<g class="node ${node.kind}${node.state ? ` state-${node.state}` : ''}"><rect x="${x(node)}" y="${y(node)}" width="${W}" height="${H}" rx="${node.kind === 'merge' ? 20 : 6}"/>` +
-      `<text x="${x(node) + W / 2}" y="${y(node) + 17}">${escapeXml(node.id)}</text>` +
-      `<text class="type" x="${x(node) + W / 2}" y="${y(node) + 32}">${escapeXml(node.state ? `${node.type} · ${node.state}` : node.type)}</text></g>`,
+      `<g class="node ${node.kind}${node.state ? ` state-${node.state}` : ''}"><rect x="${node.x}" y="${node.y}" width="${W}" height="${H}" rx="${node.kind === 'merge' ? 20 : 6}"/>` +
+      `<text x="${node.x + W / 2}" y="${node.y + 17}">${escapeXml(node.kind === 'trigger' ? 'trigger' : node.id)}</text>` +
+      `<text class="type" x="${node.x + W / 2}" y="${node.y + 32}">${escapeXml(node.state ? `${node.type} · ${node.state}` : node.type)}</text></g>`,
   );
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">` +
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>' +
     `${edges.join('')}${boxes.join('')}</svg>`
   );
 }
 
-/** How many columns a graph has. */
-export function graphColumns(graph: FlowGraph): number {
-  return Math.max(0, ...graph.nodes.map((node) => node.column)) + 1;
+function pathOf(points: ReadonlyArray<{ x: number; y: number }>): string {
+  return points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
+}
+
+/** Bad and error edges are drawn red; an exit code's is neither good nor bad (docs/floe-yaml.md "Events"). */
+function edgeClass(edge: FlowEdge): 'good' | 'bad' | 'status' {
+  if (edge.on === 'bad' || edge.on === 'error') return 'bad';
+  return /^-?\d+$/.test(edge.on) ? 'status' : 'good';
 }
 
 function escapeXml(text: string): string {

@@ -28,6 +28,7 @@ text { fill: var(--vscode-foreground); text-anchor: middle; font-size: 12px; }
 text.type { fill: var(--vscode-descriptionForeground); font-size: 10px; }
 .edge { fill: none; stroke: var(--vscode-charts-green); stroke-width: 1.5; }
 .edge.bad { stroke: var(--vscode-charts-red); stroke-dasharray: 4 3; }
+.edge.status { stroke: var(--vscode-descriptionForeground); }
 marker path { fill: var(--vscode-descriptionForeground); }
 .note { color: var(--vscode-descriptionForeground); }
 </style></head><body>${body || `<p class="note">${escapeHtml(options.empty)}</p>`}${note}</body></html>`;

@@ -1,8 +1,8 @@
 import type { LiveStatus } from '@floe/shared';
+import { ContextProvider } from '@lit/context';
 import { css, html, LitElement, nothing } from 'lit';
-import { ContextProvider } from '../context.js';
 import { navigate, parseRoute, ROUTE_CHANGED, type Route } from '../router.js';
-import { forgetToken, may, type Services, savedToken, saveToken, servicesContext, signIn } from '../services.js';
+import { forgetToken, may, savedToken, saveToken, servicesContext, signIn } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-flow-page.js';
 import './floe-flows-page.js';
@@ -111,7 +111,7 @@ export class FloeApp extends LitElement {
   declare private signingIn: boolean;
   declare private signInError: unknown;
   declare private liveStatus: LiveStatus;
-  private readonly services = new ContextProvider<Services>(this, servicesContext);
+  private readonly services = new ContextProvider(this, { context: servicesContext });
 
   constructor() {
     super();

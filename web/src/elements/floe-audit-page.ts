@@ -1,8 +1,8 @@
 import type { AuditEntry } from '@floe/shared';
+import { ContextConsumer } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
-import { ApiTask } from '../api-task.js';
-import { ContextConsumer } from '../context.js';
 import { formatTime } from '../format.js';
+import { LiveTask } from '../live-task.js';
 import { runPath } from '../router.js';
 import { servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -16,8 +16,8 @@ import './floe-spinner.js';
 export class FloeAuditPage extends LitElement {
   static override styles = sharedStyles;
   static override properties = { older: { state: true }, next: { state: true }, problem: { state: true } };
-  private readonly services = new ContextConsumer(this, servicesContext);
-  private readonly first = new ApiTask(this, {
+  private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
+  private readonly first = new LiveTask(this, {
     args: () => (this.services.value ? ([this.services.value] as const) : undefined),
     task: async ([services]) => {
       const page = await services.client.audit({ limit: 50 });

@@ -1,6 +1,6 @@
 import { type FlowSummary, type FlowTriggerView, FormSchema, type FormValues, type RunSummary } from '@floe/shared';
+import { ContextConsumer } from '@lit/context';
 import { css, html, LitElement, nothing } from 'lit';
-import { ContextConsumer } from '../context.js';
 import { flowPath, navigate, runPath } from '../router.js';
 import { may, servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -55,7 +55,7 @@ export class FloeFlowCard extends LitElement {
   declare private opened: string | undefined;
   declare private starting: boolean;
   declare private startError: unknown;
-  private readonly services = new ContextConsumer(this, servicesContext);
+  private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
 
   constructor() {
     super();

@@ -1,6 +1,6 @@
+import { ContextConsumer } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
-import { ApiTask } from '../api-task.js';
-import { ContextConsumer } from '../context.js';
+import { LiveTask } from '../live-task.js';
 import { runsPath } from '../router.js';
 import { servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -15,8 +15,8 @@ export class FloeFlowPage extends LitElement {
   static override styles = sharedStyles;
   declare repo: string;
   declare flowId: string;
-  private readonly services = new ContextConsumer(this, servicesContext);
-  private readonly data = new ApiTask(this, {
+  private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
+  private readonly data = new LiveTask(this, {
     args: () => (this.services.value ? ([this.services.value, this.repo, this.flowId] as const) : undefined),
     task: async ([services, repo, flowId]) => {
       const [flows, page] = await Promise.all([

@@ -1,7 +1,7 @@
 import type { FlowSummary, RunSummary } from '@floe/shared';
+import { ContextConsumer } from '@lit/context';
 import { html, LitElement } from 'lit';
-import { ApiTask } from '../api-task.js';
-import { ContextConsumer } from '../context.js';
+import { LiveTask } from '../live-task.js';
 import { servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-error-box.js';
@@ -13,8 +13,8 @@ const LAST_RUNS = 8;
 /** Every flow of every repository, each with its triggers and last runs, kept up to date live (DESIGN §7). */
 export class FloeFlowsPage extends LitElement {
   static override styles = sharedStyles;
-  private readonly services = new ContextConsumer(this, servicesContext);
-  private readonly flows = new ApiTask(this, {
+  private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
+  private readonly flows = new LiveTask(this, {
     args: () => (this.services.value ? ([this.services.value] as const) : undefined),
     task: async ([services]) => {
       const flows = await services.client.flows();

@@ -1,6 +1,6 @@
+import { ContextConsumer } from '@lit/context';
 import { css, html, LitElement, nothing } from 'lit';
 import { type AnsiSegment, type AnsiStyle, parseAnsi } from '../ansi.js';
-import { ContextConsumer } from '../context.js';
 import { LogFollower } from '../log-follower.js';
 import { servicesContext } from '../services.js';
 import { setStyle } from '../set-style.js';
@@ -114,7 +114,7 @@ export class FloeLogView extends LitElement {
   declare private hitIndex: number;
   private hits: number[] = [];
   private hitsFor = '';
-  private readonly services = new ContextConsumer(this, servicesContext);
+  private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
   private readonly follower = new LogFollower(this, () => {
     const services = this.services.value;
     return services && this.runId && this.node ? { services, runId: this.runId, node: this.node } : undefined;

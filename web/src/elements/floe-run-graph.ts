@@ -1,6 +1,6 @@
-import type { NodeView } from '@floe/shared';
+import { type NodeView, TRIGGER_NODE } from '@floe/shared';
 import { css, html, LitElement, nothing, svg } from 'lit';
-import { type GraphLayout, layoutGraph, TRIGGER_NODE } from '../graph-layout.js';
+import { type GraphLayout, layoutGraph } from '../graph-layout.js';
 import { sharedStyles } from '../shared-styles.js';
 
 /**
@@ -94,7 +94,7 @@ export class FloeRunGraph extends LitElement {
 
   override willUpdate() {
     // Live updates change states, rarely the shape: lay out again only when nodes or edges change.
-    const key = JSON.stringify(this.nodes.map((node) => [node.id, node.listen, node.wait]));
+    const key = JSON.stringify(this.nodes.map((node) => [node.id, node.type, node.listen, node.wait]));
     if (key !== this.layoutKey) {
       this.layoutKey = key;
       this.layout = layoutGraph(this.nodes);

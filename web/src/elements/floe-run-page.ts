@@ -1,8 +1,8 @@
 import { type Form, type FormValues, type NodeView, type RunDetail, UNTRUSTED_SUMMARY } from '@floe/shared';
+import { ContextConsumer } from '@lit/context';
 import { css, html, LitElement, nothing } from 'lit';
-import { ApiTask } from '../api-task.js';
-import { ContextConsumer } from '../context.js';
 import { formatElapsed, formatTime, shortRef } from '../format.js';
+import { LiveTask } from '../live-task.js';
 import { mergeFetchedRun, unionEvents } from '../merge-run.js';
 import { flowPath, navigate, runPath } from '../router.js';
 import { may, servicesContext } from '../services.js';
@@ -72,9 +72,9 @@ export class FloeRunPage extends LitElement {
   declare node: string | undefined;
   declare private acting: string | undefined;
   declare private actionError: unknown;
-  private readonly services = new ContextConsumer(this, servicesContext);
+  private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
 
-  private readonly run = new ApiTask(this, {
+  private readonly run = new LiveTask(this, {
     args: () => (this.services.value ? ([this.services.value, this.runId] as const) : undefined),
     task: ([services, runId]) => services.client.run(runId),
     live: ([services, runId], update) =>

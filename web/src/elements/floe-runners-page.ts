@@ -1,8 +1,8 @@
 import type { RunnerView } from '@floe/shared';
+import { ContextConsumer } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
-import { ApiTask } from '../api-task.js';
-import { ContextConsumer } from '../context.js';
 import { formatTime } from '../format.js';
+import { LiveTask } from '../live-task.js';
 import { runPath } from '../router.js';
 import { may, servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -17,8 +17,8 @@ export class FloeRunnersPage extends LitElement {
   static override styles = sharedStyles;
   static override properties = { problem: { state: true } };
   declare problem: string | undefined;
-  private readonly services = new ContextConsumer(this, servicesContext);
-  private readonly runners = new ApiTask(this, {
+  private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
+  private readonly runners = new LiveTask(this, {
     args: () => (this.services.value ? ([this.services.value] as const) : undefined),
     task: ([services]) => services.client.runners(),
     live: ([services], update) =>

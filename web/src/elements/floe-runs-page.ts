@@ -1,7 +1,7 @@
 import type { RunListState, RunResult, RunSummary, RunsPage } from '@floe/shared';
+import { ContextConsumer } from '@lit/context';
 import { css, html, LitElement } from 'lit';
-import { ApiTask } from '../api-task.js';
-import { ContextConsumer } from '../context.js';
+import { LiveTask } from '../live-task.js';
 import { navigate, runsPath } from '../router.js';
 import { servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -59,10 +59,10 @@ export class FloeRunsPage extends LitElement {
   declare query: URLSearchParams;
   /** The cursors of the pages before this one and of this one ('' is the first page). */
   declare private cursors: string[];
-  private readonly services = new ContextConsumer(this, servicesContext);
+  private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
   private painted = false;
 
-  private readonly runs = new ApiTask(this, {
+  private readonly runs = new LiveTask(this, {
     args: () => {
       const services = this.services.value;
       if (!services) return undefined;

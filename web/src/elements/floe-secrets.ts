@@ -1,8 +1,8 @@
 import type { SecretView } from '@floe/shared';
+import { ContextConsumer } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
-import { ApiTask } from '../api-task.js';
-import { ContextConsumer } from '../context.js';
 import { formatTime } from '../format.js';
+import { LiveTask } from '../live-task.js';
 import { may, servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-error-box.js';
@@ -15,8 +15,8 @@ import './floe-spinner.js';
 export class FloeSecrets extends LitElement {
   static override styles = sharedStyles;
   static override properties = { problem: { state: true } };
-  private readonly services = new ContextConsumer(this, servicesContext);
-  private readonly secrets = new ApiTask(this, {
+  private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
+  private readonly secrets = new LiveTask(this, {
     args: () => (this.services.value ? ([this.services.value] as const) : undefined),
     task: ([services]) => services.client.secrets(),
   });

@@ -1,8 +1,8 @@
 import type { Role, TokenInfo } from '@floe/shared';
+import { ContextConsumer } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
-import { ApiTask } from '../api-task.js';
-import { ContextConsumer } from '../context.js';
 import { formatTime } from '../format.js';
+import { LiveTask } from '../live-task.js';
 import { servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-error-box.js';
@@ -19,8 +19,8 @@ export const USE_TOKEN_EVENT = 'floe-use-token';
 export class FloeTokensPage extends LitElement {
   static override styles = sharedStyles;
   static override properties = { problem: { state: true }, made: { state: true } };
-  private readonly services = new ContextConsumer(this, servicesContext);
-  private readonly tokens = new ApiTask(this, {
+  private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
+  private readonly tokens = new LiveTask(this, {
     args: () => (this.services.value ? ([this.services.value] as const) : undefined),
     task: ([services]) => services.client.tokens(),
   });
