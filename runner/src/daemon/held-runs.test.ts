@@ -113,10 +113,15 @@ describe('HeldRuns', () => {
     expect(existsSync(run.spool.dir)).toBe(false);
   });
 
-  it("stops only at the hub's stop for the epoch held or a newer one", () => {
+  it("cancels only at the hub's cancel for the epoch held, and stops only for that epoch or a newer one", () => {
     const runs = new HeldRuns();
     const { run, told } = held('run-1', 2);
     runs.add(run);
+    runs.cancel('run-1', 1, 'ann');
+    expect(told).toEqual([]);
+    runs.cancel('run-1', 2, 'ann');
+    expect(told).toEqual(['cancel ann']);
+    told.length = 0;
     runs.stopAt('run-1', 1, 'stale');
     expect(runs.get('run-1')).toBe(run);
     runs.stopAt('run-1', 2, 'cancelled elsewhere');

@@ -128,6 +128,22 @@ export class HeldRuns {
     this.forgetIfDelivered(run);
   }
 
+  /** The hub's `cancel` of the run at that epoch (an older attempt's cancel is not this one's). */
+  cancel(runId: string, epoch: number, by: string | undefined): void {
+    const run = this.runs.get(runId);
+    if (run?.epoch === epoch) run.driver?.cancel(by);
+  }
+
+  /** The hub's answer to a form of the run at that epoch. */
+  data(
+    runId: string,
+    epoch: number,
+    answer: { node: string; values: Record<string, string>; by?: string; reject?: boolean },
+  ): void {
+    const run = this.runs.get(runId);
+    if (run?.epoch === epoch) run.driver?.data(answer.node, answer.values, answer.by, answer.reject);
+  }
+
   /** The hub's `stop`: the run at that epoch or an older one is no longer this runner's. */
   stopAt(runId: string, epoch: number, reason: string): void {
     const run = this.runs.get(runId);

@@ -94,16 +94,10 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         return offers.offer(message, current);
       case 'ack':
         return runs.acked(message.runId, message.seq);
-      case 'cancel': {
-        const run = runs.get(message.runId);
-        if (run?.epoch === message.epoch) run.driver?.cancel(message.by);
-        return;
-      }
-      case 'data': {
-        const run = runs.get(message.runId);
-        if (run?.epoch === message.epoch) run.driver?.data(message.node, message.values, message.by, message.reject);
-        return;
-      }
+      case 'cancel':
+        return runs.cancel(message.runId, message.epoch, message.by);
+      case 'data':
+        return runs.data(message.runId, message.epoch, message);
       case 'stop':
         return runs.stopAt(message.runId, message.epoch, message.reason);
       case 'error':
