@@ -41,14 +41,18 @@ export interface HubConnectionOptions {
 }
 
 export class HubConnection {
-  /** The welcomed session; undefined while the hub is away. */
-  session: HubSession | undefined;
+  private current: HubSession | undefined;
   /** The last message from the hub, and the lease it gave: the runner's view of whether its runs are still its. */
   private lastContact = Date.now();
   private lease: { leaseMs: number; heartbeatMs: number } | undefined;
   /** Whether the registration token has been used by this life of the runner (a token works once). */
   private tokenUsed = false;
   private readonly fence: NodeJS.Timeout;
+
+  /** The welcomed session; undefined while the hub is away. */
+  get session(): HubSession | undefined {
+    return this.current;
+  }
 
   constructor(private readonly options: HubConnectionOptions) {
     // One heartbeat of margin covers the hub having heard this runner a little later than the runner heard the hub.
@@ -141,7 +145,7 @@ export class HubConnection {
           },
         );
         const failure = await current.closed;
-        if (this.session === current) this.session = undefined;
+        if (this.current === current) this.current = undefined;
         if (!stopping()) logger.warn({ reason: failure.message }, 'connection to the hub lost; reconnecting');
       } catch (err) {
         if (stopping()) break;
@@ -179,7 +183,7 @@ export class HubConnection {
 
   /** Closes the session: the daemon is stopping, and the loop, which sees `stopping`, does not reopen it. */
   close(): void {
-    this.session?.close();
+    this.current?.close();
   }
 
   /** Stops watching the lease (the daemon has ended). */
@@ -188,7 +192,7 @@ export class HubConnection {
   }
 
   private welcomed(current: HubSession): void {
-    this.session = current;
+    this.current = current;
     this.lastContact = Date.now();
     this.lease = { leaseMs: current.welcome.leaseMs, heartbeatMs: current.welcome.heartbeatMs };
     this.options.onWelcome(current);
