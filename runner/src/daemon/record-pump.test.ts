@@ -1,0 +1,161 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROTOCOL_VERSION, type RunnerMessage, type RunRecord } from '@floe/shared';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type HubSession, openHubSession } from '../connection/open-hub-session.js';
+import { RunSpool } from '../spool/run-spool.js';
+import { SpoolReserve } from '../spool/spool-reserve.js';
+import { type HeldRun, HeldRuns } from './held-runs.js';
+import { RecordPump } from './record-pump.js';
+import { startTestHub, type TestHub } from './test-hub.js';
+
+let root: string;
+let hub: TestHub;
+let session: HubSession | undefined;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'floe-pump-'));
+  hub = await startTestHub({ credentials: ['cred'] });
+});
+afterEach(async () => {
+  session?.close();
+  session = undefined;
+  await hub.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function connect(): Promise<HubSession> {
+  session = await openHubSession({
+    hubUrl: hub.url,
+    hello: {
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      credential: 'cred',
+      name: 't',
+      tags: [],
+      slots: 1,
+      version: '0',
+      runs: [],
+    },
+    onWelcome: () => undefined,
+    onMessage: () => undefined,
+    heldRuns: () => [],
+  });
+  return session;
+}
+
+function hold(runs: HeldRuns, runId: string): HeldRun {
+  const run: HeldRun = {
+    runId,
+    epoch: 1,
+    spool: RunSpool.create(root, { runId, epoch: 1, acceptedAt: 0, mark: 'm' }),
+    running: true,
+    pending: [],
+    sentSeq: 0,
+    log: pino({ level: 'silent' }),
+  };
+  runs.add(run);
+  return run;
+}
+
+const lost = (seq: number, runner = 'r'): RunRecord => ({ kind: 'input', seq, input: { type: 'lost', runner, at: 0 } });
+const seqs = (message: RunnerMessage) => (message.type === 'record' ? message.records.map((record) => record.seq) : []);
+
+function pump(runs: HeldRuns, options: { batchMs?: number; batchBytes?: number } = {}) {
+  return new RecordPump({
+    runs,
+    reserve: new SpoolReserve(join(root, 'reserve'), 0),
+    batchMs: options.batchMs ?? 0,
+    batchBytes: options.batchBytes ?? 1024 * 1024,
+    session: () => session,
+    retryMs: 20,
+  });
+}
+
+describe('RecordPump', () => {
+  it("spools a tick's records with one write, then sends them in one frame", async () => {
+    await connect();
+    const runs = new HeldRuns();
+    const run = hold(runs, 'run-1');
+    const records = pump(runs);
+    for (const seq of [1, 2, 3]) records.push(run, lost(seq));
+    expect(run.spool.lastSeq).toBe(0);
+    const frame = await hub.next('record');
+    expect(frame).toMatchObject({ runId: 'run-1', epoch: 1 });
+    expect(seqs(frame)).toEqual([1, 2, 3]);
+    expect(run.spool.read(1, 1024 * 1024)?.lastSeq).toBe(3);
+    expect(run.sentSeq).toBe(3);
+    records.close();
+  });
+
+  it('keeps records in the spool while the hub is away, and sends them all once a session is there', async () => {
+    const runs = new HeldRuns();
+    const run = hold(runs, 'run-1');
+    const records = pump(runs);
+    records.push(run, lost(1));
+    records.push(run, lost(2));
+    records.flushWrites();
+    expect([run.spool.lastSeq, run.sentSeq, run.pending]).toEqual([2, 0, []]);
+    await connect();
+    records.send();
+    expect(seqs(await hub.next('record'))).toEqual([1, 2]);
+    records.close();
+  });
+
+  it('sends in frames of at most batchBytes each, in seq order', async () => {
+    await connect();
+    const runs = new HeldRuns();
+    const run = hold(runs, 'run-1');
+    const oneRecord = JSON.stringify(lost(1, 'x'.repeat(100))).length + 1;
+    const records = pump(runs, { batchBytes: 2 * oneRecord });
+    for (let seq = 1; seq <= 5; seq++) records.push(run, lost(seq, 'x'.repeat(100)));
+    records.flushWrites();
+    const frames: number[][] = [];
+    for (let from = 0; frames.flat().length < 5; ) {
+      const frame = await hub.next('record', from);
+      frames.push(seqs(frame));
+      from = frame.index + 1;
+    }
+    expect(frames).toEqual([[1, 2], [3, 4], [5]]);
+    records.close();
+  });
+
+  it('drops records of a run no longer held (the hub stopped it)', () => {
+    const runs = new HeldRuns();
+    const run = hold(runs, 'run-1');
+    runs.stop(run, 'test');
+    const records = pump(runs);
+    records.push(run, lost(1));
+    expect(run.pending).toEqual([]);
+    records.close();
+  });
+
+  it('sends again what the hub has not acknowledged after it failed on something (an internal error)', async () => {
+    await connect();
+    const runs = new HeldRuns();
+    const run = hold(runs, 'run-1');
+    const records = pump(runs);
+    for (const seq of [1, 2, 3]) records.push(run, lost(seq));
+    const first = await hub.next('record');
+    run.spool.ack(1);
+    records.resendUnacknowledged();
+    expect(seqs(await hub.next('record', first.index + 1))).toEqual([2, 3]);
+    records.close();
+  });
+
+  it('holds records in memory, in order, while the spool cannot be written, and sends none of them', async () => {
+    await connect();
+    const runs = new HeldRuns();
+    const run = hold(runs, 'run-1');
+    run.spool.close(); // its file is gone from under it: every append fails
+    const records = pump(runs);
+    records.push(run, lost(1));
+    records.push(run, lost(2));
+    records.flushWrites();
+    expect(run.spoolFailing).toBe(true);
+    expect(run.pending.map((record) => record.seq)).toEqual([1, 2]);
+    expect(run.sentSeq).toBe(0);
+    records.close();
+  });
+});
