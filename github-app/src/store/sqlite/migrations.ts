@@ -7,6 +7,7 @@ import { migration006 } from './migrations/006-run-trust.js';
 import { migration007 } from './migrations/007-token-expiry-and-audit.js';
 import { migration008 } from './migrations/008-runner-sandbox.js';
 import { migration009 } from './migrations/009-runner-connection.js';
+import { migration010 } from './migrations/010-log-byte-offset.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration010,
 ];
