@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeStoreContract } from '../store.contract.js';
-import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../trust-migration-rows.js';
+import { describeStoreContract } from '../testing/store.contract.js';
+import { createTestDatabase, type TestDatabase } from '../testing/test-database.js';
+import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../testing/trust-migration-rows.js';
 import { migratePostgres } from './migrate-postgres.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { openPostgresStore, type PostgresStore } from './postgres-store.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 // One database per store the contract suite makes: its tests expect an empty store each time.
 const databases: TestDatabase[] = [];

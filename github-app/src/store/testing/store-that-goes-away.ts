@@ -1,8 +1,8 @@
 // Test helper (not exported): a SQLite store that, while `down`, fails every call as `pg` does when its server
 // is out of reach (a refused connection), for the tests of a hub whose database goes away (DESIGN §4 "When the
 // database is out of reach"). It counts the calls of each method, so a test can wait for some to have happened.
-import { openSqliteStore } from './sqlite/sqlite-store.js';
-import type { Store } from './store.js';
+import { openSqliteStore } from '../sqlite/sqlite-store.js';
+import type { Store } from '../store.js';
 
 export type StoreThatGoesAway = { store: Store; down: boolean; calls: Record<string, number> };
 
