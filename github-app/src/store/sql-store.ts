@@ -11,6 +11,7 @@
 // a transaction here awaits between its statements.
 import type { RunState } from '@floe/shared';
 import { z } from '@floe/shared';
+import { type GitHubStateStore, SqlGitHubState } from './github-state.js';
 import { rowReader } from './row-codec.js';
 import type { Sql, SqlDatabase } from './sql-database.js';
 import {
@@ -73,7 +74,11 @@ const LOG_END = `SELECT byte_offset + length AS end FROM log_chunks WHERE run_id
   ORDER BY byte_offset DESC LIMIT 1`;
 
 export class SqlStore implements Store {
-  constructor(protected readonly sql: SqlDatabase) {}
+  readonly github: GitHubStateStore;
+
+  constructor(protected readonly sql: SqlDatabase) {
+    this.github = new SqlGitHubState(sql);
+  }
 
   private async oneRun(sql: string, params: unknown[], on: Sql = this.sql): Promise<RunRow | undefined> {
     const row = await on.get(sql, params);

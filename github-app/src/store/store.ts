@@ -17,6 +17,7 @@ import {
   TrustSchema,
   z,
 } from '@floe/shared';
+import type { GitHubStateStore } from './github-state.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rows
@@ -400,6 +401,9 @@ export interface Store {
   /** Takes (or renews) the lease `name` for `holder` until `now + ttlMs`; false when another holder has it. */
   tryLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
+
+  /** The GitHub App's state (github-state.ts). */
+  readonly github: GitHubStateStore;
 
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeGitHubStateContract } from '../testing/github-state.contract.js';
 import { describeStoreContract } from '../testing/store.contract.js';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.js';
 import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../testing/trust-migration-rows.js';
@@ -23,6 +24,7 @@ afterAll(async () => {
 });
 
 describeStoreContract('postgres', freshStore);
+describeGitHubStateContract('postgres', freshStore);
 
 describe('postgres store', () => {
   it('shares runs between two stores on one database, as two hubs do', async () => {

@@ -8,6 +8,7 @@ import { migration007 } from './migrations/007-token-expiry-and-audit.js';
 import { migration008 } from './migrations/008-runner-sandbox.js';
 import { migration009 } from './migrations/009-runner-connection.js';
 import { migration010 } from './migrations/010-log-byte-offset.js';
+import { migration011 } from './migrations/011-github-state.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
   migration010,
+  migration011,
 ];
