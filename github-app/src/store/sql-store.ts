@@ -1,8 +1,8 @@
 // The store (store.ts) for both dialects: one class, one SQL text per statement, the rows parsed by one reader per
 // table (row-codec.ts). A dialect is a small SqlDatabase (sql-database.ts): how to run a statement, how to hold a
 // transaction, and two spellings that differ. Why not a query builder (Kysely): its SQLite driver prepares every
-// statement again on each call, which cost more than running most of these statements did, and the SQL that
-// decides who owns a run reads best as SQL.
+// statement again on each call, which costs more than running most of these statements, its SQLite transactions
+// begin deferred (two hubs on one file need IMMEDIATE), and the SQL that decides who owns a run reads best as SQL.
 //
 // Atomicity: every compare-and-set is one `UPDATE … WHERE state/epoch … RETURNING *`; writes that read first
 // (saveProgress, log appends, createRun) run in a write transaction that locks what they read: SQLite's
@@ -88,6 +88,11 @@ export class SqlStore implements Store {
   /** The run's row, locked until the transaction ends: writes that check then write serialize on it. */
   private lockRun(on: Sql, id: string): Promise<RunRow | undefined> {
     return this.oneRun(`SELECT * FROM runs WHERE id = ?${this.sql.dialect.forUpdate}`, [id], on);
+  }
+
+  /** lockRun for writes that do not read the run (log appends): nothing to parse. */
+  private async lockRunOnly(on: Sql, id: string): Promise<void> {
+    await on.get(`SELECT id FROM runs WHERE id = ?${this.sql.dialect.forUpdate}`, [id]);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -405,7 +410,7 @@ export class SqlStore implements Store {
 
   async appendLogs(runId: string, node: string, chunks: LogAppend[]): Promise<LogChunkRow[]> {
     return this.sql.transaction(async (sql) => {
-      await this.lockRun(sql, runId);
+      await this.lockRunOnly(sql, runId);
       return this.appendLocked(
         sql,
         runId,
@@ -651,7 +656,7 @@ export class SqlStore implements Store {
 
   async capLog(runId: string, node: string, headBytes: number, tailBytes: number): Promise<void> {
     await this.sql.transaction(async (sql) => {
-      await this.lockRun(sql, runId);
+      await this.lockRunOnly(sql, runId);
       const rows = (
         await sql.all('SELECT * FROM log_chunks WHERE run_id = ? AND node = ? ORDER BY byte_offset', [runId, node])
       ).map(readChunk);

@@ -1,6 +1,6 @@
 // The PostgreSQL schema: the same tables and meaning as the SQLite driver's migrations (store/sqlite/migrations/),
 // in PostgreSQL's types. Times are BIGINT milliseconds (read back as numbers, see postgres-store.ts); JSON values
-// are TEXT because the store never looks inside them (their shapes are owned by zod schemas elsewhere).
+// are TEXT because no SQL looks inside them (the store parses them with the row schemas of store.ts).
 
 import { migration011 } from '../sqlite/migrations/011-github-state.js';
 import type { Migration } from '../sqlite/migrations.js';
