@@ -64,6 +64,7 @@ const readId = rowReader(z.object({ id: z.string() }));
 const readLogSize = rowReader(z.object({ runId: z.string(), node: z.string(), bytes: z.coerce.number() }));
 
 const json = (value: unknown): string => JSON.stringify(value);
+/** A boolean parameter: SQLite binds no booleans, and PostgreSQL's boolean columns take 1 and 0 as well. */
 const flag = (value: boolean): number => (value ? 1 : 0);
 /** `?, ?, …` for an IN list of n values. */
 const list = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
