@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 
-// The server the tests create their databases on (github-app/src/store/postgres/test-database.ts).
+// The server the tests create their databases on (github-app/src/store/testing/test-database.ts).
 const postgresUrl = new URL(process.env.FLOE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const POSTGRES = { host: postgresUrl.hostname, port: Number(postgresUrl.port || 5432) };
 

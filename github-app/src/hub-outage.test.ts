@@ -6,7 +6,7 @@ import { FakeRunner, RecordMaker } from './dispatch/fake-runner.js';
 import { tempDir } from './repos/test-repo.js';
 import { TEST_FLOE } from './runs/test-flows.js';
 import { ADMIN, eventually, startTestHub, type TestHub } from './runs/test-hub.js';
-import { storeThatGoesAway } from './store/store-that-goes-away.js';
+import { storeThatGoesAway } from './store/testing/store-that-goes-away.js';
 
 describe('a hub whose database goes away', () => {
   let t: TestHub | undefined;

@@ -12,7 +12,7 @@ const RUNS = Number(process.argv[2] ?? 300);
 const RUNNERS = 4;
 const SLOTS = 4;
 const hubMain = join(repoRoot, 'github-app/dist/main.js');
-const { createTestDatabase } = await import(join(repoRoot, 'github-app/dist/store/postgres/test-database.js'));
+const { createTestDatabase } = await import(join(repoRoot, 'github-app/dist/store/testing/test-database.js'));
 
 const FLOWS = `flows:
   - id: quick

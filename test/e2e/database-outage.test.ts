@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../github-app/src/store/postgres/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../github-app/src/store/testing/test-database.js';
 import {
   killByEnv,
   killSpawned,

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type StoreThatGoesAway, storeThatGoesAway } from '../../github-app/src/store/store-that-goes-away.js';
+import { type StoreThatGoesAway, storeThatGoesAway } from '../../github-app/src/store/testing/store-that-goes-away.js';
 import { secretForms } from '../../runner/src/execution/mask-secrets.js';
 import { examplePayload, FakeGithub, type FakeRepo } from '../github/fake-github.js';
 import { eventually, type GithubHarness, startGithubHarness } from '../github/github-harness.js';

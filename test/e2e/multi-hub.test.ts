@@ -3,7 +3,7 @@
 import { appendFileSync, chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '../../github-app/src/store/postgres/test-database.js';
+import type { TestDatabase } from '../../github-app/src/store/testing/test-database.js';
 import {
   type HubProcess,
   killSpawned,

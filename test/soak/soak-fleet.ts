@@ -4,7 +4,7 @@
 // FLOE_SOAK_ID in its environment, which is how the end of the soak finds any process left on the machine.
 import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '../../github-app/src/store/postgres/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../github-app/src/store/testing/test-database.js';
 import {
   type HubProcess,
   makeGitRepo,

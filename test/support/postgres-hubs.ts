@@ -1,6 +1,6 @@
 // Several hub processes on one fresh PostgreSQL database (issue 7), for the multi-hub tests and the benchmark.
 // The database helper lives beside the PostgreSQL driver (it needs `pg`, a dependency of the hub package).
-import { createTestDatabase, type TestDatabase } from '../../github-app/src/store/postgres/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../github-app/src/store/testing/test-database.js';
 import { type HubOptions, type HubProcess, startHub } from './start-hub.js';
 
 export type PostgresHubs = { database: TestDatabase; hubs: HubProcess[] };

@@ -7,8 +7,8 @@ import type { HubChange } from '../hub.js';
 import { TEST_FLOE } from '../runs/test-flows.js';
 import { ADMIN, eventually, startTestHub, type TestHub } from '../runs/test-hub.js';
 import { openPostgresStore, type PostgresStore } from '../store/postgres/postgres-store.js';
-import { createTestDatabase, type TestDatabase } from '../store/postgres/test-database.js';
 import type { FlowRow } from '../store/store.js';
+import { createTestDatabase, type TestDatabase } from '../store/testing/test-database.js';
 import { TriggerScheduler } from '../triggers/trigger-scheduler.js';
 import { FakeRunner, RecordMaker } from './fake-runner.js';
 

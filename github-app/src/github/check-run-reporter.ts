@@ -1,16 +1,16 @@
 // One check run per run of a GitHub repository (DESIGN §6): queued while pending, in_progress while active,
 // completed with its conclusion and output when archived. It follows the hub's event bus; the check run's id is
-// kept in the store (trigger-state rows `github:check:<runId>`), so a restarted hub updates the same check run.
+// kept in the store (`store.github`, store/github-state.ts), so a restarted hub updates the same check run.
 // Updates of one run are made one at a time and always from the run as stored now, so a burst of events ends in
 // one request for the latest state, and a run that is made and archived at once still gets created first.
 import type { RunDetail } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { Hub } from '../hub.js';
+import type { CheckRunState } from '../store/github-state.js';
 import { checkRunOutput, conclusionOf, FAILED_STATES, logTail } from './check-run-output.js';
 import type { GithubRepoSource } from './github-repo-source.js';
 
-type CheckStatus = 'queued' | 'in_progress' | 'completed';
-type CheckState = { id: number; status: CheckStatus };
+type CheckStatus = CheckRunState['status'];
 
 export type CheckRunReporterOptions = {
   hub: Hub;
@@ -21,7 +21,6 @@ export type CheckRunReporterOptions = {
   log: Logger;
 };
 
-const stateKey = (runId: string) => `github:check:${runId}`;
 const LOG_TAIL_READ_BYTES = 16_384;
 
 export class CheckRunReporter {
@@ -75,8 +74,8 @@ export class CheckRunReporter {
     const run = await hub.run(runId);
     const source = this.options.sourceOf(run.repo);
     if (!source || run.sha === undefined) return;
-    const stored = await hub.store.getTriggerState(stateKey(runId));
-    const state = stored?.value as CheckState | undefined;
+    const stored = await hub.store.github.getCheckRun(runId);
+    const state = stored?.value;
     const status: CheckStatus =
       run.state === 'pending' ? 'queued' : run.state === 'active' ? 'in_progress' : 'completed';
     if (state && (state.status === status || state.status === 'completed')) return;
@@ -105,8 +104,7 @@ export class CheckRunReporter {
     } else {
       await octokit.rest.checks.update({ ...at, check_run_id: id, ...fields });
     }
-    const value: CheckState = { id, status };
-    if (!(await hub.store.putTriggerState(stateKey(runId), value, stored?.version))) {
+    if (!(await hub.store.github.putCheckRun(runId, { id, status }, stored?.version))) {
       this.options.log.warn({ runId }, 'check run state changed meanwhile (another hub?)');
     }
     this.options.log.debug({ runId, checkRunId: id, status }, 'check run updated');

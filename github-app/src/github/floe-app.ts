@@ -46,7 +46,7 @@ export function floeApp(options: FloeAppOptions): ApplicationFunction {
 
     /** True the first time a delivery id is seen (a compare-and-set in the store, so across hubs too). */
     const firstDelivery = async (context: Context) => {
-      const first = await hub.store.putTriggerState(`github:delivery:${context.id}`, { at: Date.now() }, undefined);
+      const first = await hub.store.github.firstDelivery(context.id, Date.now());
       if (!first) context.log.info({ deliveryId: context.id }, 'delivery seen before; ignored');
       return first;
     };

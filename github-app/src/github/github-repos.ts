@@ -1,18 +1,18 @@
 // The GitHub repositories this hub serves, by `owner/name`: each is a GithubRepoSource added to the hub's sources
 // (so create-run, refresh-flows and the API read them like any repository) when a webhook names it. Each is
-// remembered in the store with its installation (trigger-state rows `github:repo:<owner/name>`), so a restarted
+// remembered in the store with its installation (`store.github`, store/github-state.ts), so a restarted
 // hub knows them again: listing an installation's repositories would need a token for all of them, and every
 // token this hub asks for names one repository (installation-tokens.ts).
 import type { Probot } from 'probot';
 import type { Hub } from '../hub.js';
+import type { RememberedRepo } from '../store/github-state.js';
 import { GithubRepoSource } from './github-repo-source.js';
 import { InstallationTokens, RUN_PERMISSIONS } from './installation-tokens.js';
 
 /** What a webhook says of a repository. */
 export type RepositoryPayload = { full_name: string; clone_url: string; private?: boolean };
 
-type Remembered = { installationId: number; cloneUrl: string; private?: boolean };
-const rememberKey = (fullName: string) => `github:repo:${fullName}`;
+type Remembered = RememberedRepo;
 
 export class GithubRepos {
   private readonly byName = new Map<string, GithubRepoSource>();
@@ -49,10 +49,9 @@ export class GithubRepos {
       ...(repository.private !== undefined ? { private: repository.private } : {}),
     };
     const source = this.add(repository.full_name, remembered);
-    const key = rememberKey(source.name);
-    const stored = await this.hub.store.getTriggerState(key);
+    const stored = await this.hub.store.github.getRepo(source.name);
     // Another hub writing it meanwhile wrote the same facts from another webhook: either is right.
-    await this.hub.store.putTriggerState(key, remembered, stored?.version);
+    await this.hub.store.github.putRepo(source.name, remembered, stored?.version);
     return source;
   }
 
@@ -82,9 +81,7 @@ export class GithubRepos {
     const live = new Set(installations.map((installation) => installation.id));
     const added: GithubRepoSource[] = [];
     for (const repo of await this.hub.store.listRepos()) {
-      const remembered = (await this.hub.store.getTriggerState(rememberKey(repo.name)))?.value as
-        | Remembered
-        | undefined;
+      const remembered = (await this.hub.store.github.getRepo(repo.name))?.value;
       if (remembered && live.has(remembered.installationId)) added.push(this.add(repo.name, remembered));
     }
     return added;

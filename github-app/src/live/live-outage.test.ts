@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { tempDir } from '../repos/test-repo.js';
 import { startTestHub, type TestHub } from '../routes/start-test-hub.js';
 import { eventually } from '../runs/test-hub.js';
-import { storeThatGoesAway } from '../store/store-that-goes-away.js';
+import { storeThatGoesAway } from '../store/testing/store-that-goes-away.js';
 
 let t: TestHub | undefined;
 const dirs: { cleanup(): void }[] = [];

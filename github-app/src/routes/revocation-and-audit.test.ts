@@ -4,7 +4,7 @@
 import { type AuditEntry, createFloeClient, type FloeApiError, type LiveServerMessage } from '@floe/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTestDatabase, type TestDatabase } from '../store/postgres/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../store/testing/test-database.js';
 import { ADMIN_TOKEN, startTestHub, type TestHub } from './start-test-hub.js';
 
 const FLOWS = `

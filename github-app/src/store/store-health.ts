@@ -4,7 +4,6 @@
 // timers log and retry; the next call that gets an answer marks it available again. The hub reads this for
 // /healthz and /readyz, and to give every lease a full term after an outage before judging any (hub.ts).
 import { FloeError } from '../errors.js';
-import type { Store } from './store.js';
 
 /** Error codes of Node's sockets and of PostgreSQL (class 08 connection exception, 57P admin shutdown, 53300). */
 const AWAY_CODES = new Set([
@@ -67,13 +66,18 @@ export class StoreHealth {
     return true;
   }
 
-  /** The store, its every async method watched. */
-  watch(store: Store): Store {
+  /** The store, its every async method watched (the GitHub state's too). */
+  watch<T extends object>(store: T): T {
     // One wrapper per method, made at its first use: store calls are on the dispatch path.
     const wrappers = new WeakMap<object, unknown>();
     return new Proxy(store, {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver) as unknown;
+        if (property === 'github' && typeof value === 'object' && value !== null) {
+          const known = wrappers.get(value) ?? this.watch(value);
+          wrappers.set(value, known);
+          return known;
+        }
         if (typeof value !== 'function' || property === 'close' || property === 'constructor') return value;
         const known = wrappers.get(value);
         if (known !== undefined) return known;

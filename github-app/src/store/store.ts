@@ -1,6 +1,7 @@
-// The hub's store: ONE async interface (DESIGN §4), implemented by the SQLite driver (store/sqlite/) and the PostgreSQL
-// driver (store/postgres/). Both pass one contract suite (store.contract.ts), so code above the store never knows which
-// it has. Async because PostgreSQL is; the SQLite driver answers at once.
+// The hub's store: ONE async interface (DESIGN §4), implemented once (sql-store.ts) for SQLite (store/sqlite/, the
+// default) and PostgreSQL (store/postgres/, several hubs on one database). Both pass one contract suite
+// (testing/store.contract.ts), so code above the store never knows which it has. Async because PostgreSQL is.
+// The rows below are what the store returns: each table's rows are parsed with these schemas (row-codec.ts).
 //
 // Every write that decides who owns a run is a compare-and-set on (state, epoch) inside the store, never a read
 // followed by a write in the caller: that is what keeps a run from executing twice when offers, accepts, leases and
@@ -17,6 +18,7 @@ import {
   TrustSchema,
   z,
 } from '@floe/shared';
+import type { GitHubStateStore } from './github-state.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rows
@@ -400,6 +402,9 @@ export interface Store {
   /** Takes (or renews) the lease `name` for `holder` until `now + ttlMs`; false when another holder has it. */
   tryLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
+
+  /** The GitHub App's state (github-state.ts). */
+  readonly github: GitHubStateStore;
 
   close(): Promise<void>;
 }

@@ -1,6 +1,8 @@
 // The PostgreSQL schema: the same tables and meaning as the SQLite driver's migrations (store/sqlite/migrations/),
 // in PostgreSQL's types. Times are BIGINT milliseconds (read back as numbers, see postgres-store.ts); JSON values
-// are TEXT because the store never looks inside them (their shapes are owned by zod schemas elsewhere).
+// are TEXT because no SQL looks inside them (the store parses them with the row schemas of store.ts).
+
+import { migration011 } from '../sqlite/migrations/011-github-state.js';
 import type { Migration } from '../sqlite/migrations.js';
 
 const migration001: Migration = {
@@ -203,6 +205,9 @@ ALTER TABLE runners ADD COLUMN connection TEXT;
 `,
 };
 
+// The SQLite driver's 010 (renaming log_chunks.offset to PostgreSQL's byte_offset) has nothing to do here; 011, the
+// GitHub state's own table, is the same SQL in both.
+
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration001,
@@ -212,4 +217,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration011,
 ];

@@ -1,11 +1,12 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeStoreContract } from '../store.contract.js';
-import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../trust-migration-rows.js';
+import { describeGitHubStateContract } from '../testing/github-state.contract.js';
+import { describeStoreContract } from '../testing/store.contract.js';
+import { createTestDatabase, type TestDatabase } from '../testing/test-database.js';
+import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../testing/trust-migration-rows.js';
 import { migratePostgres } from './migrate-postgres.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { openPostgresStore, type PostgresStore } from './postgres-store.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 // One database per store the contract suite makes: its tests expect an empty store each time.
 const databases: TestDatabase[] = [];
@@ -23,6 +24,7 @@ afterAll(async () => {
 });
 
 describeStoreContract('postgres', freshStore);
+describeGitHubStateContract('postgres', freshStore);
 
 describe('postgres store', () => {
   it('shares runs between two stores on one database, as two hubs do', async () => {
@@ -69,7 +71,9 @@ describe('postgres store', () => {
         const [sql, values] = insertOldRun(run, i, (n) => `$${n}`);
         await pool.query(sql, values);
       }
-      expect(await migratePostgres(pool)).toEqual([6, 7, 8, 9]);
+      expect(await migratePostgres(pool)).toEqual(
+        POSTGRES_MIGRATIONS.filter((m) => m.version >= 6).map((m) => m.version),
+      );
       const { rows } = await pool.query<Record<string, string>>('SELECT id, trust, trigger FROM runs ORDER BY id');
       expect(Object.fromEntries(rows.map((row) => [row.id, row.trust]))).toEqual(TRUST_AFTER);
       expect(rows.filter((row) => row.trigger?.includes('noSecrets'))).toEqual([]);

@@ -7,6 +7,8 @@ import { migration006 } from './migrations/006-run-trust.js';
 import { migration007 } from './migrations/007-token-expiry-and-audit.js';
 import { migration008 } from './migrations/008-runner-sandbox.js';
 import { migration009 } from './migrations/009-runner-connection.js';
+import { migration010 } from './migrations/010-log-byte-offset.js';
+import { migration011 } from './migrations/011-github-state.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -22,4 +24,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration010,
+  migration011,
 ];

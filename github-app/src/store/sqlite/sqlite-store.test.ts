@@ -4,8 +4,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../hash-secret.js';
-import { describeStoreContract } from '../store.contract.js';
-import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../trust-migration-rows.js';
+import { describeGitHubStateContract } from '../testing/github-state.contract.js';
+import { describeStoreContract } from '../testing/store.contract.js';
+import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../testing/trust-migration-rows.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { openSqliteStore, sqliteFile } from './sqlite-store.js';
@@ -16,6 +17,7 @@ const freshDir = () => path.join(root, `db-${++count}`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describeStoreContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
+describeGitHubStateContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
 
 describe('sqlite store', () => {
   it('opens the database in WAL mode with foreign keys on', async () => {
@@ -90,7 +92,7 @@ describe('migrate', () => {
       const [sql, values] = insertOldRun(run, i, () => '?');
       db.prepare(sql).run(...values);
     });
-    expect(migrate(db)).toEqual([6, 7, 8, 9]);
+    expect(migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version >= 6).map((m) => m.version));
     const rows = db.prepare('SELECT id, trust, trigger FROM runs ORDER BY id').all() as Record<string, string>[];
     expect(Object.fromEntries(rows.map((row) => [row.id, row.trust]))).toEqual(TRUST_AFTER);
     // The old flag is gone; the rest of the trigger is as it was.

@@ -3,9 +3,9 @@
 // driver does it.
 import type { ResolvedFlow, RunState } from '@floe/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashSecret } from './hash-secret.js';
-import { newRunId } from './new-run-id.js';
-import type { NewRun, Store } from './store.js';
+import { hashSecret } from '../hash-secret.js';
+import { newRunId } from '../new-run-id.js';
+import type { NewRun, Store } from '../store.js';
 
 const FLOW = { id: 'build', name: 'build', ver: 1, triggers: [], tasks: [] } as unknown as ResolvedFlow;
 const T = Date.UTC(2026, 0, 1);

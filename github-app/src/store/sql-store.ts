@@ -1,0 +1,726 @@
+// The store (store.ts) for both dialects: one class, one SQL text per statement, the rows parsed by one reader per
+// table (row-codec.ts). A dialect is a small SqlDatabase (sql-database.ts): how to run a statement, how to hold a
+// transaction, and two spellings that differ. Why not a query builder (Kysely): its SQLite driver prepares every
+// statement again on each call, which costs more than running most of these statements, its SQLite transactions
+// begin deferred (two hubs on one file need IMMEDIATE), and the SQL that decides who owns a run reads best as SQL.
+//
+// Atomicity: every compare-and-set is one `UPDATE … WHERE state/epoch … RETURNING *`; writes that read first
+// (saveProgress, log appends, createRun) run in a write transaction that locks what they read: SQLite's
+// `BEGIN IMMEDIATE` (the whole file, across processes), PostgreSQL's `SELECT … FOR UPDATE` (the run's row, across
+// hubs). The SQLite driver serializes its transactions within the process too (sqlite/sqlite-store.ts), since
+// a transaction here awaits between its statements.
+import type { RunState } from '@floe/shared';
+import { z } from '@floe/shared';
+import { type GitHubStateStore, SqlGitHubState } from './github-state.js';
+import { rowReader } from './row-codec.js';
+import type { Sql, SqlDatabase } from './sql-database.js';
+import {
+  type ApiTokenRow,
+  ApiTokenRowSchema,
+  type AuditRowPage,
+  AuditRowSchema,
+  type FlowRow,
+  FlowRowSchema,
+  type LogAppend,
+  type LogChunkRow,
+  LogChunkRowSchema,
+  type LogRead,
+  type NewAuditRow,
+  type NewRun,
+  type ProgressOutcome,
+  type RepoRow,
+  RepoRowSchema,
+  type RunEnding,
+  type RunnerRow,
+  RunnerRowSchema,
+  type RunPage,
+  type RunProgress,
+  type RunQuery,
+  type RunRow,
+  RunRowSchema,
+  type SecretRow,
+  SecretRowSchema,
+  type Store,
+  type TriggerStateRow,
+  TriggerStateRowSchema,
+} from './store.js';
+
+const readRepo = rowReader(RepoRowSchema);
+const readFlow = rowReader(FlowRowSchema, { json: ['triggers', 'flow', 'errors'] });
+const readRun = rowReader(RunRowSchema, { json: ['trigger', 'flow', 'engine'] });
+const readChunk = rowReader(LogChunkRowSchema, { columns: { offset: 'byte_offset' } });
+/** A stored chunk with its length in bytes (what reading and capping a log count in). */
+const readStoredChunk = rowReader(LogChunkRowSchema.extend({ length: z.number().int() }), {
+  columns: { offset: 'byte_offset' },
+});
+const readRunner = rowReader(RunnerRowSchema, { json: ['tags'], flags: ['connected', 'sandboxed'] });
+const readToken = rowReader(ApiTokenRowSchema);
+const readAudit = rowReader(AuditRowSchema, { json: ['detail'] });
+const readSecret = rowReader(SecretRowSchema);
+const readTriggerState = rowReader(TriggerStateRowSchema, { json: ['value'] });
+const readCounter = rowReader(z.object({ last: z.number().int() }));
+const readEnd = rowReader(z.object({ end: z.number().int() }));
+const readId = rowReader(z.object({ id: z.string() }));
+const readLogSize = rowReader(z.object({ runId: z.string(), node: z.string(), bytes: z.coerce.number() }));
+
+const json = (value: unknown): string => JSON.stringify(value);
+/** A boolean parameter: SQLite binds no booleans, and PostgreSQL's boolean columns take 1 and 0 as well. */
+const flag = (value: boolean): number => (value ? 1 : 0);
+/** `?, ?, …` for an IN list of n values. */
+const list = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+
+const INSERT_CHUNK = `INSERT INTO log_chunks (run_id, node, byte_offset, length, attempt, stream, at, text)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const LOG_END = `SELECT byte_offset + length AS end FROM log_chunks WHERE run_id = ? AND node = ?
+  ORDER BY byte_offset DESC LIMIT 1`;
+
+export class SqlStore implements Store {
+  readonly github: GitHubStateStore;
+
+  constructor(protected readonly sql: SqlDatabase) {
+    this.github = new SqlGitHubState(sql);
+  }
+
+  private async oneRun(sql: string, params: unknown[], on: Sql = this.sql): Promise<RunRow | undefined> {
+    const row = await on.get(sql, params);
+    return row && readRun(row);
+  }
+
+  /** The run's row, locked until the transaction ends: writes that check then write serialize on it. */
+  private lockRun(on: Sql, id: string): Promise<RunRow | undefined> {
+    return this.oneRun(`SELECT * FROM runs WHERE id = ?${this.sql.dialect.forUpdate}`, [id], on);
+  }
+
+  /** lockRun for writes that do not read the run (log appends): nothing to parse. */
+  private async lockRunOnly(on: Sql, id: string): Promise<void> {
+    await on.get(`SELECT id FROM runs WHERE id = ?${this.sql.dialect.forUpdate}`, [id]);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Repos and flows
+
+  async upsertRepo(repo: RepoRow): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO repos (name, url, default_ref, head_sha, refreshed_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET url = excluded.url, default_ref = excluded.default_ref,
+         head_sha = excluded.head_sha, refreshed_at = excluded.refreshed_at`,
+      [repo.name, repo.url, repo.defaultRef ?? null, repo.headSha ?? null, repo.refreshedAt ?? null],
+    );
+  }
+
+  async getRepo(name: string): Promise<RepoRow | undefined> {
+    const row = await this.sql.get('SELECT * FROM repos WHERE name = ?', [name]);
+    return row && readRepo(row);
+  }
+
+  async listRepos(): Promise<RepoRow[]> {
+    return (await this.sql.all('SELECT * FROM repos ORDER BY name')).map(readRepo);
+  }
+
+  async replaceFlows(repo: string, flows: FlowRow[]): Promise<void> {
+    await this.sql.transaction(async (sql) => {
+      await sql.run('DELETE FROM flows WHERE repo = ?', [repo]);
+      for (const flow of flows) {
+        await sql.run(
+          `INSERT INTO flows (repo, id, ver, name, triggers, flow, errors, sha, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            repo,
+            flow.id,
+            flow.ver,
+            flow.name,
+            json(flow.triggers),
+            flow.flow === undefined ? null : json(flow.flow),
+            json(flow.errors),
+            flow.sha,
+            flow.updatedAt,
+          ],
+        );
+      }
+    });
+  }
+
+  async listFlows(repo?: string): Promise<FlowRow[]> {
+    const rows =
+      repo === undefined
+        ? await this.sql.all('SELECT * FROM flows ORDER BY repo, id')
+        : await this.sql.all('SELECT * FROM flows WHERE repo = ? ORDER BY id', [repo]);
+    return rows.map(readFlow);
+  }
+
+  async getFlow(repo: string, id: string): Promise<FlowRow | undefined> {
+    const row = await this.sql.get('SELECT * FROM flows WHERE repo = ? AND id = ?', [repo, id]);
+    return row && readFlow(row);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Runs
+
+  async createRun(run: NewRun): Promise<RunRow> {
+    // The counter's upsert locks its row until the run is inserted: numbers stay distinct across hubs.
+    return this.sql.transaction(async (sql) => {
+      const counter = await sql.get(
+        `INSERT INTO run_counters (repo, flow_id, last) VALUES (?, ?, 1)
+         ON CONFLICT (repo, flow_id) DO UPDATE SET last = run_counters.last + 1 RETURNING last`,
+        [run.repo, run.flowId],
+      );
+      const created = await this.oneRun(
+        `INSERT INTO runs (id, repo, flow_id, number, state, trigger, trust, ref, sha, clone_url, flow, created_at,
+           retry_of, replay_from, pinned_runner_id)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [
+          run.id,
+          run.repo,
+          run.flowId,
+          readCounter(counter ?? {}).last,
+          json(run.trigger),
+          run.trust,
+          run.ref ?? null,
+          run.sha ?? null,
+          run.cloneUrl ?? null,
+          json(run.flow),
+          run.createdAt,
+          run.retryOf ?? null,
+          run.replayFrom ?? null,
+          run.pinnedRunnerId ?? null,
+        ],
+        sql,
+      );
+      if (!created) throw new Error(`run ${run.id} was not stored`);
+      return created;
+    });
+  }
+
+  async getRun(id: string): Promise<RunRow | undefined> {
+    return this.oneRun('SELECT * FROM runs WHERE id = ?', [id]);
+  }
+
+  async getRunByNumber(repo: string, flowId: string, number: number): Promise<RunRow | undefined> {
+    return this.oneRun('SELECT * FROM runs WHERE repo = ? AND flow_id = ? AND number = ?', [repo, flowId, number]);
+  }
+
+  async listRuns(query: RunQuery = {}): Promise<RunPage> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const filter = (column: string, op: string, value: unknown) => {
+      if (value === undefined) return;
+      where.push(`${column} ${op} ?`);
+      params.push(value);
+    };
+    filter('state', '=', query.state);
+    filter('repo', '=', query.repo);
+    filter('flow_id', '=', query.flowId);
+    filter('ref', '=', query.ref);
+    filter('result', '=', query.result);
+    filter('id', '<', query.cursor);
+    const limit = Math.max(1, Math.min(query.limit ?? 50, 1_000));
+    const rows = await this.sql.all(
+      `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+      [...params, limit + 1],
+    );
+    const runs = rows.slice(0, limit).map(readRun);
+    const last = runs[runs.length - 1];
+    return rows.length > limit && last ? { runs, next: last.id } : { runs };
+  }
+
+  async listLiveRuns(): Promise<RunRow[]> {
+    return (await this.sql.all(`SELECT * FROM runs WHERE state != 'archived' ORDER BY created_at, id`)).map(readRun);
+  }
+
+  async offerRun(id: string, epoch: number, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined> {
+    return this.oneRun(
+      `UPDATE runs SET epoch = epoch + 1, runner_id = ?, lease_expires_at = ?
+       WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id IS NULL RETURNING *`,
+      [runnerId, offerExpiresAt, id, epoch],
+    );
+  }
+
+  async acceptRun(
+    id: string,
+    runnerId: string,
+    epoch: number,
+    leaseExpiresAt: number,
+    at: number,
+  ): Promise<RunRow | undefined> {
+    return this.oneRun(
+      `UPDATE runs SET state = 'active', lease_expires_at = ?, started_at = COALESCE(started_at, ?)
+       WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id = ? RETURNING *`,
+      [leaseExpiresAt, at, id, epoch, runnerId],
+    );
+  }
+
+  async withdrawOffer(id: string, epoch: number): Promise<RunRow | undefined> {
+    return this.oneRun(
+      `UPDATE runs SET runner_id = NULL, lease_expires_at = NULL
+       WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id IS NOT NULL RETURNING *`,
+      [id, epoch],
+    );
+  }
+
+  async renewLeases(
+    runnerId: string,
+    runs: { runId: string; epoch: number }[],
+    leaseExpiresAt: number,
+  ): Promise<string[]> {
+    if (runs.length === 0) return [];
+    return this.sql.transaction(async (sql) => {
+      const renewed: string[] = [];
+      for (const run of runs) {
+        const changed = await sql.run(
+          `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND epoch = ? AND runner_id = ? AND state = 'active'`,
+          [leaseExpiresAt, run.runId, run.epoch, runnerId],
+        );
+        if (changed === 1) renewed.push(run.runId);
+      }
+      return renewed;
+    });
+  }
+
+  async saveProgress(id: string, progress: RunProgress): Promise<ProgressOutcome> {
+    return this.sql.transaction(async (sql): Promise<ProgressOutcome> => {
+      const run = await this.lockRun(sql, id);
+      if (!run) return { ok: false, reason: 'missing' };
+      if (run.state !== 'active' || run.epoch !== progress.epoch) return { ok: false, reason: 'stale', run };
+      if (run.lastSeq !== progress.expectedLastSeq) return { ok: false, reason: 'conflict', run };
+      const logs = await this.appendLocked(sql, id, progress.logs);
+      const { ended } = progress;
+      const saved = await this.oneRun(
+        `UPDATE runs SET engine = ?, last_seq = ?, started_at = COALESCE(started_at, ?),
+           state = ?, result = ?, reason = ?, reason_code = ?, ended_at = ?,
+           lease_expires_at = CASE WHEN ? = 1 THEN NULL ELSE lease_expires_at END
+         WHERE id = ? RETURNING *`,
+        [
+          json(progress.engine),
+          progress.lastSeq,
+          progress.engine.startedAt,
+          ended ? 'archived' : 'active',
+          ended?.result ?? null,
+          ended?.reason ?? null,
+          ended?.reasonCode ?? null,
+          ended?.endedAt ?? null,
+          flag(ended !== undefined),
+          id,
+        ],
+        sql,
+      );
+      return saved ? { ok: true, run: saved, logs } : { ok: false, reason: 'missing' };
+    });
+  }
+
+  async saveTrailingRecords(
+    id: string,
+    progress: Pick<RunProgress, 'epoch' | 'expectedLastSeq' | 'lastSeq' | 'logs'>,
+  ): Promise<ProgressOutcome> {
+    return this.sql.transaction(async (sql): Promise<ProgressOutcome> => {
+      const run = await this.lockRun(sql, id);
+      if (!run) return { ok: false, reason: 'missing' };
+      if (run.state !== 'archived' || run.epoch !== progress.epoch) return { ok: false, reason: 'stale', run };
+      if (run.lastSeq !== progress.expectedLastSeq) return { ok: false, reason: 'conflict', run };
+      const logs = await this.appendLocked(sql, id, progress.logs);
+      const saved = await this.oneRun(
+        'UPDATE runs SET last_seq = ? WHERE id = ? RETURNING *',
+        [progress.lastSeq, id],
+        sql,
+      );
+      return saved ? { ok: true, run: saved, logs } : { ok: false, reason: 'missing' };
+    });
+  }
+
+  async archiveRun(
+    id: string,
+    ending: RunEnding,
+    opts: { epoch?: number; engine?: RunState } = {},
+  ): Promise<RunRow | undefined> {
+    return this.oneRun(
+      `UPDATE runs SET state = 'archived', result = ?, reason = ?, reason_code = ?, ended_at = ?,
+         lease_expires_at = NULL, engine = COALESCE(?, engine)
+       WHERE id = ? AND state != 'archived' AND (CAST(? AS INTEGER) IS NULL OR epoch = CAST(? AS INTEGER))
+       RETURNING *`,
+      [
+        ending.result,
+        ending.reason,
+        ending.reasonCode,
+        ending.endedAt,
+        opts.engine === undefined ? null : json(opts.engine),
+        id,
+        opts.epoch ?? null,
+        opts.epoch ?? null,
+      ],
+    );
+  }
+
+  async requeueRun(id: string, epoch: number): Promise<RunRow | undefined> {
+    return this.oneRun(
+      `UPDATE runs SET state = 'pending', epoch = epoch + 1, runner_id = NULL, lease_expires_at = NULL,
+         engine = NULL, last_seq = 0, started_at = NULL, cancel_requested_by = NULL, cancel_requested_at = NULL
+       WHERE id = ? AND state = 'active' AND epoch = ? RETURNING *`,
+      [id, epoch],
+    );
+  }
+
+  async requestCancel(id: string, by: string, at: number): Promise<RunRow | undefined> {
+    return this.oneRun(
+      `UPDATE runs SET cancel_requested_by = COALESCE(cancel_requested_by, ?),
+         cancel_requested_at = COALESCE(cancel_requested_at, ?)
+       WHERE id = ? AND state = 'active' RETURNING *`,
+      [by, at, id],
+    );
+  }
+
+  async listExpiredLeases(now: number): Promise<RunRow[]> {
+    const rows = await this.sql.all(
+      `SELECT * FROM runs WHERE state != 'archived' AND runner_id IS NOT NULL AND lease_expires_at < ?
+       ORDER BY created_at, id`,
+      [now],
+    );
+    return rows.map(readRun);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Logs
+
+  private async logEnd(sql: Sql, runId: string, node: string): Promise<number> {
+    const row = await sql.get(LOG_END, [runId, node]);
+    return row ? readEnd(row).end : 0;
+  }
+
+  /** Appends inside a write transaction that locked the run, so offsets computed here cannot race another append. */
+  private async appendLocked(sql: Sql, runId: string, chunks: LogAppend[]): Promise<LogChunkRow[]> {
+    const stored: LogChunkRow[] = [];
+    const ends = new Map<string, number>();
+    for (const chunk of chunks) {
+      if (chunk.text === '') continue;
+      const offset = ends.get(chunk.node) ?? (await this.logEnd(sql, runId, chunk.node));
+      // Offsets count UTF-8 bytes, the unit of the REST and live log cursors (DESIGN §8 "Live API").
+      const length = Buffer.byteLength(chunk.text);
+      await sql.run(INSERT_CHUNK, [
+        runId,
+        chunk.node,
+        offset,
+        length,
+        chunk.attempt,
+        chunk.stream,
+        chunk.at,
+        chunk.text,
+      ]);
+      ends.set(chunk.node, offset + length);
+      stored.push({ ...chunk, runId, offset });
+    }
+    return stored;
+  }
+
+  async appendLogs(runId: string, node: string, chunks: LogAppend[]): Promise<LogChunkRow[]> {
+    return this.sql.transaction(async (sql) => {
+      await this.lockRunOnly(sql, runId);
+      return this.appendLocked(
+        sql,
+        runId,
+        chunks.map((chunk) => ({ ...chunk, node })),
+      );
+    });
+  }
+
+  async readLog(runId: string, node: string, from = 0, maxBytes = 1 << 20): Promise<LogRead> {
+    // One snapshot for the end and the chunks.
+    return this.sql.transaction(async (sql): Promise<LogRead> => {
+      const end = await this.logEnd(sql, runId, node);
+      // The chunk holding `from`, then every later one, until about maxBytes are collected.
+      const rows = await sql.all(
+        `SELECT * FROM log_chunks WHERE run_id = ? AND node = ? AND byte_offset + length > ?
+         ORDER BY byte_offset LIMIT 10000`,
+        [runId, node, from],
+      );
+      const chunks: LogChunkRow[] = [];
+      let bytes = 0;
+      let next = Math.min(from, end);
+      for (const row of rows) {
+        if (bytes >= maxBytes) break;
+        const { length, ...chunk } = readStoredChunk(row);
+        if (chunk.offset < from) {
+          // Cut inside the chunk: offsets the hub hands out fall on chunk or character boundaries.
+          const cut = from - chunk.offset;
+          chunks.push({ ...chunk, offset: from, text: Buffer.from(chunk.text).subarray(cut).toString() });
+        } else {
+          chunks.push(chunk);
+        }
+        bytes += chunk.offset + length - Math.max(from, chunk.offset);
+        next = chunk.offset + length;
+      }
+      return { chunks, next };
+    }, 'read');
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Runners
+
+  async registerRunner(runner: {
+    id: string;
+    name: string;
+    credentialHash: string;
+    createdAt: number;
+  }): Promise<RunnerRow> {
+    // Re-registration under the same name keeps the runner's id (its history) and replaces its credential, so the old
+    // credential stops working (registering again is safe to repeat); one upsert, so two hubs cannot both insert.
+    const row = await this.sql.get(
+      `INSERT INTO runners (id, name, credential_hash, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET credential_hash = excluded.credential_hash RETURNING *`,
+      [runner.id, runner.name, runner.credentialHash, runner.createdAt],
+    );
+    return readRunner(row ?? {});
+  }
+
+  async getRunner(id: string): Promise<RunnerRow | undefined> {
+    const row = await this.sql.get('SELECT * FROM runners WHERE id = ?', [id]);
+    return row && readRunner(row);
+  }
+
+  async findRunnerByCredential(credentialHash: string): Promise<RunnerRow | undefined> {
+    const row = await this.sql.get('SELECT * FROM runners WHERE credential_hash = ?', [credentialHash]);
+    return row && readRunner(row);
+  }
+
+  async listRunners(): Promise<RunnerRow[]> {
+    return (await this.sql.all('SELECT * FROM runners ORDER BY name')).map(readRunner);
+  }
+
+  async updateRunner(id: string, patch: Parameters<Store['updateRunner']>[1]): Promise<RunnerRow | undefined> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    const set = (column: string, value: unknown) => {
+      if (value === undefined) return;
+      sets.push(`${column} = ?`);
+      params.push(value);
+    };
+    set('tags', patch.tags === undefined ? undefined : json(patch.tags));
+    set('slots', patch.slots);
+    set('connected', patch.connected === undefined ? undefined : flag(patch.connected));
+    set('last_seen_at', patch.lastSeenAt);
+    set('version', patch.version);
+    set('sandboxed', patch.sandboxed === undefined ? undefined : flag(patch.sandboxed));
+    set('sandbox_reason', patch.sandboxReason);
+    set('connection', patch.connection);
+    if (sets.length === 0) return this.getRunner(id);
+    const row = await this.sql.get(`UPDATE runners SET ${sets.join(', ')} WHERE id = ? RETURNING *`, [...params, id]);
+    return row && readRunner(row);
+  }
+
+  async disconnectRunner(id: string, connection: string | undefined, at: number): Promise<boolean> {
+    const sql = `UPDATE runners SET connected = FALSE, connection = NULL, last_seen_at = ? WHERE id = ?${connection === undefined ? '' : ' AND connection = ?'}`;
+    return (await this.sql.run(sql, connection === undefined ? [at, id] : [at, id, connection])) === 1;
+  }
+
+  async deleteRunner(id: string): Promise<boolean> {
+    return (await this.sql.run('DELETE FROM runners WHERE id = ?', [id])) === 1;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Tokens
+
+  async createApiToken(token: ApiTokenRow): Promise<void> {
+    await this.insertApiToken(this.sql, token);
+  }
+
+  private async insertApiToken(sql: Sql, token: ApiTokenRow): Promise<void> {
+    await sql.run(
+      `INSERT INTO api_tokens (name, role, token_hash, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      [token.name, token.role, token.tokenHash, token.createdAt, token.expiresAt ?? null, token.lastUsedAt ?? null],
+    );
+  }
+
+  async touchApiToken(name: string, at: number): Promise<void> {
+    await this.sql.run('UPDATE api_tokens SET last_used_at = ? WHERE name = ?', [at, name]);
+  }
+
+  async replaceApiToken(token: ApiTokenRow, previous?: ApiTokenRow): Promise<void> {
+    await this.sql.transaction(async (sql) => {
+      await sql.run('DELETE FROM api_tokens WHERE name IN (?, ?)', [token.name, previous?.name ?? token.name]);
+      if (previous) await this.insertApiToken(sql, previous);
+      await this.insertApiToken(sql, token);
+    });
+  }
+
+  async findApiToken(tokenHash: string): Promise<ApiTokenRow | undefined> {
+    const row = await this.sql.get('SELECT * FROM api_tokens WHERE token_hash = ?', [tokenHash]);
+    return row && readToken(row);
+  }
+
+  async listApiTokens(): Promise<ApiTokenRow[]> {
+    return (await this.sql.all('SELECT * FROM api_tokens ORDER BY name')).map(readToken);
+  }
+
+  async deleteApiToken(name: string): Promise<boolean> {
+    return (await this.sql.run('DELETE FROM api_tokens WHERE name = ?', [name])) === 1;
+  }
+
+  async createRegistrationToken(token: { tokenHash: string; expiresAt: number; createdAt: number }): Promise<void> {
+    await this.sql.run('INSERT INTO registration_tokens (token_hash, expires_at, created_at) VALUES (?, ?, ?)', [
+      token.tokenHash,
+      token.expiresAt,
+      token.createdAt,
+    ]);
+  }
+
+  async useRegistrationToken(tokenHash: string, now: number): Promise<boolean> {
+    const changed = await this.sql.run(
+      'UPDATE registration_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?',
+      [now, tokenHash, now],
+    );
+    return changed === 1;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Secrets (scope '' is the hub's; ordered bytewise)
+
+  async putSecret(secret: SecretRow): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO secrets (scope, name, sealed, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (scope, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
+      [secret.repo ?? '', secret.name, secret.sealed, secret.updatedAt],
+    );
+  }
+
+  async listSecrets(repo?: string): Promise<SecretRow[]> {
+    const { bytewise } = this.sql.dialect;
+    const columns = `SELECT name, NULLIF(scope, '') AS repo, sealed, updated_at FROM secrets`;
+    const order = `ORDER BY scope${bytewise}, name${bytewise}`;
+    const rows =
+      repo === undefined
+        ? await this.sql.all(`${columns} ${order}`)
+        : await this.sql.all(`${columns} WHERE scope IN ('', ?) ${order}`, [repo]);
+    return rows.map(readSecret);
+  }
+
+  async deleteSecret(name: string, repo?: string): Promise<boolean> {
+    return (await this.sql.run('DELETE FROM secrets WHERE scope = ? AND name = ?', [repo ?? '', name])) === 1;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Audit log
+
+  async appendAudit(entry: NewAuditRow): Promise<void> {
+    await this.sql.run('INSERT INTO audit_log (at, actor, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)', [
+      entry.at,
+      entry.actor,
+      entry.role,
+      entry.action,
+      entry.target,
+      entry.detail ? json(entry.detail) : null,
+    ]);
+  }
+
+  async listAudit(query: { limit?: number; before?: number }): Promise<AuditRowPage> {
+    const limit = query.limit ?? 50;
+    const rows = await this.sql.all('SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?', [
+      query.before ?? Number.MAX_SAFE_INTEGER,
+      limit + 1,
+    ]);
+    const entries = rows.slice(0, limit).map(readAudit);
+    const last = entries.at(-1);
+    return rows.length > limit && last ? { entries, next: last.id } : { entries };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Retention (retention/retention-sweep.ts)
+
+  async pruneRuns(opts: { endedBefore: number; keepPerFlow: number; limit: number }): Promise<number> {
+    return this.sql.transaction(async (sql) => {
+      const ids = (
+        await sql.all(
+          `SELECT id FROM (
+             SELECT id, ended_at, ROW_NUMBER() OVER (PARTITION BY repo, flow_id ORDER BY id DESC) AS newest
+             FROM runs WHERE state = 'archived'
+           ) ranked WHERE ended_at < ? OR newest > ? LIMIT ?`,
+          [opts.endedBefore, opts.keepPerFlow, opts.limit],
+        )
+      ).map((row) => readId(row).id);
+      if (ids.length === 0) return 0;
+      await sql.run(`DELETE FROM log_chunks WHERE run_id IN (${list(ids.length)})`, ids);
+      await sql.run(`DELETE FROM runs WHERE id IN (${list(ids.length)})`, ids);
+      return ids.length;
+    });
+  }
+
+  async listOversizedLogs(
+    maxBytes: number,
+    endedSince: number,
+    limit: number,
+  ): Promise<{ runId: string; node: string; bytes: number }[]> {
+    const rows = await this.sql.all(
+      `SELECT l.run_id, l.node, SUM(l.length) AS bytes
+       FROM runs r JOIN log_chunks l ON l.run_id = r.id
+       WHERE r.state = 'archived' AND r.ended_at >= ?
+       GROUP BY l.run_id, l.node HAVING SUM(l.length) > ? LIMIT ?`,
+      [endedSince, maxBytes, limit],
+    );
+    return rows.map(readLogSize);
+  }
+
+  async capLog(runId: string, node: string, headBytes: number, tailBytes: number): Promise<void> {
+    await this.sql.transaction(async (sql) => {
+      await this.lockRunOnly(sql, runId);
+      const rows = (
+        await sql.all('SELECT * FROM log_chunks WHERE run_id = ? AND node = ? ORDER BY byte_offset', [runId, node])
+      ).map(readChunk);
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      if (!first || !last) return;
+      const whole = Buffer.from(rows.map((row) => row.text).join(''));
+      if (whole.length <= headBytes + tailBytes) return;
+      const head = new TextDecoder().decode(whole.subarray(0, headBytes)).replace(/\uFFFD$/, '');
+      const tail = new TextDecoder().decode(whole.subarray(whole.length - tailBytes)).replace(/^\uFFFD/, '');
+      const cut = whole.length - Buffer.byteLength(head) - Buffer.byteLength(tail);
+      const marker = `\n[floe: ${cut} bytes of this log were cut by retention; its first and last parts are kept]\n`;
+      await sql.run('DELETE FROM log_chunks WHERE run_id = ? AND node = ?', [runId, node]);
+      let offset = 0;
+      for (const [chunk, text] of [
+        [first, head],
+        [{ ...last, stream: 'sys' }, marker],
+        [last, tail],
+      ] as const) {
+        const length = Buffer.byteLength(text);
+        await sql.run(INSERT_CHUNK, [runId, node, offset, length, chunk.attempt, chunk.stream, chunk.at, text]);
+        offset += length;
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Trigger state and leases
+
+  async getTriggerState(key: string): Promise<TriggerStateRow | undefined> {
+    const row = await this.sql.get('SELECT * FROM trigger_state WHERE key = ?', [key]);
+    return row && readTriggerState(row);
+  }
+
+  async putTriggerState(key: string, value: unknown, expectedVersion: number | undefined): Promise<boolean> {
+    const changed =
+      expectedVersion === undefined
+        ? await this.sql.run(
+            'INSERT INTO trigger_state (key, value, version) VALUES (?, ?, 1) ON CONFLICT (key) DO NOTHING',
+            [key, json(value)],
+          )
+        : await this.sql.run(
+            'UPDATE trigger_state SET value = ?, version = version + 1 WHERE key = ? AND version = ?',
+            [json(value), key, expectedVersion],
+          );
+    return changed === 1;
+  }
+
+  async tryLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
+    const changed = await this.sql.run(
+      `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
+      [name, holder, now + ttlMs, now],
+    );
+    return changed === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.sql.run('DELETE FROM leases WHERE name = ? AND holder = ?', [name, holder]);
+  }
+
+  async close(): Promise<void> {
+    await this.sql.close();
+  }
+}
