@@ -7,7 +7,6 @@ import type { HubChange } from '../hub.js';
 import { TEST_FLOE } from '../runs/test-flows.js';
 import { ADMIN, eventually, startTestHub, type TestHub } from '../runs/test-hub.js';
 import { openPostgresStore, type PostgresStore } from '../store/postgres/postgres-store.js';
-import type { FlowRow } from '../store/store.js';
 import { createTestDatabase, type TestDatabase } from '../store/testing/test-database.js';
 import { TriggerScheduler } from '../triggers/trigger-scheduler.js';
 import { FakeRunner, RecordMaker } from './fake-runner.js';
@@ -162,7 +161,7 @@ describe('triggers of several hubs on one PostgreSQL database', () => {
         id: flow.id,
         ver: flow.ver,
         name: flow.name,
-        triggers: flow.triggers as unknown as FlowRow['triggers'],
+        triggers: flow.triggers,
         flow,
         errors: [],
         sha: 'abc',

@@ -30,7 +30,7 @@ export async function refreshFlows(
     id: flow.id,
     ver: flow.ver,
     name: flow.name,
-    triggers: flow.triggers as unknown as FlowRow['triggers'],
+    triggers: flow.triggers,
     ...(flow.flow ? { flow: flow.flow } : {}),
     errors: flow.errors,
     sha: head.sha,

@@ -14,6 +14,7 @@ import {
   type ReasonCode,
   ReasonCodeSchema,
   type ResolvedFlow,
+  type ResolvedTrigger,
   type RunState,
   TrustSchema,
   z,
@@ -24,7 +25,12 @@ import type { GitHubStateStore } from './github-state.js';
 // Rows
 
 const Time = z.number().describe('Milliseconds since the epoch.');
+// A flow (and its triggers) is parsed with ResolvedFlowSchema where it enters the hub (FLOE.yaml read, resolved and
+// linted) and where it enters a runner (the offer); the store keeps what the hub wrote after that parse. Parsing it
+// again on every read would cost ~30 µs a row on the hottest paths (every batch of records reads its run), so the
+// row schema gives it ResolvedFlowSchema's type without walking it again.
 const ResolvedFlowJson = z.custom<ResolvedFlow>((value) => typeof value === 'object' && value !== null);
+const ResolvedTriggersJson = z.custom<ResolvedTrigger[]>((value) => Array.isArray(value));
 const RunStateJson = z.custom<RunState>((value) => typeof value === 'object' && value !== null);
 
 /** A repository the hub reads flows from (`--repo`, or one a GitHub App installation holds). */
@@ -48,7 +54,7 @@ export const FlowRowSchema = z.object({
   ver: z.number().int(),
   name: z.string(),
   /** The flow's triggers (resolved), for the trigger scheduler and start forms. */
-  triggers: z.array(z.record(z.string(), z.unknown())),
+  triggers: ResolvedTriggersJson,
   /** The resolved flow; absent when the flow has errors. */
   flow: ResolvedFlowJson.optional(),
   /** Errors that stop the flow from running, one line each; empty when it can run. */

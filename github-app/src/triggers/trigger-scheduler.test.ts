@@ -24,7 +24,7 @@ async function storeWith(yaml: string): Promise<Store> {
     id: flow.id,
     ver: flow.ver,
     name: flow.name,
-    triggers: flow.triggers as unknown as FlowRow['triggers'],
+    triggers: flow.triggers,
     flow,
     errors: [],
     sha: 'abc',

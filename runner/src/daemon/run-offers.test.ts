@@ -84,7 +84,7 @@ tasks:
     runId,
     epoch,
     leaseMs: 10_000,
-    run: { id: runId, number: 1, flow: flow as unknown as Offer['run']['flow'], data: {}, secrets: {}, trust },
+    run: { id: runId, number: 1, flow, data: {}, secrets: {}, trust },
   };
 }
 

@@ -1,13 +1,13 @@
 // The contract every store driver passes (CONTRIBUTING.md "One contract per seam"): the SQLite driver runs it in
 // sqlite-store.test.ts, the PostgreSQL driver in postgres-store.test.ts. It pins what the hub relies on, not how a
 // driver does it.
-import type { ResolvedFlow, RunState } from '@floe/shared';
+import { ResolvedFlowSchema, ResolvedTriggerSchema, type RunState } from '@floe/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../hash-secret.js';
 import { newRunId } from '../new-run-id.js';
 import type { NewRun, Store } from '../store.js';
 
-const FLOW = { id: 'build', name: 'build', ver: 1, triggers: [], tasks: [] } as unknown as ResolvedFlow;
+const FLOW = ResolvedFlowSchema.parse({ id: 'build', name: 'build', triggers: [], tasks: [] });
 const T = Date.UTC(2026, 0, 1);
 
 const engineAt = (at: number): RunState => ({
@@ -508,7 +508,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         id: 'build',
         ver: 1,
         name: 'Build',
-        triggers: [{ type: 'data', id: 'form' }],
+        triggers: [ResolvedTriggerSchema.parse({ type: 'data', id: 'form', name: 'form' })],
         flow: FLOW,
         errors: [],
         sha: 'a1',
