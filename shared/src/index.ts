@@ -95,6 +95,7 @@ export { durationMs, formatDuration } from './flow/duration.js';
 export { envEntries } from './flow/env-entries.js';
 export {
   canEmit,
+  type EmitterNode,
   emittableTags,
   mergeGood,
   type ParsedTag,

@@ -1,6 +1,6 @@
 // The event-tag grammar of the original floe, kept (DESIGN §3 "Events"). The engine routes on these strings and
 // the linter checks `listen`/`wait` against what nodes can emit; both import this one file.
-import type { ResolvedNode } from './flow-schema.js';
+import type { ResolvedMerge } from './flow-schema.js';
 
 export const TRIGGER_GOOD = 'trigger.good';
 
@@ -29,11 +29,19 @@ export function parseTag(tag: string): ParsedTag {
 }
 
 /**
+ * What decides the tags a node can emit: a resolved node has it, and so has the editor's scan of a half-written file
+ * (vscode-extension/src/language/scan-nodes.ts), whose type may be one no task has yet (it emits like `exec`).
+ */
+export type EmitterNode =
+  | Pick<ResolvedMerge, 'class' | 'id'>
+  | { class?: 'task' | undefined; id: string; type: string; 'ignore-fail'?: boolean; 'use-status'?: boolean };
+
+/**
  * What a node can emit. A `use-status` task emits `task.<id>.<code>` for any code, which a finite list cannot
  * hold: `statusCodes` is true for such a node and every `task.<id>.<integer>` tag counts as emittable.
  * `end` nodes emit nothing; `data` nodes emit good (approved) or bad (rejected).
  */
-export function emittableTags(node: ResolvedNode): { tags: string[]; statusCodes: boolean } {
+export function emittableTags(node: EmitterNode): { tags: string[]; statusCodes: boolean } {
   if (node.class === 'merge') return { tags: [mergeGood(node.id)], statusCodes: false };
   switch (node.type) {
     case 'end':
@@ -44,13 +52,13 @@ export function emittableTags(node: ResolvedNode): { tags: string[]; statusCodes
       if (node['ignore-fail']) return { tags: [taskTag(node.id, 'good')], statusCodes: false };
       const tags = node['use-status'] ? [taskTag(node.id, 'bad')] : [taskTag(node.id, 'good'), taskTag(node.id, 'bad')];
       tags.push(taskTag(node.id, 'error'));
-      return { tags, statusCodes: node['use-status'] };
+      return { tags, statusCodes: node['use-status'] === true };
     }
   }
 }
 
 /** Whether `tag` is one that `node` can emit (see `emittableTags`). */
-export function canEmit(node: ResolvedNode, tag: string): boolean {
+export function canEmit(node: EmitterNode, tag: string): boolean {
   const { tags, statusCodes } = emittableTags(node);
   if (tags.includes(tag)) return true;
   if (!statusCodes) return false;

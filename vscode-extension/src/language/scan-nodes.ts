@@ -1,7 +1,7 @@
 // The triggers and nodes of a FLOE.yaml as written, found line by line so that a half-typed file still yields
 // them (completion and "go to node" run while the file is broken). The linter's positions are used where the
 // file parses (see go-to-node.ts); this is the tolerant fallback and the source of event tags to complete.
-import { emittableTags, type ResolvedNode, TRIGGER_GOOD } from '@floe/shared';
+import { type EmitterNode, emittableTags, TRIGGER_GOOD } from '@floe/shared';
 import { cursorContext } from './cursor-context.js';
 
 export interface ScannedNode {
@@ -73,13 +73,15 @@ export function eventTagsOfFlow(nodes: readonly ScannedNode[], flow: number, exc
     if (node.flow !== flow || node.section !== 'tasks' || node.id === exceptNode) continue;
     const { fields } = node;
     // emittableTags reads only id, class, type, ignore-fail and use-status: the grammar stays in one place.
-    const shape = {
-      id: node.id,
-      class: fields.class === 'merge' ? 'merge' : 'task',
-      type: fields.type ?? 'exec',
-      'ignore-fail': fields['ignore-fail'] === 'true',
-      'use-status': fields['use-status'] === 'true',
-    } as unknown as ResolvedNode;
+    const shape: EmitterNode =
+      fields.class === 'merge'
+        ? { id: node.id, class: 'merge' }
+        : {
+            id: node.id,
+            type: fields.type ?? 'exec',
+            'ignore-fail': fields['ignore-fail'] === 'true',
+            'use-status': fields['use-status'] === 'true',
+          };
     const { tags, statusCodes } = emittableTags(shape);
     for (const tag of tags) choices.push({ tag, from: node.id, detail: `emitted by ${node.id}` });
     if (statusCodes)
