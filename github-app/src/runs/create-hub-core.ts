@@ -3,8 +3,8 @@
 // knows runs, leases and epochs (DESIGN §5).
 import { randomUUID } from 'node:crypto';
 import type { HeldRun } from '@floe/shared';
-import { publishRunner } from '../dispatch/runner-views.js';
 import type { HubCore, RunnerConnection, WelcomeRun } from '../gateway/hub-core.js';
+import { publishRunner } from '../runners/runner-views.js';
 import { hashSecret, newSecret } from '../store/hash-secret.js';
 import { applyRecords } from './apply-records.js';
 import type { HubDeps } from './hub-deps.js';
