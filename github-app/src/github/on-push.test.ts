@@ -46,7 +46,7 @@ describe('onPush', () => {
 
   it('starts nothing for a branch or paths its trigger does not match, or a [skip ci] commit', async () => {
     expect(await push('other', 'elsewhere', ['src/a.txt'])).toEqual([]);
-    expect(await push('feature/docs', 'docs only', ['docs/readme.md'])).toEqual([]);
+    expect(await push('feature/notes', 'notes only', ['notes/guide.txt'])).toEqual([]);
     expect(await push('feature/two', 'tidy [skip ci]', ['src/a.txt'])).toEqual([]);
   });
 
