@@ -1,6 +1,6 @@
 import { createFloeClient, type FloeClient, FlowListSchema, RunDetailSchema, RunsPageSchema } from '@floe/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startTestHub, type TestHub } from './routes/start-test-hub.js';
+import { ADMIN_TOKEN, startTestHub, type TestHub } from './testing/start-test-hub.js';
 
 const APP_FLOWS = `
 flows:

@@ -2,11 +2,11 @@
 // `pg` does when the server is gone, and the hub's clock in the test's hand: the outage is reported, and once the
 // store answers, no run is judged lost for the heartbeats it could not store.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeRunner, RecordMaker } from './dispatch/fake-runner.js';
-import { tempDir } from './repos/test-repo.js';
-import { TEST_FLOE } from './runs/test-flows.js';
-import { ADMIN, eventually, startTestHub, type TestHub } from './runs/test-hub.js';
 import { storeThatGoesAway } from './store/testing/store-that-goes-away.js';
+import { FakeRunner, RecordMaker } from './testing/fake-runner.js';
+import { TEST_FLOE } from './testing/test-flows.js';
+import { ADMIN, eventually, startTestHub, type TestHub } from './testing/test-hub.js';
+import { tempDir } from './testing/test-repo.js';
 
 describe('a hub whose database goes away', () => {
   let t: TestHub | undefined;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeRunner, RecordMaker } from './dispatch/fake-runner.js';
 import { createHub } from './hub.js';
-import { TEST_FLOE } from './runs/test-flows.js';
-import { ADMIN, eventually, startTestHub, type TestHub } from './runs/test-hub.js';
+import { FakeRunner, RecordMaker } from './testing/fake-runner.js';
+import { TEST_FLOE } from './testing/test-flows.js';
+import { ADMIN, eventually, startTestHub, type TestHub } from './testing/test-hub.js';
 
 describe('createHub', () => {
   let t: TestHub;

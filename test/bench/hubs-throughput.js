@@ -6,13 +6,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createBenchDatabase } from './bench-database.js';
 import { BENCH_ADMIN_TOKEN, benchApi, floeMain, repoRoot, startAndWaitFor } from './bench-support.js';
 
 const RUNS = Number(process.argv[2] ?? 300);
 const RUNNERS = 4;
 const SLOTS = 4;
 const hubMain = join(repoRoot, 'github-app/dist/main.js');
-const { createTestDatabase } = await import(join(repoRoot, 'github-app/dist/store/testing/test-database.js'));
 
 const FLOWS = `flows:
   - id: quick
@@ -92,7 +92,7 @@ const rows = [];
 try {
   rows.push(await inTemp((dir) => scenario('1 hub, SQLite', 1, undefined, dir)));
   for (const hubs of [1, 2]) {
-    const database = await createTestDatabase();
+    const database = await createBenchDatabase();
     try {
       rows.push(
         await inTemp((dir) => scenario(`${hubs} hub${hubs > 1 ? 's' : ''}, PostgreSQL`, hubs, database.url, dir)),

@@ -10,7 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testCertificate } from '../../runner/src/executors/test-tls.js';
+import { testCertificate } from '../../runner/src/testing/test-tls.js';
 import {
   FLOE_MAIN,
   type HubProcess,

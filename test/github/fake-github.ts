@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
-import { testCertificate } from '../../runner/src/executors/test-tls.js';
+import { testCertificate } from '../../runner/src/testing/test-tls.js';
 import { OpenApiValidator } from './openapi-validator.js';
 
 // fastify is the hub's dependency (github-app), not test/'s: taken from there rather than installed twice. The

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComponentPage, openComponentPage } from './test-support/component-page.js';
+import { type ComponentPage, openComponentPage } from './testing/component-page.js';
 
 type Driver = {
   fetches: Array<{ arg: string; resolve: (value: string[]) => void; reject: (error: Error) => void }>;
@@ -13,7 +13,7 @@ describe('LiveTask (@lit/task plus a live subscription) in Chromium', () => {
 
   beforeAll(async () => {
     view = await openComponentPage();
-    await view.page.addScriptTag({ type: 'module', content: `import '/src/test-support/live-task-host.ts';` });
+    await view.page.addScriptTag({ type: 'module', content: `import '/src/testing/live-task-host.ts';` });
     await view.page.waitForFunction(() => customElements.get('live-task-host') !== undefined);
     await view.page.evaluate(() => document.body.append(document.createElement('live-task-host')));
   });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEST_FLOE } from '../runs/test-flows.js';
-import { ADMIN, startTestHub, type TestHub } from '../runs/test-hub.js';
+import { TEST_FLOE } from '../testing/test-flows.js';
+import { ADMIN, startTestHub, type TestHub } from '../testing/test-hub.js';
 
 describe('the dispatcher', () => {
   let t: TestHub;
@@ -94,7 +94,7 @@ describe('the dispatcher', () => {
 describe('the dispatch lease', () => {
   it('offers nothing while another hub holds the lease, and takes over when that hub stops renewing it', async () => {
     const { openSqliteStore, sqliteFile } = await import('../store/sqlite/sqlite-store.js');
-    const { tempDir } = await import('../repos/test-repo.js');
+    const { tempDir } = await import('../testing/test-repo.js');
     const tmp = tempDir('floe-lease-');
     const store = openSqliteStore({ file: sqliteFile(tmp.dir) });
     const taken = Date.now();

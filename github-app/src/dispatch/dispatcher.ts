@@ -2,13 +2,13 @@
 // with a slow periodic sweep as a safety net, never a fixed tick. Each pass plans with planDispatch and offers
 // through the store's compare-and-set, so a run is offered once even if two passes (or two hubs) race.
 import { type HubMessage, MAX_FRAME_BYTES } from '@floe/shared';
+import { publishRunner } from '../runners/runner-views.js';
 import { archiveRun } from '../runs/archive-run.js';
 import type { HubDeps } from '../runs/hub-deps.js';
 import { publishRun } from '../runs/publish-run.js';
 import { toRunSpec } from '../runs/run-spec.js';
 import type { RunnerRow, RunRow } from '../store/store.js';
 import { planDispatch } from './plan-dispatch.js';
-import { publishRunner } from './runner-views.js';
 
 type Avoid = { reason: string; until: number };
 

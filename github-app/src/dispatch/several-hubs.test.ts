@@ -4,12 +4,12 @@ import { parseFloeFile } from '@floe/shared';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HubChange } from '../hub.js';
-import { TEST_FLOE } from '../runs/test-flows.js';
-import { ADMIN, eventually, startTestHub, type TestHub } from '../runs/test-hub.js';
 import { openPostgresStore, type PostgresStore } from '../store/postgres/postgres-store.js';
 import { createTestDatabase, type TestDatabase } from '../store/testing/test-database.js';
+import { FakeRunner, RecordMaker } from '../testing/fake-runner.js';
+import { TEST_FLOE } from '../testing/test-flows.js';
+import { ADMIN, eventually, startTestHub, type TestHub } from '../testing/test-hub.js';
 import { TriggerScheduler } from '../triggers/trigger-scheduler.js';
-import { FakeRunner, RecordMaker } from './fake-runner.js';
 
 const FLOWS = `${TEST_FLOE}
   - id: brief

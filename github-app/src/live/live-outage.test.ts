@@ -3,10 +3,10 @@
 import type { LiveServerMessage } from '@floe/shared';
 import { afterEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { tempDir } from '../repos/test-repo.js';
-import { startTestHub, type TestHub } from '../routes/start-test-hub.js';
-import { eventually } from '../runs/test-hub.js';
 import { storeThatGoesAway } from '../store/testing/store-that-goes-away.js';
+import { startTestHub, type TestHub } from '../testing/start-test-hub.js';
+import { eventually } from '../testing/test-hub.js';
+import { tempDir } from '../testing/test-repo.js';
 
 let t: TestHub | undefined;
 const dirs: { cleanup(): void }[] = [];

@@ -7,7 +7,7 @@ import {
 } from '@floe/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ADMIN_TOKEN, type StandInRunner, startTestHub, type TestHub } from '../routes/start-test-hub.js';
+import { ADMIN_TOKEN, type StandInRunner, startTestHub, type TestHub } from '../testing/start-test-hub.js';
 
 const FLOWS = `
 flows:

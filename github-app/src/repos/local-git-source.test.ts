@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRepo, tempDir } from '../testing/test-repo.js';
 import { LocalGitSource } from './local-git-source.js';
 import { parseRepoSpec } from './parse-repo-spec.js';
-import { makeRepo, tempDir } from './test-repo.js';
 
 const { dir, cleanup } = tempDir('floe-source-');
 afterAll(cleanup);
@@ -47,7 +47,7 @@ describe('LocalGitSource', () => {
   it('sees every way HEAD can move, though it asks git only when the files behind HEAD changed', async () => {
     const work = makeRepo(dir, 'moving', { a: '1' });
     const source = new LocalGitSource({ name: 'moving', url: work.path, mirrorsDir: dir });
-    const { git } = await import('./test-repo.js');
+    const { git } = await import('../testing/test-repo.js');
     const head = async () => (await source.head())?.sha;
     const c1 = git(work.path, 'rev-parse', 'HEAD');
     expect(await head()).toBe(c1);
@@ -77,7 +77,7 @@ describe('LocalGitSource', () => {
   it('says an empty repository has no head', async () => {
     const empty = makeRepo(dir, 'empty', {});
     const bareEmpty = path.join(dir, 'empty.git');
-    const { git } = await import('./test-repo.js');
+    const { git } = await import('../testing/test-repo.js');
     git(dir, 'init', '-q', '--bare', bareEmpty);
     expect(await new LocalGitSource({ name: 'e', url: bareEmpty, mirrorsDir: dir }).head()).toBeUndefined();
     expect(empty.path).toContain('empty');

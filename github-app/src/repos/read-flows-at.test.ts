@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRepo, tempDir } from '../testing/test-repo.js';
 import { LocalGitSource } from './local-git-source.js';
 import { readFlowsAt } from './read-flows-at.js';
-import { makeRepo, tempDir } from './test-repo.js';
 
 const { dir, cleanup } = tempDir('floe-flows-at-');
 afterAll(cleanup);

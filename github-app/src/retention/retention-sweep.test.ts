@@ -1,7 +1,7 @@
 import { ResolvedFlowSchema } from '@floe/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestHub, type TestHub } from '../runs/test-hub.js';
 import { newRunId } from '../store/new-run-id.js';
+import { startTestHub, type TestHub } from '../testing/test-hub.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = Date.UTC(2026, 5, 1);

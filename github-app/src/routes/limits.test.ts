@@ -6,7 +6,7 @@ import { createFloeClient, type FloeApiError, type LiveServerMessage, PROTOCOL_V
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_LIVE_SUBSCRIPTIONS } from '../live/live-session.js';
-import { ADMIN_TOKEN, startTestHub, type TestHub } from './start-test-hub.js';
+import { ADMIN_TOKEN, startTestHub, type TestHub } from '../testing/start-test-hub.js';
 
 const exec = (id: string, shell: string) =>
   `  - {id: ${id}, type: exec, listen: trigger.good, opts: {shell: ${shell}}}\n`;

@@ -5,7 +5,7 @@ import { type AuditEntry, createFloeClient, type FloeApiError, type LiveServerMe
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '../store/testing/test-database.js';
-import { ADMIN_TOKEN, startTestHub, type TestHub } from './start-test-hub.js';
+import { ADMIN_TOKEN, startTestHub, type TestHub } from '../testing/start-test-hub.js';
 
 const FLOWS = `
 flows:

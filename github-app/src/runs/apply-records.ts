@@ -11,8 +11,8 @@ import {
   startRun,
   stepRun,
 } from '@floe/shared';
-import { publishRunner } from '../dispatch/runner-views.js';
 import type { RecordsOutcome } from '../gateway/hub-core.js';
+import { publishRunner } from '../runners/runner-views.js';
 import type { LogAppend, LogChunkRow, RunEnding, RunRow } from '../store/store.js';
 import type { HubDeps } from './hub-deps.js';
 import { nodeView } from './node-views.js';

@@ -1,5 +1,5 @@
 import { abandonRun, type EngineInput, stepRun } from '@floe/shared';
-import { publishRunner } from '../dispatch/runner-views.js';
+import { publishRunner } from '../runners/runner-views.js';
 import type { RunEnding, RunRow } from '../store/store.js';
 import type { HubDeps } from './hub-deps.js';
 import { nodeView } from './node-views.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordMaker } from '../dispatch/fake-runner.js';
-import { TEST_FLOE } from './test-flows.js';
-import { ADMIN, eventually, startTestHub, type TestHub } from './test-hub.js';
+import { RecordMaker } from '../testing/fake-runner.js';
+import { TEST_FLOE } from '../testing/test-flows.js';
+import { ADMIN, eventually, startTestHub, type TestHub } from '../testing/test-hub.js';
 
 describe('cancelRun', () => {
   let t: TestHub;

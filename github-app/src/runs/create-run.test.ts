@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEST_FLOE } from './test-flows.js';
-import { ADMIN, startTestHub, type TestHub } from './test-hub.js';
+import { TEST_FLOE } from '../testing/test-flows.js';
+import { ADMIN, startTestHub, type TestHub } from '../testing/test-hub.js';
 
 describe('createRun', () => {
   let t: TestHub;

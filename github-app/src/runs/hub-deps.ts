@@ -1,10 +1,10 @@
 import { MIN_TRIGGER_PERIOD_MS } from '@floe/shared';
 import type { Logger } from 'pino';
-import type { ConnectedRunners } from '../dispatch/connected-runners.js';
 import type { HubEvents } from '../hub-events.js';
 import type { FlowsAt } from '../repos/read-flows-at.js';
 import type { RepoSource } from '../repos/repo-source.js';
 import type { RepoSources } from '../repos/repo-sources.js';
+import type { ConnectedRunners } from '../runners/connected-runners.js';
 import type { HubSecrets } from '../secrets/hub-secrets.js';
 import type { Store } from '../store/store.js';
 import type { RunDeadlines } from './run-deadlines.js';

@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordMaker } from '../dispatch/fake-runner.js';
 import { createHub } from '../hub.js';
-import { TEST_FLOE } from './test-flows.js';
-import { ADMIN, eventually, startTestHub, type TestHub } from './test-hub.js';
+import { RecordMaker } from '../testing/fake-runner.js';
+import { TEST_FLOE } from '../testing/test-flows.js';
+import { ADMIN, eventually, startTestHub, type TestHub } from '../testing/test-hub.js';
 
 // Short leases and offers, so that they expire within the test.
 const SHORT = { leaseMs: 400, offerTimeoutMs: 300 };

@@ -1,7 +1,7 @@
 // Leases (DESIGN §5): a runner renews the lease of every run it holds with each heartbeat; a run whose lease
 // lapses has lost its runner. An offer has a lease too (the offer timeout): an offer nobody accepted goes back
 // to the queue and another runner is tried.
-import { publishRunner } from '../dispatch/runner-views.js';
+import { publishRunner } from '../runners/runner-views.js';
 import type { RunRow } from '../store/store.js';
 import { archiveRun } from './archive-run.js';
 import type { HubDeps } from './hub-deps.js';

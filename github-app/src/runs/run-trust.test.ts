@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RecordMaker } from '../dispatch/fake-runner.js';
-import { git } from '../repos/test-repo.js';
-import { ADMIN, startTestHub, type TestHub } from './test-hub.js';
+import { RecordMaker } from '../testing/fake-runner.js';
+import { ADMIN, startTestHub, type TestHub } from '../testing/test-hub.js';
+import { git } from '../testing/test-repo.js';
 
 // The base branch: `deploy` holds the `db` resource and needs no host tag; it reads a secret.
 const BASE = `flows:

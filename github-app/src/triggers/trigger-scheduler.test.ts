@@ -2,10 +2,10 @@ import path from 'node:path';
 import { parseFloeFile } from '@floe/shared';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { makeRepo, tempDir } from '../repos/test-repo.js';
-import { eventually } from '../runs/test-hub.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { FlowRow, Store } from '../store/store.js';
+import { eventually } from '../testing/test-hub.js';
+import { makeRepo, tempDir } from '../testing/test-repo.js';
 import { lsRemote } from './ls-remote.js';
 import { type FireRequest, TriggerScheduler } from './trigger-scheduler.js';
 

@@ -6,10 +6,10 @@ import type { HubMessage } from '@floe/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HubSession } from '../connection/open-hub-session.js';
+import { startTestHub, type TestHub } from '../testing/test-hub.js';
 import { loadCredential, saveCredential } from './credential-file.js';
 import { EXIT_CONFIG } from './exit-status.js';
 import { HubConnection, type HubConnectionOptions } from './hub-connection.js';
-import { startTestHub, type TestHub } from './test-hub.js';
 
 let dir: string;
 const hubs: TestHub[] = [];

@@ -7,9 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type HubSession, openHubSession } from '../connection/open-hub-session.js';
 import { RunSpool } from '../spool/run-spool.js';
 import { SpoolReserve } from '../spool/spool-reserve.js';
+import { startTestHub, type TestHub } from '../testing/test-hub.js';
 import { type HeldRun, HeldRuns } from './held-runs.js';
 import { RecordPump } from './record-pump.js';
-import { startTestHub, type TestHub } from './test-hub.js';
 
 let root: string;
 let hub: TestHub;

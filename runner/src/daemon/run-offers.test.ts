@@ -7,10 +7,10 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type HubSession, openHubSession } from '../connection/open-hub-session.js';
 import { SpoolReserve } from '../spool/spool-reserve.js';
+import { startTestHub, type TestHub } from '../testing/test-hub.js';
 import { HeldRuns } from './held-runs.js';
 import { RecordPump } from './record-pump.js';
 import { type Offer, RunOffers } from './run-offers.js';
-import { startTestHub, type TestHub } from './test-hub.js';
 
 let workDir: string;
 let hub: TestHub;

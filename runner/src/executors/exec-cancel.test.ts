@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../process/process-table.js';
 import { canContainTasks } from '../process/task-cgroup.js';
+import { type TestContext, testContext } from '../testing/test-context.js';
 import { executeTask } from './execute-task.js';
-import { type TestContext, testContext } from './test-context.js';
 
 /** Waits until the task has written `count` pids (one a line) to pids.txt in its workspace. */
 async function pidsOf(t: TestContext, count: number): Promise<number[]> {

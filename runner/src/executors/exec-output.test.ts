@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LINE_BYTES } from '../process/line-splitter.js';
+import { testContext } from '../testing/test-context.js';
 import { executeTask } from './execute-task.js';
-import { testContext } from './test-context.js';
 
 describe('exec output', () => {
   it('delivers a 10 MB line without newline in pieces of at most 64 KiB', async () => {

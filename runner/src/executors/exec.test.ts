@@ -2,8 +2,8 @@ import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../process/process-table.js';
+import { testContext } from '../testing/test-context.js';
 import { executeTask } from './execute-task.js';
-import { testContext } from './test-context.js';
 
 describe('exec', () => {
   it('runs cmd without a shell, split on whitespace, and reports the exit code', async () => {

@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testContext } from '../testing/test-context.js';
 import { executeTask } from './execute-task.js';
-import { testContext } from './test-context.js';
 
 // The original floe's test file and its digests.
 const CONTENT = 'this is a file with known hashes';

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoName } from '@floe/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testContext } from '../testing/test-context.js';
+import { testCertificate } from '../testing/test-tls.js';
 import { executeTask } from './execute-task.js';
 import type { TaskContext } from './task-context.js';
-import { testContext } from './test-context.js';
-import { testCertificate } from './test-tls.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { testContext } from '../testing/test-context.js';
 import { executeTask } from './execute-task.js';
-import { testContext } from './test-context.js';
 
 describe('timer task', () => {
   it('really waits its period, then exits 0', async () => {

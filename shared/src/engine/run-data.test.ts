@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ScriptedRun } from '../testing/scripted-run.js';
+import { testFlow } from '../testing/test-flow.js';
 import { runData } from './run-data.js';
-import { ScriptedRun } from './scripted-run.js';
-import { testFlow } from './test-flow.js';
 
 const gate = (id: string, listen: string) => ({
   id,

@@ -4,12 +4,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emittableTags } from '../flow/event-tags.js';
 import type { FlowInput, ResolvedFlow, ResolvedNode } from '../flow/flow-schema.js';
+import { testFlow } from '../testing/test-flow.js';
 import { type Effect, EffectSchema } from './effect.js';
 import type { EngineInput } from './engine-input.js';
 import { startRun, stepRun } from './run-engine.js';
 import { type RunState, RunStateSchema } from './run-state.js';
 import type { TaskOutcome } from './task-outcome.js';
-import { testFlow } from './test-flow.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;

@@ -2,8 +2,8 @@
 // on purpose (docs/floe-yaml.md "Coming from floe"), the test name says so and cites the rule.
 import { describe, expect, it } from 'vitest';
 import type { FlowInput } from '../flow/flow-schema.js';
-import { ScriptedRun } from './scripted-run.js';
-import { testFlow } from './test-flow.js';
+import { ScriptedRun } from '../testing/scripted-run.js';
+import { testFlow } from '../testing/test-flow.js';
 
 /** Finishes every executed task that has not finished yet, with the exit code `codeOf` gives, until none is left. */
 function runTasks(run: ScriptedRun, codeOf: (node: string) => number = () => 0): void {

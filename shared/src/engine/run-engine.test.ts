@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowInput } from '../flow/flow-schema.js';
+import { ScriptedRun, T0 } from '../testing/scripted-run.js';
+import { testFlow } from '../testing/test-flow.js';
 import { downstreamNodes } from './downstream-nodes.js';
 import type { EngineInput } from './engine-input.js';
 import { abandonRun, startRun, stepRun } from './run-engine.js';
 import { RunStateSchema } from './run-state.js';
-import { ScriptedRun, T0 } from './scripted-run.js';
-import { testFlow } from './test-flow.js';
 
 type Extra = Record<string, unknown>;
 const exec = (id: string, listen: string, extra: Extra = {}) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testFlow } from '../engine/test-flow.js';
+import { testFlow } from '../testing/test-flow.js';
 import {
   decodeFrame,
   type HubMessage,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComponentPage, openComponentPage } from '../test-support/component-page.js';
+import { type ComponentPage, openComponentPage } from '../testing/component-page.js';
 
 describe('<floe-log-view> in Chromium', () => {
   let view: ComponentPage;

@@ -1,6 +1,6 @@
 import type { NodeView } from '@floe/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComponentPage, openComponentPage } from '../test-support/component-page.js';
+import { type ComponentPage, openComponentPage } from '../testing/component-page.js';
 
 const nodes: NodeView[] = [
   { id: 'build', name: 'Build', type: 'exec', state: 'good', listen: 'trigger.good' },

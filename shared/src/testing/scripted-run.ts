@@ -1,11 +1,12 @@
 // Test helper (not exported from the package): drives the engine with scripted inputs, the way a runner does
 // with real executors (DESIGN §2), and checks on every step that the engine left its input state untouched.
+
+import type { Effect } from '../engine/effect.js';
+import type { EngineInput } from '../engine/engine-input.js';
+import { type StartRunOptions, startRun, stepRun } from '../engine/run-engine.js';
+import type { RunState } from '../engine/run-state.js';
+import type { TaskOutcome } from '../engine/task-outcome.js';
 import type { ResolvedFlow } from '../flow/flow-schema.js';
-import type { Effect } from './effect.js';
-import type { EngineInput } from './engine-input.js';
-import { type StartRunOptions, startRun, stepRun } from './run-engine.js';
-import type { RunState } from './run-state.js';
-import type { TaskOutcome } from './task-outcome.js';
 
 export const T0 = Date.UTC(2026, 0, 1);
 

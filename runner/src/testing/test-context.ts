@@ -11,7 +11,7 @@ import {
   TaskSchema,
   TriggerSchema,
 } from '@floe/shared';
-import type { TaskContext } from './task-context.js';
+import type { TaskContext } from '../executors/task-context.js';
 
 export interface TestContext {
   ctx: TaskContext;

@@ -2,10 +2,10 @@
 // runners played through HubCore as the gateway would.
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { FakeRunner } from '../dispatch/fake-runner.js';
 import { type CreateHubOptions, createHub, type Hub } from '../hub.js';
-import { makeRepo, type TestRepo, tempDir } from '../repos/test-repo.js';
-import type { HubTiming } from './hub-deps.js';
+import type { HubTiming } from '../runs/hub-deps.js';
+import { FakeRunner } from './fake-runner.js';
+import { makeRepo, type TestRepo, tempDir } from './test-repo.js';
 
 export const ADMIN = { name: 'ann', role: 'admin' as const };
 

@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import { type HubNotifier, InProcessNotifier } from '../dispatch/hub-notifier.js';
+import { openPostgresNotifier } from '../store/postgres/postgres-notifier.js';
+import { openPostgresStore } from '../store/postgres/postgres-store.js';
+import { openSqliteStore, sqliteFile } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { StoreHealth } from '../store/store-health.js';
+
+export type HubStore = {
+  /** The store, every call watched by `health`. */
+  store: Store;
+  health: StoreHealth;
+  /** Signals to the other hubs on the database (in-process, to nobody else, for SQLite). */
+  notifier: HubNotifier;
+  /** True when other hubs may share the database (PostgreSQL opened from a URL). */
+  shared: boolean;
+};
+
+/**
+ * Opens the hub's store: the one given, PostgreSQL at `databaseUrl` (shared with other hubs, which signal each
+ * other with LISTEN/NOTIFY: dispatch/hub-notifier.ts), else SQLite in `<dataDir>/floe.db`.
+ */
+export async function openHubStore(options: {
+  dataDir: string;
+  store?: Store | undefined;
+  databaseUrl?: string | undefined;
+  hubId: string;
+  log: Logger;
+  now: () => number;
+}): Promise<HubStore> {
+  const { log, hubId } = options;
+  // Every store call is watched: an outage is reported, answered 503, and ends with every lease renewed (DESIGN §4
+  // "When the database is out of reach").
+  const health = new StoreHealth(options.now, (available, problem) => {
+    if (available) log.warn('the database answers again');
+    else log.error({ problem }, 'the database is out of reach; retrying');
+  });
+  if (options.store === undefined && options.databaseUrl !== undefined) {
+    const postgres = await openPostgresStore({ url: options.databaseUrl });
+    try {
+      const notifier = await openPostgresNotifier({ url: options.databaseUrl, pool: postgres.pool, hubId, log });
+      return { store: health.watch(postgres), health, notifier, shared: true };
+    } catch (err) {
+      await postgres.close();
+      throw err;
+    }
+  }
+  const store = options.store ?? openSqliteStore({ file: sqliteFile(options.dataDir) });
+  return { store: health.watch(store), health, notifier: new InProcessNotifier().forHub(hubId), shared: false };
+}

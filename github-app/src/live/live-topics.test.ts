@@ -1,0 +1,74 @@
+import type { LiveServerMessage } from '@floe/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RecordMaker } from '../testing/fake-runner.js';
+import { TEST_FLOE } from '../testing/test-flows.js';
+import { ADMIN, eventually, startTestHub, type TestHub } from '../testing/test-hub.js';
+import { followLog, followRuns } from './live-topics.js';
+import { SerialQueue } from './serial-queue.js';
+
+describe('live topics', () => {
+  let t: TestHub;
+  afterEach(() => t.close());
+
+  /** A topic's context over the test hub, its frames collected. */
+  function contextOf(sub: string) {
+    const sent: LiveServerMessage[] = [];
+    const queue = new SerialQueue((err) => {
+      throw err;
+    });
+    return { context: { hub: t.hub, sub, queue, send: (message: LiveServerMessage) => sent.push(message) }, sent };
+  }
+
+  async function activeRun() {
+    const runner = await t.connect('vm-1');
+    const runId = await t.hub.startRun('deploy', {}, ADMIN);
+    const offer = await runner.next('offer');
+    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    return { runner, runId, epoch: offer.epoch, records: new RecordMaker() };
+  }
+
+  it('follows a log from an offset: the stored part, then each append, then its end, without a gap or a repeated byte', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
+    const { runner, runId, epoch, records } = await activeRun();
+    await t.hub.core.records(runner.runnerId, runId, epoch, [records.start(Date.now()), records.log('ship', 'one\n')]);
+    const { context, sent } = contextOf('s1');
+    const log = followLog(context, { topic: 'log', runId, node: 'ship', from: 2 });
+    const stop = t.hub.onChange((change) => log.onChange(change));
+    await eventually(async () => sent.length === 1);
+    await t.hub.core.records(runner.runnerId, runId, epoch, [
+      records.log('ship', 'two\n'),
+      records.input({
+        type: 'task-finished',
+        node: 'ship',
+        attempt: 1,
+        outcome: { kind: 'exited', exitCode: 0 },
+        at: Date.now(),
+      }),
+    ]);
+    await eventually(async () => sent.some((message) => message.type === 'log-end'));
+    stop();
+    // Up to the first log-end: a pump queued while the last one ran may send log-end again (as before the split).
+    const end = sent.findIndex((message) => message.type === 'log-end');
+    expect(sent.slice(0, end + 1)).toEqual([
+      { type: 'log', sub: 's1', runId, node: 'ship', offset: 2, text: 'e\n' },
+      { type: 'log', sub: 's1', runId, node: 'ship', offset: 4, text: 'two\n' },
+      { type: 'log-end', sub: 's1', runId, node: 'ship', offset: 8 },
+    ]);
+  });
+
+  it("sends a run that leaves a list's state once more, so the client can take it out", async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { hub: { triggers: false } });
+    const { context, sent } = contextOf('s2');
+    const runs = followRuns(context, { topic: 'runs', state: 'pending' });
+    const stop = t.hub.onChange((change) => runs.onChange(change));
+    const runId = await t.hub.startRun('deploy', {}, ADMIN);
+    await eventually(async () => sent.length > 0);
+    await t.hub.cancelRun(runId, ADMIN);
+    await eventually(async () => sent.some((m) => m.type === 'run-changed' && m.run.state === 'archived'));
+    await context.queue.drained();
+    stop();
+    const states = sent.map((m) => (m.type === 'run-changed' ? m.run.state : m.type));
+    expect(states.filter((state) => state === 'archived')).toHaveLength(1);
+    expect(states[0]).toBe('pending');
+  });
+});

@@ -1,0 +1,53 @@
+import { publishRunner } from '../runners/runner-views.js';
+import type { HubDeps } from './hub-deps.js';
+import { publishRun } from './publish-run.js';
+
+/**
+ * The runner accepted an offer: the run is active on it with a lease and a deadline. When the offer is gone (the
+ * run ended, or it was withdrawn), the runner is told to stop.
+ */
+export async function offerAccepted(deps: HubDeps, runnerId: string, runId: string, epoch: number): Promise<void> {
+  const { store } = deps;
+  await deps.withRun(runId, async () => {
+    const run = await store.acceptRun(runId, runnerId, epoch, deps.now() + deps.timing.leaseMs, deps.now());
+    if (!run) {
+      const current = await store.getRun(runId);
+      // Records may have activated it already; anything else means the offer is gone.
+      if (current?.state === 'active' && current.runnerId === runnerId && current.epoch === epoch) return;
+      deps.connections.send(runnerId, {
+        type: 'stop',
+        runId,
+        epoch,
+        reason:
+          current?.state === 'archived' ? `the run has ended: ${current.reason ?? ''}` : 'the offer was withdrawn',
+      });
+      return;
+    }
+    deps.log.info({ runId, runnerId, epoch }, 'run accepted');
+    deps.deadlines.arm(run);
+    await publishRun(deps, run);
+    await publishRunner(deps, runnerId);
+  });
+}
+
+/** The runner declined an offer: the run goes back to the queue, and that runner sits it out for a while. */
+export async function offerDeclined(
+  deps: HubDeps,
+  runnerId: string,
+  runId: string,
+  epoch: number,
+  reason: string,
+): Promise<void> {
+  const { store } = deps;
+  await deps.withRun(runId, async () => {
+    const run = await store.getRun(runId);
+    if (!run || run.runnerId !== runnerId || run.epoch !== epoch) return;
+    const back = await store.withdrawOffer(runId, epoch);
+    if (!back) return;
+    deps.log.info({ runId, runnerId, reason }, 'offer declined');
+    deps.avoid(runId, runnerId, `declined it (${reason})`);
+    await publishRun(deps, back);
+    await publishRunner(deps, runnerId);
+  });
+  deps.wake();
+}
