@@ -110,6 +110,8 @@ export function followLog({ hub, sub, queue, send }: TopicContext, topic: Extrac
   const pump = () => {
     if (ended) return;
     queue.push('pump', async () => {
+      // A pump queued while the one that found the end was running has nothing left to send.
+      if (ended) return;
       for (;;) {
         const slice = await hub.readLog(topic.runId, topic.node, next);
         if (slice.text !== '')
