@@ -9,9 +9,13 @@ import {
   HubMessageSchema,
   MAX_FRAME_BYTES,
   type RunnerMessage,
+  z,
 } from '@floe/shared';
 import WebSocket from 'ws';
 import { HubFailure } from './hub-failure.js';
+
+/** Enough of an offer to decline it: a hub newer than this runner may offer a run in a shape it cannot read. */
+const OfferRefSchema = z.object({ type: z.literal('offer'), runId: z.string(), epoch: z.number().int() });
 
 export type Welcome = Extract<HubMessage, { type: 'welcome' }>;
 
@@ -101,6 +105,13 @@ export function openHubSession(options: HubSessionOptions): Promise<HubSession> 
       const decoded = decodeFrame(HubMessageSchema, isBinary ? bytes : bytes.toString('utf8'));
       if (!decoded.ok) {
         options.onBadFrame?.(decoded.message);
+        // An offer left unanswered would only time out and come back; declined, the run goes to another runner now
+        // and the hub's log says why.
+        const offer = session ? offerRef(bytes) : undefined;
+        if (offer) {
+          const reason = `this runner cannot read the run the hub offered (${decoded.message}); is it older than the hub?`;
+          send({ type: 'decline', runId: offer.runId, epoch: offer.epoch, reason: reason.slice(0, 500) });
+        }
         return;
       }
       const message = decoded.message;
@@ -165,4 +176,13 @@ export function openHubSession(options: HubSessionOptions): Promise<HubSession> 
       reject(refusal ?? new HubFailure({ kind: 'network', message: `${options.hubUrl} closed the connection` }));
     });
   });
+}
+
+function offerRef(bytes: Buffer): z.infer<typeof OfferRefSchema> | undefined {
+  try {
+    const parsed = OfferRefSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }

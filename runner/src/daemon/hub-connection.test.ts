@@ -112,6 +112,32 @@ describe('HubConnection', () => {
     expect(await runner.end()).toBe(0);
   });
 
+  it('declines an offer whose run it cannot read, saying why, and goes on reading the hub', async () => {
+    const a = await hub({ credentials: ['cred'] });
+    saveCredential(join(dir, 'credential.json'), { hub: a.url, runnerId: 'r', credential: 'cred', name: 'runner-a' });
+    const runner = connection(a.url);
+    void runner.start();
+    await expect.poll(() => runner.welcomed.length).toBe(1);
+    // A newer hub's run: a task type this runner does not know.
+    const run = {
+      id: 'run-7',
+      number: 1,
+      flow: { id: 'f', name: 'f', triggers: [], tasks: [{ id: 't', name: 't', type: 'wasm', opts: {} }] },
+    };
+    a.send(JSON.stringify({ type: 'offer', runId: 'run-7', epoch: 3, leaseMs: 1_000, run }));
+    const decline = await a.next('decline');
+    expect(decline).toMatchObject({ type: 'decline', runId: 'run-7', epoch: 3 });
+    expect(decline.reason).toMatch(
+      /^this runner cannot read the run the hub offered \(.*\); is it older than the hub\?$/,
+    );
+    // Nothing else is declined, and what follows is read as ever; the offer itself never reached the daemon.
+    a.send('{"type":"no-such-message"}');
+    a.send({ type: 'ack', runId: 'run-1', seq: 4 });
+    await expect.poll(() => runner.messages).toEqual([{ type: 'ack', runId: 'run-1', seq: 4 }]);
+    expect(a.messages.filter((message) => message.type === 'decline')).toHaveLength(1);
+    expect(await runner.end()).toBe(0);
+  });
+
   it('registers again, once, when the hub no longer knows its saved credential and a token is at hand', async () => {
     const a = await hub({ tokens: ['token-2'] });
     saveCredential(join(dir, 'credential.json'), { hub: a.url, runnerId: 'r', credential: 'forgotten', name: 'x' });

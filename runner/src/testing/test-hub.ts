@@ -42,8 +42,8 @@ export interface TestHub {
   ): Promise<Extract<RunnerMessage, { type: T }> & { index: number }>;
   /** Resolves once `count` hellos have come. */
   helloCount(count: number): Promise<void>;
-  /** Sends to the newest welcomed socket. */
-  send(message: HubMessage): void;
+  /** Sends to the newest welcomed socket (a string as it is: a frame the runner may not be able to read). */
+  send(message: HubMessage | string): void;
   /** Closes the runner sockets (the hub restarting), keeping the server up. */
   dropSockets(): void;
   close(): Promise<void>;
@@ -155,7 +155,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     },
     helloCount: (count) => until(() => hellos.length >= count),
     send(message) {
-      sockets.at(-1)?.send(JSON.stringify(message));
+      sockets.at(-1)?.send(typeof message === 'string' ? message : JSON.stringify(message));
     },
     dropSockets() {
       for (const ws of sockets.splice(0)) ws.terminate();
