@@ -84,10 +84,7 @@ describe('createHub', () => {
 
   it('lets a reconnecting runner send the last output of a run that ended while it was away', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId, offer } = await t.activeRun();
     const records = new RecordMaker();
     await t.hub.core.records(runner.runnerId, runId, offer.epoch, [
       records.start(Date.now()),
@@ -105,10 +102,7 @@ describe('createHub', () => {
 
   it('loses at once a run its runner comes back without', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId } = await t.activeRun();
     await t.hub.core.runnerDisconnected(runner.runnerId, runner);
     expect(await t.hub.core.runnerConnected(new FakeRunner(runner.runnerId, 'vm-1'), [], 'test')).toEqual([]);
     expect(await t.hub.runSummary(runId)).toMatchObject({
@@ -120,10 +114,7 @@ describe('createHub', () => {
 
   it('keeps runs across a restart, and a run whose runner never came back is lost', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: { leaseMs: 200 } });
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runId } = await t.activeRun();
     const pending = await t.hub.startRun('gpu', {}, ADMIN);
     await t.hub.close();
     const hub = await createHub({

@@ -15,10 +15,7 @@ describe('LeaseCheck after an outage', () => {
 
   it('renews the leases of the runs whose runners are connected here, resends their cancels, and judges none for a lease', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId } = await t.activeRun();
     await t.hub.cancelRun(runId, ADMIN);
     // A run whose runner is connected to another hub: its lease is not renewed here.
     const elsewhere = await t.connect('vm-2');

@@ -33,10 +33,7 @@ describe('runReads', () => {
 
   it("names a run's runner and reads a node's log from an offset, complete once the node has ended", async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId, offer } = await t.activeRun();
     const records = new RecordMaker();
     await t.hub.core.records(runner.runnerId, runId, offer.epoch, [
       records.start(Date.now()),

@@ -20,10 +20,7 @@ describe('live topics', () => {
   }
 
   async function activeRun() {
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId, offer } = await t.activeRun();
     return { runner, runId, epoch: offer.epoch, records: new RecordMaker() };
   }
 

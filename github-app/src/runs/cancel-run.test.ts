@@ -33,10 +33,7 @@ describe('cancelRun', () => {
   });
 
   it('asks the runner of an active run to cancel, and archives the run when the runner reports it', async () => {
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId, offer } = await t.activeRun();
     const records = new RecordMaker();
     await t.hub.core.records(runner.runnerId, runId, offer.epoch, [records.start(Date.now())]);
     await t.hub.cancelRun(runId, { name: 'bob', role: 'operator' });
@@ -63,10 +60,7 @@ describe('cancelRun', () => {
   it('ends an active run as cancelled when its runner is gone and the lease expires', async () => {
     await t.close();
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { timing: { leaseMs: 300 } });
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId } = await t.activeRun();
     await t.hub.core.runnerDisconnected(runner.runnerId, runner);
     await t.hub.cancelRun(runId, { name: 'bob', role: 'operator' });
     const run = await eventually(async () => {
@@ -78,10 +72,7 @@ describe('cancelRun', () => {
   });
 
   it('tells a runner that reconnects about a cancel asked for while it was away', async () => {
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId, offer } = await t.activeRun();
     await t.hub.core.runnerDisconnected(runner.runnerId, runner);
     await t.hub.cancelRun(runId, ADMIN);
     const answers = await t.hub.core.runnerConnected(runner, [{ runId, epoch: offer.epoch, ackedSeq: 0 }], 'test');

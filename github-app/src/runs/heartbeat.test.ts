@@ -42,10 +42,7 @@ describe('heartbeat', () => {
 
   it('does not stop a run that ended while its runner is still sending its last output', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId, offer } = await t.activeRun();
     const records = new RecordMaker();
     await t.hub.core.records(runner.runnerId, runId, offer.epoch, [
       records.start(Date.now()),

@@ -9,10 +9,7 @@ describe('runnerConnected', () => {
 
   it('records what the runner says of itself and answers each run it holds: continue its own, stop the rest', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId, offer } = await t.activeRun();
     const records = new RecordMaker();
     await t.hub.core.records(runner.runnerId, runId, offer.epoch, [records.start(Date.now())]);
 
@@ -39,10 +36,7 @@ describe('runnerConnected', () => {
 
   it('sends again, after the welcome, a cancel asked for while the runner was away', async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
-    const runner = await t.connect('vm-1');
-    const runId = await t.hub.startRun('deploy', {}, ADMIN);
-    const offer = await runner.next('offer');
-    await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
+    const { runner, runId, offer } = await t.activeRun();
     await t.hub.core.runnerDisconnected(runner.runnerId, runner);
     await t.hub.cancelRun(runId, ADMIN);
     const again = new FakeRunner(runner.runnerId, 'vm-1');

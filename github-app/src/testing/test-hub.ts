@@ -16,6 +16,8 @@ export type TestHub = {
   /** Every log line the hub wrote, parsed. */
   logs: Record<string, unknown>[];
   connect(name: string, tags?: string[], slots?: number): Promise<FakeRunner>;
+  /** A run of `flowId` (default `deploy`) started, offered to a new runner `vm-1` and accepted. */
+  activeRun(flowId?: string): Promise<{ runner: FakeRunner; runId: string; offer: { epoch: number } }>;
   close(): Promise<void>;
 };
 
@@ -49,18 +51,26 @@ export async function startTestHub(
     },
     ...options.hub,
   });
+  const connect: TestHub['connect'] = async (name, tags = [], slots = 1) => {
+    const token = await hub.createRunnerToken(ADMIN);
+    const registered = await hub.core.registerRunner(token, name);
+    if (!registered) throw new Error('registration refused');
+    const runner = new FakeRunner(registered.runnerId, name, tags, slots);
+    await hub.core.runnerConnected(runner, [], 'test');
+    return runner;
+  };
   return {
     hub,
     repo,
     dataDir,
     logs,
-    async connect(name, tags = [], slots = 1) {
-      const token = await hub.createRunnerToken(ADMIN);
-      const registered = await hub.core.registerRunner(token, name);
-      if (!registered) throw new Error('registration refused');
-      const runner = new FakeRunner(registered.runnerId, name, tags, slots);
-      await hub.core.runnerConnected(runner, [], 'test');
-      return runner;
+    connect,
+    async activeRun(flowId = 'deploy') {
+      const runner = await connect('vm-1');
+      const runId = await hub.startRun(flowId, {}, ADMIN);
+      const offer = await runner.next('offer', (message) => message.runId === runId);
+      await hub.core.accepted(runner.runnerId, runId, offer.epoch);
+      return { runner, runId, offer };
     },
     async close() {
       await hub.close();
