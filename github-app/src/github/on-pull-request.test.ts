@@ -55,6 +55,8 @@ describe('onPullRequest and onCheckRerequest', () => {
     if (!run?.sha) throw new Error('no run');
     // A run is retried once it has ended.
     await h.hub.cancelRun(run.id, { name: 'ann', role: 'admin' });
+    // Cancelling an active run asks its runner and returns: wait for the run to be archived.
+    await expect.poll(async () => (await h.hub.store.getRun(run.id))?.state).toBe('archived');
     const payload = checkRunRerequestedEvent(fake, repo, {
       id: 99,
       externalId: run.id,
@@ -62,8 +64,9 @@ describe('onPullRequest and onCheckRerequest', () => {
       name: 'check',
     });
     expect((await h.deliver({ id: `rerun-${++delivery}`, event: 'check_run', payload })).status).toBe(200);
-    const runs = (await h.hub.store.listRuns({ repo: repo.fullName, ref: 'refs/pull/3/head' })).runs;
-    expect(runs).toHaveLength(2);
+    const listed = async () => (await h.hub.store.listRuns({ repo: repo.fullName, ref: 'refs/pull/3/head' })).runs;
+    await expect.poll(async () => (await listed()).length).toBe(2);
+    const runs = await listed();
     expect(runs[0]).toMatchObject({ flowId: 'check', sha: run.sha, retryOf: run.id });
   });
 });
