@@ -156,6 +156,12 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   }
 
   if (killing) return { kind: 'cancelled' };
+  if (started.sandboxStarted && !(await started.sandboxStarted)) {
+    return {
+      kind: 'error',
+      message: `cannot start ${file}: bubblewrap ended before the command did (its sandbox could not be set up, or bwrap was killed; its reason, if any, is in the log above)`,
+    };
+  }
   if (ended.code !== null) {
     if (options.logExit !== false) sys(`exited ${ended.code}`);
     return { kind: 'exited', exitCode: ended.code };
@@ -201,11 +207,18 @@ function spawnCold(
       return { error: Object.assign(new Error(`spawn ${file} ENOENT`), { code: 'ENOENT' }) };
     }
     // In a sandbox, bwrap moves it into the cgroup before the command starts (spawn-sandboxed.ts).
-    const child = options.sandbox
-      ? spawnSandboxed(options.sandbox, [file, ...args], { cwd: options.cwd, env, cgroup })
-      : spawn({ file, args, cwd: options.cwd, env });
+    if (options.sandbox) {
+      const { child, sandboxStarted } = spawnSandboxed(options.sandbox, [file, ...args], {
+        cwd: options.cwd,
+        env,
+        cgroup,
+      });
+      countSpawn();
+      return { child, execId, cgroup, exited: exitOf(child), born, sandboxStarted };
+    }
+    const child = spawn({ file, args, cwd: options.cwd, env });
     countSpawn();
-    if (child.pid !== undefined && !options.sandbox) void cgroup?.add(child.pid);
+    if (child.pid !== undefined) void cgroup?.add(child.pid);
     return { child, execId, cgroup, exited: exitOf(child), born };
   } catch (error) {
     void cgroup?.remove();

@@ -4,8 +4,16 @@ import type { TaskCgroup } from './task-cgroup.js';
 import { type RunSandbox, sandboxArgv } from './task-sandbox.js';
 
 /** bwrap's descriptors: fd 3 stays the warm shell's payload socket (warm-shell.ts), whether used or not. */
-const INFO_FD = 4;
+const STATUS_FD = 4;
 const BLOCK_FD = 5;
+
+/**
+ * A bwrap process and whether its command ran: true once bwrap reports the command's exit code, false when bwrap
+ * ends without one (its sandbox could not be set up — a bind source gone, no user namespaces... — with its reason on
+ * stderr; or bwrap itself was killed). A task whose sandbox failed did not run at all, which is floe's failure
+ * (`error`), not the task's (`bad`).
+ */
+export type SandboxedChild = { child: ChildProcess; sandboxStarted: Promise<boolean> };
 
 /**
  * Spawns `command` in the run's sandbox (task-sandbox.ts) in a process group of its own, stdout and stderr piped,
@@ -17,8 +25,8 @@ export function spawnSandboxed(
   run: RunSandbox,
   command: string[],
   options: { cwd: string; env: Record<string, string>; cgroup: TaskCgroup | undefined; payload?: boolean },
-): ChildProcess {
-  const argv = sandboxArgv(run, command, { infoFd: INFO_FD, blockFd: BLOCK_FD });
+): SandboxedChild {
+  const argv = sandboxArgv(run, command, { statusFd: STATUS_FD, blockFd: BLOCK_FD });
   const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: options.cwd,
     env: options.env,
@@ -26,30 +34,39 @@ export function spawnSandboxed(
     detached: true,
   });
   const stdio = child.stdio as unknown as (Readable | Writable | null)[];
-  const info = stdio[INFO_FD] as Readable | null;
+  const status = stdio[STATUS_FD] as Readable | null;
   const block = stdio[BLOCK_FD] as Writable | null;
   block?.on('error', () => {});
-  info?.on('error', () => {});
+  status?.on('error', () => {});
   let text = '';
   let released = false;
+  let started: (ok: boolean) => void = () => {};
+  const sandboxStarted = new Promise<boolean>((resolve) => {
+    started = resolve;
+  });
   const release = async (childPid: number | undefined) => {
     if (released) return;
     released = true;
-    info?.removeAllListeners('data');
-    info?.destroy();
     const { cgroup } = options;
     // Both at once: each move can wait for the kernel's cgroup lock (task-cgroup.ts).
     if (cgroup && child.pid !== undefined)
       await Promise.all([child.pid, childPid].map((pid) => (pid === undefined ? true : cgroup.add(pid))));
     block?.end('x');
   };
-  info?.on('data', (bytes: Buffer) => {
+  // bwrap writes `{"child-pid": N, …}` once its child exists, then sets the sandbox up in that child, and writes
+  // `{"exit-code": N}` only if the command ran: a status that ends without one is a sandbox that failed.
+  status?.on('data', (bytes: Buffer) => {
     text += bytes.toString('utf8');
-    // bwrap writes one JSON object, `{"child-pid": N, …}`, and keeps the descriptor open.
     const pid = /"child-pid":\s*(\d+)/.exec(text)?.[1];
     if (pid !== undefined && text.includes('}')) void release(Number(pid));
   });
-  info?.once('end', () => void release(undefined));
-  for (const stream of [info, block]) (stream as { unref?: () => void } | null)?.unref?.();
-  return child;
+  const ended = () => {
+    void release(undefined);
+    started(/"exit-code":/.test(text));
+  };
+  status?.once('end', ended);
+  status?.once('close', ended);
+  if (!status) started(true);
+  for (const stream of [status, block]) (stream as { unref?: () => void } | null)?.unref?.();
+  return { child, sandboxStarted };
 }

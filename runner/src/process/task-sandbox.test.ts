@@ -147,9 +147,36 @@ describe.skipIf(!canSandbox)('a sandboxed task', () => {
     expect(alive).toBe(false);
   });
 
+  it('fails with error, not exited, when bwrap cannot set the sandbox up; a command failing inside stays exited', async () => {
+    const { run } = await makeRun();
+    const chunks: LogChunk[] = [];
+    const inCold = (sandbox: RunSandbox, file: string, args: string[]) =>
+      runProcess({
+        file,
+        args,
+        cwd: sandbox.workspace,
+        env: sandbox.shellEnv,
+        signal: new AbortController().signal,
+        onLog: (chunk) => chunks.push(chunk),
+        logExit: false,
+        sandbox,
+      });
+    // The command itself fails: that is the task's result.
+    expect(await inCold(run, 'false', [])).toEqual({ kind: 'exited', exitCode: 1 });
+    // The run's tmp is gone (as when an earlier attempt removed it): bwrap fails before `true` could start.
+    const broken = { ...run, tmp: `${run.tmp}-gone` };
+    const outcome = await inCold(broken, 'true', []);
+    expect(outcome).toEqual({
+      kind: 'error',
+      message:
+        'cannot start true: bubblewrap ended before the command did (its sandbox could not be set up, or bwrap was killed; its reason, if any, is in the log above)',
+    });
+    expect(chunks.map((chunk) => chunk.text).join('')).toMatch(/bwrap: .*-gone/);
+  });
+
   it('reports the command line it runs: bwrap, then setpriv to the task user', async () => {
     const { run } = await makeRun();
-    const argv = sandboxArgv(run, ['true'], { infoFd: 4, blockFd: 5 });
+    const argv = sandboxArgv(run, ['true'], { statusFd: 4, blockFd: 5 });
     expect(argv[0]).toBe('/usr/bin/bwrap');
     expect(argv).toContain('--unshare-net');
     expect(argv.slice(argv.indexOf('setpriv'))).toEqual([

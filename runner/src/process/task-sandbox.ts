@@ -19,7 +19,7 @@ import { z } from '@floe/shared';
  * its uid — hidden from it all the same, since its work dir and home are not in their view.
  *
  * bwrap waits on `--block-fd` until the runner has moved it and its first child into the task's cgroup
- * (task-cgroup.ts), so nothing of the task runs outside it; `--info-fd` names that child. No `--new-session`
+ * (task-cgroup.ts), so nothing of the task runs outside it; `--json-status-fd` names that child (and later its exit code). No `--new-session`
  * (tasks have no terminal to inject into, and the kill ladder signals the process group the task shares with
  * bwrap) and no `--die-with-parent` (a runner killed with -9 ends its tasks at its next start, as without a
  * sandbox: DESIGN §8 "Runner restarts"). When the task's first process exits, bwrap's init exits and the kernel
@@ -120,7 +120,7 @@ export function probeTaskSandbox(options: {
   const trial = sandboxArgv(
     { sandbox, workspace: '/', home: '/', tmp: '/tmp', network: false, shellEnv: {} },
     ['true'],
-    { infoFd: undefined, blockFd: undefined, skipWritable: true },
+    { statusFd: undefined, blockFd: undefined, skipWritable: true },
   );
   const result = spawnSync(trial[0] as string, trial.slice(1), {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -134,13 +134,13 @@ export function probeTaskSandbox(options: {
 }
 
 /**
- * The command line that runs `command` in the run's sandbox. `infoFd` and `blockFd` are the descriptors bwrap
+ * The command line that runs `command` in the run's sandbox. `statusFd` and `blockFd` are the descriptors bwrap
  * writes its child's pid to and waits on before it starts the command (see the module comment).
  */
 export function sandboxArgv(
   run: RunSandbox,
   command: string[],
-  fds: { infoFd: number | undefined; blockFd: number | undefined; skipWritable?: boolean },
+  fds: { statusFd: number | undefined; blockFd: number | undefined; skipWritable?: boolean },
 ): string[] {
   const { sandbox } = run;
   const args = [sandbox.bwrap, '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/dev/shm'];
@@ -159,7 +159,7 @@ export function sandboxArgv(
     for (const dir of between(shadowed(sandbox.hide), bind.path)) args.push('--perms', '0755', '--dir', dir);
     args.push(bind.readOnly ? '--ro-bind' : '--bind', bind.path, bind.path);
   }
-  if (fds.infoFd !== undefined) args.push('--info-fd', String(fds.infoFd));
+  if (fds.statusFd !== undefined) args.push('--json-status-fd', String(fds.statusFd));
   if (fds.blockFd !== undefined) args.push('--block-fd', String(fds.blockFd));
   if (sandbox.user) {
     // bwrap as root drops every capability unless told; setpriv needs these two to become the task user, then

@@ -30,6 +30,8 @@ export interface TaskProcess {
   exited: Promise<ProcessExit>;
   /** Taken just before the spawn: processes born since are what the sweep of escapees reads. */
   born: ForkMark;
+  /** In a sandbox: whether bwrap set it up (spawn-sandboxed.ts). */
+  sandboxStarted?: Promise<boolean>;
 }
 
 export type ProcessExit = { code: number | null; signal: NodeJS.Signals | null } | { error: Error };
@@ -254,15 +256,23 @@ function startShell(pool: Pool): Pool['shells'][number] | undefined {
   const born = forkMark();
   const cgroup = createTaskCgroup(execId);
   let child: ChildProcess;
+  let sandboxStarted: Promise<boolean> | undefined;
   try {
-    child = pool.sandbox
-      ? spawnSandboxed(pool.sandbox, ['bash', '-c', LAUNCHER], { cwd: '/', env, cgroup, payload: true })
-      : spawn('bash', ['-c', LAUNCHER], {
-          cwd: '/',
-          env,
-          stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-          detached: true,
-        });
+    if (pool.sandbox) {
+      ({ child, sandboxStarted } = spawnSandboxed(pool.sandbox, ['bash', '-c', LAUNCHER], {
+        cwd: '/',
+        env,
+        cgroup,
+        payload: true,
+      }));
+    } else {
+      child = spawn('bash', ['-c', LAUNCHER], {
+        cwd: '/',
+        env,
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
+    }
   } catch {
     pool.broken = true;
     void cgroup?.remove();
@@ -282,7 +292,7 @@ function startShell(pool: Pool): Pool['shells'][number] | undefined {
   for (const stream of [child.stdout, child.stderr, child.stdio[3]]) (stream as Socket | null)?.unref();
   // A sandboxed one is moved in by spawnSandboxed, with bwrap's child, before bash starts.
   if (!pool.sandbox) void cgroup?.add(child.pid);
-  const shell: TaskProcess = { child, execId, cgroup, exited, born };
+  const shell: TaskProcess = { child, execId, cgroup, exited, born, ...(sandboxStarted ? { sandboxStarted } : {}) };
   const entry = { shell, env, taken: false };
   // A taken one is replaced once its task has ended, not when it is taken: starting bash beside a task that has
   // just started slowed the task down (2 cores). One that dies while waiting (stopped by keepWarmShells, killed
