@@ -15,7 +15,11 @@ describe('parseHubConfig', () => {
   });
 
   it('reads the retention limits, with defaults that keep months of history', () => {
-    expect(parseHubConfig([], {}, '/work')).toMatchObject({ config: { keepDays: 90, keepRuns: 2_000, logCapMb: 16 } });
+    expect(parseHubConfig([], {}, '/work')).toMatchObject({
+      config: { keepDays: 90, keepRuns: 2_000, keepAuditDays: 365, logCapMb: 16 },
+    });
+    expect(parseHubConfig(['--keep-audit-days', '30'], {})).toMatchObject({ config: { keepAuditDays: 30 } });
+    expect(parseHubConfig([], { FLOE_KEEP_AUDIT_DAYS: '7' })).toMatchObject({ config: { keepAuditDays: 7 } });
     expect(parseHubConfig(['--keep-days', '30'], { FLOE_KEEP_RUNS: '500', FLOE_LOG_CAP_MB: '2' })).toMatchObject({
       config: { keepDays: 30, keepRuns: 500, logCapMb: 2 },
     });

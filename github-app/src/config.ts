@@ -38,6 +38,8 @@ export const HubConfigSchema = z.object({
   keepDays: z.coerce.number().positive().default(90),
   /** --keep-runs / FLOE_KEEP_RUNS; default 2000: archived runs kept per flow, newest first. */
   keepRuns: z.coerce.number().int().positive().default(2_000),
+  /** --keep-audit-days / FLOE_KEEP_AUDIT_DAYS; default 365: older audit entries are deleted (retention/). */
+  keepAuditDays: z.coerce.number().positive().default(365),
   /** --log-cap-mb / FLOE_LOG_CAP_MB; default 16: a node log over this keeps its head and tail. */
   logCapMb: z.coerce.number().positive().default(16),
   /**
@@ -86,6 +88,7 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --database-url URL     PostgreSQL instead of SQLite; every hub on it shares the work (DATABASE_URL)
   --keep-days N          delete archived runs older than N days (default 90; FLOE_KEEP_DAYS)
   --keep-runs N          keep the newest N archived runs per flow (default 2000; FLOE_KEEP_RUNS)
+  --keep-audit-days N    delete audit log entries older than N days (default 365; FLOE_KEEP_AUDIT_DAYS)
   --log-cap-mb N         cut a node log over N MiB to its head and tail (default 16; FLOE_LOG_CAP_MB)
   --allow-network CIDR   a private network flow-file URLs may reach (repeatable; FLOE_ALLOW_NETWORKS, comma-separated)
   --untrusted-network    untrusted runs' tasks may use the network in a runner's sandbox (FLOE_UNTRUSTED_NETWORK=1)
@@ -130,6 +133,7 @@ export function parseHubConfig(
         'database-url': { type: 'string' },
         'keep-days': { type: 'string' },
         'keep-runs': { type: 'string' },
+        'keep-audit-days': { type: 'string' },
         'log-cap-mb': { type: 'string' },
         'allow-network': { type: 'string', multiple: true },
         'untrusted-network': { type: 'boolean' },
@@ -185,6 +189,7 @@ export function parseHubConfig(
     databaseUrl: flag('database-url') ?? env.DATABASE_URL,
     keepDays: flag('keep-days') ?? env.FLOE_KEEP_DAYS,
     keepRuns: flag('keep-runs') ?? env.FLOE_KEEP_RUNS,
+    keepAuditDays: flag('keep-audit-days') ?? env.FLOE_KEEP_AUDIT_DAYS,
     logCapMb: flag('log-cap-mb') ?? env.FLOE_LOG_CAP_MB,
     allowNetworks,
     untrustedNetwork: values['untrusted-network'] === true ? true : env.FLOE_UNTRUSTED_NETWORK,
@@ -233,6 +238,7 @@ const FLAG_OF: Record<string, string> = {
   databaseUrl: '--database-url',
   keepDays: '--keep-days',
   keepRuns: '--keep-runs',
+  keepAuditDays: '--keep-audit-days',
   logCapMb: '--log-cap-mb',
   allowNetworks: '--allow-network',
   untrustedNetwork: '--untrusted-network',

@@ -56,6 +56,7 @@ async function main(): Promise<number> {
     retention: {
       maxRunAgeMs: Math.round(config.keepDays * 24 * 60 * 60 * 1000),
       maxRunsPerFlow: config.keepRuns,
+      maxAuditAgeMs: Math.round(config.keepAuditDays * 24 * 60 * 60 * 1000),
       maxLogBytesPerNode: Math.round(config.logCapMb * 1024 * 1024),
     },
   });

@@ -14,6 +14,12 @@ export const RetentionPolicySchema = z.object({
     .int()
     .positive()
     .default(90 * DAY),
+  /** Audit entries older than this are deleted; default 365 days (a year of who did what). */
+  maxAuditAgeMs: z
+    .number()
+    .int()
+    .positive()
+    .default(365 * DAY),
   /** Only the newest this many archived runs of each flow are kept; default 2,000. */
   maxRunsPerFlow: z.number().int().positive().default(2_000),
   /**

@@ -14,7 +14,12 @@ describe('RetentionSweep', () => {
   it('deletes runs past the age and count limits and keeps the head and tail of an over-cap log', async () => {
     test = await startTestHub(
       { 'FLOE.yaml': 'flows: []\n' },
-      { hub: { now: () => NOW, retention: { maxRunAgeMs: 30 * DAY, maxRunsPerFlow: 3, maxLogBytesPerNode: 4000 } } },
+      {
+        hub: {
+          now: () => NOW,
+          retention: { maxRunAgeMs: 30 * DAY, maxRunsPerFlow: 3, maxLogBytesPerNode: 4000, maxAuditAgeMs: 100 * DAY },
+        },
+      },
     );
     const { store } = test.hub;
     let clock = NOW - 60 * DAY;
@@ -43,7 +48,18 @@ describe('RetentionSweep', () => {
       lines.map((text) => ({ node: 'build', attempt: 1, stream: 'out', at: NOW, text })),
     );
 
-    expect(await test.hub.retention.sweep()).toEqual({ runsDeleted: 3, logsCapped: 1 });
+    for (const age of [200, 101, 99]) {
+      await store.appendAudit({
+        at: NOW - age * DAY,
+        actor: 'ann',
+        role: 'admin',
+        action: 'token.create',
+        target: `${age} days ago`,
+      });
+    }
+
+    expect(await test.hub.retention.sweep()).toEqual({ runsDeleted: 3, logsCapped: 1, auditDeleted: 2 });
+    expect((await store.listAudit({})).entries.map((entry) => entry.target)).toEqual(['99 days ago']);
 
     expect(await store.getRun(old.id)).toBeUndefined();
     expect(await store.getRun(recent[0]?.id as string)).toBeUndefined();
@@ -55,6 +71,6 @@ describe('RetentionSweep', () => {
     expect(text).toMatch(/\[floe: \d+ bytes of this log were cut by retention/);
     expect(Buffer.byteLength(text)).toBeLessThan(4000);
     // Nothing left to do: a second sweep changes nothing.
-    expect(await test.hub.retention.sweep()).toEqual({ runsDeleted: 0, logsCapped: 0 });
+    expect(await test.hub.retention.sweep()).toEqual({ runsDeleted: 0, logsCapped: 0, auditDeleted: 0 });
   });
 });

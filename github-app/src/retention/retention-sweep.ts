@@ -4,7 +4,7 @@ import { type RetentionPolicy, RetentionPolicySchema } from './retention-policy.
 
 const LEASE = 'retention';
 
-export type SweepResult = { runsDeleted: number; logsCapped: number };
+export type SweepResult = { runsDeleted: number; logsCapped: number; auditDeleted: number };
 
 /**
  * The periodic retention sweep (retention-policy.ts). With several hubs on one database, the `retention` lease
@@ -49,7 +49,7 @@ export class RetentionSweep {
   private async sweepOnce(): Promise<SweepResult> {
     const { store, log, now, hubId } = this.deps;
     const { policy } = this;
-    const result: SweepResult = { runsDeleted: 0, logsCapped: 0 };
+    const result: SweepResult = { runsDeleted: 0, logsCapped: 0, auditDeleted: 0 };
     const at = now();
     if (!(await store.tryLease(LEASE, hubId, at, policy.sweepEveryMs))) return result;
     for (;;) {
@@ -71,7 +71,12 @@ export class RetentionSweep {
       if (over.length < policy.batch) break;
     }
     this.checkedUntil = at;
-    if (result.runsDeleted > 0 || result.logsCapped > 0) log.info(result, 'retention sweep');
+    for (;;) {
+      const deleted = await store.pruneAudit({ before: at - policy.maxAuditAgeMs, limit: policy.batch });
+      result.auditDeleted += deleted;
+      if (deleted < policy.batch) break;
+    }
+    if (result.runsDeleted > 0 || result.logsCapped > 0 || result.auditDeleted > 0) log.info(result, 'retention sweep');
     return result;
   }
 }

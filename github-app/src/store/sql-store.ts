@@ -619,6 +619,14 @@ export class SqlStore implements Store {
     return rows.length > limit && last ? { entries, next: last.id } : { entries };
   }
 
+  async pruneAudit(opts: { before: number; limit: number }): Promise<number> {
+    // Oldest first by id (ids grow with time), so the scan stops after `limit` rows without an index on `at`.
+    return this.sql.run(
+      'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY id LIMIT ?)',
+      [opts.before, opts.limit],
+    );
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // Retention (retention/retention-sweep.ts)
 

@@ -397,6 +397,8 @@ export interface Store {
   appendAudit(entry: NewAuditRow): Promise<void>;
   /** Newest first, `limit` (default 50) entries older than `before` (the `next` of the previous page). */
   listAudit(query: { limit?: number; before?: number }): Promise<AuditRowPage>;
+  /** Deletes up to `limit` of the oldest entries made before `before` (retention); returns how many. */
+  pruneAudit(opts: { before: number; limit: number }): Promise<number>;
 
   // Trigger state and leases
   getTriggerState(key: string): Promise<TriggerStateRow | undefined>;

@@ -439,6 +439,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(third).toEqual({ entries: [expect.objectContaining({ target: 'run-1' })] });
     });
 
+    it('prunes the oldest audit entries made before a time, a batch at a time', async () => {
+      for (let i = 1; i <= 5; i++) {
+        await store.appendAudit({
+          at: clock + i,
+          actor: 'ann',
+          role: 'admin',
+          action: 'token.create',
+          target: `t${i}`,
+        });
+      }
+      expect(await store.pruneAudit({ before: clock + 4, limit: 2 })).toBe(2);
+      expect(await store.pruneAudit({ before: clock + 4, limit: 2 })).toBe(1);
+      expect(await store.pruneAudit({ before: clock + 4, limit: 2 })).toBe(0);
+      expect((await store.listAudit({})).entries.map((entry) => entry.target)).toEqual(['t5', 't4']);
+    });
+
     it('accepts a registration token once and never after it expires', async () => {
       await store.createRegistrationToken({ tokenHash: 'h1', expiresAt: clock + 1_000, createdAt: clock });
       await store.createRegistrationToken({ tokenHash: 'h2', expiresAt: clock + 1_000, createdAt: clock });
