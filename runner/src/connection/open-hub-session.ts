@@ -31,6 +31,8 @@ export interface HubSessionOptions {
   heldRuns: () => { runId: string; epoch: number }[];
   /** How long to wait for the socket to open and the welcome; default 30 s. */
   welcomeTimeoutMs?: number;
+  /** Aborted when the runner stops: a hello still waiting for its welcome is given up at once. */
+  signal?: AbortSignal;
   /** Told about frames the runner could not read (they are skipped). */
   onBadFrame?: (problem: string) => void;
 }
@@ -95,6 +97,15 @@ export function openHubSession(options: HubSessionOptions): Promise<HubSession> 
       clearTimeout(timeout);
       reject(new HubFailure({ kind: 'network', message: `cannot reach ${options.hubUrl}: ${err.message}` }));
     });
+    const stop = () => {
+      if (session) return;
+      clearTimeout(timeout);
+      ws.terminate();
+      reject(new HubFailure({ kind: 'network', message: 'the runner is stopping' }));
+    };
+    if (options.signal?.aborted) stop();
+    else options.signal?.addEventListener('abort', stop, { once: true });
+    void closed.then(() => options.signal?.removeEventListener('abort', stop));
     ws.on('open', () => send(options.hello));
     ws.on('ping', () => {
       lastHeard = Date.now();

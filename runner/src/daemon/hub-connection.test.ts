@@ -161,6 +161,18 @@ describe('HubConnection', () => {
     expect(a.hellos).toHaveLength(1);
   });
 
+  it('stops at once while its hello waits for a welcome that does not come', async () => {
+    const a = await hub({ credentials: ['cred'], mute: true });
+    saveCredential(join(dir, 'credential.json'), { hub: a.url, runnerId: 'r', credential: 'cred', name: 'runner-a' });
+    const runner = connection(a.url);
+    const loop = runner.start();
+    await a.helloCount(1);
+    // The welcome timeout is 30 s: a stop that waited for it fails this test by its timeout below.
+    expect(await runner.end()).toBe(0);
+    expect(await loop).toBe(0);
+    expect(runner.welcomed).toEqual([]);
+  }, 15_000);
+
   it('says when the hub has been silent past its lease, and not while it keeps talking', async () => {
     const talking = await hub({ credentials: ['cred'], heartbeatMs: 100, leaseMs: 300 });
     saveCredential(join(dir, 'credential.json'), { hub: talking.url, runnerId: 'r', credential: 'cred', name: 'x' });

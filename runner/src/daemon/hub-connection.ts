@@ -129,6 +129,7 @@ export class HubConnection {
                 this.options.onMessage(message, session);
               },
               heldRuns: this.options.heldRuns,
+              signal: this.options.signal,
               onBadFrame: (problem) => logger.warn({ problem }, 'unreadable message from the hub'),
             }),
           {

@@ -26,6 +26,8 @@ export interface TestHubOptions {
   refuse?: (hello: Hello) => RefusalCode | undefined;
   /** Sends no heartbeat after the welcome: a hub gone silent. */
   silent?: boolean;
+  /** Answers no hello at all: a hub that froze while the runner was saying hello. */
+  mute?: boolean;
 }
 
 export interface TestHub {
@@ -109,6 +111,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
         }
         hellos.push(message);
         wake();
+        if (options.mute) return;
         const code = options.refuse?.(message) ?? (credentials.has(message.credential) ? undefined : 'bad-credential');
         if (code) {
           ws.send(JSON.stringify({ type: 'refused', code, message: `refused: ${code}`, protocol: PROTOCOL_VERSION }));
