@@ -5,13 +5,13 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import pino from 'pino';
 import { loadAdminToken } from './auth/admin-token.js';
 import { buildServer } from './build-server.js';
 import { parseHubConfig } from './config.js';
 import { gatewayPlugin } from './gateway/runner-gateway.js';
 import { githubCredentials } from './github/github-credentials.js';
 import { createHub } from './hub.js';
+import { createHubLogger } from './hub-logger.js';
 
 /** Written once listening, removed at exit: how `floe up` learns the URL of the hub it started (port 0 too). */
 const HUB_FILE = 'hub.json';
@@ -29,11 +29,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = outcome.config;
-  const logger = pino({
-    level: config.logLevel,
-    base: { app: 'floe-hub' },
-    redact: ['req.headers.authorization', '*.token', '*.credential', '*.adminToken'],
-  });
+  const logger = createHubLogger(process.stdout, { level: config.logLevel, format: config.logFormat });
   const version = await hubVersion();
   await mkdir(config.dataDir, { recursive: true });
   const admin = await loadAdminToken(config.dataDir, config.adminToken);
@@ -48,6 +44,7 @@ async function main(): Promise<number> {
     dataDir: config.dataDir,
     ...(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : {}),
     log: logger,
+    version,
     repos: config.repos,
     timing: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs },
     ...(config.secretKey ? { secretKey: config.secretKey } : {}),
@@ -72,6 +69,7 @@ async function main(): Promise<number> {
     version,
     logger,
     gateway,
+    metricsPublic: config.metricsPublic,
     ...(github ? { github: { ...github, hub, log: logger, publicUrl: () => publicUrl } } : {}),
   });
 

@@ -96,6 +96,7 @@ export async function mountGithub(app: FastifyInstance, options: MountGithubOpti
   }
 
   const refusedLog = badSignatureLog(log, options.badSignatureWindowMs);
+  const deliveries = options.hub.metrics.webhookDeliveries;
   await app.register(async (scope) => {
     // The signature is over the exact bytes GitHub sent: keep the body as a string, Probot checks it.
     scope.removeAllContentTypeParsers();
@@ -119,17 +120,26 @@ export async function mountGithub(app: FastifyInstance, options: MountGithubOpti
           event: header('x-github-event'),
           remoteAddress: request.ip,
         });
+        deliveries.inc({ outcome: 'bad-signature' });
         throw new FloeError('FLOE_BAD_SIGNATURE');
       }
       // The database is away: nothing is done, and the 503 shows as failed in the App's deliveries, from where it
       // is redelivered (GitHub does not retry by itself; README "Faults", DESIGN §4 "When the database is out of
       // reach").
-      if (options.hub.problems().length > 0) throw new FloeError('FLOE_STORE_UNAVAILABLE');
+      if (options.hub.problems().length > 0) {
+        deliveries.inc({ outcome: 'store-unavailable' });
+        throw new FloeError('FLOE_STORE_UNAVAILABLE');
+      }
       (request.raw as IncomingMessage & { body?: string }).body = body;
       reply.hijack();
-      await middleware(request.raw, reply.raw, () => {
-        reply.raw.writeHead(404).end();
-      });
+      try {
+        await middleware(request.raw, reply.raw, () => {
+          reply.raw.writeHead(404).end();
+        });
+      } finally {
+        const status = reply.raw.statusCode;
+        deliveries.inc({ outcome: status >= 200 && status < 300 ? 'handled' : 'failed' });
+      }
     });
   });
 }
