@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { FloeError } from '../errors.js';
 import type { Hub } from '../hub.js';
+import type { WebhookOutcome } from '../metrics/hub-metrics.js';
 import { badSignatureLog } from './bad-signature-log.js';
 import { CheckRunReporter } from './check-run-reporter.js';
 import { floeApp } from './floe-app.js';
@@ -96,7 +97,9 @@ export async function mountGithub(app: FastifyInstance, options: MountGithubOpti
   }
 
   const refusedLog = badSignatureLog(log, options.badSignatureWindowMs);
-  const deliveries = options.hub.metrics.webhookDeliveries;
+  const deliveries = {
+    inc: (labels: { outcome: WebhookOutcome }) => options.hub.metrics.webhookDeliveries.inc(labels),
+  };
   await app.register(async (scope) => {
     // The signature is over the exact bytes GitHub sent: keep the body as a string, Probot checks it.
     scope.removeAllContentTypeParsers();

@@ -22,7 +22,8 @@ export type MetricsSources = {
 };
 
 /** Outcomes of a GitHub webhook delivery, as `floe_webhook_deliveries_total{outcome}` counts them. */
-export type WebhookOutcome = 'handled' | 'bad-signature' | 'store-unavailable' | 'failed';
+export const WEBHOOK_OUTCOMES = ['handled', 'bad-signature', 'store-unavailable', 'failed'] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 /** A live socket as the metrics see it. */
 export type LiveGaugeSource = { subscriptionCount(): number };
@@ -148,6 +149,8 @@ export class HubMetrics {
       labelNames: ['version'],
       registers: [this.registry],
     }).set({ version: options.version }, 1);
+    // Every outcome shows from the start, at 0: a rate over a series that appears only at its first event misses it.
+    for (const outcome of WEBHOOK_OUTCOMES) this.webhookDeliveries.inc({ outcome }, 0);
     // Node's own: CPU, memory, event loop lag, handles; prom-client samples most of them at scrape time.
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
