@@ -104,6 +104,9 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --metrics-public       serve GET /metrics without a token (default: a viewer token; FLOE_METRICS_PUBLIC=1)
   -h, --help             this text
 
+Maintenance (floe-hub COMMAND --help): backup --out FILE, restore FILE --data-dir DIR,
+migrate-store --to postgres://…
+
 Environment only: FLOE_SECRET_KEY (encrypts secrets); for the GitHub App:
 APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL (default https://api.github.com).`;
 

@@ -6,6 +6,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadAdminToken } from './auth/admin-token.js';
+import { MAINTENANCE_COMMANDS, runMaintenance } from './backup/maintenance-commands.js';
 import { buildServer } from './build-server.js';
 import { parseHubConfig } from './config.js';
 import { gatewayPlugin } from './gateway/runner-gateway.js';
@@ -19,7 +20,15 @@ const HUB_FILE = 'hub.json';
 const STOP_TIMEOUT_MS = 10_000;
 
 async function main(): Promise<number> {
-  const outcome = parseHubConfig(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  if ((MAINTENANCE_COMMANDS as readonly string[]).includes(argv[0] ?? ''))
+    return runMaintenance(argv, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      hubVersion: await hubVersion(),
+    });
+  const outcome = parseHubConfig(argv, process.env);
   if (outcome.kind === 'help') {
     process.stdout.write(`${outcome.usage}\n`);
     return 0;
