@@ -161,7 +161,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const run = await activeRun();
       const text = 'x'.repeat(4096);
       for (let i = 0; i < 64; i++)
-        await store.appendLogs(run.id, 'n', [{ attempt: 1, stream: 'out', at: clock, text }]);
+        await store.appendLogs(run.id, 'n', [{ node: 'n', attempt: 1, stream: 'out', at: clock, text }]);
       expect(await store.sizeBytes()).toBeGreaterThan(before);
     });
 
