@@ -1,4 +1,4 @@
-// Logs for people (docs/runners.md "Logs"): `floe hub` and `floe up` print readable lines on a terminal, as the
+// Logs for people (docs/operations.md "Logs"): `floe hub` and `floe up` print readable lines on a terminal, as the
 // runner does, and JSON lines anywhere else; `--log-format json|pretty` chooses. The terminal is a real
 // pseudo-terminal (util-linux `script`), not a flag.
 import { readFileSync } from 'node:fs';

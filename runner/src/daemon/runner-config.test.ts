@@ -31,7 +31,9 @@ describe('runner config', () => {
     expect(readRunnerConfig({ ...base, logFormat: 'json' }, { FLOE_RUNNER_LOG_FORMAT: 'pretty' })).toMatchObject({
       config: { logFormat: 'json' },
     });
-    expect(readRunnerConfig(base, { FLOE_RUNNER_LOG_FORMAT: 'pretty' })).toMatchObject({ config: { logFormat: 'pretty' } });
+    expect(readRunnerConfig(base, { FLOE_RUNNER_LOG_FORMAT: 'pretty' })).toMatchObject({
+      config: { logFormat: 'pretty' },
+    });
     expect(readRunnerConfig({ ...base, logFormat: 'xml' }, {})).toMatchObject({
       ok: false,
       message: expect.stringContaining('logFormat'),

@@ -17,7 +17,8 @@
 //     every runner→hub message about a run carries the epoch it was given. The hub drops writes with a stale
 //     epoch and answers `stop` — so a run is never executed twice, even after a reconnect race.
 //  4. Liveness: the hub pings at the WebSocket level and both sides send `heartbeat` every `heartbeatMs`; the
-//     runner's heartbeat names the runs it holds, which renews their leases. A run whose lease is not renewed
+//     runner's heartbeat names the runs it holds, which renews their leases, and from version 2 carries the
+//     runner's own figures (`metrics`), which the hub's GET /metrics shows. A run whose lease is not renewed
 //     within `leaseMs` is lost: archived `lost` (or re-queued when the flow says `requeue-lost`), its
 //     resource-tags released. A socket that closes does not end a run by itself; the lease does. The runner
 //     fences itself the same way: when it has heard nothing from the hub for `leaseMs` (less one heartbeat) it
