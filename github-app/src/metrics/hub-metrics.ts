@@ -28,6 +28,20 @@ export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 /** A live socket as the metrics see it. */
 export type LiveGaugeSource = { subscriptionCount(): number };
 
+/**
+ * Node's own metrics (CPU, memory, event loop lag, handles), one registry per process: they describe the process,
+ * and prom-client's collectors (an event loop monitor, a GC observer) cannot be stopped, so one per hub would pile up
+ * in a process that makes many hubs (tests).
+ */
+let processMetricsRegistry: Registry | undefined;
+function processRegistry(): Registry {
+  if (!processMetricsRegistry) {
+    processMetricsRegistry = new Registry();
+    collectDefaultMetrics({ register: processMetricsRegistry });
+  }
+  return processMetricsRegistry;
+}
+
 export class HubMetrics {
   readonly registry = new Registry();
   private sources: MetricsSources | undefined;
@@ -151,9 +165,10 @@ export class HubMetrics {
     }).set({ version: options.version }, 1);
     // Every outcome shows from the start, at 0: a rate over a series that appears only at its first event misses it.
     for (const outcome of WEBHOOK_OUTCOMES) this.webhookDeliveries.inc({ outcome }, 0);
-    // Node's own: CPU, memory, event loop lag, handles; prom-client samples most of them at scrape time.
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.processMetrics = options.processMetrics !== false;
   }
+
+  private readonly processMetrics: boolean;
 
   private reported(name: string, help: string): Gauge<'runner'> {
     return new Gauge({ name, help, labelNames: ['runner'], registers: [this.registry] });
@@ -183,7 +198,7 @@ export class HubMetrics {
   /** The metrics in Prometheus' text format, the store's figures read now. */
   async scrape(): Promise<string> {
     if (this.sources) await this.refresh(this.sources);
-    return this.registry.metrics();
+    return (this.processMetrics ? Registry.merge([this.registry, processRegistry()]) : this.registry).metrics();
   }
 
   get contentType(): string {
