@@ -12,6 +12,7 @@ import { liveRoute } from './live/live-route.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { flowRoutes } from './routes/flow-routes.js';
 import type { HubApi } from './routes/hub-api.js';
+import { metricsRoute } from './routes/metrics-route.js';
 import { runRoutes } from './routes/run-routes.js';
 import { runnerRoutes } from './routes/runner-routes.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -42,6 +43,8 @@ export interface BuildServerOptions {
   liveRecheckMs?: number;
   /** Largest request body in bytes; default 1 MiB. */
   bodyLimit?: number;
+  /** `GET /metrics` without a token (`--metrics-public`); default false: a viewer token. */
+  metricsPublic?: boolean;
 }
 
 /** A route the server registered, with what the auth hook reads from it (auth/auth-hook.ts). */
@@ -128,6 +131,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     const answer: Readiness = { ready: problems.length === 0, problems };
     return reply.code(answer.ready ? 200 : 503).send(answer);
   });
+  await app.register(metricsRoute, { hub, public: options.metricsPublic === true });
   await app.register(
     async (api) => {
       await api.register(flowRoutes, { hub });

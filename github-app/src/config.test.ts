@@ -14,6 +14,25 @@ describe('parseHubConfig', () => {
     if (outcome.kind === 'config') expect(outcome.config.adminToken).toBeUndefined();
   });
 
+  it('reads the log format (absent: chosen by the terminal) and refuses another', () => {
+    expect(parseHubConfig([], {})).toMatchObject({ config: { logFormat: undefined } });
+    expect(parseHubConfig(['--log-format', 'json'], { FLOE_LOG_FORMAT: 'pretty' })).toMatchObject({
+      config: { logFormat: 'json' },
+    });
+    expect(parseHubConfig([], { FLOE_LOG_FORMAT: 'pretty' })).toMatchObject({ config: { logFormat: 'pretty' } });
+    expect(parseHubConfig(['--log-format', 'xml'], {})).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('--log-format'),
+    });
+  });
+
+  it('keeps /metrics behind a token unless told to make it public', () => {
+    expect(parseHubConfig([], {})).toMatchObject({ config: { metricsPublic: false } });
+    expect(parseHubConfig(['--metrics-public'], {})).toMatchObject({ config: { metricsPublic: true } });
+    expect(parseHubConfig([], { FLOE_METRICS_PUBLIC: '1' })).toMatchObject({ config: { metricsPublic: true } });
+    expect(parseHubConfig([], { FLOE_METRICS_PUBLIC: 'yes' })).toMatchObject({ kind: 'invalid' });
+  });
+
   it('reads the retention limits, with defaults that keep months of history', () => {
     expect(parseHubConfig([], {}, '/work')).toMatchObject({
       config: { keepDays: 90, keepRuns: 2_000, keepAuditDays: 365, logCapMb: 16 },

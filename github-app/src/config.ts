@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from '@floe/shared';
-import { type Cidr, cidr } from '@floe/shared/node';
+import { type Cidr, cidr, LogFormatSchema } from '@floe/shared/node';
 import { parseRepoSpec, type RepoSpec } from './repos/parse-repo-spec.js';
 
 const positiveMs = z.coerce.number().int().positive();
@@ -70,6 +70,16 @@ export const HubConfigSchema = z.object({
   githubApiUrl: z.url().default('https://api.github.com'),
   /** --log-level / FLOE_LOG_LEVEL; default info. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** --log-format json|pretty / FLOE_LOG_FORMAT; default pretty when stdout is a terminal, JSON elsewhere. */
+  logFormat: LogFormatSchema.optional(),
+  /**
+   * --metrics-public / FLOE_METRICS_PUBLIC=1; default false: `GET /metrics` needs a viewer token. Public, anyone who
+   * reaches the port reads it (a Prometheus that cannot send a bearer token, on a private network).
+   */
+  metricsPublic: z
+    .union([z.boolean(), z.enum(['1', 'true', '0', 'false', ''])])
+    .transform((v) => v === true || v === '1' || v === 'true')
+    .default(false),
 });
 export type HubConfig = z.infer<typeof HubConfigSchema>;
 
@@ -93,7 +103,12 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --allow-network CIDR   a private network flow-file URLs may reach (repeatable; FLOE_ALLOW_NETWORKS, comma-separated)
   --untrusted-network    untrusted runs' tasks may use the network in a runner's sandbox (FLOE_UNTRUSTED_NETWORK=1)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info; FLOE_LOG_LEVEL)
+  --log-format FORMAT    json|pretty (default pretty on a terminal, JSON elsewhere; FLOE_LOG_FORMAT)
+  --metrics-public       serve GET /metrics without a token (default: a viewer token; FLOE_METRICS_PUBLIC=1)
   -h, --help             this text
+
+Maintenance (floe-hub COMMAND --help): backup --out FILE, restore FILE --data-dir DIR,
+migrate-store --to postgres://…
 
 Environment only: FLOE_SECRET_KEY (encrypts secrets); for the GitHub App:
 APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL (default https://api.github.com).`;
@@ -138,6 +153,8 @@ export function parseHubConfig(
         'allow-network': { type: 'string', multiple: true },
         'untrusted-network': { type: 'boolean' },
         'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
+        'metrics-public': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -200,6 +217,8 @@ export function parseHubConfig(
     webhookSecret: env.WEBHOOK_SECRET,
     githubApiUrl: env.GITHUB_API_URL,
     logLevel: flag('log-level') ?? env.FLOE_LOG_LEVEL,
+    logFormat: flag('log-format') ?? env.FLOE_LOG_FORMAT,
+    metricsPublic: values['metrics-public'] === true ? true : env.FLOE_METRICS_PUBLIC,
   };
   // An empty environment variable means "not set", as shells make it easy to export one by accident.
   for (const [key, value] of Object.entries(input)) {
@@ -249,4 +268,6 @@ const FLAG_OF: Record<string, string> = {
   webhookSecret: 'WEBHOOK_SECRET',
   githubApiUrl: 'GITHUB_API_URL',
   logLevel: '--log-level',
+  logFormat: '--log-format',
+  metricsPublic: '--metrics-public',
 };

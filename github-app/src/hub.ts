@@ -23,6 +23,7 @@ import { type RunVerbs, runVerbs } from './hub/run-verbs.js';
 import { type RunnerVerbs, runnerVerbs } from './hub/runner-verbs.js';
 import { type TokenVerbs, tokenVerbs } from './hub/token-verbs.js';
 import { HubEvents } from './hub-events.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
 import { LocalGitSource } from './repos/local-git-source.js';
 import type { RepoSpec } from './repos/parse-repo-spec.js';
 import { readFlowsAt } from './repos/read-flows-at.js';
@@ -78,6 +79,10 @@ export type CreateHubOptions = {
    * they have none (docs/security.md "The runner sandbox").
    */
   untrustedNetwork?: boolean;
+  /** The hub's version (the `floe_hub_info` metric); default `0.0.0`. */
+  version?: string;
+  /** Node's process metrics in `GET /metrics` (CPU, memory, event loop); default true. */
+  processMetrics?: boolean;
 };
 
 export type { HubChange } from './hub/hub-changes.js';
@@ -97,6 +102,8 @@ export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs {
   auditLog(query: AuditQuery): Promise<AuditPage>;
   /** Secrets: put, list (names only), remove (routes/secrets.ts). */
   readonly secrets: HubSecrets;
+  /** `GET /metrics` (metrics/hub-metrics.ts), and the counters other parts increment. */
+  readonly metrics: HubMetrics;
   /** The periodic retention sweep; `sweep()` runs one now. */
   readonly retention: RetentionSweep;
   /** Re-reads the flows of one repository (or all) from its default branch, and reschedules triggers. */
@@ -121,7 +128,17 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   const timing: HubTiming = { ...DEFAULT_TIMING, ...options.timing };
   const now = options.now ?? Date.now;
   const hubId = randomUUID();
-  const { store, health, notifier, shared } = await openHubStore({ ...options, hubId, log, now });
+  const metrics = new HubMetrics({
+    version: options.version ?? '0.0.0',
+    ...(options.processMetrics !== undefined ? { processMetrics: options.processMetrics } : {}),
+  });
+  const { store, health, notifier, shared } = await openHubStore({
+    ...options,
+    hubId,
+    log,
+    now,
+    observe: (method, seconds) => metrics.storeQuery.observe({ method }, seconds),
+  });
   const events = new HubEvents((err) => log.error({ err }, 'hub event listener failed'));
   const mirrorsDir = path.join(options.dataDir, 'mirrors');
   const sources = new RepoSources([
@@ -159,7 +176,15 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     secrets: new HubSecrets(store, secretCipher(options.secretKey), now),
     logCapBytes: retentionPolicy.maxLogBytesPerNode,
     untrustedNetwork: options.untrustedNetwork === true,
+    metrics,
   };
+  metrics.readFrom({
+    tallies: () => store.runTallies(),
+    runners: () => store.listRunners(),
+    connected: () => connections.list(),
+    storeBytes: () => store.sizeBytes(),
+    now,
+  });
   const dispatch = new Dispatcher(deps, shared);
   dispatcher = dispatch;
   const changes = new HubChanges({ events, notifier, connections, shared, wake: () => dispatch.wake() });
@@ -227,6 +252,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     audit: (by, action, target, detail) => audit.record(by, action, target, detail),
     auditLog: (query) => audit.page(query),
     secrets: deps.secrets,
+    metrics,
     retention,
     refreshRepos: (name) => refresh(name),
     addSource: (source) => sources.add(source),

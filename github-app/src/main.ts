@@ -5,13 +5,14 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import pino from 'pino';
 import { loadAdminToken } from './auth/admin-token.js';
+import { MAINTENANCE_COMMANDS, runMaintenance } from './backup/maintenance-commands.js';
 import { buildServer } from './build-server.js';
 import { parseHubConfig } from './config.js';
 import { gatewayPlugin } from './gateway/runner-gateway.js';
 import { githubCredentials } from './github/github-credentials.js';
 import { createHub } from './hub.js';
+import { createHubLogger } from './hub-logger.js';
 
 /** Written once listening, removed at exit: how `floe up` learns the URL of the hub it started (port 0 too). */
 const HUB_FILE = 'hub.json';
@@ -19,7 +20,15 @@ const HUB_FILE = 'hub.json';
 const STOP_TIMEOUT_MS = 10_000;
 
 async function main(): Promise<number> {
-  const outcome = parseHubConfig(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  if ((MAINTENANCE_COMMANDS as readonly string[]).includes(argv[0] ?? ''))
+    return runMaintenance(argv, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      hubVersion: await hubVersion(),
+    });
+  const outcome = parseHubConfig(argv, process.env);
   if (outcome.kind === 'help') {
     process.stdout.write(`${outcome.usage}\n`);
     return 0;
@@ -29,11 +38,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = outcome.config;
-  const logger = pino({
-    level: config.logLevel,
-    base: { app: 'floe-hub' },
-    redact: ['req.headers.authorization', '*.token', '*.credential', '*.adminToken'],
-  });
+  const logger = createHubLogger(process.stdout, { level: config.logLevel, format: config.logFormat });
   const version = await hubVersion();
   await mkdir(config.dataDir, { recursive: true });
   const admin = await loadAdminToken(config.dataDir, config.adminToken);
@@ -48,6 +53,7 @@ async function main(): Promise<number> {
     dataDir: config.dataDir,
     ...(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : {}),
     log: logger,
+    version,
     repos: config.repos,
     timing: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs },
     ...(config.secretKey ? { secretKey: config.secretKey } : {}),
@@ -73,6 +79,7 @@ async function main(): Promise<number> {
     version,
     logger,
     gateway,
+    metricsPublic: config.metricsPublic,
     ...(github ? { github: { ...github, hub, log: logger, publicUrl: () => publicUrl } } : {}),
   });
 

@@ -149,6 +149,8 @@ export {
   RefusalCodeSchema,
   type RunnerMessage,
   RunnerMessageSchema,
+  type RunnerMetrics,
+  RunnerMetricsSchema,
   type RunnerSandbox,
   RunnerSandboxSchema,
   WelcomeRunSchema,

@@ -86,6 +86,8 @@ describe('the hub agrees on a protocol version', () => {
 /** A hub played by the test: registration answers a credential, each hello gets `answer(hello)`. */
 async function fakeHub(answer: (hello: Record<string, unknown>) => Record<string, unknown>) {
   const hellos: Record<string, unknown>[] = [];
+  /** Every message after a hello. */
+  const later: Record<string, unknown>[] = [];
   const server: Server = createServer((req, res) => {
     if (req.url === '/api/runners/register') return res.end(JSON.stringify({ runnerId: 'r-1', credential: 'c-1' }));
     res.writeHead(404).end();
@@ -98,6 +100,12 @@ async function fakeHub(answer: (hello: Record<string, unknown>) => Record<string
       const reply = answer(hello);
       ws.send(JSON.stringify(reply));
       if (reply.type === 'refused') ws.close(1008, 'incompatible-version');
+      ws.on('message', (more) => {
+        const message = JSON.parse(String(more));
+        later.push(message);
+        // A hub that answers: the runner drops a session whose hub stays silent for three heartbeats.
+        if (message.type === 'heartbeat') ws.send(JSON.stringify({ type: 'heartbeat' }));
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -105,6 +113,7 @@ async function fakeHub(answer: (hello: Record<string, unknown>) => Record<string
   return {
     url,
     hellos,
+    later,
     close: () => {
       for (const client of wss.clients) client.terminate();
       wss.close();
@@ -162,5 +171,75 @@ describe('the runner, told its protocol does not fit', () => {
       `the hub chose protocol version ${P + 7}: the runner speaks protocol ${range(MIN, P)}, the hub ${range(P + 7, P + 7)}; upgrade floe on the runner`,
     );
     fake.close();
+  });
+});
+
+const welcome = (protocol: number) => ({
+  type: 'welcome',
+  protocol,
+  runnerId: 'r-1',
+  heartbeatMs: 100,
+  leaseMs: 3000,
+  runs: [],
+});
+
+describe("a runner's own figures on its heartbeats (protocol version 2)", () => {
+  it('are sent to a hub that agreed on version 2, and not to one that agreed on 1', async () => {
+    for (const agreed of [1, 2]) {
+      const fake = await fakeHub(() => welcome(agreed));
+      const runner = startRunner({ hub: fake.url, token: 't', name: `figures-${agreed}` });
+      const beats = await waitFor(() => {
+        const found = fake.later.filter((message) => message.type === 'heartbeat');
+        return found.length >= 2 && found;
+      });
+      if (agreed === 1) for (const beat of beats) expect(beat).not.toHaveProperty('metrics');
+      else
+        expect(beats[1]).toMatchObject({
+          metrics: {
+            runs: 0,
+            running: 0,
+            unackedRecords: 0,
+            rssBytes: expect.any(Number),
+            cpuSeconds: expect.any(Number),
+          },
+        });
+      await runner.stop();
+      fake.close();
+    }
+  });
+
+  it('are shown by the hub for a runner that agreed on version 2, and ignored from one that agreed on 1', async () => {
+    const figures = { runs: 3, running: 2, unackedRecords: 5, rssBytes: 1234, cpuSeconds: 1.5 };
+    const sockets: WebSocket[] = [];
+    for (const [name, protocol] of [
+      ['speaks-one', 1],
+      ['speaks-two', 2],
+    ] as const) {
+      const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/api/runners/connect`);
+      sockets.push(ws);
+      const welcomed = new Promise((resolve) => ws.once('message', resolve));
+      await new Promise((resolve) => ws.once('open', resolve));
+      const hello = { type: 'hello', name, tags: [], slots: 1, version: '0.0.0', runs: [], minProtocol: 1, protocol };
+      ws.send(JSON.stringify({ ...hello, credential: await credential(name) }));
+      expect(JSON.parse(String(await welcomed))).toMatchObject({ type: 'welcome', protocol });
+      ws.send(JSON.stringify({ type: 'heartbeat', runs: [], metrics: figures }));
+    }
+    const text = await waitFor(async () => {
+      const body = await (await hub.request('/metrics')).text();
+      return body.includes('floe_runner_unacked_records{runner="speaks-two"} 5') && body;
+    });
+    expect(text).not.toContain('runner="speaks-one"');
+    // A runner's figures are input: out of bounds, the frame is refused and nothing is shown.
+    const [, two] = sockets;
+    // The hub's own heartbeats come on the socket too: the answer is the first error.
+    const answer = new Promise<Record<string, unknown>>((resolve) =>
+      two?.on('message', (data) => {
+        const message = JSON.parse(String(data));
+        if (message.type === 'error') resolve(message);
+      }),
+    );
+    two?.send(JSON.stringify({ type: 'heartbeat', runs: [], metrics: { ...figures, rssBytes: -1 } }));
+    expect(await answer).toMatchObject({ type: 'error', code: 'bad-message' });
+    for (const ws of sockets) ws.close();
   });
 });

@@ -126,6 +126,8 @@ const MATRIX: Record<string, Row> = {
   },
   'DELETE /api/runners/:name': { role: 'admin', call: () => ({ path: '/api/runners/no-such-runner' }) },
   'GET /api/audit': { role: 'admin', call: () => ({ path: '/api/audit' }) },
+  // Runner names and the load of every repository; `--metrics-public` opens it (routes/metrics-route.test.ts).
+  'GET /metrics': { role: 'viewer', call: () => ({ path: '/metrics' }) },
   'GET /api/secrets': { role: 'viewer', call: () => ({ path: '/api/secrets' }) },
   'PUT /api/secrets/:name': {
     role: 'admin',

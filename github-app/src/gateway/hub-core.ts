@@ -3,7 +3,7 @@
 // epochs. Neither imports the other's internals: the gateway calls `HubCore`, the core talks to a connected
 // runner only through `RunnerConnection`. DESIGN §5 tells the protocol; shared/src/protocol/runner-protocol.ts
 // holds the messages.
-import type { HeldRun, HubMessage, RunnerSandbox, RunRecord } from '@floe/shared';
+import type { HeldRun, HubMessage, RunnerMetrics, RunnerSandbox, RunRecord } from '@floe/shared';
 
 /** A connected runner as the core sees it (implemented by the gateway). */
 export interface RunnerConnection {
@@ -45,8 +45,8 @@ export interface HubCore {
    * when the runner has reconnected meanwhile, the newer connection is kept.
    */
   runnerDisconnected(runnerId: string, connection?: RunnerConnection): Promise<void>;
-  /** Renews the lease of each run the runner still holds at the given epoch. */
-  heartbeat(runnerId: string, runs: { runId: string; epoch: number }[]): Promise<void>;
+  /** Renews the lease of each run the runner still holds at the given epoch, and keeps the figures it reported. */
+  heartbeat(runnerId: string, runs: { runId: string; epoch: number }[], metrics?: RunnerMetrics): Promise<void>;
   accepted(runnerId: string, runId: string, epoch: number): Promise<void>;
   declined(runnerId: string, runId: string, epoch: number, reason: string): Promise<void>;
   records(runnerId: string, runId: string, epoch: number, records: RunRecord[]): Promise<RecordsOutcome>;

@@ -86,7 +86,8 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
       case 'decline':
         return core.declined(runnerId, message.runId, message.epoch, message.reason);
       case 'heartbeat':
-        return core.heartbeat(runnerId, message.runs);
+        // Its figures come with protocol version 2 (runner-protocol.ts); an older runner's are not looked at.
+        return core.heartbeat(runnerId, message.runs, runner.connection.protocol >= 2 ? message.metrics : undefined);
       case 'record': {
         const outcome = await core.records(runnerId, message.runId, message.epoch, message.records);
         if ('stale' in outcome) {

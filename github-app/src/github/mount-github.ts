@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { FloeError } from '../errors.js';
 import type { Hub } from '../hub.js';
+import type { WebhookOutcome } from '../metrics/hub-metrics.js';
 import { badSignatureLog } from './bad-signature-log.js';
 import { CheckRunReporter } from './check-run-reporter.js';
 import { floeApp } from './floe-app.js';
@@ -96,6 +97,9 @@ export async function mountGithub(app: FastifyInstance, options: MountGithubOpti
   }
 
   const refusedLog = badSignatureLog(log, options.badSignatureWindowMs);
+  const deliveries = {
+    inc: (labels: { outcome: WebhookOutcome }) => options.hub.metrics.webhookDeliveries.inc(labels),
+  };
   await app.register(async (scope) => {
     // The signature is over the exact bytes GitHub sent: keep the body as a string, Probot checks it.
     scope.removeAllContentTypeParsers();
@@ -119,17 +123,26 @@ export async function mountGithub(app: FastifyInstance, options: MountGithubOpti
           event: header('x-github-event'),
           remoteAddress: request.ip,
         });
+        deliveries.inc({ outcome: 'bad-signature' });
         throw new FloeError('FLOE_BAD_SIGNATURE');
       }
       // The database is away: nothing is done, and the 503 shows as failed in the App's deliveries, from where it
       // is redelivered (GitHub does not retry by itself; README "Faults", DESIGN §4 "When the database is out of
       // reach").
-      if (options.hub.problems().length > 0) throw new FloeError('FLOE_STORE_UNAVAILABLE');
+      if (options.hub.problems().length > 0) {
+        deliveries.inc({ outcome: 'store-unavailable' });
+        throw new FloeError('FLOE_STORE_UNAVAILABLE');
+      }
       (request.raw as IncomingMessage & { body?: string }).body = body;
       reply.hijack();
-      await middleware(request.raw, reply.raw, () => {
-        reply.raw.writeHead(404).end();
-      });
+      try {
+        await middleware(request.raw, reply.raw, () => {
+          reply.raw.writeHead(404).end();
+        });
+      } finally {
+        const status = reply.raw.statusCode;
+        deliveries.inc({ outcome: status >= 200 && status < 300 ? 'handled' : 'failed' });
+      }
     });
   });
 }

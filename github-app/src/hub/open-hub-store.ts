@@ -27,6 +27,8 @@ export async function openHubStore(options: {
   hubId: string;
   log: Logger;
   now: () => number;
+  /** Told how long each store call took (metrics). */
+  observe?: (method: string, seconds: number) => void;
 }): Promise<HubStore> {
   const { log, hubId } = options;
   // Every store call is watched: an outage is reported, answered 503, and ends with every lease renewed (DESIGN §4
@@ -39,12 +41,17 @@ export async function openHubStore(options: {
     const postgres = await openPostgresStore({ url: options.databaseUrl });
     try {
       const notifier = await openPostgresNotifier({ url: options.databaseUrl, pool: postgres.pool, hubId, log });
-      return { store: health.watch(postgres), health, notifier, shared: true };
+      return { store: health.watch(postgres, options.observe), health, notifier, shared: true };
     } catch (err) {
       await postgres.close();
       throw err;
     }
   }
   const store = options.store ?? openSqliteStore({ file: sqliteFile(options.dataDir) });
-  return { store: health.watch(store), health, notifier: new InProcessNotifier().forHub(hubId), shared: false };
+  return {
+    store: health.watch(store, options.observe),
+    health,
+    notifier: new InProcessNotifier().forHub(hubId),
+    shared: false,
+  };
 }

@@ -44,7 +44,11 @@ export async function liveRoute(app: FastifyInstance, options: LiveRouteOptions)
     socket.on('message', (data, isBinary) => {
       session.receive(isBinary ? '' : data.toString());
     });
-    socket.on('close', () => session.dispose());
+    const untrack = options.hub.metrics.trackLive(session);
+    socket.on('close', () => {
+      untrack();
+      session.dispose();
+    });
     socket.on('error', (err) => request.log.warn({ err }, 'live socket error'));
   });
 }

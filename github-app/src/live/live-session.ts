@@ -28,6 +28,8 @@ export interface LiveSession {
   receive(data: string): void;
   /** The socket closed: stops every subscription and timer. */
   dispose(): void;
+  /** Subscriptions open now (metrics). */
+  subscriptionCount(): number;
 }
 
 type ClientMessage = z.infer<typeof LiveClientMessageSchema>;
@@ -125,6 +127,7 @@ export function createLiveSession(options: LiveSessionOptions): LiveSession {
       }
       handle(parsed.data);
     },
+    subscriptionCount: () => subscriptions.size,
     dispose() {
       if (disposed) return;
       disposed = true;

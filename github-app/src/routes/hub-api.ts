@@ -28,4 +28,5 @@ export type HubApi = Pick<
   | 'secrets'
   | 'onChange'
   | 'problems'
+  | 'metrics'
 >;

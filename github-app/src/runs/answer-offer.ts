@@ -24,6 +24,7 @@ export async function offerAccepted(deps: HubDeps, runnerId: string, runId: stri
       return;
     }
     deps.log.info({ runId, runnerId, epoch }, 'run accepted');
+    deps.metrics.dispatchLatency.observe(Math.max(0, deps.now() - run.createdAt) / 1000);
     deps.deadlines.arm(run);
     await publishRun(deps, run);
     await publishRunner(deps, runnerId);

@@ -110,7 +110,9 @@ async function trailing(deps: HubDeps, run: RunRow, records: RunRecord[]): Promi
 }
 
 function emitLogs(deps: HubDeps, runId: string, logs: LogChunkRow[]): void {
+  let bytes = 0;
   for (const chunk of logs) {
+    bytes += Buffer.byteLength(chunk.text);
     deps.events.emit({
       type: 'log',
       runId,
@@ -120,6 +122,7 @@ function emitLogs(deps: HubDeps, runId: string, logs: LogChunkRow[]): void {
       stream: chunk.stream,
     });
   }
+  if (bytes > 0) deps.metrics.logBytesWritten.inc(bytes);
 }
 
 type Applied = { engine: RunState | undefined; lastSeq: number; logs: LogAppend[]; effects: Effect[] };

@@ -16,7 +16,10 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
     runnerConnected: (connection, held, version) =>
       runnerConnected(deps, connection, held, version, hooks.forgetRunner),
     runnerDisconnected: (runnerId, connection) => runnerDisconnected(deps, runnerId, connection),
-    heartbeat: (runnerId, runs) => heartbeat(deps, runnerId, runs),
+    heartbeat: (runnerId, runs, metrics) => {
+      if (metrics) deps.metrics.runnerReported(runnerId, metrics);
+      return heartbeat(deps, runnerId, runs);
+    },
     accepted: (runnerId, runId, epoch) => offerAccepted(deps, runnerId, runId, epoch),
     declined: (runnerId, runId, epoch, reason) => offerDeclined(deps, runnerId, runId, epoch, reason),
     records: (runnerId, runId, epoch, records) => applyRecords(deps, runnerId, runId, epoch, records),

@@ -1,6 +1,7 @@
 import { MIN_TRIGGER_PERIOD_MS } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { HubEvents } from '../hub-events.js';
+import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { FlowsAt } from '../repos/read-flows-at.js';
 import type { RepoSource } from '../repos/repo-source.js';
 import type { RepoSources } from '../repos/repo-sources.js';
@@ -81,4 +82,6 @@ export interface HubDeps {
   logCapBytes: number;
   /** Untrusted runs' tasks may use the network in a runner's sandbox (`--untrusted-network`), sent with offers. */
   untrustedNetwork: boolean;
+  /** The hub's metrics: what happens is counted where it happens (metrics/hub-metrics.ts). */
+  metrics: HubMetrics;
 }

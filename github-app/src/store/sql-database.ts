@@ -30,6 +30,8 @@ export interface SqlDatabase extends Sql {
    * `sql`, never on this object: nothing else runs inside it. `write` (the default) holds the write lock from the
    * start (SQLite's `BEGIN IMMEDIATE`); `read` is one snapshot.
    */
+  /** The database's size on disk in bytes. */
+  sizeBytes(): Promise<number>;
   transaction<T>(work: (sql: Sql) => Promise<T>, mode?: 'write' | 'read'): Promise<T>;
   close(): Promise<void>;
 }

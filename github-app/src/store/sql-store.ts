@@ -13,7 +13,7 @@ import type { RunState } from '@floe/shared';
 import { z } from '@floe/shared';
 import { type GitHubStateStore, SqlGitHubState } from './github-state.js';
 import { rowReader } from './row-codec.js';
-import type { Sql, SqlDatabase } from './sql-database.js';
+import type { Row, Sql, SqlDatabase } from './sql-database.js';
 import {
   type ApiTokenRow,
   ApiTokenRowSchema,
@@ -38,6 +38,8 @@ import {
   type RunQuery,
   type RunRow,
   RunRowSchema,
+  type RunTallies,
+  RunTalliesSchema,
   type SecretRow,
   SecretRowSchema,
   type Store,
@@ -221,6 +223,36 @@ export class SqlStore implements Store {
     const runs = rows.slice(0, limit).map(readRun);
     const last = runs[runs.length - 1];
     return rows.length > limit && last ? { runs, next: last.id } : { runs };
+  }
+
+  async runTallies(): Promise<RunTallies> {
+    // Each count reads one index (runs_by_state, runs_by_result, runs_by_lease): a scrape never reads run rows.
+    const byState = await this.sql.all('SELECT state, count(*) AS n FROM runs GROUP BY state');
+    const byResult = await this.sql.all(
+      'SELECT result, count(*) AS n FROM runs WHERE result IS NOT NULL GROUP BY result',
+    );
+    const queue = await this.sql.get(
+      `SELECT count(*) AS n, min(created_at) AS oldest FROM runs WHERE state = 'pending' AND runner_id IS NULL`,
+    );
+    const held = await this.sql.all(
+      `SELECT runner_id, count(*) AS n FROM runs WHERE state != 'archived' AND runner_id IS NOT NULL
+       GROUP BY runner_id ORDER BY runner_id`,
+    );
+    const count = (rows: Row[], column: string, value: string) =>
+      Number(rows.find((row) => row[column] === value)?.n ?? 0);
+    return RunTalliesSchema.parse({
+      pending: count(byState, 'state', 'pending'),
+      active: count(byState, 'state', 'active'),
+      archived: count(byState, 'state', 'archived'),
+      results: {
+        good: count(byResult, 'result', 'good'),
+        bad: count(byResult, 'result', 'bad'),
+        cancelled: count(byResult, 'result', 'cancelled'),
+      },
+      waiting: Number(queue?.n ?? 0),
+      oldestWaitingAt: queue?.oldest === null || queue?.oldest === undefined ? undefined : Number(queue.oldest),
+      byRunner: held.map((row) => ({ runnerId: String(row.runner_id), runs: Number(row.n) })),
+    });
   }
 
   async listLiveRuns(): Promise<RunRow[]> {
@@ -726,6 +758,10 @@ export class SqlStore implements Store {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.sql.run('DELETE FROM leases WHERE name = ? AND holder = ?', [name, holder]);
+  }
+
+  sizeBytes(): Promise<number> {
+    return this.sql.sizeBytes();
   }
 
   async close(): Promise<void> {

@@ -66,22 +66,27 @@ export class StoreHealth {
     return true;
   }
 
-  /** The store, its every async method watched (the GitHub state's too). */
-  watch<T extends object>(store: T): T {
+  /**
+   * The store, its every async method watched (the GitHub state's too); `observe` is told how long each call that
+   * answered took, by method (the hub's `floe_store_query_seconds`).
+   */
+  watch<T extends object>(store: T, observe?: (method: string, seconds: number) => void, prefix = ''): T {
     // One wrapper per method, made at its first use: store calls are on the dispatch path.
     const wrappers = new WeakMap<object, unknown>();
     return new Proxy(store, {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver) as unknown;
         if (property === 'github' && typeof value === 'object' && value !== null) {
-          const known = wrappers.get(value) ?? this.watch(value);
+          const known = wrappers.get(value) ?? this.watch(value, observe, 'github.');
           wrappers.set(value, known);
           return known;
         }
         if (typeof value !== 'function' || property === 'close' || property === 'constructor') return value;
         const known = wrappers.get(value);
         if (known !== undefined) return known;
+        const method = `${prefix}${String(property)}`;
         const wrapper = (...args: unknown[]) => {
+          const started = observe ? performance.now() : 0;
           let result: unknown;
           try {
             result = (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -92,6 +97,7 @@ export class StoreHealth {
           return result.then(
             (answer) => {
               this.answered();
+              observe?.(method, (performance.now() - started) / 1000);
               return answer;
             },
             (err: unknown) => {

@@ -253,6 +253,23 @@ export type ProgressOutcome =
   | { ok: true; run: RunRow; logs: LogChunkRow[] }
   | { ok: false; reason: 'stale' | 'conflict' | 'missing'; run?: RunRow };
 
+/** What `GET /metrics` counts of the runs (metrics/hub-metrics.ts), read from indexes only. */
+export const RunTalliesSchema = z.object({
+  /** Runs in each list. */
+  pending: z.number().int().nonnegative(),
+  active: z.number().int().nonnegative(),
+  archived: z.number().int().nonnegative(),
+  /** Archived runs by result. */
+  results: z.object({ good: z.number().int(), bad: z.number().int(), cancelled: z.number().int() }),
+  /** Pending runs not offered to a runner: the queue. */
+  waiting: z.number().int().nonnegative(),
+  /** When the oldest run of the queue was made; absent when the queue is empty. */
+  oldestWaitingAt: Time.optional(),
+  /** Offered and active runs by the runner holding them. */
+  byRunner: z.array(z.object({ runnerId: z.string(), runs: z.number().int().positive() })),
+});
+export type RunTallies = z.infer<typeof RunTalliesSchema>;
+
 export type LogRead = {
   /** Chunks from `from` on; the first may start inside a stored chunk (cut at `from`). */
   chunks: LogChunkRow[];
@@ -280,6 +297,8 @@ export interface Store {
   getRunByNumber(repo: string, flowId: string, number: number): Promise<RunRow | undefined>;
   /** Newest first, filtered, paged by `cursor`. */
   listRuns(query?: RunQuery): Promise<RunPage>;
+  /** How many runs each list holds, the queue, and who holds the live ones (metrics; indexes only). */
+  runTallies(): Promise<RunTallies>;
   /** Every pending and active run, oldest first (what the dispatcher looks at). */
   listLiveRuns(): Promise<RunRow[]>;
   /**
@@ -414,5 +433,7 @@ export interface Store {
   /** The GitHub App's state (github-state.ts). */
   readonly github: GitHubStateStore;
 
+  /** The database's size on disk in bytes (SQLite's pages, PostgreSQL's `pg_database_size`). */
+  sizeBytes(): Promise<number>;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import {
   HubMessageSchema,
   MAX_FRAME_BYTES,
   type RunnerMessage,
+  type RunnerMetrics,
   z,
 } from '@floe/shared';
 import WebSocket from 'ws';
@@ -29,6 +30,8 @@ export interface HubSessionOptions {
   onMessage: (message: HubMessage, session: HubSession) => void;
   /** The runs to name in each heartbeat (it renews their leases). */
   heldRuns: () => { runId: string; epoch: number }[];
+  /** The runner's figures, sent with each heartbeat to a hub that agreed on protocol version 2 or later. */
+  metrics?: () => RunnerMetrics;
   /** How long to wait for the socket to open and the welcome; default 30 s. */
   welcomeTimeoutMs?: number;
   /** Aborted when the runner stops: a hello still waiting for its welcome is given up at once. */
@@ -165,7 +168,12 @@ export function openHubSession(options: HubSessionOptions): Promise<HubSession> 
         return;
       }
       const beat = message.heartbeatMs;
-      heartbeat = setInterval(() => send({ type: 'heartbeat', runs: options.heldRuns() }), beat);
+      // A hub that agreed on version 1 does not know `metrics` (runner-protocol.ts): it is not sent there.
+      const reports = message.protocol >= 2 ? options.metrics : undefined;
+      heartbeat = setInterval(
+        () => send({ type: 'heartbeat', runs: options.heldRuns(), ...(reports ? { metrics: reports() } : {}) }),
+        beat,
+      );
       watchdog = setInterval(() => {
         if (Date.now() - lastHeard > 3 * beat) ws.terminate();
       }, beat);

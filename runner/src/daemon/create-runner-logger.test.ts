@@ -19,4 +19,13 @@ describe('runner logger', () => {
     createRunnerLogger(output).warn({ hub: 'http://h', delayMs: 800 }, 'cannot reach the hub; retrying');
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d WARN {2}cannot reach the hub; retrying hub=http:\/\/h delayMs=800\n$/);
   });
+
+  it('writes the format asked for, whatever the stream is (--log-format)', () => {
+    const terminal = capture(true);
+    createRunnerLogger(terminal.output, { format: 'json' }).info({ runId: 'r1' }, 'run accepted');
+    expect(JSON.parse(terminal.lines[0] ?? '{}')).toMatchObject({ msg: 'run accepted', runId: 'r1' });
+    const file = capture(false);
+    createRunnerLogger(file.output, { format: 'pretty' }).info({ runId: 'r1' }, 'run accepted');
+    expect(file.lines[0]).toMatch(/^\d\d:\d\d:\d\d INFO {2}run accepted runId=r1\n$/);
+  });
 });

@@ -224,6 +224,17 @@ export class HeldRuns {
     return this.values().map((run) => ({ runId: run.runId, epoch: run.epoch }));
   }
 
+  /** What the heartbeat tells the hub's metrics of the runs held. */
+  forMetrics(): { runs: number; running: number; unackedRecords: number } {
+    let running = 0;
+    let unackedRecords = 0;
+    for (const run of this.values()) {
+      if (run.running) running += 1;
+      unackedRecords += run.spool.lastSeq - run.spool.ackedSeq + run.pending.length;
+    }
+    return { runs: this.runs.size, running, unackedRecords };
+  }
+
   /** The hub has every record of every run held. */
   allDrained(): boolean {
     return this.values().every((run) => run.spool.drained);

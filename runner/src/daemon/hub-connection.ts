@@ -3,7 +3,14 @@
 // drops, until the daemon stops or the hub refuses the runner for good. It keeps the lease the hub gave and the
 // time the hub was last heard, and says when the hub has been silent past that lease.
 import { readFileSync } from 'node:fs';
-import { createBackoff, type Hello, type HubMessage, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from '@floe/shared';
+import {
+  createBackoff,
+  type Hello,
+  type HubMessage,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  type RunnerMetrics,
+} from '@floe/shared';
 import type { Logger } from 'pino';
 import { HubFailure } from '../connection/hub-failure.js';
 import { splitHubUrls } from '../connection/hub-urls.js';
@@ -29,6 +36,8 @@ export interface HubConnectionOptions {
   hello: () => Pick<Hello, 'sandbox' | 'runs'>;
   /** The runs each heartbeat names (it renews their leases). */
   heldRuns: () => { runId: string; epoch: number }[];
+  /** The runner's figures for each heartbeat (protocol version 2). */
+  metrics?: () => RunnerMetrics;
   /** Called with each session once the hub has welcomed it, before any later message. */
   onWelcome: (session: HubSession) => void;
   /** Every message after the welcome, in order. */
@@ -130,6 +139,7 @@ export class HubConnection {
               },
               heldRuns: this.options.heldRuns,
               signal: this.options.signal,
+              ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
               onBadFrame: (problem) => logger.warn({ problem }, 'unreadable message from the hub'),
             }),
           {

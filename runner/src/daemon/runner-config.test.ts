@@ -25,6 +25,21 @@ describe('runner config', () => {
     });
   });
 
+  it('reads the log format from the flag or FLOE_RUNNER_LOG_FORMAT, absent by default, and refuses another', () => {
+    const base = { hub: 'http://hub:4040', token: 't' };
+    expect(readRunnerConfig(base, {})).toMatchObject({ ok: true, config: { logFormat: undefined } });
+    expect(readRunnerConfig({ ...base, logFormat: 'json' }, { FLOE_RUNNER_LOG_FORMAT: 'pretty' })).toMatchObject({
+      config: { logFormat: 'json' },
+    });
+    expect(readRunnerConfig(base, { FLOE_RUNNER_LOG_FORMAT: 'pretty' })).toMatchObject({
+      config: { logFormat: 'pretty' },
+    });
+    expect(readRunnerConfig({ ...base, logFormat: 'xml' }, {})).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('logFormat'),
+    });
+  });
+
   it('reads durations and a credential file of its own', () => {
     const read = readRunnerConfig(
       { killGrace: '1m', config: '/etc/floe/cred.json' },

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { durationMs, z } from '@floe/shared';
+import { LogFormatSchema } from '@floe/shared/node';
 import { validHubUrls } from '../connection/hub-urls.js';
 import { parseSandboxBind } from '../process/task-sandbox.js';
 
@@ -83,6 +84,8 @@ export const RunnerConfigSchema = z.object({
         .transform(parseSandboxBind),
     )
     .default([]),
+  /** `--log-format json|pretty`; default pretty on a terminal, JSON elsewhere (journald, files). */
+  logFormat: LogFormatSchema.optional(),
 });
 export type RunnerConfig = z.infer<typeof RunnerConfigSchema> & { workDir: string; credentialPath: string };
 
@@ -103,6 +106,7 @@ export const RUNNER_ENV = {
   sandbox: 'FLOE_RUNNER_SANDBOX',
   taskUser: 'FLOE_RUNNER_TASK_USER',
   sandboxBind: 'FLOE_RUNNER_SANDBOX_BIND',
+  logFormat: 'FLOE_RUNNER_LOG_FORMAT',
 } as const;
 
 export type RunnerFlags = Partial<Record<Exclude<keyof typeof RUNNER_ENV, 'sandboxBind'>, string>> & {
@@ -137,6 +141,7 @@ export function readRunnerConfig(
     sandbox: pick('sandbox'),
     taskUser: pick('taskUser'),
     sandboxBind: binds,
+    logFormat: pick('logFormat'),
   });
   if (!parsed.success) {
     return {

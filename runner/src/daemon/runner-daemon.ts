@@ -119,6 +119,10 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     stopping: () => shutdown.stopping,
     hello: () => ({ sandbox: helloSandbox(offers.sandbox), runs: runs.forHello() }),
     heldRuns: () => runs.forHeartbeat(),
+    metrics: () => {
+      const cpu = process.cpuUsage();
+      return { ...runs.forMetrics(), rssBytes: process.memoryUsage.rss(), cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    },
     onWelcome: (current) => {
       runs.resume(current.welcome.runs);
       current.onWritten(() => pump.sendMoreIfWaiting());

@@ -3,3 +3,4 @@
 export { type FetchFlowFileOptions, fetchFlowFile } from './fetch-flow-file.js';
 export { type HttpGetOptions, type HttpResponse, httpGet, UrlRefusedError } from './http-get.js';
 export { type Cidr, cidr, isPublicAddress, parseIp } from './public-address.js';
+export { chooseLogFormat, type LogFormat, LogFormatSchema, readableLine } from './readable-log-line.js';

@@ -17,7 +17,8 @@
 //     every runner→hub message about a run carries the epoch it was given. The hub drops writes with a stale
 //     epoch and answers `stop` — so a run is never executed twice, even after a reconnect race.
 //  4. Liveness: the hub pings at the WebSocket level and both sides send `heartbeat` every `heartbeatMs`; the
-//     runner's heartbeat names the runs it holds, which renews their leases. A run whose lease is not renewed
+//     runner's heartbeat names the runs it holds, which renews their leases, and from version 2 carries the
+//     runner's own figures (`metrics`), which the hub's GET /metrics shows. A run whose lease is not renewed
 //     within `leaseMs` is lost: archived `lost` (or re-queued when the flow says `requeue-lost`), its
 //     resource-tags released. A socket that closes does not end a run by itself; the lease does. The runner
 //     fences itself the same way: when it has heard nothing from the hub for `leaseMs` (less one heartbeat) it
@@ -60,9 +61,10 @@ import { RunSpecSchema } from './run-spec.js';
 
 /**
  * The newest version this side speaks, raised on every change to a message below. Version 1 includes the optional
- * range fields (`minProtocol`), which a peer that does not know them ignores.
+ * range fields (`minProtocol`), which a peer that does not know them ignores. Version 2: the runner's `heartbeat`
+ * carries its `metrics` (RunnerMetricsSchema), sent only on connections that agreed on 2 or later.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The oldest version this side still speaks: peers whose range ends below it are refused. */
 export const MIN_PROTOCOL_VERSION = 1;
@@ -111,11 +113,34 @@ export const HelloSchema = z.object({
 });
 export type Hello = z.infer<typeof HelloSchema>;
 
+/**
+ * What a runner tells of itself on each heartbeat (protocol version 2), shown by the hub's `GET /metrics` labelled
+ * with the runner's name. Bounded: a runner's word is input like any other.
+ */
+export const RunnerMetricsSchema = z.object({
+  /** Runs it holds (running, or finished with records the hub has not stored yet). */
+  runs: z.number().int().nonnegative().max(1_000_000),
+  /** Runs whose tasks are still running. */
+  running: z.number().int().nonnegative().max(1_000_000),
+  /** Records in its spool the hub has not acknowledged. */
+  unackedRecords: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  /** Its process's resident memory. */
+  rssBytes: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  /** CPU time (user and system) its process used since it started. */
+  cpuSeconds: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER),
+});
+export type RunnerMetrics = z.infer<typeof RunnerMetricsSchema>;
+
 export const RunnerMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   z.object({ type: z.literal('accept'), ...RunRef }),
   z.object({ type: z.literal('decline'), ...RunRef, reason: z.string() }),
-  z.object({ type: z.literal('heartbeat'), runs: z.array(z.object(RunRef)) }),
+  z.object({
+    type: z.literal('heartbeat'),
+    runs: z.array(z.object(RunRef)),
+    /** Protocol version 2: the runner's own figures. */
+    metrics: RunnerMetricsSchema.optional(),
+  }),
   z.object({ type: z.literal('record'), ...RunRef, records: z.array(RunRecordSchema).min(1) }),
 ]);
 export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;

@@ -94,6 +94,11 @@ class PostgresDatabase implements SqlDatabase {
     return this.direct.run(sql, params);
   }
 
+  async sizeBytes(): Promise<number> {
+    const row = await this.direct.get('SELECT pg_database_size(current_database()) AS bytes');
+    return Number(row?.bytes ?? 0);
+  }
+
   async transaction<T>(work: (sql: Sql) => Promise<T>, mode: 'write' | 'read' = 'write'): Promise<T> {
     const client = await this.pool.connect();
     // A connection that breaks while it is checked out emits 'error' besides failing its query; the pool only

@@ -101,6 +101,12 @@ class SqliteDatabase implements SqlDatabase {
     }
   }
 
+  async sizeBytes(): Promise<number> {
+    // The pages the file holds; the WAL beside it is folded back in at checkpoints.
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    return pages * (this.db.pragma('page_size', { simple: true }) as number);
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }

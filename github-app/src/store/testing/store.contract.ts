@@ -123,6 +123,48 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.listRuns({ state: 'pending' })).runs).toHaveLength(8);
     });
 
+    it('tallies runs by list and result, the queue with its oldest run, and the live runs of each runner', async () => {
+      expect(await store.runTallies()).toEqual({
+        pending: 0,
+        active: 0,
+        archived: 0,
+        results: { good: 0, bad: 0, cancelled: 0 },
+        waiting: 0,
+        byRunner: [],
+      });
+      const oldest = await store.createRun(newRun());
+      await store.createRun(newRun());
+      const offered = await store.createRun(newRun());
+      await store.offerRun(offered.id, 0, 'r2', clock + 1_000);
+      await activeRun();
+      const ended = await activeRun();
+      await store.archiveRun(ended.id, { result: 'bad', reason: 'x', reasonCode: 'end', endedAt: clock });
+      const cancelled = await store.createRun(newRun());
+      await store.archiveRun(cancelled.id, { result: 'cancelled', reason: 'x', reasonCode: 'end', endedAt: clock });
+      expect(await store.runTallies()).toEqual({
+        pending: 3,
+        active: 1,
+        archived: 2,
+        results: { good: 0, bad: 1, cancelled: 1 },
+        waiting: 2,
+        oldestWaitingAt: oldest.createdAt,
+        byRunner: [
+          { runnerId: 'r1', runs: 1 },
+          { runnerId: 'r2', runs: 1 },
+        ],
+      });
+    });
+
+    it('says how many bytes the database takes, more once it holds logs', async () => {
+      const before = await store.sizeBytes();
+      expect(before).toBeGreaterThan(0);
+      const run = await activeRun();
+      const text = 'x'.repeat(4096);
+      for (let i = 0; i < 64; i++)
+        await store.appendLogs(run.id, 'n', [{ node: 'n', attempt: 1, stream: 'out', at: clock, text }]);
+      expect(await store.sizeBytes()).toBeGreaterThan(before);
+    });
+
     it('lists archived runs by how they ended', async () => {
       const ended = async (result: 'good' | 'bad' | 'cancelled') => {
         const run = await activeRun();

@@ -21,6 +21,7 @@ Starts a hub on this machine (the floe-hub program; floe-hub --help lists every 
   --data-dir D       database and admin token (default .floe/hub)
   --repo PATH|URL    a repository whose FLOE.yaml the hub serves (repeatable)
   --admin-token T    the admin API token (default: generated once, kept in the data dir, printed at start)
+  --log-format F     json|pretty (default pretty on a terminal, JSON elsewhere)
 Stops on Ctrl-C. Exit status: the hub's.`;
 
 export const command: CliCommand = {

@@ -19,7 +19,7 @@ const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [option
 
   floe runner start [--hub URL] [--token-file PATH | --token TOKEN] [--name N] [--tags a,b] [--slots N]
                     [--work-dir D] [--config FILE] [--kill-grace 10s] [--spool-reserve-mb 16] [--once]
-                    [--sandbox auto|on|off] [--task-user U] [--sandbox-bind PATH[:ro]]…
+                    [--sandbox auto|on|off] [--task-user U] [--sandbox-bind PATH[:ro]]… [--log-format json|pretty]
       Runs the runner daemon: connects to the hub and executes the runs it is given. The first start
       exchanges the one-time TOKEN for the runner's credential, kept in FILE (default
       <work-dir>/credential.json, mode 0600); later starts need neither a token nor --hub.
@@ -37,6 +37,8 @@ const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [option
       FLOE_RUNNER_SANDBOX, FLOE_RUNNER_TASK_USER). --sandbox-bind makes a path of the machine reachable to
       every task, writable or with :ro read-only (repeatable; FLOE_RUNNER_SANDBOX_BIND, comma-separated).
       A runner without a sandbox says why at start and is offered no untrusted runs.
+      Logs go to stderr: readable lines on a terminal, JSON lines elsewhere; --log-format json|pretty
+      chooses (FLOE_RUNNER_LOG_FORMAT).
       Ctrl-C or SIGTERM cancels the running runs and exits; SIGQUIT drains: no new runs, exit when the
       running ones are done (a second SIGTERM kills at once).
       Exit: 0 stopped, ${EXIT_CONFIG} credential or token rejected or bad settings, 1 failure.
@@ -131,6 +133,7 @@ const DAEMON_FLAGS = {
   sandbox: { type: 'string' },
   'task-user': { type: 'string' },
   'sandbox-bind': { type: 'string', multiple: true },
+  'log-format': { type: 'string' },
 } as const;
 
 async function start(argv: string[], io: CliIo): Promise<number> {
@@ -152,6 +155,7 @@ async function start(argv: string[], io: CliIo): Promise<number> {
       sandbox: flags.sandbox,
       taskUser: flags['task-user'],
       sandboxBind: flags['sandbox-bind'],
+      logFormat: flags['log-format'],
     },
     process.env,
   );
@@ -159,7 +163,9 @@ async function start(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`floe runner start: ${read.message.replace(/\n/g, '\n  ')}\n`);
     return EXIT_CONFIG;
   }
-  const logger = createRunnerLogger(io.stderr);
+  const logger = createRunnerLogger(io.stderr, {
+    ...(read.config.logFormat !== undefined ? { format: read.config.logFormat } : {}),
+  });
   const daemon = startRunnerDaemon({ config: read.config, logger, once: read.config.once });
   const onSignal = () => daemon.stop();
   const onQuit = () => daemon.drain();

@@ -10,17 +10,19 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createFloeClient } from '@floe/shared';
+import { LogFormatSchema } from '@floe/shared/node';
 import type { CliCommand, CliIo } from '../cli-io.js';
 import { exitOf, findHubProgram, startHubProgram, waitForwardingSignals } from './hub.js';
 
-const USAGE = `usage: floe up [--port P] [--name RUNNER] [--slots N] [--tags T,…]
+const USAGE = `usage: floe up [--port P] [--name RUNNER] [--slots N] [--tags T,…] [--log-format json|pretty]
 
 Starts a hub on 127.0.0.1 (data in .floe/hub, this repository registered) and one runner on this machine
 (work dir .floe/runner), and prints the dashboard URL and the admin token. Ctrl-C stops both.
   --port P        the hub's port (default 4040; 0 = any free port)
   --name RUNNER   the runner's name (default <hostname>-local)
   --slots N       runs the runner executes at once (default 2)
-  --tags T,…      the runner's host-tags (default none)`;
+  --tags T,…      the runner's host-tags (default none)
+  --log-format F  json|pretty: how the hub and the runner log (default pretty on a terminal, JSON elsewhere)`;
 
 export const command: CliCommand = {
   name: 'up',
@@ -37,7 +39,7 @@ async function upCommand(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`floe up: ${message}\n`);
     return 2;
   };
-  let values: { port?: string; name?: string; slots?: string; tags?: string; help?: boolean };
+  let values: { port?: string; name?: string; slots?: string; tags?: string; 'log-format'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -46,6 +48,7 @@ async function upCommand(argv: string[], io: CliIo): Promise<number> {
         name: { type: 'string' },
         slots: { type: 'string', default: '2' },
         tags: { type: 'string' },
+        'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -56,6 +59,10 @@ async function upCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  const logFormat = values['log-format'];
+  if (logFormat !== undefined && !LogFormatSchema.safeParse(logFormat).success)
+    return fail(`--log-format: json or pretty, not "${logFormat}"`);
+  const logFlags = logFormat === undefined ? [] : ['--log-format', logFormat];
   const cwd = io.cwd;
   const program = findHubProgram(cwd);
   if (program === undefined)
@@ -66,7 +73,7 @@ async function upCommand(argv: string[], io: CliIo): Promise<number> {
 
   const hub = startHubProgram(
     program,
-    ['--host', '127.0.0.1', '--port', values.port ?? '4040', '--data-dir', dataDir, '--repo', cwd],
+    ['--host', '127.0.0.1', '--port', values.port ?? '4040', '--data-dir', dataDir, '--repo', cwd, ...logFlags],
     { cwd, stdio: 'inherit' },
   );
   const hubExit = exitOf(hub);
@@ -91,6 +98,7 @@ async function upCommand(argv: string[], io: CliIo): Promise<number> {
   const runnerArgs = ['runner', 'start', '--hub', url, '--work-dir', workDir, '--name', name];
   runnerArgs.push('--slots', values.slots ?? '2');
   if (values.tags) runnerArgs.push('--tags', values.tags);
+  runnerArgs.push(...logFlags);
   const runner = spawn(process.execPath, [floeMain(), ...runnerArgs], {
     cwd,
     env: { ...process.env, FLOE_RUNNER_TOKEN: registration },
