@@ -115,9 +115,16 @@ export { MAX_FLOE_FILE_BYTES, MAX_FLOW_NODES, MIN_TRIGGER_PERIOD_MS } from './fl
 export * from './flow/flow-schema.js';
 export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';
+export {
+  type CombinationOf,
+  MAX_MATRIX_COMBINATIONS,
+  type Matrix,
+  MatrixSchema,
+} from './flow/matrix-schema.js';
 export { type Migration, migrateFloeFile } from './flow/migrate-floe-file.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
 export { type FlowFileReaders, type FlowFileResult, resolveFlowFile } from './flow/resolve-flow-file.js';
+export { combinationId, matrixVariable } from './flow/resolve-matrix.js';
 export { firedTrigger, repoName, triggerCheckout } from './flow/trigger-checkout.js';
 export {
   agreeProtocol,
