@@ -614,7 +614,7 @@ function checkMatrix(node: ResolvedNode, at: DataPath, make: Make, out: Diagnost
         );
       }
     } else if (Array.isArray(value)) {
-      value.forEach((item, i) => visit(item, [...path, i], depth + 1));
+      for (const [i, item] of value.entries()) visit(item, [...path, i], depth + 1);
     } else if (typeof value === 'object' && value !== null) {
       for (const [key, item] of Object.entries(value)) visit(item, [...path, key], depth + 1);
     }

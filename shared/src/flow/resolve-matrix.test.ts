@@ -90,8 +90,9 @@ describe('{{matrix.AXIS}} in the opts of a combination', () => {
       `{id: t, type: exec, listen: trigger.good, opts: {shell: 'echo "{{matrix.v}}" {{ matrix.v }}', args: ['{{matrix.v}}']}, matrix: {axes: {v: ['${hostile.replaceAll("'", "''")}']}}}`,
     );
     const task = flow.tasks[1] as ResolvedTask & { type: 'exec' };
-    expect(task.opts.shell).toBe('echo "${FLOE_MATRIX_V}" ${FLOE_MATRIX_V}');
-    expect(task.opts.args).toEqual(['${FLOE_MATRIX_V}']);
+    const ref = (name: string) => `\${${name}}`;
+    expect(task.opts.shell).toBe(`echo "${ref('FLOE_MATRIX_V')}" ${ref('FLOE_MATRIX_V')}`);
+    expect(task.opts.args).toEqual([ref('FLOE_MATRIX_V')]);
     expect(JSON.stringify(task.opts)).not.toContain('pwned');
   });
 
@@ -107,7 +108,7 @@ describe('{{matrix.AXIS}} in the opts of a combination', () => {
     const flow = flowOf(
       "{id: t, type: exec, listen: trigger.good, opts: {cmd: 'true', env: {NODE: 'v{{matrix.node}}'}}, matrix: {axes: {node: ['$HOME']}}}",
     );
-    expect((flow.tasks[1] as ResolvedTask & { type: 'exec' }).opts.env).toEqual({ NODE: 'v${FLOE_MATRIX_NODE}' });
+    expect((flow.tasks[1] as ResolvedTask & { type: 'exec' }).opts.env).toEqual({ NODE: `v\${FLOE_MATRIX_NODE}` });
   });
 
   it('fills a checkout ref and a fetch location as text', () => {

@@ -105,8 +105,8 @@ export function expandMatrix(matrix: Matrix, taskId: string): MatrixExpansion {
       });
     }
   };
-  matrix.exclude.forEach((entry, index) => checkEntry(entry, 'exclude', index));
-  matrix.include.forEach((entry, index) => checkEntry(entry, 'include', index));
+  for (const [index, entry] of matrix.exclude.entries()) checkEntry(entry, 'exclude', index);
+  for (const [index, entry] of matrix.include.entries()) checkEntry(entry, 'include', index);
 
   let product = axes.length === 0 ? 0 : 1;
   for (const [, values] of axes) product = Math.min(product * values.length, MAX_MATRIX_COMBINATIONS + 1);

@@ -60,9 +60,10 @@ import { RunSpecSchema } from './run-spec.js';
 
 /**
  * The newest version this side speaks, raised on every change to a message below. Version 1 includes the optional
- * range fields (`minProtocol`), which a peer that does not know them ignores.
+ * range fields (`minProtocol`), which a peer that does not know them ignores. Version 2: the `start` record's
+ * `parallel` (matrix combinations at once, docs/runners.md "Matrices").
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The oldest version this side still speaks: peers whose range ends below it are refused. */
 export const MIN_PROTOCOL_VERSION = 1;

@@ -2,6 +2,7 @@
 // attached to a hub (DESIGN §2 "One command"). Exit 0 good, 1 bad or cancelled, 2 invalid file or usage.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -209,6 +210,8 @@ async function runFlow(
     },
     workDir,
     ...(sandbox ? { sandbox } : {}),
+    // Your own machine: a matrix without max-parallel runs a combination per CPU (docs/runners.md "Matrices").
+    parallel: availableParallelism(),
     onRecord,
   });
 
