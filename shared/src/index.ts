@@ -115,6 +115,7 @@ export { MAX_FLOE_FILE_BYTES, MAX_FLOW_NODES, MIN_TRIGGER_PERIOD_MS } from './fl
 export * from './flow/flow-schema.js';
 export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';
+export { inMatrixOrder } from './flow/matrix-order.js';
 export {
   type CombinationOf,
   MAX_MATRIX_COMBINATIONS,
