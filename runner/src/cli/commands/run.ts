@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type Diagnostic,
+  inMatrixOrder,
   parseFloeFile,
   type ResolvedFlow,
   type RunRecord,
@@ -242,7 +243,7 @@ async function runFlow(
   const reason = result !== 'good' && needsInput ? needsInput : (state.ended?.reason ?? 'the run did not end');
   printer.summary(state, reason);
   if (options.json) {
-    const nodes = flow.tasks.map((node) => {
+    const nodes = inMatrixOrder(flow.tasks).map((node) => {
       const run = state.nodes[node.id];
       return {
         id: node.id,
