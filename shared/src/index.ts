@@ -104,7 +104,7 @@ export {
   taskTag,
 } from './flow/event-tags.js';
 export { floeJsonSchema } from './flow/floe-json-schema.js';
-export { type EdgeNode, type FlowEdge, flowEdges, TRIGGER_NODE } from './flow/flow-edges.js';
+export { type EdgeNode, type FlowEdge, type FlowEdgeOptions, flowEdges, TRIGGER_NODE } from './flow/flow-edges.js';
 export {
   FLOW_FILE_MAX_BYTES,
   FLOW_FILE_TIMEOUT_MS,
