@@ -129,7 +129,12 @@ tasks:
     it('draws a collapsed task as one box: its combinations’ edges come from it, each once', () => {
       const nodes = flowNodes(MATRIX);
       const collapsed = flowEdges(nodes, { collapsed: new Set(['test']) }).map((e) => `${e.from} -${e.on}-> ${e.to}`);
-      expect(collapsed).toEqual(['@trigger -trigger-> test', 'test -good-> after', 'test -bad-> only20', 'test -bad-> only18']);
+      expect(collapsed).toEqual([
+        '@trigger -trigger-> test',
+        'test -good-> after',
+        'test -bad-> only20',
+        'test -bad-> only18',
+      ]);
       const merged = flowNodes(`id: m
 tasks:
   - { id: test, type: exec, listen: trigger.good, opts: { cmd: make }, matrix: { axes: { node: [18, 20] } } }
