@@ -412,6 +412,16 @@ const cases: [string, DiagnosticCode, string][] = [
     ),
   ],
   [
+    '{{matrix.…}} in the flow env, which no combination fills in',
+    'matrix-unknown-axis',
+    lines(
+      'id: f',
+      'env: {V: «"{{matrix.v}}"»}',
+      'tasks:',
+      '  - {id: t, type: exec, listen: trigger.good, opts: {cmd: "true"}}',
+    ),
+  ],
+  [
     'an include entry naming an axis the matrix does not have',
     'matrix-unknown-axis',
     lines(

@@ -11,6 +11,7 @@ import { MAX_FLOW_NODES, MIN_TRIGGER_PERIOD_MS } from './flow-limits.js';
 import type { Env, Form, ResolvedFlow, ResolvedNode } from './flow-schema.js';
 import { diagnosticMaker, type FlowSource } from './flow-source.js';
 import { lintComingFromFloe } from './lint-coming-from-floe.js';
+import type { Matrix } from './matrix-schema.js';
 import { expandMatrix, MATRIX_REF } from './resolve-matrix.js';
 import type { DataPath } from './yaml-locator.js';
 
@@ -84,6 +85,7 @@ export function lintFlow(resolved: ResolvedFlow, source?: FlowSource): Diagnosti
   }
 
   checkEnv(flow.env, ['env'], make, out);
+  checkMatrixRefs(flow.env, ['env'], undefined, 'the flow', make, out);
   out.push(...flowFileDiagnostics(flow, make));
   flow.triggers.forEach((trigger, index) => {
     const at = ['triggers', index];
@@ -595,31 +597,47 @@ function checkMatrix(node: ResolvedNode, at: DataPath, make: Make, out: Diagnost
       out.push(make(problem.code, problem.message, [...at, ...problem.path], problem.part, problem.hint));
     }
   }
+  checkMatrixRefs(node.opts, [...at, 'opts'], matrix, `task \`${node.id}\``, make, out);
+}
+
+/** Every `{{matrix.AXIS}}` in `value` that names no axis of `matrix` (all of them without one): it would stay. */
+function checkMatrixRefs(
+  value: unknown,
+  path: DataPath,
+  matrix: Matrix | undefined,
+  where: string,
+  make: Make,
+  out: Diagnostic[],
+): void {
   const axes = Object.keys(matrix?.axes ?? {});
-  const visit = (value: unknown, path: DataPath, depth: number): void => {
+  const visit = (item: unknown, at: DataPath, depth: number): void => {
     if (depth > 8) return;
-    if (typeof value === 'string') {
-      for (const [ref, axis] of value.matchAll(MATRIX_REF)) {
+    if (typeof item === 'string') {
+      for (const [ref, axis] of item.matchAll(MATRIX_REF)) {
         if (axes.includes(axis as string)) continue;
         out.push(
           make(
             'matrix-unknown-axis',
             matrix
-              ? `\`${ref}\` names no axis of the matrix of task \`${node.id}\`; it would stay as written.`
-              : `\`${ref}\` is in task \`${node.id}\`, which has no matrix; it would stay as written.`,
-            path,
+              ? `\`${ref}\` names no axis of the matrix of ${where}; it would stay as written.`
+              : `\`${ref}\` is in ${where}, which has no matrix; it would stay as written.`,
+            at,
             'value',
-            matrix ? axisHint(axis as string, axes) : 'add `matrix:` to the task',
+            matrix
+              ? axisHint(axis as string, axes)
+              : where.startsWith('task')
+                ? 'add `matrix:` to the task'
+                : 'use it in the opts of a task with `matrix:`',
           ),
         );
       }
-    } else if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) visit(item, [...path, i], depth + 1);
-    } else if (typeof value === 'object' && value !== null) {
-      for (const [key, item] of Object.entries(value)) visit(item, [...path, key], depth + 1);
+    } else if (Array.isArray(item)) {
+      for (const [i, entry] of item.entries()) visit(entry, [...at, i], depth + 1);
+    } else if (typeof item === 'object' && item !== null) {
+      for (const [key, entry] of Object.entries(item)) visit(entry, [...at, key], depth + 1);
     }
   };
-  visit(node.opts, [...at, 'opts'], 0);
+  visit(value, path, 0);
 }
 
 function axisHint(axis: string, axes: readonly string[]): string {

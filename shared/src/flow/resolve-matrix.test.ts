@@ -160,4 +160,19 @@ describe('hostile matrices', () => {
     expect(flows).toEqual([]);
     expect(diagnostics.map((d) => d.code)).toEqual(['matrix-unknown-axis']);
   });
+
+  it('reads axis names like constructor and toString as names, never as what every object has', () => {
+    const flow = flowOf(
+      "{id: t, type: exec, listen: trigger.good, opts: {cmd: 'echo {{matrix.constructor}}'}, matrix: {axes: {constructor: [a]}, include: [{constructor: b}]}}",
+    );
+    expect(flow.tasks.map((node) => (node as ResolvedTask & { type: 'exec' }).opts.args)).toEqual([
+      undefined,
+      ['a'],
+      ['b'],
+    ]);
+    const { diagnostics } = parsed(
+      "{id: t, type: exec, listen: trigger.good, opts: {cmd: 'echo {{matrix.toString}}'}, matrix: {axes: {constructor: [a]}, include: [{}]}}",
+    );
+    expect(diagnostics.map((d) => d.code).sort()).toEqual(['matrix-missing-axis', 'matrix-unknown-axis']);
+  });
 });

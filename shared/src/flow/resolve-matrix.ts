@@ -94,7 +94,7 @@ export function expandMatrix(matrix: Matrix, taskId: string): MatrixExpansion {
       });
     }
     if (where === 'exclude') return;
-    const missing = [...axisNames].filter((axis) => !(axis in entry));
+    const missing = [...axisNames].filter((axis) => !Object.hasOwn(entry, axis));
     if (missing.length > 0) {
       problems.push({
         code: 'matrix-missing-axis',
@@ -181,7 +181,8 @@ export function describe(values: Record<string, string>): string {
 }
 
 /**
- * The task one combination runs: the matrix task without its matrix, its own id and name, no `listen` (the
+ * The task one combination runs (an axis is looked up among the combination's own values only: `{{matrix.toString}}`
+ * or an axis called `constructor` are names like any other): the matrix task without its matrix, its own id and name, no `listen` (the
  * matrix task starts it) and each `{{matrix.AXIS}}` of its opts filled in. Where a value would be read as code —
  * an exec task's `shell` (and the `args` appended to it) — and in `env` values, the reference becomes
  * `${FLOE_MATRIX_AXIS}`: the value reaches the task as data in its environment, as a form value does, and no
@@ -192,9 +193,11 @@ export function describe(values: Record<string, string>): string {
 export function combinationTask(task: ResolvedTask, values: Record<string, string>): ResolvedTask {
   const { matrix: _matrix, listen: _listen, ...rest } = task;
   const fill = (text: string) =>
-    text.replace(MATRIX_REF, (ref, axis: string) => (axis in values ? (values[axis] as string) : ref));
+    text.replace(MATRIX_REF, (ref, axis: string) => (Object.hasOwn(values, axis) ? (values[axis] as string) : ref));
   const asVariable = (text: string) =>
-    text.replace(MATRIX_REF, (ref, axis: string) => (axis in values ? `\${${matrixVariable(axis)}}` : ref));
+    text.replace(MATRIX_REF, (ref, axis: string) =>
+      Object.hasOwn(values, axis) ? `\${${matrixVariable(axis)}}` : ref,
+    );
   const fillAll = (value: unknown, how: (text: string) => string): unknown => {
     if (typeof value === 'string') return how(value);
     if (Array.isArray(value)) return value.map((item) => fillAll(item, how));
