@@ -156,4 +156,28 @@ describe('a matrix task', () => {
     expect(retry.tags()).toContain('task.test.good');
     expect(retry.state.ended?.result).toBe('good');
   });
+
+  it("gives each combination the task's retry, and settles the task only after a combination's last attempt", () => {
+    const parsed = parseFloeFile(
+      'id: f\ntasks:\n  - {id: test, type: exec, listen: trigger.good, retry: 1, opts: {cmd: "make"}, matrix: {axes: {node: [1, 2]}}}\n',
+    );
+    const run = new ScriptedRun(parsed.flows[0] as ResolvedFlow);
+    run.exit('test~node-1', 1);
+    expect(run.executed()).toEqual(['test~node-1#1', 'test~node-2#1', 'test~node-1#2']);
+    expect(run.state.nodes.test?.state).toBe('running');
+    run.exit('test~node-1', 0);
+    run.exit('test~node-2', 0);
+    expect(run.tags()).toContain('task.test.good');
+  });
+
+  it("counts a combination of an ignore-fail task good, as the task's own event", () => {
+    const parsed = parseFloeFile(
+      'id: f\ntasks:\n  - {id: t, type: exec, listen: trigger.good, ignore-fail: true, opts: {cmd: "false"}, matrix: {axes: {a: [1, 2]}}}\n',
+    );
+    const run = new ScriptedRun(parsed.flows[0] as ResolvedFlow);
+    run.exit('t~a-1', 1);
+    run.exit('t~a-2', 0);
+    expect(run.tags()).toEqual(['trigger.good', 'task.t~a-1.good', 'task.t~a-2.good', 'task.t.good']);
+    expect(run.state.ended?.result).toBe('good');
+  });
 });
