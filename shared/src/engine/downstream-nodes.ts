@@ -21,7 +21,10 @@ export function downstreamNodes(flow: ResolvedFlow, from: string): Set<string> {
   // A matrix task retried runs all its combinations afresh; a combination retried runs alone, and its matrix task
   // (whose event depends on it) with it, the other combinations replayed (docs/floe-yaml.md "Matrices").
   for (const node of flow.tasks) {
-    if (node.class !== 'merge' && node.combination?.of === from) found.add(node.id);
+    if (node.class !== 'merge' && node.combination?.of === from) {
+      found.add(node.id);
+      todo.push(node.id);
+    }
   }
   for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
     const source = flow.tasks.find((node) => node.id === id);

@@ -149,6 +149,12 @@ describe('a matrix task', () => {
     expect(downstreamNodes(flow, 'test')).toEqual(
       new Set(['test', 'test~node-1', 'test~node-2', 'test~node-3', 'fix']),
     );
+    // A listener of one combination is downstream of the matrix task, through that combination.
+    const picky = flowOf(
+      '{axes: {node: [1, 2]}}',
+      '  - {id: one, type: exec, listen: task.test~node-2.good, opts: {cmd: "true"}}',
+    );
+    expect(downstreamNodes(picky, 'test')).toEqual(new Set(['test', 'test~node-1', 'test~node-2', 'one']));
     const retry = new ScriptedRun(flow, { replay: { from: 'test~node-2', previous: first.state } });
     expect(retry.executed()).toEqual(['test~node-2#1']);
     expect(retry.state.nodes['test~node-1']).toMatchObject({ state: 'good', replayed: true });
