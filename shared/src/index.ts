@@ -104,7 +104,7 @@ export {
   taskTag,
 } from './flow/event-tags.js';
 export { floeJsonSchema } from './flow/floe-json-schema.js';
-export { type EdgeNode, type FlowEdge, flowEdges, TRIGGER_NODE } from './flow/flow-edges.js';
+export { type EdgeNode, type FlowEdge, type FlowEdgeOptions, flowEdges, TRIGGER_NODE } from './flow/flow-edges.js';
 export {
   FLOW_FILE_MAX_BYTES,
   FLOW_FILE_TIMEOUT_MS,
@@ -115,9 +115,17 @@ export { MAX_FLOE_FILE_BYTES, MAX_FLOW_NODES, MIN_TRIGGER_PERIOD_MS } from './fl
 export * from './flow/flow-schema.js';
 export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';
+export { inMatrixOrder } from './flow/matrix-order.js';
+export {
+  type CombinationOf,
+  MAX_MATRIX_COMBINATIONS,
+  type Matrix,
+  MatrixSchema,
+} from './flow/matrix-schema.js';
 export { type Migration, migrateFloeFile } from './flow/migrate-floe-file.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
 export { type FlowFileReaders, type FlowFileResult, resolveFlowFile } from './flow/resolve-flow-file.js';
+export { combinationId, matrixVariable } from './flow/resolve-matrix.js';
 export { firedTrigger, repoName, triggerCheckout } from './flow/trigger-checkout.js';
 export {
   agreeProtocol,
@@ -145,6 +153,7 @@ export {
   MAX_FRAME_BYTES,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
+  SINCE_PROTOCOL,
   type RefusalCode,
   RefusalCodeSchema,
   type RunnerMessage,

@@ -337,6 +337,68 @@ tasks:
     ]);
   });
 
+  it('runs a matrix task: each combination with its values, max-parallel at once, one event for the whole', async () => {
+    // Each combination leaves a file while it runs; one that finds two others running at once fails.
+    await file(`
+id: matrix
+tasks:
+  - id: test
+    type: exec
+    listen: trigger.good
+    timeout: 20s
+    opts:
+      shell: |
+        touch "running-$FLOE_MATRIX_NODE-{{matrix.db}}"
+        test "$(ls running-* | wc -l)" -le 2
+        echo "node={{matrix.node}} db=$FLOE_MATRIX_DB id=$FLOE_NODE_ID"
+        sleep 0.2
+        rm "running-$FLOE_MATRIX_NODE-{{matrix.db}}"
+    matrix:
+      axes: {node: [18, 20], db: [pg, "my sql"]}
+      exclude: [{node: 18, db: "my sql"}]
+      include: [{node: 22, db: pg}]
+      max-parallel: 2
+  - {id: after, type: exec, listen: task.test.good, opts: {cmd: "true"}}
+`);
+    const run = await floe(dir, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(result(run).nodes).toEqual([
+      { id: 'test', state: 'good' },
+      { id: 'test~node-18~db-pg', state: 'good', exitCode: 0 },
+      { id: 'test~node-20~db-pg', state: 'good', exitCode: 0 },
+      { id: 'test~node-20~db-my-sql', state: 'good', exitCode: 0 },
+      { id: 'test~node-22~db-pg', state: 'good', exitCode: 0 },
+      { id: 'after', state: 'good', exitCode: 0 },
+    ]);
+    expect(run.stderr).toContain('node=20 db=my sql id=test~node-20~db-my-sql');
+    expect(run.stderr).toMatch(/^▶ test: 4 combinations$/m);
+    expect(run.stderr).toMatch(/^ {2}test~node-22~db-pg +good +0 /m);
+  });
+
+  it('fails a matrix fast: the first bad combination cancels the others and fails the task', async () => {
+    await file(`
+id: matrix
+tasks:
+  - id: test
+    type: exec
+    listen: trigger.good
+    opts: {shell: 'if [ "{{matrix.n}}" = 2 ]; then exit 3; fi; sleep 30'}
+    matrix: {axes: {n: [1, 2, 3]}, max-parallel: 3}
+`);
+    const run = await floe(dir, '--json');
+    expect(run.code).toBe(1);
+    const out = result(run);
+    expect(out.reason).toContain('task test test~n-2 exited 3 (fail-fast)');
+    expect(out.nodes).toMatchObject([
+      { id: 'test', state: 'bad' },
+      { id: 'test~n-1', state: 'cancelled' },
+      { id: 'test~n-2', state: 'bad', exitCode: 3 },
+      { id: 'test~n-3', state: 'cancelled' },
+    ]);
+    // The sleeping combinations were stopped: the run does not wait out their 30 s.
+    expect(run.stderr).toMatch(/^⊘ test~n-1 cancelled/m);
+  });
+
   it('retries a failing task and counts the node once', async () => {
     await file(`
 id: flaky

@@ -59,6 +59,14 @@ flows:
       - {id: prep, type: exec, listen: trigger.good, opts: {shell: 'echo prepared'}}
       - {id: check, type: exec, listen: task.prep.good, opts: {shell: 'echo failing; exit 3'}}
       - {id: done, type: end, listen: task.check.good}
+  - id: matrix
+    name: matrix
+    tasks:
+      - id: test
+        type: exec
+        listen: trigger.good
+        opts: {shell: 'echo "testing on {{matrix.os}} with node $FLOE_MATRIX_NODE"'}
+        matrix: {axes: {os: [linux, bsd], node: [20]}}
   - id: gpu
     name: gpu
     host-tags: [gpu]
@@ -261,6 +269,29 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     expect(fromCheck.retryOf).toBe(runId);
     expect(fromCheck.nodes.find((node) => node.id === 'prep')?.replayed).toBe(true);
     expect(await page.locator('floe-run-graph g[data-node=prep]').getAttribute('data-state')).toBe('good');
+  });
+
+  it("shows a matrix task as one box, opens it into its combinations, and shows a combination's log", async () => {
+    const { runId } = await hub.json<{ runId: string }>('/api/flows/matrix/runs', { body: {} });
+    await page.goto(`${hub.url}/runs/${runId}`);
+    const status = page.locator('floe-run-page [data-testid=run-status]');
+    await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe('good');
+    const box = page.locator('floe-run-graph g[data-node=test]');
+    expect(await box.getAttribute('data-state')).toBe('good');
+    expect(await box.locator('text.state').textContent()).toBe('2/2 good');
+    expect(await page.locator('floe-run-graph g.node').count()).toBe(1);
+    await page.locator('floe-run-graph g[data-toggle=test]').click();
+    const combination = page.locator('floe-run-graph g[data-node="test~os-bsd~node-20"]');
+    await expect.poll(() => combination.getAttribute('data-state')).toBe('good');
+    expect(await page.locator('floe-run-graph path.edge.on-matrix').count()).toBe(2);
+    await combination.click();
+    const lines = page.locator('floe-log-view .line');
+    await expect
+      .poll(async () => (await lines.allTextContents()).join('\n'), { timeout: 10_000 })
+      .toContain('testing on bsd with node 20');
+    const timeline = page.locator('floe-run-timeline');
+    await timeline.locator('button[data-row=test]').click();
+    expect(await timeline.locator('[data-row="test~os-linux~node-20"]').textContent()).toBe('test (linux, 20)');
   });
 
   it('shows why a pending run waits, in the list and on its page', async () => {

@@ -25,16 +25,22 @@ export interface GraphLayout {
 export const NODE_WIDTH = 168;
 export const NODE_HEIGHT = 44;
 
-/** Lays the run's nodes out left to right; the trigger is drawn only when some node listens to it. */
-export function layoutGraph(nodes: NodeView[]): GraphLayout {
+/**
+ * Lays the run's nodes out left to right; the trigger is drawn only when some node listens to it. A matrix task in
+ * `collapsed` is one box, its combinations hidden (docs/floe-yaml.md "Matrices"); default: every node drawn.
+ */
+export function layoutGraph(nodes: NodeView[], collapsed: ReadonlySet<string> = new Set()): GraphLayout {
   const graph = new Graph({ multigraph: true });
   graph.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 56, marginx: 12, marginy: 12 });
   graph.setDefaultEdgeLabel(() => ({}));
-  const edges = flowEdges(nodes);
+  const edges = flowEdges(nodes, { collapsed });
   if (edges.some((edge) => edge.from === TRIGGER_NODE)) {
     graph.setNode(TRIGGER_NODE, { width: 72, height: NODE_HEIGHT });
   }
-  for (const node of nodes) graph.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  for (const node of nodes) {
+    if (node.combination && collapsed.has(node.combination.of)) continue;
+    graph.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  }
   edges.forEach((edge, index) => {
     graph.setEdge(edge.from, edge.to, {}, `e${index}`);
   });

@@ -8,6 +8,7 @@ import {
   MAX_BAD_FRAMES,
   type RunnerMessage,
   RunnerMessageSchema,
+  SINCE_PROTOCOL,
 } from '@floe/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
@@ -87,7 +88,11 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
         return core.declined(runnerId, message.runId, message.epoch, message.reason);
       case 'heartbeat':
         // Its figures come with protocol version 2 (runner-protocol.ts); an older runner's are not looked at.
-        return core.heartbeat(runnerId, message.runs, runner.connection.protocol >= 2 ? message.metrics : undefined);
+        return core.heartbeat(
+          runnerId,
+          message.runs,
+          runner.connection.protocol >= SINCE_PROTOCOL.runnerMetrics ? message.metrics : undefined,
+        );
       case 'record': {
         const outcome = await core.records(runnerId, message.runId, message.epoch, message.records);
         if ('stale' in outcome) {

@@ -1,5 +1,6 @@
-import type { RunDetail } from '@floe/shared';
+import { parseFloeFile, type RunDetail, startRun, stepRun } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
+import { nodeViews } from '../runs/node-views.js';
 import { checkRunOutput, clip, conclusionOf, logTail, MAX_CHECK_TEXT } from './check-run-output.js';
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
@@ -39,6 +40,35 @@ describe('conclusionOf', () => {
 });
 
 describe('checkRunOutput', () => {
+  it('has one line per combination of a matrix task, under the task, with its own state', () => {
+    const yaml = [
+      'id: build',
+      'tasks:',
+      '  - {id: test, type: exec, listen: trigger.good, opts: {cmd: "true"}, matrix: {axes: {node: [18, 20], pg: [16]}}}',
+      '  - {id: deploy, type: exec, listen: task.test.good, opts: {cmd: "true"}}',
+    ].join('\n');
+    const flow = parseFloeFile(yaml).flows[0];
+    if (!flow) throw new Error('the flow did not parse');
+    let state = startRun(flow, { at: 0 }).state;
+    const outcome = { kind: 'exited', exitCode: 1 } as const;
+    state = stepRun(flow, state, {
+      type: 'task-finished',
+      node: 'test~node-20~pg-16',
+      attempt: 1,
+      outcome,
+      at: 5_000,
+    }).state;
+    const output = checkRunOutput(run({ nodes: nodeViews(flow.tasks, state) }), new Map(), 'https://floe/runs/r1');
+    const rows = output.summary.split('\n').filter((line) => line.startsWith('| ') && !/^\| (node|---) /.test(line));
+    expect(rows).toEqual([
+      '| test | bad | 5s |',
+      '| ↳ test (18, 16) | running | running |',
+      '| ↳ test (20, 16) | bad (exit 1) | 5s |',
+      // The matrix task failed fast, nothing listens to its bad: the run is ending, deploy will never run.
+      '| deploy | skipped |  |',
+    ]);
+  });
+
   it('tabulates nodes with state and duration, links the run, and shows the failing node log', () => {
     const output = checkRunOutput(run(), new Map([['test', 'FAIL src/a.test.ts\n```oops```']]), 'https://floe/runs/r1');
     expect(output.summary).toContain('[Open run #4 in floe](https://floe/runs/r1)');

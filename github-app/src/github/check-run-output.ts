@@ -30,7 +30,11 @@ export function checkRunOutput(run: RunDetail, tails: ReadonlyMap<string, string
     run.state === 'archived'
       ? `Run #${run.number} of ${run.flowId}: ${run.result ?? 'ended'}${run.reason ? ` — ${run.reason}` : ''}`
       : `Run #${run.number} of ${run.flowId}: ${run.state}${run.pendingReason ? ` — ${run.pendingReason}` : ''}`;
-  const rows = run.nodes.map((node) => `| ${cell(node.name ?? node.id)} | ${stateCell(node)} | ${durationOf(node)} |`);
+  // One row per node: a matrix task's combinations each have theirs, under it (the hub lists them in that order).
+  const rows = run.nodes.map(
+    (node) =>
+      `| ${node.combination ? '↳ ' : ''}${cell(node.name ?? node.id)} | ${stateCell(node)} | ${durationOf(node)} |`,
+  );
   const summary = [
     `${head}`,
     '',

@@ -139,6 +139,7 @@ function applyToEngine(run: RunRow, records: RunRecord[], previous: RunState | u
       step = startRun(run.flow, {
         at: record.at,
         data: run.trigger.data,
+        ...(record.parallel === undefined ? {} : { parallel: record.parallel }),
         ...(run.replayFrom !== undefined && previous ? { replay: { from: run.replayFrom, previous } } : {}),
       });
     } else if (record.kind === 'input') {

@@ -1,8 +1,11 @@
-import type { NodeView, ResolvedNode, RunState } from '@floe/shared';
+import { inMatrixOrder, type NodeView, type ResolvedNode, type RunState } from '@floe/shared';
 
-/** Every node of the run's flow, in flow order, with its state from the engine ('waiting' before the run starts). */
+/**
+ * Every node of the run's flow, in flow order (each matrix task followed by its combinations), with its state from
+ * the engine ('waiting' before the run starts).
+ */
 export function nodeViews(tasks: ResolvedNode[], engine: RunState | undefined): NodeView[] {
-  return tasks.map((node) => nodeView(node, engine));
+  return inMatrixOrder(tasks).map((node) => nodeView(node, engine));
 }
 
 export function nodeView(node: ResolvedNode, engine: RunState | undefined): NodeView {
@@ -26,5 +29,6 @@ export function nodeView(node: ResolvedNode, engine: RunState | undefined): Node
     ...(isMerge ? { wait: node.wait } : {}),
     ...(run?.replayed ? { replayed: true } : {}),
     ...(!isMerge && node.type === 'data' && node.opts.form !== undefined ? { form: node.opts.form } : {}),
+    ...(!isMerge && node.combination !== undefined ? { combination: node.combination } : {}),
   };
 }

@@ -11,6 +11,7 @@ import {
   type RunnerMessage,
   type RunnerMetrics,
   z,
+  SINCE_PROTOCOL,
 } from '@floe/shared';
 import WebSocket from 'ws';
 import { HubFailure } from './hub-failure.js';
@@ -169,7 +170,7 @@ export function openHubSession(options: HubSessionOptions): Promise<HubSession> 
       }
       const beat = message.heartbeatMs;
       // A hub that agreed on version 1 does not know `metrics` (runner-protocol.ts): it is not sent there.
-      const reports = message.protocol >= 2 ? options.metrics : undefined;
+      const reports = message.protocol >= SINCE_PROTOCOL.runnerMetrics ? options.metrics : undefined;
       heartbeat = setInterval(
         () => send({ type: 'heartbeat', runs: options.heldRuns(), ...(reports ? { metrics: reports() } : {}) }),
         beat,

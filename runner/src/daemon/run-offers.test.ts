@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROTOCOL_VERSION, parseFloeFile, type RunRecord, type Trust } from '@floe/shared';
+import { PROTOCOL_VERSION, parseFloeFile, type RunRecord, SINCE_PROTOCOL, type Trust } from '@floe/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type HubSession, openHubSession } from '../connection/open-hub-session.js';
@@ -104,6 +104,21 @@ function acknowledgeAll(): RunRecord[] {
 }
 
 describe('RunOffers', () => {
+  it("tells a hub of protocol 2 the runner's slots in the start record, the matrix default it runs with", async () => {
+    offers.offer(offer('run-1', 'true'), session);
+    expect((await hub.next('record')).records[0]).toMatchObject({ kind: 'start', parallel: 1 });
+  });
+
+  it('tells a hub of an older protocol, which would not read it, nothing', async () => {
+    // The same socket, seen as one whose welcome agreed on the version before the start record's parallel.
+    const protocol = SINCE_PROTOCOL.startParallel - 1;
+    const older = Object.create(session, { welcome: { value: { ...session.welcome, protocol } } }) as HubSession;
+    offers.offer(offer('run-1', 'true'), older);
+    const start = (await hub.next('record')).records[0];
+    expect(start).toMatchObject({ kind: 'start' });
+    expect(start).not.toHaveProperty('parallel');
+  });
+
   it('accepts a run, sends its start, runs its tasks once the hub has stored the start, and forgets it once delivered', async () => {
     offers.offer(offer('run-1', 'echo hello from the task'), session);
     const accept = await hub.next('accept');

@@ -1,7 +1,7 @@
 // The hub's offers (DESIGN §5 "Offers and epochs"): whether this runner takes a run, and if so its spool, its
 // driver, and what becomes of the run when the driver ends. A run is prepared before the accept goes out, and
 // its tasks start only once the hub has stored its `start` record.
-import type { HubMessage, RunSpec } from '@floe/shared';
+import { type HubMessage, type RunSpec, SINCE_PROTOCOL } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { HubSession } from '../connection/open-hub-session.js';
 import { driveRun, type RunDriver } from '../execution/drive-run.js';
@@ -88,14 +88,16 @@ export class RunOffers {
     // Prepared before the accept goes out (its workspace, its `start` record, sent after the accept); its tasks
     // start once the hub has stored the start: an accept the hub could not store (its database away, the socket
     // cut) may see the run offered to another runner, and then it never ran here (DESIGN §5 "Offers and epochs").
-    if (!this.drive(run, message.run, gate)) return;
+    // A hub of protocol 1 would not read the start record's `parallel`, and would run every combination at once.
+    const parallel = current.welcome.protocol >= SINCE_PROTOCOL.startParallel ? config.slots : undefined;
+    if (!this.drive(run, message.run, gate, parallel)) return;
     current.send({ type: 'accept', runId, epoch });
     run.log.info({ flow: message.run.flow.id, number: message.run.number }, 'run accepted');
     this.options.onAccepted();
   }
 
   /** Starts the run's driver; false (and the run declined) when it cannot start. */
-  private drive(run: HeldRun, spec: RunSpec, startWhen: Promise<boolean>): boolean {
+  private drive(run: HeldRun, spec: RunSpec, startWhen: Promise<boolean>, parallel: number | undefined): boolean {
     const { config, runs, pump } = this.options;
     let driver: RunDriver;
     try {
@@ -106,6 +108,7 @@ export class RunOffers {
         baseEnv: { ...this.options.baseEnv, [RUN_MARK]: run.spool.meta.mark },
         ...(this.sandbox.ok ? { sandbox: this.sandbox.sandbox } : {}),
         killGraceMs: config.killGrace,
+        ...(parallel === undefined ? {} : { parallel }),
         onRecord: (record) => pump.push(run, record),
       });
     } catch (err) {

@@ -56,6 +56,11 @@ export interface DriveRunOptions {
    * anything (the run is not this runner's). Default: start at once.
    */
   startWhen?: Promise<boolean>;
+  /**
+   * How many combinations of a matrix task without `max-parallel` run at once (the runner's slots), told to the
+   * hub in the `start` record; default all of them.
+   */
+  parallel?: number;
   /** Called synchronously with each record, in seq order. It may call `cancel`/`data` (they are queued). */
   onRecord: (record: RunRecord) => void;
   /** The clock; default `Date.now`. */
@@ -314,9 +319,10 @@ export function driveRun(options: DriveRunOptions): RunDriver {
         warmSandbox(runSandbox);
       }
       const at = now();
-      const start = startRun(flow, { at, data: spec.data, replay: spec.replay as never });
+      const parallel = options.parallel === undefined ? {} : { parallel: options.parallel };
+      const start = startRun(flow, { at, data: spec.data, replay: spec.replay as never, ...parallel });
       state = start.state;
-      emit({ kind: 'start', seq: ++seq, at });
+      emit({ kind: 'start', seq: ++seq, at, ...parallel });
       if (options.startWhen && !(await options.startWhen)) {
         // Not this runner's run: nothing executes, and nothing more is reported.
         finished = true;

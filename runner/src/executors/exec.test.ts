@@ -1,5 +1,6 @@
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseFloeFile, type ResolvedTask } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../process/process-table.js';
 import { testContext } from '../testing/test-context.js';
@@ -140,5 +141,31 @@ describe('exec', () => {
     const t = await testContext({ type: 'exec', opts: { shell: 'sleep 1000 & echo $!' } });
     expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
     expect(isProcessAlive(Number(t.text('out').trim()))).toBe(false);
+  });
+
+  it('gives a matrix combination FLOE_MATRIX_<AXIS>, and {{matrix.…}} in its script as data that never runs', async () => {
+    // Each way into a shell command, and the characters bash gives a meaning (control bytes the schema refuses).
+    const hostile = `x"; touch pwned; "$(touch pwned2)\`touch pwned3\`' $HOME \\ !#&()*;<>?[]{}|~ $((1+1))`;
+    const yaml = [
+      'id: f',
+      'tasks:',
+      '  - id: t',
+      '    type: exec',
+      '    listen: trigger.good',
+      `    opts: {shell: 'printf "%s@@" "{{matrix.v}}" {{matrix.v}}; printf "%s@@" "$FLOE_MATRIX_V" "$E"', env: {E: 'e={{matrix.v}}'}}`,
+      `    matrix: {axes: {v: [${JSON.stringify(hostile)}]}}`,
+    ].join('\n');
+    const { flows, diagnostics } = parseFloeFile(yaml);
+    expect(diagnostics).toEqual([]);
+    const task = flows[0]?.tasks[1] as ResolvedTask;
+    const t = await testContext({ type: 'exec', opts: { cmd: 'true' } });
+    t.ctx.task = task;
+    expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
+    const out = t.text('out').split('@@');
+    // Quoted, the value is one word as it is; unquoted, bash splits and globs it, but runs none of it.
+    expect(out[0]).toBe(hostile);
+    expect(out.slice(-3, -1)).toEqual([hostile, `e=${hostile}`]);
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(t.ctx.workspace)).filter((name) => name.startsWith('pwned'))).toEqual([]);
   });
 });

@@ -51,6 +51,7 @@ export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promi
   }
 
   const env = buildTaskEnv({
+    matrix: task.combination?.values,
     baseEnv: ctx.baseEnv,
     flowEnv: ctx.flow.env,
     taskEnv: opts.env,

@@ -95,6 +95,7 @@ export async function executeGitCheckout(
     secrets.reduce((out, secret) => out.replaceAll(secret, '***'), hideUserInfo(lastProgress(text)));
   const env = {
     ...buildTaskEnv({
+      matrix: task.combination?.values,
       baseEnv: ctx.runnerEnv,
       ...(ctx.run.trust === 'trusted' ? { flowEnv: ctx.flow.env } : {}),
       workspace: ctx.workspace,

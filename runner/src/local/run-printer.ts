@@ -1,4 +1,11 @@
-import { formatDuration, type NodeRun, type ResolvedFlow, type RunRecord, type RunState } from '@floe/shared';
+import {
+  formatDuration,
+  inMatrixOrder,
+  type NodeRun,
+  type ResolvedFlow,
+  type RunRecord,
+  type RunState,
+} from '@floe/shared';
 
 /** Where the printer writes: stdout, or stderr under `--json`. */
 export interface PrinterOutput {
@@ -36,6 +43,11 @@ export function createRunPrinter(flow: ResolvedFlow, out: PrinterOutput, colour:
     prefixes.set(id, { out: `${name} ${bar} `, err: `${name} ${paint(31, '!')} `, sys: `${name} ${paint(2, '·')} ` });
   });
   const seen = new Map<string, { state: NodeRun['state']; attempt: number }>();
+  const combinationCount = new Map<string, number>();
+  for (const node of flow.tasks) {
+    const of = node.class !== 'merge' ? node.combination?.of : undefined;
+    if (of !== undefined) combinationCount.set(of, (combinationCount.get(of) ?? 0) + 1);
+  }
 
   const line = (text: string) => out.write(`${text}\n`);
 
@@ -56,16 +68,21 @@ export function createRunPrinter(flow: ResolvedFlow, out: PrinterOutput, colour:
         const before = seen.get(id);
         if (before?.state === node.state && before.attempt === node.attempt) continue;
         seen.set(id, { state: node.state, attempt: node.attempt });
-        const change = describeChange(id, node, before?.state);
+        const combinations = combinationCount.get(id);
+        const change =
+          combinations !== undefined && node.state === 'running' && before?.state !== 'running'
+            ? { text: `▶ ${id}: ${combinations} combination${combinations === 1 ? '' : 's'}`, colour: 1 }
+            : describeChange(id, node, before?.state);
         if (change) line(colour ? paint(change.colour, change.text) : change.text);
       }
     },
 
     summary(state, reason) {
-      const rows = flow.tasks.map((node) => {
+      // Each matrix task's combinations under it, indented (docs/floe-yaml.md "Matrices").
+      const rows = inMatrixOrder(flow.tasks).map((node) => {
         const run = state.nodes[node.id];
         return [
-          node.id,
+          node.class !== 'merge' && node.combination ? `  ${node.id}` : node.id,
           run?.state ?? 'waiting',
           run?.exitCode === undefined ? '' : String(run.exitCode),
           run?.startedAt !== undefined && run.endedAt !== undefined ? duration(run.endedAt - run.startedAt) : '',

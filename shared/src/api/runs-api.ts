@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { NodeStateSchema, ReasonCodeSchema, RunResultSchema } from '../engine/node-state.js';
 import { FormSchema } from '../flow/flow-schema.js';
+import { CombinationOfSchema } from '../flow/matrix-schema.js';
 import { TrustSchema } from '../protocol/trust.js';
 import { FormTextSchema } from './form-text.js';
 
@@ -82,6 +83,8 @@ export const NodeViewSchema = z.object({
   replayed: z.boolean().optional(),
   /** A `data` task's form, so that a client can show it when the node awaits input. */
   form: FormSchema.optional(),
+  /** A combination of a matrix task: the task's id and the combination's values (docs/floe-yaml.md "Matrices"). */
+  combination: CombinationOfSchema.optional(),
 });
 export type NodeView = z.infer<typeof NodeViewSchema>;
 

@@ -18,12 +18,21 @@ export function downstreamNodes(flow: ResolvedFlow, from: string): Set<string> {
   if (!flow.tasks.some((node) => node.id === from)) return found;
   found.add(from);
   const todo = [from];
+  // A matrix task retried runs all its combinations afresh; a combination retried runs alone, and its matrix task
+  // (whose event depends on it) with it, the other combinations replayed (docs/floe-yaml.md "Matrices").
+  for (const node of flow.tasks) {
+    if (node.class !== 'merge' && node.combination?.of === from) {
+      found.add(node.id);
+      todo.push(node.id);
+    }
+  }
   for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
     const source = flow.tasks.find((node) => node.id === id);
     if (!source) continue;
     for (const node of flow.tasks) {
       if (found.has(node.id)) continue;
-      if (startTags(node).some((tag) => canEmit(source, tag))) {
+      const ofMatrix = source.class !== 'merge' && source.combination?.of === node.id;
+      if (ofMatrix || startTags(node).some((tag) => canEmit(source, tag))) {
         found.add(node.id);
         todo.push(node.id);
       }

@@ -53,6 +53,11 @@ export type StartRunOptions = {
   trigger?: string;
   /** Retry from a node (DESIGN §8 "Retry"): replay what `previous` did upstream of `from`, run `from` afresh. */
   replay?: { from: string; previous: RunState };
+  /**
+   * How many combinations of a matrix task run at once when it sets no `max-parallel`: the runner's slots
+   * (docs/runners.md "Matrices"). Default: all of them. Kept in the state, so the hub's copy agrees.
+   */
+  parallel?: number;
 };
 
 /** DESIGN §8 "Why a run ended": default run timeout 6 h. */
@@ -69,6 +74,8 @@ type Step = {
   listeners: ReadonlyMap<string, readonly ResolvedNode[]>;
   /** How many distinct tags each merge waits on. */
   waitCounts: ReadonlyMap<string, number>;
+  /** The combination nodes of each matrix task, in order. */
+  combinations: ReadonlyMap<string, readonly ResolvedTask[]>;
   state: RunState;
   at: number;
   effects: Effect[];
@@ -127,6 +134,7 @@ export function startRun(flow: ResolvedFlow, opts: StartRunOptions): EngineStep 
     nodes: Object.fromEntries(flow.tasks.map((node) => [node.id, { state: 'waiting', attempt: 0 }])),
     merges: {},
     events: [],
+    ...(opts.parallel === undefined ? {} : { parallel: opts.parallel }),
   };
   const step = newStep(flow, state, opts.at, 'all');
   if (opts.replay) {
@@ -246,11 +254,23 @@ export function abandonRun(flow: ResolvedFlow, state: RunState, at: number): Eng
 }
 
 function newStep(flow: ResolvedFlow, state: RunState, at: number, owned: Step['owned']): Step {
-  const { nodes, listeners, waitCounts } = indexOf(flow);
-  return { flow, nodes, listeners, waitCounts, state, at, effects: [], queue: [], replay: new Map(), owned };
+  const { nodes, listeners, waitCounts, combinations } = indexOf(flow);
+  return {
+    flow,
+    nodes,
+    listeners,
+    waitCounts,
+    combinations,
+    state,
+    at,
+    effects: [],
+    queue: [],
+    replay: new Map(),
+    owned,
+  };
 }
 
-type FlowIndex = Pick<Step, 'nodes' | 'listeners' | 'waitCounts'>;
+type FlowIndex = Pick<Step, 'nodes' | 'listeners' | 'waitCounts' | 'combinations'>;
 
 /** Indexes by flow object: a driver passes the same flow to every step of a run, and never changes it. */
 const indexes = new WeakMap<ResolvedFlow, FlowIndex>();
@@ -265,9 +285,15 @@ function indexOf(flow: ResolvedFlow): FlowIndex {
   const nodes = new Map<string, ResolvedNode>();
   const listeners = new Map<string, ResolvedNode[]>();
   const waitCounts = new Map<string, number>();
+  const combinations = new Map<string, ResolvedTask[]>();
   // Ids are unique in a valid flow (a duplicate is a lint error); should two clash, the first one counts.
   for (const node of flow.tasks) if (!nodes.has(node.id)) nodes.set(node.id, node);
   for (const node of flow.tasks) {
+    if (node.class !== 'merge' && node.combination) {
+      const list = combinations.get(node.combination.of);
+      if (list) list.push(node);
+      else combinations.set(node.combination.of, [node]);
+    }
     // In config order, as the original did; a merge waiting twice on a tag is listed once.
     const tags = new Set(startTags(node));
     if (node.class === 'merge') waitCounts.set(node.id, tags.size);
@@ -277,7 +303,7 @@ function indexOf(flow: ResolvedFlow): FlowIndex {
       else listeners.set(tag, [node]);
     }
   }
-  index = { nodes, listeners, waitCounts };
+  index = { nodes, listeners, waitCounts, combinations };
   indexes.set(flow, index);
   return index;
 }
@@ -322,7 +348,9 @@ function route(step: Step): void {
     if (listeners.length === 0) {
       // DESIGN §3, rule 2: a bad/error event nobody listens to fails the run at once; a good one does not end it
       // (the original ended the whole run as a success while other branches were still working).
-      if (!event.good) endRun(step, 'bad', 'unhandled-failure', unhandledReason(step, event));
+      // A combination's bad event is not unhandled: its matrix task fails for it (or not, without fail-fast).
+      if (!event.good && !isCombination(step.nodes.get(event.source)))
+        endRun(step, 'bad', 'unhandled-failure', unhandledReason(step, event));
       continue;
     }
     // An end node reached by this event ends the run at once: the event's other listeners are not started only
@@ -364,12 +392,18 @@ function reach(step: Step, node: ResolvedNode, event: RunEvent): void {
   const previous = step.replay.get(node.id);
   if (previous?.tag !== undefined) {
     // DESIGN §8 "Retry": upstream of the retried node, the previous run's good results are replayed, not re-run.
-    step.state.nodes[node.id] = { ...previous, state: 'good', replayed: true, startedAt: at, endedAt: at };
-    emit(step, previous.tag, true, node.id, true);
+    for (const combination of step.combinations.get(node.id) ?? []) replayNode(step, combination.id);
+    replayNode(step, node.id);
     return;
   }
 
   run.startedAt = at;
+  if (node.matrix) {
+    // A matrix task is not executed: its combinations are (docs/floe-yaml.md "Matrices").
+    run.state = 'running';
+    startCombinations(step, node);
+    return;
+  }
   switch (node.type) {
     case 'end': {
       // DESIGN §3, rule 2: the run's result is the good/bad of the event that reached the end node.
@@ -407,6 +441,80 @@ function reach(step: Step, node: ResolvedNode, event: RunEvent): void {
   }
 }
 
+/** Replays a node's good result from the run being retried (DESIGN §8 "Retry"): same tag, not executed. */
+function replayNode(step: Step, id: string): boolean {
+  const previous = step.replay.get(id);
+  if (previous?.tag === undefined) return false;
+  const { at } = step;
+  step.state.nodes[id] = { ...previous, state: 'good', replayed: true, startedAt: at, endedAt: at };
+  emit(step, previous.tag, true, id, true);
+  return true;
+}
+
+function isCombination(node: ResolvedNode | undefined): node is ResolvedTask & { combination: object } {
+  return node !== undefined && node.class !== 'merge' && node.combination !== undefined;
+}
+
+/**
+ * Starts waiting combinations of a running matrix task while fewer than its `max-parallel` (else the run's
+ * `parallel`, else all) run, then settles the task when none is left to run. One run is on one runner: its
+ * combinations share the run's slot (docs/runners.md "Matrices").
+ */
+function startCombinations(step: Step, group: ResolvedTask): void {
+  // A combination that failed under fail-fast settles the task before another starts.
+  settleMatrix(step, group);
+  if (step.state.nodes[group.id]?.state !== 'running') return;
+  const combinations = step.combinations.get(group.id) ?? [];
+  const limit = group.matrix?.['max-parallel'] ?? step.state.parallel ?? Number.POSITIVE_INFINITY;
+  let running = combinations.filter((node) => step.state.nodes[node.id]?.state === 'running').length;
+  for (const node of combinations) {
+    if (running >= limit) break;
+    if (step.state.nodes[node.id]?.state !== 'waiting') continue;
+    if (replayNode(step, node.id)) continue;
+    const run = ownRun(step, node.id) as NodeRun;
+    Object.assign(run, { state: 'running', attempt: 1, startedAt: step.at });
+    step.effects.push(executeEffect(node, 1));
+    running++;
+  }
+  settleMatrix(step, group);
+}
+
+/**
+ * The matrix task's own event, once for the whole matrix: bad on the first combination that did not end good
+ * when `fail-fast` (the others are stopped, or skipped if not started), else once all have ended — good when all
+ * were good. Until then, a finished combination makes room for the next.
+ */
+function settleMatrix(step: Step, group: ResolvedTask): void {
+  const run = step.state.nodes[group.id];
+  if (run?.state !== 'running') return;
+  const combinations = step.combinations.get(group.id) ?? [];
+  const states = combinations.map((node) => step.state.nodes[node.id]?.state);
+  const failed = combinations.filter(
+    (_, i) => states[i] !== 'good' && states[i] !== 'running' && states[i] !== 'waiting',
+  );
+  const failFast = group.matrix?.['fail-fast'] !== false && failed.length > 0;
+  if (!failFast && states.some((state) => state === 'running' || state === 'waiting')) return;
+  const own = ownRun(step, group.id) as NodeRun;
+  const good = failed.length === 0 && combinations.length > 0;
+  if (failFast) {
+    const first = failed[0] as ResolvedTask;
+    for (const node of combinations) {
+      const now = step.state.nodes[node.id]?.state;
+      if (now === 'running') step.effects.push({ type: 'kill', node: node.id });
+      else if (now === 'waiting')
+        Object.assign(ownRun(step, node.id) as NodeRun, { state: 'skipped', reason: `fail-fast: ${first.id} failed` });
+    }
+    own.reason = `${first.id} ${step.state.nodes[first.id]?.reason ?? 'failed'} (fail-fast)`;
+  } else if (combinations.length === 0) {
+    own.reason = 'the matrix has no combinations';
+  } else {
+    own.reason = `${combinations.length - failed.length} of ${combinations.length} combinations good`;
+  }
+  const tag = taskTag(group.id, good ? 'good' : 'bad');
+  Object.assign(own, { state: good ? 'good' : 'bad', endedAt: step.at, tag });
+  emit(step, tag, good, group.id);
+}
+
 /** The form values of a `data` node taken from the run's start data, when it carries every field (one at least). */
 function filledFromTrigger(node: ResolvedTask, data: Record<string, string>): Record<string, string> | undefined {
   const fields = node.type === 'data' ? (node.opts?.form?.fields ?? []) : [];
@@ -424,11 +532,21 @@ function finishTask(step: Step, id: string, attempt: number, outcome: TaskOutcom
   const node = step.nodes.get(id);
   const current = step.state.nodes[id];
   if (!node || !current) return `no node ${id} in this flow`;
-  if (node.class === 'merge' || !EXECUTED_TYPES.has(node.type)) return `${id} is not a task that is executed`;
+  if (node.class === 'merge' || !EXECUTED_TYPES.has(node.type) || node.matrix)
+    return `${id} is not a task that is executed`;
   if (current.state !== 'running') return `task ${id} is not running (${current.state})`;
   if (attempt !== current.attempt)
     return `attempt ${attempt} of task ${id} is not the current one (${current.attempt})`;
   const run = ownRun(step, id) as NodeRun;
+  const group = node.combination ? step.nodes.get(node.combination.of) : undefined;
+  if (group && step.state.nodes[group.id]?.state !== 'running') {
+    // Stopped because another combination failed first (fail-fast): it emits nothing, its matrix task has.
+    Object.assign(run, { state: 'cancelled', endedAt: step.at });
+    run.reason = `was cancelled (fail-fast: ${step.state.nodes[group.id]?.reason ?? 'another combination failed'})`;
+    if (outcome.kind === 'exited') run.exitCode = outcome.exitCode;
+    else delete run.exitCode;
+    return undefined;
+  }
 
   // `good: []` means the default, as in the original (an empty list would make every exit bad).
   const goodCodes = node.good?.length ? node.good : [0];
@@ -488,6 +606,7 @@ function finishTask(step: Step, id: string, attempt: number, outcome: TaskOutcom
   }
   run.tag = tag;
   emit(step, tag, good, id);
+  if (group && group.class !== 'merge') startCombinations(step, group);
   return undefined;
 }
 
@@ -544,7 +663,10 @@ function endRun(step: Step, result: RunResult, reasonCode: ReasonCode, reason: s
   state.ending = { result, reason, reasonCode, at };
   for (const node of step.flow.tasks) {
     const now = state.nodes[node.id]?.state;
-    if (now === 'running') {
+    if (now === 'running' && node.class !== 'merge' && node.matrix) {
+      // Nothing of its own runs: its running combinations are told to stop.
+      Object.assign(ownRun(step, node.id) as NodeRun, { state: 'cancelled', endedAt: at });
+    } else if (now === 'running') {
       step.effects.push({ type: 'kill', node: node.id });
     } else if (now === 'awaiting-input') {
       Object.assign(ownRun(step, node.id) as NodeRun, { state: 'cancelled', endedAt: at });

@@ -63,6 +63,8 @@ export const RunStateSchema = z.object({
    * processes are: its slot and resource tags are not free before.
    */
   ending: RunEndingSchema.optional(),
+  /** How many combinations of a matrix task without `max-parallel` run at once (the runner's slots); all if absent. */
+  parallel: z.number().int().positive().optional(),
   /** Set once, when the run is over; nothing changes the run afterwards. */
   ended: RunEndingSchema.optional(),
 });

@@ -79,6 +79,19 @@ export const DIAGNOSTIC_CODES = {
   'invalid-regex': { severity: 'error', summary: 'A poll-git `exclude` that is not a regular expression.' },
   'select-without-options': { severity: 'error', summary: 'A form field of type `select` without `options`.' },
   'duplicate-field': { severity: 'error', summary: 'Two fields of one form share an id.' },
+  // Matrices (docs/floe-yaml.md "Matrices")
+  'matrix-empty': { severity: 'error', summary: 'A matrix without axes, or an axis without values.' },
+  'matrix-too-large': { severity: 'error', summary: 'A matrix of more than 256 combinations or 16 axes.' },
+  'matrix-unknown-axis': {
+    severity: 'error',
+    summary: 'A `{{matrix.AXIS}}`, `include` or `exclude` naming an axis the matrix does not have.',
+  },
+  'matrix-missing-axis': { severity: 'error', summary: 'An `include` entry without a value for every axis.' },
+  'matrix-duplicate': { severity: 'error', summary: 'Two combinations of one matrix with the same values or id.' },
+  'matrix-not-allowed': {
+    severity: 'error',
+    summary: 'A matrix on a `data` or `end` task, or with `use-status`: only executed tasks have combinations.',
+  },
   // Coming from floe: where a flow relies on what the original did
   'trigger-checkout-opts': {
     severity: 'warning',

@@ -105,4 +105,53 @@ tasks:
     ];
     expect(flowEdges(views)).toEqual([]);
   });
+
+  describe('of a matrix task', () => {
+    const MATRIX = `id: m
+tasks:
+  - { id: test, type: exec, listen: trigger.good, opts: { cmd: make }, matrix: { axes: { node: [18, 20] } } }
+  - { id: after, type: exec, listen: task.test.good, opts: { cmd: make } }
+  - { id: only20, type: exec, listen: task.test~node-20.bad, opts: { cmd: make } }
+  - { id: only18, type: exec, listen: task.test~node-18.bad, opts: { cmd: make } }
+`;
+
+    it('hangs each combination off its task, and draws a listener of one combination from it', () => {
+      expect(edgesOf(flowNodes(MATRIX))).toEqual([
+        '@trigger -trigger-> test',
+        'test -good-> after',
+        'test~node-20 -bad-> only20',
+        'test~node-18 -bad-> only18',
+        'test -matrix-> test~node-18',
+        'test -matrix-> test~node-20',
+      ]);
+    });
+
+    it('draws a collapsed task as one box: its combinations’ edges come from it, each once', () => {
+      const nodes = flowNodes(MATRIX);
+      const collapsed = flowEdges(nodes, { collapsed: new Set(['test']) }).map((e) => `${e.from} -${e.on}-> ${e.to}`);
+      expect(collapsed).toEqual([
+        '@trigger -trigger-> test',
+        'test -good-> after',
+        'test -bad-> only20',
+        'test -bad-> only18',
+      ]);
+      const merged = flowNodes(`id: m
+tasks:
+  - { id: test, type: exec, listen: trigger.good, opts: { cmd: make }, matrix: { axes: { node: [18, 20] } } }
+  - { id: any, class: merge, type: any, wait: [task.test~node-18.bad, task.test~node-20.bad] }
+`);
+      expect(flowEdges(merged, { collapsed: new Set(['test']) }).map((e) => `${e.from} -${e.on}-> ${e.to}`)).toEqual([
+        '@trigger -trigger-> test',
+        'test -bad-> any',
+      ]);
+    });
+
+    it('reads combinations from a run’s node views as from a flow', () => {
+      const nodes = [
+        view('test', { type: 'exec', listen: 'trigger.good' }),
+        view('test~a-1', { type: 'exec', combination: { of: 'test', values: { a: '1' } } }),
+      ];
+      expect(edgesOf(nodes)).toEqual(['@trigger -trigger-> test', 'test -matrix-> test~a-1']);
+    });
+  });
 });

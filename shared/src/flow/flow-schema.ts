@@ -5,6 +5,7 @@
 // positioned diagnostic with a "did you mean"). Keys that only the original floe knew are declared here so that
 // they parse, and the linter warns that they are ignored or mapped (DESIGN §8 "Options").
 import { z } from 'zod';
+import { CombinationOfSchema, MatrixSchema } from './matrix-schema.js';
 
 /** A number of seconds, or a string such as `90`, `30s`, `10m`, `2h`, `1d`. See `durationMs`. */
 export const DurationSchema = z
@@ -171,6 +172,7 @@ const TaskBase = {
   'use-status': z.boolean().default(false).describe('Emit task.<id>.<exit-code> instead of good/bad.'),
   timeout: DurationSchema.optional().describe('Kill the task and count it bad after this long.'),
   retry: z.number().int().nonnegative().default(0).describe('Re-execute a bad task up to N more times.'),
+  matrix: MatrixSchema.optional(),
 };
 
 export const ExecOptsSchema = z.strictObject({
@@ -332,13 +334,15 @@ export const ResolvedTriggerSchema = z.discriminatedUnion('type', [
 ]);
 export type ResolvedTrigger = z.infer<typeof ResolvedTriggerSchema>;
 
+// A combination of a matrix task is a task of its own, made by the resolver (resolve-matrix.ts).
+const ResolvedTaskFields = { ...Resolved, combination: CombinationOfSchema.optional() };
 export const ResolvedTaskSchema = z.discriminatedUnion('type', [
-  ExecTaskSchema.extend(Resolved),
-  GitCheckoutTaskSchema.extend(Resolved),
-  FetchTaskSchema.extend(Resolved),
-  TimerTaskSchema.extend(Resolved),
-  DataTaskSchema.extend(Resolved),
-  EndTaskSchema.extend(Resolved),
+  ExecTaskSchema.extend(ResolvedTaskFields),
+  GitCheckoutTaskSchema.extend(ResolvedTaskFields),
+  FetchTaskSchema.extend(ResolvedTaskFields),
+  TimerTaskSchema.extend(ResolvedTaskFields),
+  DataTaskSchema.extend(ResolvedTaskFields),
+  EndTaskSchema.extend(ResolvedTaskFields),
 ]);
 export type ResolvedTask = z.infer<typeof ResolvedTaskSchema>;
 

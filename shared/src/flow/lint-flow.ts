@@ -11,25 +11,32 @@ import { MAX_FLOW_NODES, MIN_TRIGGER_PERIOD_MS } from './flow-limits.js';
 import type { Env, Form, ResolvedFlow, ResolvedNode } from './flow-schema.js';
 import { diagnosticMaker, type FlowSource } from './flow-source.js';
 import { lintComingFromFloe } from './lint-coming-from-floe.js';
+import type { Matrix } from './matrix-schema.js';
+import { expandMatrix, MATRIX_REF } from './resolve-matrix.js';
 import type { DataPath } from './yaml-locator.js';
 
 /**
  * Every finding about `flow`. `source` turns paths inside the flow into ranges of its file; without it every
  * finding points at line 1 of `FLOE.yaml`. Never throws.
  */
-export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] {
-  const make = diagnosticMaker(source, flow.id);
+export function lintFlow(resolved: ResolvedFlow, source?: FlowSource): Diagnostic[] {
+  const make = diagnosticMaker(source, resolved.id);
   const out: Diagnostic[] = [];
+  // The combinations of matrix tasks come after the tasks as written (resolve-flow.ts); they are checked through
+  // their matrix task, whose position they share, so `flow.tasks[i]` is the i-th task of the file.
+  const flow = { ...resolved, tasks: resolved.tasks.filter((node) => node.class === 'merge' || !node.combination) };
   const nodes = flow.tasks;
   const nodePath = (index: number): DataPath => ['tasks', index];
 
   // A flow over the limit is refused whole, before its graph is walked: walking a huge one is the cost we limit.
-  const nodeCount = flow.triggers.length + nodes.length;
+  // Combinations count: each is a node of a run.
+  const nodeCount = resolved.triggers.length + resolved.tasks.length;
   if (nodeCount > MAX_FLOW_NODES) {
+    const combinations = resolved.tasks.length - nodes.length;
     return [
       make(
         'too-many-nodes',
-        `Flow \`${flow.id}\` has ${nodeCount} triggers and tasks; a flow may have at most ${MAX_FLOW_NODES}.`,
+        `Flow \`${flow.id}\` has ${nodeCount} triggers and tasks${combinations > 0 ? ` (${combinations} of them combinations of matrix tasks)` : ''}; a flow may have at most ${MAX_FLOW_NODES}.`,
         [source?.has?.(['tasks']) === false ? 'triggers' : 'tasks'],
         'key',
         'split it into several flows',
@@ -57,8 +64,28 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
   };
   for (const [index, trigger] of flow.triggers.entries()) checkId('triggers', index, trigger.id);
   for (const [index, node] of nodes.entries()) checkId('tasks', index, node.id);
+  const indexOf = new Map(nodes.map((node, index) => [node.id, index]));
+  for (const node of resolved.tasks) {
+    if (node.class === 'merge' || !node.combination) continue;
+    const first = seen.get(node.id);
+    const index = indexOf.get(node.combination.of) ?? 0;
+    if (first) {
+      out.push(
+        make(
+          'duplicate-id',
+          `The combination \`${node.id}\` of task \`${node.combination.of}\` has the id of ${first}.`,
+          ['tasks', index, 'matrix'],
+          'key',
+          'ids of triggers, tasks and combinations must be unique within a flow: rename the task',
+        ),
+      );
+    } else {
+      seen.set(node.id, `a combination of task ${index + 1}`);
+    }
+  }
 
   checkEnv(flow.env, ['env'], make, out);
+  checkMatrixRefs(flow.env, ['env'], undefined, 'the flow', make, out);
   out.push(...flowFileDiagnostics(flow, make));
   flow.triggers.forEach((trigger, index) => {
     const at = ['triggers', index];
@@ -206,6 +233,7 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
         break;
     }
     checkSecretsOutsideEnv(node.opts, [...at, 'opts'], make, out);
+    checkMatrix(node, at, make, out);
   });
 
   if (nodes.length === 0 && flow['flow-file'] === undefined) {
@@ -220,7 +248,7 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
     );
   }
 
-  lintGraph(flow, make, out);
+  lintGraph(flow, make, out, resolved.tasks);
   lintComingFromFloe(flow, make, out);
   return out;
 }
@@ -228,7 +256,7 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
 type Make = ReturnType<typeof diagnosticMaker>;
 
 /** Tags checked against what the flow can emit: task `listen`s and merge `wait`s. */
-function lintGraph(flow: ResolvedFlow, make: Make, out: Diagnostic[]): void {
+function lintGraph(flow: ResolvedFlow, make: Make, out: Diagnostic[], all: readonly ResolvedNode[]): void {
   const nodes = flow.tasks;
   const ids = nodes.map((node) => node.id);
   // Who emits what, indexed once: an editor lints on every keystroke, and a flow may have thousands of nodes.
@@ -246,6 +274,15 @@ function lintGraph(flow: ResolvedFlow, make: Make, out: Diagnostic[]): void {
     for (const tag of tags) add(finite, tag, index);
     if (statusCodes) add(statusEmitters, node.id, index);
   });
+  // A combination's events come from its matrix task's place in the graph (it runs when that task runs).
+  const matrixIndex = new Map(nodes.map((node, index) => [node.id, index]));
+  for (const node of all) {
+    if (node.class === 'merge' || !node.combination) continue;
+    const index = matrixIndex.get(node.combination.of);
+    if (index === undefined) continue;
+    if (!byId.has(node.id)) byId.set(node.id, node);
+    for (const tag of emittableTags(node).tags) add(finite, tag, index);
+  }
   /** The nodes that can emit `tag` (as `canEmit` decides). */
   const emitters = (tag: string): number[] => {
     const parsed = parseTag(tag);
@@ -533,6 +570,80 @@ function checkSecretsOutsideEnv(opts: unknown, path: DataPath, make: Make, out: 
     }
   };
   visit(opts, path, 0);
+}
+
+/**
+ * A matrix task's matrix (docs/floe-yaml.md "Matrices"), through the expansion that makes its combinations, and
+ * every `{{matrix.AXIS}}` of its opts: an axis the matrix does not have, or any on a task without a matrix, would
+ * reach the task as written.
+ */
+function checkMatrix(node: ResolvedNode, at: DataPath, make: Make, out: Diagnostic[]): void {
+  if (node.class === 'merge') return;
+  const matrix = node.matrix;
+  if (matrix) {
+    if (node.type === 'data' || node.type === 'end' || node['use-status']) {
+      const why = node['use-status'] ? 'has `use-status`' : `is a \`${node.type}\` task`;
+      out.push(
+        make(
+          'matrix-not-allowed',
+          `Task \`${node.id}\` ${why}, so it cannot have a matrix: only executed tasks have combinations, each good or bad.`,
+          [...at, 'matrix'],
+          'key',
+          node['use-status'] ? 'remove `use-status`, and list exit codes counted as good in `good`' : undefined,
+        ),
+      );
+    }
+    for (const problem of expandMatrix(matrix, node.id).problems) {
+      out.push(make(problem.code, problem.message, [...at, ...problem.path], problem.part, problem.hint));
+    }
+  }
+  checkMatrixRefs(node.opts, [...at, 'opts'], matrix, `task \`${node.id}\``, make, out);
+}
+
+/** Every `{{matrix.AXIS}}` in `value` that names no axis of `matrix` (all of them without one): it would stay. */
+function checkMatrixRefs(
+  value: unknown,
+  path: DataPath,
+  matrix: Matrix | undefined,
+  where: string,
+  make: Make,
+  out: Diagnostic[],
+): void {
+  const axes = Object.keys(matrix?.axes ?? {});
+  const visit = (item: unknown, at: DataPath, depth: number): void => {
+    if (depth > 8) return;
+    if (typeof item === 'string') {
+      for (const [ref, axis] of item.matchAll(MATRIX_REF)) {
+        if (axes.includes(axis as string)) continue;
+        out.push(
+          make(
+            'matrix-unknown-axis',
+            matrix
+              ? `\`${ref}\` names no axis of the matrix of ${where}; it would stay as written.`
+              : `\`${ref}\` is in ${where}, which has no matrix; it would stay as written.`,
+            at,
+            'value',
+            matrix
+              ? axisHint(axis as string, axes)
+              : where.startsWith('task')
+                ? 'add `matrix:` to the task'
+                : 'use it in the opts of a task with `matrix:`',
+          ),
+        );
+      }
+    } else if (Array.isArray(item)) {
+      for (const [i, entry] of item.entries()) visit(entry, [...at, i], depth + 1);
+    } else if (typeof item === 'object' && item !== null) {
+      for (const [key, entry] of Object.entries(item)) visit(entry, [...at, key], depth + 1);
+    }
+  };
+  visit(value, path, 0);
+}
+
+function axisHint(axis: string, axes: readonly string[]): string {
+  const close = didYouMean(axis, axes);
+  if (close) return `did you mean \`{{matrix.${close}}}\`?`;
+  return axes.length > 0 ? `the axes are ${axes.map((name) => `\`${name}\``).join(', ')}` : 'the matrix has no axes';
 }
 
 function checkEnv(env: Env | undefined, path: DataPath, make: Make, out: Diagnostic[]): void {

@@ -6,6 +6,7 @@ import { deriveId, idProblemMessage } from './derive-id.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { FlowDef, ResolvedFlow, ResolvedNode, ResolvedTrigger } from './flow-schema.js';
 import { diagnosticMaker, type FlowSource } from './flow-source.js';
+import { combinationTask, expandMatrix } from './resolve-matrix.js';
 import type { DataPath } from './yaml-locator.js';
 
 /** Resolves the nodes of a flow whose own id is already known. Returns the flow, or undefined and its errors. */
@@ -63,5 +64,12 @@ export function resolveFlow(
   });
 
   if (diagnostics.length > 0) return { diagnostics };
+  // Each combination of a matrix task is a node of its own (docs/floe-yaml.md "Matrices"), after every task as
+  // written, so that `tasks[i]` stays the i-th task of the file for the linter's positions. A matrix with problems
+  // makes none: the linter reports them, and such a flow does not run.
+  for (const node of [...tasks]) {
+    if (node.class === 'merge' || !node.matrix) continue;
+    for (const values of expandMatrix(node.matrix, node.id).combinations) tasks.push(combinationTask(node, values));
+  }
   return { flow: { ...def, ...identity, triggers, tasks }, diagnostics };
 }

@@ -12,6 +12,12 @@ export const RunRecordSchema = z.discriminatedUnion('kind', [
     seq: z.number().int().positive(),
     /** The engine's start time; the hub calls startRun with the same value. */
     at: z.number(),
+    /**
+     * How many combinations of a matrix task without `max-parallel` run at once (the runner's slots); the hub
+     * calls startRun with the same value. Since protocol 2: sent only when both sides speak it, all at once
+     * without it (on both sides alike).
+     */
+    parallel: z.number().int().positive().optional(),
   }),
   z.object({ kind: z.literal('input'), seq: z.number().int().positive(), input: EngineInputSchema }),
   z.object({

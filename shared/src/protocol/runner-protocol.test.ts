@@ -49,6 +49,8 @@ const runnerMessages: RunnerMessage[] = [
       { kind: 'input', seq: 4, input: { type: 'lost', runner: 'vm-1', at: 1003 } },
     ],
   },
+  // Protocol 2: the runner's slots, the default max-parallel of a matrix (docs/runners.md "Matrices").
+  { type: 'record', runId: 'r-2', epoch: 1, records: [{ kind: 'start', seq: 1, at: 1000, parallel: 2 }] },
 ];
 
 const hubMessages: HubMessage[] = [

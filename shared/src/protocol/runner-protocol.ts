@@ -51,7 +51,8 @@
 // or `refused` `incompatible-version` with its own range (`minProtocol` to `protocol`) and a sentence naming both and
 // which side to upgrade. A peer that sends no `minProtocol` speaks `protocol` alone (the first runners and hubs).
 //
-// Adding a message: add its schema to the union below, raise PROTOCOL_VERSION, send it only on connections that
+// Adding a message: add its schema to the union below, name it in SINCE_PROTOCOL with the next version and raise
+// PROTOCOL_VERSION to it, send it only on connections that
 // agreed on a version that has it (the hub keeps the agreed version with each connection; the runner has it from
 // `welcome`), handle it in github-app/src/gateway/ and runner/src/connection/, and add a round-trip test. Raise
 // MIN_PROTOCOL_VERSION only when no runner or hub in use speaks the versions below it.
@@ -60,11 +61,19 @@ import { RunRecordSchema } from './run-record.js';
 import { RunSpecSchema } from './run-spec.js';
 
 /**
- * The newest version this side speaks, raised on every change to a message below. Version 1 includes the optional
- * range fields (`minProtocol`), which a peer that does not know them ignores. Version 2: the runner's `heartbeat`
- * carries its `metrics` (RunnerMetricsSchema), sent only on connections that agreed on 2 or later.
+ * The version that brought each change since version 1 (which includes the optional range fields, `minProtocol`,
+ * that a peer not knowing them ignores). A side sends a change only on a connection that agreed on its version or
+ * later: `agreed >= SINCE_PROTOCOL.x`.
  */
-export const PROTOCOL_VERSION = 2;
+export const SINCE_PROTOCOL = {
+  /** The runner's `heartbeat` carries its `metrics` (RunnerMetricsSchema). */
+  runnerMetrics: 2,
+  /** The `start` record's `parallel`: matrix combinations at once (docs/runners.md "Matrices"). */
+  startParallel: 3,
+} as const;
+
+/** The newest version this side speaks, raised with every entry of SINCE_PROTOCOL. */
+export const PROTOCOL_VERSION = 3;
 
 /** The oldest version this side still speaks: peers whose range ends below it are refused. */
 export const MIN_PROTOCOL_VERSION = 1;

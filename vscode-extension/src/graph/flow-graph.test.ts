@@ -129,3 +129,43 @@ tasks:
     ]);
   });
 });
+
+describe('the graph of a matrix task', () => {
+  const MATRIX = `id: m
+tasks:
+  - {id: test, type: exec, listen: trigger.good, opts: {cmd: make}, matrix: {axes: {node: [18, 20], pg: [15, 16]}}}
+  - {id: only, type: exec, listen: task.test~node-20~pg-16.bad, opts: {cmd: make}}
+`;
+  const flow = parseFloeFile(MATRIX).flows[0];
+  if (!flow) throw new Error('fixture does not parse');
+
+  it('draws the task as one box counting its combinations, a listener of one hanging off it', () => {
+    const graph = flowGraph(flow);
+    expect(graph.nodes.map((node) => node.id)).toEqual([TRIGGER_NODE, 'test', 'only']);
+    expect(graph.edges.map((edge) => `${edge.from}>${edge.to}`)).toEqual([`${TRIGGER_NODE}>test`, 'test>only']);
+    expect(flowGraphSvg(graph)).toContain('>exec · 4 combinations</text>');
+  });
+
+  it("counts a run's good combinations in the box", () => {
+    const nodes = flow.tasks.map((node) => ({
+      id: node.id,
+      type: 'exec',
+      state: node.id === 'test~node-18~pg-15' ? ('good' as const) : ('running' as const),
+      ...(node.class !== 'merge' && node.listen ? { listen: node.listen } : {}),
+      ...(node.class !== 'merge' && node.combination ? { combination: node.combination } : {}),
+    }));
+    const graph = runGraph({
+      id: 'r',
+      number: 1,
+      flowId: 'm',
+      state: 'active',
+      repo: 'acme/widgets',
+      trigger: { type: 'push' },
+      trust: 'trusted',
+      createdAt: 0,
+      nodes,
+    });
+    expect(graph.nodes.map((node) => node.id)).toEqual([TRIGGER_NODE, 'test', 'only']);
+    expect(flowGraphSvg(graph)).toContain('>1/4 good · running</text>');
+  });
+});

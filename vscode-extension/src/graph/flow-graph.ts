@@ -2,6 +2,7 @@
 // emits it (`flowEdges`, the dashboard's derivation too), laid out by dagre as the dashboard's run graph is. Pure.
 import { type EdgeLabel, Graph, layout } from '@dagrejs/dagre';
 import {
+  type CombinationOf,
   type FlowEdge,
   flowEdges,
   type NodeState,
@@ -20,6 +21,8 @@ export interface GraphNode {
   y: number;
   /** In a run's graph: the node's state (a class of its box). */
   state?: NodeState;
+  /** A matrix task: how many combinations it has, and in a run's graph how many of them are good. */
+  matrix?: { combinations: number; good?: number };
 }
 
 export interface GraphEdge extends FlowEdge {
@@ -42,6 +45,8 @@ export interface GraphInput {
   listen?: string | undefined;
   wait?: string[] | undefined;
   state?: NodeState | undefined;
+  /** A combination of a matrix task: drawn inside its task's box (docs/floe-yaml.md "Matrices"). */
+  combination?: CombinationOf | undefined;
 }
 
 /** The graph of a flow as written. */
@@ -51,7 +56,13 @@ export function flowGraph(flow: ResolvedFlow): FlowGraph {
       (node): GraphInput =>
         node.class === 'merge'
           ? { id: node.id, kind: 'merge', type: 'merge', wait: node.wait }
-          : { id: node.id, kind: node.type === 'end' ? 'end' : 'task', type: node.type, listen: node.listen },
+          : {
+              id: node.id,
+              kind: node.type === 'end' ? 'end' : 'task',
+              type: node.type,
+              listen: node.listen,
+              combination: node.combination,
+            },
     ),
   );
 }
@@ -61,18 +72,40 @@ export function runGraph(run: RunDetail): FlowGraph {
   return layoutGraph(
     run.nodes.map((node): GraphInput => {
       const kind = node.type === 'merge' ? 'merge' : node.type === 'end' ? 'end' : 'task';
-      return { id: node.id, kind, type: node.type ?? 'task', listen: node.listen, wait: node.wait, state: node.state };
+      return {
+        id: node.id,
+        kind,
+        type: node.type ?? 'task',
+        listen: node.listen,
+        wait: node.wait,
+        state: node.state,
+        combination: node.combination,
+      };
     }),
   );
 }
 
-/** Lays the nodes out left to right with dagre, the trigger first; an edge per listen and wait tag (`flowEdges`). */
+/**
+ * Lays the nodes out left to right with dagre, the trigger first; an edge per listen and wait tag (`flowEdges`). A
+ * matrix task is one box, its combinations counted in it (a picture of up to 256 of them side by side reads
+ * worse than the count; the dashboard's graph opens them); a listener of one combination hangs off the box.
+ */
 export function layoutGraph(inputs: readonly GraphInput[]): FlowGraph {
   const graph = new Graph({ multigraph: true });
   graph.setGraph({ rankdir: 'LR', nodesep: GAP_Y, ranksep: GAP_X, marginx: MARGIN, marginy: MARGIN });
   graph.setDefaultEdgeLabel(() => ({}));
-  const edges = flowEdges(inputs);
-  const all: GraphInput[] = [{ id: TRIGGER_NODE, kind: 'trigger', type: 'trigger' }, ...inputs];
+  const matrices = new Map<string, GraphInput[]>();
+  for (const input of inputs) {
+    if (!input.combination) continue;
+    const list = matrices.get(input.combination.of);
+    if (list) list.push(input);
+    else matrices.set(input.combination.of, [input]);
+  }
+  const edges = flowEdges(inputs, { collapsed: new Set(matrices.keys()) });
+  const all: GraphInput[] = [
+    { id: TRIGGER_NODE, kind: 'trigger', type: 'trigger' },
+    ...inputs.filter((input) => !input.combination || !matrices.has(input.combination.of)),
+  ];
   for (const input of all) graph.setNode(input.id, { width: W, height: H });
   edges.forEach((edge, index) => {
     graph.setEdge(edge.from, edge.to, {}, `e${index}`);
@@ -88,6 +121,7 @@ export function layoutGraph(inputs: readonly GraphInput[]): FlowGraph {
       x: (placed.x ?? 0) - W / 2,
       y: (placed.y ?? 0) - H / 2,
       ...(input.state ? { state: input.state } : {}),
+      ...matrixOf(matrices.get(input.id)),
     };
   });
   const laidEdges = edges.map((edge, index) => {
@@ -96,6 +130,24 @@ export function layoutGraph(inputs: readonly GraphInput[]): FlowGraph {
   });
   const size = graph.graph();
   return { nodes, edges: laidEdges, width: size.width ?? 0, height: size.height ?? 0 };
+}
+
+function matrixOf(combinations: GraphInput[] | undefined): Pick<GraphNode, 'matrix'> {
+  if (!combinations) return {};
+  const states = combinations.map((combination) => combination.state).filter((state) => state !== undefined);
+  const good = states.filter((state) => state === 'good').length;
+  return { matrix: { combinations: combinations.length, ...(states.length > 0 ? { good } : {}) } };
+}
+
+/** The second line of a box: its type, and its state in a run; a matrix task's combinations. */
+function subtitle(node: GraphNode): string {
+  if (node.matrix) {
+    const { combinations, good } = node.matrix;
+    return good === undefined
+      ? `${node.type} · ${combinations} combinations`
+      : `${good}/${combinations} good · ${node.state}`;
+  }
+  return node.state ? `${node.type} · ${node.state}` : node.type;
 }
 
 const W = 150;
@@ -121,7 +173,7 @@ export function flowGraphSvg(graph: FlowGraph, width = 0): string {
     (node) =>
       `<g class="node ${node.kind}${node.state ? ` state-${node.state}` : ''}"><rect x="${node.x}" y="${node.y}" width="${W}" height="${H}" rx="${node.kind === 'merge' ? 20 : 6}"/>` +
       `<text x="${node.x + W / 2}" y="${node.y + 17}">${escapeXml(node.kind === 'trigger' ? 'trigger' : node.id)}</text>` +
-      `<text class="type" x="${node.x + W / 2}" y="${node.y + 32}">${escapeXml(node.state ? `${node.type} · ${node.state}` : node.type)}</text></g>`,
+      `<text class="type" x="${node.x + W / 2}" y="${node.y + 32}">${escapeXml(subtitle(node))}</text></g>`,
   );
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">` +

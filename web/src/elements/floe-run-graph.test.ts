@@ -85,3 +85,76 @@ describe('<floe-run-graph> in Chromium', () => {
     ]);
   });
 });
+
+describe('<floe-run-graph> of a matrix task in Chromium', () => {
+  let view: ComponentPage;
+  const of = (values: Record<string, string>) => ({ of: 'test', values });
+  const matrix: NodeView[] = [
+    { id: 'test', name: 'test', type: 'exec', state: 'running', listen: 'trigger.good' },
+    { id: 'test~node-18', name: 'test (18)', type: 'exec', state: 'good', combination: of({ node: '18' }) },
+    { id: 'test~node-20', name: 'test (20)', type: 'exec', state: 'bad', exitCode: 1, combination: of({ node: '20' }) },
+    { id: 'test~node-22', name: 'test (22)', type: 'exec', state: 'running', combination: of({ node: '22' }) },
+    { id: 'after', type: 'exec', state: 'waiting', listen: 'task.test.good' },
+    { id: 'only20', type: 'exec', state: 'waiting', listen: 'task.test~node-20.bad' },
+  ];
+
+  beforeAll(async () => {
+    view = await openComponentPage();
+    await view.load('floe-run-graph');
+    await view.page.evaluate(async (all) => {
+      const graph = document.createElement('floe-run-graph');
+      graph.nodes = all;
+      document.body.append(graph);
+      (window as unknown as { chosen: string[] }).chosen = [];
+      graph.addEventListener('floe-select-node', (event) => {
+        (window as unknown as { chosen: string[] }).chosen.push((event as CustomEvent<{ node: string }>).detail.node);
+      });
+      await graph.updateComplete;
+    }, matrix);
+  });
+  afterAll(() => view?.close());
+
+  const drawn = () =>
+    view.page.evaluate(() => {
+      const root = document.querySelector('floe-run-graph')?.shadowRoot;
+      return {
+        nodes: [...(root?.querySelectorAll('g.node') ?? [])].map((g) => g.getAttribute('data-node')),
+        edges: [...(root?.querySelectorAll('path.edge') ?? [])].map(
+          (p) => `${p.getAttribute('data-from')}>${p.getAttribute('data-to')} ${p.getAttribute('class')}`,
+        ),
+      };
+    });
+
+  it('draws the matrix task as one box counting its combinations, a listener of one hanging off it', async () => {
+    expect(await drawn()).toEqual({
+      nodes: ['test', 'after', 'only20'],
+      edges: ['@trigger>test edge on-trigger', 'test>after edge on-good', 'test>only20 edge on-bad'],
+    });
+    const box = view.page.locator('floe-run-graph g[data-node=test]');
+    expect(await box.locator('text.state').textContent()).toBe('1/3 good · 1 bad');
+    expect(await box.locator('title').textContent()).toBe('test: running; combinations 1/3 good, 1 bad, 1 running');
+  });
+
+  it('shows the combinations as nodes of their own, and hides them again, without choosing the task', async () => {
+    const toggle = view.page.locator('floe-run-graph g[data-toggle=test]');
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    const open = await drawn();
+    expect(open.nodes).toEqual(['test', 'test~node-18', 'test~node-20', 'test~node-22', 'after', 'only20']);
+    expect(open.edges).toEqual([
+      '@trigger>test edge on-trigger',
+      'test>test~node-18 edge on-matrix',
+      'test>test~node-20 edge on-matrix',
+      'test>test~node-22 edge on-matrix',
+      'test>after edge on-good',
+      'test~node-20>only20 edge on-bad',
+    ]);
+    await view.page.locator('floe-run-graph g[data-node="test~node-20"]').click();
+    await toggle.focus();
+    await view.page.keyboard.press('Enter');
+    expect((await drawn()).nodes).toEqual(['test', 'after', 'only20']);
+    expect(await view.page.evaluate(() => (window as unknown as { chosen: string[] }).chosen)).toEqual([
+      'test~node-20',
+    ]);
+  });
+});

@@ -4,12 +4,17 @@ import { formatElapsed, formatTime } from '../format.js';
 import { setStyle } from '../set-style.js';
 import { sharedStyles } from '../shared-styles.js';
 
-/** A run's timeline: a bar per node that ran (from start to end, or to now), then the engine's events in order. */
+/**
+ * A run's timeline: a bar per node that ran (from start to end, or to now), then the engine's events in order. A
+ * matrix task's bar spans its combinations; a button under its name shows their own bars beneath it (and hides
+ * them again).
+ */
 export class FloeRunTimeline extends LitElement {
   static override properties = {
     nodes: { attribute: false },
     events: { attribute: false },
     startedAt: { type: Number },
+    expanded: { state: true },
   };
   static override styles = [
     sharedStyles,
@@ -40,6 +45,18 @@ export class FloeRunTimeline extends LitElement {
         padding-left: 1.4rem;
         font-size: 0.85rem;
       }
+      .combination {
+        padding-left: 1.2rem;
+      }
+      button.toggle {
+        font: inherit;
+        background: none;
+        border: none;
+        padding: 0;
+        color: inherit;
+        cursor: pointer;
+        text-align: left;
+      }
       details summary {
         cursor: pointer;
         margin-top: 0.6rem;
@@ -51,15 +68,30 @@ export class FloeRunTimeline extends LitElement {
   declare startedAt: number | undefined;
   /** The time bars of running nodes reach; default the time of rendering. */
   declare now: number | undefined;
+  /** The matrix tasks whose combinations have bars of their own; none at first. */
+  declare expanded: ReadonlySet<string>;
 
   constructor() {
     super();
     this.nodes = [];
     this.events = [];
+    this.expanded = new Set();
+  }
+
+  private toggle(id: string) {
+    const next = new Set(this.expanded);
+    if (!next.delete(id)) next.add(id);
+    this.expanded = next;
   }
 
   override render() {
     const ran = this.nodes.filter((node) => node.startedAt !== undefined);
+    const counts = new Map<string, number>();
+    for (const node of this.nodes) {
+      if (node.combination) counts.set(node.combination.of, (counts.get(node.combination.of) ?? 0) + 1);
+    }
+    // The hub lists combinations right after their matrix task (node-views.ts), so a row follows its group.
+    const shown = ran.filter((node) => !node.combination || this.expanded.has(node.combination.of));
     const now = this.now ?? Date.now();
     const start = this.startedAt ?? Math.min(...ran.map((node) => node.startedAt as number), now);
     const end = Math.max(now - 1, ...ran.map((node) => node.endedAt ?? now), start + 1);
@@ -68,10 +100,17 @@ export class FloeRunTimeline extends LitElement {
       ran.length === 0
         ? html`<p class="muted">No node has started yet.</p>`
         : html`<div class="bars">
-            ${ran.map((node) => {
+            ${shown.map((node) => {
               const from = ((node.startedAt as number) - start) / span;
               const to = ((node.endedAt ?? now) - start) / span;
-              return html`<span>${node.name ?? node.id}</span>
+              const count = counts.get(node.id);
+              const open = this.expanded.has(node.id);
+              const name =
+                count === undefined
+                  ? html`<span class=${node.combination ? 'combination' : ''} data-row=${node.id}>${node.name ?? node.id}</span>`
+                  : html`<button class="toggle" data-row=${node.id} aria-expanded=${open ? 'true' : 'false'}
+                      @click=${() => this.toggle(node.id)}>${open ? '▾' : '▸'} ${node.name ?? node.id} (${count})</button>`;
+              return html`${name}
                 <span class="track s-${node.state}" title="${formatTime(node.startedAt)} – ${formatTime(node.endedAt)}">
                   <span class="bar" ${setStyle({ left: `${(from * 100).toFixed(2)}%`, width: `${((to - from) * 100).toFixed(2)}%` })}></span>
                 </span>

@@ -2,10 +2,12 @@
 // attached to a hub (DESIGN §2 "One command"). Exit 0 good, 1 bad or cancelled, 2 invalid file or usage.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type Diagnostic,
+  inMatrixOrder,
   parseFloeFile,
   type ResolvedFlow,
   type RunRecord,
@@ -209,6 +211,8 @@ async function runFlow(
     },
     workDir,
     ...(sandbox ? { sandbox } : {}),
+    // Your own machine: a matrix without max-parallel runs a combination per CPU (docs/runners.md "Matrices").
+    parallel: availableParallelism(),
     onRecord,
   });
 
@@ -239,7 +243,7 @@ async function runFlow(
   const reason = result !== 'good' && needsInput ? needsInput : (state.ended?.reason ?? 'the run did not end');
   printer.summary(state, reason);
   if (options.json) {
-    const nodes = flow.tasks.map((node) => {
+    const nodes = inMatrixOrder(flow.tasks).map((node) => {
       const run = state.nodes[node.id];
       return {
         id: node.id,
