@@ -1,7 +1,7 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobLimitError, BlobOffsetError, type BlobStore, type ByteRange, checkBlobId } from './blob-store.js';
 
@@ -61,7 +61,10 @@ export class FileBlobStore implements BlobStore {
   }
 
   read(id: string, range?: ByteRange): Readable {
-    return createReadStream(this.file(id), range ? { start: range.start, end: range.end } : {});
+    const file = this.file(id);
+    // A blob of 0 bytes was never written: it has no file.
+    if (!existsSync(file)) return Readable.from([]);
+    return createReadStream(file, range ? { start: range.start, end: range.end } : {});
   }
 
   async remove(id: string): Promise<void> {

@@ -65,6 +65,11 @@ export class HubArtifacts {
   async begin(runnerId: string, runId: string, body: ArtifactBeginBody): Promise<ArtifactBeginAnswer> {
     const { store, limits, log, now } = this.deps;
     const run = await this.runOf(runnerId, runId, body.epoch);
+    // Only what the run's flow declares: a runner cannot make up artifacts, nor put one under another task's name.
+    const task = run.flow.tasks.find((node) => node.id === body.node);
+    const declared = task && task.class !== 'merge' && task.artifacts?.some((a) => (a.name ?? task.id) === body.name);
+    if (!declared)
+      throw new FloeError('FLOE_BAD_REQUEST', `task ${body.node} of this run's flow declares no artifact ${body.name}`);
     const paths = new Set<string>();
     for (const file of body.files) {
       if (paths.has(file.path)) throw new FloeError('FLOE_BAD_REQUEST', `body.files: ${file.path} is listed twice`);
