@@ -1,8 +1,7 @@
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { BlobLimitError, BlobOffsetError, type BlobStore, type ByteRange, checkBlobId } from './blob-store.js';
 
 /**
@@ -32,30 +31,21 @@ export class FileBlobStore implements BlobStore {
     const size = await this.size(id);
     if (offset !== size) throw new BlobOffsetError(size);
     await mkdir(path.dirname(file), { recursive: true });
+    // Each piece is written before the next is read (no stream buffers between): when `body` fails, every byte it
+    // gave is in the file, and the next append resumes after it.
+    const handle = await open(file, 'a');
     let written = 0;
-    const out = createWriteStream(file, { flags: 'a' });
     try {
-      await pipeline(
-        body,
-        async function* (chunks: AsyncIterable<Uint8Array>) {
-          for await (const chunk of chunks) {
-            if (written + chunk.length > limit) {
-              yield chunk.subarray(0, limit - written);
-              written = limit;
-              throw new BlobLimitError(limit);
-            }
-            written += chunk.length;
-            yield chunk;
-          }
-        },
-        out,
-      );
+      for await (const chunk of body) {
+        const take = Math.min(chunk.length, limit - written);
+        if (take > 0) await handle.write(chunk, 0, take);
+        written += take;
+        if (take < chunk.length) throw new BlobLimitError(limit);
+      }
     } finally {
-      // What reached the file stays: the next append resumes after it. Flushed to the disk so a machine that
-      // crashes does not claim bytes it lost.
-      const handle = await open(file, 'r+').catch(() => undefined);
-      await handle?.datasync().catch(() => undefined);
-      await handle?.close();
+      // Flushed to the disk, so a machine that crashes does not claim bytes it lost.
+      await handle.datasync().catch(() => undefined);
+      await handle.close();
     }
     return this.size(id);
   }
