@@ -37,6 +37,10 @@ export async function keepArtifacts(ctx: TaskContext, task: ResolvedTask, outcom
       const collected = await collectArtifacts(ctx.workspace, entry);
       for (const warning of collected.warnings) sysLine(ctx, `artifact ${name}: ${warning}`);
       if (entry.required) missing.push(...collected.missing.map((path) => `${name}: ${path}`));
+      if (collected.files.length === 0) {
+        sysLine(ctx, `artifact ${name}: no files, nothing kept`);
+        continue;
+      }
       if (!ctx.artifacts) {
         sysLine(ctx, `artifact ${name}: ${collected.files.length} files not kept: only a hub keeps artifacts`);
         continue;

@@ -64,7 +64,7 @@ export const ArtifactBeginBodySchema = z.object({
   epoch: z.number().int().nonnegative(),
   node: z.string().min(1).max(200),
   name: ArtifactNameSchema,
-  files: z.array(ArtifactFileSchema).max(MAX_ARTIFACT_FILES),
+  files: z.array(ArtifactFileSchema).min(1).max(MAX_ARTIFACT_FILES),
   /** `expire-in` in milliseconds; it may shorten the run's retention, never lengthen it. */
   expireInMs: z.number().int().positive().optional(),
 });
