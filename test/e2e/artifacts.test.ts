@@ -1,8 +1,9 @@
 // Artifacts end to end (DESIGN §8 "Artifacts"): a real runner uploads what a task left to a real hub over HTTP, the
 // hub keeps it across a restart, `floe artifacts` downloads it checked against its sha256, another flow's `fetch`
 // takes it into its workspace; with two hubs on PostgreSQL, what one stored the other serves.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../github-app/src/store/testing/test-database.js';
@@ -19,6 +20,7 @@ import {
   waitFor,
 } from '../support/index.js';
 import { startPostgresHubs } from '../support/postgres-hubs.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const FLOWS = `
 flows:
@@ -49,6 +51,13 @@ flows:
         type: exec
         listen: task.take.good
         opts: {shell: "cat got/dist/app.js; sha256sum got/dist/sub/blob.bin; test ! -e got/dist/passwd && echo no-passwd"}
+  - id: big
+    tasks:
+      - id: make
+        type: exec
+        listen: trigger.good
+        opts: {shell: "head -c 48000000 /dev/urandom > big.bin"}
+        artifacts: [{name: big, paths: [big.bin]}]
 `;
 
 type RunView = { state: string; result?: string; reason?: string; number: number };
@@ -76,6 +85,30 @@ async function runToEnd(hub: HubProcess, flow: string): Promise<{ id: string; ru
     { timeoutMs: 60_000 },
   );
   return { id: runId, run };
+}
+
+async function startRun(hub: HubProcess, flow: string, body: object = {}): Promise<string> {
+  return (await hub.json<{ runId: string }>(`/api/flows/${flow}/runs`, { method: 'POST', body })).runId;
+}
+
+async function ended(hub: HubProcess, runId: string): Promise<RunView> {
+  return waitFor(
+    async () => {
+      const view = await hub.json<RunView>(`/api/runs/${runId}`);
+      return view.state === 'archived' ? view : undefined;
+    },
+    { timeoutMs: 90_000, what: `run ${runId} to end` },
+  );
+}
+
+/** The blob files a SQLite hub keeps under its data dir, with their sizes. */
+function blobBytes(hub: HubProcess): number {
+  const root = join(hub.dataDir, 'artifacts');
+  if (!existsSync(root)) return 0;
+  let total = 0;
+  for (const dir of readdirSync(root))
+    for (const file of readdirSync(join(root, dir))) total += readFileSync(join(root, dir, file)).length;
+  return total;
 }
 
 async function logOf(hub: HubProcess, runId: string, node: string): Promise<string> {
@@ -134,6 +167,82 @@ describe('artifacts on a hub with SQLite', () => {
     expect(shown).toContain("console.log('app')");
     expect(shown).toContain(blobSha);
     expect(shown).toContain('no-passwd');
+  }, 180_000);
+});
+
+describe('uploads over a network that fails', () => {
+  it('resume after the connection is cut mid-upload, and a cancel mid-upload removes the partial file', async () => {
+    const repo = makeTempDir('floe-repo-');
+    makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
+    const hub = await startHub({ repos: [repo] });
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: hub.port });
+    const runner = startRunner({ hub: proxy.via(hub.url), token: await hub.runnerToken(), name: 'vm-1' });
+    await runner.waitForOutput('connected to the hub', 30_000);
+
+    // Slowed so the cut lands inside the upload.
+    proxy.delay(4);
+    const cutRun = await startRun(hub, 'big');
+    await waitFor(() => blobBytes(hub) > 1_000_000, { timeoutMs: 60_000, what: 'the upload to begin' });
+    proxy.set('cut');
+    await waitFor(() => proxy.open === 0, { what: 'every connection through the proxy to be cut' });
+    proxy.set('open');
+    proxy.delay(0);
+    expect(await ended(hub, cutRun)).toMatchObject({ result: 'good' });
+    const log = await logOf(hub, cutRun, 'make');
+    expect(log).toMatch(/artifact big: upload interrupted \(.*\); resuming in \d+ s/);
+    expect(log).toContain('artifact big: stored, 1 files, 45.8 MiB');
+    expect(hub.output()).toMatch(/"resumed":true,"msg":"artifact upload"/);
+    // A cut upload is expected: the hub says so plainly, not as a failure of its own.
+    expect(hub.output()).not.toContain('"msg":"request failed"');
+    const { artifacts } = await hub.json<{ artifacts: ArtifactView[] }>(`/api/runs/${cutRun}/artifacts`);
+    const stored = Buffer.from(await (await hub.request(`/api/runs/${cutRun}/artifacts/big`)).arrayBuffer());
+    expect(stored.length).toBe(48_000_000);
+    expect(createHash('sha256').update(stored).digest('hex')).toBe(artifacts[0]?.files[0]?.sha256);
+
+    const before = blobBytes(hub);
+    proxy.delay(15);
+    const cancelled = await startRun(hub, 'big');
+    await waitFor(() => blobBytes(hub) > before + 1_000_000, { timeoutMs: 60_000, what: 'the second upload to begin' });
+    await hub.json(`/api/runs/${cancelled}/cancel`, { method: 'POST', body: {} });
+    expect(await ended(hub, cancelled)).toMatchObject({ result: 'cancelled' });
+    expect(await logOf(hub, cancelled, 'make')).toMatch(
+      /artifact big: upload stopped by a cancel after .*; the partial files are removed/,
+    );
+    expect((await hub.json<{ artifacts: ArtifactView[] }>(`/api/runs/${cancelled}/artifacts`)).artifacts).toEqual([]);
+    expect(blobBytes(hub)).toBe(before);
+    await proxy.close();
+  }, 240_000);
+});
+
+describe('untrusted runs', () => {
+  it('keep artifacts marked untrusted, which no fetch takes, and fetch none themselves', async () => {
+    const repo = makeTempDir('floe-repo-');
+    makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
+    execFileSync('git', ['-C', repo, 'update-ref', 'refs/pull/1/head', 'HEAD']);
+    const hub = await startHub({ repos: [repo] });
+    const runner = startRunner({ hub: hub.url, token: await hub.runnerToken(), name: 'vm-1' });
+    await runner.waitForOutput('connected to the hub', 30_000);
+
+    const forked = await startRun(hub, 'build', { ref: 'refs/pull/1/head' });
+    expect(await ended(hub, forked)).toMatchObject({ result: 'good' });
+    const { artifacts } = await hub.json<{ artifacts: (ArtifactView & { trust: string })[] }>(
+      `/api/runs/${forked}/artifacts`,
+    );
+    expect(artifacts.map((a) => [a.name, a.trust])).toEqual([
+      ['dist', 'untrusted'],
+      ['report', 'untrusted'],
+    ]);
+    // A trusted run finds no trusted build to take from: the untrusted one does not count.
+    const trustedUse = await runToEnd(hub, 'use');
+    expect(trustedUse.run).toMatchObject({ result: 'bad' });
+    expect(trustedUse.run.reason).toContain('no good trusted run of');
+
+    // An untrusted run fetches nothing, even with a trusted build there.
+    expect((await runToEnd(hub, 'build')).run).toMatchObject({ result: 'good' });
+    const untrustedUse = await startRun(hub, 'use', { ref: 'refs/pull/1/head' });
+    const refused = await ended(hub, untrustedUse);
+    expect(refused).toMatchObject({ result: 'bad' });
+    expect(refused.reason).toContain('an untrusted run takes no artifacts of other runs');
   }, 180_000);
 });
 

@@ -173,6 +173,11 @@ export class HubArtifacts {
           );
         if (err instanceof BlobLimitError)
           throw new FloeError('FLOE_BAD_RANGE', `the body is longer than its Content-Range (${err.limit} bytes)`);
+        if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          // The connection dropped mid-body: what arrived is kept, and the runner resumes after it.
+          this.deps.log.info({ runId, path: file.path }, 'artifact upload cut; it resumes where the bytes end');
+          throw new FloeError('FLOE_BAD_REQUEST', 'the upload was cut; begin again to resume where it stopped');
+        }
         throw err;
       }
       if (range.end !== -1 && received !== range.end + 1)
