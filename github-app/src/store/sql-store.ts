@@ -593,7 +593,7 @@ export class SqlStore implements Store {
         [artifact.runId],
         sql,
       );
-      if (!run || run.state !== 'active' || run.epoch !== artifact.epoch) return { ok: false, reason: 'stale' };
+      if (run?.state !== 'active' || run.epoch !== artifact.epoch) return { ok: false, reason: 'stale' };
       const existing = await this.artifactWhere(sql, 'run_id = ? AND name = ?', [artifact.runId, artifact.name]);
       let replaced: string[] = [];
       if (existing) {
@@ -665,7 +665,7 @@ export class SqlStore implements Store {
         [artifact.runId],
         sql,
       );
-      if (!run || run.state !== 'active' || run.epoch !== artifact.epoch) return undefined;
+      if (run?.state !== 'active' || run.epoch !== artifact.epoch) return undefined;
       await sql.run('UPDATE artifact_files SET verified = 1 WHERE artifact_id = ? AND blob_id = ?', [
         artifactId,
         blobId,

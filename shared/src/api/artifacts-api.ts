@@ -18,7 +18,6 @@ export const ArtifactPathSchema = z
   .max(1024)
   .refine(
     (path) =>
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what this refuses
       !/[\u0000-\u001f\u007f\\]/.test(path) &&
       !path.startsWith('/') &&
       path.split('/').every((part) => part !== '' && part !== '.' && part !== '..'),
