@@ -3,7 +3,7 @@
 // fenced by the run's epoch (DESIGN §5 "Offers and epochs"), so a runner that lost the run cannot write to it.
 // People read them through the API; `fetch` tasks take them into other runs. Metadata is the store's, bytes the
 // blob store's.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, type Hash, randomUUID } from 'node:crypto';
 import type {
   ArtifactBeginAnswer,
   ArtifactBeginBody,
@@ -159,11 +159,13 @@ export class HubArtifacts {
       const { blobs, store, now } = this.deps;
       if (file.verified) return { received: file.size, verified: true, stored: artifact.state === 'stored' };
       let received: number;
+      // A file sent whole in one request is hashed as it arrives; a resumed one is read back once it is complete.
+      const hash = range.start === 0 && range.end !== -1 ? createHash('sha256') : undefined;
       try {
         received =
           range.end === -1
             ? await blobs.size(blobId)
-            : await blobs.append(blobId, range.start, body, range.end - range.start + 1);
+            : await blobs.append(blobId, range.start, hash ? hashing(body, hash) : body, range.end - range.start + 1);
         if (range.end === -1 && range.start !== received) throw new BlobOffsetError(received);
       } catch (err) {
         if (err instanceof BlobOffsetError)
@@ -186,7 +188,7 @@ export class HubArtifacts {
           `the body ended at byte ${received} of ${file.path}, before its Content-Range did`,
         );
       if (received < file.size) return { received, verified: false, stored: false };
-      const sha256 = await hashOf(blobs, blobId);
+      const sha256 = hash ? hash.digest('hex') : await hashOf(blobs, blobId);
       if (sha256 !== file.sha256) {
         await blobs.remove(blobId);
         throw new FloeError(
@@ -338,6 +340,13 @@ function view(artifact: ArtifactWithFiles): ArtifactView {
     createdAt: artifact.createdAt,
     ...(artifact.expiresAt !== undefined ? { expiresAt: artifact.expiresAt } : {}),
   };
+}
+
+async function* hashing(body: AsyncIterable<Uint8Array>, hash: Hash): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    hash.update(chunk);
+    yield chunk;
+  }
 }
 
 async function hashOf(blobs: BlobStore, blobId: string): Promise<string> {
