@@ -43,7 +43,7 @@ describe('RetentionSweep', () => {
       lines.map((text) => ({ node: 'build', attempt: 1, stream: 'out', at: NOW, text })),
     );
 
-    expect(await test.hub.retention.sweep()).toEqual({ runsDeleted: 3, logsCapped: 1 });
+    expect(await test.hub.retention.sweep()).toEqual({ runsDeleted: 3, logsCapped: 1, artifactsDeleted: 0 });
 
     expect(await store.getRun(old.id)).toBeUndefined();
     expect(await store.getRun(recent[0]?.id as string)).toBeUndefined();
@@ -55,6 +55,6 @@ describe('RetentionSweep', () => {
     expect(text).toMatch(/\[floe: \d+ bytes of this log were cut by retention/);
     expect(Buffer.byteLength(text)).toBeLessThan(4000);
     // Nothing left to do: a second sweep changes nothing.
-    expect(await test.hub.retention.sweep()).toEqual({ runsDeleted: 0, logsCapped: 0 });
+    expect(await test.hub.retention.sweep()).toEqual({ runsDeleted: 0, logsCapped: 0, artifactsDeleted: 0 });
   });
 });
