@@ -13,6 +13,7 @@ import {
   startTestHub,
   type TestHub,
 } from '../testing/start-test-hub.js';
+import { eventually } from '../testing/test-hub.js';
 
 const FLOWS = `
 flows:
@@ -207,6 +208,21 @@ describe('uploading', () => {
     expect(one.headers.get('content-type')).toBe('application/json');
     expect(one.body.toString()).toBe('{"a":1}');
     expect((await get(`/api/runs/${runId}/artifacts/dist?path=../../etc/passwd`)).status).toBe(400);
+  });
+});
+
+describe('retention', () => {
+  it('deletes an artifact past its expire-in, bytes and rows, through the hub retention sweep', async () => {
+    const { runId, run } = await activeRun();
+    const data = Buffer.from('short-lived');
+    const { json } = await begin(runId, run.epoch, 'report', [{ path: 'report.txt', data }], { expireInMs: 1 });
+    await put(runId, run.epoch, json.files[0].blobId, `bytes 0-${data.length - 1}/${data.length}`, data);
+    const blob = `${json.files[0].blobId.slice(0, 2)}/${json.files[0].blobId}`;
+    expect(await blobFiles()).toContain(blob);
+    await eventually(async () => (await t.hub.store.listDeadArtifacts(Date.now(), 10)).includes(json.artifactId));
+    expect((await t.hub.retention.sweep()).artifactsDeleted).toBeGreaterThanOrEqual(1);
+    expect(await t.hub.store.listArtifacts(runId)).toEqual([]);
+    expect(await blobFiles()).not.toContain(blob);
   });
 });
 
