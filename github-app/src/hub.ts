@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { AuditPage, AuditQuery } from '@floe/shared';
 import type { Cidr } from '@floe/shared/node';
 import type { Logger } from 'pino';
+import { type ArtifactLimits, ArtifactLimitsSchema } from './artifacts/artifact-limits.js';
+import { HubArtifacts } from './artifacts/hub-artifacts.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ApiTokens } from './auth/api-tokens.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -83,6 +85,8 @@ export type CreateHubOptions = {
   version?: string;
   /** Node's process metrics in `GET /metrics` (CPU, memory, event loop); default true. */
   processMetrics?: boolean;
+  /** Artifact caps (per file, per run, for the hub); defaults in artifacts/artifact-limits.ts. */
+  artifacts?: Partial<ArtifactLimits>;
 };
 
 export type { HubChange } from './hub/hub-changes.js';
@@ -104,6 +108,8 @@ export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs {
   readonly secrets: HubSecrets;
   /** `GET /metrics` (metrics/hub-metrics.ts), and the counters other parts increment. */
   readonly metrics: HubMetrics;
+  /** Artifacts: uploads from runners, reads from the API, sources of `fetch` (artifacts/hub-artifacts.ts). */
+  readonly artifacts: HubArtifacts;
   /** The periodic retention sweep; `sweep()` runs one now. */
   readonly retention: RetentionSweep;
   /** Re-reads the flows of one repository (or all) from its default branch, and reschedules triggers. */
@@ -132,7 +138,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     version: options.version ?? '0.0.0',
     ...(options.processMetrics !== undefined ? { processMetrics: options.processMetrics } : {}),
   });
-  const { store, health, notifier, shared } = await openHubStore({
+  const { store, health, notifier, shared, blobs } = await openHubStore({
     ...options,
     hubId,
     log,
@@ -202,7 +208,18 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   await recoverAtStart(deps, shared);
   await refresh();
   dispatch.start();
-  const retention = new RetentionSweep({ store, log, now, hubId }, retentionPolicy);
+  const artifacts = new HubArtifacts({
+    store,
+    blobs,
+    limits: ArtifactLimitsSchema.parse(options.artifacts ?? {}),
+    log: log.child({ part: 'artifacts' }),
+    now,
+    authenticateRunner: (credential) => core.authenticateRunner(credential),
+  });
+  const retention = new RetentionSweep(
+    { store, log, now, hubId, sweepArtifacts: () => artifacts.sweep() },
+    retentionPolicy,
+  );
   retention.start();
   // The periodic work's failures while the database is away are that outage's, which is reported once; the next
   // round tries again. (Unhandled, a rejection killed the hub: the fault soak found it.)
@@ -253,6 +270,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     auditLog: (query) => audit.page(query),
     secrets: deps.secrets,
     metrics,
+    artifacts,
     retention,
     refreshRepos: (name) => refresh(name),
     addSource: (source) => sources.add(source),

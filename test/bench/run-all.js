@@ -5,6 +5,7 @@
 // `pnpm bench hub [--quick] [--floe-only]` runs issue 3's hub-and-runners benchmark against Buildbot instead
 // (hub-vs-buildbot.js, ~15 min; not part of the default set, since it installs and runs Buildbot).
 // `pnpm bench cap [--gb N]` prints a task's N GB (default 10) through a hub and runner under the log cap.
+// `pnpm bench artifacts [--mb N]` moves an N MiB artifact (default 1024) up and down against cp and curl.
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { bigOutput } from './big-output.js';
@@ -14,7 +15,7 @@ import { taskOverhead } from './task-overhead.js';
 
 const only = process.argv.slice(2);
 // Benchmarks of their own, run alone: `hub` (against Buildbot) and `cap` (the log cap, 10 GB through a hub).
-const alone = { hub: './hub-vs-buildbot.js', cap: './capped-log.js' };
+const alone = { hub: './hub-vs-buildbot.js', cap: './capped-log.js', artifacts: './artifact-transfer.js' };
 if (only[0] in alone) {
   const script = new URL(alone[only[0]], import.meta.url).pathname;
   const { status } = spawnSync(process.execPath, [script, ...only.slice(1)], { stdio: 'inherit' });

@@ -66,6 +66,15 @@ const HUB_FLOWS = `flows:
         listen: trigger.good
         opts:
           shell: echo "releasing $FLOE_DATA_VERSION, notify=$FLOE_DATA_NOTIFY"
+  - id: keep
+    tasks:
+      - id: make
+        type: exec
+        listen: trigger.good
+        opts:
+          shell: mkdir -p out && echo kept-by-floe > out/notes.txt
+        artifacts:
+          - {name: notes, paths: [out/notes.txt]}
 `;
 // Run on this machine with `floe run` in a terminal.
 const LOCAL_FLOW = `id: hello

@@ -4,6 +4,7 @@
 // (src/integration/) uses to look inside.
 import * as vscode from 'vscode';
 import { registerApproveNode } from './commands/approve-node.js';
+import { registerArtifactCommands } from './commands/artifact-commands.js';
 import { registerCancelRun } from './commands/cancel-run.js';
 import { registerCopyRunLink } from './commands/copy-run-link.js';
 import { registerOpenInDashboard } from './commands/open-in-dashboard.js';
@@ -78,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): FloeExtensionApi {
   registerOpenInDashboard(services);
   registerCopyRunLink(services);
   registerShowNodeLog(services);
+  registerArtifactCommands(services);
   registerShowFailedLog(services);
   registerRunLocally(services);
   registerShowGraph(services);

@@ -58,7 +58,12 @@ describe('RetentionSweep', () => {
       });
     }
 
-    expect(await test.hub.retention.sweep()).toEqual({ runsDeleted: 3, logsCapped: 1, auditDeleted: 2 });
+    expect(await test.hub.retention.sweep()).toEqual({
+      runsDeleted: 3,
+      logsCapped: 1,
+      artifactsDeleted: 0,
+      auditDeleted: 2,
+    });
     expect((await store.listAudit({})).entries.map((entry) => entry.target)).toEqual(['99 days ago']);
 
     expect(await store.getRun(old.id)).toBeUndefined();
@@ -71,6 +76,11 @@ describe('RetentionSweep', () => {
     expect(text).toMatch(/\[floe: \d+ bytes of this log were cut by retention/);
     expect(Buffer.byteLength(text)).toBeLessThan(4000);
     // Nothing left to do: a second sweep changes nothing.
-    expect(await test.hub.retention.sweep()).toEqual({ runsDeleted: 0, logsCapped: 0, auditDeleted: 0 });
+    expect(await test.hub.retention.sweep()).toEqual({
+      runsDeleted: 0,
+      logsCapped: 0,
+      artifactsDeleted: 0,
+      auditDeleted: 0,
+    });
   });
 });

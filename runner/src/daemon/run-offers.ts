@@ -27,6 +27,8 @@ export interface RunOffersOptions {
   instance: string;
   /** The environment tasks start from. */
   baseEnv: Record<string, string>;
+  /** The hub connected now and the runner's credential, for the runs' artifact requests (HubConnection.endpoint). */
+  endpoint: () => { hubUrl: string; credential: string } | undefined;
   /** The current session, for a decline once the driver could not start. */
   session: () => HubSession | undefined;
   /** Why the daemon takes no new run now (stopping, draining); undefined when it does. */
@@ -109,6 +111,7 @@ export class RunOffers {
         ...(this.sandbox.ok ? { sandbox: this.sandbox.sandbox } : {}),
         killGraceMs: config.killGrace,
         ...(parallel === undefined ? {} : { parallel }),
+        artifacts: { endpoint: this.options.endpoint, runId: run.runId, epoch: run.epoch },
         onRecord: (record) => pump.push(run, record),
       });
     } catch (err) {

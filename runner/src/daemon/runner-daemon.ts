@@ -82,6 +82,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     instance,
     baseEnv,
     session: () => connection.session,
+    endpoint: () => connection.endpoint(),
     refusal: () => shutdown.refusal(),
     onAccepted: () => {
       if (options.once) shutdown.drain();

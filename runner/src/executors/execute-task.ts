@@ -1,4 +1,5 @@
 import { durationMs, formatDuration, type TaskOutcome } from '@floe/shared';
+import { keepArtifacts } from '../artifacts/keep-artifacts.js';
 import { executeExec } from './exec.js';
 import { executeFetch } from './fetch.js';
 import { executeGitCheckout } from './git-checkout.js';
@@ -13,7 +14,8 @@ import { executeTimer } from './timer.js';
  *   `end` nodes are the engine's, not an executor's: they resolve `error`.
  * - Applies the task's `timeout` (DESIGN §8): the task is killed like a cancel and resolves `timed-out`.
  * - An attempt after the first starts its log with a `── attempt 2 of 3 ──` header (DESIGN §8 "Retry").
- * - Resolves only once every process the task started is gone.
+ * - Resolves only once every process the task started is gone, and its `artifacts:` are stored or refused
+ *   (artifacts/keep-artifacts.ts): a task's timeout does not stop that upload, a cancel of the run does.
  */
 export async function executeTask(ctx: TaskContext): Promise<TaskOutcome> {
   const { task } = ctx;
@@ -35,10 +37,11 @@ export async function executeTask(ctx: TaskContext): Promise<TaskOutcome> {
         }, timeoutMs);
 
   try {
-    const outcome = await dispatch({ ...ctx, signal: stop.signal });
+    let outcome = await dispatch({ ...ctx, signal: stop.signal });
     if (timedOut && timeoutMs !== undefined && outcome.kind === 'cancelled')
-      return { kind: 'timed-out', afterMs: timeoutMs };
-    return outcome;
+      outcome = { kind: 'timed-out', afterMs: timeoutMs };
+    clearTimer?.();
+    return await keepArtifacts(ctx, task, outcome);
   } catch (err) {
     // A bug of ours, not the task's failure: still a value, so the run can end cleanly.
     return { kind: 'error', message: `internal error executing ${task.id}: ${(err as Error)?.message ?? String(err)}` };

@@ -62,7 +62,12 @@ export const DIAGNOSTIC_CODES = {
   'cmd-and-shell': { severity: 'error', summary: 'An exec task with both `cmd` and `shell`.' },
   'no-command': { severity: 'error', summary: 'An exec task with neither `cmd` nor `shell`.' },
   'ignore-fail-with-use-status': { severity: 'error', summary: '`ignore-fail` and `use-status` on one task.' },
-  'unsafe-path': { severity: 'error', summary: 'A `sub-dir` or `location` that leaves the workspace.' },
+  'unsafe-path': {
+    severity: 'error',
+    summary: 'A `sub-dir`, `location` or artifact path that leaves the workspace.',
+  },
+  'fetch-source': { severity: 'error', summary: 'A fetch task without exactly one of `url` and `artifact`.' },
+  'duplicate-artifact': { severity: 'error', summary: 'Two artifacts of one flow share a name.' },
   'env-missing-equals': { severity: 'error', summary: 'An `env` list entry without `=`.' },
   'secret-outside-env': {
     severity: 'warning',

@@ -3,13 +3,15 @@
 // the linter's ranges, completion of the file's event tags, a run started from the command in the runs tree, its
 // live log, and cancel. Screenshots of the view, the diagnostics and the log go to docs/screenshots/ when asked.
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFloeFile } from '@floe/shared';
 import * as vscode from 'vscode';
 import type { FloeExtensionApi } from '../extension.js';
 import { toEditorDiagnostics } from '../language/diagnostic-adapter.js';
 import type { NodeLogTerminal } from '../logs/node-log-terminal.js';
+import type { ArtifactItem } from '../views/nodes/artifact-item.js';
 import type { RunGroupItem } from '../views/nodes/run-group-item.js';
 import type { RunItem } from '../views/nodes/run-item.js';
 import type { RunsTreeItem } from '../views/runs-tree.js';
@@ -18,6 +20,7 @@ import type { RunsTreeItem } from '../views/runs-tree.js';
 // `kind`, never by instanceof.
 const isGroup = (item: RunsTreeItem): item is RunGroupItem => item.kind === 'group';
 const isRun = (item: RunsTreeItem): item is RunItem => item.kind === 'run';
+const isArtifact = (item: RunsTreeItem): item is ArtifactItem => item.kind === 'artifact';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -106,7 +109,7 @@ export function registerFloeSuite(): void {
         const items = api.flowsTree.getChildren();
         return items.length > 0 ? items : undefined;
       }, 'the flows view');
-      assert.deepEqual(flows.map((item) => item.flow.id).sort(), ['gate', 'release', 'slow']);
+      assert.deepEqual(flows.map((item) => item.flow.id).sort(), ['gate', 'keep', 'release', 'slow']);
       await waitFor(() => api.runnersTree.getChildren().find((item) => item.runner.connected), 'a connected runner');
     });
 
@@ -171,7 +174,7 @@ export function registerFloeSuite(): void {
       const uri = vscode.Uri.joinPath(folder(), 'FLOE.yaml');
       const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('floe.showGraph', uri);
       assert.ok(panel, 'the graph panel');
-      assert.equal((panel.webview.html.match(/<svg /g) ?? []).length, 3, 'one graph per flow');
+      assert.equal((panel.webview.html.match(/<svg /g) ?? []).length, 4, 'one graph per flow');
       assert.match(panel.webview.html, />count<\/text>/);
       await screenshot('vscode-graph', 'release');
       panel.dispose();
@@ -302,6 +305,27 @@ export function registerFloeSuite(): void {
       assert.equal(run.retryOf, runId);
       assert.equal(await vscode.commands.executeCommand('floe.cancelRun', { runId: retried }), true);
       await waitFor(() => api.services.session.run(retried)?.state === 'archived', 'the retry to end');
+    });
+
+    it('lists a run’s artifacts under it, downloads one to a folder and opens it, checked by sha256', async () => {
+      const kept = await vscode.commands.executeCommand<string | undefined>('floe.startRun', { flowId: 'keep' });
+      assert.ok(kept);
+      await waitFor(() => api.services.session.run(kept)?.state === 'archived', 'the keep run to end', 30_000);
+      const tree = api.services.runsTree;
+      const item = await waitFor(async () => {
+        const all = (await tree.getChildren()).filter(isGroup).find((group) => group.group === 'all');
+        const run = all && (await tree.getChildren(all)).filter(isRun).find((candidate) => candidate.run.id === kept);
+        return run && (await tree.getChildren(run)).filter(isArtifact)[0];
+      }, 'the artifact under the run');
+      assert.equal(item.label, 'notes');
+      assert.equal(item.description, '1 file, 13 bytes');
+      const folder = mkdtempSync(join(tmpdir(), 'floe-vscode-artifact-'));
+      const saved = await vscode.commands.executeCommand<string[]>('floe.downloadArtifact', item, folder);
+      assert.deepEqual(saved, [join(folder, 'notes', 'out', 'notes.txt')]);
+      assert.equal(readFileSync(join(folder, 'notes', 'out', 'notes.txt'), 'utf8'), 'kept-by-floe\n');
+      const opened = await vscode.commands.executeCommand<string[]>('floe.openArtifact', item);
+      assert.equal(opened?.length, 1);
+      await waitFor(() => vscode.window.activeTextEditor?.document.getText() === 'kept-by-floe\n', 'the artifact open');
     });
 
     it('approves a data task waiting for input, and the run goes on', async () => {

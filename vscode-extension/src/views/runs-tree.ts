@@ -5,13 +5,14 @@ import type { LiveConnection, LiveSubscription, RunDetail, RunSummary } from '@f
 import * as vscode from 'vscode';
 import type { HubSession } from '../hub/hub-session.js';
 import type { WorkspaceRepoWatcher } from '../workspace-repo-watcher.js';
+import { ArtifactItem } from './nodes/artifact-item.js';
 import { MessageItem } from './nodes/message-item.js';
 import { RunGroupItem } from './nodes/run-group-item.js';
 import { RunItem } from './nodes/run-item.js';
 import { RunNodeItem } from './nodes/run-node-item.js';
 import { runsOnBranch } from './run-presentation.js';
 
-export type RunsTreeItem = RunGroupItem | RunItem | RunNodeItem | MessageItem;
+export type RunsTreeItem = RunGroupItem | RunItem | RunNodeItem | ArtifactItem | MessageItem;
 
 /** How many runs each group shows. */
 const GROUP_SIZE = 50;
@@ -78,7 +79,10 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeItem>, vscode.D
     if (item instanceof RunItem) {
       try {
         const detail = await this.detail(item.run);
-        return detail.nodes.map((node) => new RunNodeItem(detail, node, item));
+        const nodes: RunsTreeItem[] = detail.nodes.map((node) => new RunNodeItem(detail, node, item));
+        // Artifacts are kept as tasks end: listed under the nodes, read when the run is expanded or changes.
+        const artifacts = await this.session.requireClient().artifacts(detail.id);
+        return [...nodes, ...artifacts.map((artifact) => new ArtifactItem(detail, artifact, item))];
       } catch (err) {
         return [new MessageItem(`Cannot load the run: ${err instanceof Error ? err.message : String(err)}`, 'error')];
       }
@@ -87,7 +91,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeItem>, vscode.D
   }
 
   getParent(item: RunsTreeItem): RunsTreeItem | undefined {
-    return item.kind === 'run' || item.kind === 'node' ? item.parent : undefined;
+    return item.kind === 'run' || item.kind === 'node' || item.kind === 'artifact' ? item.parent : undefined;
   }
 
   /** A run with its nodes: cached while a live subscription keeps it current, fetched otherwise. */
