@@ -128,6 +128,7 @@ export {
 } from './protocol/agree-protocol.js';
 export * from './protocol/live-protocol.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
+export { GROUP_END_LINE, groupStartLine, logGroupLine } from './protocol/log-group.js';
 export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';
 export { type RunSpec, RunSpecSchema } from './protocol/run-spec.js';
 export {
@@ -145,6 +146,7 @@ export {
   MAX_FRAME_BYTES,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
+  REPORT_RECORDS_SINCE,
   type RefusalCode,
   RefusalCodeSchema,
   type RunnerMessage,
@@ -153,4 +155,5 @@ export {
   RunnerSandboxSchema,
   WelcomeRunSchema,
 } from './protocol/runner-protocol.js';
+export * from './protocol/task-report.js';
 export { Trust, TrustSchema, UNTRUSTED_SUMMARY } from './protocol/trust.js';

@@ -78,7 +78,7 @@ export function runReads(
 
     async run(runId) {
       const run = await mustRun(runId);
-      return toRunDetail(run, await extrasOf(run));
+      return toRunDetail(run, await extrasOf(run), await store.listReports(runId));
     },
 
     async runSummary(runId) {

@@ -13,7 +13,7 @@ import {
 } from '@floe/shared';
 import type { RecordsOutcome } from '../gateway/hub-core.js';
 import { publishRunner } from '../runners/runner-views.js';
-import type { LogAppend, LogChunkRow, RunEnding, RunRow } from '../store/store.js';
+import type { LogAppend, LogChunkRow, ReportRow, RunEnding, RunRow } from '../store/store.js';
 import type { HubDeps } from './hub-deps.js';
 import { nodeView } from './node-views.js';
 import { publishRun } from './publish-run.js';
@@ -63,6 +63,7 @@ export async function applyRecords(
       lastSeq: applied.lastSeq,
       engine,
       logs: applied.logs,
+      reports: applied.reports,
       ...(ending ? { ended: ending } : {}),
     });
     if (!saved.ok) {
@@ -103,6 +104,7 @@ async function trailing(deps: HubDeps, run: RunRow, records: RunRecord[]): Promi
     expectedLastSeq: run.lastSeq,
     lastSeq: applied.lastSeq,
     logs: applied.logs,
+    reports: applied.reports,
   });
   if (!saved.ok) return { stale: true, reason: `run ${run.id} has ended: ${run.reason ?? ''}` };
   emitLogs(deps, run.id, saved.logs);
@@ -122,11 +124,17 @@ function emitLogs(deps: HubDeps, runId: string, logs: LogChunkRow[]): void {
   }
 }
 
-type Applied = { engine: RunState | undefined; lastSeq: number; logs: LogAppend[]; effects: Effect[] };
+type Applied = {
+  engine: RunState | undefined;
+  lastSeq: number;
+  logs: LogAppend[];
+  reports: ReportRow[];
+  effects: Effect[];
+};
 
 /** Applies the records after `run.lastSeq`, in seq order, up to the first gap. Pure. */
 function applyToEngine(run: RunRow, records: RunRecord[], previous: RunState | undefined): Applied {
-  const out: Applied = { engine: run.engine, lastSeq: run.lastSeq, logs: [], effects: [] };
+  const out: Applied = { engine: run.engine, lastSeq: run.lastSeq, logs: [], reports: [], effects: [] };
   for (const record of [...records].sort((a, b) => a.seq - b.seq)) {
     if (record.seq <= out.lastSeq) continue;
     if (record.seq !== out.lastSeq + 1) break;
@@ -141,6 +149,8 @@ function applyToEngine(run: RunRow, records: RunRecord[], previous: RunState | u
     } else if (record.kind === 'input') {
       if (!out.engine) break;
       step = stepRun(run.flow, out.engine, record.input);
+    } else if (record.kind === 'report') {
+      out.reports.push({ seq: record.seq, node: record.node, attempt: record.attempt, report: record.report });
     } else {
       out.logs.push({
         node: record.node,

@@ -13,11 +13,13 @@ export interface TaskEnvInput {
   flowId: string;
   nodeId: string;
   run: { id: string; number: number; repo?: string; ref?: string; sha?: string; data?: Record<string, string> };
+  /** `FLOE_SUMMARY`: where the task may write its Markdown summary (execution/read-summary.ts). */
+  summaryFile?: string;
 }
 
 /**
  * A task's environment (DESIGN §3 rule 4, §8 "Expansion"): runner env < flow env < task env < floe's own variables —
- * `FLOEWS`, `FLOE_RUN_ID`, `FLOE_RUN_NUMBER`, `FLOE_FLOW_ID`, `FLOE_NODE_ID`, `FLOE_REPO`, `FLOE_REF`, `FLOE_SHA` and
+ * `FLOEWS`, `FLOE_RUN_ID`, `FLOE_RUN_NUMBER`, `FLOE_FLOW_ID`, `FLOE_NODE_ID`, `FLOE_REPO`, `FLOE_REF`, `FLOE_SHA`, `FLOE_SUMMARY` and
  * `FLOE_DATA_<FIELD>` for each form value (DESIGN §3 rule 5; field upper-cased, `-` → `_`), which cannot be overridden.
  * Each env value first gets the workspace expansion (`expandWs`), then `$NAME` and `${NAME}` from the environment built
  * so far, so `PATH=./bin:$PATH` prepends to the runner's PATH; floe's own variables can be referred to as well
@@ -36,6 +38,7 @@ export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
     FLOE_REF: input.run.ref ?? '',
     FLOE_SHA: input.run.sha ?? '',
   };
+  if (input.summaryFile !== undefined) floe.FLOE_SUMMARY = input.summaryFile;
   for (const [field, value] of Object.entries(input.run.data ?? {})) floe[dataVariable(field)] = value;
 
   const env: Record<string, string> = { ...input.baseEnv };

@@ -60,9 +60,13 @@ import { RunSpecSchema } from './run-spec.js';
 
 /**
  * The newest version this side speaks, raised on every change to a message below. Version 1 includes the optional
- * range fields (`minProtocol`), which a peer that does not know them ignores.
+ * range fields (`minProtocol`), which a peer that does not know them ignores. Version 2 adds the `report` record
+ * (run-record.ts): a runner sends it only when the agreed version is 2 or later (REPORT_RECORDS_SINCE).
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/** The first protocol version whose `record` messages may hold `report` records. */
+export const REPORT_RECORDS_SINCE = 2;
 
 /** The oldest version this side still speaks: peers whose range ends below it are refused. */
 export const MIN_PROTOCOL_VERSION = 1;
