@@ -26,6 +26,8 @@ export interface TestHubOptions {
   refuse?: (hello: Hello) => RefusalCode | undefined;
   /** Sends no heartbeat after the welcome: a hub gone silent. */
   silent?: boolean;
+  /** The protocol version its welcome agrees on; default PROTOCOL_VERSION (an older hub: a lower one). */
+  protocol?: number;
 }
 
 export interface TestHub {
@@ -121,7 +123,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
         ws.send(
           JSON.stringify({
             type: 'welcome',
-            protocol: PROTOCOL_VERSION,
+            protocol: options.protocol ?? PROTOCOL_VERSION,
             runnerId: 'r-test',
             heartbeatMs,
             leaseMs: options.leaseMs ?? 3_000,
