@@ -29,7 +29,20 @@ const devMode = process.argv.includes('--dev');
 
 // `slow`: the flow the suite starts, watches and cancels (40 coloured lines, one every half second).
 // `gate`: a data task the suite approves. `release`: a start form the suite fills in through the window.
+// `annotated`: a group, an annotation on README.md and a summary, which the log terminal and diagnostics show.
 const HUB_FLOWS = `flows:
+  - id: annotated
+    tasks:
+      - id: lint
+        type: exec
+        listen: trigger.good
+        opts:
+          shell: |
+            echo "::group::Setup"
+            echo preparing
+            echo "::endgroup::"
+            echo "::warning file=README.md,line=1,col=3,title=style::say hello properly"
+            printf 'All **good**\\n' > "$FLOE_SUMMARY"
   - id: slow
     tasks:
       - id: count

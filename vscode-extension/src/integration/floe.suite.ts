@@ -106,7 +106,7 @@ export function registerFloeSuite(): void {
         const items = api.flowsTree.getChildren();
         return items.length > 0 ? items : undefined;
       }, 'the flows view');
-      assert.deepEqual(flows.map((item) => item.flow.id).sort(), ['gate', 'release', 'slow']);
+      assert.deepEqual(flows.map((item) => item.flow.id).sort(), ['annotated', 'gate', 'release', 'slow']);
       await waitFor(() => api.runnersTree.getChildren().find((item) => item.runner.connected), 'a connected runner');
     });
 
@@ -302,6 +302,35 @@ export function registerFloeSuite(): void {
       assert.equal(run.retryOf, runId);
       assert.equal(await vscode.commands.executeCommand('floe.cancelRun', { runId: retried }), true);
       await waitFor(() => api.services.session.run(retried)?.state === 'archived', 'the retry to end');
+    });
+
+    it('shows a run’s annotations as diagnostics while its log is open, its groups and its summary', async () => {
+      const annotated = await vscode.commands.executeCommand<string | undefined>('floe.startRun', {
+        flowId: 'annotated',
+      });
+      assert.ok(annotated, 'the run id');
+      await waitFor(() => api.services.session.run(annotated)?.state === 'archived', 'the annotated run to end');
+      const shown = await vscode.commands.executeCommand<NodeLogTerminal | undefined>('floe.showNodeLog', {
+        runId: annotated,
+        node: 'lint',
+      });
+      assert.ok(shown, 'the log terminal');
+      await waitFor(() => shown.complete, 'the end of the log');
+      assert.match(shown.text, /summary:\x1b\[0m\nAll \*\*good\*\*\n/);
+      const readme = vscode.Uri.joinPath(folder(), 'README.md');
+      const found = await waitFor(() => {
+        const list = vscode.languages.getDiagnostics(readme).filter((d) => d.source?.includes('lint'));
+        return list.length > 0 ? list : undefined;
+      }, 'the annotation on README.md');
+      assert.equal(found[0]?.message, 'style: say hello properly');
+      assert.equal(found[0]?.severity, vscode.DiagnosticSeverity.Warning);
+      assert.deepEqual([found[0]?.range.start.line, found[0]?.range.start.character], [0, 2]);
+      // Closing the run's last log takes its diagnostics away.
+      shown.terminal.dispose();
+      await waitFor(
+        () => vscode.languages.getDiagnostics(readme).every((d) => !d.source?.includes('lint')) || undefined,
+        'the diagnostics to go',
+      );
     });
 
     it('approves a data task waiting for input, and the run goes on', async () => {
