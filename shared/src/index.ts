@@ -44,6 +44,11 @@ export {
 } from './api/connect-live.js';
 export { createFloeClient, type FloeClient, type FloeClientOptions, type LogSlice } from './api/create-floe-client.js';
 export {
+  type FlakyTest,
+  FlakyTestSchema,
+  type FlakyTests,
+  FlakyTestsQuerySchema,
+  FlakyTestsSchema,
   FlowListSchema,
   type FlowSummary,
   FlowSummarySchema,

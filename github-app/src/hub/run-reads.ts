@@ -1,6 +1,7 @@
-import type { FlowSummary, RunDetail, RunSummary, RunsPage, RunsQuery } from '@floe/shared';
+import type { FlakyTest, FlowSummary, RunDetail, RunSummary, RunsPage, RunsQuery } from '@floe/shared';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { FloeError } from '../errors.js';
+import { flakyTests } from '../runs/flaky-tests.js';
 import type { HubDeps } from '../runs/hub-deps.js';
 import { toRunDetail } from '../runs/run-detail.js';
 import { toRunSummary } from '../runs/run-summary.js';
@@ -10,6 +11,8 @@ export type LogText = { text: string; next: number; complete: boolean };
 
 export interface RunReads {
   flows(): Promise<FlowSummary[]>;
+  /** Tests of a flow that failed and then passed in a retry at the same commit (runs/flaky-tests.ts). */
+  flakyTests(flowId: string, repo?: string): Promise<FlakyTest[]>;
   /** `GET /api/runs`: the API's query (shared/src/api/runs-api.ts). */
   runs(query?: RunsQuery): Promise<RunsPage>;
   /** Throws FLOE_RUN_NOT_FOUND. */
@@ -61,6 +64,8 @@ export function runReads(
         ...(flow.errors.length > 0 ? { errors: flow.errors } : {}),
       }));
     },
+
+    flakyTests: (flowId, repo) => flakyTests(store, flowId, repo),
 
     async runs(query = {}) {
       const page = await store.listRuns({

@@ -84,11 +84,19 @@ export class NodeLogTerminal implements vscode.Disposable {
       if (node !== this.target.node) continue;
       if (report.type === 'tests') {
         const passed = report.tests - report.failures - report.errors - report.skipped;
-        lines.push(`\x1b[1mtests:\x1b[0m ${report.tests} (${passed} passed, ${report.failures} failed, ${report.errors} errors, ${report.skipped} skipped)`);
-        for (const test of report.failed) lines.push(`  ✖ ${[test.classname, test.name].filter(Boolean).join(' ')}${test.message ? `: ${test.message.split('\n')[0]}` : ''}`);
+        lines.push(
+          `\x1b[1mtests:\x1b[0m ${report.tests} (${passed} passed, ${report.failures} failed, ${report.errors} errors, ${report.skipped} skipped)`,
+        );
+        for (const test of report.failed)
+          lines.push(
+            `  ✖ ${[test.classname, test.name].filter(Boolean).join(' ')}${test.message ? `: ${test.message.split('\n')[0]}` : ''}`,
+          );
       } else if (report.type === 'summary') {
         // Escapes and other control bytes out: a summary must not drive the terminal.
-        lines.push('\x1b[1msummary:\x1b[0m', ...report.markdown.replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, '').split('\n'));
+        lines.push(
+          '\x1b[1msummary:\x1b[0m',
+          ...report.markdown.replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, '').split('\n'),
+        );
       }
     }
     if (lines.length > 0) {

@@ -29,7 +29,10 @@ export function toAnnotationDiagnostics(reports: readonly RunReportView[]): Anno
       const start = at(report.line, report.col);
       const endLine = report.endLine ?? report.line;
       // Without a column the whole line is meant: to its end (a large character is clamped by VS Code).
-      const end = report.col === undefined ? { line: at(endLine, 1).line, character: 10_000 } : { ...start, character: start.character + 1 };
+      const end =
+        report.col === undefined
+          ? { line: at(endLine, 1).line, character: 10_000 }
+          : { ...start, character: start.character + 1 };
       const message = report.title ? `${report.title}: ${report.message}` : report.message;
       out.push({ file: report.file, start, end, severity: SEVERITY[report.level], message, node });
     } else if (report.type === 'tests') {
@@ -38,7 +41,14 @@ export function toAnnotationDiagnostics(reports: readonly RunReportView[]): Anno
         const start = at(test.line, 1);
         const name = [test.classname, test.name].filter(Boolean).join(' ');
         const message = `test ${name} failed${test.message ? `: ${test.message}` : ''}`;
-        out.push({ file: test.file, start, end: { line: start.line, character: 10_000 }, severity: 'error', message, node });
+        out.push({
+          file: test.file,
+          start,
+          end: { line: start.line, character: 10_000 },
+          severity: 'error',
+          message,
+          node,
+        });
       }
     }
   }
