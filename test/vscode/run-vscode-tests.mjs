@@ -31,18 +31,6 @@ const devMode = process.argv.includes('--dev');
 // `gate`: a data task the suite approves. `release`: a start form the suite fills in through the window.
 // `annotated`: a group, an annotation on README.md and a summary, which the log terminal and diagnostics show.
 const HUB_FLOWS = `flows:
-  - id: annotated
-    tasks:
-      - id: lint
-        type: exec
-        listen: trigger.good
-        opts:
-          shell: |
-            echo "::group::Setup"
-            echo preparing
-            echo "::endgroup::"
-            echo "::warning file=README.md,line=1,col=3,title=style::say hello properly"
-            printf 'All **good**\\n' > "$FLOE_SUMMARY"
   - id: slow
     tasks:
       - id: count
@@ -79,6 +67,18 @@ const HUB_FLOWS = `flows:
         listen: trigger.good
         opts:
           shell: echo "releasing $FLOE_DATA_VERSION, notify=$FLOE_DATA_NOTIFY"
+  - id: annotated
+    tasks:
+      - id: lint
+        type: exec
+        listen: trigger.good
+        opts:
+          shell: |
+            echo "::group::Setup"
+            echo preparing
+            echo "::endgroup::"
+            echo "::warning file=README.md,line=1,col=3,title=style::say hello properly"
+            printf 'All **good**\\n' > "$FLOE_SUMMARY"
 `;
 // Run on this machine with `floe run` in a terminal.
 const LOCAL_FLOW = `id: hello

@@ -171,7 +171,7 @@ export function registerFloeSuite(): void {
       const uri = vscode.Uri.joinPath(folder(), 'FLOE.yaml');
       const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('floe.showGraph', uri);
       assert.ok(panel, 'the graph panel');
-      assert.equal((panel.webview.html.match(/<svg /g) ?? []).length, 3, 'one graph per flow');
+      assert.equal((panel.webview.html.match(/<svg /g) ?? []).length, 4, 'one graph per flow');
       assert.match(panel.webview.html, />count<\/text>/);
       await screenshot('vscode-graph', 'release');
       panel.dispose();
