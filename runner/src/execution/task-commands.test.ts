@@ -100,6 +100,14 @@ describe('TaskCommands', () => {
     expect(text(items).split('\n')).toHaveLength(10_001);
   });
 
+  it("closes a group left open before floe's own next line, so `exited 1` is never folded away", () => {
+    const commands = new TaskCommands('/ws');
+    commands.write(out('::group::Build\nmake\n'));
+    const sys: LogChunk = { stream: 'sys', at: 2, text: 'exited 1\n' };
+    expect(commands.write(sys)).toEqual([{ chunk: { stream: 'sys', at: 2, text: GROUP_END_LINE } }, { chunk: sys }]);
+    expect(commands.end(3)).toEqual([]);
+  });
+
   it('passes sys lines and output without commands as they came', () => {
     const commands = new TaskCommands('/ws');
     const sys: LogChunk = { stream: 'sys', at: 1, text: '::error::not a task line\n' };

@@ -17,7 +17,8 @@ import {
  *   line stays in the log; `file` is made relative to the repository (the workspace) and dropped when it climbs
  *   out. Past MAX_ANNOTATIONS_PER_TASK they are counted, not kept, and a `sys` line says so at the end.
  * - `::group::name` / `::endgroup::`: become floe's group lines (shared/src/protocol/log-group.ts). Groups do not
- *   nest (a new one closes the open one); one left open is closed when the task ends.
+ *   nest (a new one closes the open one); one left open is closed by floe's next own line (`exited 1`) or when
+ *   the task ends.
  *
  * A task's output may not hold the SOH byte that floe's group lines start with: it is removed, so a task cannot
  * forge them. Everything else passes as it came; output without `::` or SOH is not looked at line by line.
@@ -39,7 +40,12 @@ export class TaskCommands {
 
   /** The log chunks and annotations a (masked) chunk of output makes, in order. */
   write(chunk: LogChunk): CommandItem[] {
-    if (chunk.stream === 'sys') return [{ chunk }];
+    if (chunk.stream === 'sys') {
+      // floe's own lines (`exited 1`, the next attempt's `$ cmd`) are never part of a task's group: it ends first.
+      if (!this.groupOpen) return [{ chunk }];
+      this.groupOpen = false;
+      return [{ chunk: { stream: 'sys', at: chunk.at, text: GROUP_END_LINE } }, { chunk }];
+    }
     const held = this.partial.get(chunk.stream) ?? '';
     const text = held + (chunk.text.includes('\u0001') ? chunk.text.replaceAll('\u0001', '') : chunk.text);
     const end = text.lastIndexOf('\n') + 1;
