@@ -72,8 +72,10 @@ export async function applyRecords(
     }
     emitLogs(deps, runId, saved.logs);
     announce(deps, run, saved.run, applied.effects);
-    // The summary changes at the start, when the run begins to end (stopping) and at its end.
-    if (run.engine === undefined || ending || (engine.ending && !run.engine.ending)) await publishRun(deps, saved.run);
+    // The summary changes at the start, when the run begins to end (stopping) and at its end; a task's reports
+    // change the run's detail, which live run pages re-read on this event (annotations show while a task runs).
+    const changed = run.engine === undefined || ending || (engine.ending && !run.engine.ending);
+    if (changed || applied.reports.length > 0) await publishRun(deps, saved.run);
     if (ending) {
       deps.log.info({ runId, result: ending.result, reasonCode: ending.reasonCode }, 'run ended');
       deps.deadlines.clear(runId);
