@@ -45,6 +45,11 @@ export {
 } from './api/connect-live.js';
 export { createFloeClient, type FloeClient, type FloeClientOptions, type LogSlice } from './api/create-floe-client.js';
 export {
+  type FlakyTest,
+  FlakyTestSchema,
+  type FlakyTests,
+  FlakyTestsQuerySchema,
+  FlakyTestsSchema,
   FlowListSchema,
   type FlowSummary,
   FlowSummarySchema,
@@ -137,6 +142,7 @@ export {
 } from './protocol/agree-protocol.js';
 export * from './protocol/live-protocol.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
+export { GROUP_END_LINE, groupStartLine, logGroupLine } from './protocol/log-group.js';
 export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';
 export { type RunSpec, RunSpecSchema } from './protocol/run-spec.js';
 export {
@@ -165,4 +171,5 @@ export {
   RunnerSandboxSchema,
   WelcomeRunSchema,
 } from './protocol/runner-protocol.js';
+export * from './protocol/task-report.js';
 export { Trust, TrustSchema, UNTRUSTED_SUMMARY } from './protocol/trust.js';

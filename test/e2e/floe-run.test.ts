@@ -109,6 +109,32 @@ tasks:
     expect(run.stdout).not.toContain('\x1b[');
   });
 
+  it('prints groups under their name, annotations, test counts and the summary a task wrote', async () => {
+    await file(`
+id: hello
+tasks:
+  - id: build
+    type: exec
+    listen: trigger.good
+    reports: {junit: "out/*.xml"}
+    opts:
+      shell: |
+        echo "::group::Install"
+        echo installing
+        echo "::endgroup::"
+        echo "::error file=src/a.ts,line=3::boom"
+        printf '# Done\\n' > "$FLOE_SUMMARY"
+        mkdir -p out && echo '<testsuite><testcase name="t"><failure message="no"/></testcase></testsuite>' > out/r.xml
+`);
+    const run = await floe(dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^build · ▸ Install\nbuild \| {3}installing\n/m);
+    expect(run.stdout).toMatch(/^build \| ::error file=src\/a.ts,line=3::boom\nbuild · ✖ error src\/a\.ts:3: boom$/m);
+    expect(run.stdout).toMatch(/^build · tests: 1 \(0 passed, 1 failed, 0 errors, 0 skipped\)\nbuild · ✖ t: no$/m);
+    expect(run.stdout).toMatch(/^build · summary:\nbuild · {3}# Done$/m);
+    expect(run.stdout).not.toContain('\u0001');
+  });
+
   it('exits 1 when a task fails, with a reason naming the task', async () => {
     await file(`
 id: failing

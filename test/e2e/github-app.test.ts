@@ -115,6 +115,25 @@ const FLOE_YAML = `flows:
             printf "%s" "$TOKEN" | base64 -w0; echo
             echo "deploy failed with $TOKEN" >&2
             exit 1
+  - id: reported
+    triggers:
+      - id: push
+        type: push
+        opts:
+          branches: ["report/**"]
+    tasks:
+      - id: test
+        type: exec
+        listen: trigger.good
+        reports: {junit: "out/*.xml"}
+        opts:
+          shell: |
+            for i in $(seq 1 120); do echo "::warning file=src/f$i.ts,line=$i,col=2::lint $i"; done
+            echo "::error::no file here"
+            printf '## Coverage\\n\\n93%% of lines\\n' > "$FLOE_SUMMARY"
+            mkdir -p out
+            echo '<testsuite name="unit"><testcase classname="a" name="adds" file="src/add.test.ts" line="7"><failure message="1 + 1 is not 3"/></testcase><testcase name="ok"/></testsuite>' > out/unit.xml
+            exit 1
 `;
 
 let fake: FakeGithub;
@@ -252,6 +271,38 @@ describe('push', () => {
     await expect(h.hub.startRun('build', { repo: 'acme/widgets', ref: 'no-such-ref' }, admin)).rejects.toMatchObject({
       code: expect.stringMatching(/^FLOE_/),
     });
+  });
+
+  it('sends annotations and failed tests as check-run annotations in batches of 50, and the summary and tests', async () => {
+    const sha = await push('report/a', { 'README.md': 'reported\n' }, 'reported');
+    const check = await eventually(() => fake.checksOf(sha).find((c) => c.conclusion !== undefined));
+    expect(check.conclusion).toBe('failure');
+    // 100 warnings kept of 120 and an error without a file (the runner's cap of 100), plus the failed test.
+    await eventually(() => check.annotations.length >= 101);
+    expect(check.annotations).toHaveLength(101);
+    expect(check.annotations[0]).toMatchObject({
+      path: 'src/f1.ts',
+      start_line: 1,
+      annotation_level: 'warning',
+      message: 'lint 1',
+    });
+    expect(check.annotations.at(-1)).toMatchObject({
+      path: 'src/add.test.ts',
+      start_line: 7,
+      annotation_level: 'failure',
+      message: '1 + 1 is not 3',
+    });
+    const sizes = fake.requests
+      .filter((r) => r.operationId === 'checks/create' || r.operationId === 'checks/update')
+      .map((r) => ((r.body as { output?: { annotations?: unknown[] } }).output?.annotations ?? []).length);
+    expect(Math.max(...sizes)).toBe(50);
+    expect(check.output?.summary).toContain('### Tests of test');
+    expect(check.output?.summary).toContain('2 tests: 1 passed, 1 failed, 0 errors, 0 skipped');
+    expect(check.output?.summary).toContain('### Summary of test\n\n## Coverage\n\n93% of lines');
+    const run = await h.hub.run(check.external_id as string);
+    expect(run.reports?.filter((r) => r.report.type === 'annotation')).toHaveLength(100);
+    const log = (await h.hub.store.readLog(run.id, 'test')).chunks.map((c) => c.text).join('');
+    expect(log).toContain('21 more annotations not kept: at most 100 per task');
   });
 
   it('reports a run that timed out as timed_out', async () => {
@@ -550,7 +601,7 @@ describe('flows of the default branch', () => {
         .filter((f) => f.repo === 'acme/gadgets')
         .map((f) => f.id)
         .sort();
-    expect(await flowIds()).toEqual(['broken', 'build', 'late', 'leaky', 'pr-check', 'slow']);
+    expect(await flowIds()).toEqual(['broken', 'build', 'late', 'leaky', 'pr-check', 'reported', 'slow']);
 
     const fresh = `${FLOE_YAML.replace('flows:\n', 'flows:\n  - id: fresh\n    tasks:\n      - id: t\n        type: exec\n        listen: trigger.good\n        opts:\n          cmd: "true"\n')}`;
     const sha = gadgets.commit({ 'FLOE.yaml': fresh }, 'a new flow', 'main');
@@ -560,7 +611,7 @@ describe('flows of the default branch', () => {
       payload: pushEvent(fake, gadgets, { ref: 'refs/heads/main', after: sha, message: 'a new flow' }),
     });
     expect(pushed.status).toBe(200);
-    expect(await flowIds()).toEqual(['broken', 'build', 'fresh', 'late', 'leaky', 'pr-check', 'slow']);
+    expect(await flowIds()).toEqual(['broken', 'build', 'fresh', 'late', 'leaky', 'pr-check', 'reported', 'slow']);
     await eventually(() => fake.checksOf(sha).find((c) => c.name === 'build' && c.conclusion !== undefined));
   });
 });

@@ -144,6 +144,7 @@ function socket(
 const MATRIX: Record<string, Row> = {
   'GET /api/me': { role: 'viewer', call: () => ({ path: '/api/me' }) },
   'GET /api/flows': { role: 'viewer', call: () => ({ path: '/api/flows' }) },
+  'GET /api/flows/:flowId/flaky-tests': { role: 'viewer', call: () => ({ path: '/api/flows/build/flaky-tests' }) },
   'POST /api/flows/:flowId/runs': { role: 'operator', call: () => ({ path: '/api/flows/build/runs', body: {} }) },
   'GET /api/runs': { role: 'viewer', call: () => ({ path: '/api/runs' }) },
   'GET /api/runs/:runId': { role: 'viewer', call: ({ runId }) => ({ path: `/api/runs/${runId}` }) },

@@ -29,6 +29,7 @@ const devMode = process.argv.includes('--dev');
 
 // `slow`: the flow the suite starts, watches and cancels (40 coloured lines, one every half second).
 // `gate`: a data task the suite approves. `release`: a start form the suite fills in through the window.
+// `annotated`: a group, an annotation on README.md and a summary, which the log terminal and diagnostics show.
 const HUB_FLOWS = `flows:
   - id: slow
     tasks:
@@ -75,6 +76,18 @@ const HUB_FLOWS = `flows:
           shell: mkdir -p out && echo kept-by-floe > out/notes.txt
         artifacts:
           - {name: notes, paths: [out/notes.txt]}
+  - id: annotated
+    tasks:
+      - id: lint
+        type: exec
+        listen: trigger.good
+        opts:
+          shell: |
+            echo "::group::Setup"
+            echo preparing
+            echo "::endgroup::"
+            echo "::warning file=README.md,line=1,col=3,title=style::say hello properly"
+            printf 'All **good**\\n' > "$FLOE_SUMMARY"
 `;
 // Run on this machine with `floe run` in a terminal.
 const LOCAL_FLOW = `id: hello

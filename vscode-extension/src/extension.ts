@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): FloeExtensionApi {
   const runsTree = new RunsTree(session, workspace);
   const flowsTree = new FlowsTree(session, workspace);
   const runnersTree = new RunnersTree(session);
-  const logs = new LogTerminals(session);
+  const logs = new LogTerminals(session, log);
   context.subscriptions.push(log, workspace, session, runsTree, flowsTree, runnersTree, logs);
   const services: FloeServices = { context, session, workspace, runsTree, logs, log, startedHere: new Set() };
 

@@ -1,7 +1,11 @@
 // A node's log as lines, fed by byte-offset chunks (the live API's `log` messages, the REST route's slices).
 // Offsets count UTF-8 bytes (docs/api.md): a chunk that starts before what we hold is trimmed, one that starts
 // after it is a gap the caller must fill from `next` — so after a reconnect nothing is shown twice or lost.
+import { logGroupLine } from '@floe/shared';
 import { type AnsiStyle, ansiEnd, PLAIN, stripAnsi } from './ansi.js';
+
+/** A folded group of the log (`::group::` in a task's output): its start line's index and its end line's, if any. */
+export type LogGroup = { start: number; name: string; end: number | undefined };
 
 export type AppendResult = 'appended' | 'duplicate' | 'gap';
 
@@ -19,6 +23,8 @@ export class LogBuffer {
   next = 0;
   /** The node has finished: nothing more will come. */
   complete = false;
+  /** The log's groups, in order; the last may still be open (its task is still printing into it). */
+  readonly groups: LogGroup[] = [];
   private partialStart: AnsiStyle = PLAIN;
   private readonly searchable: string[] = [];
 
@@ -60,10 +66,16 @@ export class LogBuffer {
     return hits;
   }
 
-  /** The whole log without escapes, as a download. */
+  /** The whole log without escapes, as a download; a group's start reads `▸ name`, its end is left out. */
   plainText(): string {
     const all = this.partial === '' ? this.lines : [...this.lines, this.partial];
-    return all.map(stripAnsi).join('\n') + (this.partial === '' && this.lines.length > 0 ? '\n' : '');
+    const shown: string[] = [];
+    for (const line of all) {
+      const group = logGroupLine(line);
+      if (!group) shown.push(stripAnsi(line));
+      else if ('start' in group) shown.push(`▸ ${group.start}`);
+    }
+    return shown.join('\n') + (this.partial === '' && shown.length > 0 ? '\n' : '');
   }
 
   private addText(text: string): void {
@@ -72,6 +84,12 @@ export class LogBuffer {
     let style = this.partialStart;
     for (const piece of pieces) {
       const line = overwrite(piece);
+      const group = logGroupLine(line);
+      if (group && 'start' in group) this.groups.push({ start: this.lines.length, name: group.start, end: undefined });
+      else if (group) {
+        const open = this.groups.at(-1);
+        if (open && open.end === undefined) open.end = this.lines.length;
+      }
       this.lines.push(line);
       this.starts.push(style);
       this.searchable.push(stripAnsi(line).toLowerCase());

@@ -4,7 +4,7 @@
 
 export type Route =
   | { page: 'runs'; query: URLSearchParams }
-  | { page: 'run'; runId: string; node: string | undefined }
+  | { page: 'run'; runId: string; node: string | undefined; line: number | undefined }
   | { page: 'flows' }
   | { page: 'flow'; repo: string; flowId: string }
   | { page: 'runners' }
@@ -21,7 +21,13 @@ export function parseRoute(url: URL): Route {
   const [first, ...rest] = parts;
   if (first === undefined || (first === 'runs' && rest.length === 0)) return { page: 'runs', query: url.searchParams };
   if (first === 'runs' && rest.length === 1) {
-    return { page: 'run', runId: rest[0] as string, node: url.searchParams.get('node') ?? undefined };
+    const line = Number(url.searchParams.get('line'));
+    return {
+      page: 'run',
+      runId: rest[0] as string,
+      node: url.searchParams.get('node') ?? undefined,
+      line: Number.isSafeInteger(line) && line > 0 ? line : undefined,
+    };
   }
   if (first === 'flows' && rest.length === 0) return { page: 'flows' };
   if (first === 'flows' && rest.length >= 2) {
@@ -34,9 +40,11 @@ export function parseRoute(url: URL): Route {
   return { page: 'not-found', path: url.pathname };
 }
 
-export function runPath(runId: string, node?: string): string {
+/** A run, a node of it, or a line (from 1) of that node's log. */
+export function runPath(runId: string, node?: string, line?: number): string {
   const path = `/runs/${encodeURIComponent(runId)}`;
-  return node === undefined ? path : `${path}?node=${encodeURIComponent(node)}`;
+  if (node === undefined) return path;
+  return `${path}?node=${encodeURIComponent(node)}${line === undefined ? '' : `&line=${line}`}`;
 }
 
 export function flowPath(repo: string, flowId: string): string {

@@ -69,6 +69,36 @@ describe('checkRunOutput', () => {
     ]);
   });
 
+  it("shows test counts, failures and each task's summary, cut to GitHub's 65,535 characters saying so", () => {
+    const reports: RunDetail['reports'] = [
+      {
+        node: 'test',
+        attempt: 1,
+        report: {
+          type: 'tests',
+          files: ['out/unit.xml'],
+          tests: 3,
+          failures: 1,
+          errors: 0,
+          skipped: 1,
+          failed: [{ name: 'adds | subtracts', file: 'src/a.test.ts', line: 4, message: 'expected 1\nbut got 2' }],
+          problems: [],
+        },
+      },
+      {
+        node: 'test',
+        attempt: 1,
+        report: { type: 'summary', markdown: `# Big\n${'日本語 '.repeat(20_000)}`, truncated: false },
+      },
+    ];
+    const output = checkRunOutput(run({ reports }), new Map(), 'https://floe/runs/r1');
+    expect(output.summary).toContain('3 tests: 1 passed, 1 failed, 0 errors, 1 skipped');
+    expect(output.summary).toContain('- ❌ adds \\| subtracts (src/a.test.ts:4): expected 1');
+    expect(output.summary).toContain('### Summary of unit \\| tests\n\n# Big');
+    expect(bytes(output.summary)).toBeLessThanOrEqual(MAX_CHECK_TEXT);
+    expect(output.summary).toMatch(/cut to fit GitHub’s limit of 65,535 characters; the whole run is in floe\)$/);
+  });
+
   it('tabulates nodes with state and duration, links the run, and shows the failing node log', () => {
     const output = checkRunOutput(run(), new Map([['test', 'FAIL src/a.test.ts\n```oops```']]), 'https://floe/runs/r1');
     expect(output.summary).toContain('[Open run #4 in floe](https://floe/runs/r1)');

@@ -1,7 +1,14 @@
 // What a run's check run says (DESIGN §6): a conclusion, a title, a summary table of the nodes with their
 // state and duration, the tail of each failing node's log, and a link to the run in the dashboard — always
 // within GitHub's limits (65,535 characters per text field).
-import { type ArtifactView, formatDuration, type NodeView, type RunDetail, type RunSummary } from '@floe/shared';
+import {
+  type ArtifactView,
+  formatDuration,
+  type NodeView,
+  type RunDetail,
+  type RunSummary,
+  type TestReport,
+} from '@floe/shared';
 
 /** GitHub's limit for `output.summary` and `output.text`, in characters (we count UTF-8 bytes: never more). */
 export const MAX_CHECK_TEXT = 65_535;
@@ -52,6 +59,7 @@ export function checkRunOutput(
     '| --- | --- | --- |',
     ...rows,
     ...artifactLines(artifacts, link),
+    ...reportSections(run),
   ].join('\n');
   const failing = run.nodes.filter((node) => FAILED_STATES.has(node.state));
   const sections = failing.map((node) => {
@@ -82,6 +90,35 @@ function size(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** Test counts and failures, then each task's own summary (Markdown, which GitHub sanitises as it renders). */
+function reportSections(run: RunDetail): string[] {
+  const out: string[] = [];
+  const named = (node: string) => cell(run.nodes.find((n) => n.id === node)?.name ?? node);
+  for (const { node, report } of run.reports ?? []) {
+    if (report.type === 'tests') out.push('', `### Tests of ${named(node)}`, '', ...testLines(report));
+  }
+  for (const { node, attempt, report } of run.reports ?? []) {
+    if (report.type === 'summary') {
+      out.push('', `### Summary of ${named(node)}${attempt > 1 ? ` (attempt ${attempt})` : ''}`, '', report.markdown);
+    }
+  }
+  return out;
+}
+
+function testLines(report: TestReport): string[] {
+  const lines = [
+    `${report.tests} tests: ${report.tests - report.failures - report.errors - report.skipped} passed, ${report.failures} failed, ${report.errors} errors, ${report.skipped} skipped`,
+  ];
+  for (const test of report.failed.slice(0, 30)) {
+    const where = test.file ? ` (${cell(test.file)}${test.line ? `:${test.line}` : ''})` : '';
+    const why = test.message ? `: ${cell(test.message.split('\n')[0] ?? '').slice(0, 300)}` : '';
+    lines.push(`- ❌ ${cell([test.classname, test.name].filter(Boolean).join(' '))}${where}${why}`);
+  }
+  if (report.failed.length > 30) lines.push(`- … and ${report.failures + report.errors - 30} more in floe`);
+  for (const problem of report.problems.slice(0, 10)) lines.push(`- ⚠️ ${cell(problem)}`);
+  return lines;
+}
+
 /** The last LOG_TAIL_LINES lines (at most LOG_TAIL_BYTES) of a log. */
 export function logTail(log: string): string {
   const lines = log.replace(ANSI, '').replace(/\n$/, '').split('\n');
@@ -92,7 +129,7 @@ export function logTail(log: string): string {
 /** Cuts `text` to at most `maxBytes` UTF-8 bytes, ending with a note, never inside a character. */
 export function clip(text: string, maxBytes: number): string {
   if (utf8Bytes(text) <= maxBytes) return text;
-  const note = '\n… (cut to fit GitHub’s limit; the whole log is in floe)';
+  const note = '\n… (cut to fit GitHub’s limit of 65,535 characters; the whole run is in floe)';
   const room = maxBytes - utf8Bytes(note);
   const buf = Buffer.from(text, 'utf8').subarray(0, room);
   // A partial character at the cut decodes to U+FFFD: drop it.

@@ -7,7 +7,8 @@ import type { RunDetail } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { Hub } from '../hub.js';
 import type { CheckRunState } from '../store/github-state.js';
-import { checkRunOutput, conclusionOf, FAILED_STATES, logTail } from './check-run-output.js';
+import { annotationBatches, checkAnnotations } from './check-run-annotations.js';
+import { checkRunOutput, clip, conclusionOf, FAILED_STATES, logTail, MAX_CHECK_TEXT } from './check-run-output.js';
 import type { GithubRepoSource } from './github-repo-source.js';
 
 type CheckStatus = CheckRunState['status'];
@@ -88,11 +89,16 @@ export class CheckRunReporter {
       link,
       completed ? await hub.artifacts.list(run.id) : [],
     );
+    // Annotations add up on GitHub with each request: they go once, with the completed check run, 50 a request.
+    const { annotations, dropped } = completed ? checkAnnotations(run) : { annotations: [], dropped: 0 };
+    if (dropped > 0)
+      output.summary = clip(`${dropped} more annotations are only in floe.\n\n${output.summary}`, MAX_CHECK_TEXT);
+    const [first, ...rest] = annotationBatches(annotations);
     const fields = {
       status,
       details_url: link,
       external_id: run.id,
-      output,
+      output: first ? { ...output, annotations: first } : output,
       ...(run.startedAt !== undefined ? { started_at: new Date(run.startedAt).toISOString() } : {}),
       ...(status === 'completed'
         ? {
@@ -109,6 +115,13 @@ export class CheckRunReporter {
       id = data.id;
     } else {
       await octokit.rest.checks.update({ ...at, check_run_id: id, ...fields });
+    }
+    for (const batch of rest) {
+      await octokit.rest.checks.update({
+        ...at,
+        check_run_id: id,
+        output: { title: output.title, summary: output.summary, annotations: batch },
+      });
     }
     if (!(await hub.store.github.putCheckRun(runId, { id, status }, stored?.version))) {
       this.options.log.warn({ runId }, 'check run state changed meanwhile (another hub?)');

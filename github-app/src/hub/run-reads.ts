@@ -1,6 +1,7 @@
-import type { FlowSummary, RunDetail, RunSummary, RunsPage, RunsQuery } from '@floe/shared';
+import type { FlakyTest, FlowSummary, RunDetail, RunSummary, RunsPage, RunsQuery } from '@floe/shared';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { FloeError } from '../errors.js';
+import { flakyTests } from '../runs/flaky-tests.js';
 import type { HubDeps } from '../runs/hub-deps.js';
 import { toRunDetail } from '../runs/run-detail.js';
 import { toRunSummary } from '../runs/run-summary.js';
@@ -10,6 +11,8 @@ export type LogText = { text: string; next: number; complete: boolean };
 
 export interface RunReads {
   flows(): Promise<FlowSummary[]>;
+  /** Tests of a flow that failed and then passed in a retry at the same commit (runs/flaky-tests.ts). */
+  flakyTests(flowId: string, repo?: string): Promise<FlakyTest[]>;
   /** `GET /api/runs`: the API's query (shared/src/api/runs-api.ts). */
   runs(query?: RunsQuery): Promise<RunsPage>;
   /** Throws FLOE_RUN_NOT_FOUND. */
@@ -62,6 +65,8 @@ export function runReads(
       }));
     },
 
+    flakyTests: (flowId, repo) => flakyTests(store, flowId, repo),
+
     async runs(query = {}) {
       const page = await store.listRuns({
         ...(query.state !== undefined ? { state: query.state } : {}),
@@ -78,7 +83,7 @@ export function runReads(
 
     async run(runId) {
       const run = await mustRun(runId);
-      return toRunDetail(run, await extrasOf(run));
+      return toRunDetail(run, await extrasOf(run), await store.listReports(runId));
     },
 
     async runSummary(runId) {

@@ -1,5 +1,5 @@
 // `/api/flows`: the flows the hub knows, and starting a run of one (DESIGN §8 "Starting runs").
-import { StartRunBodySchema } from '@floe/shared';
+import { FlakyTestsQuerySchema, StartRunBodySchema } from '@floe/shared';
 import type { FastifyInstance } from 'fastify';
 import { callerOf } from '../auth/auth-hook.js';
 import type { HubApi } from './hub-api.js';
@@ -9,6 +9,11 @@ export async function flowRoutes(app: FastifyInstance, options: { hub: HubApi })
   const { hub } = options;
 
   app.get('/flows', async () => hub.flows());
+
+  app.get<{ Params: { flowId: string } }>('/flows/:flowId/flaky-tests', async (request) => {
+    const { repo } = parseInput(FlakyTestsQuerySchema, request.query, 'query');
+    return { tests: await hub.flakyTests(request.params.flowId, repo) };
+  });
 
   app.post<{ Params: { flowId: string } }>(
     '/flows/:flowId/runs',

@@ -16,6 +16,7 @@ export type HubApi = Pick<
   | 'auditLog'
   | 'createRunnerToken'
   | 'flows'
+  | 'flakyTests'
   | 'runs'
   | 'run'
   | 'runSummary'

@@ -120,6 +120,31 @@ describe('applying records', () => {
     expect((await t.hub.store.getRun(runId))?.lastSeq).toBe(0);
   });
 
+  it('stores the reports of tasks with the run and says the run changed, so live run pages show them at once', async () => {
+    const { runner, runId, epoch, records } = await activeBuild();
+    await t.hub.core.records(runner.runnerId, runId, epoch, [records.start(Date.now())]);
+    const seen: HubEvent[] = [];
+    t.hub.events.on((event) => seen.push(event));
+    const report = {
+      type: 'annotation',
+      level: 'error',
+      message: 'boom',
+      file: 'src/a.ts',
+      line: 3,
+      logLine: 1,
+    } as const;
+    const batch = [
+      records.log('compile', '::error file=src/a.ts,line=3::boom\n'),
+      { kind: 'report' as const, seq: 3, node: 'compile', attempt: 1, report },
+    ];
+    expect(await t.hub.core.records(runner.runnerId, runId, epoch, batch)).toEqual({ ackedSeq: 3 });
+    expect((await t.hub.run(runId)).reports).toEqual([{ node: 'compile', attempt: 1, report }]);
+    expect(seen.some((e) => e.type === 'run-changed' && e.run.id === runId)).toBe(true);
+    // Sent again after a reconnect: stored once.
+    expect(await t.hub.core.records(runner.runnerId, runId, epoch, batch)).toEqual({ ackedSeq: 3 });
+    expect((await t.hub.run(runId)).reports).toHaveLength(1);
+  });
+
   it('emits numbered events: run changes, node changes, engine events and log appends', async () => {
     const seen: HubEvent[] = [];
     t.hub.events.on((event) => seen.push(event));

@@ -13,7 +13,7 @@ import {
 } from '@floe/shared';
 import type { RecordsOutcome } from '../gateway/hub-core.js';
 import { publishRunner } from '../runners/runner-views.js';
-import type { LogAppend, LogChunkRow, RunEnding, RunRow } from '../store/store.js';
+import type { LogAppend, LogChunkRow, ReportRow, RunEnding, RunRow } from '../store/store.js';
 import type { HubDeps } from './hub-deps.js';
 import { nodeView } from './node-views.js';
 import { publishRun } from './publish-run.js';
@@ -63,6 +63,7 @@ export async function applyRecords(
       lastSeq: applied.lastSeq,
       engine,
       logs: applied.logs,
+      reports: applied.reports,
       ...(ending ? { ended: ending } : {}),
     });
     if (!saved.ok) {
@@ -71,8 +72,10 @@ export async function applyRecords(
     }
     emitLogs(deps, runId, saved.logs);
     announce(deps, run, saved.run, applied.effects);
-    // The summary changes at the start, when the run begins to end (stopping) and at its end.
-    if (run.engine === undefined || ending || (engine.ending && !run.engine.ending)) await publishRun(deps, saved.run);
+    // The summary changes at the start, when the run begins to end (stopping) and at its end; a task's reports
+    // change the run's detail, which live run pages re-read on this event (annotations show while a task runs).
+    const changed = run.engine === undefined || ending || (engine.ending && !run.engine.ending);
+    if (changed || applied.reports.length > 0) await publishRun(deps, saved.run);
     if (ending) {
       deps.log.info({ runId, result: ending.result, reasonCode: ending.reasonCode }, 'run ended');
       deps.deadlines.clear(runId);
@@ -103,6 +106,7 @@ async function trailing(deps: HubDeps, run: RunRow, records: RunRecord[]): Promi
     expectedLastSeq: run.lastSeq,
     lastSeq: applied.lastSeq,
     logs: applied.logs,
+    reports: applied.reports,
   });
   if (!saved.ok) return { stale: true, reason: `run ${run.id} has ended: ${run.reason ?? ''}` };
   emitLogs(deps, run.id, saved.logs);
@@ -125,11 +129,17 @@ function emitLogs(deps: HubDeps, runId: string, logs: LogChunkRow[]): void {
   if (bytes > 0) deps.metrics.logBytesWritten.inc(bytes);
 }
 
-type Applied = { engine: RunState | undefined; lastSeq: number; logs: LogAppend[]; effects: Effect[] };
+type Applied = {
+  engine: RunState | undefined;
+  lastSeq: number;
+  logs: LogAppend[];
+  reports: ReportRow[];
+  effects: Effect[];
+};
 
 /** Applies the records after `run.lastSeq`, in seq order, up to the first gap. Pure. */
 function applyToEngine(run: RunRow, records: RunRecord[], previous: RunState | undefined): Applied {
-  const out: Applied = { engine: run.engine, lastSeq: run.lastSeq, logs: [], effects: [] };
+  const out: Applied = { engine: run.engine, lastSeq: run.lastSeq, logs: [], reports: [], effects: [] };
   for (const record of [...records].sort((a, b) => a.seq - b.seq)) {
     if (record.seq <= out.lastSeq) continue;
     if (record.seq !== out.lastSeq + 1) break;
@@ -145,6 +155,8 @@ function applyToEngine(run: RunRow, records: RunRecord[], previous: RunState | u
     } else if (record.kind === 'input') {
       if (!out.engine) break;
       step = stepRun(run.flow, out.engine, record.input);
+    } else if (record.kind === 'report') {
+      out.reports.push({ seq: record.seq, node: record.node, attempt: record.attempt, report: record.report });
     } else {
       out.logs.push({
         node: record.node,

@@ -38,6 +38,8 @@ import {
   type ProgressOutcome,
   type RepoRow,
   RepoRowSchema,
+  type ReportRow,
+  ReportRowSchema,
   type RunEnding,
   type RunnerRow,
   RunnerRowSchema,
@@ -58,6 +60,7 @@ import {
 const readRepo = rowReader(RepoRowSchema);
 const readFlow = rowReader(FlowRowSchema, { json: ['triggers', 'flow', 'errors'] });
 const readRun = rowReader(RunRowSchema, { json: ['trigger', 'flow', 'engine'] });
+const readReport = rowReader(ReportRowSchema, { json: ['report'], columns: { report: 'body' } });
 const readChunk = rowReader(LogChunkRowSchema, { columns: { offset: 'byte_offset' } });
 /** A stored chunk with its length in bytes (what reading and capping a log count in). */
 const readStoredChunk = rowReader(LogChunkRowSchema.extend({ length: z.number().int() }), {
@@ -326,6 +329,7 @@ export class SqlStore implements Store {
       if (run.state !== 'active' || run.epoch !== progress.epoch) return { ok: false, reason: 'stale', run };
       if (run.lastSeq !== progress.expectedLastSeq) return { ok: false, reason: 'conflict', run };
       const logs = await this.appendLocked(sql, id, progress.logs);
+      await this.insertReports(sql, id, progress.reports);
       const { ended } = progress;
       const saved = await this.oneRun(
         `UPDATE runs SET engine = ?, last_seq = ?, started_at = COALESCE(started_at, ?),
@@ -352,7 +356,7 @@ export class SqlStore implements Store {
 
   async saveTrailingRecords(
     id: string,
-    progress: Pick<RunProgress, 'epoch' | 'expectedLastSeq' | 'lastSeq' | 'logs'>,
+    progress: Pick<RunProgress, 'epoch' | 'expectedLastSeq' | 'lastSeq' | 'logs' | 'reports'>,
   ): Promise<ProgressOutcome> {
     return this.sql.transaction(async (sql): Promise<ProgressOutcome> => {
       const run = await this.lockRun(sql, id);
@@ -360,6 +364,7 @@ export class SqlStore implements Store {
       if (run.state !== 'archived' || run.epoch !== progress.epoch) return { ok: false, reason: 'stale', run };
       if (run.lastSeq !== progress.expectedLastSeq) return { ok: false, reason: 'conflict', run };
       const logs = await this.appendLocked(sql, id, progress.logs);
+      await this.insertReports(sql, id, progress.reports);
       const saved = await this.oneRun(
         'UPDATE runs SET last_seq = ? WHERE id = ? RETURNING *',
         [progress.lastSeq, id],
@@ -393,12 +398,18 @@ export class SqlStore implements Store {
   }
 
   async requeueRun(id: string, epoch: number): Promise<RunRow | undefined> {
-    return this.oneRun(
-      `UPDATE runs SET state = 'pending', epoch = epoch + 1, runner_id = NULL, lease_expires_at = NULL,
-         engine = NULL, last_seq = 0, started_at = NULL, cancel_requested_by = NULL, cancel_requested_at = NULL
+    // Its next runner numbers records from 1 again: the reports of this attempt go (its log stays, as before).
+    return this.sql.transaction(async (sql) => {
+      const run = await this.oneRun(
+        `UPDATE runs SET state = 'pending', epoch = epoch + 1, runner_id = NULL, lease_expires_at = NULL,
+           engine = NULL, last_seq = 0, started_at = NULL, cancel_requested_by = NULL, cancel_requested_at = NULL
        WHERE id = ? AND state = 'active' AND epoch = ? RETURNING *`,
-      [id, epoch],
-    );
+        [id, epoch],
+        sql,
+      );
+      if (run) await sql.run('DELETE FROM run_reports WHERE run_id = ?', [id]);
+      return run;
+    });
   }
 
   async requestCancel(id: string, by: string, at: number): Promise<RunRow | undefined> {
@@ -450,6 +461,25 @@ export class SqlStore implements Store {
       stored.push({ ...chunk, runId, offset });
     }
     return stored;
+  }
+
+  /** Inside the write transaction of the records that carry them (the run is locked). */
+  private async insertReports(sql: Sql, runId: string, reports: ReportRow[] = []): Promise<void> {
+    for (const row of reports) {
+      await sql.run('INSERT INTO run_reports (run_id, seq, node, attempt, type, body) VALUES (?, ?, ?, ?, ?, ?)', [
+        runId,
+        row.seq,
+        row.node,
+        row.attempt,
+        row.report.type,
+        json(row.report),
+      ]);
+    }
+  }
+
+  async listReports(runId: string): Promise<ReportRow[]> {
+    const rows = await this.sql.all('SELECT * FROM run_reports WHERE run_id = ? ORDER BY seq', [runId]);
+    return rows.map(readReport);
   }
 
   async appendLogs(runId: string, node: string, chunks: LogAppend[]): Promise<LogChunkRow[]> {
@@ -842,6 +872,7 @@ export class SqlStore implements Store {
       ).map((row) => readId(row).id);
       if (ids.length === 0) return 0;
       await sql.run(`DELETE FROM log_chunks WHERE run_id IN (${list(ids.length)})`, ids);
+      await sql.run(`DELETE FROM run_reports WHERE run_id IN (${list(ids.length)})`, ids);
       await sql.run(`DELETE FROM runs WHERE id IN (${list(ids.length)})`, ids);
       return ids.length;
     });

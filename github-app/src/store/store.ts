@@ -16,6 +16,7 @@ import {
   type ResolvedFlow,
   type ResolvedTrigger,
   type RunState,
+  TaskReportSchema,
   TrustSchema,
   z,
 } from '@floe/shared';
@@ -146,6 +147,15 @@ export type LogChunkRow = z.infer<typeof LogChunkRowSchema>;
 
 /** A chunk to append: the store gives it its offset. */
 export type LogAppend = Omit<LogChunkRow, 'runId' | 'offset'>;
+
+/** A task's report (an annotation, its summary, a test report), stored as its runner's record `seq` numbered it. */
+export const ReportRowSchema = z.object({
+  seq: z.number().int().positive(),
+  node: z.string(),
+  attempt: z.number().int().positive(),
+  report: TaskReportSchema,
+});
+export type ReportRow = z.infer<typeof ReportRowSchema>;
 
 export const RunnerRowSchema = z.object({
   id: z.string(),
@@ -295,6 +305,8 @@ export type RunProgress = {
   lastSeq: number;
   engine: RunState;
   logs: LogAppend[];
+  /** Reports of tasks (`report` records); none when absent. */
+  reports?: ReportRow[];
   /** Archive the run in the same write. */
   ended?: RunEnding;
 };
@@ -376,7 +388,7 @@ export interface Store {
    */
   saveTrailingRecords(
     id: string,
-    progress: Pick<RunProgress, 'epoch' | 'expectedLastSeq' | 'lastSeq' | 'logs'>,
+    progress: Pick<RunProgress, 'epoch' | 'expectedLastSeq' | 'lastSeq' | 'logs' | 'reports'>,
   ): Promise<ProgressOutcome>;
   /**
    * Archives a run that is not archived yet (at `epoch` when given). `engine` replaces the stored state when given.
@@ -391,6 +403,8 @@ export interface Store {
   listExpiredLeases(now: number): Promise<RunRow[]>;
 
   // Logs
+  /** The reports of a run's tasks, in the order their runner sent them. */
+  listReports(runId: string): Promise<ReportRow[]>;
   /** Appends outside of `saveProgress` (hub-written lines); returns the stored chunks with their offsets. */
   appendLogs(runId: string, node: string, chunks: LogAppend[]): Promise<LogChunkRow[]>;
   /** A node's log from byte offset `from`, at most about `maxBytes` (default 1 MiB). */

@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROTOCOL_VERSION, type RunnerMessage, type RunRecord } from '@floe/shared';
+import {
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  type RunnerMessage,
+  type RunRecord,
+  SINCE_PROTOCOL,
+} from '@floe/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type HubSession, openHubSession } from '../connection/open-hub-session.js';
@@ -31,6 +37,7 @@ async function connect(): Promise<HubSession> {
     hello: {
       type: 'hello',
       protocol: PROTOCOL_VERSION,
+      minProtocol: MIN_PROTOCOL_VERSION,
       credential: 'cred',
       name: 't',
       tags: [],
@@ -101,6 +108,37 @@ describe('RecordPump', () => {
     records.send();
     expect(seqs(await hub.next('record'))).toEqual([1, 2]);
     records.close();
+  });
+
+  it('sends report records to a hub that reads them, and to an older hub a log line in their place, same seq', async () => {
+    const report: RunRecord = {
+      kind: 'report',
+      seq: 2,
+      node: 'n',
+      attempt: 1,
+      report: { type: 'summary', markdown: '# hi', truncated: false },
+    };
+    for (const protocol of [PROTOCOL_VERSION, SINCE_PROTOCOL.reportRecords - 1]) {
+      await hub.close();
+      hub = await startTestHub({ credentials: ['cred'], protocol });
+      await connect();
+      const runs = new HeldRuns();
+      const run = hold(runs, `run-${protocol}`);
+      const records = pump(runs);
+      records.push(run, lost(1));
+      records.push(run, report);
+      const frame = await hub.next('record');
+      const sent = frame.type === 'record' ? frame.records[1] : undefined;
+      if (protocol === PROTOCOL_VERSION) expect(sent).toEqual(report);
+      else {
+        expect(sent).toMatchObject({ kind: 'log', seq: 2, node: 'n', attempt: 1, chunk: { stream: 'sys' } });
+        expect(sent?.kind === 'log' && sent.chunk.text).toBe(
+          'a summary is not shown: the hub is older than reports (upgrade it)\n',
+        );
+      }
+      records.close();
+      session?.close();
+    }
   });
 
   it('sends in frames of at most batchBytes each, in seq order', async () => {

@@ -2,7 +2,7 @@
 // run's spool first, then to the hub in batched frames, while the socket keeps up. Nothing is sent that is not
 // spooled, so whatever the hub has not acknowledged can be sent again after a reconnect, a hub restart or a
 // runner crash. Acknowledgements come back through HeldRuns.
-import type { RunRecord } from '@floe/shared';
+import { type RunRecord, SINCE_PROTOCOL } from '@floe/shared';
 import type { HubSession } from '../connection/open-hub-session.js';
 import type { SpoolReserve } from '../spool/spool-reserve.js';
 import type { HeldRun, HeldRuns } from './held-runs.js';
@@ -97,8 +97,11 @@ export class RecordPump {
       while (current.bufferedAmount < SEND_HIGH_WATER) {
         const batch = run.spool.read(run.sentSeq + 1, this.options.batchBytes);
         if (!batch) break;
-        // The spooled lines go as they were written, never parsed and serialised again.
-        const frame = `{"type":"record","runId":${JSON.stringify(run.runId)},"epoch":${run.epoch},"records":[${batch.lines.join(',')}]}`;
+        // The spooled lines go as they were written, never parsed and serialised again — but for a hub older
+        // than `report` records, which gets a line in the log in their place.
+        const lines =
+          current.welcome.protocol < SINCE_PROTOCOL.reportRecords ? batch.lines.map(withoutReport) : batch.lines;
+        const frame = `{"type":"record","runId":${JSON.stringify(run.runId)},"epoch":${run.epoch},"records":[${lines.join(',')}]}`;
         if (!current.send(frame)) return;
         run.sentSeq = batch.lastSeq;
         this.sentAt = Date.now();
@@ -136,4 +139,23 @@ export class RecordPump {
     clearTimeout(this.resendTimer);
     clearTimeout(this.retryWrites);
   }
+}
+
+/**
+ * A spooled `report` record as a hub of protocol 1 can store it: a `sys` log line at the same seq, so that the
+ * seqs stay without gaps (DESIGN §5) and the reader of the log learns why the run page shows no report.
+ */
+export function withoutReport(line: string): string {
+  if (!line.includes('"kind":"report"')) return line;
+  const record = JSON.parse(line) as RunRecord;
+  if (record.kind !== 'report') return line;
+  const text = `a ${record.report.type === 'annotation' ? 'annotation' : record.report.type === 'summary' ? 'summary' : 'test report'} is not shown: the hub is older than reports (upgrade it)\n`;
+  const log: RunRecord = {
+    kind: 'log',
+    seq: record.seq,
+    node: record.node,
+    attempt: record.attempt,
+    chunk: { stream: 'sys', at: Date.now(), text },
+  };
+  return JSON.stringify(log);
 }

@@ -276,6 +276,94 @@ tasks:
     expect(all).not.toContain('hunter22');
   });
 
+  it('sends annotations, groups, the summary and test reports of a task as report records, all masked', async () => {
+    const f = flow(`
+id: f
+env: ['TOKEN={{secret.deploy}}']
+tasks:
+  - id: test
+    type: exec
+    listen: trigger.good
+    reports: {junit: 'out/*.xml'}
+    opts:
+      shell: |
+        V=my-own; echo "::add-mask::$V-value"
+        echo "::group::Install"
+        echo installing
+        printf '\\001group\\001forged\\n'
+        echo "::error file=$FLOEWS/src/a.ts,line=3::bad $V-value and $TOKEN"
+        echo '::warning file=../../etc/passwd::climbs'
+        printf '# Result\\n\\nall fine, %s <script>alert(1)</script>\\n' "$TOKEN" > "$FLOE_SUMMARY"
+        mkdir -p out && echo '<testsuite><testcase name="t1"/><testcase name="t2"><failure message="no"/></testcase></testsuite>' > out/r.xml
+`);
+    const { driver, records } = drive(f, { secrets: { deploy: 'hunter22' } });
+    const state = await driver.done;
+    expect(state.nodes.test?.state).toBe('good');
+    expect(JSON.stringify(records)).not.toContain('hunter22');
+    expect(JSON.stringify(records)).not.toContain('my-own-value');
+    const reports = records.flatMap((r) => (r.kind === 'report' ? [r.report] : []));
+    expect(reports).toEqual([
+      {
+        type: 'annotation',
+        level: 'error',
+        message: 'bad *** and ***',
+        file: 'src/a.ts',
+        line: 3,
+        logLine: expect.any(Number),
+      },
+      { type: 'annotation', level: 'warning', message: 'climbs', logLine: expect.any(Number) },
+      { type: 'summary', markdown: '# Result\n\nall fine, *** <script>alert(1)</script>\n', truncated: false },
+      expect.objectContaining({ type: 'tests', files: ['out/r.xml'], tests: 2, failures: 1 }),
+    ]);
+    // The annotation names the log line that printed it.
+    const log = records.flatMap((r) => (r.kind === 'log' ? [r.chunk.text] : [])).join('');
+    const first = reports[0] as { logLine: number };
+    expect(log.split('\n')[first.logLine - 1]).toMatch(/^::error file=.*src\/a\.ts,line=3::bad \*\*\* and \*\*\*$/);
+    // One real group, left open by the task; the forged one is plain text without SOH.
+    expect(log.match(/\u0001group\u0001/g)).toHaveLength(1);
+    expect(log).toContain('\u0001group\u0001Install\n');
+    expect(log).toContain('groupforged\n');
+    // Closed by floe's own `exited 0`, which stays outside it.
+    expect(log).toContain('\u0001endgroup\u0001\nexited 0\n');
+    // The summary file is gone from the workspace.
+    expect(readdirSync(workDir, { recursive: true }).some((name) => String(name).includes('.floe-summary'))).toBe(
+      false,
+    );
+  });
+
+  it('reads no summary through a symlink, and says so', async () => {
+    const f = flow(`
+id: f
+tasks:
+  - {id: s, type: exec, listen: trigger.good, opts: {shell: 'ln -s /etc/passwd "$FLOE_SUMMARY"'}}
+`);
+    const { driver, records } = drive(f);
+    await driver.done;
+    const reports = records.flatMap((r) => (r.kind === 'report' ? [r.report] : []));
+    expect(reports).toEqual([
+      {
+        type: 'summary',
+        markdown: '_floe could not read the summary: is a symbolic link (not followed)._',
+        truncated: false,
+      },
+    ]);
+    expect(JSON.stringify(records)).not.toContain('root:');
+  });
+
+  it('cuts a huge summary to its cap and says so', async () => {
+    const f = flow(`
+id: f
+tasks:
+  - {id: s, type: exec, listen: trigger.good, opts: {shell: 'head -c 300000 /dev/zero | tr "\\\\0" x > "$FLOE_SUMMARY"'}}
+`);
+    const { driver, records } = drive(f);
+    await driver.done;
+    const [summary] = records.flatMap((r) => (r.kind === 'report' && r.report.type === 'summary' ? [r.report] : []));
+    expect(summary?.truncated).toBe(true);
+    expect(Buffer.byteLength(summary?.markdown ?? '')).toBeLessThanOrEqual(64 * 1024);
+    expect(summary?.markdown).toMatch(/cut: the summary was 300000 bytes, floe keeps 65536\._\n$/);
+  });
+
   it("gives an untrusted run's tasks a minimal environment and a fresh HOME, never the runner's own", async () => {
     const f = flow(`
 id: f

@@ -30,6 +30,9 @@ import { prepareWorkspace } from '../workspace/prepare-workspace.js';
 import { injectSecrets } from './inject-secrets.js';
 import { LogCap } from './log-cap.js';
 import { type MaskStream, maskSecrets } from './mask-secrets.js';
+import { readJunitReports } from './read-junit.js';
+import { readSummary, removeSummary, summaryPath } from './read-summary.js';
+import { type CommandItem, TaskCommands } from './task-commands.js';
 
 export interface DriveRunOptions {
   spec: RunSpec;
@@ -96,6 +99,12 @@ function shellTasks(flow: ResolvedFlow): number {
   return flow.tasks.filter((task) => task.type === 'exec' && task.opts.shell !== undefined).length;
 }
 
+function countLines(text: string): number {
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
+  return lines;
+}
+
 /** setTimeout refuses longer delays (it fires at once); a longer deadline is re-armed when this one fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -127,6 +136,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   const groups = new Map<number, { node: string; execId: string }>();
   /** Each node's log cap (log-cap.ts), when the hub set one. */
   const caps = new Map<string, LogCap>();
+  /** Lines sent of each node's log (all attempts), so that an annotation can name the line that printed it. */
+  const linesSent = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
   let armedFor: number | undefined;
   let workspacePath = '';
@@ -183,16 +194,45 @@ export function driveRun(options: DriveRunOptions): RunDriver {
     const masking = new Map<LogChunk['stream'], MaskStream>();
     let lastAt = now();
     const started: number[] = [];
-    const log = (chunk: LogChunk) => {
-      for (const sent of cap ? cap.push(chunk) : [chunk]) emit({ kind: 'log', seq: ++seq, node, attempt, chunk: sent });
+    const sendLog = (chunk: LogChunk) => {
+      linesSent.set(node, (linesSent.get(node) ?? 0) + countLines(chunk.text));
+      emit({ kind: 'log', seq: ++seq, node, attempt, chunk });
     };
+    const log = (chunk: LogChunk) => {
+      for (const sent of cap ? cap.push(chunk) : [chunk]) sendLog(sent);
+    };
+    // Commands in the output (task-commands.ts), read after masking so that no annotation holds a secret.
+    const commands = new TaskCommands(workspacePath);
+    const take = (items: CommandItem[]) => {
+      for (const item of items) {
+        if ('chunk' in item) {
+          log(item.chunk);
+          continue;
+        }
+        // The command's line was the last one logged, unless the log cap holds it back (its place is unknown).
+        const logLine = !cap || cap.passing ? linesSent.get(node) : undefined;
+        const report = logLine ? { ...item.annotation, logLine } : item.annotation;
+        emit({ kind: 'report', seq: ++seq, node, attempt, report });
+      }
+    };
+    const summaryFile = task?.type === 'exec' ? summaryPath(workspacePath, node, attempt) : undefined;
     const finish = (outcome: Extract<EngineInput, { type: 'task-finished' }>['outcome']) => {
       for (const [stream, masker] of masking) {
         const text = masker.end();
-        if (text) log({ stream, at: lastAt, text });
+        if (text) take(commands.write({ stream, at: lastAt, text }));
       }
       masking.clear();
-      for (const held of cap?.flush(now()) ?? []) emit({ kind: 'log', seq: ++seq, node, attempt, chunk: held });
+      take(commands.end(now()));
+      for (const held of cap?.flush(now()) ?? []) sendLog(held);
+      if (summaryFile) {
+        const summary = readSummary(summaryFile, mask.mask);
+        if (summary) emit({ kind: 'report', seq: ++seq, node, attempt, report: summary });
+      }
+      const junit = task?.type === 'exec' ? task.reports?.junit : undefined;
+      if (junit !== undefined && outcome.kind !== 'cancelled') {
+        const report = readJunitReports(workspacePath, typeof junit === 'string' ? [junit] : junit, mask.mask);
+        emit({ kind: 'report', seq: ++seq, node, attempt, report });
+      }
       for (const pgid of started) groups.delete(pgid);
       if (running.get(node) === abort) running.delete(node);
       enqueue((at) => ({ type: 'task-finished', node, attempt, outcome, at }));
@@ -204,6 +244,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       return;
     }
     running.set(node, abort);
+    // A previous life's (or attempt's) summary is not this attempt's.
+    if (summaryFile) removeSummary(summaryFile);
     executeTask({
       flow,
       task,
@@ -234,12 +276,13 @@ export function driveRun(options: DriveRunOptions): RunDriver {
         groups.set(pgid, { node, execId });
         options.onProcess?.(node, attempt, pgid);
       },
+      ...(summaryFile ? { summaryFile } : {}),
       onLog: (chunk) => {
         const masker = masking.get(chunk.stream) ?? mask.stream();
         masking.set(chunk.stream, masker);
         lastAt = chunk.at;
         const text = masker.write(chunk.text);
-        if (text) log({ ...chunk, text });
+        if (text) take(commands.write({ ...chunk, text }));
       },
     })
       .then(async (outcome) => {

@@ -26,6 +26,11 @@ export class LogCap {
     this.tailBytes = Math.floor(capBytes / 2);
   }
 
+  /** Output now goes out as it comes (the head is not full yet): a line sent now keeps its place in the log. */
+  get passing(): boolean {
+    return !this.holding;
+  }
+
   /** What to send now for `chunk`: itself while within the head, a notice when the head fills up, else nothing. */
   push(chunk: LogChunk): LogChunk[] {
     if (chunk.stream === 'sys') {

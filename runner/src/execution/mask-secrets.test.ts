@@ -71,6 +71,12 @@ describe('maskSecrets', () => {
     expect(out).toBe('early my-own-token\n::floe-mask::***\nlater *** and ***\n');
   });
 
+  it("masks an ::add-mask:: value (GitHub Actions' command) the same way, split across chunks", () => {
+    const stream = maskSecrets([]).stream();
+    const out = stream.write('::add-m') + stream.write('ask::s3cret-value\nthen s3cret-value\n') + stream.end();
+    expect(out).toBe('::add-mask::***\nthen ***\n');
+  });
+
   it('lists no form shorter than 4 characters', () => {
     expect(secretForms('abcd').every((form) => form.length >= 4)).toBe(true);
     expect(secretForms('abcd')).toContain('abcd');

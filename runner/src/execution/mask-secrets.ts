@@ -5,7 +5,9 @@
  * `***`, longest first, so a secret containing another is masked whole. Values shorter than 4 characters are not
  * masked (the hub refuses them as secrets): masking `1` or `ab` would mangle every line while protecting nothing.
  *
- * A task adds a value of its own by printing a line `::floe-mask::VALUE`: masked from then on, that line included.
+ * A task adds a value of its own by printing a line `::add-mask::VALUE` (GitHub Actions' command; floe's older
+ * `::floe-mask::VALUE` still works): masked from then on, that line included, wherever secrets are masked — the
+ * log, annotations and summaries (both read masked output or go through `mask`).
  *
  * Output arrives in chunks that may split a secret in two: `stream()` holds back the end of a chunk that could be
  * the start of a secret (or of a `::floe-mask::` line) until the next chunk or the end shows what it is.
@@ -23,7 +25,7 @@ export type MaskStream = { write(text: string): string; end(): string };
 
 export const MIN_MASKED_LENGTH = 4;
 const MASK = '***';
-const DIRECTIVE = '::floe-mask::';
+const DIRECTIVES = ['::add-mask::', '::floe-mask::'];
 
 export function maskSecrets(values: Iterable<string>): SecretMasker {
   const forms = new Set<string>();
@@ -43,12 +45,14 @@ export function maskSecrets(values: Iterable<string>): SecretMasker {
   };
   for (const value of values) add(value);
 
-  /** Reads `::floe-mask::` lines (complete ones) before masking, so the line masks itself. */
+  /** Reads mask directive lines (complete ones) before masking, so the line masks itself. */
   const mask = (text: string): string => {
-    if (text.includes(DIRECTIVE)) {
+    if (DIRECTIVES.some((directive) => text.includes(directive))) {
       for (const line of text.split('\n')) {
-        const at = line.indexOf(DIRECTIVE);
-        if (at >= 0) add(line.slice(at + DIRECTIVE.length).replace(/\r$/, ''));
+        for (const directive of DIRECTIVES) {
+          const at = line.indexOf(directive);
+          if (at >= 0) add(line.slice(at + directive.length).replace(/\r$/, ''));
+        }
       }
     }
     return pattern ? text.replace(pattern, MASK) : text;
@@ -59,7 +63,7 @@ export function maskSecrets(values: Iterable<string>): SecretMasker {
     const lineStart = text.lastIndexOf('\n') + 1;
     const lastLine = text.slice(lineStart);
     const start = lastLine.trimStart();
-    if (lastLine.includes(DIRECTIVE) || (start.length > 0 && DIRECTIVE.startsWith(start))) {
+    if (DIRECTIVES.some((d) => lastLine.includes(d) || (start.length > 0 && d.startsWith(start)))) {
       return lastLine.length;
     }
     let longest = 0;

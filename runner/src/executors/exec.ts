@@ -59,6 +59,7 @@ export async function executeExec(ctx: TaskContext, task: TaskOf<'exec'>): Promi
     flowId: ctx.flow.id,
     nodeId: task.id,
     run: ctx.run,
+    ...(ctx.summaryFile !== undefined ? { summaryFile: ctx.summaryFile } : {}),
   });
   if (cwd !== ctx.workspace) sysLine(ctx, `in ${opts['sub-dir']}`);
   if ('script' in command) {

@@ -55,6 +55,8 @@ export interface TaskContext {
   /** Told the process group id and execution id (its FLOE_EXEC_ID mark) of each process the task starts (exec,
    * and each git step), e.g. for the spool (DESIGN §8 "Runner restarts") and the run's hard kill. Optional. */
   onProcess?: (pgid: number, execId: string) => void;
+  /** `$FLOE_SUMMARY` of this attempt (exec tasks; execution/read-summary.ts); absent: not set. */
+  summaryFile?: string;
   /** Receives the task's log: whole lines, stdout, stderr and floe's own `sys` lines apart. */
   onLog: (chunk: LogChunk) => void;
 }

@@ -1,10 +1,12 @@
 import {
   formatDuration,
   inMatrixOrder,
+  logGroupLine,
   type NodeRun,
   type ResolvedFlow,
   type RunRecord,
   type RunState,
+  type TaskReport,
 } from '@floe/shared';
 
 /** Where the printer writes: stdout, or stderr under `--json`. */
@@ -48,13 +50,29 @@ export function createRunPrinter(flow: ResolvedFlow, out: PrinterOutput, colour:
     const of = node.class !== 'merge' ? node.combination?.of : undefined;
     if (of !== undefined) combinationCount.set(of, (combinationCount.get(of) ?? 0) + 1);
   }
+  /** The nodes inside a `::group::`: a terminal cannot fold, so their lines are indented under its `▸ name`. */
+  const grouped = new Set<string>();
 
   const line = (text: string) => out.write(`${text}\n`);
 
   return {
     record(record, state) {
+      if (record.kind === 'report') {
+        const prefix = prefixes.get(record.node)?.sys ?? `${record.node} | `;
+        for (const text of describeReport(record.report)) line(`${prefix}${colour ? paint(1, text) : text}`);
+        return;
+      }
       if (record.kind === 'log') {
-        const prefix = prefixes.get(record.node)?.[record.chunk.stream] ?? `${record.node} | `;
+        const group = record.chunk.stream === 'sys' ? logGroupLine(record.chunk.text.replace(/\n$/, '')) : undefined;
+        if (group) {
+          if ('start' in group) {
+            grouped.add(record.node);
+            line(`${prefixes.get(record.node)?.sys ?? ''}${paint(1, `▸ ${group.start}`)}`);
+          } else grouped.delete(record.node);
+          return;
+        }
+        const base = prefixes.get(record.node)?.[record.chunk.stream] ?? `${record.node} | `;
+        const prefix = grouped.has(record.node) && record.chunk.stream !== 'sys' ? `${base}  ` : base;
         const text = record.chunk.text.endsWith('\n') ? record.chunk.text.slice(0, -1) : record.chunk.text;
         const body =
           record.chunk.stream === 'sys' && colour ? paint(2, text).replaceAll('\n', '\x1b[0m\n\x1b[2m') : text;
@@ -106,6 +124,33 @@ export function createRunPrinter(flow: ResolvedFlow, out: PrinterOutput, colour:
       line(colour ? paint(result === 'good' ? '1;32' : result === 'bad' ? '1;31' : '1;33', text) : text);
     },
   };
+}
+
+/** What a task reported, as lines for the terminal: an annotation, its tests, its summary. */
+function describeReport(report: TaskReport): string[] {
+  if (report.type === 'annotation') {
+    const where = report.file ? `${report.file}${report.line ? `:${report.line}` : ''}: ` : '';
+    const mark = report.level === 'error' ? '✖' : report.level === 'warning' ? '⚠' : 'ℹ';
+    return [`${mark} ${report.level} ${where}${report.message.replaceAll('\n', ' ')}`];
+  }
+  if (report.type === 'tests') {
+    const passed = report.tests - report.failures - report.errors - report.skipped;
+    return [
+      `tests: ${report.tests} (${passed} passed, ${report.failures} failed, ${report.errors} errors, ${report.skipped} skipped)`,
+      ...report.failed.map(
+        (test) =>
+          `✖ ${[test.classname, test.name].filter(Boolean).join(' ')}${test.message ? `: ${test.message.split('\n')[0]}` : ''}`,
+      ),
+      ...report.problems.map((problem) => `⚠ ${problem}`),
+    ];
+  }
+  return [
+    'summary:',
+    ...report.markdown
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((text) => `  ${text}`),
+  ];
 }
 
 function describeChange(

@@ -28,6 +28,8 @@ export interface TestHubOptions {
   silent?: boolean;
   /** Answers no hello at all: a hub that froze while the runner was saying hello. */
   mute?: boolean;
+  /** The protocol version its welcome agrees on; default PROTOCOL_VERSION (an older hub: a lower one). */
+  protocol?: number;
 }
 
 export interface TestHub {
@@ -124,7 +126,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
         ws.send(
           JSON.stringify({
             type: 'welcome',
-            protocol: PROTOCOL_VERSION,
+            protocol: options.protocol ?? PROTOCOL_VERSION,
             runnerId: 'r-test',
             heartbeatMs,
             leaseMs: options.leaseMs ?? 3_000,

@@ -15,14 +15,17 @@ export interface TaskEnvInput {
   run: { id: string; number: number; repo?: string; ref?: string; sha?: string; data?: Record<string, string> };
   /** A matrix combination's values by axis: `FLOE_MATRIX_<AXIS>` (docs/floe-yaml.md "Matrices"). */
   matrix?: Record<string, string> | undefined;
+  /** `FLOE_SUMMARY`: where the task may write its Markdown summary (execution/read-summary.ts). */
+  summaryFile?: string;
 }
 
 /**
  * A task's environment (DESIGN §3 rule 4, §8 "Expansion"): runner env < flow env < task env < floe's own variables —
- * `FLOEWS`, `FLOE_RUN_ID`, `FLOE_RUN_NUMBER`, `FLOE_FLOW_ID`, `FLOE_NODE_ID`, `FLOE_REPO`, `FLOE_REF`, `FLOE_SHA` and
- * `FLOE_DATA_<FIELD>` for each form value (DESIGN §3 rule 5; field upper-cased, `-` → `_`) and `FLOE_MATRIX_<AXIS>` for
- * each value of a matrix combination, which cannot be overridden. The resolver turns `{{matrix.AXIS}}` in env values
- * into `${FLOE_MATRIX_AXIS}`, so a value is expanded here once, and never read again for `$NAME`s of its own.
+ * `FLOEWS`, `FLOE_RUN_ID`, `FLOE_RUN_NUMBER`, `FLOE_FLOW_ID`, `FLOE_NODE_ID`, `FLOE_REPO`, `FLOE_REF`, `FLOE_SHA`,
+ * `FLOE_SUMMARY`, `FLOE_DATA_<FIELD>` for each form value (DESIGN §3 rule 5; field upper-cased, `-` → `_`) and
+ * `FLOE_MATRIX_<AXIS>` for each value of a matrix combination, which cannot be overridden. The resolver turns
+ * `{{matrix.AXIS}}` in env values into `${FLOE_MATRIX_AXIS}`, so a value is expanded here once, and never read again
+ * for `$NAME`s of its own.
  * Each env value first gets the workspace expansion (`expandWs`), then `$NAME` and `${NAME}` from the environment built
  * so far, so `PATH=./bin:$PATH` prepends to the runner's PATH; floe's own variables can be referred to as well
  * (`OUT=$FLOEWS/out`). An unknown `$NAME` expands to '' as in a shell. (The original floe expanded `$NAME` from its own
@@ -40,6 +43,7 @@ export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
     FLOE_REF: input.run.ref ?? '',
     FLOE_SHA: input.run.sha ?? '',
   };
+  if (input.summaryFile !== undefined) floe.FLOE_SUMMARY = input.summaryFile;
   for (const [field, value] of Object.entries(input.run.data ?? {})) floe[dataVariable(field)] = value;
   for (const [axis, value] of Object.entries(input.matrix ?? {})) floe[matrixVariable(axis)] = value;
 

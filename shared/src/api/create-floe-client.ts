@@ -15,7 +15,7 @@ import {
   type TokenResponse,
   TokenResponseSchema,
 } from './auth-api.js';
-import { FlowListSchema, type FlowSummary } from './flows-api.js';
+import { type FlakyTest, FlakyTestsSchema, FlowListSchema, type FlowSummary } from './flows-api.js';
 import { type Health, HealthSchema } from './health-api.js';
 import { RunnerListSchema, type RunnerView } from './runners-api.js';
 import {
@@ -57,6 +57,8 @@ export interface FloeClient {
   health(): Promise<Health>;
   me(): Promise<Me>;
   flows(): Promise<FlowSummary[]>;
+  /** Tests of the flow that failed and then passed in a retry at the same commit (of `repo`, when given). */
+  flakyTests(flowId: string, repo?: string): Promise<FlakyTest[]>;
   runs(query?: RunsQuery): Promise<RunsPage>;
   run(runId: string): Promise<RunDetail>;
   logs(runId: string, node: string, from?: number): Promise<LogSlice>;
@@ -135,6 +137,8 @@ export function createFloeClient(options: FloeClientOptions): FloeClient {
     health: () => json(HealthSchema, 'GET', '/healthz'),
     me: () => json(MeSchema, 'GET', '/api/me'),
     flows: () => json(FlowListSchema, 'GET', '/api/flows'),
+    flakyTests: async (flowId, repo) =>
+      (await json(FlakyTestsSchema, 'GET', `/api/flows/${id(flowId)}/flaky-tests${queryString({ repo })}`)).tests,
     runs: (query = {}) => json(RunsPageSchema, 'GET', `/api/runs${queryString(query)}`),
     run: (runId) => json(RunDetailSchema, 'GET', `/api/runs/${id(runId)}`),
     async logs(runId, node, from = 0) {

@@ -23,3 +23,21 @@ export const FlowSummarySchema = z.object({
 export type FlowSummary = z.infer<typeof FlowSummarySchema>;
 
 export const FlowListSchema = z.array(FlowSummarySchema);
+
+/** A test that failed in a run and passed in a retry of that run at the same commit (docs/api.md). */
+export const FlakyTestSchema = z.object({
+  node: z.string(),
+  name: z.string(),
+  classname: z.string().optional(),
+  file: z.string().optional(),
+  sha: z.string(),
+  failedRun: z.object({ id: z.string(), number: z.number().int() }),
+  passedRun: z.object({ id: z.string(), number: z.number().int() }),
+});
+export type FlakyTest = z.infer<typeof FlakyTestSchema>;
+
+/** `GET /api/flows/:flowId/flaky-tests?repo=`: among the flow's last 100 archived runs, newest first. */
+export const FlakyTestsSchema = z.object({ tests: z.array(FlakyTestSchema) });
+export type FlakyTests = z.infer<typeof FlakyTestsSchema>;
+
+export const FlakyTestsQuerySchema = z.object({ repo: z.string().min(1).optional() });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { NodeStateSchema, ReasonCodeSchema, RunResultSchema } from '../engine/node-state.js';
 import { FormSchema } from '../flow/flow-schema.js';
 import { CombinationOfSchema } from '../flow/matrix-schema.js';
+import { TaskReportSchema } from '../protocol/task-report.js';
 import { TrustSchema } from '../protocol/trust.js';
 import { FormTextSchema } from './form-text.js';
 
@@ -100,6 +101,14 @@ export const RunEventViewSchema = z.object({
 export type RunEventView = z.infer<typeof RunEventViewSchema>;
 
 /** `GET /api/runs/:runId`. */
+/** A task's report as the run page and the check run show it (shared/src/protocol/task-report.ts). */
+export const RunReportViewSchema = z.object({
+  node: z.string(),
+  attempt: z.number().int().positive(),
+  report: TaskReportSchema,
+});
+export type RunReportView = z.infer<typeof RunReportViewSchema>;
+
 export const RunDetailSchema = RunSummarySchema.extend({
   nodes: z.array(NodeViewSchema),
   events: z.array(RunEventViewSchema).optional(),
@@ -107,6 +116,8 @@ export const RunDetailSchema = RunSummarySchema.extend({
   data: z.record(z.string(), z.string()).optional(),
   /** Found by the hub when the run was made, e.g. a `{{secret.NAME}}` that names no secret (DESIGN §8). */
   warnings: z.array(z.string()).optional(),
+  /** What the tasks reported besides their logs, in the order they did: annotations, summaries, test reports. */
+  reports: z.array(RunReportViewSchema).optional(),
 });
 export type RunDetail = z.infer<typeof RunDetailSchema>;
 

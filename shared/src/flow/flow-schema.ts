@@ -219,6 +219,10 @@ export const ExecTaskSchema = z.strictObject({
   ...TaskBase,
   type: z.literal('exec').describe('Runs a command (`cmd`) or a bash script (`shell`).'),
   opts: ExecOptsSchema,
+  reports: z
+    .strictObject({ junit: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(20)]) })
+    .optional()
+    .describe('Test reports the task writes, read when it ends: `junit` globs in the workspace.'),
 });
 
 export const GitCheckoutOptsSchema = z.strictObject({

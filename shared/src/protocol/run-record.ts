@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EngineInputSchema } from '../engine/engine-input.js';
 import { LogChunkSchema } from './log-chunk.js';
+import { TaskReportSchema } from './task-report.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Records: what a runner reports about a run, in order (DESIGN §5). The local run (`floe run`) and the runner
@@ -26,6 +27,15 @@ export const RunRecordSchema = z.discriminatedUnion('kind', [
     node: z.string(),
     attempt: z.number().int().positive(),
     chunk: LogChunkSchema,
+  }),
+  /** Since protocol 2: what a task reported besides its log (task-report.ts). Sent only to a hub that agreed on
+   * 2 or later; an older hub gets a `sys` log line in its place (the seqs stay without gaps). */
+  z.object({
+    kind: z.literal('report'),
+    seq: z.number().int().positive(),
+    node: z.string(),
+    attempt: z.number().int().positive(),
+    report: TaskReportSchema,
   }),
 ]);
 export type RunRecord = z.infer<typeof RunRecordSchema>;

@@ -70,10 +70,12 @@ export const SINCE_PROTOCOL = {
   runnerMetrics: 2,
   /** The `start` record's `parallel`: matrix combinations at once (docs/runners.md "Matrices"). */
   startParallel: 3,
+  /** `record` messages may hold `report` records (run-record.ts): annotations, test reports, summaries. */
+  reportRecords: 4,
 } as const;
 
 /** The newest version this side speaks, raised with every entry of SINCE_PROTOCOL. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** The oldest version this side still speaks: peers whose range ends below it are refused. */
 export const MIN_PROTOCOL_VERSION = 1;

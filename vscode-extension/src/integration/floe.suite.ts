@@ -109,7 +109,7 @@ export function registerFloeSuite(): void {
         const items = api.flowsTree.getChildren();
         return items.length > 0 ? items : undefined;
       }, 'the flows view');
-      assert.deepEqual(flows.map((item) => item.flow.id).sort(), ['gate', 'keep', 'release', 'slow']);
+      assert.deepEqual(flows.map((item) => item.flow.id).sort(), ['annotated', 'gate', 'keep', 'release', 'slow']);
       await waitFor(() => api.runnersTree.getChildren().find((item) => item.runner.connected), 'a connected runner');
     });
 
@@ -174,7 +174,7 @@ export function registerFloeSuite(): void {
       const uri = vscode.Uri.joinPath(folder(), 'FLOE.yaml');
       const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('floe.showGraph', uri);
       assert.ok(panel, 'the graph panel');
-      assert.equal((panel.webview.html.match(/<svg /g) ?? []).length, 4, 'one graph per flow');
+      assert.equal((panel.webview.html.match(/<svg /g) ?? []).length, 5, 'one graph per flow');
       assert.match(panel.webview.html, />count<\/text>/);
       await screenshot('vscode-graph', 'release');
       panel.dispose();
@@ -326,6 +326,35 @@ export function registerFloeSuite(): void {
       const opened = await vscode.commands.executeCommand<string[]>('floe.openArtifact', item);
       assert.equal(opened?.length, 1);
       await waitFor(() => vscode.window.activeTextEditor?.document.getText() === 'kept-by-floe\n', 'the artifact open');
+    });
+
+    it('shows a run’s annotations as diagnostics while its log is open, its groups and its summary', async () => {
+      const annotated = await vscode.commands.executeCommand<string | undefined>('floe.startRun', {
+        flowId: 'annotated',
+      });
+      assert.ok(annotated, 'the run id');
+      await waitFor(() => api.services.session.run(annotated)?.state === 'archived', 'the annotated run to end');
+      const shown = await vscode.commands.executeCommand<NodeLogTerminal | undefined>('floe.showNodeLog', {
+        runId: annotated,
+        node: 'lint',
+      });
+      assert.ok(shown, 'the log terminal');
+      await waitFor(() => shown.complete, 'the end of the log');
+      assert.match(shown.text, /summary:\x1b\[0m\nAll \*\*good\*\*\n/);
+      const readme = vscode.Uri.joinPath(folder(), 'README.md');
+      const found = await waitFor(() => {
+        const list = vscode.languages.getDiagnostics(readme).filter((d) => d.source?.includes('lint'));
+        return list.length > 0 ? list : undefined;
+      }, 'the annotation on README.md');
+      assert.equal(found[0]?.message, 'style: say hello properly');
+      assert.equal(found[0]?.severity, vscode.DiagnosticSeverity.Warning);
+      assert.deepEqual([found[0]?.range.start.line, found[0]?.range.start.character], [0, 2]);
+      // Closing the run's last log takes its diagnostics away.
+      shown.terminal.dispose();
+      await waitFor(
+        () => vscode.languages.getDiagnostics(readme).every((d) => !d.source?.includes('lint')) || undefined,
+        'the diagnostics to go',
+      );
     });
 
     it('approves a data task waiting for input, and the run goes on', async () => {

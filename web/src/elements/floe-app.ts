@@ -259,7 +259,7 @@ export class FloeApp extends LitElement {
       case 'runs':
         return html`<floe-runs-page .query=${route.query}></floe-runs-page>`;
       case 'run':
-        return html`<floe-run-page .runId=${route.runId} .node=${route.node}></floe-run-page>`;
+        return html`<floe-run-page .runId=${route.runId} .node=${route.node} .line=${route.line}></floe-run-page>`;
       case 'flows':
         return html`<floe-flows-page></floe-flows-page>`;
       case 'flow':

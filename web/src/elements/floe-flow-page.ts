@@ -1,7 +1,7 @@
 import { ContextConsumer } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
 import { LiveTask } from '../live-task.js';
-import { runsPath } from '../router.js';
+import { runPath, runsPath } from '../router.js';
 import { servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-error-box.js';
@@ -9,7 +9,10 @@ import './floe-flow-card.js';
 import './floe-run-list.js';
 import './floe-spinner.js';
 
-/** One flow (`/flows/:repo/:flowId`, DESIGN §8 "Links and health"): its card with start forms, then its recent runs. */
+/**
+ * One flow (`/flows/:repo/:flowId`, DESIGN §8 "Links and health"): its card with start forms, its recent runs, and
+ * its flaky tests (failed, then passed in a retry at the same commit).
+ */
 export class FloeFlowPage extends LitElement {
   static override properties = { repo: {}, flowId: { attribute: 'flow-id' } };
   static override styles = sharedStyles;
@@ -19,11 +22,12 @@ export class FloeFlowPage extends LitElement {
   private readonly data = new LiveTask(this, {
     args: () => (this.services.value ? ([this.services.value, this.repo, this.flowId] as const) : undefined),
     task: async ([services, repo, flowId]) => {
-      const [flows, page] = await Promise.all([
+      const [flows, page, flaky] = await Promise.all([
         services.client.flows(),
         services.client.runs({ flow: flowId, repo, limit: 20 }),
+        services.client.flakyTests(flowId, repo),
       ]);
-      return { flow: flows.find((flow) => flow.repo === repo && flow.id === flowId), runs: page.runs };
+      return { flow: flows.find((flow) => flow.repo === repo && flow.id === flowId), runs: page.runs, flaky };
     },
     live: ([services, repo, flowId], update) =>
       services.live.subscribe({ topic: 'runs', flow: flowId }, (message) => {
@@ -48,13 +52,26 @@ export class FloeFlowPage extends LitElement {
       pending: () => html`<floe-spinner label="Loading the flow…"></floe-spinner>`,
       error: (error) =>
         html`<floe-error-box .error=${error} retryable @floe-retry=${() => this.data.rerun()}></floe-error-box>`,
-      complete: ({ flow, runs }) =>
+      complete: ({ flow, runs, flaky }) =>
         flow === undefined
           ? html`<h1>No such flow</h1><p>The hub knows no flow <code>${this.flowId}</code> in ${this.repo}.</p>`
           : html`<floe-flow-card .flow=${flow} .runs=${runs.slice(0, 8)}></floe-flow-card>
               <h2>Recent runs</h2>
               <floe-run-list .runs=${runs}></floe-run-list>
-              ${runs.length > 0 ? html`<p><a href=${runsPath({ flow: flow.id })}>All runs of ${flow.name}</a></p>` : nothing}`,
+              ${runs.length > 0 ? html`<p><a href=${runsPath({ flow: flow.id })}>All runs of ${flow.name}</a></p>` : nothing}
+              ${
+                flaky.length > 0
+                  ? html`<section aria-label="Flaky tests" data-testid="flaky-tests">
+                    <h2>Flaky tests</h2>
+                    <ul>${flaky.map(
+                      (test) => html`<li data-testid="flaky-test"><span class="badge">flaky</span>
+                        ${[test.classname, test.name].filter(Boolean).join(' ')} <span class="muted">(${test.node})</span>:
+                        failed in <a href=${runPath(test.failedRun.id)}>#${test.failedRun.number}</a>, passed in its retry
+                        <a href=${runPath(test.passedRun.id)}>#${test.passedRun.number}</a> at ${test.sha.slice(0, 10)}</li>`,
+                    )}</ul>
+                  </section>`
+                  : nothing
+              }`,
     });
   }
 }

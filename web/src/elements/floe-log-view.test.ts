@@ -119,4 +119,51 @@ describe('<floe-log-view> in Chromium', () => {
     const path = await download.path();
     expect(await readFile(path, 'utf8')).toBe('red line\nsecond\n');
   });
+
+  it('folds groups until clicked, and unfolds the one holding the line it is asked to show', async () => {
+    await mount();
+    const log = [
+      '$ make\n',
+      '\u0001group\u0001Install\n',
+      'npm ci\n',
+      'added 3 packages\n',
+      '\u0001endgroup\u0001\n',
+      '\u0001group\u0001Test\n',
+      'test a ok\n',
+      '::error file=a.ts::boom\n',
+      '\u0001endgroup\u0001\n',
+      'exited 1\n',
+    ].join('');
+    await feed([[0, log]]);
+    const texts = async () => (await renderedLines()).map((line) => `${line.no}:${line.text}`);
+    expect(await texts()).toEqual(['1:$ make', '2:▸ Install', '6:▸ Test', '10:exited 1']);
+    await view.page.locator('floe-log-view button.fold', { hasText: 'Install' }).click();
+    await view.page.evaluate(() => document.querySelector('floe-log-view')?.updateComplete);
+    expect(await texts()).toEqual([
+      '1:$ make',
+      '2:▾ Install',
+      '3:npm ci',
+      '4:added 3 packages',
+      '6:▸ Test',
+      '10:exited 1',
+    ]);
+    // An annotation's link names line 8, inside the folded Test group.
+    await view.page.evaluate(async () => {
+      const element = document.querySelector('floe-log-view') as HTMLElementTagNameMap['floe-log-view'];
+      element.line = 8;
+      await element.updateComplete;
+      await element.updateComplete;
+    });
+    const lines = await renderedLines();
+    expect(lines.map((line) => line.no)).toEqual([1, 2, 3, 4, 6, 7, 8, 10]);
+    expect(lines.find((line) => line.classes.includes('target'))?.text).toBe('::error file=a.ts::boom');
+    // The download shows a group's name and none of floe's control bytes.
+    const [download] = await Promise.all([
+      view.page.waitForEvent('download'),
+      view.page.locator('floe-log-view button', { hasText: 'Download' }).click(),
+    ]);
+    const text = await readFile(await download.path(), 'utf8');
+    expect(text).toContain('▸ Install\nnpm ci\n');
+    expect(text).not.toContain('\u0001');
+  });
 });

@@ -1,3 +1,4 @@
+import { logGroupLine } from '@floe/shared';
 import { ContextConsumer } from '@lit/context';
 import { css, html, LitElement, nothing } from 'lit';
 import { type AnsiSegment, type AnsiStyle, parseAnsi } from '../ansi.js';
@@ -15,14 +16,17 @@ const OVERSCAN = 20;
 /**
  * A node's log: ANSI colours, following the end while it grows, searchable, downloadable. Virtualised: only the
  * lines in view are in the DOM. With `runId` and `node` set it follows the live log itself; `feed()` adds a chunk
- * by byte offset (what the follower does for each live message).
+ * by byte offset (what the follower does for each live message). Groups (`::group::` in a task's output) are
+ * folded until clicked; `line` (from 1, as annotations name it) is scrolled to and marked once it has arrived.
  * @csspart scroller - the scrolling box
  */
 export class FloeLogView extends LitElement {
   static override properties = {
     runId: { attribute: 'run-id' },
     node: {},
+    line: { type: Number },
     offset: { state: true },
+    expanded: { state: true },
     viewHeight: { state: true },
     follow: { state: true },
     query: { state: true },
@@ -68,8 +72,18 @@ export class FloeLogView extends LitElement {
       .line.hit {
         background: color-mix(in srgb, var(--floe-mark) 25%, transparent);
       }
-      .line.current {
+      .line.current,
+      .line.target {
         background: color-mix(in srgb, var(--floe-mark) 55%, transparent);
+      }
+      .fold {
+        font: inherit;
+        color: inherit;
+        background: none;
+        border: 0;
+        padding: 0;
+        cursor: pointer;
+        font-weight: 600;
       }
       .no {
         display: inline-block;
@@ -107,7 +121,12 @@ export class FloeLogView extends LitElement {
   ];
   declare runId: string | undefined;
   declare node: string | undefined;
+  declare line: number | undefined;
   declare private offset: number;
+  /** The start lines of the groups unfolded. */
+  declare private expanded: ReadonlySet<number>;
+  /** The line revealed for `line` (once: following the log afterwards is the reader's choice). */
+  private revealedLine: number | undefined;
   declare private viewHeight: number;
   declare private follow: boolean;
   declare private query: string;
@@ -124,6 +143,7 @@ export class FloeLogView extends LitElement {
   constructor() {
     super();
     this.offset = 0;
+    this.expanded = new Set();
     this.viewHeight = 600;
     this.follow = true;
     this.query = '';
@@ -171,21 +191,60 @@ export class FloeLogView extends LitElement {
     return this.renderRoot.querySelector('.scroller') as HTMLElement;
   }
 
+  /**
+   * The buffer's lines shown, in order, when groups hide some (a folded group's lines, every group's end line);
+   * undefined: all of them.
+   */
+  private shownLines(): number[] | undefined {
+    const buffer = this.follower.buffer;
+    if (buffer.groups.length === 0) return undefined;
+    const shown: number[] = [];
+    let next = 0;
+    for (const group of buffer.groups) {
+      for (let i = next; i <= group.start; i++) shown.push(i);
+      const end = group.end ?? buffer.lineCount;
+      if (this.expanded.has(group.start)) for (let i = group.start + 1; i < end; i++) shown.push(i);
+      next = end + 1;
+    }
+    for (let i = next; i < buffer.lineCount; i++) shown.push(i);
+    return shown;
+  }
+
+  private toggle(start: number) {
+    const expanded = new Set(this.expanded);
+    if (!expanded.delete(start)) expanded.add(start);
+    this.expanded = expanded;
+  }
+
+  override willUpdate() {
+    const target = this.line;
+    if (target === undefined || target === this.revealedLine || target > this.follower.buffer.lineCount) return;
+    this.revealedLine = target;
+    this.reveal(target - 1);
+  }
+
   override render() {
     const buffer = this.follower.buffer;
-    const count = buffer.lineCount;
-    if (this.query !== this.hitsFor || count !== this.hitsCount) this.updateHits();
+    if (this.query !== this.hitsFor || buffer.lineCount !== this.hitsCount) this.updateHits();
+    const shown = this.shownLines();
+    const count = shown ? shown.length : buffer.lineCount;
     const first = Math.max(0, Math.floor(this.offset / LINE_HEIGHT) - OVERSCAN);
     const last = Math.min(count, Math.ceil((this.offset + this.viewHeight) / LINE_HEIGHT) + OVERSCAN);
     const hitSet = new Set(this.hits);
     const current = this.hits[this.hitIndex];
+    const target = this.line === undefined ? undefined : this.line - 1;
     const rows = [];
-    for (let i = first; i < last; i++) {
+    for (let row = first; row < last; row++) {
+      const i = shown ? (shown[row] as number) : row;
       const { text, start } = buffer.line(i);
-      const cls = i === current ? 'line hit current' : hitSet.has(i) ? 'line hit' : 'line';
-      rows.push(
-        html`<div class=${cls} data-line=${i + 1}><span class="no">${i + 1}</span>${renderLine(text, start)}</div>`,
-      );
+      const cls = `line${hitSet.has(i) ? ' hit' : ''}${i === current ? ' current' : ''}${i === target ? ' target' : ''}`;
+      const group = logGroupLine(text);
+      const content =
+        group && 'start' in group
+          ? html`<button class="fold" aria-expanded=${this.expanded.has(i) ? 'true' : 'false'}
+              @click=${() => this.toggle(i)}>${this.expanded.has(i) ? '▾' : '▸'} ${group.start}</button>`
+          : renderLine(text, start);
+      rows.push(html`<div class=${cls} data-line=${i + 1}><span class="no">${i + 1}</span>${content}</div>`);
     }
     const waiting = this.follower.loading && count === 0;
     return html`<div class="row bar" role="toolbar" aria-label="Log">
@@ -197,7 +256,7 @@ export class FloeLogView extends LitElement {
         <button @click=${() => this.step(1)} ?disabled=${this.hits.length === 0} aria-label="Next match">↓</button>
         <button @click=${() => this.setFollow(!this.follow)} aria-pressed=${this.follow ? 'true' : 'false'}>Follow</button>
         <button @click=${this.download}>Download</button>
-        <span class="muted status">${buffer.complete ? `${count} lines, complete` : html`${count} lines, live`}</span>
+        <span class="muted status">${buffer.complete ? `${buffer.lineCount} lines, complete` : html`${buffer.lineCount} lines, live`}</span>
         ${waiting ? html`<floe-spinner label="Waiting for output…"></floe-spinner>` : nothing}
       </div>
       <floe-error-box .error=${this.follower.error}></floe-error-box>
@@ -233,10 +292,14 @@ export class FloeLogView extends LitElement {
     this.reveal(this.hits[this.hitIndex] as number);
   }
 
-  /** Scrolls line `index` into the middle of the view and stops following. */
+  /** Scrolls line `index` into the middle of the view, unfolding its group, and stops following. */
   private reveal(index: number) {
     this.follow = false;
-    const top = Math.max(0, index * LINE_HEIGHT - this.viewHeight / 2);
+    const group = this.follower.buffer.groups.find((g) => g.start < index && (g.end === undefined || index < g.end));
+    if (group && !this.expanded.has(group.start)) this.expanded = new Set([...this.expanded, group.start]);
+    const shown = this.shownLines();
+    const row = shown ? Math.max(0, shown.indexOf(index)) : index;
+    const top = Math.max(0, row * LINE_HEIGHT - this.viewHeight / 2);
     this.updateComplete.then(() => {
       this.scroller.scrollTop = top;
       this.offset = top;

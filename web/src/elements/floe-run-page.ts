@@ -13,6 +13,7 @@ import './floe-error-box.js';
 import './floe-form.js';
 import './floe-log-view.js';
 import './floe-run-graph.js';
+import './floe-run-reports.js';
 import './floe-run-timeline.js';
 import './floe-spinner.js';
 
@@ -24,6 +25,7 @@ export class FloeRunPage extends LitElement {
   static override properties = {
     runId: { attribute: 'run-id' },
     node: {},
+    line: { type: Number },
     acting: { state: true },
     actionError: { state: true },
   };
@@ -71,6 +73,8 @@ export class FloeRunPage extends LitElement {
   ];
   declare runId: string;
   declare node: string | undefined;
+  /** A line of the chosen node's log to show (from an annotation's link). */
+  declare line: number | undefined;
   declare private acting: string | undefined;
   declare private actionError: unknown;
   private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
@@ -175,6 +179,11 @@ export class FloeRunPage extends LitElement {
           @floe-select-node=${(e: CustomEvent<{ node: string }>) => navigate(runPath(run.id, e.detail.node), true)}>
         </floe-run-graph>
       </section>
+      ${
+        run.reports && run.reports.length > 0
+          ? html`<floe-run-reports .runId=${run.id} .reports=${run.reports} .nodes=${run.nodes}></floe-run-reports>`
+          : nothing
+      }
       ${selected ? this.renderNode(run, selected) : nothing}
       <section id="artifacts" aria-label="Artifacts">
         <h2>Artifacts</h2>
@@ -241,7 +250,8 @@ export class FloeRunPage extends LitElement {
       ${waitingForm ? this.renderDataForm(run, node) : nothing}
       ${
         node.type !== 'merge' && node.type !== 'data' && node.type !== 'end'
-          ? html`<h3>Log</h3><floe-log-view .runId=${run.id} .node=${node.id}></floe-log-view>`
+          ? html`<h3>Log</h3><floe-log-view .runId=${run.id} .node=${node.id}
+              .line=${node.id === this.node ? this.line : undefined}></floe-log-view>`
           : nothing
       }
     </section>`;

@@ -4,6 +4,7 @@
 
 import { migration011 } from '../sqlite/migrations/011-github-state.js';
 import { postgresMigration012 } from '../sqlite/migrations/012-artifacts.js';
+import { migration013 } from '../sqlite/migrations/013-run-reports.js';
 import type { Migration } from '../sqlite/migrations.js';
 
 const migration001: Migration = {
@@ -207,7 +208,7 @@ ALTER TABLE runners ADD COLUMN connection TEXT;
 };
 
 // The SQLite driver's 010 (renaming log_chunks.offset to PostgreSQL's byte_offset) has nothing to do here; 011, the
-// GitHub state's own table, is the same SQL in both.
+// GitHub state's own table, is the same SQL in both, as is 013, the tasks' reports.
 
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -220,4 +221,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration009,
   migration011,
   postgresMigration012,
+  migration013,
 ];

@@ -270,6 +270,39 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.readLog(run.id, 'build')).chunks.map((chunk) => chunk.text)).toEqual(['héllo\n']);
     });
 
+    it('stores reports with the records that carry them, lists them in seq order, and drops them on re-queue', async () => {
+      const run = await activeRun();
+      const annotation = { type: 'annotation', level: 'error', message: 'bad', file: 'src/a.ts', line: 3 } as const;
+      const summary = { type: 'summary', markdown: '# héllo', truncated: false } as const;
+      const saved = await store.saveProgress(run.id, {
+        epoch: 1,
+        expectedLastSeq: 0,
+        lastSeq: 3,
+        engine: engineAt(clock),
+        logs: [],
+        reports: [
+          { seq: 3, node: 'build', attempt: 1, report: summary },
+          { seq: 2, node: 'build', attempt: 1, report: annotation },
+        ],
+      });
+      expect(saved.ok).toBe(true);
+      // A stale write stores none of its reports.
+      await store.saveProgress(run.id, {
+        epoch: 0,
+        expectedLastSeq: 3,
+        lastSeq: 4,
+        engine: engineAt(clock),
+        logs: [],
+        reports: [{ seq: 4, node: 'build', attempt: 1, report: summary }],
+      });
+      expect(await store.listReports(run.id)).toEqual([
+        { seq: 2, node: 'build', attempt: 1, report: annotation },
+        { seq: 3, node: 'build', attempt: 1, report: summary },
+      ]);
+      await store.requeueRun(run.id, 1);
+      expect(await store.listReports(run.id)).toEqual([]);
+    });
+
     it('archives a run with its ending in the same write as its last records', async () => {
       const run = await activeRun();
       const saved = await store.saveProgress(run.id, {
