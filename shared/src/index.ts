@@ -160,7 +160,6 @@ export {
   MAX_FRAME_BYTES,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
-  SINCE_PROTOCOL,
   type RefusalCode,
   RefusalCodeSchema,
   type RunnerMessage,
@@ -169,6 +168,7 @@ export {
   RunnerMetricsSchema,
   type RunnerSandbox,
   RunnerSandboxSchema,
+  SINCE_PROTOCOL,
   WelcomeRunSchema,
 } from './protocol/runner-protocol.js';
 export * from './protocol/task-report.js';

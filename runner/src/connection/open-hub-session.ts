@@ -10,8 +10,8 @@ import {
   MAX_FRAME_BYTES,
   type RunnerMessage,
   type RunnerMetrics,
-  z,
   SINCE_PROTOCOL,
+  z,
 } from '@floe/shared';
 import WebSocket from 'ws';
 import { HubFailure } from './hub-failure.js';
