@@ -132,6 +132,7 @@ export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';
 export { type RunSpec, RunSpecSchema } from './protocol/run-spec.js';
 export {
   type DecodedFrame,
+  DRAIN_PROTOCOL_VERSION,
   decodeFrame,
   type FrameErrorCode,
   FrameErrorCodeSchema,

@@ -159,18 +159,29 @@ export class Dispatcher {
       }
       avoid.set(runId, new Map([...forRun].map(([runnerId, entry]) => [runnerId, entry.reason])));
     }
+    // Drained is read from the store at every pass, so a drain through any hub holds on every hub at once
+    // (docs/runners.md "Draining a runner"); a runner draining on its own is known to the hub it is connected to.
+    const drained = new Set(known.filter((runner) => runner.drained).map((runner) => runner.id));
     return planDispatch({
       runs,
       runners: everywhere
         ? known
             .filter((runner) => runner.connected)
-            .map(({ id, name, tags, slots, sandboxed }) => ({ id, name, tags, slots, sandboxed }))
-        : connections.list().map(({ runnerId, name, tags, slots, sandbox }) => ({
+            .map(({ id, name, tags, slots, sandboxed }) => ({
+              id,
+              name,
+              tags,
+              slots,
+              sandboxed,
+              drained: drained.has(id),
+            }))
+        : connections.list().map(({ runnerId, name, tags, slots, sandbox, draining }) => ({
             id: runnerId,
             name,
             tags,
             slots,
             sandboxed: sandbox.sandboxed,
+            drained: drained.has(runnerId) || draining,
           })),
       runnerNames: new Map(known.map((runner) => [runner.id, runner.name])),
       avoid,

@@ -87,6 +87,8 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
         return core.declined(runnerId, message.runId, message.epoch, message.reason);
       case 'heartbeat':
         return core.heartbeat(runnerId, message.runs);
+      case 'draining':
+        return core.draining(runner.connection);
       case 'record': {
         const outcome = await core.records(runnerId, message.runId, message.epoch, message.records);
         if ('stale' in outcome) {

@@ -341,7 +341,10 @@ export interface Store {
   updateRunner(
     id: string,
     patch: Partial<
-      Pick<RunnerRow, 'tags' | 'slots' | 'connected' | 'lastSeenAt' | 'version' | 'sandboxed' | 'drained' | 'protocol'> & {
+      Pick<
+        RunnerRow,
+        'tags' | 'slots' | 'connected' | 'lastSeenAt' | 'version' | 'sandboxed' | 'drained' | 'protocol'
+      > & {
         /** null clears it. */
         sandboxReason: string | null;
         /** The socket that speaks for the runner now (with `connected: true`; disconnectRunner clears it). */

@@ -49,6 +49,7 @@ const runnerMessages: RunnerMessage[] = [
       { kind: 'input', seq: 4, input: { type: 'lost', runner: 'vm-1', at: 1003 } },
     ],
   },
+  { type: 'draining' },
 ];
 
 const hubMessages: HubMessage[] = [
@@ -67,6 +68,8 @@ const hubMessages: HubMessage[] = [
   { type: 'data', runId: 'r-1', epoch: 1, node: 'approve', values: { ok: 'yes' }, by: 'ann', reject: false },
   { type: 'stop', runId: 'r-1', epoch: 1, reason: 'stale epoch' },
   { type: 'heartbeat' },
+  { type: 'drain', drained: true },
+  { type: 'drain', drained: false },
   { type: 'error', code: 'bad-json', message: 'frame is not JSON' },
 ];
 

@@ -41,6 +41,12 @@
 //     resends their unacknowledged records and then ends each with one more `input` record, `{type: 'lost'}`:
 //     its processes are gone.
 //
+//  9. Draining (version 2, docs/runners.md "Draining a runner"): the hub sends `drain` with `drained: true` when an
+//     operator drains the runner (and right after `welcome` while it stays drained), `drained: false` when it is
+//     undrained; the hub offers a drained runner nothing, and the runner declines what it is still offered, finishes
+//     what it holds, then idles (or exits, with --exit-when-drained). A runner that drains on its own (SIGQUIT) says
+//     `draining`, and the hub offers nothing more on that connection.
+//
 // Abuse: a frame over MAX_FRAME_BYTES is refused by the WebSocket layer (close 1009) before it is read. Bad JSON,
 // an unknown type or a message that fails its schema gets an `error` answer and the connection stays open, until
 // MAX_BAD_FRAMES of them: then the hub closes that socket (1008). Every other runner is unaffected.
@@ -60,9 +66,13 @@ import { RunSpecSchema } from './run-spec.js';
 
 /**
  * The newest version this side speaks, raised on every change to a message below. Version 1 includes the optional
- * range fields (`minProtocol`), which a peer that does not know them ignores.
+ * range fields (`minProtocol`), which a peer that does not know them ignores. Version 2 adds `drain` (hub → runner)
+ * and `draining` (runner → hub).
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/** The first version with `drain` and `draining`: neither is sent on a connection that agreed on less. */
+export const DRAIN_PROTOCOL_VERSION = 2;
 
 /** The oldest version this side still speaks: peers whose range ends below it are refused. */
 export const MIN_PROTOCOL_VERSION = 1;
@@ -117,6 +127,8 @@ export const RunnerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('decline'), ...RunRef, reason: z.string() }),
   z.object({ type: z.literal('heartbeat'), runs: z.array(z.object(RunRef)) }),
   z.object({ type: z.literal('record'), ...RunRef, records: z.array(RunRecordSchema).min(1) }),
+  /** Version 2: the runner drains on its own (SIGQUIT): offer it nothing more on this connection. */
+  z.object({ type: z.literal('draining') }),
 ]);
 export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;
 
@@ -169,6 +181,8 @@ export const HubMessageSchema = z.discriminatedUnion('type', [
   /** The run is no longer this runner's (stale epoch, lost and re-queued, or gone): kill it, drop its spool. */
   z.object({ type: z.literal('stop'), ...RunRef, reason: z.string() }),
   z.object({ type: z.literal('heartbeat') }),
+  /** Version 2: an operator drained (or undrained) the runner; while drained it is offered nothing. */
+  z.object({ type: z.literal('drain'), drained: z.boolean() }),
   /** A frame the hub could not accept; the connection stays open (until MAX_BAD_FRAMES). */
   z.object({ type: z.literal('error'), code: FrameErrorCodeSchema, message: z.string() }),
 ]);
