@@ -36,6 +36,7 @@ flows:
 const LEASE_MS = 3_000;
 
 let database: TestDatabase | undefined;
+const ownDatabases: TestDatabase[] = [];
 let proxy: TcpProxy | undefined;
 let out = '';
 afterAll(async () => {
@@ -43,6 +44,7 @@ afterAll(async () => {
   if (out) killByEnv('OUT', out);
   await proxy?.close();
   await database?.drop();
+  await Promise.all(ownDatabases.map((db) => db.drop()));
   removeTempDirs();
 });
 
@@ -148,11 +150,13 @@ describe('a hub whose database is out of reach', () => {
     chmodSync(out, 0o777);
     const repo = makeTempDir('floe-repo-');
     makeGitRepo(repo, { 'FLOE.yaml': FLOWS.replace(/gate/g, 'gate2') });
-    database ??= await createTestDatabase();
-    const outage = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(database.url).port || 5432) });
+    // A database of its own: the other test's repository would make the flow ambiguous.
+    const own = await createTestDatabase();
+    ownDatabases.push(own);
+    const outage = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(own.url).port || 5432) });
     const hubs = { leaseMs: LEASE_MS, heartbeatMs: 300, repos: [repo] };
-    const doomed = await startHub({ ...hubs, args: ['--database-url', outage.via(database.url)] });
-    const next = await startHub({ ...hubs, args: ['--database-url', database.url] });
+    const doomed = await startHub({ ...hubs, args: ['--database-url', outage.via(own.url)] });
+    const next = await startHub({ ...hubs, args: ['--database-url', own.url] });
     const runner = startRunner({
       hub: `${doomed.url},${next.url}`,
       token: await doomed.runnerToken(),
