@@ -106,7 +106,7 @@ describe('draining a runner', () => {
     expect(runner.child.exitCode).toBeNull();
 
     // The drain is stored: a restarted hub offers the runner nothing either.
-    expect(await hub.stop()).toBe(0);
+    expect(await hub.stop(20_000), hub.output()).toBe(0);
     hub = await startHub({ repos: [repo], dataDir, port: hub.port, leaseMs: 10_000, heartbeatMs: 300 });
     await waitFor(
       async () =>
