@@ -2,6 +2,8 @@
 // API as an operator, a real runner that finishes what it holds and is offered nothing more, a drain that outlives a
 // hub restart, `floe runner undrain`, and a runner started with --exit-when-drained that exits 0. Real `floe-hub`
 // and `floe runner` processes.
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   FLOE_MAIN,
@@ -24,6 +26,9 @@ flows:
   - id: medium
     tasks:
       - {id: nap, type: exec, listen: trigger.good, opts: {shell: "echo napping; sleep 2; echo rested"}}
+  - id: gated
+    tasks:
+      - {id: wait, type: exec, listen: trigger.good, opts: {shell: 'while [ ! -e "$OUT/gate" ]; do sleep 0.05; done; echo through'}}
 `;
 
 interface RunView {
@@ -81,14 +86,18 @@ describe('draining a runner', () => {
     const dataDir = makeTempDir('floe-hub-');
     let hub = await startHub({ repos: [repo], dataDir, leaseMs: 10_000, heartbeatMs: 300 });
     const ops = await operatorToken(hub);
+    // The held run waits for a file the test writes: it is still running whatever the machine's load.
+    const out = makeTempDir('floe-out-');
+    chmodSync(out, 0o777);
     const runner = startRunner({
       hub: hub.url,
       token: await hub.runnerToken(),
       name: 'vm-maint',
-      env: { FLOE_RUNNER_BACKOFF_MAX: '500ms' },
+      env: { FLOE_RUNNER_BACKOFF_MAX: '500ms', OUT: out },
+      args: ['--sandbox-bind', out],
     });
     await runner.waitForOutput('connected to the hub');
-    const held = await start(hub, 'medium');
+    const held = await start(hub, 'gated');
     await runner.waitForOutput('run accepted');
 
     const drained = await cli(hub, ops, 'drain', 'vm-maint');
@@ -96,10 +105,12 @@ describe('draining a runner', () => {
     expect(drained.output).toContain('runner vm-maint drained: offered no new run; finishing the 1 it holds');
     await runner.waitForOutput('drained by the hub: taking no new runs');
     const waiting = await start(hub, 'quick');
-    expect(await ended(hub, held)).toMatchObject({ result: 'good', runner: 'vm-maint' });
     await waitFor(async () => (await view(hub, waiting)).pendingReason?.includes('vm-maint is drained') === true, {
       what: 'the waiting run to say the runner is drained',
     });
+    writeFileSync(join(out, 'gate'), '');
+    expect(await ended(hub, held)).toMatchObject({ result: 'good', runner: 'vm-maint' });
+    expect((await view(hub, waiting)).state).toBe('pending');
     expect(await runnerNamed(hub, 'vm-maint')).toMatchObject({ drained: true, protocol: 2, runs: [] });
     expect((await runnerNamed(hub, 'vm-maint'))?.version).toMatch(/^\d+\.\d+\.\d+/);
     // The runner idles: it did not exit.
