@@ -103,6 +103,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         return runs.stopAt(message.runId, message.epoch, message.reason);
       case 'drain':
         shutdown.hubDrained(message.drained, config.exitWhenDrained);
+        // With --exit-when-drained it is now on its way out: an undrain must not bring offers back to it.
         return sayDraining(current);
       case 'error':
         logger.warn({ code: message.code, reason: message.message }, 'the hub could not take a message');
