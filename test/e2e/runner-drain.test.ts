@@ -140,7 +140,7 @@ describe('draining a runner', () => {
       { action: 'runner.undrain', actor: 'ops', target: 'vm-maint' },
       { action: 'runner.drain', actor: 'ops', target: 'vm-maint' },
     ]);
-  });
+  }, 120_000);
 
   it('exits 0 once drained when started with --exit-when-drained', async () => {
     const hub = await startHub({ repos: [repo], leaseMs: 10_000, heartbeatMs: 300 });
