@@ -122,6 +122,11 @@ export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs {
   problems(): string[];
   /** Resolves when the dispatcher has nothing left to do (tests). */
   settled(): Promise<void>;
+  /**
+   * Offers no more runs (the first step of a hub's SIGTERM, main.ts): its runners then move to the other hubs with
+   * no offer of this hub's in flight. close() does it too. Never rejects.
+   */
+  stopOffering(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -277,6 +282,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     onChange: (listener) => changes.onChange(listener),
     problems: () => health.problems(),
     settled: () => dispatch.idle(),
+    stopOffering: () => dispatch.stop(),
 
     async close() {
       if (closed) return;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `floe-hub`: the hub program (`floe hub` and `floe up` start it as its own process, DESIGN §2). It reads its
 // configuration once (config.ts), builds the server (build-server.ts), listens, prints where and the admin token,
-// and on SIGTERM or SIGINT stops taking requests, closes runner sockets and the store, and exits 0.
+// and on SIGTERM or SIGINT stops offering runs, closes runner sockets (they move to the other hubs of their
+// `--hub` list), stops taking requests, closes the store, and exits 0 — also when the database is out of reach:
+// nothing is lost then either, as the runs' records wait in the runners' spools (docs/runners.md "Upgrading a fleet").
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -127,6 +129,9 @@ async function main(): Promise<number> {
       }, STOP_TIMEOUT_MS);
       timer.unref();
       try {
+        // First no new offer, so that no run is offered on a socket about to close (it would wait for the offer
+        // to time out before another hub could offer it again).
+        await hub.stopOffering();
         gateway.closeAll('the hub is stopping');
         await app.close();
         // Each runner socket reports its disconnect to the core after its close event; let those writes land

@@ -36,6 +36,7 @@ flows:
 const LEASE_MS = 3_000;
 
 let database: TestDatabase | undefined;
+const ownDatabases: TestDatabase[] = [];
 let proxy: TcpProxy | undefined;
 let out = '';
 afterAll(async () => {
@@ -43,6 +44,7 @@ afterAll(async () => {
   if (out) killByEnv('OUT', out);
   await proxy?.close();
   await database?.drop();
+  await Promise.all(ownDatabases.map((db) => db.drop()));
   removeTempDirs();
 });
 
@@ -141,5 +143,59 @@ describe('a hub whose database is out of reach', () => {
     }
     expect(lines(join(out, 'executed')).sort()).toEqual([...ids].sort());
     expect(hub.output()).not.toContain('runner lost');
+  }, 180_000);
+
+  it('stops cleanly when SIGTERMed during the outage: exit 0, and the run goes on on the next hub', async () => {
+    out ||= makeTempDir('floe-out-');
+    chmodSync(out, 0o777);
+    const repo = makeTempDir('floe-repo-');
+    makeGitRepo(repo, { 'FLOE.yaml': FLOWS.replace(/gate/g, 'gate2') });
+    // A database of its own: the other test's repository would make the flow ambiguous.
+    const own = await createTestDatabase();
+    ownDatabases.push(own);
+    const outage = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(own.url).port || 5432) });
+    const hubs = { leaseMs: LEASE_MS, heartbeatMs: 300, repos: [repo] };
+    const doomed = await startHub({ ...hubs, args: ['--database-url', outage.via(own.url)] });
+    const next = await startHub({ ...hubs, args: ['--database-url', own.url] });
+    const runner = startRunner({
+      hub: `${doomed.url},${next.url}`,
+      token: await doomed.runnerToken(),
+      name: 'vm-term',
+      env: { OUT: out, FLOE_RUNNER_BACKOFF_MAX: '500ms' },
+      args: ['--sandbox-bind', out],
+    });
+    await runner.waitForOutput('connected to the hub', 30_000);
+    const runId = (await doomed.json<{ runId: string }>('/api/flows/count/runs', { body: {} })).runId;
+    await waitFor(() => lines(join(out, `progress-${runId}`)).length >= 3, {
+      timeoutMs: 30_000,
+      what: 'the run printing',
+    });
+
+    outage.set('cut');
+    await waitFor(async () => (await doomed.request('/readyz')).status === 503, {
+      timeoutMs: 30_000,
+      what: '/readyz 503',
+    });
+    // It used to exit 1: handing back the dispatch lease failed on the cut database.
+    expect(await doomed.stop(20_000), doomed.output()).toBe(0);
+    expect(doomed.output()).toContain('hub stopped');
+    await outage.close();
+
+    // Its runner moved to the other hub, which has the run from the runner's spool, whole.
+    writeFileSync(join(out, 'gate2'), '');
+    const ended = await waitFor(
+      async () => {
+        const view = await next.json<RunView>(`/api/runs/${runId}`);
+        return view.state === 'archived' && view;
+      },
+      { timeoutMs: 60_000, what: 'the run archived on the other hub' },
+    );
+    expect(ended.result).toBe('good');
+    const printed = lines(join(out, `progress-${runId}`)).length;
+    const log = await (await next.request(`/api/runs/${runId}/logs?node=count`)).text();
+    expect(log.match(/^(line|end)-\d+$/gm)).toEqual([
+      ...Array.from({ length: printed }, (_, i) => `line-${i + 1}`),
+      `end-${printed}`,
+    ]);
   }, 180_000);
 });

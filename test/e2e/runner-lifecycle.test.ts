@@ -120,11 +120,14 @@ describe('a runner and its hub', () => {
     await runner.waitForOutput('run accepted');
     runner.child.kill('SIGQUIT');
     await runner.waitForOutput('draining');
+    // The runner told the hub (protocol version 2), which offers it nothing more: not one offer to decline.
+    await hub.waitForOutput('runner draining; offering it nothing more');
     const next = await start(hub, 'quick');
     expect(await runner.exited).toBe(0);
     expect(await ended(hub, running)).toMatchObject({ result: 'good', runner: 'drainer' });
     expect(await (await hub.request(`/api/runs/${running}/logs?node=nap`)).text()).toMatch(/^rested$/m);
     expect((await hub.json<RunView>(`/api/runs/${next}`)).state).toBe('pending');
+    expect(hub.output()).not.toContain('offer declined');
   });
 
   it('takes one run and exits with --once', async () => {

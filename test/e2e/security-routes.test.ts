@@ -177,6 +177,14 @@ const MATRIX: Record<string, Row> = {
     call: () => ({ path: '/api/tokens/admin/rotate', body: { graceSeconds: 3600 } }),
   },
   'DELETE /api/runners/:name': { role: 'admin', call: () => ({ path: '/api/runners/no-such-runner' }) },
+  'POST /api/runners/:name/drain': {
+    role: 'operator',
+    call: () => ({ path: '/api/runners/no-such-runner/drain', body: {} }),
+  },
+  'POST /api/runners/:name/undrain': {
+    role: 'operator',
+    call: () => ({ path: '/api/runners/no-such-runner/undrain', body: {} }),
+  },
   'GET /api/audit': { role: 'admin', call: () => ({ path: '/api/audit' }) },
   // Runner names and the load of every repository; `--metrics-public` opens it (routes/metrics-route.test.ts).
   'GET /metrics': { role: 'viewer', call: () => ({ path: '/metrics' }) },

@@ -23,6 +23,7 @@ export class Dispatcher {
   private again = false;
   private sweep: NodeJS.Timeout | undefined;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private leased = false;
   /** A lease renewal in flight: stop() waits for it, so the lease it may take is handed back too. */
@@ -77,15 +78,26 @@ export class Dispatcher {
     return leasing;
   }
 
-  /** Stops sweeping, waits for a pass in progress and hands the dispatch lease back. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.sweep) clearInterval(this.sweep);
-    if (this.leaseTimer) clearInterval(this.leaseTimer);
-    if (this.retry) clearTimeout(this.retry);
-    await this.running;
-    await this.leasing?.catch(() => false);
-    await this.deps.store.releaseLease(DISPATCH_LEASE, this.deps.hubId);
+  /**
+   * Stops sweeping, waits for a pass in progress and hands the dispatch lease back; a second call joins the first.
+   * Never rejects: a lease that cannot be handed back (the database is out of reach) expires by itself after
+   * `dispatchLeaseMs`, and a stopping hub must not fail for it.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      if (this.sweep) clearInterval(this.sweep);
+      if (this.leaseTimer) clearInterval(this.leaseTimer);
+      if (this.retry) clearTimeout(this.retry);
+      await this.running;
+      await this.leasing?.catch(() => false);
+      try {
+        await this.deps.store.releaseLease(DISPATCH_LEASE, this.deps.hubId);
+      } catch (err) {
+        this.deps.log.warn({ err }, 'could not hand back the dispatch lease; it expires by itself');
+      }
+    })();
+    return this.stopping;
   }
 
   /** Asks for a pass; passes never overlap, and a wake during a pass makes one more pass after it. */
@@ -159,18 +171,29 @@ export class Dispatcher {
       }
       avoid.set(runId, new Map([...forRun].map(([runnerId, entry]) => [runnerId, entry.reason])));
     }
+    // Drained is read from the store at every pass, so a drain through any hub holds on every hub at once
+    // (docs/runners.md "Draining a runner"); a runner draining on its own is known to the hub it is connected to.
+    const drained = new Set(known.filter((runner) => runner.drained).map((runner) => runner.id));
     return planDispatch({
       runs,
       runners: everywhere
         ? known
             .filter((runner) => runner.connected)
-            .map(({ id, name, tags, slots, sandboxed }) => ({ id, name, tags, slots, sandboxed }))
-        : connections.list().map(({ runnerId, name, tags, slots, sandbox }) => ({
+            .map(({ id, name, tags, slots, sandboxed }) => ({
+              id,
+              name,
+              tags,
+              slots,
+              sandboxed,
+              drained: drained.has(id),
+            }))
+        : connections.list().map(({ runnerId, name, tags, slots, sandbox, draining }) => ({
             id: runnerId,
             name,
             tags,
             slots,
             sandboxed: sandbox.sandboxed,
+            drained: drained.has(runnerId) || draining,
           })),
       runnerNames: new Map(known.map((runner) => [runner.id, runner.name])),
       avoid,

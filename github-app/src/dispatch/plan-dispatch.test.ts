@@ -31,6 +31,17 @@ const runner = (name: string, tags: string[] = [], slots = 1, sandboxed = true):
 const offers = (plan: ReturnType<typeof planDispatch>) => plan.offers.map((o) => `${o.run.flowId}->${o.runner.name}`);
 
 describe('planDispatch', () => {
+  it('offers nothing to a drained runner, and a run that only it matches says it waits for a drained runner', () => {
+    const [a, b] = [run('build'), run('build')];
+    const drained = { ...runner('vm-old', [], 4), drained: true };
+    const plan = planDispatch({ runs: [a, b] as RunRow[], runners: [drained, runner('vm-new')] });
+    expect(offers(plan)).toEqual(['build->vm-new']);
+    expect(plan.waiting.get(b?.id ?? '')).toBe('all 2 matching runners are busy (vm-old is drained, vm-new 1/1)');
+    const alone = planDispatch({ runs: [run('build')], runners: [drained] });
+    expect(alone.offers).toEqual([]);
+    expect([...alone.waiting.values()]).toEqual(['the one matching runner is busy (vm-old is drained)']);
+  });
+
   it('offers a run only to runners that have every host tag', () => {
     const gpu = run('train', { 'host-tags': ['gpu', 'linux'] });
     const plan = planDispatch({

@@ -11,6 +11,8 @@ export type PlanRunner = {
   slots: number;
   /** It runs tasks in a sandbox (DESIGN §9): only such runners get untrusted runs. */
   sandboxed: boolean;
+  /** Drained by an operator, or draining on its own: offered nothing (docs/runners.md "Draining a runner"). */
+  drained?: boolean;
 };
 
 export type PlanInput = {
@@ -41,7 +43,8 @@ const list = (items: string[]) => items.join(', ');
  * - slots: a runner takes at most `slots` runs, counting the ones offered to it;
  * - resource-tags are held across all runners by active and offered runs; waiting runs get them first come,
  *   first served: a run never overtakes an earlier waiting run that wants the same tag;
- * - reuse-space: two runs of the same such flow never on one runner at once (other flows are not blocked).
+ * - reuse-space: two runs of the same such flow never on one runner at once (other flows are not blocked);
+ * - a drained runner gets nothing; it still counts as matching, so that a run waiting for it says so.
  * Among the runners that can take a run, the least loaded wins (then the name, so plans are repeatable).
  */
 export function planDispatch(input: PlanInput): DispatchPlan {
@@ -112,6 +115,10 @@ export function planDispatch(input: PlanInput): DispatchPlan {
     const states: string[] = [];
     const free = matching.filter((runner) => {
       const load = used.get(runner.id) ?? 0;
+      if (runner.drained) {
+        states.push(`${runner.name} is drained`);
+        return false;
+      }
       const why = avoided?.get(runner.id);
       if (why !== undefined) {
         states.push(`${runner.name} ${why}`);

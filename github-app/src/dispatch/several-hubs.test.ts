@@ -43,6 +43,20 @@ describe('several hubs on one PostgreSQL database', () => {
     expect(a.hub.store.constructor.name).toBe('PostgresStore');
   });
 
+  it('drains, through one hub, a runner connected to the other: offered nothing there at once, and told', async () => {
+    const runner = await a.connect('vm-a');
+    expect((await b.hub.drainRunner('vm-a', true, ADMIN)).drained).toBe(true);
+    // The drain reaches the runner on a through the relay between hubs.
+    expect(await runner.next('drain')).toEqual({ type: 'drain', drained: true });
+    const runId = await b.hub.startRun('approve', {}, ADMIN);
+    await Promise.all([a.hub.settled(), b.hub.settled()]);
+    expect(await a.hub.whyPending(runId)).toBe('the one matching runner is busy (vm-a is drained)');
+    expect(runner.of('offer')).toEqual([]);
+    expect((await a.hub.runners())[0]).toMatchObject({ name: 'vm-a', drained: true });
+    await b.hub.drainRunner('vm-a', false, ADMIN);
+    expect((await runner.next('offer')).runId).toBe(runId);
+  });
+
   it('lets only one hub offer a run when runners wait on both', async () => {
     const [onA, onB] = [await a.connect('vm-a'), await b.connect('vm-b')];
     const ids = await Promise.all([1, 2, 3, 4].map((i) => (i % 2 ? a : b).hub.startRun('approve', {}, ADMIN)));

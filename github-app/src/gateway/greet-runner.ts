@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { agreeProtocol, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type RunnerMessage } from '@floe/shared';
+import {
+  agreeProtocol,
+  type HubMessage,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  type RunnerMessage,
+  SINCE_PROTOCOL,
+} from '@floe/shared';
 import type { RunnerConnection } from './hub-core.js';
 import { CLOSE_AWAY, CLOSE_POLICY, type RunnerSocketWriter } from './runner-socket-writer.js';
 import type { RunnerSocketOptions, ServedRunner } from './serve-runner-socket.js';
@@ -33,7 +40,12 @@ export async function greetRunner(
     slots: message.slots,
     protocol: agreed.version,
     sandbox: message.sandbox ?? { sandboxed: false, reason: 'the runner is older than task sandboxes' },
-    send: (sent) => writer.send(sent),
+    draining: false,
+    // Whatever path a message takes to this socket (this hub's verbs, or relayed from another hub), the runner
+    // gets only what its agreed version has (DESIGN §5 "Protocol versions").
+    send: (sent) => {
+      if (speaks(agreed.version, sent)) writer.send(sent);
+    },
     // Removed by an admin: closed after what the core sent before (the runs' stops). The runner reconnects, and
     // its hello is refused for a bad credential, which is final (it exits).
     close: (reason) => {
@@ -73,4 +85,9 @@ export async function greetRunner(
     },
     'runner connected',
   );
+}
+
+/** Whether a runner that agreed on `version` knows `message`. */
+function speaks(version: number, message: HubMessage): boolean {
+  return message.type !== 'drain' || version >= SINCE_PROTOCOL.drain;
 }

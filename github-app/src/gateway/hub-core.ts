@@ -20,6 +20,8 @@ export interface RunnerConnection {
   readonly protocol: number;
   /** Whether it runs tasks in a sandbox (hello's `sandbox`; not sandboxed when it did not say), and why not. */
   readonly sandbox: RunnerSandbox;
+  /** It said `draining` (SIGQUIT): it takes no new run on this connection, so none is offered to it. */
+  draining: boolean;
   /** Queue a message to the runner; dropped silently if the socket has closed (the lease decides what happens). */
   send(message: HubMessage): void;
   /** Closes the socket (an admin removed the runner); absent on test connections that have none. */
@@ -50,4 +52,6 @@ export interface HubCore {
   accepted(runnerId: string, runId: string, epoch: number): Promise<void>;
   declined(runnerId: string, runId: string, epoch: number, reason: string): Promise<void>;
   records(runnerId: string, runId: string, epoch: number, records: RunRecord[]): Promise<RecordsOutcome>;
+  /** The runner drains on its own (its `draining`): nothing more is offered on `connection`. */
+  draining(connection: RunnerConnection): Promise<void>;
 }

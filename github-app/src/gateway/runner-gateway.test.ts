@@ -4,10 +4,12 @@ import {
   type HubMessage,
   MAX_BAD_FRAMES,
   MAX_FRAME_BYTES,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   ResolvedFlowSchema,
   type RunnerMessage,
   type RunRecord,
+  SINCE_PROTOCOL,
 } from '@floe/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -63,6 +65,9 @@ class TinyCore implements HubCore {
   }
   async declined(runnerId: string, runId: string, epoch: number, reason: string) {
     this.calls.push(`declined ${runnerId} ${runId}@${epoch} ${reason}`);
+  }
+  async draining(connection: RunnerConnection) {
+    this.calls.push(`draining ${connection.runnerId}`);
   }
   async records(_runnerId: string, runId: string, epoch: number, records: RunRecord[]): Promise<RecordsOutcome> {
     if (this.epochs.get(runId) !== epoch) return { stale: true, reason: `epoch ${epoch} is stale` };
@@ -303,6 +308,26 @@ describe('runner gateway', () => {
       'declined ra run-2@4 no free slot',
       'heartbeat ra run-1',
     ]);
+  });
+
+  it('passes draining to the core, and sends drain only to a runner that agreed on a version that has it', async () => {
+    const socket = await connected('cred-a');
+    socket.send({ type: 'draining' });
+    await expect.poll(() => core.calls).toContain('draining ra');
+    core.connections.get('ra')?.send({ type: 'drain', drained: true });
+    expect(await socket.next('drain')).toEqual({ type: 'drain', drained: true });
+
+    // A runner of the release before drains (protocol 1) never gets the message it would not understand.
+    const old = await open();
+    old.send({
+      ...hello('cred-b', [], SINCE_PROTOCOL.drain - 1),
+      minProtocol: MIN_PROTOCOL_VERSION,
+    } as RunnerMessage);
+    expect(await old.next('welcome')).toMatchObject({ protocol: SINCE_PROTOCOL.drain - 1 });
+    core.connections.get('rb')?.send({ type: 'drain', drained: true });
+    core.connections.get('rb')?.send({ type: 'heartbeat' });
+    await old.next('heartbeat');
+    expect(old.messages.map((m) => m.type)).not.toContain('drain');
   });
 
   it('delivers an offer the core makes while connecting the runner after the welcome', async () => {

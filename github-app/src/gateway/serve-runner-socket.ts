@@ -93,6 +93,8 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
           message.runs,
           runner.connection.protocol >= SINCE_PROTOCOL.runnerMetrics ? message.metrics : undefined,
         );
+      case 'draining':
+        return core.draining(runner.connection);
       case 'record': {
         const outcome = await core.records(runnerId, message.runId, message.epoch, message.records);
         if ('stale' in outcome) {

@@ -40,4 +40,44 @@ describe('runnerVerbs', () => {
     expect(changes).toContain('runners');
     await expect(t.hub.removeRunner('vm-1', ADMIN)).rejects.toMatchObject({ code: 'FLOE_RUNNER_NOT_FOUND' });
   });
+
+  it('drains a runner: offered nothing, told so, its runs finish; undrained it takes the waiting run; audited', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
+    const runner = await t.connect('vm-1', [], 2);
+    const held = await t.hub.startRun('deploy', {}, ADMIN);
+    const offer = await runner.next('offer');
+    await t.hub.core.accepted(runner.runnerId, held, offer.epoch);
+
+    const view = await t.hub.drainRunner('vm-1', true, ADMIN);
+    expect(view).toMatchObject({ name: 'vm-1', drained: true, runs: [{ id: held }] });
+    expect(await runner.next('drain')).toEqual({ type: 'drain', drained: true });
+    const waiting = await t.hub.startRun('slow', {}, ADMIN);
+    await t.hub.settled();
+    expect(await t.hub.store.getRun(waiting)).toMatchObject({ state: 'pending' });
+    expect((await t.hub.store.getRun(waiting))?.runnerId).toBeUndefined();
+    expect((await t.hub.run(waiting)).pendingReason).toContain('vm-1 is drained');
+    // What it holds is still its own.
+    expect(await t.hub.store.getRun(held)).toMatchObject({ state: 'active', runnerId: runner.runnerId });
+
+    expect(await t.hub.drainRunner('vm-1', false, ADMIN)).toMatchObject({ drained: false });
+    expect(await runner.next('drain')).toEqual({ type: 'drain', drained: false });
+    expect((await runner.next('offer')).runId).toBe(waiting);
+    const entries = (await t.hub.auditLog({})).entries.filter((entry) => entry.action.startsWith('runner.'));
+    expect(entries).toMatchObject([
+      { actor: 'ann', action: 'runner.undrain', target: 'vm-1' },
+      { actor: 'ann', action: 'runner.drain', target: 'vm-1' },
+    ]);
+    await expect(t.hub.drainRunner('vm-9', true, ADMIN)).rejects.toMatchObject({ code: 'FLOE_RUNNER_NOT_FOUND' });
+  });
+
+  it('tells a drained runner again when it reconnects, and a hostile name is simply not found', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
+    await t.connect('vm-1');
+    await t.hub.drainRunner('vm-1', true, ADMIN);
+    const again = await t.connect('vm-1');
+    expect(await again.next('drain')).toEqual({ type: 'drain', drained: true });
+    expect((await t.hub.runners())[0]).toMatchObject({ drained: true, protocol: again.protocol });
+    for (const name of ['../vm-1', 'vm-1\u0000', "vm-1' OR '1'='1", 'x'.repeat(10_000)])
+      await expect(t.hub.drainRunner(name, true, ADMIN)).rejects.toMatchObject({ code: 'FLOE_RUNNER_NOT_FOUND' });
+  });
 });

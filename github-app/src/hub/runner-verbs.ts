@@ -1,7 +1,8 @@
 import type { Me, RunnerView } from '@floe/shared';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
-import { runnerViews } from '../runners/runner-views.js';
+import { publishRunner, runnerViews, toRunnerView } from '../runners/runner-views.js';
+import { drainRunner } from '../runs/drain-runner.js';
 import type { HubDeps } from '../runs/hub-deps.js';
 import { removeRunner } from '../runs/remove-runner.js';
 import { hashSecret, newSecret } from '../store/hash-secret.js';
@@ -10,6 +11,11 @@ import type { HubChanges } from './hub-changes.js';
 export interface RunnerVerbs {
   /** Removes a runner: credential refused, socket closed, active runs lost or re-queued. FLOE_RUNNER_NOT_FOUND. */
   removeRunner(name: string, by: Me): Promise<void>;
+  /**
+   * Drains (or undrains) a runner: it is offered nothing while drained and finishes what it holds; audited,
+   * announced. FLOE_RUNNER_NOT_FOUND.
+   */
+  drainRunner(name: string, drained: boolean, by: Me): Promise<RunnerView>;
   /** Makes a one-time runner registration token. */
   createRunnerToken(by: Me): Promise<string>;
   runners(): Promise<RunnerView[]>;
@@ -34,6 +40,14 @@ export function runnerVerbs(parts: {
       dispatcher.forgetRunner(name);
       await audit.record(by, 'runner.delete', name, held.length > 0 ? { runs: held.join(' ') } : undefined);
       changes.announce({ kind: 'runners' });
+    },
+
+    async drainRunner(name, drained, by) {
+      const row = await drainRunner(deps, name, drained);
+      await audit.record(by, drained ? 'runner.drain' : 'runner.undrain', name);
+      // The runners view of every hub and dashboard shows it (the event reaches the other hubs as a signal).
+      await publishRunner(deps, row.id);
+      return toRunnerView(row, deps.connections, await store.listLiveRuns());
     },
 
     async createRunnerToken(by) {

@@ -12,6 +12,7 @@ export type HubApi = Pick<
   | 'deleteToken'
   | 'rotateAdminToken'
   | 'removeRunner'
+  | 'drainRunner'
   | 'audit'
   | 'auditLog'
   | 'createRunnerToken'

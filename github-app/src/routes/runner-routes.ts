@@ -18,6 +18,16 @@ export async function runnerRoutes(app: FastifyInstance, options: { hub: HubApi 
     return reply.code(201).send({ token });
   });
 
+  // Maintenance (runs/drain-runner.ts): an operator's, like cancelling a run — nothing is lost, runs only wait.
+  app.post('/runners/:name/drain', { config: { role: 'operator' } }, async (request) => {
+    const { name } = parseInput(NameParamsSchema, request.params, 'params');
+    return hub.drainRunner(name, true, callerOf(request));
+  });
+  app.post('/runners/:name/undrain', { config: { role: 'operator' } }, async (request) => {
+    const { name } = parseInput(NameParamsSchema, request.params, 'params');
+    return hub.drainRunner(name, false, callerOf(request));
+  });
+
   // Revocation (runs/remove-runner.ts): the credential is refused from now on, the socket closed, the runs ended.
   app.delete('/runners/:name', { config: { role: 'admin' } }, async (request, reply) => {
     const { name } = parseInput(NameParamsSchema, request.params, 'params');

@@ -1,6 +1,8 @@
 import type { RunnerView } from '@floe/shared';
+import { HUB_VERSION } from '../hub-version.js';
 import type { RunnerRow, Store } from '../store/store.js';
 import type { ConnectedRunners } from './connected-runners.js';
+import { runnerUpdate } from './runner-update.js';
 
 /** Every registered runner with whether it is connected and the runs it holds (`GET /api/runners`). */
 export async function runnerViews(store: Store, connections: ConnectedRunners): Promise<RunnerView[]> {
@@ -15,6 +17,7 @@ export function toRunnerView(
 ): RunnerView {
   const connection = connections.get(runner.id);
   const sandbox = connection?.sandbox ?? { sandboxed: runner.sandboxed, reason: runner.sandboxReason };
+  const update = runnerUpdate(runner, { version: HUB_VERSION });
   return {
     name: runner.name,
     tags: connection?.tags ?? runner.tags,
@@ -26,6 +29,10 @@ export function toRunnerView(
     ...(runner.lastSeenAt !== undefined ? { lastSeenAt: runner.lastSeenAt } : {}),
     sandboxed: sandbox.sandboxed,
     ...(!sandbox.sandboxed && sandbox.reason !== undefined ? { sandboxReason: sandbox.reason } : {}),
+    drained: runner.drained,
+    ...(runner.version !== undefined ? { version: runner.version } : {}),
+    ...(runner.protocol !== undefined ? { protocol: runner.protocol } : {}),
+    ...(update !== undefined ? { update } : {}),
   };
 }
 

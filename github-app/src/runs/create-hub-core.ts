@@ -8,6 +8,7 @@ import type { HubDeps } from './hub-deps.js';
 import { runnerConnected } from './runner-connected.js';
 import { authenticateRunner, registerRunner } from './runner-credentials.js';
 import { runnerDisconnected } from './runner-disconnected.js';
+import { runnerDraining } from './runner-draining.js';
 
 export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: string) => void }): HubCore {
   return {
@@ -23,5 +24,6 @@ export function createHubCore(deps: HubDeps, hooks: { forgetRunner: (runnerId: s
     accepted: (runnerId, runId, epoch) => offerAccepted(deps, runnerId, runId, epoch),
     declined: (runnerId, runId, epoch, reason) => offerDeclined(deps, runnerId, runId, epoch, reason),
     records: (runnerId, runId, epoch, records) => applyRecords(deps, runnerId, runId, epoch, records),
+    draining: (connection) => runnerDraining(deps, connection),
   };
 }

@@ -21,7 +21,8 @@ export async function runnerConnected(
 ): Promise<WelcomeRun[]> {
   const { store, log } = deps;
   const { runnerId } = connection;
-  await store.updateRunner(runnerId, {
+  const row = await store.updateRunner(runnerId, {
+    protocol: connection.protocol,
     tags: connection.tags,
     slots: connection.slots,
     connected: true,
@@ -65,6 +66,8 @@ export async function runnerConnected(
       for (const cancel of cancels) connection.send({ type: 'cancel', ...cancel });
     });
   }
+  // A drained runner hears it again at every connect (after the welcome): it restarted, or moved to this hub.
+  if (row?.drained) setImmediate(() => connection.send({ type: 'drain', drained: true }));
   await publishRunner(deps, runnerId);
   deps.wake();
   return answers;

@@ -66,7 +66,7 @@ const readChunk = rowReader(LogChunkRowSchema, { columns: { offset: 'byte_offset
 const readStoredChunk = rowReader(LogChunkRowSchema.extend({ length: z.number().int() }), {
   columns: { offset: 'byte_offset' },
 });
-const readRunner = rowReader(RunnerRowSchema, { json: ['tags'], flags: ['connected', 'sandboxed'] });
+const readRunner = rowReader(RunnerRowSchema, { json: ['tags'], flags: ['connected', 'sandboxed', 'drained'] });
 const readToken = rowReader(ApiTokenRowSchema);
 const readAudit = rowReader(AuditRowSchema, { json: ['detail'] });
 const readSecret = rowReader(SecretRowSchema);
@@ -276,8 +276,9 @@ export class SqlStore implements Store {
   async offerRun(id: string, epoch: number, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined> {
     return this.oneRun(
       `UPDATE runs SET epoch = epoch + 1, runner_id = ?, lease_expires_at = ?
-       WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id IS NULL RETURNING *`,
-      [runnerId, offerExpiresAt, id, epoch],
+       WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id IS NULL
+         AND NOT EXISTS (SELECT 1 FROM runners WHERE runners.id = ? AND runners.drained = TRUE) RETURNING *`,
+      [runnerId, offerExpiresAt, id, epoch, runnerId],
     );
   }
 
@@ -572,6 +573,8 @@ export class SqlStore implements Store {
     set('sandboxed', patch.sandboxed === undefined ? undefined : flag(patch.sandboxed));
     set('sandbox_reason', patch.sandboxReason);
     set('connection', patch.connection);
+    set('drained', patch.drained === undefined ? undefined : flag(patch.drained));
+    set('protocol', patch.protocol);
     if (sets.length === 0) return this.getRunner(id);
     const row = await this.sql.get(`UPDATE runners SET ${sets.join(', ')} WHERE id = ? RETURNING *`, [...params, id]);
     return row && readRunner(row);

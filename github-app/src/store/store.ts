@@ -170,6 +170,10 @@ export const RunnerRowSchema = z.object({
   sandboxed: z.boolean().default(false),
   /** Why not, as the runner said. */
   sandboxReason: z.string().optional(),
+  /** Drained by an operator (docs/runners.md "Draining a runner"): offered no run until undrained. */
+  drained: z.boolean().default(false),
+  /** The protocol version agreed at its last hello; absent before it said one. */
+  protocol: z.number().int().optional(),
   createdAt: Time,
 });
 export type RunnerRow = z.infer<typeof RunnerRowSchema>;
@@ -365,7 +369,8 @@ export interface Store {
   listLiveRuns(): Promise<RunRow[]>;
   /**
    * Offers a pending, unoffered run at `epoch` to a runner: epoch + 1, runnerId set, offer expiry set.
-   * Undefined when the run moved meanwhile (another hub or a cancel got there first).
+   * Undefined when the run moved meanwhile (another hub or a cancel got there first), or the runner is drained: a
+   * pass planned before a drain was stored offers it nothing after (docs/runners.md "Draining a runner").
    */
   offerRun(id: string, epoch: number, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined>;
   /** The runner accepted the offer it got at `epoch`: active, lease set. Undefined when the offer is gone. */
@@ -419,7 +424,10 @@ export interface Store {
   updateRunner(
     id: string,
     patch: Partial<
-      Pick<RunnerRow, 'tags' | 'slots' | 'connected' | 'lastSeenAt' | 'version' | 'sandboxed'> & {
+      Pick<
+        RunnerRow,
+        'tags' | 'slots' | 'connected' | 'lastSeenAt' | 'version' | 'sandboxed' | 'drained' | 'protocol'
+      > & {
         /** null clears it. */
         sandboxReason: string | null;
         /** The socket that speaks for the runner now (with `connected: true`; disconnectRunner clears it). */

@@ -21,6 +21,8 @@ export class FakeRunner implements RunnerConnection {
   readonly protocol = PROTOCOL_VERSION;
   /** Sandboxed unless a test says otherwise: untrusted runs go only to such runners. */
   sandbox: RunnerSandbox = { sandboxed: true };
+  /** It said `draining` (HubCore.draining sets it). */
+  draining = false;
   private readonly taken = new Set<HubMessage>();
   private waiters: Waiter[] = [];
 

@@ -145,6 +145,7 @@ export async function startTestHub(
           slots: 4,
           protocol: PROTOCOL_VERSION,
           sandbox: { sandboxed: true },
+          draining: false,
           send(message) {
             messages.push(message);
             for (const wake of waiting) wake();

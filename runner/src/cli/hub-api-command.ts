@@ -1,4 +1,4 @@
-// What the `floe` commands that call the hub's API share (secrets, token, audit, runner remove): where the hub is,
+// What the `floe` commands that call the hub's API share (secrets, token, audit, runner remove, drain, undrain): where the hub is,
 // which token to send, and how a refusal is told — the hub's own message, exit status 1.
 //
 // One environment convention for every floe command (README.md "One environment for every floe command"): `--hub` is FLOE_HUB_URL, an API

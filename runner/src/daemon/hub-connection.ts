@@ -26,7 +26,10 @@ export const RUNNER_VERSION: string = (
 ).version;
 
 export interface HubConnectionOptions {
-  config: Pick<RunnerConfig, 'hub' | 'token' | 'name' | 'tags' | 'slots' | 'credentialPath' | 'backoffMax'>;
+  config: Pick<
+    RunnerConfig,
+    'hub' | 'token' | 'name' | 'tags' | 'slots' | 'credentialPath' | 'backoffMax' | 'maxProtocol'
+  >;
   logger: Logger;
   /** Aborted when the daemon ends: the waits between attempts end with it. */
   signal: AbortSignal;
@@ -132,7 +135,7 @@ export class HubConnection {
               hubUrl: hubs[nextHub++ % hubs.length] as string,
               hello: {
                 type: 'hello',
-                protocol: PROTOCOL_VERSION,
+                protocol: config.maxProtocol ?? PROTOCOL_VERSION,
                 minProtocol: MIN_PROTOCOL_VERSION,
                 credential: saved.credential,
                 name: config.name,

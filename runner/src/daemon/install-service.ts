@@ -1,5 +1,7 @@
 // `floe runner install|uninstall`: the runner as a systemd service. The unit starts `floe runner start`, which
 // reads its settings from an env file (mode 0600: it may hold the registration token until the first start).
+// `systemctl stop` drains the runner (SIGQUIT, docs/runners.md "Draining a runner"): a reboot or an upgrade lets
+// the runs it holds finish instead of cancelling them.
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RUNNER_ENV } from './runner-config.js';
@@ -9,6 +11,8 @@ export const UNIT_PATH = '/etc/systemd/system/floe-runner.service';
 export const ENV_PATH = '/etc/floe/runner.env';
 /** systemd makes it (StateDirectory=floe-runner), owned by the service's user. */
 export const SERVICE_WORK_DIR = '/var/lib/floe-runner';
+/** How long `systemctl stop` waits for the held runs by default. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 3_600_000;
 
 export interface InstallOptions {
   /** The user the runner and its tasks run as. */
@@ -19,14 +23,22 @@ export interface InstallOptions {
   settings: Partial<Record<keyof typeof RUNNER_ENV, string>>;
   /** Kill grace in ms, so that systemd waits for the kill ladder on stop; default 10 s. */
   killGraceMs?: number;
+  /**
+   * How long `systemctl stop` lets the held runs finish before systemd kills what is left (those runs then end
+   * lost, or go back to the queue where the flow says requeue-lost); default 1 h.
+   */
+  drainTimeoutMs?: number;
   /** Write under this directory instead of `/` (tests, image builds). */
   root?: string;
 }
 
 /** The unit file's text. */
 export function serviceUnit(options: InstallOptions): string {
-  // On stop: the daemon's cancel ladder (kill grace), then a few seconds to send the last records.
-  const stopSeconds = Math.ceil((options.killGraceMs ?? 10_000) / 1000) + 20;
+  // On stop: the held runs' time to finish (the drain), then a few seconds to send the last records.
+  const stopSeconds =
+    Math.ceil((options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS) / 1000) +
+    Math.ceil((options.killGraceMs ?? 10_000) / 1000) +
+    20;
   return `# Written by \`floe runner install\`; \`floe runner uninstall\` removes it.
 [Unit]
 Description=floe runner
@@ -40,8 +52,11 @@ EnvironmentFile=${ENV_PATH}
 ExecStart=${options.floe.map(quoteArgument).join(' ')} runner start
 StateDirectory=floe-runner
 WorkingDirectory=${SERVICE_WORK_DIR}
-# Stop kills the whole control group: no task of a run outlives the service.
-KillMode=control-group
+# Stop drains: SIGQUIT to the runner alone (not to its tasks), which takes no new run, lets the held ones finish,
+# sends their last records and exits 0. What is left when TimeoutStopSec runs out is killed, the whole control
+# group: no task of a run outlives the service.
+KillSignal=SIGQUIT
+KillMode=mixed
 # The runner puts each task in a cgroup of its own under the service's, which systemd must leave to it.
 Delegate=yes
 TimeoutStopSec=${stopSeconds}

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
 import { readRunnerConfig } from './runner-config.js';
 
@@ -117,5 +118,19 @@ describe('runner config', () => {
     expect(message).toContain('hub:');
     expect(message).toContain('slots:');
     expect(message).toContain('kill-grace');
+  });
+
+  it('reads --exit-when-drained and a protocol version within the range this release speaks', () => {
+    const read = readRunnerConfig(
+      { exitWhenDrained: 'true' },
+      { FLOE_RUNNER_MAX_PROTOCOL: String(MIN_PROTOCOL_VERSION) },
+    );
+    expect(read).toMatchObject({ ok: true, config: { exitWhenDrained: true, maxProtocol: MIN_PROTOCOL_VERSION } });
+    expect(readRunnerConfig({}, {})).toMatchObject({ ok: true, config: { exitWhenDrained: false } });
+    for (const bad of [String(PROTOCOL_VERSION + 1), String(MIN_PROTOCOL_VERSION - 1), '1.5', 'two']) {
+      const refused = readRunnerConfig({}, { FLOE_RUNNER_MAX_PROTOCOL: bad });
+      expect(refused.ok, bad).toBe(false);
+      expect(refused.ok ? '' : refused.message).toContain('maxProtocol');
+    }
   });
 });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { durationMs, z } from '@floe/shared';
+import { durationMs, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, z } from '@floe/shared';
 import { LogFormatSchema } from '@floe/shared/node';
 import { validHubUrls } from '../connection/hub-urls.js';
 import { parseSandboxBind } from '../process/task-sandbox.js';
@@ -57,6 +57,19 @@ export const RunnerConfigSchema = z.object({
     .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
     .transform((value) => value === true || value === 'true' || value === '1')
     .default(false),
+  /**
+   * Exit (status 0) once drained by an operator and its runs are done, instead of idling until undrained
+   * (docs/runners.md "Draining a runner"); default false.
+   */
+  exitWhenDrained: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
+    .transform((value) => value === true || value === 'true' || value === '1')
+    .default(false),
+  /**
+   * The newest runner protocol version to announce; default PROTOCOL_VERSION. A runner held at an older version
+   * stands in for the previous release when an upgrade is rehearsed (docs/runners.md "Upgrading a fleet").
+   */
+  maxProtocol: z.coerce.number().int().min(MIN_PROTOCOL_VERSION).max(PROTOCOL_VERSION).optional(),
   /** Ceiling of the reconnect back-off; default 30 s. */
   backoffMax: duration('backoff-max').default(30_000),
   /**
@@ -102,6 +115,8 @@ export const RUNNER_ENV = {
   killGrace: 'FLOE_RUNNER_KILL_GRACE',
   backoffMax: 'FLOE_RUNNER_BACKOFF_MAX',
   once: 'FLOE_RUNNER_ONCE',
+  exitWhenDrained: 'FLOE_RUNNER_EXIT_WHEN_DRAINED',
+  maxProtocol: 'FLOE_RUNNER_MAX_PROTOCOL',
   spoolReserveMb: 'FLOE_RUNNER_SPOOL_RESERVE_MB',
   sandbox: 'FLOE_RUNNER_SANDBOX',
   taskUser: 'FLOE_RUNNER_TASK_USER',
@@ -137,6 +152,8 @@ export function readRunnerConfig(
     killGrace: pick('killGrace'),
     backoffMax: pick('backoffMax'),
     once: pick('once'),
+    exitWhenDrained: pick('exitWhenDrained'),
+    maxProtocol: pick('maxProtocol'),
     spoolReserveMb: pick('spoolReserveMb'),
     sandbox: pick('sandbox'),
     taskUser: pick('taskUser'),

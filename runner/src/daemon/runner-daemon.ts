@@ -7,7 +7,7 @@
 // This file only wires the parts together; each is a module of its own (runner/README.md lists them).
 import { createHash, randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import type { HubMessage } from '@floe/shared';
+import { type HubMessage, SINCE_PROTOCOL } from '@floe/shared';
 import type { Logger } from 'pino';
 import { HubFailure } from '../connection/hub-failure.js';
 import type { HubSession } from '../connection/open-hub-session.js';
@@ -85,7 +85,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     endpoint: () => connection.endpoint(),
     refusal: () => shutdown.refusal(),
     onAccepted: () => {
-      if (options.once) shutdown.drain();
+      if (options.once) drain();
     },
     onDriverEnded: () => shutdown.runEnded(),
   });
@@ -102,6 +102,10 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
         return runs.data(message.runId, message.epoch, message);
       case 'stop':
         return runs.stopAt(message.runId, message.epoch, message.reason);
+      case 'drain':
+        shutdown.hubDrained(message.drained, config.exitWhenDrained);
+        // With --exit-when-drained it is now on its way out: an undrain must not bring offers back to it.
+        return sayDraining(current);
       case 'error':
         logger.warn({ code: message.code, reason: message.message }, 'the hub could not take a message');
         if (message.code === 'internal') pump.resendUnacknowledged();
@@ -111,6 +115,17 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       case 'refused':
         return;
     }
+  };
+
+  // A runner that drains tells its hub (protocol version 2), which then offers it nothing rather than offers it
+  // would decline; said again on every new session, as the runner may have moved to another hub meanwhile.
+  const sayDraining = (session: HubSession | undefined) => {
+    if (shutdown.draining && session && session.welcome.protocol >= SINCE_PROTOCOL.drain)
+      session.send({ type: 'draining' });
+  };
+  const drain = () => {
+    shutdown.drain();
+    sayDraining(connection.session);
   };
 
   const connection: HubConnection = new HubConnection({
@@ -130,6 +145,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       logger.info({ runnerId: current.welcome.runnerId, held: runs.size }, 'connected to the hub');
       pump.send();
       for (const run of runs.values()) runs.forgetIfDelivered(run);
+      sayDraining(current);
     },
     onMessage: handle,
     // A hub silent past the lease counts this runner's runs lost (held-runs.ts).
@@ -204,7 +220,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     }
   })();
 
-  return { done, stop: () => shutdown.stop(), drain: () => shutdown.drain() };
+  return { done, stop: () => shutdown.stop(), drain };
 }
 
 /** Probes the task sandbox (unless --sandbox off) and logs what tasks run in; undefined when --sandbox on cannot

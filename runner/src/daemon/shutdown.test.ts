@@ -104,4 +104,33 @@ describe('Shutdown', () => {
     expect(running.told).toEqual(['kill']);
     expect(shutdown.refusal()).toBe('the runner is stopping');
   });
+
+  it('declines runs while the hub has it drained and takes them again once undrained, without stopping', async () => {
+    const runs = new HeldRuns();
+    const { told } = hold(runs, 'run-1');
+    const shutdown = new Shutdown(runs, pino({ level: 'silent' }));
+    shutdown.hubDrained(true, false);
+    expect(shutdown.refusal()).toBe('the runner is drained (floe runner undrain takes it back)');
+    expect(shutdown.draining).toBe(false);
+    shutdown.runEnded();
+    expect(await settled(shutdown.requested)).toBe(false);
+    shutdown.hubDrained(false, false);
+    expect(shutdown.refusal()).toBeUndefined();
+    expect(told).toEqual([]);
+  });
+
+  it('drains when the hub drains it and it was started with --exit-when-drained, stopping after its last run', async () => {
+    const runs = new HeldRuns();
+    const { run, told } = hold(runs, 'run-1');
+    const shutdown = new Shutdown(runs, pino({ level: 'silent' }));
+    shutdown.hubDrained(true, true);
+    expect(shutdown.draining).toBe(true);
+    expect(await settled(shutdown.requested)).toBe(false);
+    // Undrained on its way out: it still goes.
+    shutdown.hubDrained(false, true);
+    run.running = false;
+    shutdown.runEnded();
+    await shutdown.requested;
+    expect(told).toEqual([]);
+  });
 });

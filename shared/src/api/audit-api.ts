@@ -10,6 +10,8 @@ export const AuditActionSchema = z.enum([
   'token.rotate-admin',
   'runner-token.create',
   'runner.delete',
+  'runner.drain',
+  'runner.undrain',
   'secret.put',
   'secret.delete',
   'run.start',

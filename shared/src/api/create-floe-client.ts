@@ -17,7 +17,7 @@ import {
 } from './auth-api.js';
 import { type FlakyTest, FlakyTestsSchema, FlowListSchema, type FlowSummary } from './flows-api.js';
 import { type Health, HealthSchema } from './health-api.js';
-import { RunnerListSchema, type RunnerView } from './runners-api.js';
+import { RunnerListSchema, type RunnerView, RunnerViewSchema } from './runners-api.js';
 import {
   type Accepted,
   AcceptedSchema,
@@ -86,6 +86,10 @@ export interface FloeClient {
   rotateAdminToken(body?: RotateAdminTokenBody): Promise<TokenResponse>;
   /** Removes a runner (admin): its socket is closed, its credential refused, its active runs lost or re-queued. */
   deleteRunner(name: string): Promise<void>;
+  /** Drains a runner (operator): it is offered no run until undrained, and finishes what it holds. */
+  drainRunner(name: string): Promise<RunnerView>;
+  /** Undrains a runner (operator): it is offered runs again. */
+  undrainRunner(name: string): Promise<RunnerView>;
   /** The audit log, newest first (admin). */
   audit(query?: AuditQuery): Promise<AuditPage>;
   /** Secret names (never values); with `repo`, the hub's and that repository's. */
@@ -170,6 +174,8 @@ export function createFloeClient(options: FloeClientOptions): FloeClient {
     async deleteRunner(name) {
       await send('DELETE', `/api/runners/${id(name)}`);
     },
+    drainRunner: (name) => json(RunnerViewSchema, 'POST', `/api/runners/${id(name)}/drain`, {}),
+    undrainRunner: (name) => json(RunnerViewSchema, 'POST', `/api/runners/${id(name)}/undrain`, {}),
     audit: (query = {}) => json(AuditPageSchema, 'GET', `/api/audit${queryString(query)}`),
     secrets: async (repo) => (await json(SecretListSchema, 'GET', `/api/secrets${queryString({ repo })}`)).secrets,
     putSecret: (name, body) => json(SecretViewSchema, 'PUT', `/api/secrets/${id(name)}`, body),

@@ -23,6 +23,17 @@ export const RunnerViewSchema = z.object({
   sandboxed: z.boolean(),
   /** Why not, in the runner's words. */
   sandboxReason: z.string().optional(),
+  /**
+   * Drained by an operator (`POST /api/runners/:name/drain`): offered no run until undrained; it finishes what it
+   * holds (docs/runners.md "Draining a runner").
+   */
+  drained: z.boolean(),
+  /** The floe version it said at its last hello. */
+  version: z.string().optional(),
+  /** The runner protocol version agreed at its last hello. */
+  protocol: z.number().int().optional(),
+  /** Why it should be updated (older than the hub's version or protocol); absent when it is up to date. */
+  update: z.string().optional(),
 });
 export type RunnerView = z.infer<typeof RunnerViewSchema>;
 

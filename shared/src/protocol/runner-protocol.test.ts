@@ -51,6 +51,7 @@ const runnerMessages: RunnerMessage[] = [
   },
   // Protocol 2: the runner's slots, the default max-parallel of a matrix (docs/runners.md "Matrices").
   { type: 'record', runId: 'r-2', epoch: 1, records: [{ kind: 'start', seq: 1, at: 1000, parallel: 2 }] },
+  { type: 'draining' },
 ];
 
 const hubMessages: HubMessage[] = [
@@ -69,6 +70,8 @@ const hubMessages: HubMessage[] = [
   { type: 'data', runId: 'r-1', epoch: 1, node: 'approve', values: { ok: 'yes' }, by: 'ann', reject: false },
   { type: 'stop', runId: 'r-1', epoch: 1, reason: 'stale epoch' },
   { type: 'heartbeat' },
+  { type: 'drain', drained: true },
+  { type: 'drain', drained: false },
   { type: 'error', code: 'bad-json', message: 'frame is not JSON' },
 ];
 

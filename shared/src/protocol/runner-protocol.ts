@@ -42,6 +42,12 @@
 //     resends their unacknowledged records and then ends each with one more `input` record, `{type: 'lost'}`:
 //     its processes are gone.
 //
+//  9. Draining (version 2, docs/runners.md "Draining a runner"): the hub sends `drain` with `drained: true` when an
+//     operator drains the runner (and right after `welcome` while it stays drained), `drained: false` when it is
+//     undrained; the hub offers a drained runner nothing, and the runner declines what it is still offered, finishes
+//     what it holds, then idles (or exits, with --exit-when-drained). A runner that drains on its own (SIGQUIT) says
+//     `draining`, and the hub offers nothing more on that connection.
+//
 // Abuse: a frame over MAX_FRAME_BYTES is refused by the WebSocket layer (close 1009) before it is read. Bad JSON,
 // an unknown type or a message that fails its schema gets an `error` answer and the connection stays open, until
 // MAX_BAD_FRAMES of them: then the hub closes that socket (1008). Every other runner is unaffected.
@@ -72,10 +78,12 @@ export const SINCE_PROTOCOL = {
   startParallel: 3,
   /** `record` messages may hold `report` records (run-record.ts): annotations, test reports, summaries. */
   reportRecords: 4,
+  /** `drain` (hub → runner) and `draining` (runner → hub): docs/runners.md "Draining a runner". */
+  drain: 5,
 } as const;
 
 /** The newest version this side speaks, raised with every entry of SINCE_PROTOCOL. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** The oldest version this side still speaks: peers whose range ends below it are refused. */
 export const MIN_PROTOCOL_VERSION = 1;
@@ -153,6 +161,8 @@ export const RunnerMessageSchema = z.discriminatedUnion('type', [
     metrics: RunnerMetricsSchema.optional(),
   }),
   z.object({ type: z.literal('record'), ...RunRef, records: z.array(RunRecordSchema).min(1) }),
+  /** Version 2: the runner drains on its own (SIGQUIT): offer it nothing more on this connection. */
+  z.object({ type: z.literal('draining') }),
 ]);
 export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;
 
@@ -205,6 +215,8 @@ export const HubMessageSchema = z.discriminatedUnion('type', [
   /** The run is no longer this runner's (stale epoch, lost and re-queued, or gone): kill it, drop its spool. */
   z.object({ type: z.literal('stop'), ...RunRef, reason: z.string() }),
   z.object({ type: z.literal('heartbeat') }),
+  /** Version 2: an operator drained (or undrained) the runner; while drained it is offered nothing. */
+  z.object({ type: z.literal('drain'), drained: z.boolean() }),
   /** A frame the hub could not accept; the connection stays open (until MAX_BAD_FRAMES). */
   z.object({ type: z.literal('error'), code: FrameErrorCodeSchema, message: z.string() }),
 ]);

@@ -10,8 +10,10 @@ import './floe-error-box.js';
 import './floe-spinner.js';
 
 /**
- * The runners: name, tags, slots, connected or not, sandboxed or not (and why), and what each is running — live
- * from the `runners` topic. Admins remove a runner here (docs/security.md "Revocation, expiry and audit").
+ * The runners: name, tags, slots, connected or not, drained or not, sandboxed or not (and why), their version and
+ * whether they need an update, and what each is running — live from the `runners` topic. Operators drain and
+ * undrain a runner here (docs/runners.md "Draining a runner"); admins remove one (docs/security.md "Revocation,
+ * expiry and audit").
  */
 export class FloeRunnersPage extends LitElement {
   static override styles = sharedStyles;
@@ -40,8 +42,20 @@ export class FloeRunnersPage extends LitElement {
     }
   }
 
+  private async setDrained(runner: RunnerView, drained: boolean) {
+    const client = this.services.value?.client;
+    try {
+      await (drained ? client?.drainRunner(runner.name) : client?.undrainRunner(runner.name));
+      this.problem = undefined;
+      this.runners.rerun();
+    } catch (err) {
+      this.problem = err instanceof Error ? err.message : String(err);
+    }
+  }
+
   override render() {
     const admin = may(this.services.value, 'admin');
+    const operator = may(this.services.value, 'operator');
     return html`<h1>Runners</h1>
       ${this.problem ? html`<p class="s-bad" role="alert">${this.problem}</p>` : nothing}
       ${this.runners.render({
@@ -52,7 +66,7 @@ export class FloeRunnersPage extends LitElement {
           runners.length === 0
             ? html`<p class="muted">No runners yet. Start one with <code>floe runner start --hub URL --token T</code>.</p>`
             : html`<div class="scroll-x"><table>
-                <thead><tr><th>Name</th><th>Tags</th><th>Slots</th><th>Connected</th><th>Sandbox</th><th>Running</th>${admin ? html`<th></th>` : nothing}</tr></thead>
+                <thead><tr><th>Name</th><th>Tags</th><th>Slots</th><th>Connected</th><th>Sandbox</th><th>Version</th><th>Running</th>${operator ? html`<th></th>` : nothing}</tr></thead>
                 <tbody>
                   ${runners.map(
                     (runner) => html`<tr data-runner=${runner.name}>
@@ -61,6 +75,11 @@ export class FloeRunnersPage extends LitElement {
                       <td>${runner.runs.length}/${runner.slots}</td>
                       <td class=${runner.connected ? 's-good' : 's-cancelled'} data-testid="connected">
                         ${runner.connected ? 'connected' : `not connected${runner.lastSeenAt ? ` (last seen ${formatTime(runner.lastSeenAt)})` : ''}`}
+                        ${
+                          runner.drained
+                            ? html`<br /><span class="badge s-cancelled" data-testid="drained" title="offered no run until undrained; it finishes what it holds">drained</span>`
+                            : nothing
+                        }
                       </td>
                       <td
                         class=${runner.sandboxed ? 's-good' : 's-bad'}
@@ -68,6 +87,10 @@ export class FloeRunnersPage extends LitElement {
                         title=${runner.sandboxed ? 'tasks run in a sandbox as an unprivileged user' : (runner.sandboxReason ?? '')}
                       >
                         ${runner.sandboxed ? 'sandboxed' : html`not sandboxed: no untrusted runs${runner.sandboxReason ? html`<br /><span class="muted">${runner.sandboxReason}</span>` : ''}`}
+                      </td>
+                      <td data-testid="version">
+                        ${runner.version ?? html`<span class="muted">unknown</span>`}${runner.protocol !== undefined ? html` <span class="muted">(protocol ${runner.protocol})</span>` : nothing}
+                        ${runner.update ? html`<br /><span class="badge s-bad" data-testid="update" title=${runner.update}>needs an update</span>` : nothing}
                       </td>
                       <td>
                         ${
@@ -79,7 +102,14 @@ export class FloeRunnersPage extends LitElement {
                               )
                         }
                       </td>
-                      ${admin ? html`<td><button @click=${() => this.removeRunner(runner)}>Remove</button></td>` : nothing}
+                      ${
+                        operator
+                          ? html`<td class="row">
+                              <button @click=${() => this.setDrained(runner, !runner.drained)}>${runner.drained ? 'Undrain' : 'Drain'}</button>
+                              ${admin ? html`<button @click=${() => this.removeRunner(runner)}>Remove</button>` : nothing}
+                            </td>`
+                          : nothing
+                      }
                     </tr>`,
                   )}
                 </tbody>

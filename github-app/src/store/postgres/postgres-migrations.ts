@@ -207,6 +207,16 @@ ALTER TABLE runners ADD COLUMN connection TEXT;
 `,
 };
 
+// Drained runners and the protocol each speaks (the SQLite driver's 016-runner-drain).
+const migration016: Migration = {
+  version: 16,
+  name: 'runner-drain',
+  sql: `
+ALTER TABLE runners ADD COLUMN drained BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE runners ADD COLUMN protocol INTEGER;
+`,
+};
+
 // The SQLite driver's 010 (renaming log_chunks.offset to PostgreSQL's byte_offset) has nothing to do here; 011, the
 // GitHub state's own table, is the same SQL in both, as is 013, the tasks' reports.
 
@@ -222,4 +232,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration011,
   postgresMigration012,
   migration013,
+  migration016,
 ];

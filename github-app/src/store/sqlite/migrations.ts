@@ -11,6 +11,7 @@ import { migration010 } from './migrations/010-log-byte-offset.js';
 import { migration011 } from './migrations/011-github-state.js';
 import { migration012 } from './migrations/012-artifacts.js';
 import { migration013 } from './migrations/013-run-reports.js';
+import { migration016 } from './migrations/016-runner-drain.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011,
   migration012,
   migration013,
+  migration016,
 ];

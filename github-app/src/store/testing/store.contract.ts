@@ -710,6 +710,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.listRunners())[0]?.sandboxed).toBe(true);
     });
 
+    it('keeps a runner drained, and offers a drained runner nothing even from a plan made before', async () => {
+      const runner = await store.registerRunner({ id: 'r1', name: 'vm-1', credentialHash: 'c1', createdAt: clock });
+      expect(runner).toMatchObject({ drained: false });
+      expect(runner.protocol).toBeUndefined();
+      await store.updateRunner('r1', { drained: true, protocol: 2 });
+      expect(await store.getRunner('r1')).toMatchObject({ drained: true, protocol: 2 });
+      expect((await store.listRunners())[0]?.drained).toBe(true);
+      const run = await store.createRun(newRun());
+      expect(await store.offerRun(run.id, 0, 'r1', clock + 1_000)).toBeUndefined();
+      expect(await store.getRun(run.id)).toMatchObject({ state: 'pending', epoch: 0 });
+      await store.updateRunner('r1', { drained: false });
+      expect(await store.offerRun(run.id, 0, 'r1', clock + 1_000)).toMatchObject({ runnerId: 'r1', epoch: 1 });
+    });
+
     it('replaces the flows of a repository and keeps their snapshot', async () => {
       await store.upsertRepo({ name: 'acme', url: '/srv/acme.git', defaultRef: 'refs/heads/main', headSha: 'a1' });
       const row = {

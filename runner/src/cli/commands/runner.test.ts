@@ -50,6 +50,9 @@ describe('floe runner install / uninstall', () => {
         '2',
         '--kill-grace',
         '30s',
+        '--exit-when-drained',
+        '--drain-timeout',
+        '2h',
       ],
       io(),
     );
@@ -58,7 +61,9 @@ describe('floe runner install / uninstall', () => {
     const unit = readFileSync(join(root, 'etc/systemd/system/floe-runner.service'), 'utf8');
     for (const line of [
       'User=ci',
-      'KillMode=control-group',
+      // Stop drains: SIGQUIT to the runner only (its tasks keep running), the final kill to the whole group.
+      'KillSignal=SIGQUIT',
+      'KillMode=mixed',
       'Delegate=yes',
       'Restart=on-failure',
       'RestartSec=5',
@@ -68,8 +73,9 @@ describe('floe runner install / uninstall', () => {
       'StateDirectory=floe-runner',
     ])
       expect(unit).toContain(`${line}\n`);
-    // systemd waits past the kill grace for the runner to cancel its runs and send their last records.
-    expect(Number(/TimeoutStopSec=(\d+)/.exec(unit)?.[1])).toBeGreaterThanOrEqual(30);
+    expect(unit).not.toContain('KillMode=control-group');
+    // systemd waits the drain timeout and the kill grace for the runs to end and their last records to go.
+    expect(Number(/TimeoutStopSec=(\d+)/.exec(unit)?.[1])).toBeGreaterThanOrEqual(2 * 3600 + 30);
     expect(unit).toMatch(/ExecStart=\S*node\S* \S+\/cli\/main\.js runner start\n/);
 
     const envPath = join(root, 'etc/floe/runner.env');
@@ -81,6 +87,7 @@ describe('floe runner install / uninstall', () => {
     expect(env).toContain('FLOE_RUNNER_TAGS="linux,gpu"\n');
     expect(env).toContain('FLOE_RUNNER_SLOTS="2"\n');
     expect(env).toContain('FLOE_RUNNER_KILL_GRACE="30s"\n');
+    expect(env).toContain('FLOE_RUNNER_EXIT_WHEN_DRAINED="true"\n');
     expect(env).toContain('FLOE_RUNNER_WORK_DIR="/var/lib/floe-runner"\n');
     expect(out).toContain('to run: systemctl daemon-reload\n');
     expect(out).toContain('to run: systemctl enable --now floe-runner.service\n');
@@ -118,6 +125,19 @@ describe('floe runner install / uninstall', () => {
     expect(env).toContain('FLOE_RUNNER_TASK_USER="floe-no-such-user"');
     expect(env).toContain('FLOE_RUNNER_SANDBOX_BIND="/var/run/docker.sock,/srv/cache:ro"');
     expect(readFileSync(join(root, 'etc/systemd/system/floe-runner.service'), 'utf8')).toContain('Delegate=yes');
+  });
+
+  it('drains for an hour by default, and refuses a drain timeout that is not a duration', async () => {
+    expect(await command.run(['install', '--root', root], io())).toBe(0);
+    const unit = readFileSync(join(root, 'etc/systemd/system/floe-runner.service'), 'utf8');
+    expect(Number(/TimeoutStopSec=(\d+)/.exec(unit)?.[1])).toBe(3600 + 10 + 20);
+    rmSync(join(root, 'etc'), { recursive: true });
+    for (const bad of ['forever', '0s', '-1h', '1h; rm -rf /']) {
+      err = '';
+      expect(await command.run(['install', '--root', root, '--drain-timeout', bad], io())).toBe(2);
+      expect(err).toContain('--drain-timeout');
+    }
+    expect(existsSync(join(root, 'etc'))).toBe(false);
   });
 
   it('refuses settings that `start` would refuse, before writing anything', async () => {

@@ -1,5 +1,5 @@
-// `floe runner start|token|remove|install|uninstall` (DESIGN §2 "One command", §5): the runner daemon,
-// registration tokens, removing a runner, and the daemon as a systemd service.
+// `floe runner start|token|remove|drain|undrain|install|uninstall` (DESIGN §2 "One command", §5): the runner daemon,
+// registration tokens, removing and draining a runner, and the daemon as a systemd service.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -13,13 +13,14 @@ import { readRunnerConfig } from '../../daemon/runner-config.js';
 import { EXIT_CONFIG, startRunnerDaemon } from '../../daemon/runner-daemon.js';
 import { lookUpUser } from '../../process/task-sandbox.js';
 import type { CliCommand, CliIo } from '../cli-io.js';
-import { callHub, HUB_API_OPTIONS, hubClient } from '../hub-api-command.js';
+import { callHub, HUB_API_OPTIONS, hubClient, parseDuration } from '../hub-api-command.js';
 
-const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [options]
+const USAGE = `usage: floe runner <start|token|remove|drain|undrain|install|uninstall> [options]
 
   floe runner start [--hub URL] [--token-file PATH | --token TOKEN] [--name N] [--tags a,b] [--slots N]
                     [--work-dir D] [--config FILE] [--kill-grace 10s] [--spool-reserve-mb 16] [--once]
-                    [--sandbox auto|on|off] [--task-user U] [--sandbox-bind PATH[:ro]]… [--log-format json|pretty]
+                    [--exit-when-drained] [--sandbox auto|on|off] [--task-user U] [--sandbox-bind PATH[:ro]]…
+                    [--log-format json|pretty]
       Runs the runner daemon: connects to the hub and executes the runs it is given. The first start
       exchanges the one-time TOKEN for the runner's credential, kept in FILE (default
       <work-dir>/credential.json, mode 0600); later starts need neither a token nor --hub.
@@ -32,6 +33,8 @@ const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [option
       --spool-reserve-mb keeps that much of the work dir's disk for the records of the runs held: when
       the disk fills up they still fit, and new runs are declined, saying why, until there is room.
       --once takes one run and exits when it is done (an ephemeral runner; FLOE_RUNNER_ONCE=1).
+      Drained by an operator (floe runner drain), the runner takes no new run and finishes what it holds,
+      then idles until undrained, or exits 0 with --exit-when-drained (FLOE_RUNNER_EXIT_WHEN_DRAINED=1).
       Tasks run in a bubblewrap sandbox, as --task-user (default floe-task) when the runner is root
       (--sandbox auto, the default: where the machine allows it; on: refuse to start without; off: never;
       FLOE_RUNNER_SANDBOX, FLOE_RUNNER_TASK_USER). --sandbox-bind makes a path of the machine reachable to
@@ -39,8 +42,9 @@ const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [option
       A runner without a sandbox says why at start and is offered no untrusted runs.
       Logs go to stderr: readable lines on a terminal, JSON lines elsewhere; --log-format json|pretty
       chooses (FLOE_RUNNER_LOG_FORMAT).
-      Ctrl-C or SIGTERM cancels the running runs and exits; SIGQUIT drains: no new runs, exit when the
-      running ones are done (a second SIGTERM kills at once).
+      Ctrl-C or SIGTERM cancels the running runs and exits; SIGQUIT drains: no new runs, exit 0 when the
+      running ones are done (a SIGTERM then cancels them, a second kills at once). The service that
+      \`floe runner install\` writes stops the runner with SIGQUIT.
       Exit: 0 stopped, ${EXIT_CONFIG} credential or token rejected or bad settings, 1 failure.
 
   floe runner token --hub URL --admin-token T
@@ -52,20 +56,28 @@ const USAGE = `usage: floe runner <start|token|remove|install|uninstall> [option
       on (the daemon exits), its active runs end lost, or go back to the queue where the flow says requeue-lost.
       --hub defaults to $FLOE_HUB_URL, --token to $FLOE_TOKEN; --token-file PATH ($FLOE_TOKEN_FILE) reads it from a file.
 
+  floe runner drain NAME [--hub URL] [--token-file PATH | --token T]
+  floe runner undrain NAME [--hub URL] [--token-file PATH | --token T]
+      Drains a runner (operator; POST /api/runners/:name/drain): every hub stops offering it runs at once, it
+      finishes the runs it holds, then idles (or exits, started with --exit-when-drained). The drain is stored:
+      it holds across hub restarts and runner reconnects until \`floe runner undrain NAME\`.
+
   floe runner install [--user U] [--hub URL --token-file PATH|--token T --name N --tags a,b --slots N --kill-grace 10s]
-                      [--task-user U] [--sandbox-bind PATH[:ro]]… [--root DIR]
+                      [--exit-when-drained] [--drain-timeout 1h] [--task-user U] [--sandbox-bind PATH[:ro]]…
+                      [--root DIR]
       Makes the task user (default floe-task) when it is missing and says whether bubblewrap is
       installed, writes ${UNIT_PATH} and ${ENV_PATH} (mode 0600), then runs
       \`systemctl daemon-reload\` and \`systemctl enable --now floe-runner\` (as root). With --root, writes
       under DIR instead and prints the systemctl commands. --user defaults to the user running install
-      (or SUDO_USER).
+      (or SUDO_USER). \`systemctl stop floe-runner\` drains the runner (SIGQUIT): its runs finish, then it
+      exits; what still runs after --drain-timeout (default 1h) is killed and ends lost.
 
   floe runner uninstall [--root DIR]
       Stops and disables the service, removes the unit and the env file (the work dir stays).`;
 
 export const command: CliCommand = {
   name: 'runner',
-  summary: 'the runner daemon: start it, make a registration token, remove one, install it as a service',
+  summary: 'the runner daemon: start it, make a registration token, remove or drain one, install it as a service',
   usage: USAGE,
   run: runnerCommand,
 };
@@ -80,6 +92,10 @@ async function runnerCommand(argv: string[], io: CliIo): Promise<number> {
         return await token(rest, io);
       case 'remove':
         return await remove(rest, io);
+      case 'drain':
+        return await drain(rest, io, true);
+      case 'undrain':
+        return await drain(rest, io, false);
       case 'install':
         return install(rest, io);
       case 'uninstall':
@@ -130,6 +146,7 @@ const DAEMON_FLAGS = {
   'kill-grace': { type: 'string' },
   'spool-reserve-mb': { type: 'string' },
   once: { type: 'boolean' },
+  'exit-when-drained': { type: 'boolean' },
   sandbox: { type: 'string' },
   'task-user': { type: 'string' },
   'sandbox-bind': { type: 'string', multiple: true },
@@ -152,6 +169,7 @@ async function start(argv: string[], io: CliIo): Promise<number> {
       killGrace: flags['kill-grace'],
       spoolReserveMb: flags['spool-reserve-mb'],
       once: flags.once ? 'true' : undefined,
+      exitWhenDrained: flags['exit-when-drained'] ? 'true' : undefined,
       sandbox: flags.sandbox,
       taskUser: flags['task-user'],
       sandboxBind: flags['sandbox-bind'],
@@ -229,8 +247,36 @@ async function remove(argv: string[], io: CliIo): Promise<number> {
   });
 }
 
+async function drain(argv: string[], io: CliIo, drained: boolean): Promise<number> {
+  const verb = drained ? 'drain' : 'undrain';
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...HUB_API_OPTIONS, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) return help(io);
+  const [name, ...extra] = positionals;
+  if (!name || extra.length > 0) throw new UsageError(`needs the NAME of one runner (floe runner ${verb} NAME)`);
+  const client = hubClient(values, io);
+  if (typeof client === 'string') throw new UsageError(client);
+  return callHub(`runner ${verb}`, io, async () => {
+    const runner = drained ? await client.drainRunner(name) : await client.undrainRunner(name);
+    const held = runner.runs.length;
+    io.stdout.write(
+      drained
+        ? `runner ${name} drained: offered no new run; ${held === 0 ? 'it holds none' : `finishing the ${held} it holds`}\n`
+        : `runner ${name} undrained: offered runs again\n`,
+    );
+  });
+}
+
 function install(argv: string[], io: CliIo): number {
-  const flags = parse(argv, { ...DAEMON_FLAGS, user: { type: 'string' }, root: { type: 'string' } });
+  const flags = parse(argv, {
+    ...DAEMON_FLAGS,
+    user: { type: 'string' },
+    root: { type: 'string' },
+    'drain-timeout': { type: 'string' },
+  });
   if (flags.help) return help(io);
   if (flags.config || flags['work-dir'])
     throw new UsageError('the service keeps its credential in its own work dir; --config and --work-dir do not apply');
@@ -250,6 +296,9 @@ function install(argv: string[], io: CliIo): number {
     {},
   );
   if (!read.ok) throw new UsageError(read.message);
+  const drainTimeoutMs = flags['drain-timeout'] === undefined ? undefined : parseDuration(flags['drain-timeout']);
+  if (drainTimeoutMs === 0 || (flags['drain-timeout'] !== undefined && drainTimeoutMs === undefined))
+    throw new UsageError(`--drain-timeout: ${flags['drain-timeout']} is not a duration such as 30m, 2h or 1d`);
   const taskUser = read.config.taskUser;
   if (!lookUpUser(taskUser)) {
     // The user tasks run as (process/task-sandbox.ts): no home, no shell, a group of its own.
@@ -278,6 +327,7 @@ function install(argv: string[], io: CliIo): number {
     tags: flags.tags,
     slots: flags.slots,
     killGrace: flags['kill-grace'],
+    exitWhenDrained: flags['exit-when-drained'] ? 'true' : undefined,
     taskUser: flags['task-user'],
     sandboxBind: flags['sandbox-bind']?.join(','),
   };
@@ -286,6 +336,7 @@ function install(argv: string[], io: CliIo): number {
     floe: [process.execPath, fileURLToPath(new URL('../main.js', import.meta.url))],
     settings: Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)),
     killGraceMs: read.config.killGrace,
+    ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
     root: flags.root,
   });
   for (const path of written) io.stdout.write(`wrote ${path}\n`);
