@@ -1,8 +1,10 @@
 // The hub's offers (DESIGN §5 "Offers and epochs"): whether this runner takes a run, and if so its spool, its
 // driver, and what becomes of the run when the driver ends. A run is prepared before the accept goes out, and
 // its tasks start only once the hub has stored its `start` record.
+
 import type { HubMessage, RunSpec } from '@floe/shared';
 import type { Logger } from 'pino';
+import type { CacheStore } from '../cache/cache-store.js';
 import type { HubSession } from '../connection/open-hub-session.js';
 import { driveRun, type RunDriver } from '../execution/drive-run.js';
 import type { SandboxProbe } from '../process/task-sandbox.js';
@@ -27,6 +29,8 @@ export interface RunOffersOptions {
   instance: string;
   /** The environment tasks start from. */
   baseEnv: Record<string, string>;
+  /** Where tasks' `cache:` is kept; absent (`--cache-max-mb 0`): nowhere, and `cache:` is ignored. */
+  caches?: CacheStore;
   /** The current session, for a decline once the driver could not start. */
   session: () => HubSession | undefined;
   /** Why the daemon takes no new run now (stopping, draining); undefined when it does. */
@@ -105,6 +109,7 @@ export class RunOffers {
         workDir: config.workDir,
         baseEnv: { ...this.options.baseEnv, [RUN_MARK]: run.spool.meta.mark },
         ...(this.sandbox.ok ? { sandbox: this.sandbox.sandbox } : {}),
+        ...(this.options.caches ? { caches: this.options.caches } : {}),
         killGraceMs: config.killGrace,
         onRecord: (record) => pump.push(run, record),
       });

@@ -19,6 +19,7 @@ import {
   startRun,
   stepRun,
 } from '@floe/shared';
+import type { CacheStore } from '../cache/cache-store.js';
 import { executeTask } from '../executors/execute-task.js';
 import { giveNewDirsToTaskUser, giveToTaskUser } from '../process/give-to-task-user.js';
 import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
@@ -36,6 +37,11 @@ export interface DriveRunOptions {
   workDir: string;
   /** Where fetch tasks keep downloads between runs; default `<workDir>/cache`. */
   cacheDir?: string;
+  /**
+   * Where exec tasks' `cache:` is kept (cache/cache-store.ts): the runner's, with its cap, or `floe run`'s; default
+   * none, and `cache:` is ignored.
+   */
+  caches?: CacheStore;
   /**
    * The runner's environment, the base of every task's (DESIGN §3, rule 4); default `process.env`. An untrusted
    * run's tasks get only its basics (workspace/minimal-env.ts).
@@ -215,6 +221,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       runnerEnv,
       ...(runSandbox ? { sandbox: runSandbox } : {}),
       cacheDir: options.cacheDir ?? `${workDir}/cache`,
+      ...(options.caches ? { caches: options.caches } : {}),
       signal: abort.signal,
       killGraceMs: options.killGraceMs,
       onProcess: (pgid, execId) => {

@@ -1,4 +1,5 @@
 import { durationMs, formatDuration, type TaskOutcome } from '@floe/shared';
+import { restoreTaskCache, saveTaskCache } from '../cache/task-cache.js';
 import { executeExec } from './exec.js';
 import { executeFetch } from './fetch.js';
 import { executeGitCheckout } from './git-checkout.js';
@@ -13,6 +14,8 @@ import { executeTimer } from './timer.js';
  *   `end` nodes are the engine's, not an executor's: they resolve `error`.
  * - Applies the task's `timeout` (DESIGN §8): the task is killed like a cancel and resolves `timed-out`.
  * - An attempt after the first starts its log with a `── attempt 2 of 3 ──` header (DESIGN §8 "Retry").
+ * - Restores an exec task's `cache` before it and saves it after a good task whose key missed (task-cache.ts);
+ *   the restore counts towards the timeout, the save is stopped only by a cancel of the run.
  * - Resolves only once every process the task started is gone.
  */
 export async function executeTask(ctx: TaskContext): Promise<TaskOutcome> {
@@ -35,7 +38,11 @@ export async function executeTask(ctx: TaskContext): Promise<TaskOutcome> {
         }, timeoutMs);
 
   try {
+    const cache = task.type === 'exec' && ctx.caches ? task.cache : undefined;
+    const restored =
+      cache && ctx.caches ? await restoreTaskCache({ ...ctx, signal: stop.signal }, ctx.caches, cache) : undefined;
     const outcome = await dispatch({ ...ctx, signal: stop.signal });
+    if (restored && ctx.caches && !stop.signal.aborted) await saveTaskCache(ctx, ctx.caches, restored, outcome);
     if (timedOut && timeoutMs !== undefined && outcome.kind === 'cancelled')
       return { kind: 'timed-out', afterMs: timeoutMs };
     return outcome;

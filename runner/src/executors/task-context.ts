@@ -1,4 +1,5 @@
 import type { LogChunk, ResolvedFlow, ResolvedTask, Trust } from '@floe/shared';
+import type { CacheStore } from '../cache/cache-store.js';
 import type { RunSandbox } from '../process/task-sandbox.js';
 
 /** Everything an executor needs to execute one attempt of one task of a run. */
@@ -42,6 +43,8 @@ export interface TaskContext {
   sandbox?: RunSandbox;
   /** Where fetch keeps downloads, keyed by checksum, between runs. */
   cacheDir: string;
+  /** Where exec tasks' `cache:` is kept (cache/cache-store.ts); absent: `cache:` is ignored. */
+  caches?: CacheStore;
   /** Aborting it cancels the task: its process tree is interrupted, terminated, then killed. */
   signal: AbortSignal;
   /** From SIGINT to SIGKILL when cancelling; default 10 000 ms (SIGTERM at three quarters). */

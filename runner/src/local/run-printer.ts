@@ -1,4 +1,11 @@
-import { formatDuration, type NodeRun, type ResolvedFlow, type RunRecord, type RunState } from '@floe/shared';
+import {
+  formatDuration,
+  type NodeRun,
+  parseCacheLine,
+  type ResolvedFlow,
+  type RunRecord,
+  type RunState,
+} from '@floe/shared';
 
 /** Where the printer writes: stdout, or stderr under `--json`. */
 export interface PrinterOutput {
@@ -36,6 +43,8 @@ export function createRunPrinter(flow: ResolvedFlow, out: PrinterOutput, colour:
     prefixes.set(id, { out: `${name} ${bar} `, err: `${name} ${paint(31, '!')} `, sys: `${name} ${paint(2, '·')} ` });
   });
   const seen = new Map<string, { state: NodeRun['state']; attempt: number }>();
+  /** Each node's cache outcomes, from its log's cache lines (`hit`, `miss, saved`…), for the summary. */
+  const caches = new Map<string, string[]>();
 
   const line = (text: string) => out.write(`${text}\n`);
 
@@ -49,6 +58,11 @@ export function createRunPrinter(flow: ResolvedFlow, out: PrinterOutput, colour:
         // One write per chunk (a chunk holds many lines of a noisy task): the prefix goes in with one native
         // replace instead of a split/join per line, which keeps a 200 MB log cheap (issue 2 benchmark c).
         out.write(`${prefix}${body.replaceAll('\n', `\n${prefix}`)}\n`);
+        if (record.chunk.stream === 'sys' && text.startsWith('cache '))
+          for (const sysText of text.split('\n')) {
+            const cache = parseCacheLine(sysText);
+            if (cache) caches.set(record.node, [...(caches.get(record.node) ?? []), cache.outcome]);
+          }
         return;
       }
       // `start` too: the nodes fired by trigger.good are running from the first record.
@@ -69,9 +83,10 @@ export function createRunPrinter(flow: ResolvedFlow, out: PrinterOutput, colour:
           run?.state ?? 'waiting',
           run?.exitCode === undefined ? '' : String(run.exitCode),
           run?.startedAt !== undefined && run.endedAt !== undefined ? duration(run.endedAt - run.startedAt) : '',
+          ...(caches.size > 0 ? [caches.get(node.id)?.join(', ') ?? ''] : []),
         ];
       });
-      const header = ['node', 'state', 'exit', 'duration'];
+      const header = ['node', 'state', 'exit', 'duration', ...(caches.size > 0 ? ['cache'] : [])];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
       const format = (row: string[]) =>
         row

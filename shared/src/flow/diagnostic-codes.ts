@@ -62,7 +62,14 @@ export const DIAGNOSTIC_CODES = {
   'cmd-and-shell': { severity: 'error', summary: 'An exec task with both `cmd` and `shell`.' },
   'no-command': { severity: 'error', summary: 'An exec task with neither `cmd` nor `shell`.' },
   'ignore-fail-with-use-status': { severity: 'error', summary: '`ignore-fail` and `use-status` on one task.' },
-  'unsafe-path': { severity: 'error', summary: 'A `sub-dir` or `location` that leaves the workspace.' },
+  'unsafe-path': {
+    severity: 'error',
+    summary: 'A `sub-dir`, `location` or `cache.paths` entry that leaves the workspace.',
+  },
+  'invalid-cache-key': {
+    severity: 'error',
+    summary: 'A `cache.key` or `restore-keys` entry with an unknown `{{…}}`, a control character, or too long.',
+  },
   'env-missing-equals': { severity: 'error', summary: 'An `env` list entry without `=`.' },
   'secret-outside-env': {
     severity: 'warning',

@@ -5,6 +5,7 @@
 // positioned diagnostic with a "did you mean"). Keys that only the original floe knew are declared here so that
 // they parse, and the linter warns that they are ignored or mapped (DESIGN §8 "Options").
 import { z } from 'zod';
+import { CacheSchema } from './cache-schema.js';
 
 /** A number of seconds, or a string such as `90`, `30s`, `10m`, `2h`, `1d`. See `durationMs`. */
 export const DurationSchema = z
@@ -186,6 +187,7 @@ export const ExecTaskSchema = z.strictObject({
   ...TaskBase,
   type: z.literal('exec').describe('Runs a command (`cmd`) or a bash script (`shell`).'),
   opts: ExecOptsSchema,
+  cache: CacheSchema.optional(),
 });
 
 export const GitCheckoutOptsSchema = z.strictObject({
