@@ -29,7 +29,8 @@ export function cacheSpace(ctx: Pick<TaskContext, 'run' | 'flow'>): string {
 
 const log = (ctx: TaskContext, line: CacheLine) => sysLine(ctx, cacheLine(line));
 
-const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const mb = (bytes: number) =>
+  bytes < 2 ** 20 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 /**
  * Restores a task's cache before it runs (docs/floe-yaml.md "cache"): the key, else the newest cache of the first

@@ -1,4 +1,4 @@
-import { durationMs, formatDuration, type TaskOutcome } from '@floe/shared';
+import { cacheLine, durationMs, formatDuration, type TaskOutcome } from '@floe/shared';
 import { restoreTaskCache, saveTaskCache } from '../cache/task-cache.js';
 import { executeExec } from './exec.js';
 import { executeFetch } from './fetch.js';
@@ -38,7 +38,9 @@ export async function executeTask(ctx: TaskContext): Promise<TaskOutcome> {
         }, timeoutMs);
 
   try {
-    const cache = task.type === 'exec' && ctx.caches ? task.cache : undefined;
+    const cache = task.type === 'exec' ? task.cache : undefined;
+    if (cache && !ctx.caches)
+      sysLine(ctx, cacheLine({ outcome: 'error', key: 'this runner keeps no caches (--cache-max-mb 0)' }));
     const restored =
       cache && ctx.caches ? await restoreTaskCache({ ...ctx, signal: stop.signal }, ctx.caches, cache) : undefined;
     const outcome = await dispatch({ ...ctx, signal: stop.signal });

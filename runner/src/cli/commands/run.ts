@@ -36,7 +36,8 @@ Runs a flow of FILE (default ./FLOE.yaml) on this machine.
   --work-dir DIR     where workspaces go (default .floe/work)
   --json             live output on stderr; only the final JSON on stdout
   --cache-dir DIR    where tasks' \`cache:\` is kept (default $XDG_CACHE_HOME/floe/caches, else
-                     ~/.cache/floe/caches), at most --cache-max-mb (least recently used go first)
+                     ~/.cache/floe/caches), at most --cache-max-mb (least recently used go first;
+                     0: none)
   --sandbox          run each task in the runner's sandbox (bubblewrap; as floe-task when root), to try a
                      flow the way a runner runs it; off by default: a local run is yours, as \`make\` is
 Exit status: 0 good, 1 bad or cancelled, 2 invalid file or usage error.`;
@@ -155,7 +156,7 @@ async function runFlow(
   const cacheRoot = options['cache-dir']
     ? resolve(cwd, options['cache-dir'])
     : join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'floe', 'caches');
-  const caches = new LocalCacheStore(cacheRoot, Math.round(cacheMaxMb * 2 ** 20));
+  const caches = cacheMaxMb > 0 ? new LocalCacheStore(cacheRoot, Math.round(cacheMaxMb * 2 ** 20)) : undefined;
   let sandbox: TaskSandbox | undefined;
   if (options.sandbox) {
     const probe = probeTaskSandbox({ workDir, taskUser: 'floe-task', binds: [], path: process.env.PATH ?? '' });
@@ -222,7 +223,7 @@ async function runFlow(
     },
     workDir,
     ...(sandbox ? { sandbox } : {}),
-    caches,
+    ...(caches ? { caches } : {}),
     onRecord,
   });
 
