@@ -5,6 +5,7 @@
 // `pnpm bench hub [--quick] [--floe-only]` runs issue 3's hub-and-runners benchmark against Buildbot instead
 // (hub-vs-buildbot.js, ~15 min; not part of the default set, since it installs and runs Buildbot).
 // `pnpm bench cap [--gb N]` prints a task's N GB (default 10) through a hub and runner under the log cap.
+// `pnpm bench cache`: a task cache of 50,000 small files saved and restored against `tar` (cache.js).
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { bigOutput } from './big-output.js';
@@ -13,8 +14,9 @@ import { sandboxCost } from './sandbox-cost.js';
 import { taskOverhead } from './task-overhead.js';
 
 const only = process.argv.slice(2);
-// Benchmarks of their own, run alone: `hub` (against Buildbot) and `cap` (the log cap, 10 GB through a hub).
-const alone = { hub: './hub-vs-buildbot.js', cap: './capped-log.js' };
+// Benchmarks of their own, run alone: `hub` (against Buildbot), `cap` (the log cap, 10 GB through a hub) and
+// `cache` (task caches against tar).
+const alone = { hub: './hub-vs-buildbot.js', cap: './capped-log.js', cache: './cache.js' };
 if (only[0] in alone) {
   const script = new URL(alone[only[0]], import.meta.url).pathname;
   const { status } = spawnSync(process.execPath, [script, ...only.slice(1)], { stdio: 'inherit' });
