@@ -9,10 +9,12 @@ import { createAuthenticator } from './auth/create-authenticator.js';
 import { FloeError } from './errors.js';
 import type { MountGithubOptions } from './github/mount-github.js';
 import { liveRoute } from './live/live-route.js';
+import { artifactRoutes } from './routes/artifact-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { flowRoutes } from './routes/flow-routes.js';
 import type { HubApi } from './routes/hub-api.js';
 import { runRoutes } from './routes/run-routes.js';
+import { runnerArtifactRoutes } from './routes/runner-artifact-routes.js';
 import { runnerRoutes } from './routes/runner-routes.js';
 import { secretRoutes } from './routes/secrets.js';
 import { registerSecurityHeaders } from './routes/security-headers.js';
@@ -132,6 +134,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     async (api) => {
       await api.register(flowRoutes, { hub });
       await api.register(runRoutes, { hub });
+      await api.register(artifactRoutes, { hub });
+      // In a plugin of its own: its body parser (a stream, passed on unread) is for these routes only.
+      await api.register(runnerArtifactRoutes, { hub });
       await api.register(runnerRoutes, { hub });
       await api.register(tokenRoutes, {
         hub,

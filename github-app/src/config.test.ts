@@ -29,6 +29,19 @@ describe('parseHubConfig', () => {
     });
   });
 
+  it('reads the artifact caps, by flag or environment, and refuses one that is not a positive size', () => {
+    expect(parseHubConfig([], {})).toMatchObject({
+      config: { artifactFileMb: 2_048, artifactRunMb: 5_120, artifactTotalMb: 51_200 },
+    });
+    expect(
+      parseHubConfig(['--artifact-file-mb', '10'], { FLOE_ARTIFACT_RUN_MB: '20', FLOE_ARTIFACT_TOTAL_MB: '30' }),
+    ).toMatchObject({ config: { artifactFileMb: 10, artifactRunMb: 20, artifactTotalMb: 30 } });
+    expect(parseHubConfig(['--artifact-run-mb', '-1'], {})).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('--artifact-run-mb'),
+    });
+  });
+
   it('reads the private networks flow-file URLs may reach, none by default, and refuses a bad one', () => {
     expect(parseHubConfig([], {})).toMatchObject({ config: { allowNetworks: [] } });
     const flags = parseHubConfig(['--allow-network', '10.0.0.0/8', '--allow-network', 'fd00::/8'], {

@@ -42,6 +42,12 @@ export const HubConfigSchema = z.object({
   keepAuditDays: z.coerce.number().positive().default(365),
   /** --log-cap-mb / FLOE_LOG_CAP_MB; default 16: a node log over this keeps its head and tail. */
   logCapMb: z.coerce.number().positive().default(16),
+  /** --artifact-file-mb / FLOE_ARTIFACT_FILE_MB; default 2048: the largest file of an artifact (DESIGN §8 "Artifacts"). */
+  artifactFileMb: z.coerce.number().positive().default(2_048),
+  /** --artifact-run-mb / FLOE_ARTIFACT_RUN_MB; default 5120: all artifacts of one run. */
+  artifactRunMb: z.coerce.number().positive().default(5_120),
+  /** --artifact-total-mb / FLOE_ARTIFACT_TOTAL_MB; default 51200: all artifacts every hub of the database keeps. */
+  artifactTotalMb: z.coerce.number().positive().default(51_200),
   /**
    * --allow-network CIDR (repeatable) / FLOE_ALLOW_NETWORKS (comma-separated); default none: private networks that
    * flow-file URLs may reach all the same (an internal https server the team trusts). Loopback, private and
@@ -90,6 +96,9 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --keep-runs N          keep the newest N archived runs per flow (default 2000; FLOE_KEEP_RUNS)
   --keep-audit-days N    delete audit log entries older than N days (default 365; FLOE_KEEP_AUDIT_DAYS)
   --log-cap-mb N         cut a node log over N MiB to its head and tail (default 16; FLOE_LOG_CAP_MB)
+  --artifact-file-mb N   refuse an artifact file over N MiB (default 2048; FLOE_ARTIFACT_FILE_MB)
+  --artifact-run-mb N    refuse artifacts past N MiB a run (default 5120; FLOE_ARTIFACT_RUN_MB)
+  --artifact-total-mb N  refuse artifacts past N MiB for the whole hub (default 51200; FLOE_ARTIFACT_TOTAL_MB)
   --allow-network CIDR   a private network flow-file URLs may reach (repeatable; FLOE_ALLOW_NETWORKS, comma-separated)
   --untrusted-network    untrusted runs' tasks may use the network in a runner's sandbox (FLOE_UNTRUSTED_NETWORK=1)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info; FLOE_LOG_LEVEL)
@@ -135,6 +144,9 @@ export function parseHubConfig(
         'keep-runs': { type: 'string' },
         'keep-audit-days': { type: 'string' },
         'log-cap-mb': { type: 'string' },
+        'artifact-file-mb': { type: 'string' },
+        'artifact-run-mb': { type: 'string' },
+        'artifact-total-mb': { type: 'string' },
         'allow-network': { type: 'string', multiple: true },
         'untrusted-network': { type: 'boolean' },
         'log-level': { type: 'string' },
@@ -191,6 +203,9 @@ export function parseHubConfig(
     keepRuns: flag('keep-runs') ?? env.FLOE_KEEP_RUNS,
     keepAuditDays: flag('keep-audit-days') ?? env.FLOE_KEEP_AUDIT_DAYS,
     logCapMb: flag('log-cap-mb') ?? env.FLOE_LOG_CAP_MB,
+    artifactFileMb: flag('artifact-file-mb') ?? env.FLOE_ARTIFACT_FILE_MB,
+    artifactRunMb: flag('artifact-run-mb') ?? env.FLOE_ARTIFACT_RUN_MB,
+    artifactTotalMb: flag('artifact-total-mb') ?? env.FLOE_ARTIFACT_TOTAL_MB,
     allowNetworks,
     untrustedNetwork: values['untrusted-network'] === true ? true : env.FLOE_UNTRUSTED_NETWORK,
     secretKey: env.FLOE_SECRET_KEY,
@@ -240,6 +255,9 @@ const FLAG_OF: Record<string, string> = {
   keepRuns: '--keep-runs',
   keepAuditDays: '--keep-audit-days',
   logCapMb: '--log-cap-mb',
+  artifactFileMb: '--artifact-file-mb',
+  artifactRunMb: '--artifact-run-mb',
+  artifactTotalMb: '--artifact-total-mb',
   allowNetworks: '--allow-network',
   untrustedNetwork: '--untrusted-network',
   secretKey: 'FLOE_SECRET_KEY',

@@ -49,6 +49,23 @@ export const ERROR_CATALOGUE = {
     message: 'too many subscriptions on this socket; unsubscribe from one first',
   },
   FLOE_CONFIG_INVALID: { status: 500, message: 'the hub configuration is not valid' },
+  FLOE_ARTIFACT_NOT_FOUND: {
+    status: 404,
+    message: "no such artifact; GET /api/runs/:id/artifacts lists the run's artifacts",
+  },
+  FLOE_ARTIFACT_REFUSED: {
+    status: 413,
+    message: 'the artifact is over a size cap of the hub; keep less, or raise the cap',
+  },
+  FLOE_STALE_EPOCH: {
+    status: 409,
+    message:
+      "the run is no longer this runner's at this epoch (it ended, or went to another runner); stop writing to it",
+  },
+  FLOE_BAD_RANGE: {
+    status: 416,
+    message: 'the Content-Range does not continue the stored bytes; ask again where to resume (POST …/artifacts)',
+  },
 } as const satisfies Record<ApiErrorCode, { status: number; message: string }>;
 
 export type FloeErrorCode = ApiErrorCode;

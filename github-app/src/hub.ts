@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { AuditPage, AuditQuery } from '@floe/shared';
 import type { Cidr } from '@floe/shared/node';
 import type { Logger } from 'pino';
+import { type ArtifactLimits, ArtifactLimitsSchema } from './artifacts/artifact-limits.js';
+import { HubArtifacts } from './artifacts/hub-artifacts.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ApiTokens } from './auth/api-tokens.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -78,6 +80,8 @@ export type CreateHubOptions = {
    * they have none (docs/security.md "The runner sandbox").
    */
   untrustedNetwork?: boolean;
+  /** Artifact caps (per file, per run, for the hub); defaults in artifacts/artifact-limits.ts. */
+  artifacts?: Partial<ArtifactLimits>;
 };
 
 export type { HubChange } from './hub/hub-changes.js';
@@ -97,6 +101,8 @@ export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs {
   auditLog(query: AuditQuery): Promise<AuditPage>;
   /** Secrets: put, list (names only), remove (routes/secrets.ts). */
   readonly secrets: HubSecrets;
+  /** Artifacts: uploads from runners, reads from the API, sources of `fetch` (artifacts/hub-artifacts.ts). */
+  readonly artifacts: HubArtifacts;
   /** The periodic retention sweep; `sweep()` runs one now. */
   readonly retention: RetentionSweep;
   /** Re-reads the flows of one repository (or all) from its default branch, and reschedules triggers. */
@@ -121,7 +127,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   const timing: HubTiming = { ...DEFAULT_TIMING, ...options.timing };
   const now = options.now ?? Date.now;
   const hubId = randomUUID();
-  const { store, health, notifier, shared } = await openHubStore({ ...options, hubId, log, now });
+  const { store, health, notifier, shared, blobs } = await openHubStore({ ...options, hubId, log, now });
   const events = new HubEvents((err) => log.error({ err }, 'hub event listener failed'));
   const mirrorsDir = path.join(options.dataDir, 'mirrors');
   const sources = new RepoSources([
@@ -177,7 +183,18 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   await recoverAtStart(deps, shared);
   await refresh();
   dispatch.start();
-  const retention = new RetentionSweep({ store, log, now, hubId }, retentionPolicy);
+  const artifacts = new HubArtifacts({
+    store,
+    blobs,
+    limits: ArtifactLimitsSchema.parse(options.artifacts ?? {}),
+    log: log.child({ part: 'artifacts' }),
+    now,
+    authenticateRunner: (credential) => core.authenticateRunner(credential),
+  });
+  const retention = new RetentionSweep(
+    { store, log, now, hubId, sweepArtifacts: () => artifacts.sweep() },
+    retentionPolicy,
+  );
   retention.start();
   // The periodic work's failures while the database is away are that outage's, which is reported once; the next
   // round tries again. (Unhandled, a rejection killed the hub: the fault soak found it.)
@@ -227,6 +244,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     audit: (by, action, target, detail) => audit.record(by, action, target, detail),
     auditLog: (query) => audit.page(query),
     secrets: deps.secrets,
+    artifacts,
     retention,
     refreshRepos: (name) => refresh(name),
     addSource: (source) => sources.add(source),

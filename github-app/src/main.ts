@@ -59,6 +59,11 @@ async function main(): Promise<number> {
       maxAuditAgeMs: Math.round(config.keepAuditDays * 24 * 60 * 60 * 1000),
       maxLogBytesPerNode: Math.round(config.logCapMb * 1024 * 1024),
     },
+    artifacts: {
+      maxFileBytes: Math.round(config.artifactFileMb * 1024 * 1024),
+      maxRunBytes: Math.round(config.artifactRunMb * 1024 * 1024),
+      maxHubBytes: Math.round(config.artifactTotalMb * 1024 * 1024),
+    },
   });
   const gateway = gatewayPlugin({
     core: hub.core,

@@ -13,6 +13,7 @@ export {
   ClientErrorCodeSchema,
   FloeApiError,
 } from './api/api-error.js';
+export * from './api/artifacts-api.js';
 export * from './api/audit-api.js';
 export {
   type CreateTokenBody,

@@ -72,6 +72,51 @@ async function call(method: string, path: string, token: string | undefined, bod
   return { status: response.status, text };
 }
 
+/**
+ * The runner's artifact routes take a runner credential, not an API token: an admin API token, a made-up
+ * credential and none are all refused 401, before anything of the run is read or written.
+ */
+function runnerArtifactRows(): Record<string, Row> {
+  const exempt =
+    'runners upload and fetch artifacts with their own credential (DESIGN §8 "Artifacts"), fenced by the run\'s epoch';
+  const refused = (method: string, path: (ids: Ids) => string, body?: unknown) => async (ids: Ids) => {
+    for (const token of [undefined, 'floe_not-a-credential', tokens.admin]) {
+      const answer = await call(method, path(ids), token, body);
+      expect(answer.status, `${method} ${path(ids)} with ${token ?? 'nothing'}`).toBe(401);
+    }
+  };
+  return {
+    'POST /api/runners/runs/:runId/artifacts': {
+      exempt,
+      check: refused('POST', ({ runId }) => `/api/runners/runs/${runId}/artifacts`, {
+        epoch: 1,
+        node: 'ask',
+        name: 'x',
+        files: [],
+      }),
+    },
+    'PUT /api/runners/runs/:runId/blobs/:blobId': {
+      exempt,
+      check: refused(
+        'PUT',
+        ({ runId }) => `/api/runners/runs/${runId}/blobs/00000000-0000-0000-0000-000000000000?epoch=1`,
+      ),
+    },
+    'DELETE /api/runners/runs/:runId/artifacts/:artifactId': {
+      exempt,
+      check: refused('DELETE', ({ runId }) => `/api/runners/runs/${runId}/artifacts/x?epoch=1`),
+    },
+    'GET /api/runners/runs/:runId/artifact-source': {
+      exempt,
+      check: refused('GET', ({ runId }) => `/api/runners/runs/${runId}/artifact-source?epoch=1&flow=build&name=x`),
+    },
+    'GET /api/runners/runs/:runId/sources/:artifactId/blobs/:blobId': {
+      exempt,
+      check: refused('GET', ({ runId }) => `/api/runners/runs/${runId}/sources/a/blobs/b?epoch=1`),
+    },
+  };
+}
+
 /** Opens a WebSocket; resolves with its first message, its close code, or the HTTP status that refused it. */
 function socket(
   path: string,
@@ -115,6 +160,12 @@ const MATRIX: Record<string, Row> = {
     role: 'operator',
     call: ({ runId }) => ({ path: `/api/runs/${runId}/nodes/ask/data`, body: { values: { ok: true } } }),
   },
+  'GET /api/runs/:runId/artifacts': { role: 'viewer', call: ({ runId }) => ({ path: `/api/runs/${runId}/artifacts` }) },
+  'GET /api/runs/:runId/artifacts/:name': {
+    role: 'viewer',
+    call: ({ runId }) => ({ path: `/api/runs/${runId}/artifacts/none` }),
+  },
+  ...runnerArtifactRows(),
   'GET /api/runners': { role: 'viewer', call: () => ({ path: '/api/runners' }) },
   'POST /api/runners/tokens': { role: 'admin', call: () => ({ path: '/api/runners/tokens', body: {} }) },
   'POST /api/tokens': { role: 'admin', call: () => ({ path: '/api/tokens', body: { name: 'made', role: 'viewer' } }) },

@@ -2,7 +2,7 @@
 // graph and live log to the end, approve a data task, cancel a long run, see why a run is pending, see the runners.
 // Saves the screenshots the README shows (docs/screenshots/).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunDetail, RunnerView } from '@floe/shared';
 import type { Browser, Page } from 'playwright-core';
@@ -59,6 +59,14 @@ flows:
       - {id: prep, type: exec, listen: trigger.good, opts: {shell: 'echo prepared'}}
       - {id: check, type: exec, listen: task.prep.good, opts: {shell: 'echo failing; exit 3'}}
       - {id: done, type: end, listen: task.check.good}
+  - id: keep
+    name: keep
+    tasks:
+      - id: make
+        type: exec
+        listen: trigger.good
+        opts: {shell: 'mkdir -p out && echo built-by-keep > out/result.txt'}
+        artifacts: [{name: result, paths: [out/result.txt]}]
   - id: gpu
     name: gpu
     host-tags: [gpu]
@@ -411,6 +419,23 @@ describe('the dashboard', { timeout: 60_000 }, () => {
     await page.goto(`${hub.url}/runs/${trusted}`);
     await expect.poll(() => page.locator('floe-run-page [data-testid=run-trust-detail]').textContent()).toBe('trusted');
     expect(await page.locator('floe-run-page [data-testid=run-trust]').count()).toBe(0);
+  });
+
+  it("lists a run's artifacts on its page and downloads one with the person's token", async () => {
+    const { runId } = await hub.json<{ runId: string }>('/api/flows/keep/runs', { method: 'POST', body: {} });
+    await page.goto(`${hub.url}/runs/${runId}`);
+    const row = page.locator('floe-run-artifacts [data-testid=artifact]');
+    await expect.poll(() => row.count(), { timeout: 30_000 }).toBe(1);
+    const text = (await row.textContent())?.replace(/\s+/g, ' ');
+    expect(text).toContain('result');
+    expect(text).toContain('out/result.txt · 14 bytes');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.locator('[data-testid=download]').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('result.txt');
+    const saved = await download.path();
+    expect(readFileSync(saved, 'utf8')).toBe('built-by-keep\n');
   });
 
   it('worked under the Content-Security-Policy throughout: the browser refused nothing', () => {

@@ -17,6 +17,14 @@ export function formatElapsed(from: number | undefined, to: number | undefined =
   return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
 
+/** `1536` → `1.5 KiB`: sizes of artifacts. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+}
+
 /** `refs/heads/main` → `main`; other refs as they are. */
 export function shortRef(ref: string | undefined): string {
   if (ref === undefined) return '';

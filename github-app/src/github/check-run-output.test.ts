@@ -51,6 +51,28 @@ describe('checkRunOutput', () => {
     expect(output.title).toBe('task test exited 1 and nothing listens to task.test.bad');
   });
 
+  it('lists the stored artifacts with a link to them on the run page, and none while uploading', () => {
+    const artifact = (name: string, state: 'stored' | 'uploading', files: number, size: number) => ({
+      name,
+      node: 'build',
+      state,
+      trust: 'trusted' as const,
+      size,
+      files: Array.from({ length: files }, (_, i) => ({ path: `f${i}`, size: 1, sha256: '0'.repeat(64) })),
+      createdAt: 0,
+    });
+    const output = checkRunOutput(run(), new Map(), 'https://floe/runs/r1', [
+      artifact('dist', 'stored', 3, 3 * 1024 * 1024),
+      artifact('report', 'stored', 1, 200),
+      artifact('cut', 'uploading', 1, 5),
+    ]);
+    expect(output.summary).toContain(
+      'Artifacts: [dist](https://floe/runs/r1#artifacts) (3 files, 3.0 MiB) · [report](https://floe/runs/r1#artifacts) (1 file, 200 bytes)',
+    );
+    expect(output.summary).not.toContain('cut');
+    expect(checkRunOutput(run(), new Map(), 'https://floe/runs/r1').summary).not.toContain('Artifacts');
+  });
+
   it('stays within GitHub limits with thousands of nodes and huge multi-byte logs', () => {
     const nodes = Array.from({ length: 2_000 }, (_, i) => ({ id: `node-${i}-✓✓✓`, state: 'bad' as const }));
     const tails = new Map(nodes.map((n) => [n.id, '日本語のログ '.repeat(200)]));

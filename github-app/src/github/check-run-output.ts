@@ -1,7 +1,7 @@
 // What a run's check run says (DESIGN §6): a conclusion, a title, a summary table of the nodes with their
 // state and duration, the tail of each failing node's log, and a link to the run in the dashboard — always
 // within GitHub's limits (65,535 characters per text field).
-import { formatDuration, type NodeView, type RunDetail, type RunSummary } from '@floe/shared';
+import { type ArtifactView, formatDuration, type NodeView, type RunDetail, type RunSummary } from '@floe/shared';
 
 /** GitHub's limit for `output.summary` and `output.text`, in characters (we count UTF-8 bytes: never more). */
 export const MAX_CHECK_TEXT = 65_535;
@@ -24,8 +24,16 @@ export const FAILED_STATES = new Set<NodeView['state']>(['bad', 'error']);
 
 export type CheckOutput = { title: string; summary: string; text?: string };
 
-/** The output of a finished (or running) run; `tails` holds the log tail of each failing node. */
-export function checkRunOutput(run: RunDetail, tails: ReadonlyMap<string, string>, link: string): CheckOutput {
+/**
+ * The output of a finished (or running) run; `tails` holds the log tail of each failing node; `artifacts` the run's
+ * artifacts, listed with a link to them on the run's page (downloading needs a token, which GitHub has not).
+ */
+export function checkRunOutput(
+  run: RunDetail,
+  tails: ReadonlyMap<string, string>,
+  link: string,
+  artifacts: readonly ArtifactView[] = [],
+): CheckOutput {
   const head =
     run.state === 'archived'
       ? `Run #${run.number} of ${run.flowId}: ${run.result ?? 'ended'}${run.reason ? ` — ${run.reason}` : ''}`
@@ -39,6 +47,7 @@ export function checkRunOutput(run: RunDetail, tails: ReadonlyMap<string, string
     '| node | state | duration |',
     '| --- | --- | --- |',
     ...rows,
+    ...artifactLines(artifacts, link),
   ].join('\n');
   const failing = run.nodes.filter((node) => FAILED_STATES.has(node.state));
   const sections = failing.map((node) => {
@@ -50,6 +59,23 @@ export function checkRunOutput(run: RunDetail, tails: ReadonlyMap<string, string
   const output: CheckOutput = { title, summary: clip(summary, MAX_CHECK_TEXT) };
   if (sections.length > 0) output.text = clip(sections.join('\n\n'), MAX_CHECK_TEXT);
   return output;
+}
+
+/** `Artifacts: [dist](…#artifacts) (3 files, 1.2 MiB) · …`, or nothing when the run kept none. */
+function artifactLines(artifacts: readonly ArtifactView[], link: string): string[] {
+  const stored = artifacts.filter((artifact) => artifact.state === 'stored');
+  if (stored.length === 0) return [];
+  const items = stored.map(
+    (artifact) =>
+      `[${cell(artifact.name)}](${link}#artifacts) (${artifact.files.length} ${artifact.files.length === 1 ? 'file' : 'files'}, ${size(artifact.size)})`,
+  );
+  return ['', `Artifacts: ${items.join(' · ')}`];
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** The last LOG_TAIL_LINES lines (at most LOG_TAIL_BYTES) of a log. */

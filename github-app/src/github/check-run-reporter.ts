@@ -81,7 +81,13 @@ export class CheckRunReporter {
     if (state && (state.status === status || state.status === 'completed')) return;
 
     const link = `${this.options.publicUrl().replace(/\/$/, '')}/runs/${run.id}`;
-    const output = checkRunOutput(run, status === 'completed' ? await this.tails(run) : new Map(), link);
+    const completed = status === 'completed';
+    const output = checkRunOutput(
+      run,
+      completed ? await this.tails(run) : new Map(),
+      link,
+      completed ? await hub.artifacts.list(run.id) : [],
+    );
     const fields = {
       status,
       details_url: link,

@@ -1,7 +1,11 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
+import type { BlobStore } from '../artifacts/blob-store.js';
+import { FileBlobStore } from '../artifacts/file-blob-store.js';
+import { PostgresBlobStore } from '../artifacts/postgres-blob-store.js';
 import { type HubNotifier, InProcessNotifier } from '../dispatch/hub-notifier.js';
 import { openPostgresNotifier } from '../store/postgres/postgres-notifier.js';
-import { openPostgresStore } from '../store/postgres/postgres-store.js';
+import { openPostgresStore, PostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore, sqliteFile } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { StoreHealth } from '../store/store-health.js';
@@ -14,6 +18,11 @@ export type HubStore = {
   notifier: HubNotifier;
   /** True when other hubs may share the database (PostgreSQL opened from a URL). */
   shared: boolean;
+  /**
+   * Where artifacts' bytes go (DESIGN §8 "Artifacts"): chunks in the database for PostgreSQL, which every hub of it
+   * reads; files under `<dataDir>/artifacts` for SQLite.
+   */
+  blobs: BlobStore;
 };
 
 /**
@@ -39,12 +48,22 @@ export async function openHubStore(options: {
     const postgres = await openPostgresStore({ url: options.databaseUrl });
     try {
       const notifier = await openPostgresNotifier({ url: options.databaseUrl, pool: postgres.pool, hubId, log });
-      return { store: health.watch(postgres), health, notifier, shared: true };
+      return {
+        store: health.watch(postgres),
+        health,
+        notifier,
+        shared: true,
+        blobs: new PostgresBlobStore(postgres.pool),
+      };
     } catch (err) {
       await postgres.close();
       throw err;
     }
   }
   const store = options.store ?? openSqliteStore({ file: sqliteFile(options.dataDir) });
-  return { store: health.watch(store), health, notifier: new InProcessNotifier().forHub(hubId), shared: false };
+  const blobs =
+    store instanceof PostgresStore
+      ? new PostgresBlobStore(store.pool)
+      : new FileBlobStore(path.join(options.dataDir, 'artifacts'));
+  return { store: health.watch(store), health, notifier: new InProcessNotifier().forHub(hubId), shared: false, blobs };
 }

@@ -4,7 +4,7 @@ import { type RetentionPolicy, RetentionPolicySchema } from './retention-policy.
 
 const LEASE = 'retention';
 
-export type SweepResult = { runsDeleted: number; logsCapped: number; auditDeleted: number };
+export type SweepResult = { runsDeleted: number; logsCapped: number; auditDeleted: number; artifactsDeleted: number };
 
 /**
  * The periodic retention sweep (retention-policy.ts). With several hubs on one database, the `retention` lease
@@ -19,7 +19,17 @@ export class RetentionSweep {
   private checkedUntil = 0;
 
   constructor(
-    private readonly deps: { store: Store; log: Logger; now: () => number; hubId: string },
+    private readonly deps: {
+      store: Store;
+      log: Logger;
+      now: () => number;
+      hubId: string;
+      /**
+       * Deletes artifacts past their `expire-in`, of runs deleted above, and uploads their run's end cut short
+       * (artifacts/hub-artifacts.ts); returns how many. Default none.
+       */
+      sweepArtifacts?: () => Promise<number>;
+    },
     policy: Partial<RetentionPolicy> = {},
   ) {
     this.policy = RetentionPolicySchema.parse(policy);
@@ -49,7 +59,7 @@ export class RetentionSweep {
   private async sweepOnce(): Promise<SweepResult> {
     const { store, log, now, hubId } = this.deps;
     const { policy } = this;
-    const result: SweepResult = { runsDeleted: 0, logsCapped: 0, auditDeleted: 0 };
+    const result: SweepResult = { runsDeleted: 0, logsCapped: 0, auditDeleted: 0, artifactsDeleted: 0 };
     const at = now();
     if (!(await store.tryLease(LEASE, hubId, at, policy.sweepEveryMs))) return result;
     for (;;) {
@@ -76,7 +86,10 @@ export class RetentionSweep {
       result.auditDeleted += deleted;
       if (deleted < policy.batch) break;
     }
-    if (result.runsDeleted > 0 || result.logsCapped > 0 || result.auditDeleted > 0) log.info(result, 'retention sweep');
+    // After the runs: an artifact lives no longer than its run (DESIGN §8 "Artifacts").
+    result.artifactsDeleted = (await this.deps.sweepArtifacts?.()) ?? 0;
+    if (result.runsDeleted > 0 || result.logsCapped > 0 || result.auditDeleted > 0 || result.artifactsDeleted > 0)
+      log.info(result, 'retention sweep');
     return result;
   }
 }

@@ -26,6 +26,7 @@ export type HubApi = Pick<
   | 'submitData'
   | 'runners'
   | 'secrets'
+  | 'artifacts'
   | 'onChange'
   | 'problems'
 >;

@@ -17,14 +17,22 @@ import type { Sql, SqlDatabase } from './sql-database.js';
 import {
   type ApiTokenRow,
   ApiTokenRowSchema,
+  type ArtifactCaps,
+  type ArtifactFileRow,
+  ArtifactFileRowSchema,
+  ArtifactRowSchema,
+  type ArtifactSourceQuery,
+  type ArtifactWithFiles,
   type AuditRowPage,
   AuditRowSchema,
+  type BeginArtifactOutcome,
   type FlowRow,
   FlowRowSchema,
   type LogAppend,
   type LogChunkRow,
   LogChunkRowSchema,
   type LogRead,
+  type NewArtifact,
   type NewAuditRow,
   type NewRun,
   type ProgressOutcome,
@@ -61,6 +69,9 @@ const readTriggerState = rowReader(TriggerStateRowSchema, { json: ['value'] });
 const readCounter = rowReader(z.object({ last: z.number().int() }));
 const readEnd = rowReader(z.object({ end: z.number().int() }));
 const readId = rowReader(z.object({ id: z.string() }));
+const readArtifact = rowReader(ArtifactRowSchema);
+const readArtifactFile = rowReader(ArtifactFileRowSchema, { flags: ['verified'] });
+const readSum = rowReader(z.object({ total: z.coerce.number() }));
 const readLogSize = rowReader(z.object({ runId: z.string(), node: z.string(), bytes: z.coerce.number() }));
 
 const json = (value: unknown): string => JSON.stringify(value);
@@ -571,6 +582,162 @@ export class SqlStore implements Store {
   // -------------------------------------------------------------------------------------------------------------
   // Secrets (scope '' is the hub's; ordered bytewise)
 
+  // -------------------------------------------------------------------------------------------------------------
+  // Artifacts
+
+  async beginArtifact(artifact: NewArtifact, caps: ArtifactCaps): Promise<BeginArtifactOutcome> {
+    return this.sql.transaction(async (sql) => {
+      // The run's row locked: two uploads of one run (or a stale runner and the new one) take turns here.
+      const run = await this.oneRun(
+        `SELECT * FROM runs WHERE id = ?${this.sql.dialect.forUpdate}`,
+        [artifact.runId],
+        sql,
+      );
+      if (run?.state !== 'active' || run.epoch !== artifact.epoch) return { ok: false, reason: 'stale' };
+      const existing = await this.artifactWhere(sql, 'run_id = ? AND name = ?', [artifact.runId, artifact.name]);
+      let replaced: string[] = [];
+      if (existing) {
+        if (existing.node !== artifact.node) return { ok: false, reason: 'name-taken', node: existing.node };
+        if (
+          existing.epoch === artifact.epoch &&
+          existing.state === 'uploading' &&
+          sameFiles(existing.files, artifact.files)
+        )
+          return { ok: true, artifact: existing, resumed: true, replaced: [] };
+        replaced = existing.files.map((file) => file.blobId);
+        await sql.run('DELETE FROM artifact_files WHERE artifact_id = ?', [existing.id]);
+        await sql.run('DELETE FROM artifacts WHERE id = ?', [existing.id]);
+      }
+      const runUsed = readSum(
+        (await sql.get('SELECT COALESCE(SUM(size), 0) AS total FROM artifacts WHERE run_id = ?', [artifact.runId])) ??
+          {},
+      ).total;
+      if (runUsed + artifact.size > caps.maxRunBytes) return { ok: false, reason: 'run-cap', used: runUsed };
+      const hubUsed = readSum((await sql.get('SELECT COALESCE(SUM(size), 0) AS total FROM artifacts')) ?? {}).total;
+      if (hubUsed + artifact.size > caps.maxHubBytes) return { ok: false, reason: 'hub-cap', used: hubUsed };
+      await sql.run(
+        `INSERT INTO artifacts (id, run_id, name, node, epoch, state, trust, size, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, 'uploading', ?, ?, ?, ?)`,
+        [
+          artifact.id,
+          artifact.runId,
+          artifact.name,
+          artifact.node,
+          artifact.epoch,
+          run.trust,
+          artifact.size,
+          artifact.createdAt,
+          artifact.expiresAt ?? null,
+        ],
+      );
+      for (const file of artifact.files)
+        await sql.run(
+          'INSERT INTO artifact_files (artifact_id, path, blob_id, size, sha256, verified) VALUES (?, ?, ?, ?, ?, 0)',
+          [artifact.id, file.path, file.blobId, file.size, file.sha256],
+        );
+      const stored = await this.artifactWhere(sql, 'id = ?', [artifact.id]);
+      if (!stored) throw new Error(`artifact ${artifact.id} vanished inside its own transaction`);
+      return { ok: true, artifact: stored, resumed: false, replaced };
+    });
+  }
+
+  async getArtifact(id: string): Promise<ArtifactWithFiles | undefined> {
+    return this.artifactWhere(this.sql, 'id = ?', [id]);
+  }
+
+  async findArtifact(runId: string, name: string): Promise<ArtifactWithFiles | undefined> {
+    return this.artifactWhere(this.sql, 'run_id = ? AND name = ?', [runId, name]);
+  }
+
+  async listArtifacts(runId: string): Promise<ArtifactWithFiles[]> {
+    const rows = (await this.sql.all('SELECT * FROM artifacts WHERE run_id = ? ORDER BY name', [runId])).map(
+      readArtifact,
+    );
+    return Promise.all(rows.map(async (row) => ({ ...row, files: await this.artifactFiles(this.sql, row.id) })));
+  }
+
+  async verifyArtifactFile(artifactId: string, blobId: string, at: number): Promise<{ stored: boolean } | undefined> {
+    return this.sql.transaction(async (sql) => {
+      const artifact = await this.artifactWhere(sql, 'id = ?', [artifactId]);
+      if (!artifact) return undefined;
+      const run = await this.oneRun(
+        `SELECT * FROM runs WHERE id = ?${this.sql.dialect.forUpdate}`,
+        [artifact.runId],
+        sql,
+      );
+      if (run?.state !== 'active' || run.epoch !== artifact.epoch) return undefined;
+      await sql.run('UPDATE artifact_files SET verified = 1 WHERE artifact_id = ? AND blob_id = ?', [
+        artifactId,
+        blobId,
+      ]);
+      const left = readSum(
+        (await sql.get('SELECT COUNT(*) AS total FROM artifact_files WHERE artifact_id = ? AND verified = 0', [
+          artifactId,
+        ])) ?? {},
+      ).total;
+      if (left > 0) return { stored: false };
+      await sql.run(`UPDATE artifacts SET state = 'stored', stored_at = ? WHERE id = ?`, [at, artifactId]);
+      return { stored: true };
+    });
+  }
+
+  async deleteArtifact(id: string): Promise<string[]> {
+    return this.sql.transaction(async (sql) => {
+      const files = await this.artifactFiles(sql, id);
+      await sql.run('DELETE FROM artifact_files WHERE artifact_id = ?', [id]);
+      await sql.run('DELETE FROM artifacts WHERE id = ?', [id]);
+      return files.map((file) => file.blobId);
+    });
+  }
+
+  async listDeadArtifacts(now: number, limit: number): Promise<string[]> {
+    const rows = await this.sql.all(
+      `SELECT a.id FROM artifacts a LEFT JOIN runs r ON r.id = a.run_id
+       WHERE a.expires_at < ? OR r.id IS NULL OR (a.state = 'uploading' AND r.state = 'archived')
+       LIMIT ?`,
+      [now, limit],
+    );
+    return rows.map((row) => readId(row).id);
+  }
+
+  async findArtifactSource(
+    query: ArtifactSourceQuery,
+  ): Promise<{ run: RunRow; artifact: ArtifactWithFiles } | undefined> {
+    const where = ['r.repo = ?', 'r.flow_id = ?', "r.state = 'archived'", "r.result = 'good'", "r.trust = 'trusted'"];
+    const params: unknown[] = [query.repo, query.flowId];
+    if (query.runId !== undefined) {
+      where.push('r.id = ?');
+      params.push(query.runId);
+    }
+    if (query.ref !== undefined) {
+      where.push('r.ref = ?');
+      params.push(query.ref);
+    }
+    const row = await this.sql.get(
+      `SELECT a.id FROM runs r JOIN artifacts a ON a.run_id = r.id
+       WHERE ${where.join(' AND ')} AND a.name = ? AND a.state = 'stored' AND a.trust = 'trusted'
+       ORDER BY r.id${this.sql.dialect.bytewise} DESC LIMIT 1`,
+      [...params, query.name],
+    );
+    if (!row) return undefined;
+    const artifact = await this.getArtifact(readId(row).id);
+    const run = artifact && (await this.getRun(artifact.runId));
+    return artifact && run ? { run, artifact } : undefined;
+  }
+
+  private async artifactWhere(on: Sql, where: string, params: unknown[]): Promise<ArtifactWithFiles | undefined> {
+    const row = await on.get(`SELECT * FROM artifacts WHERE ${where}`, params);
+    if (!row) return undefined;
+    const artifact = readArtifact(row);
+    return { ...artifact, files: await this.artifactFiles(on, artifact.id) };
+  }
+
+  private async artifactFiles(on: Sql, artifactId: string): Promise<ArtifactFileRow[]> {
+    return (await on.all('SELECT * FROM artifact_files WHERE artifact_id = ? ORDER BY path', [artifactId])).map(
+      readArtifactFile,
+    );
+  }
+
   async putSecret(secret: SecretRow): Promise<void> {
     await this.sql.run(
       `INSERT INTO secrets (scope, name, sealed, updated_at) VALUES (?, ?, ?, ?)
@@ -731,4 +898,13 @@ export class SqlStore implements Store {
   async close(): Promise<void> {
     await this.sql.close();
   }
+}
+
+/** The same files (paths, sizes and hashes), whatever their order: an upload that can resume. */
+function sameFiles(stored: ArtifactFileRow[], asked: NewArtifact['files']): boolean {
+  if (stored.length !== asked.length) return false;
+  const key = (file: { path: string; size: number; sha256: string }) =>
+    `${file.path}\u0000${file.size}\u0000${file.sha256}`;
+  const keys = new Set(stored.map(key));
+  return asked.every((file) => keys.has(key(file)));
 }

@@ -211,6 +211,56 @@ export const SecretRowSchema = z.object({
 });
 export type SecretRow = z.infer<typeof SecretRowSchema>;
 
+/** An artifact of a run (DESIGN §8 "Artifacts"); its files' bytes are in the blob store under their blob ids. */
+export const ArtifactRowSchema = z.object({
+  id: z.string(),
+  runId: z.string(),
+  name: z.string(),
+  node: z.string(),
+  /** The run's epoch when the upload began: only that runner may write it. */
+  epoch: z.number().int().nonnegative(),
+  state: z.enum(['uploading', 'stored']),
+  /** The run's trust, copied: `fetch` takes only trusted artifacts. */
+  trust: TrustSchema,
+  /** Bytes of all its files, as declared when the upload began (what the caps count). */
+  size: z.number().int().nonnegative(),
+  createdAt: Time,
+  storedAt: Time.optional(),
+  /** `expire-in`; absent: it lives as long as its run. */
+  expiresAt: Time.optional(),
+});
+export type ArtifactRow = z.infer<typeof ArtifactRowSchema>;
+
+export const ArtifactFileRowSchema = z.object({
+  artifactId: z.string(),
+  path: z.string(),
+  blobId: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string(),
+  /** All its bytes arrived and their sha256 matched. */
+  verified: z.boolean(),
+});
+export type ArtifactFileRow = z.infer<typeof ArtifactFileRowSchema>;
+
+export type ArtifactWithFiles = ArtifactRow & { files: ArtifactFileRow[] };
+
+/** What beginning an upload needs (see Store.beginArtifact). */
+export type NewArtifact = Omit<ArtifactRow, 'state' | 'trust' | 'storedAt'> & {
+  files: Omit<ArtifactFileRow, 'artifactId' | 'verified'>[];
+};
+
+export type ArtifactCaps = { maxRunBytes: number; maxHubBytes: number };
+
+export type BeginArtifactOutcome =
+  /** `replaced`: blobs of an earlier upload of this name (an earlier attempt or epoch) to remove from the blob store. */
+  | { ok: true; artifact: ArtifactWithFiles; resumed: boolean; replaced: string[] }
+  | { ok: false; reason: 'stale' }
+  | { ok: false; reason: 'name-taken'; node: string }
+  | { ok: false; reason: 'run-cap' | 'hub-cap'; used: number };
+
+/** Where `fetch` takes an artifact from (FetchArtifact of FLOE.yaml). */
+export type ArtifactSourceQuery = { repo: string; flowId: string; name: string; ref?: string; runId?: string };
+
 // ---------------------------------------------------------------------------------------------------------------
 // Inputs and queries
 
@@ -385,6 +435,32 @@ export interface Store {
    * `sys` line between saying how many bytes were cut. Offsets stay contiguous from 0.
    */
   capLog(runId: string, node: string, headBytes: number, tailBytes: number): Promise<void>;
+
+  // Artifacts (DESIGN §8 "Artifacts"): the metadata; the bytes are the blob store's.
+  /**
+   * Begins (or resumes) an artifact's upload, if the run is active at `artifact.epoch`, within the caps. The same
+   * name, node and files at that epoch resume the upload begun before (`resumed`, the row's id kept); the same name
+   * from the same node at another attempt or epoch replaces it; from another node it is refused. The caps count
+   * the declared sizes of every artifact of the run, and of the hub, already begun.
+   */
+  beginArtifact(artifact: NewArtifact, caps: ArtifactCaps): Promise<BeginArtifactOutcome>;
+  getArtifact(id: string): Promise<ArtifactWithFiles | undefined>;
+  findArtifact(runId: string, name: string): Promise<ArtifactWithFiles | undefined>;
+  listArtifacts(runId: string): Promise<ArtifactWithFiles[]>;
+  /**
+   * Marks one file verified; when it was the last, the artifact is `stored` at `at`. Undefined when the artifact is
+   * gone or no longer the run's at its epoch (the run moved to another runner or ended).
+   */
+  verifyArtifactFile(artifactId: string, blobId: string, at: number): Promise<{ stored: boolean } | undefined>;
+  /** Removes the artifact's rows; returns its blob ids (for the blob store), empty when it was gone. */
+  deleteArtifact(id: string): Promise<string[]>;
+  /**
+   * Up to `limit` artifacts to delete: past their `expiresAt`, of runs that are gone (retention), or still
+   * uploading when their run is archived (an upload a cancel or a lost runner cut short).
+   */
+  listDeadArtifacts(now: number, limit: number): Promise<string[]>;
+  /** The stored artifact of the newest good trusted archived run matching the query, if any. */
+  findArtifactSource(query: ArtifactSourceQuery): Promise<{ run: RunRow; artifact: ArtifactWithFiles } | undefined>;
 
   // Secrets (DESIGN §8 "Credentials and keys"): stored sealed; the store never sees a value.
   /** Inserts or replaces the secret (name, repo). */

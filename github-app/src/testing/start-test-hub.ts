@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type EngineInput, type HubMessage, type LogStream, PROTOCOL_VERSION, type RunRecord } from '@floe/shared';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import type { ArtifactLimits } from '../artifacts/artifact-limits.js';
 import { buildServer } from '../build-server.js';
 import { gatewayPlugin } from '../gateway/runner-gateway.js';
 import { createHub, type Hub } from '../hub.js';
@@ -35,6 +36,8 @@ export interface TestHub {
 
 export interface StandInRunner {
   runnerId: string;
+  /** Its credential: what its HTTP requests (artifact uploads) carry as the bearer token. */
+  credential: string;
   /** Waits for an offer, accepts it, and returns a handle to report what happens to the run. */
   takeRun(runId: string): Promise<RunHandle>;
   /** Waits (up to 5 s) for a message of this type about this run, sent by the hub to this runner. */
@@ -42,6 +45,8 @@ export interface StandInRunner {
 }
 
 export interface RunHandle {
+  /** The epoch the run was taken at (what the runner's writes are fenced by). */
+  epoch: number;
   /** Sends the `start` record (the engine starts on the hub). */
   start(): Promise<void>;
   log(node: string, text: string, stream?: LogStream): Promise<void>;
@@ -61,6 +66,8 @@ export async function startTestHub(
     secretKey?: string;
     /** A store of the test's (one that goes away) instead of SQLite in the temp dir. */
     store?: Store;
+    /** Artifact caps (hub.ts). */
+    artifacts?: Partial<ArtifactLimits>;
   } = {},
 ): Promise<TestHub> {
   const dir = await mkdtemp(join(tmpdir(), 'floe-test-hub-'));
@@ -85,6 +92,7 @@ export async function startTestHub(
     ...(options.now !== undefined ? { now: options.now } : {}),
     ...(options.secretKey !== undefined ? { secretKey: options.secretKey } : {}),
     ...(options.store !== undefined ? { store: options.store } : {}),
+    ...(options.artifacts !== undefined ? { artifacts: options.artifacts } : {}),
   });
   const gateway = gatewayPlugin({ core: hub.core, logger: log });
   const app = await buildServer({
@@ -145,6 +153,7 @@ export async function startTestHub(
       );
       return {
         runnerId: registered.runnerId,
+        credential: registered.credential,
         received,
         async takeRun(runId) {
           const { epoch } = await received('offer', runId);
@@ -155,6 +164,7 @@ export async function startTestHub(
             if ('stale' in outcome) throw new Error(outcome.reason);
           };
           return {
+            epoch,
             start: () => send({ kind: 'start', seq: ++seq, at: Date.now() }),
             log: (node, text, stream = 'out') =>
               send({ kind: 'log', seq: ++seq, node, attempt: 1, chunk: { stream, at: Date.now(), text } }),

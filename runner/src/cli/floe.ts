@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   secrets: () => import('./commands/secrets.js'),
   token: () => import('./commands/token.js'),
   audit: () => import('./commands/audit.js'),
+  artifacts: () => import('./commands/artifacts.js'),
 };
 
 const USAGE_HEAD = 'usage: floe <command> [arguments]';

@@ -39,6 +39,8 @@ export interface HubSessionOptions {
 
 export interface HubSession {
   readonly welcome: Welcome;
+  /** The hub's base URL this session went to: HTTP requests of the runner (artifacts) go there too. */
+  readonly hubUrl: string;
   /** Queues a message (or a prepared frame); false when the socket is no longer open. */
   send(message: RunnerMessage | string): boolean;
   /** Bytes queued in the socket and not yet written: the sender's back-pressure signal. */
@@ -171,6 +173,7 @@ export function openHubSession(options: HubSessionOptions): Promise<HubSession> 
       }, beat);
       session = {
         welcome: message,
+        hubUrl: options.hubUrl,
         send,
         get bufferedAmount() {
           return ws.bufferedAmount;

@@ -53,6 +53,14 @@ export class HubConnection {
     return this.current;
   }
 
+  /** The credential the sessions present; the runner's HTTP requests (artifacts) carry it too. */
+  private saved: CredentialFile | undefined;
+
+  /** Where and as whom the runner's HTTP requests go now: the welcomed hub; undefined while the hub is away. */
+  endpoint(): { hubUrl: string; credential: string } | undefined {
+    return this.current && this.saved ? { hubUrl: this.current.hubUrl, credential: this.saved.credential } : undefined;
+  }
+
   constructor(private readonly options: HubConnectionOptions) {
     // One heartbeat of margin covers the hub having heard this runner a little later than the runner heard the hub.
     this.fence = setInterval(() => {
@@ -94,6 +102,7 @@ export class HubConnection {
   async loop(first: CredentialFile): Promise<number> {
     const { config, logger, stopping } = this.options;
     let saved = first;
+    this.saved = saved;
     const hubs = splitHubUrls(config.hub ?? saved.hub);
     if (config.hub && config.hub !== saved.hub)
       logger.warn({ hub: config.hub, credentialHub: saved.hub }, 'the credential was issued by another hub URL');
@@ -157,6 +166,7 @@ export class HubConnection {
           logger.warn('runner credential rejected; registering again with the token given');
           try {
             saved = await this.credential(true);
+            this.saved = saved;
             continue;
           } catch (again) {
             if (stopping()) break;

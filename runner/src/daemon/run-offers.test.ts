@@ -58,6 +58,7 @@ beforeEach(async () => {
     spoolRoot: join(workDir, 'spool'),
     instance: 'test',
     baseEnv: { PATH: process.env.PATH ?? '' },
+    endpoint: () => undefined,
     session: () => session,
     refusal: () => refusal,
     onAccepted: () => accepted++,

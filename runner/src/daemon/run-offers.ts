@@ -31,6 +31,8 @@ export interface RunOffersOptions {
   baseEnv: Record<string, string>;
   /** Where tasks' `cache:` is kept; absent (`--cache-max-mb 0`): nowhere, and `cache:` is ignored. */
   caches?: CacheStore;
+  /** The hub connected now and the runner's credential, for the runs' artifact requests (HubConnection.endpoint). */
+  endpoint: () => { hubUrl: string; credential: string } | undefined;
   /** The current session, for a decline once the driver could not start. */
   session: () => HubSession | undefined;
   /** Why the daemon takes no new run now (stopping, draining); undefined when it does. */
@@ -111,6 +113,7 @@ export class RunOffers {
         ...(this.sandbox.ok ? { sandbox: this.sandbox.sandbox } : {}),
         ...(this.options.caches ? { caches: this.options.caches } : {}),
         killGraceMs: config.killGrace,
+        artifacts: { endpoint: this.options.endpoint, runId: run.runId, epoch: run.epoch },
         onRecord: (record) => pump.push(run, record),
       });
     } catch (err) {

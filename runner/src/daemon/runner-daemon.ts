@@ -86,6 +86,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       ? { caches: new LocalCacheStore(join(config.workDir, 'cache', 'tasks'), Math.round(config.cacheMaxMb * 2 ** 20)) }
       : {}),
     session: () => connection.session,
+    endpoint: () => connection.endpoint(),
     refusal: () => shutdown.refusal(),
     onAccepted: () => {
       if (options.once) shutdown.drain();

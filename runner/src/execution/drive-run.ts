@@ -19,6 +19,7 @@ import {
   startRun,
   stepRun,
 } from '@floe/shared';
+import type { ArtifactHub } from '../artifacts/artifact-endpoint.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { executeTask } from '../executors/execute-task.js';
 import { giveNewDirsToTaskUser, giveToTaskUser } from '../process/give-to-task-user.js';
@@ -54,6 +55,11 @@ export interface DriveRunOptions {
   sandbox?: TaskSandbox;
   /** Between the interrupt and the kill of a task's process tree; the executor's default when absent. */
   killGraceMs?: number;
+  /**
+   * Where the run's artifacts go and come from (artifacts/artifact-endpoint.ts): the runner daemon's hub, fenced by
+   * the run's epoch; default none (`floe run` keeps no artifacts).
+   */
+  artifacts?: ArtifactHub;
   /** Told the process group of each process a task starts, e.g. for the spool (DESIGN §8 "Runner restarts"). */
   onProcess?: (node: string, attempt: number, pgid: number) => void;
   /**
@@ -222,6 +228,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       ...(runSandbox ? { sandbox: runSandbox } : {}),
       cacheDir: options.cacheDir ?? `${workDir}/cache`,
       ...(options.caches ? { caches: options.caches } : {}),
+      ...(options.artifacts ? { artifacts: options.artifacts } : {}),
       signal: abort.signal,
       killGraceMs: options.killGraceMs,
       onProcess: (pgid, execId) => {

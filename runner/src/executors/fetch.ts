@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import type { TaskOutcome } from '@floe/shared';
 import { type HttpResponse, httpGet, isPublicAddress } from '@floe/shared/node';
 import { resolveInWorkspace } from '../workspace/resolve-in-workspace.js';
+import { fetchArtifact } from './fetch-artifact.js';
 import { sysLine } from './sys-line.js';
 import type { TaskContext, TaskOf } from './task-context.js';
 
@@ -29,9 +30,12 @@ const PROGRESS_EVERY_MS = 1_000;
  * - In an untrusted run (docs/security.md) the URL, and every redirect, must reach a public address: loopback,
  *   private and link-local ones (the runner's own services, cloud metadata) are refused before connecting.
  * Resolves `exited 0`, `error` (HTTP status, network failure, bad checksum, bad location) or `cancelled`.
+ * With `artifact` instead of `url`, it takes another run's artifact (fetch-artifact.ts).
  */
 export async function executeFetch(ctx: TaskContext, task: TaskOf<'fetch'>): Promise<TaskOutcome> {
+  if (task.opts.artifact) return fetchArtifact(ctx, task.opts.artifact, task.opts.location);
   const { url } = task.opts;
+  if (url === undefined) return { kind: 'error', message: 'fetch needs `url` or `artifact`' };
   let expected: { algo: Algo; hex: string; name?: string } | undefined;
   if (task.opts.checksum !== undefined) {
     const parsed = parseChecksum(task.opts.checksum, task.opts['checksum-algo']);

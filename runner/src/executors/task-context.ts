@@ -1,4 +1,5 @@
 import type { LogChunk, ResolvedFlow, ResolvedTask, Trust } from '@floe/shared';
+import type { ArtifactHub } from '../artifacts/artifact-endpoint.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import type { RunSandbox } from '../process/task-sandbox.js';
 
@@ -41,6 +42,11 @@ export interface TaskContext {
   runnerEnv: Record<string, string>;
   /** The run's sandbox: exec tasks run in it, as the task user (process/task-sandbox.ts); absent: none. */
   sandbox?: RunSandbox;
+  /**
+   * The hub's artifact routes for this run (artifacts/artifact-endpoint.ts): `artifacts:` are uploaded there and
+   * `fetch` takes other runs' artifacts from there. Absent (`floe run`): artifacts are not kept.
+   */
+  artifacts?: ArtifactHub;
   /** Where fetch keeps downloads, keyed by checksum, between runs. */
   cacheDir: string;
   /** Where exec tasks' `cache:` is kept (cache/cache-store.ts); absent: `cache:` is ignored. */

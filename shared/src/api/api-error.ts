@@ -33,6 +33,10 @@ export const ApiErrorCodeSchema = z.enum([
   'FLOE_LIVE_DUPLICATE_SUB',
   'FLOE_LIVE_TOO_MANY_SUBS',
   'FLOE_CONFIG_INVALID',
+  'FLOE_ARTIFACT_NOT_FOUND',
+  'FLOE_ARTIFACT_REFUSED',
+  'FLOE_STALE_EPOCH',
+  'FLOE_BAD_RANGE',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCodeSchema>;
 

@@ -3,6 +3,7 @@
 // hub of another version fails loudly here instead of somewhere in a view.
 import type { z } from 'zod';
 import { ApiErrorBodySchema, FloeApiError } from './api-error.js';
+import { ArtifactListSchema, type ArtifactView } from './artifacts-api.js';
 import { type AuditPage, AuditPageSchema, type AuditQuery } from './audit-api.js';
 import {
   type CreateTokenBody,
@@ -59,6 +60,13 @@ export interface FloeClient {
   runs(query?: RunsQuery): Promise<RunsPage>;
   run(runId: string): Promise<RunDetail>;
   logs(runId: string, node: string, from?: number): Promise<LogSlice>;
+  /** The run's artifacts: names, files, sizes, sha256s, expiry. */
+  artifacts(runId: string): Promise<ArtifactView[]>;
+  /**
+   * One artifact's bytes, as the hub streams them: a one-file artifact as that file, a folder as a zip; with `path`,
+   * that one file of it. Read the body as a stream, never whole: an artifact may be gigabytes.
+   */
+  downloadArtifact(runId: string, name: string, path?: string): Promise<Response>;
   startRun(flowId: string, body?: StartRunBody): Promise<RunCreated>;
   cancelRun(runId: string): Promise<Accepted>;
   retryRun(runId: string, body?: RetryRunBody): Promise<RunCreated>;
@@ -139,6 +147,9 @@ export function createFloeClient(options: FloeClientOptions): FloeClient {
         complete: response.headers.get(LOG_COMPLETE_HEADER) === 'true',
       };
     },
+    artifacts: async (runId) => (await json(ArtifactListSchema, 'GET', `/api/runs/${id(runId)}/artifacts`)).artifacts,
+    downloadArtifact: (runId, name, path) =>
+      send('GET', `/api/runs/${id(runId)}/artifacts/${id(name)}${queryString({ path })}`),
     startRun: (flowId, body = {}) => json(RunCreatedSchema, 'POST', `/api/flows/${id(flowId)}/runs`, body),
     cancelRun: (runId) => json(AcceptedSchema, 'POST', `/api/runs/${id(runId)}/cancel`, {}),
     retryRun: (runId, body = {}) => json(RunCreatedSchema, 'POST', `/api/runs/${id(runId)}/retry`, body),

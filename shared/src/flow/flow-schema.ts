@@ -160,6 +160,33 @@ const NodeBase = {
   name: NameSchema.optional(),
 };
 
+/**
+ * An artifact's name: what the API, the CLI and `fetch` call it, and a path segment of its URL. Letters, digits,
+ * `.`, `_` and `-`, starting with a letter or digit, so it can neither climb out of a folder nor carry control bytes.
+ */
+export const ArtifactNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" and "-" (at most 100), from a letter or digit')
+  .describe('The artifact name: letters, digits, ".", "_" and "-".');
+
+export const ArtifactWhenSchema = z.enum(['good', 'bad', 'always']);
+export type ArtifactWhen = z.infer<typeof ArtifactWhenSchema>;
+
+/** One entry of a task's `artifacts:` (docs/floe-yaml.md "Artifacts"). */
+export const TaskArtifactSchema = z.strictObject({
+  name: ArtifactNameSchema.optional().describe("The artifact's name; default the task's id."),
+  paths: z
+    .array(z.string())
+    .min(1)
+    .describe('Files, folders and globs relative to the workspace (`**` allowed); nothing outside it is taken.'),
+  when: ArtifactWhenSchema.default('good').describe('Keep it when the task ends good (default), bad, or always.'),
+  'expire-in': DurationSchema.optional().describe(
+    "Delete it this long after the run; never later than the run's own retention.",
+  ),
+  required: z.boolean().default(false).describe('A path or glob that matches nothing makes the task an error.'),
+});
+export type TaskArtifact = z.infer<typeof TaskArtifactSchema>;
+
 const TaskBase = {
   ...NodeBase,
   class: z.literal('task').optional().describe('May be left out; `merge` makes a merge.'),
@@ -172,6 +199,10 @@ const TaskBase = {
   'use-status': z.boolean().default(false).describe('Emit task.<id>.<exit-code> instead of good/bad.'),
   timeout: DurationSchema.optional().describe('Kill the task and count it bad after this long.'),
   retry: z.number().int().nonnegative().default(0).describe('Re-execute a bad task up to N more times.'),
+  artifacts: z
+    .array(TaskArtifactSchema)
+    .optional()
+    .describe('Files the task leaves behind, uploaded to the hub when it ends (docs/floe-yaml.md "Artifacts").'),
 };
 
 export const ExecOptsSchema = z.strictObject({
@@ -214,11 +245,28 @@ export const GitCheckoutTaskSchema = z.strictObject({
 });
 
 export const ChecksumAlgoSchema = z.enum(['sha256', 'sha1', 'md5']);
+/** `opts.artifact` of a fetch: an artifact of another run (docs/floe-yaml.md "Artifacts"). */
+export const FetchArtifactSchema = z.strictObject({
+  flow: z.string().describe('The flow whose run made it.'),
+  name: ArtifactNameSchema,
+  repo: z.string().optional().describe("The flow's repository; default this run's."),
+  ref: z
+    .string()
+    .optional()
+    .describe("Take the latest good trusted run on this ref (default the repository's default branch)."),
+  run: z.string().optional().describe('Take it from this run (an id); it must be good and trusted.'),
+});
+export type FetchArtifact = z.infer<typeof FetchArtifactSchema>;
+
 export const FetchOptsSchema = z.strictObject({
-  url: z.string().describe('The file to download.'),
+  url: z.string().optional().describe('The file to download (or `artifact`).'),
+  artifact: FetchArtifactSchema.optional().describe("Another flow's artifact, checked against its sha256 (or `url`)."),
   checksum: z.string().optional().describe('Hex digest, optionally followed by a space and a file name.'),
   'checksum-algo': ChecksumAlgoSchema.optional().describe('Algorithm of `checksum`.'),
-  location: z.string().optional().describe('Where the file goes in the workspace; a trailing / keeps its name.'),
+  location: z
+    .string()
+    .optional()
+    .describe("Where the file goes in the workspace; a trailing / keeps its name (an artifact's files go under it)."),
 });
 export type FetchOpts = z.infer<typeof FetchOptsSchema>;
 

@@ -118,7 +118,7 @@ export function lintComingFromFloe(flow: ResolvedFlow, make: Make, out: Diagnost
         }
       }
     }
-    if (node.type === 'fetch' && !/^https?:\/\//i.test(node.opts.url)) {
+    if (node.type === 'fetch' && node.opts.url !== undefined && !/^https?:\/\//i.test(node.opts.url)) {
       out.push(
         make(
           'fetch-url-scheme',

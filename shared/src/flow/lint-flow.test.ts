@@ -219,6 +219,81 @@ const cases: [string, DiagnosticCode, string][] = [
     lines('id: f', 'tasks:', '  - {id: a, type: git-checkout, listen: trigger.good, opts: {sub-dir: «~/src»}}'),
   ],
   [
+    'an artifact path climbing out of the workspace',
+    'unsafe-path',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}, artifacts: [{paths: [dist, «../../etc»]}]}',
+    ),
+  ],
+  [
+    'an absolute artifact path',
+    'unsafe-path',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}, artifacts: [{paths: [«/etc/passwd»]}]}',
+    ),
+  ],
+  [
+    'two artifacts of one name',
+    'duplicate-artifact',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}, artifacts: [{name: out, paths: [a]}]}',
+      '  - {id: b, type: exec, listen: task.a.good, opts: {cmd: make}, artifacts: [{name: «out», paths: [b]}]}',
+    ),
+  ],
+  [
+    'an artifact named like its task twice in one task',
+    'duplicate-artifact',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}, artifacts: [{paths: [x]}, {«paths»: [y]}]}',
+    ),
+  ],
+  [
+    'a fetch with both url and artifact',
+    'fetch-source',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - id: a',
+      '    type: fetch',
+      '    listen: trigger.good',
+      '    «opts»: {url: "https://example.com/x", artifact: {flow: build, name: dist}}',
+    ),
+  ],
+  [
+    'a fetch with neither url nor artifact',
+    'fetch-source',
+    lines('id: f', 'tasks:', '  - {id: a, type: fetch, listen: trigger.good, «opts»: {location: x/}}'),
+  ],
+  [
+    'a fetch artifact naming both a ref and a run',
+    'fetch-source',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - id: a',
+      '    type: fetch',
+      '    listen: trigger.good',
+      '    opts: {artifact: {flow: build, name: dist, ref: main, «run»: 0abc}}',
+    ),
+  ],
+  [
+    'an artifact name that climbs out',
+    'invalid-value',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}, artifacts: [{name: «../x», paths: [a]}]}',
+    ),
+  ],
+  [
     'a cache path climbing out of the workspace',
     'unsafe-path',
     lines(

@@ -127,6 +127,8 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
     if (trigger.type === 'data') checkForm(trigger.opts.form, [...at, 'opts', 'form'], make, out);
   });
 
+  /** Artifact name → the task that makes it: a run keeps one artifact per name. */
+  const artifactNames = new Map<string, string>();
   nodes.forEach((node, index) => {
     const at = nodePath(index);
     if (node.class === 'merge') {
@@ -203,12 +205,49 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
         break;
       case 'fetch':
         checkPath(node.opts.location, [...at, 'opts', 'location'], make, out);
+        if ((node.opts.url === undefined) === (node.opts.artifact === undefined)) {
+          out.push(
+            make(
+              'fetch-source',
+              `Fetch task \`${node.id}\` needs exactly one of \`url\` and \`artifact\`.`,
+              [...at, 'opts'],
+              'key',
+              "give `url:` to download a file, or `artifact: {flow, name}` to take another run's artifact",
+            ),
+          );
+        }
+        if (node.opts.artifact?.ref !== undefined && node.opts.artifact.run !== undefined) {
+          out.push(
+            make(
+              'fetch-source',
+              `Fetch task \`${node.id}\` names both \`ref\` and \`run\`; give one.`,
+              [...at, 'opts', 'artifact', 'run'],
+              'key',
+            ),
+          );
+        }
         break;
       case 'data':
         checkForm(node.opts.form, [...at, 'opts', 'form'], make, out);
         break;
     }
     checkSecretsOutsideEnv(node.opts, [...at, 'opts'], make, out);
+    (node.artifacts ?? []).forEach((artifact, i) => {
+      for (const [j, path] of artifact.paths.entries()) checkPath(path, [...at, 'artifacts', i, 'paths', j], make, out);
+      const name = artifact.name ?? node.id;
+      const first = artifactNames.get(name);
+      if (first === undefined) artifactNames.set(name, node.id);
+      else
+        out.push(
+          make(
+            'duplicate-artifact',
+            `Artifact \`${name}\` of task \`${node.id}\` is also made by task \`${first}\`: a run keeps one artifact per name.`,
+            [...at, 'artifacts', i, artifact.name === undefined ? 'paths' : 'name'],
+            artifact.name === undefined ? 'key' : 'value',
+            'give each artifact a `name:` of its own',
+          ),
+        );
+    });
   });
 
   if (nodes.length === 0 && flow['flow-file'] === undefined) {

@@ -7,6 +7,7 @@ import { mergeFetchedRun, unionEvents } from '../merge-run.js';
 import { flowPath, navigate, runPath } from '../router.js';
 import { may, servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
+import { artifactsKey } from './floe-run-artifacts.js';
 import { runStatus } from './floe-run-list.js';
 import './floe-error-box.js';
 import './floe-form.js';
@@ -175,6 +176,10 @@ export class FloeRunPage extends LitElement {
         </floe-run-graph>
       </section>
       ${selected ? this.renderNode(run, selected) : nothing}
+      <section id="artifacts" aria-label="Artifacts">
+        <h2>Artifacts</h2>
+        <floe-run-artifacts .runId=${run.id} .runState=${artifactsKey(run)}></floe-run-artifacts>
+      </section>
       <section aria-label="Timeline">
         <h2>Timeline</h2>
         <floe-run-timeline .nodes=${run.nodes} .events=${run.events ?? []} .startedAt=${run.startedAt}

@@ -3,6 +3,7 @@
 // are TEXT because no SQL looks inside them (the store parses them with the row schemas of store.ts).
 
 import { migration011 } from '../sqlite/migrations/011-github-state.js';
+import { postgresMigration012 } from '../sqlite/migrations/012-artifacts.js';
 import type { Migration } from '../sqlite/migrations.js';
 
 const migration001: Migration = {
@@ -218,4 +219,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
   migration011,
+  postgresMigration012,
 ];

@@ -300,6 +300,124 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.requeueRun(run.id, 1)).toBeUndefined();
     });
 
+    describe('artifacts (store migration 12)', () => {
+      const CAPS = { maxRunBytes: 1_000, maxHubBytes: 1_500 };
+      const file = (path: string, size: number, n = 0) => ({
+        path,
+        size,
+        sha256: String(n).repeat(64).slice(0, 64),
+        blobId: `b-${path}-${n}-${Math.random()}`,
+      });
+      const artifact = (runId: string, name: string, files: ReturnType<typeof file>[], over: object = {}) => ({
+        id: `a-${Math.random()}`,
+        runId,
+        name,
+        node: 'make',
+        epoch: 1,
+        size: files.reduce((sum, f) => sum + f.size, 0),
+        createdAt: clock,
+        files,
+        ...over,
+      });
+
+      it('begins an upload once per name and epoch, resumes it, stores it when every file is verified', async () => {
+        const run = await activeRun({ trust: 'untrusted' });
+        const files = [file('a.txt', 10), file('b/c.bin', 20)];
+        const first = await store.beginArtifact(artifact(run.id, 'dist', files), CAPS);
+        if (!first.ok) throw new Error(first.reason);
+        expect(first).toMatchObject({ resumed: false, replaced: [] });
+        expect(first.artifact).toMatchObject({ state: 'uploading', trust: 'untrusted', size: 30, epoch: 1 });
+        const again = await store.beginArtifact(artifact(run.id, 'dist', [...files].reverse()), CAPS);
+        expect(again).toMatchObject({ ok: true, resumed: true, artifact: { id: first.artifact.id } });
+        expect(await store.verifyArtifactFile(first.artifact.id, files[0]?.blobId as string, clock)).toEqual({
+          stored: false,
+        });
+        expect(await store.verifyArtifactFile(first.artifact.id, files[1]?.blobId as string, clock + 5)).toEqual({
+          stored: true,
+        });
+        const stored = await store.findArtifact(run.id, 'dist');
+        expect(stored).toMatchObject({ state: 'stored', storedAt: clock + 5 });
+        expect(stored?.files.map((f) => [f.path, f.verified])).toEqual([
+          ['a.txt', true],
+          ['b/c.bin', true],
+        ]);
+        expect((await store.listArtifacts(run.id)).map((a) => a.name)).toEqual(['dist']);
+      });
+
+      it('refuses a stale epoch, a name of another task, and sizes over the run or hub cap', async () => {
+        const run = await activeRun();
+        expect(await store.beginArtifact(artifact(run.id, 'x', [file('a', 1)], { epoch: 0 }), CAPS)).toEqual({
+          ok: false,
+          reason: 'stale',
+        });
+        await store.beginArtifact(artifact(run.id, 'x', [file('a', 600)]), CAPS);
+        expect(await store.beginArtifact(artifact(run.id, 'x', [file('a', 1)], { node: 'other' }), CAPS)).toEqual({
+          ok: false,
+          reason: 'name-taken',
+          node: 'make',
+        });
+        expect(await store.beginArtifact(artifact(run.id, 'y', [file('b', 500)]), CAPS)).toEqual({
+          ok: false,
+          reason: 'run-cap',
+          used: 600,
+        });
+        const other = await activeRun();
+        await store.beginArtifact(artifact(other.id, 'x', [file('a', 800)]), CAPS);
+        expect(await store.beginArtifact(artifact(other.id, 'y', [file('b', 150)]), CAPS)).toEqual({
+          ok: false,
+          reason: 'hub-cap',
+          used: 1_400,
+        });
+      });
+
+      it('replaces an upload of the same task at another attempt, handing back the old blobs', async () => {
+        const run = await activeRun();
+        const old = file('a', 5, 1);
+        await store.beginArtifact(artifact(run.id, 'x', [old]), CAPS);
+        const next = await store.beginArtifact(artifact(run.id, 'x', [file('a', 6, 2)]), CAPS);
+        expect(next).toMatchObject({ ok: true, resumed: false, replaced: [old.blobId] });
+      });
+
+      it('no longer verifies files once the run moved on, and lists dead artifacts', async () => {
+        const run = await activeRun();
+        const f = file('a', 5);
+        const begun = await store.beginArtifact(artifact(run.id, 'x', [f], { expiresAt: clock + 100 }), CAPS);
+        if (!begun.ok) throw new Error(begun.reason);
+        await store.requeueRun(run.id, 1);
+        expect(await store.verifyArtifactFile(begun.artifact.id, f.blobId, clock)).toBeUndefined();
+        expect(await store.listDeadArtifacts(clock, 10)).toEqual([]);
+        expect(await store.listDeadArtifacts(clock + 101, 10)).toEqual([begun.artifact.id]);
+        expect(await store.deleteArtifact(begun.artifact.id)).toEqual([f.blobId]);
+        expect(await store.getArtifact(begun.artifact.id)).toBeUndefined();
+      });
+
+      it('finds the newest good trusted run with the artifact stored, on a ref or by id', async () => {
+        const make = async (over: Partial<NewRun>, result: 'good' | 'bad') => {
+          const run = await activeRun({ ref: 'refs/heads/main', ...over });
+          const f = file('out', 3);
+          const begun = await store.beginArtifact(artifact(run.id, 'dist', [f]), CAPS);
+          if (!begun.ok) throw new Error(begun.reason);
+          await store.verifyArtifactFile(begun.artifact.id, f.blobId, clock);
+          await store.archiveRun(run.id, { result, reason: 'r', reasonCode: 'no-end', endedAt: clock });
+          return run;
+        };
+        const good = await make({}, 'good');
+        await make({}, 'bad');
+        await make({ trust: 'untrusted' }, 'good');
+        const onBranch = await make({ ref: 'refs/heads/dev' }, 'good');
+        const query = { repo: 'acme', flowId: 'build', name: 'dist' };
+        expect((await store.findArtifactSource({ ...query, ref: 'refs/heads/main' }))?.run.id).toBe(good.id);
+        expect((await store.findArtifactSource({ ...query, ref: 'refs/heads/dev' }))?.run.id).toBe(onBranch.id);
+        expect((await store.findArtifactSource({ ...query, runId: good.id }))?.artifact.name).toBe('dist');
+        expect(await store.findArtifactSource({ ...query, name: 'other', ref: 'refs/heads/main' })).toBeUndefined();
+        const untrusted = (await store.listRuns({ repo: 'acme' })).runs.find((r) => r.trust === 'untrusted');
+        expect(await store.findArtifactSource({ ...query, runId: untrusted?.id as string })).toBeUndefined();
+        // Retention deleting the run leaves its artifacts dead.
+        await store.pruneRuns({ endedBefore: clock + 1, keepPerFlow: 1000, limit: 100 });
+        expect((await store.listDeadArtifacts(0, 10)).length).toBe(4);
+      });
+    });
+
     it('appends logs at byte offsets and reads them from any offset', async () => {
       const run = await store.createRun(newRun());
       const first = await store.appendLogs(run.id, 'build', [
