@@ -27,6 +27,7 @@ export type HubApi = Pick<
   | 'runners'
   | 'secrets'
   | 'artifacts'
+  | 'caches'
   | 'onChange'
   | 'problems'
 >;

@@ -5,6 +5,7 @@
 import type { HubMessage, RunSpec } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { CacheStore } from '../cache/cache-store.js';
+import { HubCacheStore } from '../cache/hub-cache-store.js';
 import type { HubSession } from '../connection/open-hub-session.js';
 import { driveRun, type RunDriver } from '../execution/drive-run.js';
 import type { SandboxProbe } from '../process/task-sandbox.js';
@@ -111,7 +112,11 @@ export class RunOffers {
         workDir: config.workDir,
         baseEnv: { ...this.options.baseEnv, [RUN_MARK]: run.spool.meta.mark },
         ...(this.sandbox.ok ? { sandbox: this.sandbox.sandbox } : {}),
-        ...(this.options.caches ? { caches: this.options.caches } : {}),
+        // The hub's shared caches when it keeps them, else (it says so at the first request) the runner's own.
+        caches: new HubCacheStore(
+          { endpoint: this.options.endpoint, runId: run.runId, epoch: run.epoch },
+          this.options.caches,
+        ),
         killGraceMs: config.killGrace,
         artifacts: { endpoint: this.options.endpoint, runId: run.runId, epoch: run.epoch },
         onRecord: (record) => pump.push(run, record),

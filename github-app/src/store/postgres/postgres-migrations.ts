@@ -4,6 +4,7 @@
 
 import { migration011 } from '../sqlite/migrations/011-github-state.js';
 import { postgresMigration012 } from '../sqlite/migrations/012-artifacts.js';
+import { postgresMigration018 } from '../sqlite/migrations/018-task-caches.js';
 import type { Migration } from '../sqlite/migrations.js';
 
 const migration001: Migration = {
@@ -220,4 +221,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration009,
   migration011,
   postgresMigration012,
+  postgresMigration018,
 ];

@@ -10,6 +10,7 @@ import { migration009 } from './migrations/009-runner-connection.js';
 import { migration010 } from './migrations/010-log-byte-offset.js';
 import { migration011 } from './migrations/011-github-state.js';
 import { migration012 } from './migrations/012-artifacts.js';
+import { migration018 } from './migrations/018-task-caches.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration010,
   migration011,
   migration012,
+  migration018,
 ];
