@@ -16,7 +16,7 @@ export const MAX_CACHE_KEY_LENGTH = 512;
  */
 export function parseCacheKey(key: string): { parts: CacheKeyPart[] } | { error: string } {
   if (key.length > MAX_CACHE_KEY_LENGTH) return { error: `is longer than ${MAX_CACHE_KEY_LENGTH} characters` };
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused here.
+  // Control characters are what is refused here.
   if (/[\u0000-\u001f\u007f]/.test(key)) return { error: 'holds a control character' };
   const parts: CacheKeyPart[] = [];
   let rest = key;

@@ -629,7 +629,10 @@ function checkCache(cache: Cache, path: DataPath, make: Make, out: Diagnostic[])
   }
   const paths = cache.paths;
   if (typeof paths === 'string') checkPath(paths, [...path, 'paths'], make, out);
-  else paths.forEach((entry, i) => checkPath(entry, [...path, 'paths', i], make, out));
+  else
+    paths.forEach((entry, i) => {
+      checkPath(entry, [...path, 'paths', i], make, out);
+    });
 }
 
 const asList = (value: string | string[]): string[] => (typeof value === 'string' ? [value] : value);
