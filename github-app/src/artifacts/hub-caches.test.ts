@@ -48,10 +48,11 @@ const call = (runId: string, method: string, path: string, body?: string) =>
     ...(body !== undefined ? { body } : {}),
   });
 
-const find = async (runId: string, key: string, prefixes: string[] = []) => {
+type Found = { found: boolean; key?: string; blobId?: string; size?: number };
+const find = async (runId: string, key: string, prefixes: string[] = []): Promise<Found> => {
   const query = new URLSearchParams({ epoch: '1', key });
   for (const prefix of prefixes) query.append('prefix', prefix);
-  return (await call(runId, 'GET', `/caches?${query}`)).json();
+  return (await (await call(runId, 'GET', `/caches?${query}`)).json()) as Found;
 };
 
 describe('caches on the hub', () => {
