@@ -1,4 +1,4 @@
-// The runners' task-cache routes (docs/api.md "The runners' cache routes"): the runner credential as the bearer
+// The runners' task-cache routes (docs/api.md "The runners' cache routes — runner credential"): the runner credential as the bearer
 // token like the artifact routes, every request fenced by the run's epoch; bodies streamed, never held whole.
 import { z } from '@floe/shared';
 import type { FastifyInstance } from 'fastify';

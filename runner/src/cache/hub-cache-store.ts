@@ -4,8 +4,8 @@ import type { ArtifactHub } from '../artifacts/artifact-endpoint.js';
 import type { CacheHit, CacheSaved, CacheStore } from './cache-store.js';
 
 /**
- * Task caches kept on the hub and shared by every runner (`floe-hub --shared-caches`; docs/api.md "The runners'
- * cache routes"), for one run: every request carries the runner's credential and the run's id and epoch, and the
+ * Task caches kept on the hub and shared by every runner (`floe-hub --shared-caches`;
+ * docs/api.md "The runners' cache routes — runner credential"), for one run: every request carries the runner's credential and the run's id and epoch, and the
  * hub picks the keyspace from the run as it knows it, so `space` is not sent. A hub that keeps no caches
  * (FLOE_CACHES_OFF) hands this run's caches to `local`, the runner's own store, for the rest of the run.
  */
