@@ -16,6 +16,7 @@ import type { HubApi } from './routes/hub-api.js';
 import { metricsRoute } from './routes/metrics-route.js';
 import { runRoutes } from './routes/run-routes.js';
 import { runnerArtifactRoutes } from './routes/runner-artifact-routes.js';
+import { runnerCacheRoutes } from './routes/runner-cache-routes.js';
 import { runnerRoutes } from './routes/runner-routes.js';
 import { secretRoutes } from './routes/secrets.js';
 import { registerSecurityHeaders } from './routes/security-headers.js';
@@ -141,6 +142,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       await api.register(artifactRoutes, { hub });
       // In a plugin of its own: its body parser (a stream, passed on unread) is for these routes only.
       await api.register(runnerArtifactRoutes, { hub });
+      await api.register(runnerCacheRoutes, { hub });
       await api.register(runnerRoutes, { hub });
       await api.register(tokenRoutes, {
         hub,

@@ -62,6 +62,14 @@ export const HubConfigSchema = z.object({
     .union([z.boolean(), z.enum(['1', 'true', '0', 'false', ''])])
     .transform((v) => v === true || v === '1' || v === 'true')
     .default(false),
+  /**
+   * --shared-caches / FLOE_SHARED_CACHES=1; default false: runners keep tasks' caches on their own machines. On, the
+   * hub keeps them in the artifacts' storage, within the artifact caps, and every runner shares them.
+   */
+  sharedCaches: z
+    .union([z.boolean(), z.enum(['1', 'true', '0', 'false', ''])])
+    .transform((v) => v === true || v === '1' || v === 'true')
+    .default(false),
   /** FLOE_SECRET_KEY; default none: the hub then refuses to store secrets (DESIGN §8 "Credentials and keys"). */
   secretKey: z.string().optional(),
   /** APP_ID; default none. With PRIVATE_KEY(_PATH) and WEBHOOK_SECRET the hub is a GitHub App (DESIGN §6). */
@@ -111,6 +119,7 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --artifact-total-mb N  refuse artifacts past N MiB for the whole hub (default 51200; FLOE_ARTIFACT_TOTAL_MB)
   --allow-network CIDR   a private network flow-file URLs may reach (repeatable; FLOE_ALLOW_NETWORKS, comma-separated)
   --untrusted-network    untrusted runs' tasks may use the network in a runner's sandbox (FLOE_UNTRUSTED_NETWORK=1)
+  --shared-caches        keep tasks' caches on the hub, shared by every runner (FLOE_SHARED_CACHES=1)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info; FLOE_LOG_LEVEL)
   --log-format FORMAT    json|pretty (default pretty on a terminal, JSON elsewhere; FLOE_LOG_FORMAT)
   --metrics-public       serve GET /metrics without a token (default: a viewer token; FLOE_METRICS_PUBLIC=1)
@@ -164,6 +173,7 @@ export function parseHubConfig(
         'artifact-total-mb': { type: 'string' },
         'allow-network': { type: 'string', multiple: true },
         'untrusted-network': { type: 'boolean' },
+        'shared-caches': { type: 'boolean' },
         'log-level': { type: 'string' },
         'log-format': { type: 'string' },
         'metrics-public': { type: 'boolean' },
@@ -225,6 +235,7 @@ export function parseHubConfig(
     artifactTotalMb: flag('artifact-total-mb') ?? env.FLOE_ARTIFACT_TOTAL_MB,
     allowNetworks,
     untrustedNetwork: values['untrusted-network'] === true ? true : env.FLOE_UNTRUSTED_NETWORK,
+    sharedCaches: values['shared-caches'] === true ? true : env.FLOE_SHARED_CACHES,
     secretKey: env.FLOE_SECRET_KEY,
     appId: env.APP_ID,
     privateKey: env.PRIVATE_KEY,
@@ -279,6 +290,7 @@ const FLAG_OF: Record<string, string> = {
   artifactTotalMb: '--artifact-total-mb',
   allowNetworks: '--allow-network',
   untrustedNetwork: '--untrusted-network',
+  sharedCaches: '--shared-caches',
   secretKey: 'FLOE_SECRET_KEY',
   appId: 'APP_ID',
   privateKey: 'PRIVATE_KEY',

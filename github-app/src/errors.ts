@@ -57,6 +57,10 @@ export const ERROR_CATALOGUE = {
     status: 413,
     message: 'the artifact is over a size cap of the hub; keep less, or raise the cap',
   },
+  FLOE_CACHES_OFF: {
+    status: 409,
+    message: 'this hub keeps no task caches (start it with --shared-caches); the runner keeps them itself',
+  },
   FLOE_STALE_EPOCH: {
     status: 409,
     message:

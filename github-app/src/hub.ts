@@ -8,6 +8,7 @@ import type { Cidr } from '@floe/shared/node';
 import type { Logger } from 'pino';
 import { type ArtifactLimits, ArtifactLimitsSchema } from './artifacts/artifact-limits.js';
 import { HubArtifacts } from './artifacts/hub-artifacts.js';
+import { HubCaches } from './artifacts/hub-caches.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ApiTokens } from './auth/api-tokens.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -87,6 +88,8 @@ export type CreateHubOptions = {
   processMetrics?: boolean;
   /** Artifact caps (per file, per run, for the hub); defaults in artifacts/artifact-limits.ts. */
   artifacts?: Partial<ArtifactLimits>;
+  /** `--shared-caches`: tasks' caches kept on the hub for every runner (artifacts/hub-caches.ts); default false. */
+  sharedCaches?: boolean;
 };
 
 export type { HubChange } from './hub/hub-changes.js';
@@ -110,6 +113,8 @@ export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs {
   readonly metrics: HubMetrics;
   /** Artifacts: uploads from runners, reads from the API, sources of `fetch` (artifacts/hub-artifacts.ts). */
   readonly artifacts: HubArtifacts;
+  /** Task caches shared by every runner, when `sharedCaches` (artifacts/hub-caches.ts). */
+  readonly caches: HubCaches;
   /** The periodic retention sweep; `sweep()` runs one now. */
   readonly retention: RetentionSweep;
   /** Re-reads the flows of one repository (or all) from its default branch, and reschedules triggers. */
@@ -213,10 +218,19 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   await recoverAtStart(deps, shared);
   await refresh();
   dispatch.start();
+  const limits = ArtifactLimitsSchema.parse(options.artifacts ?? {});
+  const caches = new HubCaches({
+    store,
+    blobs,
+    enabled: options.sharedCaches === true,
+    limits,
+    log: log.child({ part: 'caches' }),
+    now,
+  });
   const artifacts = new HubArtifacts({
     store,
     blobs,
-    limits: ArtifactLimitsSchema.parse(options.artifacts ?? {}),
+    limits,
     log: log.child({ part: 'artifacts' }),
     now,
     authenticateRunner: (credential) => core.authenticateRunner(credential),
@@ -276,6 +290,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     secrets: deps.secrets,
     metrics,
     artifacts,
+    caches,
     retention,
     refreshRepos: (name) => refresh(name),
     addSource: (source) => sources.add(source),

@@ -61,6 +61,7 @@ async function main(): Promise<number> {
     ...(config.secretKey ? { secretKey: config.secretKey } : {}),
     allowNetworks: config.allowNetworks,
     untrustedNetwork: config.untrustedNetwork,
+    sharedCaches: config.sharedCaches,
     retention: {
       maxRunAgeMs: Math.round(config.keepDays * 24 * 60 * 60 * 1000),
       maxRunsPerFlow: config.keepRuns,

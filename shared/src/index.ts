@@ -93,6 +93,8 @@ export {
   RunStateSchema,
 } from './engine/run-state.js';
 export { type TaskOutcome, TaskOutcomeSchema } from './engine/task-outcome.js';
+export { type CacheKeyPart, MAX_CACHE_KEY_LENGTH, parseCacheKey } from './flow/cache-key.js';
+export { type Cache, CacheSchema } from './flow/cache-schema.js';
 export type { Diagnostic, Range, Severity } from './flow/diagnostic.js';
 export { DiagnosticSchema, RangeSchema } from './flow/diagnostic.js';
 export { DIAGNOSTIC_CODES, type DiagnosticCode } from './flow/diagnostic-codes.js';
@@ -140,6 +142,13 @@ export {
   type ProtocolUpgrade,
   showRange,
 } from './protocol/agree-protocol.js';
+export {
+  CACHE_OUTCOMES,
+  type CacheLine,
+  type CacheOutcome,
+  cacheLine,
+  parseCacheLine,
+} from './protocol/cache-line.js';
 export * from './protocol/live-protocol.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
 export { GROUP_END_LINE, groupStartLine, logGroupLine } from './protocol/log-group.js';

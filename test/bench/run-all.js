@@ -6,6 +6,7 @@
 // (hub-vs-buildbot.js, ~15 min; not part of the default set, since it installs and runs Buildbot).
 // `pnpm bench cap [--gb N]` prints a task's N GB (default 10) through a hub and runner under the log cap.
 // `pnpm bench artifacts [--mb N]` moves an N MiB artifact (default 1024) up and down against cp and curl.
+// `pnpm bench cache`: a task cache of 50,000 small files saved and restored against `tar` (cache.js).
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { bigOutput } from './big-output.js';
@@ -14,8 +15,14 @@ import { sandboxCost } from './sandbox-cost.js';
 import { taskOverhead } from './task-overhead.js';
 
 const only = process.argv.slice(2);
-// Benchmarks of their own, run alone: `hub` (against Buildbot) and `cap` (the log cap, 10 GB through a hub).
-const alone = { hub: './hub-vs-buildbot.js', cap: './capped-log.js', artifacts: './artifact-transfer.js' };
+// Benchmarks of their own, run alone: `hub` (against Buildbot), `cap` (the log cap, 10 GB through a hub),
+// `artifacts` (an artifact up and down) and `cache` (task caches against tar).
+const alone = {
+  hub: './hub-vs-buildbot.js',
+  cap: './capped-log.js',
+  artifacts: './artifact-transfer.js',
+  cache: './cache.js',
+};
 if (only[0] in alone) {
   const script = new URL(alone[only[0]], import.meta.url).pathname;
   const { status } = spawnSync(process.execPath, [script, ...only.slice(1)], { stdio: 'inherit' });

@@ -29,6 +29,7 @@ export type HubApi = Pick<
   | 'runners'
   | 'secrets'
   | 'artifacts'
+  | 'caches'
   | 'onChange'
   | 'problems'
   | 'metrics'

@@ -53,6 +53,8 @@ import {
   type SecretRow,
   SecretRowSchema,
   type Store,
+  type TaskCacheRow,
+  TaskCacheRowSchema,
   type TriggerStateRow,
   TriggerStateRowSchema,
 } from './store.js';
@@ -76,6 +78,7 @@ const readEnd = rowReader(z.object({ end: z.number().int() }));
 const readId = rowReader(z.object({ id: z.string() }));
 const readArtifact = rowReader(ArtifactRowSchema);
 const readArtifactFile = rowReader(ArtifactFileRowSchema, { flags: ['verified'] });
+const readTaskCache = rowReader(TaskCacheRowSchema, { columns: { key: 'cache_key' } });
 const readSum = rowReader(z.object({ total: z.coerce.number() }));
 const readLogSize = rowReader(z.object({ runId: z.string(), node: z.string(), bytes: z.coerce.number() }));
 
@@ -646,6 +649,67 @@ export class SqlStore implements Store {
 
   // -------------------------------------------------------------------------------------------------------------
   // Secrets (scope '' is the hub's; ordered bytewise)
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Task caches
+
+  async findTaskCache(space: string, key: string, prefixes: readonly string[]): Promise<TaskCacheRow | undefined> {
+    const exact = await this.sql.get('SELECT * FROM task_caches WHERE space = ? AND cache_key = ?', [space, key]);
+    if (exact) return readTaskCache(exact);
+    for (const prefix of prefixes) {
+      // substr, not LIKE: a key may hold % and _.
+      const row = await this.sql.get(
+        `SELECT * FROM task_caches WHERE space = ? AND substr(cache_key, 1, ?) = ?
+         ORDER BY saved_at DESC, cache_key${this.sql.dialect.bytewise} DESC LIMIT 1`,
+        [space, prefix.length, prefix],
+      );
+      if (row) return readTaskCache(row);
+    }
+    return undefined;
+  }
+
+  async getTaskCacheByBlob(blobId: string): Promise<TaskCacheRow | undefined> {
+    const row = await this.sql.get('SELECT * FROM task_caches WHERE blob_id = ?', [blobId]);
+    return row ? readTaskCache(row) : undefined;
+  }
+
+  async addTaskCache(cache: TaskCacheRow): Promise<boolean> {
+    const added = await this.sql.run(
+      `INSERT INTO task_caches (space, cache_key, blob_id, size, saved_at, used_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (space, cache_key) DO NOTHING`,
+      [cache.space, cache.key, cache.blobId, cache.size, cache.savedAt, cache.usedAt],
+    );
+    return added > 0;
+  }
+
+  async useTaskCache(space: string, key: string, at: number): Promise<void> {
+    await this.sql.run('UPDATE task_caches SET used_at = ? WHERE space = ? AND cache_key = ? AND used_at < ?', [
+      at,
+      space,
+      key,
+      at,
+    ]);
+  }
+
+  async evictTaskCaches(maxBytes: number): Promise<string[]> {
+    return this.sql.transaction(async (sql) => {
+      let total = readSum((await sql.get('SELECT COALESCE(SUM(size), 0) AS total FROM task_caches')) ?? {}).total;
+      const removed: string[] = [];
+      while (total > maxBytes) {
+        const rows = (await sql.all('SELECT * FROM task_caches ORDER BY used_at, saved_at LIMIT 100')).map(
+          readTaskCache,
+        );
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          if (total <= maxBytes) break;
+          await sql.run('DELETE FROM task_caches WHERE blob_id = ?', [row.blobId]);
+          removed.push(row.blobId);
+          total -= row.size;
+        }
+      }
+      return removed;
+    });
+  }
 
   // -------------------------------------------------------------------------------------------------------------
   // Artifacts

@@ -272,6 +272,20 @@ export type BeginArtifactOutcome =
   | { ok: false; reason: 'name-taken'; node: string }
   | { ok: false; reason: 'run-cap' | 'hub-cap'; used: number };
 
+/**
+ * A task cache kept on the hub (store migration 18; docs/floe-yaml.md "cache"): its bytes are the blob store's.
+ * `space` is the keyspace the hub derives from the saving run (its trust and repository).
+ */
+export const TaskCacheRowSchema = z.object({
+  space: z.string(),
+  key: z.string(),
+  blobId: z.string(),
+  size: z.coerce.number(),
+  savedAt: z.coerce.number(),
+  usedAt: z.coerce.number(),
+});
+export type TaskCacheRow = z.infer<typeof TaskCacheRowSchema>;
+
 /** Where `fetch` takes an artifact from (FetchArtifact of FLOE.yaml). */
 export type ArtifactSourceQuery = { repo: string; flowId: string; name: string; ref?: string; runId?: string };
 
@@ -502,6 +516,21 @@ export interface Store {
   listDeadArtifacts(now: number, limit: number): Promise<string[]>;
   /** The stored artifact of the newest good trusted archived run matching the query, if any. */
   findArtifactSource(query: ArtifactSourceQuery): Promise<{ run: RunRow; artifact: ArtifactWithFiles } | undefined>;
+
+  // Task caches on the hub (store migration 18): the index; the bytes are the blob store's.
+  /**
+   * The cache of `key` in `space`, else the newest (by `savedAt`) whose key starts with the first of `prefixes`
+   * that has any; undefined when none.
+   */
+  findTaskCache(space: string, key: string, prefixes: readonly string[]): Promise<TaskCacheRow | undefined>;
+  /** The cache whose bytes are blob `blobId`, if any. */
+  getTaskCacheByBlob(blobId: string): Promise<TaskCacheRow | undefined>;
+  /** Adds a cache; false (nothing written) when `space` already has `key`: the first save of a key wins. */
+  addTaskCache(cache: TaskCacheRow): Promise<boolean>;
+  /** Marks a cache used at `at` (a restore), for the least-recently-used eviction. */
+  useTaskCache(space: string, key: string, at: number): Promise<void>;
+  /** Removes the least recently used caches until all of them take at most `maxBytes`; returns their blob ids. */
+  evictTaskCaches(maxBytes: number): Promise<string[]>;
 
   // Secrets (DESIGN §8 "Credentials and keys"): stored sealed; the store never sees a value.
   /** Inserts or replaces the secret (name, repo). */

@@ -70,6 +70,8 @@ export async function startTestHub(
     metricsPublic?: boolean;
     /** Artifact caps (hub.ts). */
     artifacts?: Partial<ArtifactLimits>;
+    /** `--shared-caches` (hub.ts); default off. */
+    sharedCaches?: boolean;
   } = {},
 ): Promise<TestHub> {
   const dir = await mkdtemp(join(tmpdir(), 'floe-test-hub-'));
@@ -95,6 +97,7 @@ export async function startTestHub(
     ...(options.secretKey !== undefined ? { secretKey: options.secretKey } : {}),
     ...(options.store !== undefined ? { store: options.store } : {}),
     ...(options.artifacts !== undefined ? { artifacts: options.artifacts } : {}),
+    ...(options.sharedCaches ? { sharedCaches: true } : {}),
   });
   const gateway = gatewayPlugin({ core: hub.core, logger: log });
   const app = await buildServer({

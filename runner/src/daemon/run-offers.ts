@@ -3,6 +3,8 @@
 // its tasks start only once the hub has stored its `start` record.
 import { type HubMessage, type RunSpec, SINCE_PROTOCOL } from '@floe/shared';
 import type { Logger } from 'pino';
+import type { CacheStore } from '../cache/cache-store.js';
+import { HubCacheStore } from '../cache/hub-cache-store.js';
 import type { HubSession } from '../connection/open-hub-session.js';
 import { driveRun, type RunDriver } from '../execution/drive-run.js';
 import type { SandboxProbe } from '../process/task-sandbox.js';
@@ -27,6 +29,8 @@ export interface RunOffersOptions {
   instance: string;
   /** The environment tasks start from. */
   baseEnv: Record<string, string>;
+  /** Where tasks' `cache:` is kept; absent (`--cache-max-mb 0`): nowhere, and `cache:` is ignored. */
+  caches?: CacheStore;
   /** The hub connected now and the runner's credential, for the runs' artifact requests (HubConnection.endpoint). */
   endpoint: () => { hubUrl: string; credential: string } | undefined;
   /** The current session, for a decline once the driver could not start. */
@@ -109,6 +113,11 @@ export class RunOffers {
         workDir: config.workDir,
         baseEnv: { ...this.options.baseEnv, [RUN_MARK]: run.spool.meta.mark },
         ...(this.sandbox.ok ? { sandbox: this.sandbox.sandbox } : {}),
+        // The hub's shared caches when it keeps them, else (it says so at the first request) the runner's own.
+        caches: new HubCacheStore(
+          { endpoint: this.options.endpoint, runId: run.runId, epoch: run.epoch },
+          this.options.caches,
+        ),
         killGraceMs: config.killGrace,
         ...(parallel === undefined ? {} : { parallel }),
         artifacts: { endpoint: this.options.endpoint, runId: run.runId, epoch: run.epoch },

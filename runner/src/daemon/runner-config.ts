@@ -78,6 +78,15 @@ export const RunnerConfigSchema = z.object({
    */
   spoolReserveMb: z.coerce.number().nonnegative().max(1024).default(16),
   /**
+   * The size cap of task caches kept under `<work dir>/cache/tasks` (cache/local-cache-store.ts), in MiB: the least
+   * recently used go first. Default 2048; 0 keeps none.
+   */
+  cacheMaxMb: z.coerce
+    .number()
+    .nonnegative()
+    .max(1024 * 1024)
+    .default(2048),
+  /**
    * Task sandboxes (process/task-sandbox.ts): `auto` (default) sandboxes where the machine allows it and says so
    * where not; `on` refuses to start without one; `off` runs tasks as the runner's user, as before (the hub then
    * offers this runner no untrusted runs).
@@ -118,6 +127,7 @@ export const RUNNER_ENV = {
   exitWhenDrained: 'FLOE_RUNNER_EXIT_WHEN_DRAINED',
   maxProtocol: 'FLOE_RUNNER_MAX_PROTOCOL',
   spoolReserveMb: 'FLOE_RUNNER_SPOOL_RESERVE_MB',
+  cacheMaxMb: 'FLOE_RUNNER_CACHE_MAX_MB',
   sandbox: 'FLOE_RUNNER_SANDBOX',
   taskUser: 'FLOE_RUNNER_TASK_USER',
   sandboxBind: 'FLOE_RUNNER_SANDBOX_BIND',
@@ -155,6 +165,7 @@ export function readRunnerConfig(
     exitWhenDrained: pick('exitWhenDrained'),
     maxProtocol: pick('maxProtocol'),
     spoolReserveMb: pick('spoolReserveMb'),
+    cacheMaxMb: pick('cacheMaxMb'),
     sandbox: pick('sandbox'),
     taskUser: pick('taskUser'),
     sandboxBind: binds,

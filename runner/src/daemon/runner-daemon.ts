@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { type HubMessage, SINCE_PROTOCOL } from '@floe/shared';
 import type { Logger } from 'pino';
+import { LocalCacheStore } from '../cache/local-cache-store.js';
 import { HubFailure } from '../connection/hub-failure.js';
 import type { HubSession } from '../connection/open-hub-session.js';
 import { setCgroupOwner } from '../process/task-cgroup.js';
@@ -81,6 +82,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     spoolRoot,
     instance,
     baseEnv,
+    ...(config.cacheMaxMb > 0
+      ? { caches: new LocalCacheStore(join(config.workDir, 'cache', 'tasks'), Math.round(config.cacheMaxMb * 2 ** 20)) }
+      : {}),
     session: () => connection.session,
     endpoint: () => connection.endpoint(),
     refusal: () => shutdown.refusal(),

@@ -20,6 +20,7 @@ import {
   stepRun,
 } from '@floe/shared';
 import type { ArtifactHub } from '../artifacts/artifact-endpoint.js';
+import type { CacheStore } from '../cache/cache-store.js';
 import { executeTask } from '../executors/execute-task.js';
 import { giveNewDirsToTaskUser, giveToTaskUser } from '../process/give-to-task-user.js';
 import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
@@ -40,6 +41,11 @@ export interface DriveRunOptions {
   workDir: string;
   /** Where fetch tasks keep downloads between runs; default `<workDir>/cache`. */
   cacheDir?: string;
+  /**
+   * Where exec tasks' `cache:` is kept (cache/cache-store.ts): the runner's, with its cap, or `floe run`'s; default
+   * none, and `cache:` is ignored.
+   */
+  caches?: CacheStore;
   /**
    * The runner's environment, the base of every task's (DESIGN §3, rule 4); default `process.env`. An untrusted
    * run's tasks get only its basics (workspace/minimal-env.ts).
@@ -268,6 +274,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       runnerEnv,
       ...(runSandbox ? { sandbox: runSandbox } : {}),
       cacheDir: options.cacheDir ?? `${workDir}/cache`,
+      ...(options.caches ? { caches: options.caches } : {}),
       ...(options.artifacts ? { artifacts: options.artifacts } : {}),
       signal: abort.signal,
       killGraceMs: options.killGraceMs,

@@ -1,5 +1,6 @@
-import { durationMs, formatDuration, type TaskOutcome } from '@floe/shared';
+import { cacheLine, durationMs, formatDuration, type TaskOutcome } from '@floe/shared';
 import { keepArtifacts } from '../artifacts/keep-artifacts.js';
+import { restoreTaskCache, saveTaskCache } from '../cache/task-cache.js';
 import { executeExec } from './exec.js';
 import { executeFetch } from './fetch.js';
 import { executeGitCheckout } from './git-checkout.js';
@@ -14,6 +15,8 @@ import { executeTimer } from './timer.js';
  *   `end` nodes are the engine's, not an executor's: they resolve `error`.
  * - Applies the task's `timeout` (DESIGN §8): the task is killed like a cancel and resolves `timed-out`.
  * - An attempt after the first starts its log with a `── attempt 2 of 3 ──` header (DESIGN §8 "Retry").
+ * - Restores an exec task's `cache` before it and saves it after a good task whose key missed (task-cache.ts);
+ *   the restore counts towards the timeout, the save is stopped only by a cancel of the run.
  * - Resolves only once every process the task started is gone, and its `artifacts:` are stored or refused
  *   (artifacts/keep-artifacts.ts): a task's timeout does not stop that upload, a cancel of the run does.
  */
@@ -37,10 +40,16 @@ export async function executeTask(ctx: TaskContext): Promise<TaskOutcome> {
         }, timeoutMs);
 
   try {
+    const cache = task.type === 'exec' ? task.cache : undefined;
+    if (cache && !ctx.caches)
+      sysLine(ctx, cacheLine({ outcome: 'error', key: 'this runner keeps no caches (--cache-max-mb 0)' }));
+    const restored =
+      cache && ctx.caches ? await restoreTaskCache({ ...ctx, signal: stop.signal }, ctx.caches, cache) : undefined;
     let outcome = await dispatch({ ...ctx, signal: stop.signal });
     if (timedOut && timeoutMs !== undefined && outcome.kind === 'cancelled')
       outcome = { kind: 'timed-out', afterMs: timeoutMs };
     clearTimer?.();
+    if (restored && ctx.caches && !stop.signal.aborted) await saveTaskCache(ctx, ctx.caches, restored, outcome);
     return await keepArtifacts(ctx, task, outcome);
   } catch (err) {
     // A bug of ours, not the task's failure: still a value, so the run can end cleanly.

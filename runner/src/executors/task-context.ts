@@ -1,5 +1,6 @@
 import type { LogChunk, ResolvedFlow, ResolvedTask, Trust } from '@floe/shared';
 import type { ArtifactHub } from '../artifacts/artifact-endpoint.js';
+import type { CacheStore } from '../cache/cache-store.js';
 import type { RunSandbox } from '../process/task-sandbox.js';
 
 /** Everything an executor needs to execute one attempt of one task of a run. */
@@ -48,6 +49,8 @@ export interface TaskContext {
   artifacts?: ArtifactHub;
   /** Where fetch keeps downloads, keyed by checksum, between runs. */
   cacheDir: string;
+  /** Where exec tasks' `cache:` is kept (cache/cache-store.ts); absent: `cache:` is ignored. */
+  caches?: CacheStore;
   /** Aborting it cancels the task: its process tree is interrupted, terminated, then killed. */
   signal: AbortSignal;
   /** From SIGINT to SIGKILL when cancelling; default 10 000 ms (SIGTERM at three quarters). */

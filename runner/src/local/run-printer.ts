@@ -3,6 +3,7 @@ import {
   inMatrixOrder,
   logGroupLine,
   type NodeRun,
+  parseCacheLine,
   type ResolvedFlow,
   type RunRecord,
   type RunState,
@@ -52,6 +53,8 @@ export function createRunPrinter(flow: ResolvedFlow, out: PrinterOutput, colour:
   }
   /** The nodes inside a `::group::`: a terminal cannot fold, so their lines are indented under its `▸ name`. */
   const grouped = new Set<string>();
+  /** Each node's cache outcomes, from its log's cache lines (`hit`, `miss, saved`…), for the summary. */
+  const caches = new Map<string, string[]>();
 
   const line = (text: string) => out.write(`${text}\n`);
 
@@ -79,6 +82,11 @@ export function createRunPrinter(flow: ResolvedFlow, out: PrinterOutput, colour:
         // One write per chunk (a chunk holds many lines of a noisy task): the prefix goes in with one native
         // replace instead of a split/join per line, which keeps a 200 MB log cheap (issue 2 benchmark c).
         out.write(`${prefix}${body.replaceAll('\n', `\n${prefix}`)}\n`);
+        if (record.chunk.stream === 'sys' && text.startsWith('cache '))
+          for (const sysText of text.split('\n')) {
+            const cache = parseCacheLine(sysText);
+            if (cache) caches.set(record.node, [...(caches.get(record.node) ?? []), cache.outcome]);
+          }
         return;
       }
       // `start` too: the nodes fired by trigger.good are running from the first record.
@@ -104,9 +112,10 @@ export function createRunPrinter(flow: ResolvedFlow, out: PrinterOutput, colour:
           run?.state ?? 'waiting',
           run?.exitCode === undefined ? '' : String(run.exitCode),
           run?.startedAt !== undefined && run.endedAt !== undefined ? duration(run.endedAt - run.startedAt) : '',
+          ...(caches.size > 0 ? [caches.get(node.id)?.join(', ') ?? ''] : []),
         ];
       });
-      const header = ['node', 'state', 'exit', 'duration'];
+      const header = ['node', 'state', 'exit', 'duration', ...(caches.size > 0 ? ['cache'] : [])];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
       const format = (row: string[]) =>
         row

@@ -64,10 +64,14 @@ export const DIAGNOSTIC_CODES = {
   'ignore-fail-with-use-status': { severity: 'error', summary: '`ignore-fail` and `use-status` on one task.' },
   'unsafe-path': {
     severity: 'error',
-    summary: 'A `sub-dir`, `location` or artifact path that leaves the workspace.',
+    summary: 'A `sub-dir`, `location`, artifact path or `cache.paths` entry that leaves the workspace.',
   },
   'fetch-source': { severity: 'error', summary: 'A fetch task without exactly one of `url` and `artifact`.' },
   'duplicate-artifact': { severity: 'error', summary: 'Two artifacts of one flow share a name.' },
+  'invalid-cache-key': {
+    severity: 'error',
+    summary: 'A `cache.key` or `restore-keys` entry with an unknown `{{…}}`, a control character, or too long.',
+  },
   'env-missing-equals': { severity: 'error', summary: 'An `env` list entry without `=`.' },
   'secret-outside-env': {
     severity: 'warning',

@@ -5,6 +5,7 @@
 // positioned diagnostic with a "did you mean"). Keys that only the original floe knew are declared here so that
 // they parse, and the linter warns that they are ignored or mapped (DESIGN §8 "Options").
 import { z } from 'zod';
+import { CacheSchema } from './cache-schema.js';
 import { CombinationOfSchema, MatrixSchema } from './matrix-schema.js';
 
 /** A number of seconds, or a string such as `90`, `30s`, `10m`, `2h`, `1d`. See `durationMs`. */
@@ -223,6 +224,7 @@ export const ExecTaskSchema = z.strictObject({
     .strictObject({ junit: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(20)]) })
     .optional()
     .describe('Test reports the task writes, read when it ends: `junit` globs in the workspace.'),
+  cache: CacheSchema.optional(),
 });
 
 export const GitCheckoutOptsSchema = z.strictObject({

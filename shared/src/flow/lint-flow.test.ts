@@ -293,6 +293,42 @@ const cases: [string, DiagnosticCode, string][] = [
       '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}, artifacts: [{name: «../x», paths: [a]}]}',
     ),
   ],
+  [
+    'a cache path climbing out of the workspace',
+    'unsafe-path',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}, cache: {key: k, paths: [ok, «../up»]}}',
+    ),
+  ],
+  [
+    'an absolute cache path',
+    'unsafe-path',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}, cache: {key: k, paths: «/root»}}',
+    ),
+  ],
+  [
+    'a cache key with an unknown template',
+    'invalid-cache-key',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}, cache: {key: «"deps-{{secret.X}}"», paths: x}}',
+    ),
+  ],
+  [
+    'a restore key with an empty hash',
+    'invalid-cache-key',
+    lines(
+      'id: f',
+      'tasks:',
+      '  - {id: a, type: exec, listen: trigger.good, opts: {cmd: make}, cache: {key: k, paths: x, restore-keys: [a-, «"b-{{hash}}"»]}}',
+    ),
+  ],
   ['a flow env entry without =', 'env-missing-equals', lines('id: f', 'env: [A=1, «B»]', 'tasks: []')],
   [
     'a task env entry without =',
@@ -634,7 +670,11 @@ describe('lintFlow through parseFloeFile', () => {
       '  - {id: nightly, type: timer, opts: {cron: "0 3 * * 1-5", timezone: Europe/London}}',
       'tasks:',
       '  - {id: checkout, type: git-checkout, listen: trigger.good, opts: {sub-dir: "{{ws}}/src"}}',
-      '  - {id: build, type: exec, listen: task.checkout.good, opts: {cmd: make, sub-dir: ./src}}',
+      '  - id: build',
+      '    type: exec',
+      '    listen: task.checkout.good',
+      '    opts: {cmd: make, sub-dir: ./src}',
+      '    cache: {key: "deps-{{runner.os}}-{{runner.arch}}-{{hash src/*.lock}}", paths: [src/node_modules], restore-keys: [deps-]}',
       '  - {id: test, type: exec, listen: task.checkout.good, use-status: true, opts: {shell: make test}}',
       '  - {id: both, class: merge, wait: [task.build.good, task.test.0]}',
       '  - {id: fetch, type: fetch, listen: merge.both.good, opts: {url: "https://x/y", location: .}}',

@@ -1,6 +1,8 @@
 // The graph and option checks of one resolved flow (DESIGN §8 "Lint severities": error = it cannot run as
 // written; warning = it runs but something is dead or doubtful). `parseFloeFile` runs this on every flow that
 // passed the schema, so its caller gets the complete list; the hub and VS Code may also call it directly.
+import { parseCacheKey } from './cache-key.js';
+import type { Cache } from './cache-schema.js';
 import { cronProblem } from './cron.js';
 import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
@@ -221,6 +223,7 @@ export function lintFlow(resolved: ResolvedFlow, source?: FlowSource): Diagnosti
         }
         checkPath(node.opts['sub-dir'], [...at, 'opts', 'sub-dir'], make, out);
         checkEnv(node.opts.env, [...at, 'opts', 'env'], make, out);
+        if (node.cache) checkCache(node.cache, [...at, 'cache'], make, out);
         break;
       }
       case 'git-checkout':
@@ -721,6 +724,30 @@ function checkEnv(env: Env | undefined, path: DataPath, make: Make, out: Diagnos
  * "No path leaves the workspace" (DESIGN §3 rule 4, §8 "Expansion"): `{{ws}}`, a leading `./` and `.` mean the
  * workspace; an absolute path or `..` climbing above it is an error.
  */
+/** A cache's key and restore-keys parse (cache-key.ts), and its paths stay inside the workspace. */
+function checkCache(cache: Cache, path: DataPath, make: Make, out: Diagnostic[]): void {
+  const keys = [
+    { key: cache.key, at: [...path, 'key'] },
+    ...asList(cache['restore-keys'] ?? []).map((key, i) => ({
+      key,
+      at: typeof cache['restore-keys'] === 'string' ? [...path, 'restore-keys'] : [...path, 'restore-keys', i],
+    })),
+  ];
+  for (const { key, at } of keys) {
+    const parsed = parseCacheKey(key);
+    if ('error' in parsed)
+      out.push(make('invalid-cache-key', `The cache key \`${key.slice(0, 80)}\` ${parsed.error}.`, at, 'value'));
+  }
+  const paths = cache.paths;
+  if (typeof paths === 'string') checkPath(paths, [...path, 'paths'], make, out);
+  else
+    paths.forEach((entry, i) => {
+      checkPath(entry, [...path, 'paths', i], make, out);
+    });
+}
+
+const asList = (value: string | string[]): string[] => (typeof value === 'string' ? [value] : value);
+
 function checkPath(value: string | undefined, path: DataPath, make: Make, out: Diagnostic[]): void {
   if (value === undefined) return;
   let rest = value.trim();

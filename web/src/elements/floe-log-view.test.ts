@@ -57,6 +57,32 @@ describe('<floe-log-view> in Chromium', () => {
     expect((await renderedLines()).map((line) => line.text)).toEqual(['plain bold red back', 'green', 'still green']);
   });
 
+  it('shows the task cache’s hit, miss and save from its log lines, each once however the log arrives', async () => {
+    await mount();
+    await feed([
+      [0, 'cache miss: deps-linux-abc\n$ npm ci\ncache not a cache line\n'],
+      [59, 'added 1 package\ncache saved: deps-linux-abc — 1.2 MB in 0.1s\n'],
+    ]);
+    const badges = () =>
+      view.page.evaluate(() =>
+        [
+          ...(document.querySelector('floe-log-view')?.shadowRoot?.querySelectorAll('[data-testid=cache] .badge') ??
+            []),
+        ].map((badge) => ({ text: badge.textContent, title: badge.getAttribute('title'), cls: badge.className })),
+      );
+    expect(await badges()).toEqual([
+      { text: 'cache miss', title: '', cls: 'badge ' },
+      { text: 'cache saved', title: '1.2 MB in 0.1s', cls: 'badge good' },
+    ]);
+    // Re-rendering (a search) reads no line twice.
+    await view.page.evaluate(async () => {
+      const log = (window as unknown as { log: HTMLElementTagNameMap['floe-log-view'] }).log;
+      log.requestUpdate();
+      await log.updateComplete;
+    });
+    expect(await badges()).toHaveLength(2);
+  });
+
   it('resumes by byte offset: repeated chunks are trimmed, a gap is refused, nothing shows twice', async () => {
     await mount();
     const results = await feed([

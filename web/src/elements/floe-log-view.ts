@@ -1,4 +1,4 @@
-import { logGroupLine } from '@floe/shared';
+import { type CacheLine, logGroupLine, parseCacheLine } from '@floe/shared';
 import { ContextConsumer } from '@lit/context';
 import { css, html, LitElement, nothing } from 'lit';
 import { type AnsiSegment, type AnsiStyle, parseAnsi } from '../ansi.js';
@@ -8,6 +8,16 @@ import { setStyle } from '../set-style.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-error-box.js';
 import './floe-spinner.js';
+
+/** How each cache outcome looks: a hit or a save good, an error bad, a miss plain. */
+const CACHE_LOOK: Record<CacheLine['outcome'], string> = {
+  hit: 'good',
+  'partial hit': 'good',
+  miss: '',
+  saved: 'good',
+  'not saved': '',
+  error: 'bad',
+};
 
 /** Every line is this tall, so that only the lines on screen are rendered (100,000-line logs stay fast). */
 export const LINE_HEIGHT = 18;
@@ -35,8 +45,15 @@ export class FloeLogView extends LitElement {
   static override styles = [
     sharedStyles,
     css`
-      .bar {
+      .bar,
+      .caches {
         margin-bottom: 0.4rem;
+      }
+      .caches .badge.good {
+        background: color-mix(in srgb, #57ab5a 30%, transparent);
+      }
+      .caches .badge.bad {
+        background: color-mix(in srgb, #e5534b 30%, transparent);
       }
       .bar input {
         flex: 1 1 10rem;
@@ -132,6 +149,9 @@ export class FloeLogView extends LitElement {
   declare private query: string;
   declare private hitIndex: number;
   private hits: number[] = [];
+  /** The task cache's hits, misses and saves (its `cache …` lines), found as the log grows. */
+  private caches: CacheLine[] = [];
+  private cachesScanned = 0;
   private hitsFor = '';
   private readonly services = new ContextConsumer(this, { context: servicesContext, subscribe: true });
   private readonly follower = new LogFollower(this, () => {
@@ -247,6 +267,7 @@ export class FloeLogView extends LitElement {
       rows.push(html`<div class=${cls} data-line=${i + 1}><span class="no">${i + 1}</span>${content}</div>`);
     }
     const waiting = this.follower.loading && count === 0;
+    this.scanCaches();
     return html`<div class="row bar" role="toolbar" aria-label="Log">
         <input type="search" placeholder="Search the log (/)" aria-label="Search the log" .value=${this.query}
           @input=${(e: Event) => this.setQuery((e.target as HTMLInputElement).value)}
@@ -259,6 +280,17 @@ export class FloeLogView extends LitElement {
         <span class="muted status">${buffer.complete ? `${buffer.lineCount} lines, complete` : html`${buffer.lineCount} lines, live`}</span>
         ${waiting ? html`<floe-spinner label="Waiting for output…"></floe-spinner>` : nothing}
       </div>
+      ${
+        this.caches.length > 0
+          ? html`<div class="row caches" data-testid="cache" aria-label="Cache">
+              ${this.caches.map(
+                (line) =>
+                  html`<span class="badge ${CACHE_LOOK[line.outcome]}" title=${line.detail ?? ''}>cache ${line.outcome}</span>
+                    <span class="mono muted">${line.key}</span>`,
+              )}
+            </div>`
+          : nothing
+      }
       <floe-error-box .error=${this.follower.error}></floe-error-box>
       <div class="scroller" part="scroller" tabindex="0" aria-label="Log lines" @scroll=${this.onScroll}
         ${setStyle({ height: `min(60vh, 36rem, ${(Math.max(count, 4) + 1) * LINE_HEIGHT}px)` })}
@@ -271,6 +303,21 @@ export class FloeLogView extends LitElement {
   }
 
   private hitsCount = 0;
+
+  /** Reads the lines not read yet for cache lines (docs/floe-yaml.md "cache"): once each, however long the log. */
+  private scanCaches() {
+    const lines = this.follower.buffer.lines;
+    if (lines.length < this.cachesScanned) {
+      this.caches = [];
+      this.cachesScanned = 0;
+    }
+    for (; this.cachesScanned < lines.length; this.cachesScanned++) {
+      const text = lines[this.cachesScanned] as string;
+      if (!text.startsWith('cache ')) continue;
+      const line = parseCacheLine(text);
+      if (line) this.caches = [...this.caches, line];
+    }
+  }
 
   private updateHits() {
     this.hits = this.follower.buffer.search(this.query);

@@ -5,6 +5,7 @@
 import { migration011 } from '../sqlite/migrations/011-github-state.js';
 import { postgresMigration012 } from '../sqlite/migrations/012-artifacts.js';
 import { migration013 } from '../sqlite/migrations/013-run-reports.js';
+import { postgresMigration018 } from '../sqlite/migrations/018-task-caches.js';
 import type { Migration } from '../sqlite/migrations.js';
 
 const migration001: Migration = {
@@ -233,4 +234,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   postgresMigration012,
   migration013,
   migration016,
+  postgresMigration018,
 ];

@@ -12,6 +12,7 @@ import { migration011 } from './migrations/011-github-state.js';
 import { migration012 } from './migrations/012-artifacts.js';
 import { migration013 } from './migrations/013-run-reports.js';
 import { migration016 } from './migrations/016-runner-drain.js';
+import { migration018 } from './migrations/018-task-caches.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012,
   migration013,
   migration016,
+  migration018,
 ];

@@ -375,6 +375,52 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.requeueRun(run.id, 1)).toBeUndefined();
     });
 
+    describe('task caches (store migration 18)', () => {
+      const cache = (space: string, key: string, savedAt: number, size = 100) => ({
+        space,
+        key,
+        blobId: `blob-${space}-${key}-${savedAt}`,
+        size,
+        savedAt,
+        usedAt: savedAt,
+      });
+
+      it('finds a key exactly, else the newest of the first prefix that has one, only in its own space', async () => {
+        expect(await store.addTaskCache(cache('trusted\nrepo:o/r', 'npm-a', 1))).toBe(true);
+        expect(await store.addTaskCache(cache('trusted\nrepo:o/r', 'npm-b', 2))).toBe(true);
+        expect(await store.addTaskCache(cache('trusted\nrepo:o/r', 'go-c', 3))).toBe(true);
+        expect(await store.addTaskCache(cache('untrusted\nrepo:o/r', 'npm-z', 9))).toBe(true);
+        expect((await store.findTaskCache('trusted\nrepo:o/r', 'npm-a', ['go-']))?.key).toBe('npm-a');
+        expect((await store.findTaskCache('trusted\nrepo:o/r', 'npm-x', ['npm-']))?.key).toBe('npm-b');
+        expect((await store.findTaskCache('trusted\nrepo:o/r', 'npm-x', ['none-', 'go-', 'npm-']))?.key).toBe('go-c');
+        // The untrusted space's newer npm-z is never found from the trusted one, nor the reverse.
+        expect((await store.findTaskCache('untrusted\nrepo:o/r', 'npm-x', ['npm-']))?.key).toBe('npm-z');
+        expect(await store.findTaskCache('trusted\nrepo:o/other', 'npm-a', ['npm-'])).toBeUndefined();
+        // A prefix is text, not a pattern: % and _ match only themselves.
+        expect(await store.findTaskCache('trusted\nrepo:o/r', 'x', ['%'])).toBeUndefined();
+        expect(await store.findTaskCache('trusted\nrepo:o/r', 'x', ['npm_'])).toBeUndefined();
+        expect(await store.getTaskCacheByBlob('blob-trusted\nrepo:o/r-npm-b-2')).toMatchObject({ key: 'npm-b' });
+      });
+
+      it('keeps the first save of a key: a second one writes nothing', async () => {
+        expect(await store.addTaskCache(cache('s', 'k', 1))).toBe(true);
+        expect(await store.addTaskCache({ ...cache('s', 'k', 2), blobId: 'other-blob' })).toBe(false);
+        expect(await store.findTaskCache('s', 'k', [])).toMatchObject({ blobId: 'blob-s-k-1', savedAt: 1 });
+        expect(await store.getTaskCacheByBlob('other-blob')).toBeUndefined();
+      });
+
+      it('evicts the least recently used (a restore counts) until the rest fit under the cap', async () => {
+        await store.addTaskCache(cache('s', 'one', 1, 400));
+        await store.addTaskCache(cache('s', 'two', 2, 400));
+        await store.addTaskCache(cache('s', 'three', 3, 400));
+        await store.useTaskCache('s', 'one', 10);
+        expect(await store.evictTaskCaches(900)).toEqual(['blob-s-two-2']);
+        expect(await store.evictTaskCaches(900)).toEqual([]);
+        expect(await store.evictTaskCaches(400)).toEqual(['blob-s-three-3']);
+        expect((await store.findTaskCache('s', 'one', []))?.usedAt).toBe(10);
+      });
+    });
+
     describe('artifacts (store migration 12)', () => {
       const CAPS = { maxRunBytes: 1_000, maxHubBytes: 1_500 };
       const file = (path: string, size: number, n = 0) => ({

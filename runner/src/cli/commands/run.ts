@@ -2,8 +2,8 @@
 // attached to a hub (DESIGN §2 "One command"). Exit 0 good, 1 bad or cancelled, 2 invalid file or usage.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { availableParallelism, homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type Diagnostic,
@@ -15,6 +15,7 @@ import {
   resolveFlowFile,
 } from '@floe/shared';
 import { fetchFlowFile } from '@floe/shared/node';
+import { LocalCacheStore } from '../../cache/local-cache-store.js';
 import { driveRun, type RunDriver } from '../../execution/drive-run.js';
 import { completeForm } from '../../local/complete-form.js';
 import { dataTaskFields, startFormFields } from '../../local/form-fields.js';
@@ -28,12 +29,16 @@ import { probeTaskSandbox, type TaskSandbox } from '../../process/task-sandbox.j
 import { bold, type CliCommand, type CliIo, dim, red, yellow } from '../cli-io.js';
 
 const USAGE = `usage: floe run [FILE] [--flow ID] [--data KEY=VALUE …] [--work-dir DIR] [--json] [--sandbox]
+                [--cache-dir DIR] [--cache-max-mb 2048]
 
 Runs a flow of FILE (default ./FLOE.yaml) on this machine.
   --flow ID          the flow to run (needed when the file has several)
   --data K=V         a start-form field (K) or an answer for a data task (NODE.FIELD); repeatable
   --work-dir DIR     where workspaces go (default .floe/work)
   --json             live output on stderr; only the final JSON on stdout
+  --cache-dir DIR    where tasks' \`cache:\` is kept (default $XDG_CACHE_HOME/floe/caches, else
+                     ~/.cache/floe/caches), at most --cache-max-mb (least recently used go first;
+                     0: none)
   --sandbox          run each task in the runner's sandbox (bubblewrap; as floe-task when root), to try a
                      flow the way a runner runs it; off by default: a local run is yours, as \`make\` is
 Exit status: 0 good, 1 bad or cancelled, 2 invalid file or usage error.`;
@@ -145,6 +150,14 @@ async function runFlow(
   const git = await localGit(file);
   const cwd = io.cwd;
   const workDir = resolve(cwd, options['work-dir'] ?? '.floe/work');
+  const cacheMaxMb = Number(options['cache-max-mb'] ?? 2048);
+  if (!Number.isFinite(cacheMaxMb) || cacheMaxMb < 0)
+    return fail(`--cache-max-mb must be a number of MiB, not ${options['cache-max-mb']}`);
+  // One cache dir for all of this user's local runs, wherever they run from (like a package manager's).
+  const cacheRoot = options['cache-dir']
+    ? resolve(cwd, options['cache-dir'])
+    : join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'floe', 'caches');
+  const caches = cacheMaxMb > 0 ? new LocalCacheStore(cacheRoot, Math.round(cacheMaxMb * 2 ** 20)) : undefined;
   let sandbox: TaskSandbox | undefined;
   if (options.sandbox) {
     const probe = probeTaskSandbox({ workDir, taskUser: 'floe-task', binds: [], path: process.env.PATH ?? '' });
@@ -213,6 +226,7 @@ async function runFlow(
     ...(sandbox ? { sandbox } : {}),
     // Your own machine: a matrix without max-parallel runs a combination per CPU (docs/runners.md "Matrices").
     parallel: availableParallelism(),
+    ...(caches ? { caches } : {}),
     onRecord,
   });
 
@@ -266,6 +280,8 @@ function parse(argv: string[]) {
       'work-dir': { type: 'string' },
       json: { type: 'boolean' },
       sandbox: { type: 'boolean' },
+      'cache-dir': { type: 'string' },
+      'cache-max-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

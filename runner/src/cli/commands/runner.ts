@@ -19,8 +19,8 @@ const USAGE = `usage: floe runner <start|token|remove|drain|undrain|install|unin
 
   floe runner start [--hub URL] [--token-file PATH | --token TOKEN] [--name N] [--tags a,b] [--slots N]
                     [--work-dir D] [--config FILE] [--kill-grace 10s] [--spool-reserve-mb 16] [--once]
-                    [--exit-when-drained] [--sandbox auto|on|off] [--task-user U] [--sandbox-bind PATH[:ro]]…
-                    [--log-format json|pretty]
+                    [--cache-max-mb 2048] [--exit-when-drained] [--sandbox auto|on|off] [--task-user U]
+                    [--sandbox-bind PATH[:ro]]… [--log-format json|pretty]
       Runs the runner daemon: connects to the hub and executes the runs it is given. The first start
       exchanges the one-time TOKEN for the runner's credential, kept in FILE (default
       <work-dir>/credential.json, mode 0600); later starts need neither a token nor --hub.
@@ -28,10 +28,12 @@ const USAGE = `usage: floe runner <start|token|remove|drain|undrain|install|unin
       command line shows in \`ps\` to every user of the machine.
       Settings also come from FLOE_HUB_URL, FLOE_RUNNER_TOKEN, FLOE_RUNNER_TOKEN_FILE, FLOE_RUNNER_NAME,
       FLOE_RUNNER_TAGS, FLOE_RUNNER_SLOTS, FLOE_RUNNER_WORK_DIR, FLOE_RUNNER_CONFIG, FLOE_RUNNER_KILL_GRACE,
-      FLOE_RUNNER_SPOOL_RESERVE_MB.
+      FLOE_RUNNER_SPOOL_RESERVE_MB, FLOE_RUNNER_CACHE_MAX_MB.
       Defaults: name = host name, no tags, 1 slot, work dir ~/.floe/runner, kill grace 10s.
       --spool-reserve-mb keeps that much of the work dir's disk for the records of the runs held: when
       the disk fills up they still fit, and new runs are declined, saying why, until there is room.
+      --cache-max-mb caps the task caches (\`cache:\`) kept in <work-dir>/cache/tasks; the least recently
+      used go first (0: keep none).
       --once takes one run and exits when it is done (an ephemeral runner; FLOE_RUNNER_ONCE=1).
       Drained by an operator (floe runner drain), the runner takes no new run and finishes what it holds,
       then idles until undrained, or exits 0 with --exit-when-drained (FLOE_RUNNER_EXIT_WHEN_DRAINED=1).
@@ -145,6 +147,7 @@ const DAEMON_FLAGS = {
   config: { type: 'string' },
   'kill-grace': { type: 'string' },
   'spool-reserve-mb': { type: 'string' },
+  'cache-max-mb': { type: 'string' },
   once: { type: 'boolean' },
   'exit-when-drained': { type: 'boolean' },
   sandbox: { type: 'string' },
@@ -168,6 +171,7 @@ async function start(argv: string[], io: CliIo): Promise<number> {
       config: flags.config,
       killGrace: flags['kill-grace'],
       spoolReserveMb: flags['spool-reserve-mb'],
+      cacheMaxMb: flags['cache-max-mb'],
       once: flags.once ? 'true' : undefined,
       exitWhenDrained: flags['exit-when-drained'] ? 'true' : undefined,
       sandbox: flags.sandbox,
