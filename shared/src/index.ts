@@ -116,6 +116,7 @@ export * from './flow/flow-schema.js';
 export type { FlowSource } from './flow/flow-source.js';
 export { lintFlow } from './flow/lint-flow.js';
 export { type Migration, migrateFloeFile } from './flow/migrate-floe-file.js';
+export * from './flow/notify-target.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
 export { type FlowFileReaders, type FlowFileResult, resolveFlowFile } from './flow/resolve-flow-file.js';
 export { firedTrigger, repoName, triggerCheckout } from './flow/trigger-checkout.js';

@@ -389,6 +389,26 @@ const cases: [string, DiagnosticCode, string][] = [
     'fetch-url-scheme',
     lines('id: f', 'tasks:', '  - {id: a, type: fetch, listen: trigger.good, opts: {url: «file:///etc/passwd»}}'),
   ],
+  [
+    'a notify URL over plain http',
+    'notify-url-invalid',
+    lines('id: f', 'notify:', '  - url: «http://hooks.example.com/x»', 'tasks: []'),
+  ],
+  [
+    'a notify URL of another scheme, in the second entry',
+    'notify-url-invalid',
+    lines('id: f', 'notify:', '  - {url: "https://a.example.com/"}', '  - {url: «"javascript:alert(1)"»}', 'tasks: []'),
+  ],
+  [
+    'a notify URL that is a secret with text around it',
+    'notify-url-invalid',
+    lines('id: f', 'notify:', '  - url: «"https://{{secret.HOST}}/x"»', 'tasks: []'),
+  ],
+  [
+    'a notify signing key written in FLOE.yaml',
+    'notify-secret-invalid',
+    lines('id: f', 'notify:', '  - url: https://hooks.example.com/x', '    secret: «hunter2-in-the-repo»', 'tasks: []'),
+  ],
 ];
 
 describe('lintFlow through parseFloeFile', () => {
@@ -416,6 +436,9 @@ describe('lintFlow through parseFloeFile', () => {
       '  - {id: approve, type: data, listen: task.fetch.good, opts: {form: {fields: [{id: env, type: select, options: [a]}]}}}',
       '  - {id: done, type: end, listen: task.approve.good}',
       '  - {id: failed, type: end, listen: task.build.bad}',
+      'notify:',
+      '  - {url: "https://hooks.example.com/floe", secret: "{{secret.HOOK_KEY}}", on: [bad]}',
+      '  - {url: "{{secret.SLACK_URL}}", format: slack}',
     );
     expect(parseFloeFile(text).diagnostics).toEqual([]);
   });

@@ -11,6 +11,7 @@ import { MAX_FLOW_NODES, MIN_TRIGGER_PERIOD_MS } from './flow-limits.js';
 import type { Env, Form, ResolvedFlow, ResolvedNode } from './flow-schema.js';
 import { diagnosticMaker, type FlowSource } from './flow-source.js';
 import { lintComingFromFloe } from './lint-coming-from-floe.js';
+import { notifyDiagnostics } from './notify-target.js';
 import type { DataPath } from './yaml-locator.js';
 
 /**
@@ -60,6 +61,7 @@ export function lintFlow(flow: ResolvedFlow, source?: FlowSource): Diagnostic[] 
 
   checkEnv(flow.env, ['env'], make, out);
   out.push(...flowFileDiagnostics(flow, make));
+  out.push(...notifyDiagnostics(flow, make));
   flow.triggers.forEach((trigger, index) => {
     const at = ['triggers', index];
     if (trigger.type === 'timer') {
