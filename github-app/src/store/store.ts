@@ -20,6 +20,7 @@ import {
   z,
 } from '@floe/shared';
 import type { GitHubStateStore } from './github-state.js';
+import type { NotificationStore } from './notify-deliveries.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rows
@@ -411,6 +412,8 @@ export interface Store {
 
   /** The GitHub App's state (github-state.ts). */
   readonly github: GitHubStateStore;
+  /** Outgoing webhooks' deliveries and their attempts (notify-deliveries.ts). */
+  readonly notifications: NotificationStore;
 
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@
 // are TEXT because no SQL looks inside them (the store parses them with the row schemas of store.ts).
 
 import { migration011 } from '../sqlite/migrations/011-github-state.js';
+import { notifyDeliveriesSql } from '../sqlite/migrations/014-notify-deliveries.js';
 import type { Migration } from '../sqlite/migrations.js';
 
 const migration001: Migration = {
@@ -208,6 +209,9 @@ ALTER TABLE runners ADD COLUMN connection TEXT;
 // The SQLite driver's 010 (renaming log_chunks.offset to PostgreSQL's byte_offset) has nothing to do here; 011, the
 // GitHub state's own table, is the same SQL in both.
 
+// Outgoing webhooks' deliveries and their attempts (the SQLite driver's 014), with BIGINT times.
+const migration014: Migration = { version: 14, name: 'notify-deliveries', sql: notifyDeliveriesSql('BIGINT') };
+
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration001,
@@ -218,4 +222,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
   migration011,
+  migration014,
 ];

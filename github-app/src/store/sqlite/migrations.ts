@@ -9,6 +9,7 @@ import { migration008 } from './migrations/008-runner-sandbox.js';
 import { migration009 } from './migrations/009-runner-connection.js';
 import { migration010 } from './migrations/010-log-byte-offset.js';
 import { migration011 } from './migrations/011-github-state.js';
+import { migration014 } from './migrations/014-notify-deliveries.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration009,
   migration010,
   migration011,
+  migration014,
 ];
