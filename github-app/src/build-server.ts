@@ -10,6 +10,7 @@ import { FloeError } from './errors.js';
 import type { MountGithubOptions } from './github/mount-github.js';
 import { liveRoute } from './live/live-route.js';
 import { auditRoutes } from './routes/audit-routes.js';
+import { badgeRoute } from './routes/badge-route.js';
 import { flowRoutes } from './routes/flow-routes.js';
 import type { HubApi } from './routes/hub-api.js';
 import { runRoutes } from './routes/run-routes.js';
@@ -42,6 +43,8 @@ export interface BuildServerOptions {
   liveRecheckMs?: number;
   /** Largest request body in bytes; default 1 MiB. */
   bodyLimit?: number;
+  /** `--public-badges`: /badge/… answers without an API token; default false (a viewer token). */
+  publicBadges?: boolean;
 }
 
 /** A route the server registered, with what the auth hook reads from it (auth/auth-hook.ts). */
@@ -149,6 +152,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     },
     { prefix: '/api' },
   );
+  await app.register(badgeRoute, { hub, publicBadges: options.publicBadges === true });
   if (options.gateway) await options.gateway(app);
   if (options.github) await app.register((await import('./github/mount-github.js')).mountGithub, options.github);
   await app.register(webStatic);

@@ -10,6 +10,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { ApiTokens } from './auth/api-tokens.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import type { HubCore } from './gateway/hub-core.js';
+import { type FlowReports, flowReports } from './hub/flow-reports.js';
 import { type HubChange, HubChanges } from './hub/hub-changes.js';
 import { hubTriggers } from './hub/hub-triggers.js';
 import { LeaseCheck } from './hub/lease-check.js';
@@ -23,6 +24,8 @@ import { type RunVerbs, runVerbs } from './hub/run-verbs.js';
 import { type RunnerVerbs, runnerVerbs } from './hub/runner-verbs.js';
 import { type TokenVerbs, tokenVerbs } from './hub/token-verbs.js';
 import { HubEvents } from './hub-events.js';
+import { NotificationQueue, type NotificationTiming } from './notify/notification-queue.js';
+import type { HubNotify } from './notify/notify-targets.js';
 import { LocalGitSource } from './repos/local-git-source.js';
 import type { RepoSpec } from './repos/parse-repo-spec.js';
 import { readFlowsAt } from './repos/read-flows-at.js';
@@ -78,12 +81,20 @@ export type CreateHubOptions = {
    * they have none (docs/security.md "The runner sandbox").
    */
   untrustedNetwork?: boolean;
+  /** `--notify-url` and its secret and format: every trusted run's end is POSTed there; default none. */
+  notify?: HubNotify;
+  /** The dashboard's base URL (`--public-url`, else where the hub listens), for links in notifications. */
+  publicUrl?: () => string | undefined;
+  /** Outgoing webhooks' back-off and polling (notify/notification-queue.ts); tests pass short ones. */
+  notificationTiming?: Partial<NotificationTiming>;
+  /** Extra certificate authorities trusted for webhook receivers (PEM); default Node's (NODE_EXTRA_CA_CERTS). */
+  notifyCa?: string;
 };
 
 export type { HubChange } from './hub/hub-changes.js';
 export type { LogText } from './hub/run-reads.js';
 
-export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs {
+export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs, FlowReports {
   /** The gateway's side of the runner protocol. */
   readonly core: HubCore;
   readonly events: HubEvents;
@@ -97,6 +108,8 @@ export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs {
   auditLog(query: AuditQuery): Promise<AuditPage>;
   /** Secrets: put, list (names only), remove (routes/secrets.ts). */
   readonly secrets: HubSecrets;
+  /** Outgoing webhooks (notify/): stored when a run ends, sent and retried from the store. */
+  readonly notifications: NotificationQueue;
   /** The periodic retention sweep; `sweep()` runs one now. */
   readonly retention: RetentionSweep;
   /** Re-reads the flows of one repository (or all) from its default branch, and reschedules triggers. */
@@ -209,6 +222,27 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       : []),
   ];
 
+  const notifications = new NotificationQueue({
+    store,
+    secrets: deps.secrets,
+    log: log.child({ component: 'notify' }),
+    now,
+    ...(options.notify ? { hub: options.notify } : {}),
+    ...(options.allowNetworks ? { allowNetworks: options.allowNetworks } : {}),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.notificationTiming ? { timing: options.notificationTiming } : {}),
+    ...(options.notifyCa !== undefined ? { ca: options.notifyCa } : {}),
+    keepMs: retentionPolicy.maxRunAgeMs,
+  });
+  // Every hub that sees a run end stores its deliveries; their ids make the second store a no-op.
+  const stopNotifying = events.on((event) => {
+    if (event.type !== 'run-changed' || event.run.state !== 'archived') return;
+    store
+      .getRun(event.run.id)
+      .then((run) => run && notifications.runEnded(run))
+      .catch((err) => log.error({ err, runId: event.run.id }, 'could not read an ended run to notify'));
+  });
+
   const tokens = new ApiTokens(store, now);
   const audit = new AuditLog(store, log, now);
   const registrationTokenTtlMs = options.registrationTokenTtlMs ?? 3_600_000;
@@ -228,6 +262,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     auditLog: (query) => audit.page(query),
     secrets: deps.secrets,
     retention,
+    notifications,
+    ...flowReports(store),
     refreshRepos: (name) => refresh(name),
     addSource: (source) => sources.add(source),
     onChange: (listener) => changes.onChange(listener),
@@ -242,6 +278,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       deps.deadlines.clearAll();
       await dispatch.stop();
       await retention.stop();
+      stopNotifying();
+      await notifications.close();
       await notifier.close();
       // Let a lease check or refresh in flight finish before the store goes away.
       await Promise.all(stopping);

@@ -53,6 +53,16 @@ async function main(): Promise<number> {
     ...(config.secretKey ? { secretKey: config.secretKey } : {}),
     allowNetworks: config.allowNetworks,
     untrustedNetwork: config.untrustedNetwork,
+    ...(config.notifyUrl !== undefined
+      ? {
+          notify: {
+            url: config.notifyUrl,
+            ...(config.notifySecret !== undefined ? { secretName: config.notifySecret } : {}),
+            format: config.notifyFormat,
+          },
+        }
+      : {}),
+    publicUrl: () => publicUrl || undefined,
     retention: {
       maxRunAgeMs: Math.round(config.keepDays * 24 * 60 * 60 * 1000),
       maxRunsPerFlow: config.keepRuns,
@@ -72,6 +82,7 @@ async function main(): Promise<number> {
     version,
     logger,
     gateway,
+    publicBadges: config.publicBadges,
     ...(github ? { github: { ...github, hub, log: logger, publicUrl: () => publicUrl } } : {}),
   });
 

@@ -43,6 +43,7 @@ export {
   type LiveTopicMessage,
 } from './api/connect-live.js';
 export { createFloeClient, type FloeClient, type FloeClientOptions, type LogSlice } from './api/create-floe-client.js';
+export * from './api/flow-reports-api.js';
 export {
   FlowListSchema,
   type FlowSummary,
