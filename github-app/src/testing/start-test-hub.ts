@@ -61,6 +61,8 @@ export async function startTestHub(
     secretKey?: string;
     /** A store of the test's (one that goes away) instead of SQLite in the temp dir. */
     store?: Store;
+    /** `--public-badges`: /badge/… without a token. */
+    publicBadges?: boolean;
   } = {},
 ): Promise<TestHub> {
   const dir = await mkdtemp(join(tmpdir(), 'floe-test-hub-'));
@@ -92,6 +94,7 @@ export async function startTestHub(
     adminToken: ADMIN_TOKEN,
     version: '0.0.0-test',
     gateway,
+    ...(options.publicBadges !== undefined ? { publicBadges: options.publicBadges } : {}),
     ...(options.liveAuthTimeoutMs !== undefined ? { liveAuthTimeoutMs: options.liveAuthTimeoutMs } : {}),
     ...(options.liveRecheckMs !== undefined ? { liveRecheckMs: options.liveRecheckMs } : {}),
   });
