@@ -6,10 +6,14 @@ import { servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-error-box.js';
 import './floe-flow-card.js';
+import './floe-flow-reports.js';
 import './floe-run-list.js';
 import './floe-spinner.js';
 
-/** One flow (`/flows/:repo/:flowId`, DESIGN §8 "Links and health"): its card with start forms, then its recent runs. */
+/**
+ * One flow (`/flows/:repo/:flowId`, DESIGN §8 "Links and health"): its card with start forms, its recent runs, then
+ * its trends and the log of its notifications (floe-flow-reports.ts), read when the page opens.
+ */
 export class FloeFlowPage extends LitElement {
   static override properties = { repo: {}, flowId: { attribute: 'flow-id' } };
   static override styles = sharedStyles;
@@ -23,7 +27,15 @@ export class FloeFlowPage extends LitElement {
         services.client.flows(),
         services.client.runs({ flow: flowId, repo, limit: 20 }),
       ]);
-      return { flow: flows.find((flow) => flow.repo === repo && flow.id === flowId), runs: page.runs };
+      const flow = flows.find((f) => f.repo === repo && f.id === flowId);
+      // Trends and the delivery log are extras: a hub that cannot give them still shows the flow and its runs.
+      const [trends, deliveries] = flow
+        ? await Promise.all([
+            services.client.flowTrends(flowId, { repo }).catch(() => undefined),
+            services.client.deliveries(flowId, { repo }).catch(() => []),
+          ])
+        : [undefined, []];
+      return { flow, runs: page.runs, trends, deliveries };
     },
     live: ([services, repo, flowId], update) =>
       services.live.subscribe({ topic: 'runs', flow: flowId }, (message) => {
@@ -48,13 +60,14 @@ export class FloeFlowPage extends LitElement {
       pending: () => html`<floe-spinner label="Loading the flow…"></floe-spinner>`,
       error: (error) =>
         html`<floe-error-box .error=${error} retryable @floe-retry=${() => this.data.rerun()}></floe-error-box>`,
-      complete: ({ flow, runs }) =>
+      complete: ({ flow, runs, trends, deliveries }) =>
         flow === undefined
           ? html`<h1>No such flow</h1><p>The hub knows no flow <code>${this.flowId}</code> in ${this.repo}.</p>`
           : html`<floe-flow-card .flow=${flow} .runs=${runs.slice(0, 8)}></floe-flow-card>
               <h2>Recent runs</h2>
               <floe-run-list .runs=${runs}></floe-run-list>
-              ${runs.length > 0 ? html`<p><a href=${runsPath({ flow: flow.id })}>All runs of ${flow.name}</a></p>` : nothing}`,
+              ${runs.length > 0 ? html`<p><a href=${runsPath({ flow: flow.id })}>All runs of ${flow.name}</a></p>` : nothing}
+              <floe-flow-reports .trends=${trends} .deliveries=${deliveries}></floe-flow-reports>`,
     });
   }
 }
