@@ -1,5 +1,5 @@
 // Who hears of a run's end: the hub's --notify-url and the flow's `notify:` entries whose `on` holds the result.
-// Untrusted runs notify nobody (docs/security.md "Untrusted runs"): their FLOE.yaml is code from outside, which may
+// Untrusted runs notify nobody (docs/security.md "Trusted and untrusted runs"): their FLOE.yaml is code from outside, which may
 // not point the hub's requests anywhere, and the hub's own receivers should not hear from it either.
 import type { NotifyTarget } from '@floe/shared';
 import type { RunRow } from '../store/store.js';
