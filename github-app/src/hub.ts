@@ -41,7 +41,7 @@ import { RunDeadlines } from './runs/run-deadlines.js';
 import { timeOutRun } from './runs/time-out-run.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
 import { secretCipher } from './secrets/secret-cipher.js';
-import type { Store } from './store/store.js';
+import type { RunRow, Store } from './store/store.js';
 
 export type CreateHubOptions = {
   /** Where the hub keeps its database (`floe.db`) and repository mirrors. */
@@ -234,13 +234,20 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     ...(options.notifyCa !== undefined ? { ca: options.notifyCa } : {}),
     keepMs: retentionPolicy.maxRunAgeMs,
   });
-  // Every hub that sees a run end stores its deliveries; their ids make the second store a no-op.
+  // Every hub that sees a run end (or a task wait for a person) stores its deliveries; their ids make the second
+  // store a no-op.
   const stopNotifying = events.on((event) => {
-    if (event.type !== 'run-changed' || event.run.state !== 'archived') return;
-    store
-      .getRun(event.run.id)
-      .then((run) => run && notifications.runEnded(run))
-      .catch((err) => log.error({ err, runId: event.run.id }, 'could not read an ended run to notify'));
+    const notify = (runId: string, send: (run: RunRow) => Promise<void>) =>
+      store
+        .getRun(runId)
+        .then((run) => run && send(run))
+        .catch((err) => log.error({ err, runId }, 'could not read a run to notify'));
+    if (event.type === 'run-changed' && event.run.state === 'archived') {
+      notify(event.run.id, (run) => notifications.runEnded(run));
+    } else if (event.type === 'node-changed' && event.node.state === 'awaiting-input') {
+      const node = { id: event.node.id, name: event.node.name ?? event.node.id };
+      notify(event.runId, (run) => notifications.runWaiting(run, node));
+    }
   });
 
   const tokens = new ApiTokens(store, now);

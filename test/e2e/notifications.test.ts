@@ -205,6 +205,39 @@ tasks:
     );
   });
 
+  it('tells of a data task waiting for a person when `on` holds `waiting`, and of nothing else it does not hold', async () => {
+    const r = await receiver();
+    servers.push(r.server);
+    const t = await hubFor({
+      'FLOE.yaml': `id: release
+notify:
+  - {url: "${r.url}/waits", secret: "{{secret.HOOK_KEY}}", on: [waiting]}
+tasks:
+  - {id: approve, name: Approve the release, type: data, listen: trigger.good, opts: {form: {fields: [{id: ok, type: bool}]}}}
+`,
+    });
+    const { runner, runId, offer } = await t.activeRun('release');
+    await t.hub.core.records(runner.runnerId, runId, offer.epoch, [{ kind: 'start', seq: 1, at: Date.now() }]);
+    const [got] = await waitFor(() => r.got.length > 0 && r.got, { what: 'the waiting notification' });
+    expect(got?.valid).toBe(true);
+    expect(got?.headers).toMatchObject({
+      'x-floe-event': 'run-waiting',
+      'x-floe-delivery': `${runId}:notify.0:waiting:approve`,
+    });
+    expect(JSON.parse(got?.body ?? '')).toMatchObject({
+      event: 'run-waiting',
+      run: { id: runId, flowId: 'release' },
+      waitingFor: { id: 'approve', name: 'Approve the release' },
+    });
+    // The run's end is not in `on`: once it is over and the queue idle, still one delivery.
+    const input = { type: 'data' as const, node: 'approve', values: { ok: 'true' }, by: 'ann', at: Date.now() };
+    await t.hub.core.records(runner.runnerId, runId, offer.epoch, [{ kind: 'input', seq: 2, input }]);
+    expect(await waitFor(async () => (await t.hub.store.getRun(runId))?.result)).toBe('good');
+    await t.hub.notifications.idle();
+    expect((await t.hub.deliveries('release')).map((d) => d.id)).toEqual([`${runId}:notify.0:waiting:approve`]);
+    expect(r.got).toHaveLength(1);
+  });
+
   it('keeps what is still to be sent across a hub restart, and sends it then', async () => {
     // A port with nothing on it yet: the first attempts are refused.
     const probe = await receiver();

@@ -137,7 +137,7 @@ describe('the flow page', { timeout: 60_000 }, () => {
     expect(await answer.text()).toContain('>failing</text>');
     await page.setContent(`<img id="badge" src="${hub.url}/badge/acme/flaky.svg">`);
     const width = await waitFor(
-      () => page.evaluate(() => (document.getElementById('badge') as HTMLImageElement).naturalWidth),
+      () => page.locator('#badge').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
       { what: 'the badge drawn' },
     );
     expect(width).toBeGreaterThan(50);

@@ -69,8 +69,17 @@ export class NotificationQueue {
   }
 
   /** Stores the deliveries of a run that ended (nothing for an untrusted run), then sends them. Never rejects. */
-  async runEnded(run: RunRow): Promise<void> {
-    const receivers = notifyTargets(run, this.options.hub);
+  runEnded(run: RunRow): Promise<void> {
+    return this.store(run, undefined);
+  }
+
+  /** Stores and sends the deliveries of a `data` task waiting for a person (`on: [waiting]`). Never rejects. */
+  runWaiting(run: RunRow, node: { id: string; name: string }): Promise<void> {
+    return this.store(run, node);
+  }
+
+  private async store(run: RunRow, waitingFor: { id: string; name: string } | undefined): Promise<void> {
+    const receivers = notifyTargets(run, this.options.hub, waitingFor ? 'waiting' : 'ended');
     if (receivers.length === 0) return;
     const base = this.options.publicUrl?.();
     const runUrl = base ? `${base.replace(/\/+$/, '')}/runs/${encodeURIComponent(run.id)}` : undefined;
@@ -78,16 +87,15 @@ export class NotificationQueue {
     try {
       for (const receiver of receivers) {
         await this.options.store.notifications.enqueue({
-          id: `${run.id}:${receiver.target}`,
+          id: deliveryId(run.id, receiver.target, waitingFor?.id),
           runId: run.id,
           repo: run.repo,
           flowId: run.flowId,
           target: receiver.target,
           url: receiver.url,
-          // The hub's receiver signs with the hub's secret alone; a flow's with its repository's or the hub's.
           ...(receiver.secretName ? { secretName: receiver.secretName } : {}),
           format: receiver.format,
-          body: notificationBody(run, receiver.format, runUrl),
+          body: notificationBody(run, receiver.format, runUrl, waitingFor),
           nextAt: at,
           createdAt: at,
         });
@@ -209,7 +217,7 @@ export class NotificationQueue {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'floe-hub',
-      'x-floe-event': 'run-ended',
+      'x-floe-event': eventOf(delivery.id),
       'x-floe-delivery': delivery.id,
     };
     if (delivery.secretName !== undefined) {
@@ -232,6 +240,19 @@ export class NotificationQueue {
       return { error: describe(err, urlSecret !== undefined) };
     }
   }
+}
+
+/**
+ * A delivery's id: `<runId>:<target>` for a run's end, `<runId>:<target>:waiting:<node>` for a task waiting for a
+ * person. One per run, receiver and event, so a second store of it (another hub saw the same change) is a no-op.
+ */
+function deliveryId(runId: string, target: string, waitingNode: string | undefined): string {
+  return waitingNode === undefined ? `${runId}:${target}` : `${runId}:${target}:waiting:${waitingNode}`;
+}
+
+/** The X-Floe-Event of a delivery, from its id (deliveryId). */
+function eventOf(id: string): 'run-ended' | 'run-waiting' {
+  return id.includes(':waiting:') ? 'run-waiting' : 'run-ended';
 }
 
 /** A failure to reach a receiver, in words; a URL kept in a secret is not repeated (it is the credential). */

@@ -1,4 +1,5 @@
-// Who hears of a run's end: the hub's --notify-url and the flow's `notify:` entries whose `on` holds the result.
+// Who hears of a run's end: the hub's --notify-url and the flow's `notify:` entries whose `on` holds the result; of a
+// `data` task waiting for a person, the flow's entries whose `on` holds `waiting` (the hub's receiver hears of ends).
 // Untrusted runs notify nobody (docs/security.md "Trusted and untrusted runs"): their FLOE.yaml is code from outside, which may
 // not point the hub's requests anywhere, and the hub's own receivers should not hear from it either.
 import type { NotifyTarget } from '@floe/shared';
@@ -19,10 +20,12 @@ export type RunReceiver = {
 
 const SECRET_NAME = /^\{\{\s*secret\.([A-Za-z0-9_.-]+)\s*\}\}$/;
 
-export function notifyTargets(run: RunRow, hub: HubNotify | undefined): RunReceiver[] {
-  if (run.trust !== 'trusted' || run.result === undefined) return [];
+/** The receivers of `event`: the run's end (its `result` set), or a task waiting for input. */
+export function notifyTargets(run: RunRow, hub: HubNotify | undefined, event: 'ended' | 'waiting'): RunReceiver[] {
+  const on = event === 'waiting' ? 'waiting' : run.result;
+  if (run.trust !== 'trusted' || on === undefined) return [];
   const receivers: RunReceiver[] = [];
-  if (hub) {
+  if (hub && event === 'ended') {
     receivers.push({
       target: 'hub',
       url: hub.url,
@@ -33,7 +36,7 @@ export function notifyTargets(run: RunRow, hub: HubNotify | undefined): RunRecei
   }
   const entries: NotifyTarget[] = run.flow.notify ?? [];
   for (const [index, entry] of entries.entries()) {
-    if (!entry.on.includes(run.result)) continue;
+    if (!entry.on.includes(on)) continue;
     const secretName = entry.secret !== undefined ? SECRET_NAME.exec(entry.secret)?.[1] : undefined;
     // A `secret` that is not `{{secret.NAME}}` is a lint error, so the flow could not have run: skip it the same.
     if (entry.secret !== undefined && secretName === undefined) continue;

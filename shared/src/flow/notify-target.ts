@@ -11,8 +11,9 @@ import type { diagnosticMaker } from './flow-source.js';
 /** `{{secret.NAME}}`, the whole value: the only way a `notify:` entry names a secret. */
 export const SECRET_ONLY = /^\{\{\s*secret\.([A-Za-z0-9_.-]+)\s*\}\}$/;
 
-export const NotifyResultSchema = z.enum(['good', 'bad', 'cancelled']);
-export type NotifyResult = z.infer<typeof NotifyResultSchema>;
+/** A run result that notifies, or `waiting`: a `data` task of the run waits for a person (an approval). */
+export const NotifyOnSchema = z.enum(['good', 'bad', 'cancelled', 'waiting']);
+export type NotifyOn = z.infer<typeof NotifyOnSchema>;
 
 export const NotifyTargetSchema = z.strictObject({
   url: z.string().describe('The https URL to POST to, or `{{secret.NAME}}` holding it.'),
@@ -22,9 +23,9 @@ export const NotifyTargetSchema = z.strictObject({
     .describe('`{{secret.NAME}}`: its value signs the body (HMAC-SHA256, header X-Floe-Signature-256).'),
   format: z.enum(['floe', 'slack']).default('floe').describe('`floe` JSON, or a Slack-compatible `{text}` body.'),
   on: z
-    .array(NotifyResultSchema)
+    .array(NotifyOnSchema)
     .default(['good', 'bad', 'cancelled'])
-    .describe('The run results that notify; default every one.'),
+    .describe('The run results that notify (default every one), and `waiting` for a data task awaiting a person.'),
 });
 export type NotifyTarget = z.infer<typeof NotifyTargetSchema>;
 
