@@ -33,7 +33,10 @@ async function receiver(answers: number[] = [], port = 0): Promise<{ server: Ser
       const given = Buffer.from(String(req.headers['x-floe-signature-256'] ?? ''));
       const valid = given.length === expected.length && timingSafeEqual(given, expected);
       got.push({ path: req.url ?? '', headers: req.headers, body: raw.toString('utf8'), valid });
-      res.writeHead(answers.shift() ?? 204).end('receiver text that must not reach the delivery log');
+      const status = answers.shift() ?? 204;
+      // A redirect points further on the same receiver: the hub must not follow it.
+      const headers = status === 302 ? { location: '/followed' } : {};
+      res.writeHead(status, headers).end('receiver text that must not reach the delivery log');
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -122,7 +125,7 @@ describe('notifications', () => {
   });
 
   it('tries again with back-off until the receiver answers 2xx, logging every attempt', async () => {
-    const r = await receiver([503, 500]);
+    const r = await receiver([503, 302]);
     servers.push(r.server);
     const t = await hubFor({ 'FLOE.yaml': floe(r.url) });
     await endRun(t, 'notified');
@@ -132,7 +135,7 @@ describe('notifications', () => {
     });
     expect(delivery?.log.map((a) => [a.attempt, a.status, a.error])).toEqual([
       [1, 503, 'the receiver answered HTTP 503'],
-      [2, 500, 'the receiver answered HTTP 500'],
+      [2, 302, 'the receiver answered HTTP 302'],
       [3, 204, undefined],
     ]);
     // Back-off: each try waited after the one before ended (equal jitter: at least half the ceiling, 20 ms then 40).
@@ -140,7 +143,25 @@ describe('notifications', () => {
     expect((a2?.at ?? 0) - ((a1?.at ?? 0) + (a1?.durationMs ?? 0))).toBeGreaterThanOrEqual(20);
     expect((a3?.at ?? 0) - ((a2?.at ?? 0) + (a2?.durationMs ?? 0))).toBeGreaterThanOrEqual(40);
     expect(r.got.every((g) => g.valid)).toBe(true);
-    expect(r.got).toHaveLength(3);
+    // The redirect was answered, not followed: three POSTs, all to the configured path.
+    expect(r.got.map((g) => g.path)).toEqual(['/hook', '/hook', '/hook']);
+  });
+
+  it('reads a receiver URL kept in a secret at send time, and shows only the reference', async () => {
+    const r = await receiver();
+    servers.push(r.server);
+    const t = await hubFor({
+      'FLOE.yaml': floe('{{secret.HOOK_URL}}').replace('{{secret.HOOK_URL}}/hook', '{{secret.HOOK_URL}}'),
+    });
+    await t.hub.secrets.put('HOOK_URL', `${r.url}/secret-path-token-123`, 'acme');
+    await endRun(t, 'notified');
+    const [delivery] = await waitFor(async () => {
+      const list = await t.hub.deliveries('notified');
+      return list[0]?.state === 'delivered' && list;
+    });
+    expect(r.got.map((g) => g.path)).toEqual(['/secret-path-token-123']);
+    expect(delivery?.url).toBe('{{secret.HOOK_URL}}');
+    expect(JSON.stringify(await t.hub.deliveries('notified'))).not.toContain('secret-path-token');
   });
 
   it('sends nothing to a private address the hub was not told to allow, and says why', async () => {
