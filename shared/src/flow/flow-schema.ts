@@ -6,7 +6,7 @@
 // they parse, and the linter warns that they are ignored or mapped (DESIGN §8 "Options").
 
 import { z } from 'zod';
-import { NotifyTargetSchema } from './notify-target.js';
+import { MAX_NOTIFY_TARGETS, NotifyTargetSchema } from './notify-target.js';
 
 /** A number of seconds, or a string such as `90`, `30s`, `10m`, `2h`, `1d`. See `durationMs`. */
 export const DurationSchema = z
@@ -291,6 +291,7 @@ export const FlowSchema = z.strictObject({
   'requeue-lost': z.boolean().default(false).describe('Re-queue (instead of failing) a run whose runner was lost.'),
   notify: z
     .array(NotifyTargetSchema)
+    .max(MAX_NOTIFY_TARGETS)
     .optional()
     .describe('Webhooks POSTed when a trusted run ends (notify-target.ts).'),
 });

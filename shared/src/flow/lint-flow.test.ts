@@ -420,6 +420,17 @@ describe('lintFlow through parseFloeFile', () => {
     expect(found[0]).toMatchObject(range);
   });
 
+  it('refuses more than 10 notify receivers, and a notify URL over 2048 characters, where they are written', () => {
+    const many = Array.from({ length: 11 }, (_, i) => `  - {url: "https://h${i}.example.com/"}`);
+    expect(parseFloeFile(lines('id: f', 'notify:', ...many, 'tasks: []')).diagnostics).toEqual([
+      expect.objectContaining({ code: 'invalid-value', severity: 'error', line: 3, column: 3, endLine: 13 }),
+    ]);
+    const long = `https://h.example.com/${'x'.repeat(2048)}`;
+    expect(parseFloeFile(lines('id: f', 'notify:', `  - {url: "${long}"}`, 'tasks: []')).diagnostics).toEqual([
+      expect.objectContaining({ code: 'invalid-value', message: '`url` must be at most 2048.', line: 3, column: 11 }),
+    ]);
+  });
+
   it('accepts a clean flow without a single finding', () => {
     const text = lines(
       'id: ship',

@@ -15,8 +15,11 @@ export const SECRET_ONLY = /^\{\{\s*secret\.([A-Za-z0-9_.-]+)\s*\}\}$/;
 export const NotifyOnSchema = z.enum(['good', 'bad', 'cancelled', 'waiting']);
 export type NotifyOn = z.infer<typeof NotifyOnSchema>;
 
+/** Receivers a flow may name: each run's end is a POST to each, so their number is a cost anyone can push. */
+export const MAX_NOTIFY_TARGETS = 10;
+
 export const NotifyTargetSchema = z.strictObject({
-  url: z.string().describe('The https URL to POST to, or `{{secret.NAME}}` holding it.'),
+  url: z.string().max(2048).describe('The https URL to POST to, or `{{secret.NAME}}` holding it.'),
   secret: z
     .string()
     .optional()
