@@ -21,7 +21,10 @@ const tls = testCertificate();
 
 type Received = { path: string; headers: Record<string, string | string[] | undefined>; body: string; valid: boolean };
 
-/** An https receiver on 127.0.0.1: verifies X-Floe-Signature-256 with KEY, answers `answers` in turn (then 204). */
+/**
+ * An https receiver on 127.0.0.1: verifies X-Floe-Signature-256 with KEY, answers `answers` in turn (then 204); an
+ * answer of 0 is never given.
+ */
 async function receiver(answers: number[] = [], port = 0): Promise<{ server: Server; url: string; got: Received[] }> {
   const got: Received[] = [];
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
@@ -33,6 +36,11 @@ async function receiver(answers: number[] = [], port = 0): Promise<{ server: Ser
       const given = Buffer.from(String(req.headers['x-floe-signature-256'] ?? ''));
       const valid = given.length === expected.length && timingSafeEqual(given, expected);
       got.push({ path: req.url ?? '', headers: req.headers, body: raw.toString('utf8'), valid });
+      // 0: never answer (the request hangs until the hub gives up on it).
+      if (answers[0] === 0) {
+        answers.shift();
+        return;
+      }
       const status = answers.shift() ?? 204;
       // A redirect points further on the same receiver: the hub must not follow it.
       const headers = status === 302 ? { location: '/followed' } : {};
@@ -286,5 +294,26 @@ tasks:
     expect(r.got).toHaveLength(1);
     expect(r.got[0]?.valid).toBe(true);
     expect(JSON.parse(r.got[0]?.body ?? '').run.id).toBe(runId);
+  });
+  it('stops at once while a receiver keeps an attempt waiting, and sends it again after the restart', async () => {
+    const r = await receiver([0]);
+    servers.push(r.server);
+    const dataDir = mkdtempSync(join(tmpdir(), 'floe-notify-stop-'));
+    dirs.push(dataDir);
+    const files = { 'FLOE.yaml': floe(r.url) };
+    const first = await hubFor(files, { dataDir, hub: { notificationTiming: { attemptTimeoutMs: 600_000 } } });
+    await endRun(first, 'notified');
+    await waitFor(() => r.got.length === 1, { what: 'the first attempt at the receiver, left unanswered' });
+    // Without the stop cutting the attempt short, this close would wait for the 10-minute attempt limit.
+    await first.hub.close();
+    hubs.splice(hubs.indexOf(first), 1);
+    r.server.closeAllConnections();
+    const second = await hubFor(files, { dataDir });
+    const [delivery] = await waitFor(async () => {
+      const list = await second.hub.deliveries('notified');
+      return list[0]?.state === 'delivered' && list;
+    });
+    expect(delivery?.log[0]).toMatchObject({ attempt: 1, error: 'the hub stopped during the attempt' });
+    expect(delivery?.log.at(-1)).toMatchObject({ attempt: 2, status: 204 });
   });
 });

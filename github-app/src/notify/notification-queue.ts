@@ -14,6 +14,9 @@ import { notificationBody } from './notification-body.js';
 import { type HubNotify, notifyTargets, urlSecretName } from './notify-targets.js';
 import { SIGNATURE_HEADER, signBody } from './sign-body.js';
 
+/** Deliveries attempted at once, in one pass. */
+const BATCH = 20;
+
 /** Attempts before a delivery is given up (about an hour and a half of back-off at the default timings). */
 export const MAX_ATTEMPTS = 8;
 
@@ -59,10 +62,12 @@ export class NotificationQueue {
   private again = false;
   private closed = false;
   private prunedAt = 0;
+  /** Aborts attempts in flight when the hub stops: a stop must not wait out a slow receiver. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: NotificationQueueOptions) {
     this.timing = { ...DEFAULT_NOTIFICATION_TIMING, ...options.timing };
-    // Restarted, the hub picks up what was due while it was away: the first pass is on the first tick.
+    // Restarted, the hub sends at once what fell due while it was away.
     this.timer = setInterval(() => this.kick(), this.timing.pollMs);
     this.timer.unref();
     this.kick();
@@ -133,6 +138,7 @@ export class NotificationQueue {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    this.stopping.abort();
     await this.running;
   }
 
@@ -143,8 +149,10 @@ export class NotificationQueue {
       this.prunedAt = now();
       await store.notifications.prune(now() - (this.options.keepMs ?? 90 * 86_400_000), 500);
     }
-    const due = await store.notifications.listDue(now(), 20);
+    const due = await store.notifications.listDue(now(), BATCH);
     await Promise.all(due.map((delivery) => this.attempt(delivery)));
+    // A full batch may have left more due: another pass follows at once.
+    if (due.length === BATCH) this.again = true;
   }
 
   private async attempt(delivery: DeliveryRow): Promise<void> {
@@ -165,12 +173,15 @@ export class NotificationQueue {
     const at = now();
     const durationMs = Math.max(0, at - started);
     const delivered = outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300;
-    const last = attempt >= MAX_ATTEMPTS;
+    // An attempt cut short by the hub's stop does not count towards giving up; the next start sends it again.
+    const last = attempt >= MAX_ATTEMPTS && !this.stopping.signal.aborted;
     const next = delivered
       ? { state: 'delivered' as const, nextAt: at }
-      : last
-        ? { state: 'failed' as const, nextAt: at }
-        : { state: 'pending' as const, nextAt: at + this.retryDelay(attempt) };
+      : this.stopping.signal.aborted
+        ? { state: 'pending' as const, nextAt: at }
+        : last
+          ? { state: 'failed' as const, nextAt: at }
+          : { state: 'pending' as const, nextAt: at + this.retryDelay(attempt) };
     await store.notifications.settle(
       delivery.id,
       {
@@ -225,7 +236,8 @@ export class NotificationQueue {
       if (key === undefined) return { error: `the signing secret ${delivery.secretName} is not set` };
       headers[SIGNATURE_HEADER] = signBody(delivery.body, key);
     }
-    const signal = AbortSignal.timeout(this.timing.attemptTimeoutMs);
+    const timeout = AbortSignal.timeout(this.timing.attemptTimeoutMs);
+    const signal = AbortSignal.any([timeout, this.stopping.signal]);
     try {
       const { status } = await httpPost(url, delivery.body, {
         signal,
@@ -236,7 +248,8 @@ export class NotificationQueue {
       });
       return { status };
     } catch (err) {
-      if (signal.aborted) return { error: `no answer within ${this.timing.attemptTimeoutMs / 1000} s` };
+      if (this.stopping.signal.aborted) return { error: 'the hub stopped during the attempt' };
+      if (timeout.aborted) return { error: `no answer within ${this.timing.attemptTimeoutMs / 1000} s` };
       return { error: describe(err, urlSecret !== undefined) };
     }
   }

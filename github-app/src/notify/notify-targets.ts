@@ -12,9 +12,8 @@ export type HubNotify = { url: string; secretName?: string; format: 'floe' | 'sl
 export type RunReceiver = {
   target: string;
   url: string;
-  /** The secret signing the body; `scope` says whose secrets are looked in (a flow's: its repository's too). */
+  /** The secret signing the body: the hub's for `hub`, a flow's repository's (else the hub's) for its entries. */
   secretName?: string;
-  scope: 'hub' | 'repo';
   format: 'floe' | 'slack';
 };
 
@@ -30,7 +29,6 @@ export function notifyTargets(run: RunRow, hub: HubNotify | undefined, event: 'e
       target: 'hub',
       url: hub.url,
       ...(hub.secretName ? { secretName: hub.secretName } : {}),
-      scope: 'hub',
       format: hub.format,
     });
   }
@@ -44,7 +42,6 @@ export function notifyTargets(run: RunRow, hub: HubNotify | undefined, event: 'e
       target: `notify.${index}`,
       url: entry.url,
       ...(secretName ? { secretName } : {}),
-      scope: 'repo',
       format: entry.format,
     });
   }
