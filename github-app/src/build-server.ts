@@ -11,6 +11,7 @@ import type { MountGithubOptions } from './github/mount-github.js';
 import { liveRoute } from './live/live-route.js';
 import { artifactRoutes } from './routes/artifact-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
+import { badgeRoute } from './routes/badge-route.js';
 import { flowRoutes } from './routes/flow-routes.js';
 import type { HubApi } from './routes/hub-api.js';
 import { metricsRoute } from './routes/metrics-route.js';
@@ -48,6 +49,8 @@ export interface BuildServerOptions {
   bodyLimit?: number;
   /** `GET /metrics` without a token (`--metrics-public`); default false: a viewer token. */
   metricsPublic?: boolean;
+  /** `--public-badges`: /badge/… answers without an API token; default false (a viewer token). */
+  publicBadges?: boolean;
 }
 
 /** A route the server registered, with what the auth hook reads from it (auth/auth-hook.ts). */
@@ -160,6 +163,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     },
     { prefix: '/api' },
   );
+  await app.register(badgeRoute, { hub, publicBadges: options.publicBadges === true });
   if (options.gateway) await options.gateway(app);
   if (options.github) await app.register((await import('./github/mount-github.js')).mountGithub, options.github);
   await app.register(webStatic);

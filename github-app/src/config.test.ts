@@ -87,6 +87,38 @@ describe('parseHubConfig', () => {
     });
   });
 
+  it('serves badges without a token only when --public-badges or FLOE_PUBLIC_BADGES says so', () => {
+    expect(parseHubConfig([], {})).toMatchObject({ config: { publicBadges: false } });
+    expect(parseHubConfig(['--public-badges'], {})).toMatchObject({ config: { publicBadges: true } });
+    expect(parseHubConfig([], { FLOE_PUBLIC_BADGES: 'true' })).toMatchObject({ config: { publicBadges: true } });
+    expect(parseHubConfig([], { FLOE_PUBLIC_BADGES: 'on' })).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('--public-badges'),
+    });
+  });
+
+  it('takes a hub-wide notification URL over https only, with a secret name and a body format', () => {
+    expect(
+      parseHubConfig(
+        ['--notify-url', 'https://hooks.example.com/x', '--notify-secret', 'HOOK', '--notify-format', 'slack'],
+        {},
+      ),
+    ).toMatchObject({
+      config: { notifyUrl: 'https://hooks.example.com/x', notifySecret: 'HOOK', notifyFormat: 'slack' },
+    });
+    expect(parseHubConfig([], { FLOE_NOTIFY_URL: 'https://h.example.com/' })).toMatchObject({
+      config: { notifyUrl: 'https://h.example.com/', notifyFormat: 'floe' },
+    });
+    for (const [args, flag] of [
+      [['--notify-url', 'http://hooks.example.com/x'], '--notify-url: must be an https:// URL'],
+      [['--notify-url', 'javascript:alert(1)'], '--notify-url'],
+      [['--notify-secret', '{{secret.X}}'], '--notify-secret: must be the name of a hub secret'],
+      [['--notify-format', 'teams'], '--notify-format'],
+    ] as const) {
+      expect(parseHubConfig(args, {})).toMatchObject({ kind: 'invalid', message: expect.stringContaining(flag) });
+    }
+  });
+
   it('lets flags win over the environment, and ignores empty variables', () => {
     const outcome = parseHubConfig(['--port', '5050', '--admin-token', 'a'.repeat(20)], {
       FLOE_PORT: '6060',

@@ -70,6 +70,26 @@ export const HubConfigSchema = z.object({
     .union([z.boolean(), z.enum(['1', 'true', '0', 'false', ''])])
     .transform((v) => v === true || v === '1' || v === 'true')
     .default(false),
+  /**
+   * --public-badges / FLOE_PUBLIC_BADGES=1; default false: `GET /badge/…` answers without an API token (a README
+   * shows it). Off, a badge needs a viewer token like the API: a flow's last result is not public by default.
+   */
+  publicBadges: z
+    .union([z.boolean(), z.enum(['1', 'true', '0', 'false', ''])])
+    .transform((v) => v === true || v === '1' || v === 'true')
+    .default(false),
+  /**
+   * --notify-url / FLOE_NOTIFY_URL; default none: every trusted run's end is POSTed there (notify/, docs/api.md
+   * "Notifications"), besides the flows' own \`notify:\`. https to a public address only, like flow-file URLs.
+   */
+  notifyUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+  /** --notify-secret / FLOE_NOTIFY_SECRET; default none: the hub secret whose value signs --notify-url's bodies. */
+  notifySecret: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be the name of a hub secret')
+    .optional(),
+  /** --notify-format / FLOE_NOTIFY_FORMAT; default floe: \`slack\` sends a Slack-compatible body to --notify-url. */
+  notifyFormat: z.enum(['floe', 'slack']).default('floe'),
   /** FLOE_SECRET_KEY; default none: the hub then refuses to store secrets (DESIGN §8 "Credentials and keys"). */
   secretKey: z.string().optional(),
   /** APP_ID; default none. With PRIVATE_KEY(_PATH) and WEBHOOK_SECRET the hub is a GitHub App (DESIGN §6). */
@@ -120,6 +140,10 @@ export const HUB_USAGE = `Usage: floe-hub [options]
   --allow-network CIDR   a private network flow-file URLs may reach (repeatable; FLOE_ALLOW_NETWORKS, comma-separated)
   --untrusted-network    untrusted runs' tasks may use the network in a runner's sandbox (FLOE_UNTRUSTED_NETWORK=1)
   --shared-caches        keep tasks' caches on the hub, shared by every runner (FLOE_SHARED_CACHES=1)
+  --public-badges        /badge/… answers without an API token (FLOE_PUBLIC_BADGES=1)
+  --notify-url URL       POST every trusted run's end to this https URL (FLOE_NOTIFY_URL)
+  --notify-secret NAME   the hub secret that signs --notify-url's bodies (FLOE_NOTIFY_SECRET)
+  --notify-format F      floe|slack: the body sent to --notify-url (default floe; FLOE_NOTIFY_FORMAT)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info; FLOE_LOG_LEVEL)
   --log-format FORMAT    json|pretty (default pretty on a terminal, JSON elsewhere; FLOE_LOG_FORMAT)
   --metrics-public       serve GET /metrics without a token (default: a viewer token; FLOE_METRICS_PUBLIC=1)
@@ -174,6 +198,10 @@ export function parseHubConfig(
         'allow-network': { type: 'string', multiple: true },
         'untrusted-network': { type: 'boolean' },
         'shared-caches': { type: 'boolean' },
+        'public-badges': { type: 'boolean' },
+        'notify-url': { type: 'string' },
+        'notify-secret': { type: 'string' },
+        'notify-format': { type: 'string' },
         'log-level': { type: 'string' },
         'log-format': { type: 'string' },
         'metrics-public': { type: 'boolean' },
@@ -236,6 +264,10 @@ export function parseHubConfig(
     allowNetworks,
     untrustedNetwork: values['untrusted-network'] === true ? true : env.FLOE_UNTRUSTED_NETWORK,
     sharedCaches: values['shared-caches'] === true ? true : env.FLOE_SHARED_CACHES,
+    publicBadges: values['public-badges'] === true ? true : env.FLOE_PUBLIC_BADGES,
+    notifyUrl: flag('notify-url') ?? env.FLOE_NOTIFY_URL,
+    notifySecret: flag('notify-secret') ?? env.FLOE_NOTIFY_SECRET,
+    notifyFormat: flag('notify-format') ?? env.FLOE_NOTIFY_FORMAT,
     secretKey: env.FLOE_SECRET_KEY,
     appId: env.APP_ID,
     privateKey: env.PRIVATE_KEY,
@@ -291,6 +323,10 @@ const FLAG_OF: Record<string, string> = {
   allowNetworks: '--allow-network',
   untrustedNetwork: '--untrusted-network',
   sharedCaches: '--shared-caches',
+  publicBadges: '--public-badges',
+  notifyUrl: '--notify-url',
+  notifySecret: '--notify-secret',
+  notifyFormat: '--notify-format',
   secretKey: 'FLOE_SECRET_KEY',
   appId: 'APP_ID',
   privateKey: 'PRIVATE_KEY',

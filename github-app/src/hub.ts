@@ -13,6 +13,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { ApiTokens } from './auth/api-tokens.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import type { HubCore } from './gateway/hub-core.js';
+import { type FlowReports, flowReports } from './hub/flow-reports.js';
 import { type HubChange, HubChanges } from './hub/hub-changes.js';
 import { hubTriggers } from './hub/hub-triggers.js';
 import { LeaseCheck } from './hub/lease-check.js';
@@ -27,6 +28,8 @@ import { type RunnerVerbs, runnerVerbs } from './hub/runner-verbs.js';
 import { type TokenVerbs, tokenVerbs } from './hub/token-verbs.js';
 import { HubEvents } from './hub-events.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
+import { NotificationQueue, type NotificationTiming } from './notify/notification-queue.js';
+import type { HubNotify } from './notify/notify-targets.js';
 import { LocalGitSource } from './repos/local-git-source.js';
 import type { RepoSpec } from './repos/parse-repo-spec.js';
 import { readFlowsAt } from './repos/read-flows-at.js';
@@ -42,7 +45,7 @@ import { RunDeadlines } from './runs/run-deadlines.js';
 import { timeOutRun } from './runs/time-out-run.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
 import { secretCipher } from './secrets/secret-cipher.js';
-import type { Store } from './store/store.js';
+import type { RunRow, Store } from './store/store.js';
 
 export type CreateHubOptions = {
   /** Where the hub keeps its database (`floe.db`) and repository mirrors. */
@@ -90,12 +93,20 @@ export type CreateHubOptions = {
   artifacts?: Partial<ArtifactLimits>;
   /** `--shared-caches`: tasks' caches kept on the hub for every runner (artifacts/hub-caches.ts); default false. */
   sharedCaches?: boolean;
+  /** `--notify-url` and its secret and format: every trusted run's end is POSTed there; default none. */
+  notify?: HubNotify;
+  /** The dashboard's base URL (`--public-url`, else where the hub listens), for links in notifications. */
+  publicUrl?: () => string | undefined;
+  /** Outgoing webhooks' back-off and polling (notify/notification-queue.ts); tests pass short ones. */
+  notificationTiming?: Partial<NotificationTiming>;
+  /** Extra certificate authorities trusted for webhook receivers (PEM); default Node's (NODE_EXTRA_CA_CERTS). */
+  notifyCa?: string;
 };
 
 export type { HubChange } from './hub/hub-changes.js';
 export type { LogText } from './hub/run-reads.js';
 
-export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs {
+export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs, FlowReports {
   /** The gateway's side of the runner protocol. */
   readonly core: HubCore;
   readonly events: HubEvents;
@@ -115,6 +126,8 @@ export interface Hub extends TokenVerbs, RunnerVerbs, RunReads, RunVerbs {
   readonly artifacts: HubArtifacts;
   /** Task caches shared by every runner, when `sharedCaches` (artifacts/hub-caches.ts). */
   readonly caches: HubCaches;
+  /** Outgoing webhooks (notify/): stored when a run ends, sent and retried from the store. */
+  readonly notifications: NotificationQueue;
   /** The periodic retention sweep; `sweep()` runs one now. */
   readonly retention: RetentionSweep;
   /** Re-reads the flows of one repository (or all) from its default branch, and reschedules triggers. */
@@ -270,6 +283,34 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       : []),
   ];
 
+  const notifications = new NotificationQueue({
+    store,
+    secrets: deps.secrets,
+    log: log.child({ component: 'notify' }),
+    now,
+    ...(options.notify ? { hub: options.notify } : {}),
+    ...(options.allowNetworks ? { allowNetworks: options.allowNetworks } : {}),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.notificationTiming ? { timing: options.notificationTiming } : {}),
+    ...(options.notifyCa !== undefined ? { ca: options.notifyCa } : {}),
+    keepMs: retentionPolicy.maxRunAgeMs,
+  });
+  // Every hub that sees a run end (or a task wait for a person) stores its deliveries; their ids make the second
+  // store a no-op.
+  const stopNotifying = events.on((event) => {
+    const notify = (runId: string, send: (run: RunRow) => Promise<void>) =>
+      store
+        .getRun(runId)
+        .then((run) => run && send(run))
+        .catch((err) => log.error({ err, runId }, 'could not read a run to notify'));
+    if (event.type === 'run-changed' && event.run.state === 'archived') {
+      notify(event.run.id, (run) => notifications.runEnded(run));
+    } else if (event.type === 'node-changed' && event.node.state === 'awaiting-input') {
+      const node = { id: event.node.id, name: event.node.name ?? event.node.id };
+      notify(event.runId, (run) => notifications.runWaiting(run, node));
+    }
+  });
+
   const tokens = new ApiTokens(store, now);
   const audit = new AuditLog(store, log, now);
   const registrationTokenTtlMs = options.registrationTokenTtlMs ?? 3_600_000;
@@ -292,6 +333,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     artifacts,
     caches,
     retention,
+    notifications,
+    ...flowReports(store),
     refreshRepos: (name) => refresh(name),
     addSource: (source) => sources.add(source),
     onChange: (listener) => changes.onChange(listener),
@@ -307,6 +350,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       deps.deadlines.clearAll();
       await dispatch.stop();
       await retention.stop();
+      stopNotifying();
+      await notifications.close();
       await notifier.close();
       // Let a lease check or refresh in flight finish before the store goes away.
       await Promise.all(stopping);

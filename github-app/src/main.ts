@@ -62,6 +62,16 @@ async function main(): Promise<number> {
     allowNetworks: config.allowNetworks,
     untrustedNetwork: config.untrustedNetwork,
     sharedCaches: config.sharedCaches,
+    ...(config.notifyUrl !== undefined
+      ? {
+          notify: {
+            url: config.notifyUrl,
+            ...(config.notifySecret !== undefined ? { secretName: config.notifySecret } : {}),
+            format: config.notifyFormat,
+          },
+        }
+      : {}),
+    publicUrl: () => publicUrl || undefined,
     retention: {
       maxRunAgeMs: Math.round(config.keepDays * 24 * 60 * 60 * 1000),
       maxRunsPerFlow: config.keepRuns,
@@ -88,6 +98,7 @@ async function main(): Promise<number> {
     logger,
     gateway,
     metricsPublic: config.metricsPublic,
+    publicBadges: config.publicBadges,
     ...(github ? { github: { ...github, hub, log: logger, publicUrl: () => publicUrl } } : {}),
   });
 

@@ -44,6 +44,7 @@ export {
   type LiveTopicMessage,
 } from './api/connect-live.js';
 export { createFloeClient, type FloeClient, type FloeClientOptions, type LogSlice } from './api/create-floe-client.js';
+export * from './api/flow-reports-api.js';
 export {
   type FlakyTest,
   FlakyTestSchema,
@@ -131,6 +132,7 @@ export {
   MatrixSchema,
 } from './flow/matrix-schema.js';
 export { type Migration, migrateFloeFile } from './flow/migrate-floe-file.js';
+export * from './flow/notify-target.js';
 export { type ParsedFloeFile, parseFloeFile } from './flow/parse-floe-file.js';
 export { type FlowFileReaders, type FlowFileResult, resolveFlowFile } from './flow/resolve-flow-file.js';
 export { combinationId, matrixVariable } from './flow/resolve-matrix.js';

@@ -146,6 +146,11 @@ const MATRIX: Record<string, Row> = {
   'GET /api/flows': { role: 'viewer', call: () => ({ path: '/api/flows' }) },
   'GET /api/flows/:flowId/flaky-tests': { role: 'viewer', call: () => ({ path: '/api/flows/build/flaky-tests' }) },
   'POST /api/flows/:flowId/runs': { role: 'operator', call: () => ({ path: '/api/flows/build/runs', body: {} }) },
+  'GET /api/flows/:flowId/trends': { role: 'viewer', call: () => ({ path: '/api/flows/build/trends' }) },
+  'GET /api/flows/:flowId/deliveries': { role: 'viewer', call: () => ({ path: '/api/flows/build/deliveries' }) },
+  // A hub without --public-badges (this one): a badge is the API's, read with a viewer token.
+  'GET /badge/:owner/:name/:file': { role: 'viewer', call: () => ({ path: '/badge/acme/widgets/build.svg' }) },
+  'GET /badge/:name/:file': { role: 'viewer', call: () => ({ path: '/badge/widgets/build.svg' }) },
   'GET /api/runs': { role: 'viewer', call: () => ({ path: '/api/runs' }) },
   'GET /api/runs/:runId': { role: 'viewer', call: ({ runId }) => ({ path: `/api/runs/${runId}` }) },
   'GET /api/runs/:runId/logs': { role: 'viewer', call: ({ runId }) => ({ path: `/api/runs/${runId}/logs?node=ask` }) },

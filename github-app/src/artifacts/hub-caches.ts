@@ -1,5 +1,5 @@
 // Task caches kept on the hub, shared by every runner (docs/floe-yaml.md "cache", `--shared-caches`): the index is
-// the store's (migration 18), the bytes the artifacts' blob store's. Every request is a runner's, fenced by the
+// the store's (migration 16), the bytes the artifacts' blob store's. Every request is a runner's, fenced by the
 // run and its epoch like an artifact upload, and the keyspace comes from that run as the hub knows it — its trust
 // and repository — never from the runner: a cache an untrusted run saved is never found by a trusted one.
 import { randomUUID } from 'node:crypto';

@@ -27,6 +27,18 @@ const secrets = (key: string | undefined = 'test-key') => {
 };
 
 describe('HubSecrets', () => {
+  it('opens one value for the hub: the repository one over the hub one, the hub one alone without a repository', async () => {
+    const hub = secrets();
+    await hub.put('HOOK_KEY', 'the-hub-signing-key');
+    await hub.put('HOOK_KEY', 'the-repo-signing-key', 'acme/app');
+    await hub.put('REPO_ONLY', 'only-in-the-repository', 'acme/app');
+    expect(await hub.valueOf('HOOK_KEY', 'acme/app')).toBe('the-repo-signing-key');
+    expect(await hub.valueOf('HOOK_KEY')).toBe('the-hub-signing-key');
+    expect(await hub.valueOf('REPO_ONLY')).toBeUndefined();
+    expect(await hub.valueOf('NOPE', 'acme/app')).toBeUndefined();
+    expect(await secrets(undefined).valueOf('HOOK_KEY')).toBeUndefined();
+  });
+
   it('gives a run only the names its flow references, the repository value over the hub one', async () => {
     const hub = secrets();
     await hub.put('SHARED', 'hub-value');

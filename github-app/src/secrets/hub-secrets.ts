@@ -73,6 +73,20 @@ export class HubSecrets {
     return values;
   }
 
+  /**
+   * One secret's value for the hub's own use (notify/: a webhook's signing key or URL), never a run's: with `repo`,
+   * that repository's overriding the hub's; without, the hub's alone. Undefined when unset or no longer opening.
+   */
+  async valueOf(name: string, repo?: string): Promise<string | undefined> {
+    if (!this.cipher) return undefined;
+    let value: string | undefined;
+    for (const row of await this.store.listSecrets(repo)) {
+      if (row.name !== name || (repo === undefined && row.repo !== undefined)) continue;
+      value = this.cipher.open(row.sealed) ?? value;
+    }
+    return value;
+  }
+
   /** The names `flow` references that neither the hub nor `repo` has (a warning on the run, DESIGN §8). */
   async unknownNames(flow: ResolvedFlow, repo: string): Promise<string[]> {
     const names = referencedSecrets(flow);

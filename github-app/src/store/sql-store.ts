@@ -12,6 +12,7 @@
 import type { RunState } from '@floe/shared';
 import { z } from '@floe/shared';
 import { type GitHubStateStore, SqlGitHubState } from './github-state.js';
+import { type NotificationStore, SqlNotificationStore } from './notify-deliveries.js';
 import { rowReader } from './row-codec.js';
 import type { Row, Sql, SqlDatabase } from './sql-database.js';
 import {
@@ -95,9 +96,11 @@ const LOG_END = `SELECT byte_offset + length AS end FROM log_chunks WHERE run_id
 
 export class SqlStore implements Store {
   readonly github: GitHubStateStore;
+  readonly notifications: NotificationStore;
 
   constructor(protected readonly sql: SqlDatabase) {
     this.github = new SqlGitHubState(sql);
+    this.notifications = new SqlNotificationStore(sql);
   }
 
   private async oneRun(sql: string, params: unknown[], on: Sql = this.sql): Promise<RunRow | undefined> {

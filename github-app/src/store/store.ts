@@ -21,6 +21,7 @@ import {
   z,
 } from '@floe/shared';
 import type { GitHubStateStore } from './github-state.js';
+import type { NotificationStore } from './notify-deliveries.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rows
@@ -273,7 +274,7 @@ export type BeginArtifactOutcome =
   | { ok: false; reason: 'run-cap' | 'hub-cap'; used: number };
 
 /**
- * A task cache kept on the hub (store migration 18; docs/floe-yaml.md "cache"): its bytes are the blob store's.
+ * A task cache kept on the hub (store migration 16; docs/floe-yaml.md "cache"): its bytes are the blob store's.
  * `space` is the keyspace the hub derives from the saving run (its trust and repository).
  */
 export const TaskCacheRowSchema = z.object({
@@ -517,7 +518,7 @@ export interface Store {
   /** The stored artifact of the newest good trusted archived run matching the query, if any. */
   findArtifactSource(query: ArtifactSourceQuery): Promise<{ run: RunRow; artifact: ArtifactWithFiles } | undefined>;
 
-  // Task caches on the hub (store migration 18): the index; the bytes are the blob store's.
+  // Task caches on the hub (store migration 16): the index; the bytes are the blob store's.
   /**
    * The cache of `key` in `space`, else the newest (by `savedAt`) whose key starts with the first of `prefixes`
    * that has any; undefined when none.
@@ -559,6 +560,8 @@ export interface Store {
 
   /** The GitHub App's state (github-state.ts). */
   readonly github: GitHubStateStore;
+  /** Outgoing webhooks' deliveries and their attempts (notify-deliveries.ts). */
+  readonly notifications: NotificationStore;
 
   /** The database's size on disk in bytes (SQLite's pages, PostgreSQL's `pg_database_size`). */
   sizeBytes(): Promise<number>;

@@ -72,6 +72,8 @@ export async function startTestHub(
     artifacts?: Partial<ArtifactLimits>;
     /** `--shared-caches` (hub.ts); default off. */
     sharedCaches?: boolean;
+    /** `--public-badges`: /badge/… without a token. */
+    publicBadges?: boolean;
   } = {},
 ): Promise<TestHub> {
   const dir = await mkdtemp(join(tmpdir(), 'floe-test-hub-'));
@@ -106,6 +108,7 @@ export async function startTestHub(
     version: '0.0.0-test',
     gateway,
     ...(options.metricsPublic !== undefined ? { metricsPublic: options.metricsPublic } : {}),
+    ...(options.publicBadges !== undefined ? { publicBadges: options.publicBadges } : {}),
     ...(options.liveAuthTimeoutMs !== undefined ? { liveAuthTimeoutMs: options.liveAuthTimeoutMs } : {}),
     ...(options.liveRecheckMs !== undefined ? { liveRecheckMs: options.liveRecheckMs } : {}),
   });

@@ -15,6 +15,13 @@ import {
   type TokenResponse,
   TokenResponseSchema,
 } from './auth-api.js';
+import {
+  DeliveryListSchema,
+  type DeliveryView,
+  type FlowReportQuery,
+  type FlowTrends,
+  FlowTrendsSchema,
+} from './flow-reports-api.js';
 import { type FlakyTest, FlakyTestsSchema, FlowListSchema, type FlowSummary } from './flows-api.js';
 import { type Health, HealthSchema } from './health-api.js';
 import { RunnerListSchema, type RunnerView, RunnerViewSchema } from './runners-api.js';
@@ -60,6 +67,10 @@ export interface FloeClient {
   /** Tests of the flow that failed and then passed in a retry at the same commit (of `repo`, when given). */
   flakyTests(flowId: string, repo?: string): Promise<FlakyTest[]>;
   runs(query?: RunsQuery): Promise<RunsPage>;
+  /** A flow's durations (p50 / p95) and the tasks that fail most. */
+  flowTrends(flowId: string, query?: FlowReportQuery): Promise<FlowTrends>;
+  /** A flow's outgoing webhooks, newest first, with every attempt. */
+  deliveries(flowId: string, query?: Pick<FlowReportQuery, 'repo'>): Promise<DeliveryView[]>;
   run(runId: string): Promise<RunDetail>;
   logs(runId: string, node: string, from?: number): Promise<LogSlice>;
   /** The run's artifacts: names, files, sizes, sha256s, expiry. */
@@ -144,6 +155,10 @@ export function createFloeClient(options: FloeClientOptions): FloeClient {
     flakyTests: async (flowId, repo) =>
       (await json(FlakyTestsSchema, 'GET', `/api/flows/${id(flowId)}/flaky-tests${queryString({ repo })}`)).tests,
     runs: (query = {}) => json(RunsPageSchema, 'GET', `/api/runs${queryString(query)}`),
+    flowTrends: (flowId, query = {}) =>
+      json(FlowTrendsSchema, 'GET', `/api/flows/${id(flowId)}/trends${queryString(query)}`),
+    deliveries: async (flowId, query = {}) =>
+      (await json(DeliveryListSchema, 'GET', `/api/flows/${id(flowId)}/deliveries${queryString(query)}`)).deliveries,
     run: (runId) => json(RunDetailSchema, 'GET', `/api/runs/${id(runId)}`),
     async logs(runId, node, from = 0) {
       const response = await send('GET', `/api/runs/${id(runId)}/logs${queryString({ node, from })}`);

@@ -54,6 +54,11 @@ export const DIAGNOSTIC_CODES = {
     severity: 'warning',
     summary: "An absolute `flow-file` path (the original read its server's disk): its runs are refused.",
   },
+  'notify-url-invalid': {
+    severity: 'error',
+    summary: 'A `notify` URL that is neither an https URL nor `{{secret.NAME}}`.',
+  },
+  'notify-secret-invalid': { severity: 'error', summary: 'A `notify` `secret` that is not `{{secret.NAME}}`.' },
   'flow-file-invalid': {
     severity: 'error',
     summary: 'A `flow-file` that is neither a path inside the repository nor an https URL.',

@@ -4,9 +4,11 @@
 // Objects are strict: an unknown key is an error (the parser turns zod's `unrecognized_keys` issue into a
 // positioned diagnostic with a "did you mean"). Keys that only the original floe knew are declared here so that
 // they parse, and the linter warns that they are ignored or mapped (DESIGN §8 "Options").
+
 import { z } from 'zod';
 import { CacheSchema } from './cache-schema.js';
 import { CombinationOfSchema, MatrixSchema } from './matrix-schema.js';
+import { MAX_NOTIFY_TARGETS, NotifyTargetSchema } from './notify-target.js';
 
 /** A number of seconds, or a string such as `90`, `30s`, `10m`, `2h`, `1d`. See `durationMs`. */
 export const DurationSchema = z
@@ -343,6 +345,11 @@ export const FlowSchema = z.strictObject({
     .default(false)
     .describe('When a newer run of the flow starts for the same ref, cancel the older ones still going.'),
   'requeue-lost': z.boolean().default(false).describe('Re-queue (instead of failing) a run whose runner was lost.'),
+  notify: z
+    .array(NotifyTargetSchema)
+    .max(MAX_NOTIFY_TARGETS)
+    .optional()
+    .describe('Webhooks POSTed when a trusted run ends (notify-target.ts).'),
 });
 export type FlowInput = z.input<typeof FlowSchema>;
 /** A flow as written, with defaults applied. Ids may still be absent: see `ResolvedFlow`. */

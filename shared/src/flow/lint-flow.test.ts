@@ -650,6 +650,26 @@ const cases: [string, DiagnosticCode, string][] = [
       '  - {id: t~a-1, type: exec, listen: trigger.good, opts: {cmd: "true"}}',
     ),
   ],
+  [
+    'a notify URL over plain http',
+    'notify-url-invalid',
+    lines('id: f', 'notify:', '  - url: «http://hooks.example.com/x»', 'tasks: []'),
+  ],
+  [
+    'a notify URL of another scheme, in the second entry',
+    'notify-url-invalid',
+    lines('id: f', 'notify:', '  - {url: "https://a.example.com/"}', '  - {url: «"javascript:alert(1)"»}', 'tasks: []'),
+  ],
+  [
+    'a notify URL that is a secret with text around it',
+    'notify-url-invalid',
+    lines('id: f', 'notify:', '  - url: «"https://{{secret.HOST}}/x"»', 'tasks: []'),
+  ],
+  [
+    'a notify signing key written in FLOE.yaml',
+    'notify-secret-invalid',
+    lines('id: f', 'notify:', '  - url: https://hooks.example.com/x', '    secret: «hunter2-in-the-repo»', 'tasks: []'),
+  ],
 ];
 
 describe('lintFlow through parseFloeFile', () => {
@@ -659,6 +679,17 @@ describe('lintFlow through parseFloeFile', () => {
     const found = diagnostics.filter((diagnostic) => diagnostic.code === code);
     expect(found, JSON.stringify(diagnostics, null, 1)).toHaveLength(1);
     expect(found[0]).toMatchObject(range);
+  });
+
+  it('refuses more than 10 notify receivers, and a notify URL over 2048 characters, where they are written', () => {
+    const many = Array.from({ length: 11 }, (_, i) => `  - {url: "https://h${i}.example.com/"}`);
+    expect(parseFloeFile(lines('id: f', 'notify:', ...many, 'tasks: []')).diagnostics).toEqual([
+      expect.objectContaining({ code: 'invalid-value', severity: 'error', line: 3, column: 3, endLine: 13 }),
+    ]);
+    const long = `https://h.example.com/${'x'.repeat(2048)}`;
+    expect(parseFloeFile(lines('id: f', 'notify:', `  - {url: "${long}"}`, 'tasks: []')).diagnostics).toEqual([
+      expect.objectContaining({ code: 'invalid-value', message: '`url` must be at most 2048.', line: 3, column: 11 }),
+    ]);
   });
 
   it('accepts a clean flow without a single finding', () => {
@@ -681,6 +712,9 @@ describe('lintFlow through parseFloeFile', () => {
       '  - {id: approve, type: data, listen: task.fetch.good, opts: {form: {fields: [{id: env, type: select, options: [a]}]}}}',
       '  - {id: done, type: end, listen: task.approve.good}',
       '  - {id: failed, type: end, listen: task.build.bad}',
+      'notify:',
+      '  - {url: "https://hooks.example.com/floe", secret: "{{secret.HOOK_KEY}}", on: [bad]}',
+      '  - {url: "{{secret.SLACK_URL}}", format: slack}',
     );
     expect(parseFloeFile(text).diagnostics).toEqual([]);
   });

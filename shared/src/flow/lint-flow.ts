@@ -14,6 +14,7 @@ import type { Env, Form, ResolvedFlow, ResolvedNode } from './flow-schema.js';
 import { diagnosticMaker, type FlowSource } from './flow-source.js';
 import { lintComingFromFloe } from './lint-coming-from-floe.js';
 import type { Matrix } from './matrix-schema.js';
+import { notifyDiagnostics } from './notify-target.js';
 import { expandMatrix, MATRIX_REF } from './resolve-matrix.js';
 import type { DataPath } from './yaml-locator.js';
 
@@ -89,6 +90,7 @@ export function lintFlow(resolved: ResolvedFlow, source?: FlowSource): Diagnosti
   checkEnv(flow.env, ['env'], make, out);
   checkMatrixRefs(flow.env, ['env'], undefined, 'the flow', make, out);
   out.push(...flowFileDiagnostics(flow, make));
+  out.push(...notifyDiagnostics(flow, make));
   flow.triggers.forEach((trigger, index) => {
     const at = ['triggers', index];
     if (trigger.type === 'timer') {

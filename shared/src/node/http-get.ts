@@ -48,7 +48,7 @@ export async function httpGet(url: string, options: HttpGetOptions = {}): Promis
         `${hop === 0 ? '' : 'it redirects to '}${current.protocol.replace(/:$/, '')} URLs, which are refused (only ${protocols.map((p) => p.replace(/:$/, '')).join(', ')})`,
       );
     }
-    const response = await getOnce(current, options);
+    const response = await requestOnce(current, options);
     const location = response.headers.location;
     if (!REDIRECTS.has(response.statusCode ?? 0) || !location) {
       return {
@@ -65,7 +65,11 @@ export async function httpGet(url: string, options: HttpGetOptions = {}): Promis
   }
 }
 
-function getOnce(url: URL, options: HttpGetOptions): Promise<IncomingMessage> {
+/** What a request sends besides GET's defaults (http-post.ts). */
+export type RequestExtras = { method?: string; headers?: Record<string, string>; body?: string | Buffer; ca?: string };
+
+/** One request, no redirects followed: the address check of `options.allowAddress` on the connection it makes. */
+export function requestOnce(url: URL, options: HttpGetOptions, extras: RequestExtras = {}): Promise<IncomingMessage> {
   const allow = options.allowAddress;
   const refuse = (address: string) =>
     new UrlRefusedError(
@@ -94,15 +98,16 @@ function getOnce(url: URL, options: HttpGetOptions): Promise<IncomingMessage> {
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(url, {
-      method: 'GET',
+      method: extras.method ?? 'GET',
       // A connection of its own: a pooled one may have been opened without this request's address check.
       agent: false,
-      headers: { 'user-agent': 'floe', accept: '*/*' },
+      headers: { 'user-agent': 'floe', accept: '*/*', ...extras.headers },
       ...(lookup ? { lookup: lookup as never } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(extras.ca !== undefined ? { ca: extras.ca } : {}),
     });
     req.once('response', resolve);
     req.once('error', reject);
-    req.end();
+    req.end(extras.body);
   });
 }

@@ -2,5 +2,6 @@
 // cannot have. Nothing here is imported by the browser-safe part.
 export { type FetchFlowFileOptions, fetchFlowFile } from './fetch-flow-file.js';
 export { type HttpGetOptions, type HttpResponse, httpGet, UrlRefusedError } from './http-get.js';
+export { type HttpPostOptions, httpPost } from './http-post.js';
 export { type Cidr, cidr, isPublicAddress, parseIp } from './public-address.js';
 export { chooseLogFormat, type LogFormat, LogFormatSchema, readableLine } from './readable-log-line.js';

@@ -6,12 +6,14 @@ import { servicesContext } from '../services.js';
 import { sharedStyles } from '../shared-styles.js';
 import './floe-error-box.js';
 import './floe-flow-card.js';
+import './floe-flow-reports.js';
 import './floe-run-list.js';
 import './floe-spinner.js';
 
 /**
- * One flow (`/flows/:repo/:flowId`, DESIGN §8 "Links and health"): its card with start forms, its recent runs, and
- * its flaky tests (failed, then passed in a retry at the same commit).
+ * One flow (`/flows/:repo/:flowId`, DESIGN §8 "Links and health"): its card with start forms, its recent runs, its
+ * flaky tests (failed, then passed in a retry at the same commit), then its trends and the log of its notifications
+ * (floe-flow-reports.ts), read when the page opens.
  */
 export class FloeFlowPage extends LitElement {
   static override properties = { repo: {}, flowId: { attribute: 'flow-id' } };
@@ -27,7 +29,15 @@ export class FloeFlowPage extends LitElement {
         services.client.runs({ flow: flowId, repo, limit: 20 }),
         services.client.flakyTests(flowId, repo),
       ]);
-      return { flow: flows.find((flow) => flow.repo === repo && flow.id === flowId), runs: page.runs, flaky };
+      const flow = flows.find((f) => f.repo === repo && f.id === flowId);
+      // Trends and the delivery log are extras: a hub that cannot give them still shows the flow and its runs.
+      const [trends, deliveries] = flow
+        ? await Promise.all([
+            services.client.flowTrends(flowId, { repo }).catch(() => undefined),
+            services.client.deliveries(flowId, { repo }).catch(() => []),
+          ])
+        : [undefined, []];
+      return { flow, runs: page.runs, flaky, trends, deliveries };
     },
     live: ([services, repo, flowId], update) =>
       services.live.subscribe({ topic: 'runs', flow: flowId }, (message) => {
@@ -52,7 +62,7 @@ export class FloeFlowPage extends LitElement {
       pending: () => html`<floe-spinner label="Loading the flow…"></floe-spinner>`,
       error: (error) =>
         html`<floe-error-box .error=${error} retryable @floe-retry=${() => this.data.rerun()}></floe-error-box>`,
-      complete: ({ flow, runs, flaky }) =>
+      complete: ({ flow, runs, flaky, trends, deliveries }) =>
         flow === undefined
           ? html`<h1>No such flow</h1><p>The hub knows no flow <code>${this.flowId}</code> in ${this.repo}.</p>`
           : html`<floe-flow-card .flow=${flow} .runs=${runs.slice(0, 8)}></floe-flow-card>
@@ -71,7 +81,8 @@ export class FloeFlowPage extends LitElement {
                     )}</ul>
                   </section>`
                   : nothing
-              }`,
+              }
+              <floe-flow-reports .trends=${trends} .deliveries=${deliveries}></floe-flow-reports>`,
     });
   }
 }

@@ -5,7 +5,8 @@
 import { migration011 } from '../sqlite/migrations/011-github-state.js';
 import { postgresMigration012 } from '../sqlite/migrations/012-artifacts.js';
 import { migration013 } from '../sqlite/migrations/013-run-reports.js';
-import { postgresMigration018 } from '../sqlite/migrations/018-task-caches.js';
+import { notifyDeliveriesSql } from '../sqlite/migrations/014-notify-deliveries.js';
+import { postgresMigration016 } from '../sqlite/migrations/016-task-caches.js';
 import type { Migration } from '../sqlite/migrations.js';
 
 const migration001: Migration = {
@@ -208,9 +209,9 @@ ALTER TABLE runners ADD COLUMN connection TEXT;
 `,
 };
 
-// Drained runners and the protocol each speaks (the SQLite driver's 016-runner-drain).
-const migration016: Migration = {
-  version: 16,
+// Drained runners and the protocol each speaks (the SQLite driver's 015-runner-drain).
+const migration015: Migration = {
+  version: 15,
   name: 'runner-drain',
   sql: `
 ALTER TABLE runners ADD COLUMN drained BOOLEAN NOT NULL DEFAULT FALSE;
@@ -220,6 +221,9 @@ ALTER TABLE runners ADD COLUMN protocol INTEGER;
 
 // The SQLite driver's 010 (renaming log_chunks.offset to PostgreSQL's byte_offset) has nothing to do here; 011, the
 // GitHub state's own table, is the same SQL in both, as is 013, the tasks' reports.
+
+// Outgoing webhooks' deliveries and their attempts (the SQLite driver's 014), with BIGINT times.
+const migration014: Migration = { version: 14, name: 'notify-deliveries', sql: notifyDeliveriesSql('BIGINT') };
 
 /** Every PostgreSQL migration, in order. Append only, like the SQLite list. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -233,6 +237,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration011,
   postgresMigration012,
   migration013,
-  migration016,
-  postgresMigration018,
+  migration014,
+  migration015,
+  postgresMigration016,
 ];

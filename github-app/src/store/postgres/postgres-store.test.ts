@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeGitHubStateContract } from '../testing/github-state.contract.js';
+import { describeNotifyDeliveriesContract } from '../testing/notify-deliveries.contract.js';
 import { describeStoreContract } from '../testing/store.contract.js';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.js';
 import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../testing/trust-migration-rows.js';
@@ -25,6 +26,7 @@ afterAll(async () => {
 
 describeStoreContract('postgres', freshStore);
 describeGitHubStateContract('postgres', freshStore);
+describeNotifyDeliveriesContract('postgres', freshStore);
 
 describe('postgres store', () => {
   it('shares runs between two stores on one database, as two hubs do', async () => {

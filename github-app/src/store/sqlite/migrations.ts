@@ -11,8 +11,9 @@ import { migration010 } from './migrations/010-log-byte-offset.js';
 import { migration011 } from './migrations/011-github-state.js';
 import { migration012 } from './migrations/012-artifacts.js';
 import { migration013 } from './migrations/013-run-reports.js';
-import { migration016 } from './migrations/016-runner-drain.js';
-import { migration018 } from './migrations/018-task-caches.js';
+import { migration014 } from './migrations/014-notify-deliveries.js';
+import { migration015 } from './migrations/015-runner-drain.js';
+import { migration016 } from './migrations/016-task-caches.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011,
   migration012,
   migration013,
+  migration014,
+  migration015,
   migration016,
-  migration018,
 ];

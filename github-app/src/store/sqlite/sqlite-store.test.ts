@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../hash-secret.js';
 import { describeGitHubStateContract } from '../testing/github-state.contract.js';
+import { describeNotifyDeliveriesContract } from '../testing/notify-deliveries.contract.js';
 import { describeStoreContract } from '../testing/store.contract.js';
 import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../testing/trust-migration-rows.js';
 import { migrate } from './migrate.js';
@@ -18,6 +19,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describeStoreContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
 describeGitHubStateContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
+describeNotifyDeliveriesContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
 
 describe('sqlite store', () => {
   it('opens the database in WAL mode with foreign keys on', async () => {

@@ -375,7 +375,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.requeueRun(run.id, 1)).toBeUndefined();
     });
 
-    describe('task caches (store migration 18)', () => {
+    describe('task caches (store migration 16)', () => {
       const cache = (space: string, key: string, savedAt: number, size = 100) => ({
         space,
         key,

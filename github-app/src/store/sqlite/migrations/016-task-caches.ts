@@ -15,5 +15,5 @@ CREATE TABLE task_caches (
 CREATE INDEX task_caches_by_use ON task_caches (used_at);
 `;
 
-export const migration018 = { version: 18, name: 'task-caches', sql: cacheTable('INTEGER') };
-export const postgresMigration018 = { version: 18, name: 'task-caches', sql: cacheTable('BIGINT') };
+export const migration016 = { version: 16, name: 'task-caches', sql: cacheTable('INTEGER') };
+export const postgresMigration016 = { version: 16, name: 'task-caches', sql: cacheTable('BIGINT') };
