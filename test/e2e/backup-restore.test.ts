@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresBlobStore } from '../../github-app/src/artifacts/postgres-blob-store.js';
+import { openPostgresStore } from '../../github-app/src/store/postgres/postgres-store.js';
 import { createTestDatabase, type TestDatabase } from '../../github-app/src/store/testing/test-database.js';
 import {
   HUB_MAIN,
@@ -172,9 +174,15 @@ describe('floe-hub backup and restore', () => {
 
   it('moves a stopped SQLite hub into an empty PostgreSQL database, every archived run and log found there', async () => {
     database = await createTestDatabase();
+    // An artifact's bytes, as a SQLite hub keeps them: a file under <data-dir>/artifacts (file-blob-store.ts).
+    const blobId = '0a1b2c3d-0000-4000-8000-000000000001';
+    const bytes = Buffer.concat([Buffer.alloc(1024 * 1024, 7), Buffer.from('the tail')]);
+    mkdirSync(join(restoredDir, 'artifacts', '0a'), { recursive: true });
+    writeFileSync(join(restoredDir, 'artifacts', '0a', blobId), bytes);
     const moved = await floeHub(['migrate-store', '--to', database.url, '--data-dir', restoredDir]);
     expect(moved.output).toMatch(/copied \d+ rows \(4 runs, \d+ log chunks\)/);
     expect(moved.code).toBe(0);
+    expect(await blobOnPostgres(database.url, blobId)).toEqual(bytes);
     const onPostgres = await startHub({ repos: [repo], args: ['--database-url', database.url] });
     try {
       expect(await archiveOf(onPostgres, archived)).toEqual(await archiveOf(hub, archived));
@@ -207,3 +215,15 @@ describe('floe-hub backup and restore', () => {
     }
   });
 });
+
+/** A blob's bytes as hubs sharing PostgreSQL read them (postgres-blob-store.ts). */
+async function blobOnPostgres(url: string, id: string): Promise<Buffer> {
+  const store = await openPostgresStore({ url });
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of new PostgresBlobStore(store.pool).read(id)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  } finally {
+    await store.close();
+  }
+}

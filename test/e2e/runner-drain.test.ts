@@ -4,6 +4,7 @@
 // and `floe runner` processes.
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROTOCOL_VERSION } from '@floe/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   FLOE_MAIN,
@@ -111,7 +112,7 @@ describe('draining a runner', () => {
     writeFileSync(join(out, 'gate'), '');
     expect(await ended(hub, held)).toMatchObject({ result: 'good', runner: 'vm-maint' });
     expect((await view(hub, waiting)).state).toBe('pending');
-    expect(await runnerNamed(hub, 'vm-maint')).toMatchObject({ drained: true, protocol: 2, runs: [] });
+    expect(await runnerNamed(hub, 'vm-maint')).toMatchObject({ drained: true, protocol: PROTOCOL_VERSION, runs: [] });
     expect((await runnerNamed(hub, 'vm-maint'))?.version).toMatch(/^\d+\.\d+\.\d+/);
     // The runner idles: it did not exit.
     expect(runner.child.exitCode).toBeNull();

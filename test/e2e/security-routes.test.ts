@@ -114,6 +114,22 @@ function runnerArtifactRows(): Record<string, Row> {
       exempt,
       check: refused('GET', ({ runId }) => `/api/runners/runs/${runId}/sources/a/blobs/b?epoch=1`),
     },
+    // Shared task caches (docs/api.md "The runners' cache routes") keep the artifacts' rules.
+    'GET /api/runners/runs/:runId/caches': {
+      exempt,
+      check: refused('GET', ({ runId }) => `/api/runners/runs/${runId}/caches?epoch=1&key=k`),
+    },
+    'GET /api/runners/runs/:runId/caches/:blobId': {
+      exempt,
+      check: refused(
+        'GET',
+        ({ runId }) => `/api/runners/runs/${runId}/caches/00000000-0000-0000-0000-000000000000?epoch=1`,
+      ),
+    },
+    'PUT /api/runners/runs/:runId/caches': {
+      exempt,
+      check: refused('PUT', ({ runId }) => `/api/runners/runs/${runId}/caches?epoch=1&key=k`),
+    },
   };
 }
 

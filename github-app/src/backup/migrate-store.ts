@@ -3,8 +3,9 @@
 // PostgreSQL database, in one transaction: a copy that fails half-way leaves the target empty, and the SQLite file is
 // only read. Both ends are first brought to this hub's schema by their own migrations, so the columns are the same;
 // what differs is spelled here (SQLite's 0/1 flags become booleans, PostgreSQL's id sequence follows the copied ids).
+import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type pg from 'pg';
 import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore, sqliteFile } from '../store/sqlite/sqlite-store.js';
@@ -48,7 +49,11 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<Record
       const copied: Record<string, number> = {};
       await client.query('BEGIN');
       try {
-        for (const table of tables) copied[table] = await copyTable(sqlite.db, client, table, options);
+        for (const table of tables) {
+          copied[table] = BLOB_TABLES.has(table)
+            ? await copyBlobs(join(options.dataDir, 'artifacts'), client, options)
+            : await copyTable(sqlite.db, client, table, options);
+        }
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -62,6 +67,40 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<Record
     await postgres?.close();
     await sqlite.close();
   }
+}
+
+/**
+ * Tables a SQLite hub keeps as files: the bytes of artifacts and shared caches are files under
+ * `<data-dir>/artifacts` there (file-blob-store.ts), chunks of `blob_chunks` in PostgreSQL (postgres-blob-store.ts).
+ */
+const BLOB_TABLES = new Set(['blob_chunks']);
+const BLOB_CHUNK_BYTES = 1024 * 1024;
+
+/** Each blob file of a SQLite hub as rows of `blob_chunks`, read a chunk at a time; returns the rows written. */
+async function copyBlobs(dir: string, client: pg.PoolClient, options: MigrateStoreOptions): Promise<number> {
+  const blobs: string[] = [];
+  for (const folder of await readdir(dir).catch((): string[] => [])) {
+    for (const name of await readdir(join(dir, folder)).catch((): string[] => [])) {
+      if (/^[0-9a-f-]{36}$/.test(name) && name.startsWith(folder)) blobs.push(join(dir, folder, name));
+    }
+  }
+  let rows = 0;
+  options.onProgress?.({ table: 'blob_chunks', copied: 0, total: blobs.length });
+  for (const [index, file] of blobs.entries()) {
+    let offset = 0;
+    for await (const chunk of createReadStream(file, { highWaterMark: BLOB_CHUNK_BYTES })) {
+      const data = chunk as Buffer;
+      await client.query('INSERT INTO blob_chunks (blob_id, byte_offset, data) VALUES ($1, $2, $3)', [
+        basename(file),
+        offset,
+        data,
+      ]);
+      offset += data.length;
+      rows += 1;
+    }
+    options.onProgress?.({ table: 'blob_chunks', copied: index + 1, total: blobs.length });
+  }
+  return rows;
 }
 
 /** A hub writing to the file meanwhile would leave its newest runs behind. */
