@@ -214,6 +214,37 @@ describe('uploads over a network that fails', () => {
   }, 240_000);
 });
 
+describe('an upload across a hub restart', () => {
+  it('goes on where it stopped once a killed hub is back, and every byte is kept', async () => {
+    const repo = makeTempDir('floe-repo-');
+    makeGitRepo(repo, { 'FLOE.yaml': FLOWS });
+    let hub = await startHub({ repos: [repo] });
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: hub.port });
+    const runner = startRunner({ hub: proxy.via(hub.url), token: await hub.runnerToken(), name: 'vm-1' });
+    await runner.waitForOutput('connected to the hub', 30_000);
+
+    // Slowed so the restart lands inside the upload.
+    proxy.delay(4);
+    const runId = await startRun(hub, 'big');
+    await waitFor(() => blobBytes(hub) > 1_000_000, { timeoutMs: 60_000, what: 'the upload to begin' });
+    // Killed, not stopped: a stopping hub lets requests in flight finish, and this upload would.
+    await hub.kill();
+    const kept = blobBytes(hub);
+    expect(kept).toBeLessThan(48_000_000);
+    hub = await startHub({ repos: [repo], dataDir: hub.dataDir, port: hub.port });
+    proxy.delay(0);
+    expect(await ended(hub, runId)).toMatchObject({ result: 'good' });
+    const log = await logOf(hub, runId, 'make');
+    expect(log).toMatch(/artifact big: upload interrupted \(.*\); resuming in \d+ s/);
+    expect(log).toContain('artifact big: stored, 1 files, 45.8 MiB');
+    const { artifacts } = await hub.json<{ artifacts: ArtifactView[] }>(`/api/runs/${runId}/artifacts`);
+    const stored = Buffer.from(await (await hub.request(`/api/runs/${runId}/artifacts/big`)).arrayBuffer());
+    expect(stored.length).toBe(48_000_000);
+    expect(createHash('sha256').update(stored).digest('hex')).toBe(artifacts[0]?.files[0]?.sha256);
+    await proxy.close();
+  }, 240_000);
+});
+
 describe('untrusted runs', () => {
   it('keep artifacts marked untrusted, which no fetch takes, and fetch none themselves', async () => {
     const repo = makeTempDir('floe-repo-');

@@ -114,7 +114,7 @@ function runnerArtifactRows(): Record<string, Row> {
       exempt,
       check: refused('GET', ({ runId }) => `/api/runners/runs/${runId}/sources/a/blobs/b?epoch=1`),
     },
-    // Shared task caches (docs/api.md "The runners' cache routes") keep the artifacts' rules.
+    // Shared task caches (docs/api.md "The runners' cache routes — runner credential") keep the artifacts' rules.
     'GET /api/runners/runs/:runId/caches': {
       exempt,
       check: refused('GET', ({ runId }) => `/api/runners/runs/${runId}/caches?epoch=1&key=k`),
