@@ -1,6 +1,4 @@
 import { cacheLine, durationMs, formatDuration, type TaskOutcome } from '@floe/shared';
-import { keepArtifacts } from '../artifacts/keep-artifacts.js';
-import { restoreTaskCache, saveTaskCache } from '../cache/task-cache.js';
 import { executeExec } from './exec.js';
 import { executeFetch } from './fetch.js';
 import { executeGitCheckout } from './git-checkout.js';
@@ -43,13 +41,21 @@ export async function executeTask(ctx: TaskContext): Promise<TaskOutcome> {
     const cache = task.type === 'exec' ? task.cache : undefined;
     if (cache && !ctx.caches)
       sysLine(ctx, cacheLine({ outcome: 'error', key: 'this runner keeps no caches (--cache-max-mb 0)' }));
+    // Caches and artifacts load their archive and glob libraries only for tasks that have them: every `floe run`
+    // and runner start would otherwise pay for parsing them (~175 KB of the bundle).
+    const caching = cache && ctx.caches ? await import('../cache/task-cache.js') : undefined;
     const restored =
-      cache && ctx.caches ? await restoreTaskCache({ ...ctx, signal: stop.signal }, ctx.caches, cache) : undefined;
+      cache && ctx.caches && caching
+        ? await caching.restoreTaskCache({ ...ctx, signal: stop.signal }, ctx.caches, cache)
+        : undefined;
     let outcome = await dispatch({ ...ctx, signal: stop.signal });
     if (timedOut && timeoutMs !== undefined && outcome.kind === 'cancelled')
       outcome = { kind: 'timed-out', afterMs: timeoutMs };
     clearTimer?.();
-    if (restored && ctx.caches && !stop.signal.aborted) await saveTaskCache(ctx, ctx.caches, restored, outcome);
+    if (restored && caching && ctx.caches && !stop.signal.aborted)
+      await caching.saveTaskCache(ctx, ctx.caches, restored, outcome);
+    if (!task.artifacts?.length) return outcome;
+    const { keepArtifacts } = await import('../artifacts/keep-artifacts.js');
     return await keepArtifacts(ctx, task, outcome);
   } catch (err) {
     // A bug of ours, not the task's failure: still a value, so the run can end cleanly.
