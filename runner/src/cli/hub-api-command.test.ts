@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from './cli-io.js';
-import { hubClient } from './hub-api-command.js';
+import { hubClient, parseHubCommand } from './hub-api-command.js';
 
 // A real hub stand-in on loopback that answers GET /api/me with the bearer token it was sent, so a test sees which
 // token and which address the command chose.
@@ -82,5 +82,38 @@ describe('the hub API commands read one environment convention', () => {
       'new',
     );
     expect(quiet.said()).toBe('');
+  });
+});
+
+describe('parseHubCommand', () => {
+  const USAGE = 'usage: floe thing [--limit N]';
+  const stdoutOf = (cli: CliIo) => {
+    let text = '';
+    cli.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    return () => text;
+  };
+
+  it('gives the hub options, --help and the command own options, and a usage that says the problem', () => {
+    const cli = io();
+    const started = parseHubCommand('thing', USAGE, ['--hub', url, '--limit', '5', 'extra'], cli, {
+      limit: { type: 'string' },
+    });
+    if (typeof started === 'number') throw new Error(`exited ${started}: ${cli.said()}`);
+    expect(started.parsed.values).toEqual({ hub: url, limit: '5' });
+    expect(started.parsed.positionals).toEqual(['extra']);
+    expect(started.usage('say more')).toBe(2);
+    expect(cli.said()).toBe(`floe thing: say more\n\n${USAGE}\n`);
+  });
+
+  it('prints the usage on stdout for --help (status 0), and on stderr with the reason for a bad option (2)', () => {
+    const help = io();
+    const printed = stdoutOf(help);
+    expect(parseHubCommand('thing', USAGE, ['-h'], help, {})).toBe(0);
+    expect(printed()).toBe(`${USAGE}\n`);
+    const bad = io();
+    expect(parseHubCommand('thing', USAGE, ['--nope'], bad, {})).toBe(2);
+    expect(bad.said()).toMatch(/^floe thing: Unknown option '--nope'[\s\S]*usage: floe thing/);
   });
 });

@@ -4,6 +4,7 @@
 // One environment convention for every floe command (README.md "One environment for every floe command"): `--hub` is FLOE_HUB_URL, an API
 // token is `--token` / FLOE_TOKEN or, kept out of process listings, `--token-file` / FLOE_TOKEN_FILE.
 import { readFileSync } from 'node:fs';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { createFloeClient, type FloeClient } from '@floe/shared';
 import type { CliIo } from './cli-io.js';
 
@@ -13,6 +14,46 @@ export const HUB_API_OPTIONS = {
   token: { type: 'string' },
   'token-file': { type: 'string' },
 } as const;
+
+type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+type CommandConfig<O extends CommandOptions> = {
+  args: string[];
+  allowPositionals: true;
+  options: typeof HUB_API_OPTIONS & { help: { type: 'boolean'; short: 'h' } } & O;
+};
+
+/**
+ * How every hub API command starts: `argv` parsed with HUB_API_OPTIONS, `--help` and the command's own `options`.
+ * Resolves to the parsed arguments and `usage(problem)`, which prints the problem and the usage on stderr and gives
+ * exit status 2; or, after `--help` (the usage on stdout) or arguments that do not parse, to the exit status.
+ */
+export function parseHubCommand<O extends CommandOptions>(
+  name: string,
+  usageText: string,
+  argv: string[],
+  io: CliIo,
+  options: O,
+): { parsed: ReturnType<typeof parseArgs<CommandConfig<O>>>; usage: (problem: string) => number } | number {
+  const usage = (problem: string) => {
+    io.stderr.write(`floe ${name}: ${problem}\n\n${usageText}\n`);
+    return 2;
+  };
+  let parsed: ReturnType<typeof parseArgs<CommandConfig<O>>>;
+  try {
+    parsed = parseArgs<CommandConfig<O>>({
+      args: argv,
+      allowPositionals: true,
+      options: { ...HUB_API_OPTIONS, help: { type: 'boolean', short: 'h' }, ...options },
+    });
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout.write(`${usageText}\n`);
+    return 0;
+  }
+  return { parsed, usage };
+}
 
 /** The usage lines of HUB_API_OPTIONS; `role` says which token the command needs. */
 export function hubApiUsage(role: string): string {

@@ -7,10 +7,9 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import { parseArgs } from 'node:util';
 import { ArtifactNameSchema, ArtifactPathSchema, type FloeClient } from '@floe/shared';
 import type { CliCommand, CliIo } from '../cli-io.js';
-import { callHub, HUB_API_OPTIONS, hubApiUsage, hubClient } from '../hub-api-command.js';
+import { callHub, hubApiUsage, hubClient, parseHubCommand } from '../hub-api-command.js';
 
 const USAGE = `usage: floe artifacts RUN [--name NAME] [--out DIR]
 
@@ -30,21 +29,14 @@ export const command: CliCommand = {
 };
 
 async function artifactsCommand(argv: string[], io: CliIo): Promise<number> {
-  const usage = (problem: string) => {
-    io.stderr.write(`floe artifacts: ${problem}\n\n${USAGE}\n`);
-    return 2;
-  };
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    return usage((err as Error).message);
-  }
+  const started = parseHubCommand('artifacts', USAGE, argv, io, {
+    name: { type: 'string' },
+    out: { type: 'string' },
+    list: { type: 'boolean' },
+  });
+  if (typeof started === 'number') return started;
+  const { parsed, usage } = started;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const [run, ...extra] = positionals;
   if (run === undefined || extra.length > 0) return usage('give one RUN: a run id or FLOW#NUMBER');
   if (values.name !== undefined && !ArtifactNameSchema.safeParse(values.name).success)
@@ -137,18 +129,4 @@ async function download(
   } finally {
     await rm(part, { force: true });
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...HUB_API_OPTIONS,
-      name: { type: 'string' },
-      out: { type: 'string' },
-      list: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }

@@ -1,8 +1,7 @@
 // `floe audit`: the hub's audit log of admin and operator actions, newest first (docs/security.md "Revocation,
 // expiry and audit"). One line per entry: time, who (role), action, target, details.
-import { parseArgs } from 'node:util';
 import type { CliCommand, CliIo } from '../cli-io.js';
-import { callHub, HUB_API_OPTIONS, hubApiUsage, hubClient, timeText } from '../hub-api-command.js';
+import { callHub, hubApiUsage, hubClient, parseHubCommand, timeText } from '../hub-api-command.js';
 
 const USAGE = `usage: floe audit [--limit N] [--all]
 
@@ -20,20 +19,14 @@ export const command: CliCommand = {
 };
 
 async function auditCommand(argv: string[], io: CliIo): Promise<number> {
-  const usage = (problem: string) => {
-    io.stderr.write(`floe audit: ${problem}\n\n${USAGE}\n`);
-    return 2;
-  };
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(argv).values;
-  } catch (err) {
-    return usage((err as Error).message);
-  }
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const started = parseHubCommand('audit', USAGE, argv, io, {
+    limit: { type: 'string' },
+    all: { type: 'boolean' },
+  });
+  if (typeof started === 'number') return started;
+  const { parsed, usage } = started;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) return usage(`unexpected argument ${positionals[0]}`);
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) return usage('--limit takes a whole number from 1');
   const client = hubClient(values, io);
@@ -53,17 +46,5 @@ async function auditCommand(argv: string[], io: CliIo): Promise<number> {
       left -= page.entries.length;
       cursor = page.next;
     } while (cursor !== undefined && left > 0);
-  });
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      ...HUB_API_OPTIONS,
-      limit: { type: 'string' },
-      all: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
   });
 }

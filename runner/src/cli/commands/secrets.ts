@@ -1,8 +1,7 @@
 // `floe secrets set|list|rm`: the hub's secrets through its API (DESIGN §8 "Credentials and keys"). A value is
 // read from stdin, never from an argument: arguments show in process listings and shell history.
-import { parseArgs } from 'node:util';
 import type { CliCommand, CliIo } from '../cli-io.js';
-import { callHub, HUB_API_OPTIONS, hubApiUsage, hubClient } from '../hub-api-command.js';
+import { callHub, hubApiUsage, hubClient, parseHubCommand } from '../hub-api-command.js';
 
 const USAGE = `usage: floe secrets set NAME [--repo OWNER/NAME]   (the value is read from stdin)
        floe secrets list [--repo OWNER/NAME]
@@ -21,18 +20,12 @@ export const command: CliCommand = {
 };
 
 async function secretsCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    io.stderr.write(`floe secrets: ${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
+  const started = parseHubCommand('secrets', USAGE, argv, io, {
+    repo: { type: 'string' },
+  });
+  if (typeof started === 'number') return started;
+  const { parsed, usage } = started;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const [verb, name] = positionals;
   const problem =
     verb !== 'set' && verb !== 'list' && verb !== 'rm'
@@ -41,10 +34,7 @@ async function secretsCommand(argv: string[], io: CliIo): Promise<number> {
         ? `${verb} needs a NAME`
         : undefined;
   const client = problem ?? hubClient(values, io);
-  if (typeof client === 'string') {
-    io.stderr.write(`floe secrets: ${client}\n\n${USAGE}\n`);
-    return 2;
-  }
+  if (typeof client === 'string') return usage(client);
   const repo = values.repo || undefined;
   const where = repo ? ` of ${repo}` : '';
   return callHub('secrets', io, async () => {
@@ -60,18 +50,6 @@ async function secretsCommand(argv: string[], io: CliIo): Promise<number> {
         io.stdout.write(`${secret.name}\t${secret.repo ?? '(hub)'}\t${new Date(secret.updatedAt).toISOString()}\n`);
       }
     }
-  });
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...HUB_API_OPTIONS,
-      repo: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
   });
 }
 

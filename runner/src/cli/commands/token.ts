@@ -1,9 +1,8 @@
 // `floe token list|create|rm|rotate-admin`: the hub's API tokens (docs/security.md "Revocation, expiry and
 // audit"). A new token is printed once, alone on stdout, so that it can be piped into a file.
-import { parseArgs } from 'node:util';
 import { RoleSchema } from '@floe/shared';
 import type { CliCommand, CliIo } from '../cli-io.js';
-import { callHub, HUB_API_OPTIONS, hubApiUsage, hubClient, parseDuration, timeText } from '../hub-api-command.js';
+import { callHub, hubApiUsage, hubClient, parseDuration, parseHubCommand, timeText } from '../hub-api-command.js';
 
 const USAGE = `usage: floe token list
        floe token create NAME --role viewer|operator|admin [--expires 90d]
@@ -25,21 +24,14 @@ export const command: CliCommand = {
 };
 
 async function tokenCommand(argv: string[], io: CliIo): Promise<number> {
-  const usage = (problem: string) => {
-    io.stderr.write(`floe token: ${problem}\n\n${USAGE}\n`);
-    return 2;
-  };
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    return usage((err as Error).message);
-  }
+  const started = parseHubCommand('token', USAGE, argv, io, {
+    role: { type: 'string' },
+    expires: { type: 'string' },
+    grace: { type: 'string' },
+  });
+  if (typeof started === 'number') return started;
+  const { parsed, usage } = started;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const [verb, name] = positionals;
   if (verb !== 'list' && verb !== 'create' && verb !== 'rm' && verb !== 'rotate-admin') {
     return usage('say list, create, rm or rotate-admin');
@@ -81,19 +73,5 @@ async function tokenCommand(argv: string[], io: CliIo): Promise<number> {
           : 'admin token rotated; the old one is refused from now on\n',
       );
     }
-  });
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...HUB_API_OPTIONS,
-      role: { type: 'string' },
-      expires: { type: 'string' },
-      grace: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
   });
 }
