@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../process/process-table.js';
 import { RunSpool } from '../spool/run-spool.js';
+import { SpoolReserve } from '../spool/spool-reserve.js';
 import { acceptanceMark, RUN_MARK } from './kill-leftovers.js';
 import { recoverPreviousLife } from './recover-previous-life.js';
 
@@ -67,6 +68,7 @@ describe.runIf(process.platform === 'linux')('recoverPreviousLife', () => {
       spoolRoot: root,
       runnerName: 'runner-a',
       logger: pino({ level: 'silent' }),
+      reserve: new SpoolReserve(root),
     });
 
     expect(await gone(task)).toBe(true);
@@ -91,11 +93,52 @@ describe.runIf(process.platform === 'linux')('recoverPreviousLife', () => {
     for (const run of runs) run.spool.close();
   });
 
+  it.runIf(process.getuid?.() === 0)(
+    'reports an executing run lost on a full disk with the reserve the dead life left',
+    async () => {
+      // A small disk of its own (mounting needs root, as CI has), filled but for the dead life's reserve.
+      const disk = join(root, 'disk');
+      mkdirSync(disk);
+      const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'floe-test', disk], { encoding: 'utf8' });
+      expect(mounted.status, mounted.stderr).toBe(0);
+      try {
+        const spoolRoot = join(disk, 'spool');
+        const mark = acceptanceMark(randomBytes(6).toString('hex'), 'executing', 2);
+        const spool = RunSpool.create(spoolRoot, { runId: 'executing', epoch: 2, acceptedAt: 0, mark });
+        spool.append([record(1)]);
+        spool.close();
+        writeFileSync(join(spoolRoot, '.reserve'), Buffer.alloc(256 * 1024));
+        const fill = openSync(join(disk, 'fill'), 'w');
+        try {
+          for (;;) writeSync(fill, Buffer.alloc(4096));
+        } catch {
+          // The disk is full.
+        } finally {
+          closeSync(fill);
+        }
+        const runs = await recoverPreviousLife({
+          spoolRoot,
+          runnerName: 'runner-a',
+          logger: pino({ level: 'silent' }),
+          reserve: new SpoolReserve(spoolRoot, 256 * 1024),
+        });
+        expect(runs.map((run) => run.runId)).toEqual(['executing']);
+        expect(runs[0]?.spool.meta.finished).toBe(true);
+        expect(runs[0]?.spool.lastSeq).toBe(2);
+        expect(existsSync(join(spoolRoot, '.reserve'))).toBe(false);
+        for (const run of runs) run.spool.close();
+      } finally {
+        spawnSync('umount', ['-l', disk]);
+      }
+    },
+  );
+
   it('finds nothing to do in a work dir without a spool', async () => {
     const runs = await recoverPreviousLife({
       spoolRoot: join(root, 'none'),
       runnerName: 'runner-a',
       logger: pino({ level: 'silent' }),
+      reserve: new SpoolReserve(root),
     });
     expect(runs).toEqual([]);
   });

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { endDeadCgroupLives } from '../process/task-cgroup.js';
 import { RunSpool } from '../spool/run-spool.js';
+import type { SpoolReserve } from '../spool/spool-reserve.js';
 import type { HeldRun } from './held-runs.js';
 import { killLeftovers } from './kill-leftovers.js';
 
@@ -13,6 +14,8 @@ export interface RecoverOptions {
   /** The runner's name, for the `lost` input of a run it was executing. */
   runnerName: string;
   logger: Logger;
+  /** Given up when the disk is full, so that the `lost` records still fit (spool-reserve.ts). */
+  reserve: SpoolReserve;
 }
 
 /**
@@ -30,7 +33,7 @@ export async function recoverPreviousLife(options: RecoverOptions): Promise<Held
   return runs;
 }
 
-function recoverSpools({ spoolRoot, runnerName, logger }: RecoverOptions): HeldRun[] {
+function recoverSpools({ spoolRoot, runnerName, logger, reserve }: RecoverOptions): HeldRun[] {
   const { spools, unreadable } = RunSpool.loadAll(spoolRoot);
   if (unreadable.length > 0) logger.warn({ runs: unreadable }, 'removed unreadable spools');
   const runs: HeldRun[] = [];
@@ -45,10 +48,24 @@ function recoverSpools({ spoolRoot, runnerName, logger }: RecoverOptions): HeldR
         spool.drop();
         continue;
       }
-      spool.append([
-        { kind: 'input', seq: spool.lastSeq + 1, input: { type: 'lost', runner: runnerName, at: Date.now() } },
-      ]);
-      spool.markFinished();
+      let appended = false;
+      const lost = () => {
+        if (!appended) {
+          spool.append([
+            { kind: 'input', seq: spool.lastSeq + 1, input: { type: 'lost', runner: runnerName, at: Date.now() } },
+          ]);
+          appended = true;
+        }
+        spool.markFinished();
+      };
+      try {
+        lost();
+      } catch (err) {
+        // A runner restarting on a full disk: the reserve's bytes are for exactly this.
+        if (!reserve.release()) throw err;
+        log.warn({ err }, "the runner's disk is full; its spool reserve goes to the runs it holds");
+        lost();
+      }
       log.warn('run lost in a runner restart; reporting it');
     }
     runs.push({

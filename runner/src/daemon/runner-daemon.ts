@@ -179,7 +179,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     );
     try {
       // Before anything else, and before hello: what a crashed previous life left running dies now.
-      for (const run of await recoverPreviousLife({ spoolRoot, runnerName: config.name, logger })) runs.add(run);
+      for (const run of await recoverPreviousLife({ spoolRoot, runnerName: config.name, logger, reserve }))
+        runs.add(run);
       if (!reserve.make())
         logger.warn({ workDir: config.workDir }, "no room for the spool's reserve; declining runs until there is");
       const sandbox = probeSandbox(config, baseEnv, logger);

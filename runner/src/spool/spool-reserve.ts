@@ -3,7 +3,7 @@
 // write fails, the reserve is given up so the records of the runs the runner holds still fit: those are never
 // lost. While the reserve cannot be made again, the runner declines new runs, saying why, and goes on serving
 // the ones it holds; once there is room again it takes runs again.
-import { closeSync, mkdirSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DEFAULT_SPOOL_RESERVE_BYTES = 16 * 1024 * 1024;
@@ -59,10 +59,15 @@ export class SpoolReserve {
     }
   }
 
-  /** Gives the reserve up (a spool write failed for lack of room): its bytes are for the held runs' records. */
+  /**
+   * Gives the reserve up (a spool write failed for lack of room): its bytes are for the held runs' records. The
+   * file a previous life of the runner made counts too (a runner restarting on a full disk recovers its spools with
+   * it). Whether any bytes were freed.
+   */
   release(): boolean {
-    if (!this.held) return false;
-    rmSync(join(this.dir, FILE), { force: true });
+    const path = join(this.dir, FILE);
+    if (!this.held && !existsSync(path)) return false;
+    rmSync(path, { force: true });
     this.held = false;
     return true;
   }
