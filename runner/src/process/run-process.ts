@@ -156,7 +156,10 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
   }
 
   if (killing) return { kind: 'cancelled' };
-  if (started.sandboxStarted && !(await started.sandboxStarted)) {
+  // Bounded: should something still hold bwrap's status descriptor open, the task is taken to have run, as the
+  // exit code says, rather than wait for ever.
+  const ran = started.sandboxStarted && (await Promise.race([started.sandboxStarted, delay(PIPE_DRAIN_MS, true)]));
+  if (started.sandboxStarted && !ran) {
     return {
       kind: 'error',
       message: `cannot start ${file}: bubblewrap ended before the command did (its sandbox could not be set up, or bwrap was killed; its reason, if any, is in the log above)`,

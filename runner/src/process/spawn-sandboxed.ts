@@ -59,6 +59,8 @@ export function spawnSandboxed(
     text += bytes.toString('utf8');
     const pid = /"child-pid":\s*(\d+)/.exec(text)?.[1];
     if (pid !== undefined && text.includes('}')) void release(Number(pid));
+    // Written as the command ends: known then, without waiting for the descriptor to close.
+    if (/"exit-code":/.test(text)) started(true);
   });
   const ended = () => {
     void release(undefined);
