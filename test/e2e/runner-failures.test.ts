@@ -372,7 +372,8 @@ describe('when processes die', () => {
     // Woken up, the frozen runner learns the run is no longer its own and kills its copy at once.
     await waitFor(() => !isAlive(firstPid as number), { what: 'the stale copy to die', timeoutMs: 10_000 });
     expect(pidsOf().filter(isAlive)).toHaveLength(1);
-    expect(frozen.output()).toMatch(/no word from the hub past the lease|run stopped by the hub/);
+    // Its log line may reach this process after the killed task is seen gone: wait for it.
+    await frozen.waitForOutput(/no word from the hub past the lease|run stopped by the hub/, 10_000);
     expect(await run(hub, runId)).toMatchObject({ state: 'active', runner: 'other' });
   });
 });
