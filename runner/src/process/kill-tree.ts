@@ -1,4 +1,4 @@
-import { readProcessTable } from './process-table.js';
+import { processEntry, readProcessTable } from './process-table.js';
 
 export interface KillTreeOptions {
   /** From the first signal to SIGKILL; default 10 000 ms. SIGTERM follows SIGINT at three quarters of it
@@ -10,6 +10,8 @@ export interface KillTreeOptions {
   onSignal?: (signal: NodeJS.Signals) => void;
   /** How often the group is checked for survivors; default 25 ms. */
   pollMs?: number;
+  /** Every process that can be in the group (see groupAlive); default: any on the machine. */
+  members?: () => number[] | undefined;
 }
 
 /**
@@ -30,21 +32,25 @@ export async function killTree(pgid: number, options: KillTreeOptions = {}): Pro
   let last: NodeJS.Signals | undefined;
   for (const [signal, at] of ladder) {
     while (Date.now() - started < at) {
-      if (!groupAlive(pgid)) return last;
+      if (!groupAlive(pgid, options.members?.())) return last;
       await sleep(Math.min(pollMs, Math.max(1, at - (Date.now() - started))));
     }
-    if (!groupAlive(pgid)) return last;
+    if (!groupAlive(pgid, options.members?.())) return last;
     if (!signalGroup(pgid, signal)) return last;
     last = signal;
     options.onSignal?.(signal);
   }
   const killedAt = Date.now();
-  while (groupAlive(pgid) && Date.now() - killedAt < 5_000) await sleep(pollMs);
+  while (groupAlive(pgid, options.members?.()) && Date.now() - killedAt < 5_000) await sleep(pollMs);
   return last;
 }
 
-/** Whether any non-zombie process is left in group `pgid`. */
-export function groupAlive(pgid: number): boolean {
+/**
+ * Whether any non-zombie process is left in group `pgid`. `members`, when the caller knows them, are the only
+ * processes that can be in it besides the ones they take with them (a sandbox's init: when it is gone, the kernel
+ * has killed everything in its pid namespace), so only they are read instead of every process on the machine.
+ */
+export function groupAlive(pgid: number, members?: number[]): boolean {
   // kill(-pgid, 0) answers "gone" without reading the whole process table (the common case after a task).
   // It succeeds while a zombie is left in the group (an init that does not reap keeps it for ever), so only
   // then is the table read, which leaves zombies out.
@@ -53,7 +59,7 @@ export function groupAlive(pgid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-  const table = readProcessTable();
+  const table = members ? members.flatMap((pid) => processEntry(pid) ?? []) : readProcessTable();
   return table ? table.some((entry) => entry.pgid === pgid) : true;
 }
 

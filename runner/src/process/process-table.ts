@@ -67,6 +67,12 @@ function liveEntries(pids: number[]): ProcessEntry[] {
   return table;
 }
 
+/** `pid` as /proc shows it when it is alive and not a zombie; undefined otherwise (or without /proc). */
+export function processEntry(pid: number): ProcessEntry | undefined {
+  const entry = readStat(pid);
+  return entry && entry.state !== 'Z' && entry.state !== 'X' ? entry : undefined;
+}
+
 /** Whether `pid` is alive and not a zombie. */
 export function isProcessAlive(pid: number): boolean {
   const entry = readStat(pid);

@@ -98,7 +98,11 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
     const pid = child.pid;
     if (pid === undefined || killing) return;
     sys('cancelling: stopping the process group');
-    killing = killTree(pid, { graceMs: options.killGraceMs, onSignal: (signal) => sys(`sent ${signal}`) });
+    killing = killTree(pid, {
+      graceMs: options.killGraceMs,
+      onSignal: (signal) => sys(`sent ${signal}`),
+      members: started.groupMembers,
+    });
   };
   options.signal.addEventListener('abort', cancel, { once: true });
 
@@ -113,9 +117,13 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
 
   const pid = child.pid;
   if (killing) await killing;
-  else if (pid !== undefined && groupAlive(pid)) {
+  else if (pid !== undefined && groupAlive(pid, started.groupMembers?.())) {
     sys('stopping processes the task left running');
-    await killTree(pid, { graceMs: Math.min(options.killGraceMs ?? 10_000, 2_000), skipInterrupt: true });
+    await killTree(pid, {
+      graceMs: Math.min(options.killGraceMs ?? 10_000, 2_000),
+      skipInterrupt: true,
+      members: started.groupMembers,
+    });
   }
   const escapees: number[] = [];
   const escaped = (escapee: number, name = processName(escapee) ?? '?') => {
@@ -211,13 +219,13 @@ function spawnCold(
     }
     // In a sandbox, bwrap moves it into the cgroup before the command starts (spawn-sandboxed.ts).
     if (options.sandbox) {
-      const { child, sandboxStarted } = spawnSandboxed(options.sandbox, [file, ...args], {
+      const { child, ...sandboxed } = spawnSandboxed(options.sandbox, [file, ...args], {
         cwd: options.cwd,
         env,
         cgroup,
       });
       countSpawn();
-      return { child, execId, cgroup, exited: exitOf(child), born, sandboxStarted };
+      return { child, execId, cgroup, exited: exitOf(child), born, ...sandboxed };
     }
     const child = spawn({ file, args, cwd: options.cwd, env });
     countSpawn();

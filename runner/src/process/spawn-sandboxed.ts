@@ -13,7 +13,17 @@ const BLOCK_FD = 5;
  * stderr; or bwrap itself was killed). A task whose sandbox failed did not run at all, which is floe's failure
  * (`error`), not the task's (`bad`).
  */
-export type SandboxedChild = { child: ChildProcess; sandboxStarted: Promise<boolean> };
+export type SandboxedChild = {
+  child: ChildProcess;
+  sandboxStarted: Promise<boolean>;
+  /**
+   * Once bwrap has named its first child (the sandbox's init): bwrap and that init, the only processes of the
+   * group outside the sandbox's pid namespace, which the kernel empties before the init is gone. Lets the end of a
+   * task check its group without reading every process of the machine: bwrap exits without reaping the init,
+   * which stays a zombie in the group under an init that reaps late (some containers). Undefined before.
+   */
+  groupMembers: () => number[] | undefined;
+};
 
 /**
  * Spawns `command` in the run's sandbox (task-sandbox.ts) in a process group of its own, stdout and stderr piped,
@@ -39,6 +49,7 @@ export function spawnSandboxed(
   block?.on('error', () => {});
   status?.on('error', () => {});
   let text = '';
+  let init: number | undefined;
   let released = false;
   let started: (ok: boolean) => void = () => {};
   const sandboxStarted = new Promise<boolean>((resolve) => {
@@ -58,7 +69,10 @@ export function spawnSandboxed(
   status?.on('data', (bytes: Buffer) => {
     text += bytes.toString('utf8');
     const pid = /"child-pid":\s*(\d+)/.exec(text)?.[1];
-    if (pid !== undefined && text.includes('}')) void release(Number(pid));
+    if (pid !== undefined && text.includes('}')) {
+      init = Number(pid);
+      void release(init);
+    }
     // Written as the command ends: known then, without waiting for the descriptor to close.
     if (/"exit-code":/.test(text)) started(true);
   });
@@ -70,5 +84,6 @@ export function spawnSandboxed(
   status?.once('close', ended);
   if (!status) started(true);
   for (const stream of [status, block]) (stream as { unref?: () => void } | null)?.unref?.();
-  return { child, sandboxStarted };
+  const groupMembers = () => (init === undefined || child.pid === undefined ? undefined : [child.pid, init]);
+  return { child, sandboxStarted, groupMembers };
 }

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { LogChunk, TaskOutcome } from '@floe/shared';
 import { describe, expect, it } from 'vitest';
 import { giveToTaskUser } from './give-to-task-user.js';
+import { groupAlive } from './kill-tree.js';
 import { runProcess } from './run-process.js';
+import { spawnSandboxed } from './spawn-sandboxed.js';
 import { canContainTasks } from './task-cgroup.js';
 import { hiddenDirs, lookUpUser, probeTaskSandbox, type RunSandbox, sandboxArgv } from './task-sandbox.js';
 import { dropWarmShells, warmSandbox } from './warm-shell.js';
@@ -145,6 +147,29 @@ describe.skipIf(!canSandbox)('a sandboxed task', () => {
     expect(outcome).toEqual({ kind: 'exited', exitCode: 0 });
     const alive = (await import('node:child_process')).spawnSync('pgrep', ['-f', marker]).status === 0;
     expect(alive).toBe(false);
+  });
+
+  it("checks a sandboxed task's group by bwrap and the sandbox's init alone: alive while the task runs, gone after", async () => {
+    const { run } = await makeRun();
+    const { child, sandboxStarted, groupMembers } = spawnSandboxed(run, ['sleep', '300'], {
+      cwd: run.workspace,
+      env: run.shellEnv,
+      cgroup: undefined,
+    });
+    const pid = child.pid as number;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // The init is named once bwrap has made it; the sleep then runs inside, a member of the group too.
+    while (groupMembers() === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    const [, init] = groupMembers() as number[];
+    expect(groupMembers()).toEqual([pid, init]);
+    expect(groupAlive(pid, groupMembers())).toBe(true);
+    process.kill(init as number, 'SIGKILL');
+    await exited;
+    await sandboxStarted;
+    // The init may stay a zombie in the group (an init of the machine that reaps late): the group is gone all
+    // the same, as the whole table says, and the sleep with it (the kernel empties the pid namespace).
+    expect(groupAlive(pid, groupMembers())).toBe(false);
+    expect(groupAlive(pid)).toBe(false);
   });
 
   it('fails with error, not exited, when bwrap cannot set the sandbox up; a command failing inside stays exited', async () => {

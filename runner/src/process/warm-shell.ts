@@ -32,6 +32,8 @@ export interface TaskProcess {
   born: ForkMark;
   /** In a sandbox: whether bwrap set it up (spawn-sandboxed.ts). */
   sandboxStarted?: Promise<boolean>;
+  /** In a sandbox: the processes of its group outside the sandbox, once known (spawn-sandboxed.ts). */
+  groupMembers?: () => number[] | undefined;
 }
 
 export type ProcessExit = { code: number | null; signal: NodeJS.Signals | null } | { error: Error };
@@ -256,10 +258,10 @@ function startShell(pool: Pool): Pool['shells'][number] | undefined {
   const born = forkMark();
   const cgroup = createTaskCgroup(execId);
   let child: ChildProcess;
-  let sandboxStarted: Promise<boolean> | undefined;
+  let sandboxed: Pick<TaskProcess, 'sandboxStarted' | 'groupMembers'> = {};
   try {
     if (pool.sandbox) {
-      ({ child, sandboxStarted } = spawnSandboxed(pool.sandbox, ['bash', '-c', LAUNCHER], {
+      ({ child, ...sandboxed } = spawnSandboxed(pool.sandbox, ['bash', '-c', LAUNCHER], {
         cwd: '/',
         env,
         cgroup,
@@ -292,7 +294,7 @@ function startShell(pool: Pool): Pool['shells'][number] | undefined {
   for (const stream of [child.stdout, child.stderr, child.stdio[3]]) (stream as Socket | null)?.unref();
   // A sandboxed one is moved in by spawnSandboxed, with bwrap's child, before bash starts.
   if (!pool.sandbox) void cgroup?.add(child.pid);
-  const shell: TaskProcess = { child, execId, cgroup, exited, born, ...(sandboxStarted ? { sandboxStarted } : {}) };
+  const shell: TaskProcess = { child, execId, cgroup, exited, born, ...sandboxed };
   const entry = { shell, env, taken: false };
   // A taken one is replaced once its task has ended, not when it is taken: starting bash beside a task that has
   // just started slowed the task down (2 cores). One that dies while waiting (stopped by keepWarmShells, killed
