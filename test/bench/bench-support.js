@@ -1,6 +1,6 @@
 // Helpers of the issue-2 benchmarks: run a command, time it, follow a process's peak memory.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +12,15 @@ const HAS_TIME = existsSync('/usr/bin/time');
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built CLI (`FLOE_BENCH_MAIN` points elsewhere, e.g. at a build kept for comparison). */
 export const floeMain = process.env.FLOE_BENCH_MAIN ?? join(repoRoot, 'runner/dist/cli/main.js');
+
+/**
+ * The Node options `floe` starts with: those of its first line (`#!/usr/bin/env -S node --max-semi-space-size=1`),
+ * so that the benchmarks time `floe run` as its users start it.
+ */
+export const floeNodeOptions = (() => {
+  const line = existsSync(floeMain) ? readFileSync(floeMain, 'utf8').split('\n', 1)[0] : '';
+  return (/^#!.*\bnode((?:\s+--\S+)*)\s*$/.exec(line)?.[1] ?? '').split(/\s+/).filter(Boolean);
+})();
 
 /** A temp directory, removed when `use` settles. */
 export async function withTempDir(use) {
@@ -86,7 +95,8 @@ export async function median(runs, measure) {
 
 /** `floe run FILE --json` in `dir`; fails loudly when the run is not good, so a broken build is not timed. */
 export async function floeRun(dir, file = 'FLOE.yaml') {
-  const result = await timed(process.execPath, [floeMain, 'run', file, '--json', '--work-dir', join(dir, 'work')], {
+  const args = [...floeNodeOptions, floeMain, 'run', file, '--json', '--work-dir', join(dir, 'work')];
+  const result = await timed(process.execPath, args, {
     cwd: dir,
     capture: true,
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readProcFile } from './read-proc-file.js';
 
 /**
  * How many processes (and threads) the kernel has created since boot: the `processes` line of /proc/stat
@@ -7,12 +7,8 @@ import { readFileSync } from 'node:fs';
  * task can have left a process behind.
  */
 export function forksSinceBoot(): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync('/proc/stat', 'latin1');
-  } catch {
-    return undefined;
-  }
+  const stat = readProcFile('/proc/stat');
+  if (stat === undefined) return undefined;
   const match = /^processes (\d+)$/m.exec(stat);
   return match ? Number(match[1]) : undefined;
 }

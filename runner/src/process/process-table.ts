@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { readProcFile } from './read-proc-file.js';
 
 const HAS_PROC = existsSync('/proc/self/stat');
 
@@ -38,7 +39,7 @@ export function processesBornAfter(pid: number, forks: number | undefined): Proc
   if (!pids) return undefined;
   // Read after the listing, so that every process listed was born by then. "0.31 0.67 0.53 2/163 26955": the
   // last two fields are all threads alive and the last pid handed out.
-  const fields = readSmallFile('/proc/loadavg')?.trim().split(/[ /]/);
+  const fields = readProcFile('/proc/loadavg')?.trim().split(/[ /]/);
   const alive = Number(fields?.[4]);
   const last = Number(fields?.[5]);
   if (!Number.isInteger(alive) || !Number.isInteger(last) || forks + alive >= PID_MAX - RESERVED_PIDS) return undefined;
@@ -98,15 +99,11 @@ export function processStartTicks(pid: number): number | undefined {
 
 /** `KEY=value` entries of a process's environment at its start; undefined when it cannot be read. */
 export function readProcessEnviron(pid: number): string[] | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
-  } catch {
-    return undefined;
-  }
+  return readProcFile(`/proc/${pid}/environ`)?.split('\0');
 }
 
 function readStat(pid: number): ProcessEntry | undefined {
-  const stat = readSmallFile(`/proc/${pid}/stat`);
+  const stat = readProcFile(`/proc/${pid}/stat`);
   if (stat === undefined) return undefined;
   // "pid (name) state ppid pgrp ..." — the name may hold spaces and parentheses, so split after the last ')'.
   const close = stat.lastIndexOf(')');
@@ -120,32 +117,9 @@ function readStat(pid: number): ProcessEntry | undefined {
   };
 }
 
-/** Reused by readSmallFile: the sweep after each task reads the stat file of every process on the machine, and
- * readFileSync's fstat and fresh buffer per file were a tenth of a 100-task run. */
-const STAT_BUFFER = Buffer.allocUnsafe(4096);
-
-/** A /proc file of under 4 KiB (a stat line is a few hundred bytes); undefined when it cannot be read. */
-function readSmallFile(path: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const length = readSync(fd, STAT_BUFFER, 0, STAT_BUFFER.length, null);
-    return STAT_BUFFER.toString('latin1', 0, length);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Pids below this are never handed out again after the first circle (the kernel's RESERVED_PIDS). */
 const RESERVED_PIDS = 300;
-// After STAT_BUFFER, which readSmallFile needs.
 const PID_MAX = ((): number | undefined => {
-  const max = Number(readSmallFile('/proc/sys/kernel/pid_max'));
+  const max = Number(readProcFile('/proc/sys/kernel/pid_max'));
   return Number.isInteger(max) && max > RESERVED_PIDS ? max : undefined;
 })();

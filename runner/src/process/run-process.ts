@@ -1,10 +1,10 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { LogChunk, TaskOutcome } from '@floe/shared';
-import { execa } from 'execa';
 import { countSpawn, type ForkMark, forkMark, forksSince, nothingElseForked } from './fork-count.js';
 import { groupAlive, killTree } from './kill-tree.js';
 import { LineSplitter } from './line-splitter.js';
@@ -187,7 +187,7 @@ function startError(file: string, error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return `cannot start ${file}: no such program (not found on PATH)`;
   if (code === 'EACCES') return `cannot start ${file}: permission denied (is it executable?)`;
-  return `cannot start ${file}: ${(error as { originalMessage?: string }).originalMessage ?? error.message}`;
+  return `cannot start ${file}: ${error.message}`;
 }
 
 function sweepMarks(env: Record<string, string>): { runId: string; nodeId: string } | undefined {
@@ -227,7 +227,10 @@ function spawnCold(
       countSpawn();
       return { child, execId, cgroup, exited: exitOf(child), born, ...sandboxed };
     }
-    const child = spawn({ file, args, cwd: options.cwd, env });
+    // Its own process group (setsid), so that signals reach the whole tree the task starts. Node's own spawn: the
+    // streams are read by runProcess piece by piece, and execa's machinery around them was most of what 200
+    // tasks at once held in memory (pnpm bench fanout).
+    const child = spawn(file, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     countSpawn();
     if (child.pid !== undefined) void cgroup?.add(child.pid);
     return { child, execId, cgroup, exited: exitOf(child), born };
@@ -246,30 +249,6 @@ function onPath(file: string, path = ''): boolean {
       return false;
     }
   });
-}
-
-function spawn(options: { file: string; args: string[]; cwd: string; env: Record<string, string> }) {
-  const child = execa(options.file, options.args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    // Streams are read by runProcess, piece by piece: execa must not buffer hundreds of MB of output.
-    buffer: false,
-    reject: false,
-    // Own process group (setsid), so that signals reach the whole tree the task starts.
-    detached: true,
-    cleanup: false,
-  });
-  // With reject: false the promise only resolves; it is not awaited because it also waits for the pipes, which
-  // an escaped grandchild may hold open.
-  child.then(
-    () => {},
-    () => {},
-  );
-  return child;
 }
 
 /** Which part of a command holds a NUL, or undefined. */

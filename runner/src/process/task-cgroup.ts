@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { processName, processStartTicks } from './process-table.js';
+import { readProcFile } from './read-proc-file.js';
 
 /**
  * A cgroup (v2) holding one task's processes: a process cannot leave it by `setsid`, by clearing its environment or by
@@ -78,7 +79,7 @@ export function createTaskCgroup(name: string): TaskCgroup | undefined {
   );
   const pids = async () => {
     if (!(await made)) return [];
-    const text = await readFile(join(dir, 'cgroup.procs'), 'latin1').catch(() => '');
+    const text = readProcFile(join(dir, 'cgroup.procs')) ?? '';
     return text.split('\n').filter(Boolean).map(Number);
   };
   return {
