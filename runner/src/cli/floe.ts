@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1
 // The `floe` command (DESIGN §2 "One command"): `floe <command> [args…]`. Each command lives in
 // ./commands/<name>.ts and exports `command: CliCommand`; it is loaded only when it runs (or for --help).
 import { didYouMean } from '@floe/shared';
