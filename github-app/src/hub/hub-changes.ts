@@ -5,7 +5,11 @@ import type { ConnectedRunners } from '../runners/connected-runners.js';
 
 /** A change the live API passes on (it re-reads what changed). */
 export type HubChange =
-  | { kind: 'run'; runId: string }
+  /**
+   * `detail`: only a node or the event list changed (node-changed, run-event), which a run's summary does not show;
+   * unset when the summary may have changed (and on changes heard from other hubs, which do not say).
+   */
+  | { kind: 'run'; runId: string; detail?: true }
   | { kind: 'runners' }
   /** API tokens were removed or rotated: live sessions check their token again (and close when it is refused). */
   | { kind: 'tokens' }
@@ -14,7 +18,8 @@ export type HubChange =
 export function changeOf(event: Parameters<HubEventListener>[0]): HubChange {
   if (event.type === 'runner-changed') return { kind: 'runners' };
   if (event.type === 'log') return { kind: 'log', runId: event.runId, node: event.node };
-  return { kind: 'run', runId: event.type === 'run-changed' ? event.run.id : event.runId };
+  if (event.type === 'run-changed') return { kind: 'run', runId: event.run.id };
+  return { kind: 'run', runId: event.runId, detail: true };
 }
 
 /**

@@ -38,11 +38,12 @@ export function subscribeTopic(context: TopicContext, topic: Topic): Subscriptio
 
 /** The runs list (optionally of one flow, in one state): a run's summary each time it changes. */
 export function followRuns({ hub, sub, queue, send }: TopicContext, topic: Extract<Topic, { topic: 'runs' }>) {
-  // Node changes and engine events also say "run changed"; a list shows only what its summary shows.
+  // Node changes and engine events also say "run changed"; a list shows only what its summary shows, so those are
+  // not read again (a summary that changes is published as run-changed: publish-run.ts).
   const lastSent = new Map<string, string>();
   return {
     onChange(change: HubChange) {
-      if (change.kind !== 'run') return;
+      if (change.kind !== 'run' || change.detail) return;
       queue.push(change.runId, async () => {
         const run = await hub.runSummary(change.runId);
         if (run === undefined) return;
