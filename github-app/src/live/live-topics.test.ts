@@ -71,7 +71,7 @@ describe('live topics', () => {
     expect(states[0]).toBe('pending');
   });
 
-  it('reads a run again for a runs list only when its summary may have changed, not at each node change or event', async () => {
+  it("sends a runs list the summaries this hub publishes without reading the run, and reads it at another hub's change", async () => {
     t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { hub: { triggers: false } });
     const { runner, runId, epoch, records } = await activeRun();
     const { context, sent } = contextOf('s3');
@@ -107,8 +107,15 @@ describe('live topics', () => {
     await context.queue.drained();
     stop();
     expect(detailChanges).toBeGreaterThan(0);
-    expect(reads).toBe(summaryChanges);
+    expect(summaryChanges).toBeGreaterThan(0);
+    expect(reads).toBe(0);
     const states = sent.map((m) => (m.type === 'run-changed' ? m.run.state : m.type));
     expect(states.at(-1)).toBe('archived');
+    expect(sent.at(-1)).toEqual({ type: 'run-changed', sub: 's3', run: await t.hub.runSummary(runId) });
+    // Another hub's change says only which run: it is read (and, unchanged, not sent again).
+    runs.onChange({ kind: 'run', runId });
+    await context.queue.drained();
+    expect(reads).toBe(1);
+    expect(sent.filter((m) => m.type === 'run-changed' && m.run.state === 'archived')).toHaveLength(1);
   });
 });
