@@ -2,7 +2,7 @@
 // carries `seq`, raised by one for each event the bus emits, so a listener can tell it missed nothing; the per-run
 // cursors clients resume from are the engine's event `seq` (run-event) and the log byte `offset` (log), both kept
 // in the store, so a client that reconnects re-reads from the store and then follows the bus.
-import type { NodeView, RunEventView, RunnerView, RunSummary } from '@floe/shared';
+import type { NodeView, RunEventView, RunSummary } from '@floe/shared';
 
 export type HubEvent =
   /** A run was made, offered, started, re-queued or archived; `run` is its summary now. */
@@ -13,8 +13,8 @@ export type HubEvent =
   | { type: 'run-event'; seq: number; runId: string; event: RunEventView }
   /** Text appended to a node's log at byte `offset`. */
   | { type: 'log'; seq: number; runId: string; node: string; offset: number; text: string; stream: string }
-  /** A runner registered, connected, disconnected, or took or released a run. */
-  | { type: 'runner-changed'; seq: number; runner: RunnerView };
+  /** A runner registered, connected, disconnected, or took or released a run (GET /api/runners says how it is now). */
+  | { type: 'runner-changed'; seq: number; runnerId: string };
 
 /** An event as emitted, before the bus numbers it. */
 export type HubEventInput = HubEvent extends infer E ? (E extends HubEvent ? Omit<E, 'seq'> : never) : never;

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RecordMaker } from '../testing/fake-runner.js';
 import { TEST_FLOE } from '../testing/test-flows.js';
 import { ADMIN, startTestHub, type TestHub } from '../testing/test-hub.js';
 
@@ -18,6 +19,58 @@ describe('the dispatcher', () => {
     expect(offer).toMatchObject({ runId, epoch: 1, leaseMs: t.hub.timing.leaseMs });
     expect(offer.run).toMatchObject({ id: runId, number: 1, repo: 'acme', cloneUrl: t.repo.path, data: {} });
     expect(await t.hub.whyPending(runId)).toBe('offered to vm-1, waiting for it to accept');
+  });
+
+  it('never offers a run cancelled after the pass read it as pending: the offer is a compare-and-set', async () => {
+    const runId = await t.hub.startRun('deploy', {}, ADMIN);
+    await t.hub.settled();
+    const read = t.hub.store.listLiveRuns.bind(t.hub.store);
+    // The pass's view is read, then the run is cancelled before the pass offers it: the view is stale.
+    const stale = vi.spyOn(t.hub.store, 'listLiveRuns').mockImplementationOnce(async () => {
+      const runs = await read();
+      await t.hub.cancelRun(runId, ADMIN);
+      return runs;
+    });
+    const runner = await t.connect('vm-1');
+    await t.hub.settled();
+    expect(stale).toHaveBeenCalled();
+    expect((await t.hub.store.getRun(runId))?.state).toBe('archived');
+    expect(runner.of('offer')).toEqual([]);
+    // The next run is offered as usual.
+    const next = await t.hub.startRun('deploy', {}, ADMIN);
+    expect((await runner.next('offer')).runId).toBe(next);
+  });
+
+  it('skips reading the live runs at a wake that finds no run pending (a run ended, the queue empty)', async () => {
+    const read = t.hub.store.listLiveRuns.bind(t.hub.store);
+    let planned = 0;
+    vi.spyOn(t.hub.store, 'listLiveRuns').mockImplementation(() => {
+      if (new Error().stack?.includes('Dispatcher.view')) planned += 1;
+      return read();
+    });
+    const probed = vi.spyOn(t.hub.store, 'hasPendingRuns');
+    const { runner, runId, offer } = await t.activeRun();
+    expect(planned).toBe(1);
+    const records = new RecordMaker();
+    await t.hub.core.records(runner.runnerId, runId, offer.epoch, [
+      records.start(Date.now()),
+      records.input({
+        type: 'task-finished',
+        node: 'ship',
+        attempt: 1,
+        outcome: { kind: 'exited', exitCode: 0 },
+        at: Date.now(),
+      }),
+    ]);
+    expect((await t.hub.store.getRun(runId))?.state).toBe('archived');
+    await t.hub.settled();
+    // The end woke the dispatcher: it probed, found nothing pending, and read no run.
+    expect(probed.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(planned).toBe(1);
+    // A new run is planned and offered as before.
+    const next = await t.hub.startRun('deploy', {}, ADMIN);
+    expect((await runner.next('offer', (message) => message.runId === next)).runId).toBe(next);
+    expect(planned).toBe(2);
   });
 
   it('offers a waiting run when a matching runner connects, and says why it waited', async () => {

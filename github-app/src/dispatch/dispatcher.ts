@@ -26,6 +26,8 @@ export class Dispatcher {
   private stopping: Promise<void> | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private leased = false;
+  /** When the dispatch lease was last taken or renewed (the `now` it was asked with): it holds until + lease ms. */
+  private leasedAt = Number.NEGATIVE_INFINITY;
   /** A lease renewal in flight: stop() waits for it, so the lease it may take is handed back too. */
   private leasing: Promise<boolean> | undefined;
   /** The reason last published for each waiting run: a client sees a new reason when it changes. */
@@ -70,8 +72,10 @@ export class Dispatcher {
 
   private holdLease(): Promise<boolean> {
     const { store, hubId, now, timing } = this.deps;
-    const leasing = store.tryLease(DISPATCH_LEASE, hubId, now(), timing.dispatchLeaseMs).then((has) => {
+    const at = now();
+    const leasing = store.tryLease(DISPATCH_LEASE, hubId, at, timing.dispatchLeaseMs).then((has) => {
       this.leased = has;
+      if (has) this.leasedAt = at;
       return has;
     });
     this.leasing = leasing;
@@ -206,8 +210,26 @@ export class Dispatcher {
     return { runs, known };
   }
 
+  /**
+   * The lease this hub holds is good for most of its time still: no store write for it on this pass. No other hub
+   * can take it before it expires (store.tryLease), and it is renewed once a third of it has gone.
+   */
+  private leaseIsFresh(): boolean {
+    return this.leased && this.deps.now() - this.leasedAt < this.deps.timing.dispatchLeaseMs / 3;
+  }
+
   private async pass(): Promise<void> {
-    if (!this.shared) return this.offerPass();
+    if (!this.shared) {
+      // Most wakes (a run ended, an offer answered) find no pending run when the queue is empty: such a pass would
+      // offer nothing and find no run waiting, so it is skipped after one index probe instead of reading every
+      // live run and runner; what it leaves is what such a pass would: no run waiting, so no reason to give.
+      if (!(await this.deps.store.hasPendingRuns())) {
+        this.reasons = new Map();
+        this.announced.clear();
+        return;
+      }
+      return this.offerPass();
+    }
     const { store, hubId, now, timing } = this.deps;
     // Nothing to offer without a runner here (the hubs the runners are connected to dispatch for them), but this
     // hub's API and live clients still say why each run waits.
@@ -242,7 +264,7 @@ export class Dispatcher {
     this.reasons = this.shared ? this.plan(view, true).waiting : plan.waiting;
     // One hub offers at a time (of all the hubs sharing the database): resource tags are planned from one consistent
     // view. Every pass renews the lease.
-    if (!leased && !(await this.holdLease())) return;
+    if (!leased && !this.leaseIsFresh() && !(await this.holdLease())) return;
     for (const { run, runner } of plan.offers) {
       const connection = connections.get(runner.id);
       if (!connection) continue;
@@ -273,11 +295,14 @@ export class Dispatcher {
         await this.refuseOversized(offered, bytes);
         continue;
       }
-      this.reasons.set(run.id, `offered to ${runner.name}, waiting for it to accept`);
+      const reason = `offered to ${runner.name}, waiting for it to accept`;
+      this.reasons.set(run.id, reason);
+      // Published just below with this reason: announce() need not read and publish the run once more.
+      this.announced.set(run.id, reason);
       log.info({ runId: run.id, runner: runner.name, epoch: offered.epoch }, 'run offered');
       connection.send(offer);
       await publishRun(this.deps, offered);
-      await publishRunner(this.deps, runner.id);
+      publishRunner(this.deps, runner.id);
     }
     await this.announce(this.reasons);
   }

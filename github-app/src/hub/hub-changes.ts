@@ -1,3 +1,4 @@
+import type { RunSummary } from '@floe/shared';
 import type { HubNotifier, HubSignal } from '../dispatch/hub-notifier.js';
 import type { RunnerConnection } from '../gateway/hub-core.js';
 import type { HubEventListener, HubEvents } from '../hub-events.js';
@@ -5,16 +6,33 @@ import type { ConnectedRunners } from '../runners/connected-runners.js';
 
 /** A change the live API passes on (it re-reads what changed). */
 export type HubChange =
-  | { kind: 'run'; runId: string }
+  /**
+   * `detail`: only a node or the event list changed (node-changed, run-event), which a run's summary does not show;
+   * unset when the summary may have changed (and on changes heard from other hubs, which do not say).
+   */
+  | {
+      kind: 'run';
+      runId: string;
+      detail?: true;
+      /** The run's summary as this hub published it (run-changed here); other hubs' changes carry none. */
+      summary?: RunSummary;
+    }
   | { kind: 'runners' }
   /** API tokens were removed or rotated: live sessions check their token again (and close when it is refused). */
   | { kind: 'tokens' }
   | { kind: 'log'; runId: string; node: string };
 
+/** A change of this hub's own, as its listeners hear it: a run's new summary comes along (no read needed). */
+function localChangeOf(event: Parameters<HubEventListener>[0]): HubChange {
+  return event.type === 'run-changed' ? { kind: 'run', runId: event.run.id, summary: event.run } : changeOf(event);
+}
+
+/** A change as the other hubs hear it: names only (a signal is small), they read what changed. */
 export function changeOf(event: Parameters<HubEventListener>[0]): HubChange {
   if (event.type === 'runner-changed') return { kind: 'runners' };
   if (event.type === 'log') return { kind: 'log', runId: event.runId, node: event.node };
-  return { kind: 'run', runId: event.type === 'run-changed' ? event.run.id : event.runId };
+  if (event.type === 'run-changed') return { kind: 'run', runId: event.run.id };
+  return { kind: 'run', runId: event.runId, detail: true };
 }
 
 /**
@@ -49,7 +67,7 @@ export class HubChanges {
 
   /** Calls `listener` on every change, here or on another hub, in order; returns the unsubscribe function. */
   onChange(listener: (change: HubChange) => void): () => void {
-    const stopLocal = this.parts.events.on((event) => listener(changeOf(event)));
+    const stopLocal = this.parts.events.on((event) => listener(localChangeOf(event)));
     this.remoteListeners.add(listener);
     this.localListeners.add(listener);
     return () => {

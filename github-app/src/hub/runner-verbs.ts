@@ -46,8 +46,8 @@ export function runnerVerbs(parts: {
       const row = await drainRunner(deps, name, drained);
       await audit.record(by, drained ? 'runner.drain' : 'runner.undrain', name);
       // The runners view of every hub and dashboard shows it (the event reaches the other hubs as a signal).
-      await publishRunner(deps, row.id);
-      return toRunnerView(row, deps.connections, await store.listLiveRuns());
+      publishRunner(deps, row.id);
+      return toRunnerView(row, deps.connections, await store.listLiveRunRefs(row.id));
     },
 
     async createRunnerToken(by) {

@@ -70,4 +70,52 @@ describe('live topics', () => {
     expect(states.filter((state) => state === 'archived')).toHaveLength(1);
     expect(states[0]).toBe('pending');
   });
+
+  it("sends a runs list the summaries this hub publishes without reading the run, and reads it at another hub's change", async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE }, { hub: { triggers: false } });
+    const { runner, runId, epoch, records } = await activeRun();
+    const { context, sent } = contextOf('s3');
+    let reads = 0;
+    const hub = {
+      run: t.hub.run.bind(t.hub),
+      runners: t.hub.runners.bind(t.hub),
+      readLog: t.hub.readLog.bind(t.hub),
+      runSummary: (id: string) => {
+        reads += 1;
+        return t.hub.runSummary(id);
+      },
+    };
+    const runs = followRuns({ ...context, hub }, { topic: 'runs' });
+    let summaryChanges = 0;
+    let detailChanges = 0;
+    const stop = t.hub.onChange((change) => {
+      if (change.kind === 'run' && change.detail) detailChanges += 1;
+      else if (change.kind === 'run') summaryChanges += 1;
+      runs.onChange(change);
+    });
+    await t.hub.core.records(runner.runnerId, runId, epoch, [records.start(Date.now()), records.log('ship', 'one\n')]);
+    await t.hub.core.records(runner.runnerId, runId, epoch, [
+      records.input({
+        type: 'task-finished',
+        node: 'ship',
+        attempt: 1,
+        outcome: { kind: 'exited', exitCode: 0 },
+        at: Date.now(),
+      }),
+    ]);
+    await eventually(async () => sent.some((m) => m.type === 'run-changed' && m.run.state === 'archived'));
+    await context.queue.drained();
+    stop();
+    expect(detailChanges).toBeGreaterThan(0);
+    expect(summaryChanges).toBeGreaterThan(0);
+    expect(reads).toBe(0);
+    const states = sent.map((m) => (m.type === 'run-changed' ? m.run.state : m.type));
+    expect(states.at(-1)).toBe('archived');
+    expect(sent.at(-1)).toEqual({ type: 'run-changed', sub: 's3', run: await t.hub.runSummary(runId) });
+    // Another hub's change says only which run: it is read (and, unchanged, not sent again).
+    runs.onChange({ kind: 'run', runId });
+    await context.queue.drained();
+    expect(reads).toBe(1);
+    expect(sent.filter((m) => m.type === 'run-changed' && m.run.state === 'archived')).toHaveLength(1);
+  });
 });

@@ -1,4 +1,4 @@
-import type { LiveServerMessage, LiveTopicSchema, z } from '@floe/shared';
+import type { LiveServerMessage, LiveTopicSchema, RunSummary, z } from '@floe/shared';
 import type { HubChange } from '../hub.js';
 import type { HubApi } from '../routes/hub-api.js';
 import type { SerialQueue } from './serial-queue.js';
@@ -38,13 +38,21 @@ export function subscribeTopic(context: TopicContext, topic: Topic): Subscriptio
 
 /** The runs list (optionally of one flow, in one state): a run's summary each time it changes. */
 export function followRuns({ hub, sub, queue, send }: TopicContext, topic: Extract<Topic, { topic: 'runs' }>) {
-  // Node changes and engine events also say "run changed"; a list shows only what its summary shows.
+  // Node changes and engine events also say "run changed"; a list shows only what its summary shows, so those are
+  // not read again (a summary that changes is published as run-changed: publish-run.ts).
   const lastSent = new Map<string, string>();
+  // The newest summary this hub published of each run with a job waiting: the job sends it instead of reading the
+  // run again. A change without one (another hub's) drops it, so that job reads the store.
+  const published = new Map<string, RunSummary>();
   return {
     onChange(change: HubChange) {
-      if (change.kind !== 'run') return;
+      if (change.kind !== 'run' || change.detail) return;
+      if (change.summary) published.set(change.runId, change.summary);
+      else published.delete(change.runId);
       queue.push(change.runId, async () => {
-        const run = await hub.runSummary(change.runId);
+        const newest = published.get(change.runId);
+        published.delete(change.runId);
+        const run = newest ?? (await hub.runSummary(change.runId));
         if (run === undefined) return;
         if (topic.flow !== undefined && run.flowId !== topic.flow) return;
         if (topic.state !== undefined && run.state !== topic.state) {

@@ -1,20 +1,16 @@
 import type { RunnerView } from '@floe/shared';
 import { HUB_VERSION } from '../hub-version.js';
-import type { RunnerRow, Store } from '../store/store.js';
+import type { LiveRunRef, RunnerRow, Store } from '../store/store.js';
 import type { ConnectedRunners } from './connected-runners.js';
 import { runnerUpdate } from './runner-update.js';
 
 /** Every registered runner with whether it is connected and the runs it holds (`GET /api/runners`). */
 export async function runnerViews(store: Store, connections: ConnectedRunners): Promise<RunnerView[]> {
-  const [runners, live] = await Promise.all([store.listRunners(), store.listLiveRuns()]);
+  const [runners, live] = await Promise.all([store.listRunners(), store.listLiveRunRefs()]);
   return runners.map((runner) => toRunnerView(runner, connections, live));
 }
 
-export function toRunnerView(
-  runner: RunnerRow,
-  connections: ConnectedRunners,
-  live: { id: string; number: number; flowId: string; runnerId?: string | undefined }[],
-): RunnerView {
+export function toRunnerView(runner: RunnerRow, connections: ConnectedRunners, live: LiveRunRef[]): RunnerView {
   const connection = connections.get(runner.id);
   const sandbox = connection?.sandbox ?? { sandboxed: runner.sandboxed, reason: runner.sandboxReason };
   const update = runnerUpdate(runner, { version: HUB_VERSION });
@@ -36,18 +32,14 @@ export function toRunnerView(
   };
 }
 
-/** Tells listeners that a runner changed (connected, disconnected, took or released a run). */
-export async function publishRunner(
-  deps: {
-    store: Store;
-    connections: ConnectedRunners;
-    events: { emit(e: { type: 'runner-changed'; runner: RunnerView }): unknown };
-  },
+/**
+ * Tells listeners that a runner changed (connected, disconnected, took or released a run). The event names the
+ * runner only: it is on every offer, accept and run end, and its one reader (the live `runners` topic) reads the
+ * runners again anyway, so nothing is read from the store for it here.
+ */
+export function publishRunner(
+  deps: { events: { emit(e: { type: 'runner-changed'; runnerId: string }): unknown } },
   runnerId: string | undefined,
-): Promise<void> {
-  if (runnerId === undefined) return;
-  const runner = await deps.store.getRunner(runnerId);
-  if (!runner) return;
-  const live = await deps.store.listLiveRuns();
-  deps.events.emit({ type: 'runner-changed', runner: toRunnerView(runner, deps.connections, live) });
+): void {
+  if (runnerId !== undefined) deps.events.emit({ type: 'runner-changed', runnerId });
 }

@@ -14,14 +14,16 @@ describe('offerAccepted and offerDeclined', () => {
     const changes: string[] = [];
     t.hub.events.on((event) => {
       if (event.type === 'run-changed') changes.push(event.run.state);
-      if (event.type === 'runner-changed') changes.push(`runner ${event.runner.name}: ${event.runner.runs.length}`);
+      if (event.type === 'runner-changed') changes.push(`runner ${event.runnerId}`);
     });
     await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
     const run = await t.hub.store.getRun(runId);
     expect(run).toMatchObject({ state: 'active', runnerId: runner.runnerId, epoch: offer.epoch });
     expect(run?.leaseExpiresAt).toBeGreaterThan(Date.now());
     expect(changes).toContain('active');
-    expect(changes).toContain('runner vm-1: 1');
+    expect(changes).toContain(`runner ${runner.runnerId}`);
+    // The event names the runner; its view (read when asked) holds the run.
+    expect((await t.hub.runners()).find((view) => view.name === 'vm-1')?.runs.map((r) => r.id)).toEqual([runId]);
     // Accepting again (a duplicate accept) changes nothing and stops nothing.
     await t.hub.core.accepted(runner.runnerId, runId, offer.epoch);
     expect(runner.of('stop')).toEqual([]);

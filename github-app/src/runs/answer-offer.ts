@@ -27,7 +27,7 @@ export async function offerAccepted(deps: HubDeps, runnerId: string, runId: stri
     deps.metrics.dispatchLatency.observe(Math.max(0, deps.now() - run.createdAt) / 1000);
     deps.deadlines.arm(run);
     await publishRun(deps, run);
-    await publishRunner(deps, runnerId);
+    publishRunner(deps, runnerId);
   });
 }
 
@@ -48,7 +48,7 @@ export async function offerDeclined(
     deps.log.info({ runId, runnerId, reason }, 'offer declined');
     deps.avoid(runId, runnerId, `declined it (${reason})`);
     await publishRun(deps, back);
-    await publishRunner(deps, runnerId);
+    publishRunner(deps, runnerId);
   });
   deps.wake();
 }

@@ -79,7 +79,7 @@ export async function applyRecords(
     if (ending) {
       deps.log.info({ runId, result: ending.result, reasonCode: ending.reasonCode }, 'run ended');
       deps.deadlines.clear(runId);
-      await publishRunner(deps, runnerId);
+      publishRunner(deps, runnerId);
       // A freed slot, released resource tags, a free reuse-space workspace (DESIGN §4).
       deps.wake();
     } else if (run.engine === undefined) {

@@ -50,7 +50,7 @@ export async function archiveRun(
     }
   }
   await publishRun(deps, archived);
-  await publishRunner(deps, archived.runnerId);
+  publishRunner(deps, archived.runnerId);
   deps.wake();
   return archived;
 }

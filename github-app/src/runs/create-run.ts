@@ -192,7 +192,7 @@ async function findSource(deps: HubDeps, flowId: string, repo: string | undefine
     }
     return source;
   }
-  const repos = [...new Set((await deps.store.listFlows()).filter((f) => f.id === flowId).map((f) => f.repo))];
+  const repos = await deps.store.listFlowRepos(flowId);
   if (repos.length > 1) {
     throw new FloeError('FLOE_FLOW_AMBIGUOUS', `flow ${flowId} is in ${repos.join(', ')}; say which with "repo"`);
   }

@@ -36,7 +36,7 @@ async function expireLease(deps: HubDeps, runId: string): Promise<void> {
     deps.connections.send(run.runnerId, { type: 'stop', runId, epoch: run.epoch, reason: 'the offer timed out' });
     deps.avoid(run.id, run.runnerId, 'did not accept it in time');
     await publishRun(deps, back);
-    await publishRunner(deps, run.runnerId);
+    publishRunner(deps, run.runnerId);
     deps.wake();
     return;
   }
@@ -78,7 +78,7 @@ export async function loseRun(deps: HubDeps, run: RunRow, runner: string, how = 
     );
     deps.deadlines.clear(run.id);
     await publishRun(deps, again);
-    await publishRunner(deps, runnerId);
+    publishRunner(deps, runnerId);
     deps.wake();
     return;
   }

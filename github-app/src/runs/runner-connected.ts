@@ -68,7 +68,7 @@ export async function runnerConnected(
   }
   // A drained runner hears it again at every connect (after the welcome): it restarted, or moved to this hub.
   if (row?.drained) setImmediate(() => connection.send({ type: 'drain', drained: true }));
-  await publishRunner(deps, runnerId);
+  publishRunner(deps, runnerId);
   deps.wake();
   return answers;
 }

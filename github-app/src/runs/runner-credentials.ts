@@ -22,7 +22,7 @@ export async function registerRunner(
     createdAt: deps.now(),
   });
   deps.log.info({ runner: name, runnerId: runner.id }, 'runner registered');
-  await publishRunner(deps, runner.id);
+  publishRunner(deps, runner.id);
   return { runnerId: runner.id, credential };
 }
 

@@ -27,6 +27,6 @@ export async function runnerDisconnected(
     if (back) await publishRun(deps, back);
   }
   log.info({ runnerId }, 'runner disconnected');
-  await publishRunner(deps, runnerId);
+  publishRunner(deps, runnerId);
   deps.wake();
 }

@@ -12,5 +12,5 @@ export async function runnerDraining(deps: HubDeps, connection: RunnerConnection
     { runner: connection.name, runnerId: connection.runnerId },
     'runner draining; offering it nothing more',
   );
-  await publishRunner(deps, connection.runnerId);
+  publishRunner(deps, connection.runnerId);
 }

@@ -29,6 +29,8 @@ import {
   type BeginArtifactOutcome,
   type FlowRow,
   FlowRowSchema,
+  type LiveRunRef,
+  LiveRunRefSchema,
   type LogAppend,
   type LogChunkRow,
   LogChunkRowSchema,
@@ -63,6 +65,7 @@ import {
 const readRepo = rowReader(RepoRowSchema);
 const readFlow = rowReader(FlowRowSchema, { json: ['triggers', 'flow', 'errors'] });
 const readRun = rowReader(RunRowSchema, { json: ['trigger', 'flow', 'engine'] });
+const readLiveRunRef = rowReader(LiveRunRefSchema);
 const readReport = rowReader(ReportRowSchema, { json: ['report'], columns: { report: 'body' } });
 const readChunk = rowReader(LogChunkRowSchema, { columns: { offset: 'byte_offset' } });
 /** A stored chunk with its length in bytes (what reading and capping a log count in). */
@@ -77,6 +80,7 @@ const readTriggerState = rowReader(TriggerStateRowSchema, { json: ['value'] });
 const readCounter = rowReader(z.object({ last: z.number().int() }));
 const readEnd = rowReader(z.object({ end: z.number().int() }));
 const readId = rowReader(z.object({ id: z.string() }));
+const readRepoName = rowReader(z.object({ repo: z.string() }));
 const readArtifact = rowReader(ArtifactRowSchema);
 const readArtifactFile = rowReader(ArtifactFileRowSchema, { flags: ['verified'] });
 const readTaskCache = rowReader(TaskCacheRowSchema, { columns: { key: 'cache_key' } });
@@ -160,6 +164,12 @@ export class SqlStore implements Store {
         );
       }
     });
+  }
+
+  async listFlowRepos(id: string): Promise<string[]> {
+    return (await this.sql.all('SELECT repo FROM flows WHERE id = ? ORDER BY repo', [id])).map(
+      (row) => readRepoName(row).repo,
+    );
   }
 
   async listFlows(repo?: string): Promise<FlowRow[]> {
@@ -277,6 +287,19 @@ export class SqlStore implements Store {
 
   async listLiveRuns(): Promise<RunRow[]> {
     return (await this.sql.all(`SELECT * FROM runs WHERE state != 'archived' ORDER BY created_at, id`)).map(readRun);
+  }
+
+  async hasPendingRuns(): Promise<boolean> {
+    return (await this.sql.get(`SELECT 1 AS one FROM runs WHERE state = 'pending' LIMIT 1`)) !== undefined;
+  }
+
+  async listLiveRunRefs(runnerId?: string): Promise<LiveRunRef[]> {
+    const rows = await this.sql.all(
+      `SELECT id, number, flow_id, runner_id FROM runs
+       WHERE state != 'archived' AND (CAST(? AS TEXT) IS NULL OR runner_id = ?) ORDER BY created_at, id`,
+      [runnerId ?? null, runnerId ?? null],
+    );
+    return rows.map(readLiveRunRef);
   }
 
   async offerRun(id: string, epoch: number, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined> {

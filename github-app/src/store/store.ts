@@ -134,6 +134,10 @@ export const RunRowSchema = z.object({
 });
 export type RunRow = z.infer<typeof RunRowSchema>;
 
+/** What a runner's view lists of a run it holds (runner-views.ts). */
+export const LiveRunRefSchema = RunRowSchema.pick({ id: true, number: true, flowId: true, runnerId: true });
+export type LiveRunRef = z.infer<typeof LiveRunRefSchema>;
+
 export const LogChunkRowSchema = z.object({
   runId: z.string(),
   node: z.string(),
@@ -370,6 +374,8 @@ export interface Store {
   replaceFlows(repo: string, flows: FlowRow[]): Promise<void>;
   listFlows(repo?: string): Promise<FlowRow[]>;
   getFlow(repo: string, id: string): Promise<FlowRow | undefined>;
+  /** The repositories that have a flow of this id (starting a run without naming the repository). */
+  listFlowRepos(id: string): Promise<string[]>;
 
   // Runs
   /** Inserts a pending run with the next number of its (repo, flowId). */
@@ -382,6 +388,13 @@ export interface Store {
   runTallies(): Promise<RunTallies>;
   /** Every pending and active run, oldest first (what the dispatcher looks at). */
   listLiveRuns(): Promise<RunRow[]>;
+  /**
+   * Whether any run is pending (offered or not): a dispatch pass that would find none has nothing to offer and no
+   * run to say why it waits, so it skips reading every live run (one index probe instead).
+   */
+  hasPendingRuns(): Promise<boolean>;
+  /** The pending and active runs (of one runner: offered to it or running there), oldest first; no bodies. */
+  listLiveRunRefs(runnerId?: string): Promise<LiveRunRef[]>;
   /**
    * Offers a pending, unoffered run at `epoch` to a runner: epoch + 1, runnerId set, offer expiry set.
    * Undefined when the run moved meanwhile (another hub or a cancel got there first), or the runner is drained: a

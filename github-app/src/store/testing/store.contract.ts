@@ -770,6 +770,28 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.offerRun(run.id, 0, 'r1', clock + 1_000)).toMatchObject({ runnerId: 'r1', epoch: 1 });
     });
 
+    it('names the repositories that have a flow of an id', async () => {
+      const row = {
+        repo: 'acme',
+        id: 'build',
+        ver: 1,
+        name: 'Build',
+        triggers: [],
+        flow: FLOW,
+        errors: [],
+        sha: 'a1',
+        updatedAt: clock,
+      };
+      for (const name of ['zeta', 'acme']) await store.upsertRepo({ name, url: `/srv/${name}.git` });
+      await store.replaceFlows('acme', [row, { ...row, id: 'broken', flow: undefined, errors: ['bad'] }]);
+      await store.replaceFlows('zeta', [{ ...row, repo: 'zeta' }]);
+      expect(await store.listFlowRepos('build')).toEqual(['acme', 'zeta']);
+      expect(await store.listFlowRepos('broken')).toEqual(['acme']);
+      expect(await store.listFlowRepos('nothing')).toEqual([]);
+      await store.replaceFlows('acme', [row]);
+      expect(await store.listFlowRepos('broken')).toEqual([]);
+    });
+
     it('replaces the flows of a repository and keeps their snapshot', async () => {
       await store.upsertRepo({ name: 'acme', url: '/srv/acme.git', defaultRef: 'refs/heads/main', headSha: 'a1' });
       const row = {
@@ -835,6 +857,40 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const c = await store.createRun(newRun());
       await store.archiveRun(c.id, { result: 'cancelled', reason: 'x', reasonCode: 'cancelled', endedAt: clock });
       expect((await store.listLiveRuns()).map((run) => run.id)).toEqual([a.id, b.id]);
+    });
+
+    it('lists the live runs of a runner, or of all, as references', async () => {
+      const active = await activeRun();
+      const pending = await store.createRun(newRun());
+      const offered = await store.createRun(newRun({ flowId: 'deploy' }));
+      await store.offerRun(offered.id, 0, 'r2', clock + 1_000);
+      const ended = await activeRun();
+      await store.archiveRun(ended.id, { result: 'good', reason: 'x', reasonCode: 'end', endedAt: clock });
+      expect(await store.listLiveRunRefs('r1')).toEqual([
+        { id: active.id, number: active.number, flowId: 'build', runnerId: 'r1' },
+      ]);
+      expect(await store.listLiveRunRefs('r2')).toEqual([
+        { id: offered.id, number: 1, flowId: 'deploy', runnerId: 'r2' },
+      ]);
+      expect((await store.listLiveRunRefs()).map((run) => [run.id, run.runnerId])).toEqual([
+        [active.id, 'r1'],
+        [pending.id, undefined],
+        [offered.id, 'r2'],
+      ]);
+    });
+
+    it('says whether any run is pending, offered or not', async () => {
+      expect(await store.hasPendingRuns()).toBe(false);
+      const active = await activeRun();
+      expect(await store.hasPendingRuns()).toBe(false);
+      const pending = await store.createRun(newRun());
+      expect(await store.hasPendingRuns()).toBe(true);
+      await store.offerRun(pending.id, 0, 'r1', clock + 1_000);
+      expect(await store.hasPendingRuns()).toBe(true);
+      await store.archiveRun(pending.id, { result: 'cancelled', reason: 'x', reasonCode: 'cancelled', endedAt: clock });
+      expect(await store.hasPendingRuns()).toBe(false);
+      await store.requeueRun(active.id, active.epoch);
+      expect(await store.hasPendingRuns()).toBe(true);
     });
 
     it('keeps one sealed secret per (name, repo), lists the hub ones with a repo and deletes by scope', async () => {
