@@ -397,10 +397,12 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       await idle;
       return state;
     } finally {
-      if (runSandbox) dropWarmShells(runSandbox);
-      // A reuse-space flow's home keeps its caches for the next run, like its workspace.
-      if (home && (untrusted || !flow['reuse-space'])) rmSync(home, { recursive: true, force: true });
-      if (tmp) rmSync(tmp, { recursive: true, force: true });
+      if (runSandbox) await dropWarmShells(runSandbox);
+      // A reuse-space flow's home keeps its caches for the next run, like its workspace. Retried: a sandbox's
+      // init killed with its bwrap may still be leaving its mount points for a moment.
+      const gone = { recursive: true, force: true, maxRetries: 3, retryDelay: 20 };
+      if (home && (untrusted || !flow['reuse-space'])) rmSync(home, gone);
+      if (tmp) rmSync(tmp, gone);
       await workspace.release();
     }
   })();

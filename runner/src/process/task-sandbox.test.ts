@@ -96,7 +96,7 @@ describe.skipIf(!canSandbox)('a sandboxed task', () => {
     warmSandbox(run);
     const first = await inSandbox(run, 'echo "$FLOE_RUN_ID $(id -un) $HOME $(pwd)"');
     expect(first.out).toBe(`r1 floe-task ${run.home} ${run.workspace}\n`);
-    dropWarmShells(run);
+    await dropWarmShells(run);
   });
 
   it.skipIf(!canContainTasks())('is in its task cgroup from its first command on, with what it starts', async () => {

@@ -136,7 +136,7 @@ export function keepWarmShells(size: number, env?: Record<string, string>, onlyS
     for (const entry of pool.shells.splice(0)) entry.shell.child.kill('SIGKILL');
   }
   while (pool.shells.length > pool.size) pool.shells.pop()?.shell.child.kill('SIGKILL');
-  if (sandboxPoolLimit === 0) for (const sandbox of [...sandboxPools.keys()]) dropWarmShells(sandbox);
+  if (sandboxPoolLimit === 0) for (const sandbox of [...sandboxPools.keys()]) void dropWarmShells(sandbox);
   fill(pool);
 }
 
@@ -223,7 +223,7 @@ function sandboxPool(sandbox: RunSandbox): Pool {
   sandboxPools.set(sandbox, found);
   for (const [old] of sandboxPools) {
     if (sandboxPools.size <= Math.max(sandboxPoolLimit, 1)) break;
-    dropWarmShells(old);
+    void dropWarmShells(old);
   }
   return found;
 }
@@ -234,12 +234,16 @@ export function warmSandbox(sandbox: RunSandbox): void {
 }
 
 /** Stops the idle warm shells of a run's sandbox (its run has ended). */
-export function dropWarmShells(sandbox: RunSandbox): void {
+export async function dropWarmShells(sandbox: RunSandbox): Promise<void> {
   const found = sandboxPools.get(sandbox);
   if (!found) return;
   sandboxPools.delete(sandbox);
   found.size = 0;
-  for (const entry of found.shells.splice(0)) entry.shell.child.kill('SIGKILL');
+  const dropped = found.shells.splice(0);
+  for (const entry of dropped) entry.shell.child.kill('SIGKILL');
+  // A spare still being set up is making its mount points in the run's tmp (when the work dir is under /tmp): the
+  // run's end removes that folder only once they are gone, or the removal races them (ENOTEMPTY).
+  await Promise.all(dropped.map((entry) => entry.shell.exited));
 }
 
 function fill(pool: Pool): void {
