@@ -7,6 +7,8 @@
 // `pnpm bench cap [--gb N]` prints a task's N GB (default 10) through a hub and runner under the log cap.
 // `pnpm bench artifacts [--mb N]` moves an N MiB artifact (default 1024) up and down against cp and curl.
 // `pnpm bench cache`: a task cache of 50,000 small files saved and restored against `tar` (cache.js).
+// `pnpm bench hubs [--runs N] [--rounds N] [--before PATH]`: runs per second through 1, 2 and 4 hubs on one
+// PostgreSQL with simulated runners, this tree against an earlier build (hubs-scaling.js).
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { bigOutput } from './big-output.js';
@@ -16,12 +18,13 @@ import { taskOverhead } from './task-overhead.js';
 
 const only = process.argv.slice(2);
 // Benchmarks of their own, run alone: `hub` (against Buildbot), `cap` (the log cap, 10 GB through a hub),
-// `artifacts` (an artifact up and down) and `cache` (task caches against tar).
+// `artifacts` (an artifact up and down), `cache` (task caches against tar) and `hubs` (several hubs on PostgreSQL).
 const alone = {
   hub: './hub-vs-buildbot.js',
   cap: './capped-log.js',
   artifacts: './artifact-transfer.js',
   cache: './cache.js',
+  hubs: './hubs-scaling.js',
 };
 if (only[0] in alone) {
   const script = new URL(alone[only[0]], import.meta.url).pathname;
