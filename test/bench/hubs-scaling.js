@@ -202,6 +202,20 @@ async function scenario(build, hubCount) {
       await Promise.all(starting);
     };
     await drive(40); // warm-up: JIT, pools, prepared plans
+    // What the hubs and the database burn with the runners connected and no run (heartbeats, lease checks,
+    // sweeps), per second: a setup that takes longer pays more of it per run.
+    const dbName = new URL(database.url).pathname.slice(1);
+    const idleHub0 = await Promise.all(hubs.map((hub) => cpuSeconds(hub.pid)));
+    const idleDb0 = await backendCpu(dbName);
+    const idleStarted = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const idleSeconds = (performance.now() - idleStarted) / 1000;
+    const idleHub = (await Promise.all(hubs.map((hub) => cpuSeconds(hub.pid)))).reduce(
+      (a, b, i) => a + b - idleHub0[i],
+      0,
+    );
+    let idleDb = 0;
+    for (const [pid, cpu] of await backendCpu(dbName)) idleDb += cpu - (idleDb0.get(pid) ?? 0);
     const times0 = await Promise.all(hubs.map((hub) => storeTimes(hub.url)));
     const hubCpu0 = await Promise.all(hubs.map((hub) => cpuSeconds(hub.pid)));
     const dbCpu0 = await backendCpu(new URL(database.url).pathname.slice(1));
@@ -232,7 +246,16 @@ async function scenario(build, hubCount) {
     ).text();
     const good = Number(/^floe_runs\{state="archived",result="good"\} (\S+)$/m.exec(metrics)?.[1]);
     if (good !== RUNS + 40) throw new Error(`${good} of ${RUNS + 40} runs ended good`);
-    return { rate: RUNS / seconds, hubMsPerRun: (hubCpu * 1000) / RUNS, dbMsPerRun: (dbCpu * 1000) / RUNS, calls };
+    return {
+      rate: RUNS / seconds,
+      hubMsPerRun: (hubCpu * 1000) / RUNS,
+      dbMsPerRun: (dbCpu * 1000) / RUNS,
+      // Less the idle burn over the same time: the work the runs themselves cost.
+      hubNetMsPerRun: ((hubCpu - (idleHub / idleSeconds) * seconds) * 1000) / RUNS,
+      dbNetMsPerRun: ((dbCpu - (idleDb / idleSeconds) * seconds) * 1000) / RUNS,
+      idleHubMsPerS: (idleHub * 1000) / idleSeconds,
+      calls,
+    };
   } finally {
     for (const stop of stops) stop();
     for (const child of children) child.kill('SIGTERM');
@@ -310,7 +333,7 @@ try {
           .map(([method, call]) => `${method} ${call.perRun.toFixed(1)}×${call.ms.toFixed(2)}ms`)
           .join(', ');
         console.error(
-          `round ${round + 1}: ${build}, ${hubCount} hub(s): ${result.rate.toFixed(1)} runs/s, hub CPU ${result.hubMsPerRun.toFixed(2)} ms/run, database CPU ${result.dbMsPerRun.toFixed(2)} ms/run; store calls per run: ${busiest}`,
+          `round ${round + 1}: ${build}, ${hubCount} hub(s): ${result.rate.toFixed(1)} runs/s, hub CPU ${result.hubMsPerRun.toFixed(2)} ms/run (${result.hubNetMsPerRun.toFixed(2)} less idle; idle ${result.idleHubMsPerS.toFixed(0)} ms/s), database CPU ${result.dbMsPerRun.toFixed(2)} ms/run (${result.dbNetMsPerRun.toFixed(2)} less idle); store calls per run: ${busiest}`,
         );
       }
     }
@@ -338,8 +361,8 @@ for (const hubCount of HUB_COUNTS) {
     `${rate('after').toFixed(1)}`,
     builds.before ? `${rate('before').toFixed(1)}` : '-',
     builds.before ? `${(rate('after') / rate('before')).toFixed(2)}` : '-',
-    `${median(after.map((r) => r.hubMsPerRun)).toFixed(2)}`,
-    `${median(after.map((r) => r.dbMsPerRun)).toFixed(2)}`,
+    `${median(after.map((r) => r.hubMsPerRun)).toFixed(1)} (${median(after.map((r) => r.hubNetMsPerRun)).toFixed(1)})`,
+    `${median(after.map((r) => r.dbMsPerRun)).toFixed(1)} (${median(after.map((r) => r.dbNetMsPerRun)).toFixed(1)})`,
     claim === undefined ? '-' : claim.toFixed(2),
     dispatchMs.toFixed(2),
   ];
