@@ -3,6 +3,7 @@
 // Every run must be offered once, `db` held by one run at a time, and the `db` runs offered in the order they came.
 import type { HubMessage } from '@floe/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { createTestDatabase, type TestDatabase } from '../store/testing/test-database.js';
 import { type FakeRunner, RecordMaker } from '../testing/fake-runner.js';
 import { ADMIN, eventually, startTestHub, type TestHub } from '../testing/test-hub.js';
@@ -107,5 +108,33 @@ describe('several hubs dispatching at once on one PostgreSQL database', () => {
     expect(dbOffers).toEqual(created.filter((runId) => tagged.has(runId)));
     // The hubs did race: more than one of them made offers.
     expect(new Set(offers.map((offer) => offer.hub)).size).toBeGreaterThan(1);
+  });
+});
+
+describe('the dispatch lease between hubs of this release and the one before', () => {
+  it('keeps a hub of the earlier release from dispatching while one of these is up, and waits for its pass', async () => {
+    const database = await createTestDatabase();
+    const store = await openPostgresStore({ url: database.url, maxConnections: 2 });
+    // A hub of the earlier release is in a pass: it holds the lease under its own name.
+    const taken = Date.now();
+    expect(await store.tryLease('dispatch', 'earlier-hub', taken, 1_500)).toBe(true);
+    const t = await startTestHub({ 'FLOE.yaml': FLOWS }, { hub: { databaseUrl: database.url } });
+    try {
+      const runner = await t.connect('vm-1');
+      const runId = await t.hub.startRun('plain', {}, ADMIN);
+      await t.hub.settled();
+      const early = Date.now() < taken + 1_400;
+      if (early) expect(runner.of('offer')).toEqual([]);
+      // Once that lease lapses, this hub takes it (with every hub of its release) and offers.
+      expect((await runner.next('offer')).runId).toBe(runId);
+      expect(Date.now()).toBeGreaterThanOrEqual(taken + 1_500);
+      expect(early).toBe(true);
+      // Now the earlier release's hub cannot take it for its pass.
+      expect(await store.tryLease('dispatch', 'earlier-hub', Date.now(), 1_500)).toBe(false);
+    } finally {
+      await t.close();
+      await store.close();
+      await database.drop();
+    }
   });
 });
