@@ -338,7 +338,8 @@ try {
           console.error(`round ${round + 1}: ${build}, ${hubCount} hub(s) failed: ${err.message.split('\n')[0]}`);
           continue;
         }
-        (results[`${build} ${hubCount}`] ??= []).push(result);
+        results[`${build} ${hubCount}`] ??= [];
+        results[`${build} ${hubCount}`].push(result);
         // The store calls the hubs made most per run, with what each took as the hubs timed it.
         const busiest = Object.entries(result.calls)
           .sort(([, a], [, b]) => b.perRun - a.perRun)
