@@ -9,6 +9,8 @@
 // `pnpm bench cache`: a task cache of 50,000 small files saved and restored against `tar` (cache.js).
 // `pnpm bench runner [--runs N] [--sandbox on|off] [--prof DIR]`: the runner daemon's CPU per one-task run, sandbox
 // on and off, against the floor of spawning the same sandboxed bash from Node (runner-cost.js).
+// `pnpm bench hubs [--runs N] [--rounds N] [--before PATH]`: runs per second through 1, 2 and 4 hubs on one
+// PostgreSQL with simulated runners, this tree against an earlier build (hubs-scaling.js).
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { bigOutput } from './big-output.js';
@@ -18,13 +20,15 @@ import { taskOverhead } from './task-overhead.js';
 
 const only = process.argv.slice(2);
 // Benchmarks of their own, run alone: `hub` (against Buildbot), `cap` (the log cap, 10 GB through a hub),
-// `artifacts` (an artifact up and down), `cache` (task caches against tar) and `runner` (a run's CPU in the runner).
+// `artifacts` (an artifact up and down), `cache` (task caches against tar), `runner` (a run's CPU in the runner) and
+// `hubs` (several hubs on PostgreSQL).
 const alone = {
   hub: './hub-vs-buildbot.js',
   cap: './capped-log.js',
   artifacts: './artifact-transfer.js',
   cache: './cache.js',
   runner: './runner-cost.js',
+  hubs: './hubs-scaling.js',
 };
 if (only[0] in alone) {
   const script = new URL(alone[only[0]], import.meta.url).pathname;

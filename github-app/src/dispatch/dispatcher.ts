@@ -1,6 +1,7 @@
 // The dispatcher (DESIGN §4): woken by events — a new pend, a freed slot, a released tag, a runner connecting —
 // with a slow periodic sweep as a safety net, never a fixed tick. Each pass plans with planDispatch and offers
-// through the store's compare-and-set, so a run is offered once even if two passes (or two hubs) race.
+// through the store's compare-and-set, so a run is offered once even if two passes (or two hubs) race. Hubs that
+// share a database plan at the same time and claim each run with its row and resource tags locked (Store.claimRun).
 import { type HubMessage, MAX_FRAME_BYTES } from '@floe/shared';
 import { publishRunner } from '../runners/runner-views.js';
 import { archiveRun } from '../runs/archive-run.js';
@@ -13,6 +14,12 @@ import { planDispatch } from './plan-dispatch.js';
 type Avoid = { reason: string; until: number };
 
 const DISPATCH_LEASE = 'dispatch';
+/**
+ * The holder of the `dispatch` lease that every hub claiming runs with row locks keeps at once: hubs of an earlier
+ * release, which offer only while they hold that lease, offer nothing while one of these is up (a rolling upgrade),
+ * and these claim only while they hold it (none of the earlier hubs is in a pass).
+ */
+const ROW_LOCK_HUBS = 'hubs claiming runs with row locks';
 
 type DispatchView = { runs: RunRow[]; known: RunnerRow[] };
 
@@ -38,8 +45,10 @@ export class Dispatcher {
 
   /**
    * `shared`: several hubs share the database (PostgreSQL). Each hub offers runs to the runners connected to it, so
-   * every hub must dispatch: the `dispatch` lease is then a mutex held for one pass at a time (runs are planned
-   * from one consistent view of resource tags and slots, DESIGN §4) instead of a role one hub keeps.
+   * every hub dispatches, all at once: each plans from its own view and claims every run it offers with
+   * Store.claimRun, which keeps a run offered once and a resource tag with one run at a time, first come first
+   * served, whatever the other hubs do (DESIGN §4). The `dispatch` lease is then only a fence against hubs of the
+   * earlier release, held jointly (ROW_LOCK_HUBS).
    */
   constructor(
     private readonly deps: HubDeps,
@@ -50,10 +59,6 @@ export class Dispatcher {
   start(): void {
     this.sweep = setInterval(() => this.wake(), this.deps.timing.sweepMs);
     this.sweep.unref();
-    if (this.shared) {
-      this.wake();
-      return;
-    }
     this.leaseTimer = setInterval(
       () => {
         const had = this.leased;
@@ -72,12 +77,20 @@ export class Dispatcher {
 
   private holdLease(): Promise<boolean> {
     const { store, hubId, now, timing } = this.deps;
+    const holder = this.shared ? ROW_LOCK_HUBS : hubId;
     const at = now();
-    const leasing = store.tryLease(DISPATCH_LEASE, hubId, at, timing.dispatchLeaseMs).then((has) => {
-      this.leased = has;
-      if (has) this.leasedAt = at;
-      return has;
-    });
+    const leasing = store.tryLease(DISPATCH_LEASE, holder, at, timing.dispatchLeaseMs).then(
+      (has) => {
+        this.leased = has;
+        if (has) this.leasedAt = at;
+        return has;
+      },
+      (err: unknown) => {
+        // Not renewed: it may lapse, and another holder take it, before the next renewal says so.
+        this.leased = false;
+        throw err;
+      },
+    );
     this.leasing = leasing;
     return leasing;
   }
@@ -95,6 +108,8 @@ export class Dispatcher {
       if (this.retry) clearTimeout(this.retry);
       await this.running;
       await this.leasing?.catch(() => false);
+      // The other hubs of this release hold it with this one; it lapses by itself when the last one stops.
+      if (this.shared) return;
       try {
         await this.deps.store.releaseLease(DISPATCH_LEASE, this.deps.hubId);
       } catch (err) {
@@ -219,40 +234,35 @@ export class Dispatcher {
   }
 
   private async pass(): Promise<void> {
-    if (!this.shared) {
-      // Most wakes (a run ended, an offer answered) find no pending run when the queue is empty: such a pass would
-      // offer nothing and find no run waiting, so it is skipped after one index probe instead of reading every
-      // live run and runner; what it leaves is what such a pass would: no run waiting, so no reason to give.
-      if (!(await this.deps.store.hasPendingRuns())) {
-        this.reasons = new Map();
-        this.announced.clear();
-        return;
-      }
-      return this.offerPass();
+    // Most wakes (a run ended, an offer answered, another hub's change) find no pending run when the queue is empty:
+    // such a pass would offer nothing and find no run waiting, so it is skipped after one index probe instead of
+    // reading every live run and runner; what it leaves is what such a pass would: no run waiting, so no reason.
+    if (!(await this.deps.store.hasPendingRuns())) {
+      this.reasons = new Map();
+      this.announced.clear();
+      return;
     }
-    const { store, hubId, now, timing } = this.deps;
+    if (!this.shared) return this.offerPass();
     // Nothing to offer without a runner here (the hubs the runners are connected to dispatch for them), but this
     // hub's API and live clients still say why each run waits.
     if (this.deps.connections.list().length === 0) {
       await this.announce(this.plan(await this.view(), true).waiting);
       return;
     }
-    if (!(await store.tryLease(DISPATCH_LEASE, hubId, now(), timing.dispatchLeaseMs))) {
-      // Another hub is in its pass (a few ms): try again shortly rather than wait for a signal or the sweep.
-      if (!this.retry && !this.stopped) {
-        this.retry = setTimeout(() => {
-          this.retry = undefined;
-          this.wake();
-        }, 20);
-        this.retry.unref();
-      }
-      return;
-    }
-    try {
-      await this.offerPass(true);
-    } finally {
-      await store.releaseLease(DISPATCH_LEASE, hubId);
-    }
+    // A hub of the earlier release is in its pass under the lease (a few ms): try again shortly rather than wait
+    // for a signal or the sweep. The lease timer renews it in between, not every pass.
+    if (!this.leased && !(await this.holdLease())) return this.retrySoon();
+    await this.offerPass(true);
+  }
+
+  /** Another pass in 20 ms, not at once: what stopped this one (another hub's pass or claim) takes a few ms. */
+  private retrySoon(): void {
+    if (this.retry || this.stopped) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.wake();
+    }, 20);
+    this.retry.unref();
   }
 
   /** Plans and makes the offers; `leased` when the caller holds the dispatch lease already (shared mode). */
@@ -268,9 +278,16 @@ export class Dispatcher {
     for (const { run, runner } of plan.offers) {
       const connection = connections.get(runner.id);
       if (!connection) continue;
-      const offered = await store.offerRun(run.id, run.epoch, runner.id, now() + timing.offerTimeoutMs);
-      // Another pass, hub or a cancel moved the run since the plan was made: the next pass sees the new state.
-      if (!offered) continue;
+      const expiry = now() + timing.offerTimeoutMs;
+      const offered = this.shared
+        ? await store.claimRun(run, runner.id, expiry)
+        : await store.offerRun(run.id, run.epoch, runner.id, expiry);
+      // Another pass, hub or a cancel moved the run since the plan was made: the next pass sees the new state (soon
+      // when other hubs plan meanwhile: the runner's slot may take another run).
+      if (!offered) {
+        if (this.shared) this.retrySoon();
+        continue;
+      }
       const previous =
         offered.replayFrom !== undefined && offered.retryOf !== undefined
           ? await store.getRun(offered.retryOf)

@@ -21,6 +21,18 @@ export type Dialect = {
   forUpdate: string;
   /** Makes an ORDER BY of text bytewise, as SQLite orders by default. */
   bytewise: string;
+  /**
+   * Appended to a SELECT that locks the row it reads, passing over a row another transaction holds instead of
+   * waiting for it (PostgreSQL's SKIP LOCKED: a hub never waits for another hub's claim of the same run).
+   */
+  skipLocked: string;
+  /**
+   * A statement that holds resource tag `?` until the transaction ends (PostgreSQL: an advisory lock keyed by the
+   * tag); none where the write transaction holds the whole database already (SQLite).
+   */
+  lockResourceTag?: string;
+  /** A condition on a row of `runs`: its flow names resource tag `?`. */
+  hasResourceTag: string;
 };
 
 export interface SqlDatabase extends Sql {

@@ -311,6 +311,39 @@ export class SqlStore implements Store {
     );
   }
 
+  async claimRun(run: RunRow, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined> {
+    const { skipLocked, lockResourceTag, hasResourceTag } = this.sql.dialect;
+    // A run's flow, and so its tags, never changes: the caller's row names them. Sorted, so that two claims lock
+    // the tags they share in one order and never wait for each other in a circle.
+    const tags = [...new Set(run.flow['resource-tags'] ?? [])].sort();
+    const offer = (on: Sql) =>
+      this.oneRun(
+        `UPDATE runs SET epoch = epoch + 1, runner_id = ?, lease_expires_at = ?
+         WHERE id = (SELECT id FROM runs WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id IS NULL${skipLocked})
+           AND NOT EXISTS (SELECT 1 FROM runners WHERE runners.id = ? AND runners.drained = TRUE) RETURNING *`,
+        [runnerId, offerExpiresAt, run.id, run.epoch, runnerId],
+        on,
+      );
+    if (tags.length === 0) return offer(this.sql);
+    return this.sql.transaction(async (sql) => {
+      const mine = await sql.get(
+        `SELECT id FROM runs WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id IS NULL${skipLocked}`,
+        [run.id, run.epoch],
+      );
+      if (!mine) return undefined;
+      if (lockResourceTag) for (const tag of tags) await sql.get(lockResourceTag, [tag]);
+      // Under the tags' locks, each statement sees every claim of them committed before: the holders (offered or
+      // active runs) and the runs that came first.
+      const before = await sql.get(
+        `SELECT id FROM runs WHERE state != 'archived' AND id != ?
+           AND (runner_id IS NOT NULL OR created_at < ? OR (created_at = ? AND id < ?))
+           AND (${tags.map(() => hasResourceTag).join(' OR ')}) LIMIT 1`,
+        [run.id, run.createdAt, run.createdAt, run.id, ...tags],
+      );
+      return before ? undefined : offer(sql);
+    });
+  }
+
   async acceptRun(
     id: string,
     runnerId: string,

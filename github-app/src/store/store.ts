@@ -401,6 +401,14 @@ export interface Store {
    * pass planned before a drain was stored offers it nothing after (docs/runners.md "Draining a runner").
    */
   offerRun(id: string, epoch: number, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined>;
+  /**
+   * offerRun for hubs that share the database and plan at once (DESIGN §4 "Several hubs on one database"): the run's
+   * row is locked, passed over when another hub is claiming it; a run with resource tags also holds each tag's lock
+   * while it checks, in the database, that no live run holding a runner has one of its tags and no older pending
+   * run waits for one (first come, first served). Undefined when another hub got there first, the run moved, the
+   * runner is drained or a tag is not the run's to take now; the next plan says why.
+   */
+  claimRun(run: RunRow, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined>;
   /** The runner accepted the offer it got at `epoch`: active, lease set. Undefined when the offer is gone. */
   acceptRun(
     id: string,

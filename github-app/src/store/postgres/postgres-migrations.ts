@@ -219,6 +219,17 @@ ALTER TABLE runners ADD COLUMN protocol INTEGER;
 `,
 };
 
+// Which live runs name a resource tag, for the claim of a run (SqlStore.claimRun, several hubs without one dispatch
+// lease): the tag's holders and the older runs waiting for it, found without reading every live run's flow. SQLite
+// has no 17: a lone hub dispatches from its own view, under its write lock.
+const migration017: Migration = {
+  version: 17,
+  name: 'runs-by-resource-tag',
+  sql: `
+CREATE INDEX runs_live_by_resource_tag ON runs USING gin (((flow::jsonb) -> 'resource-tags')) WHERE state != 'archived';
+`,
+};
+
 // The SQLite driver's 010 (renaming log_chunks.offset to PostgreSQL's byte_offset) has nothing to do here; 011, the
 // GitHub state's own table, is the same SQL in both, as is 013, the tasks' reports.
 
@@ -240,4 +251,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   migration014,
   migration015,
   postgresMigration016,
+  migration017,
 ];

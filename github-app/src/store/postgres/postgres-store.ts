@@ -50,7 +50,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return new PostgresStore(pool);
 }
 
-const POSTGRES: Dialect = { forUpdate: ' FOR UPDATE', bytewise: ' COLLATE "C"' };
+/** The first key of the resource tags' advisory locks ("floe"), so that no other advisory lock shares theirs. */
+const RESOURCE_TAG_LOCKS = 0x666c6f65;
+
+const POSTGRES: Dialect = {
+  forUpdate: ' FOR UPDATE',
+  bytewise: ' COLLATE "C"',
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
+  // Two tags whose hashes collide share a lock: they only wait for each other, never both held by mistake.
+  lockResourceTag: `SELECT pg_advisory_xact_lock(${RESOURCE_TAG_LOCKS}, hashtext(?::text))`,
+  // Answered from the runs_live_by_resource_tag index (migration 17).
+  hasResourceTag: `((runs.flow::jsonb -> 'resource-tags') @> to_jsonb(?::text))`,
+};
 
 /** `?` placeholders numbered `$1`, `$2`, … (the store's SQL has no other question marks). */
 const numbered = new Map<string, string>();

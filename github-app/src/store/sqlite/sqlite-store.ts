@@ -37,7 +37,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(db);
 }
 
-const SQLITE: Dialect = { forUpdate: '', bytewise: '' };
+const SQLITE: Dialect = {
+  forUpdate: '',
+  bytewise: '',
+  skipLocked: '',
+  hasResourceTag: `EXISTS (SELECT 1 FROM json_each(runs.flow, '$."resource-tags"') WHERE json_each.value = ?)`,
+};
 
 class SqliteDatabase implements SqlDatabase {
   readonly dialect = SQLITE;

@@ -192,6 +192,30 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.offerRun(run.id, 1, 'r3', clock)).toBeUndefined();
     });
 
+    it('claims a run once, and not while another run holds one of its resource tags or an older one waits for it', async () => {
+      const tagged = (tags: string[]) => ({ flow: ResolvedFlowSchema.parse({ ...FLOW, 'resource-tags': tags }) });
+      const first = await store.createRun(newRun(tagged(['db'])));
+      const second = await store.createRun(newRun(tagged(['cache', 'db'])));
+      const other = await store.createRun(newRun(tagged(['cache'])));
+      const plain = await store.createRun(newRun());
+      // The second waits behind the first for db; the third then waits behind the second for cache.
+      expect(await store.claimRun(second, 'r1', clock + 1_000)).toBeUndefined();
+      expect(await store.claimRun(other, 'r1', clock + 1_000)).toBeUndefined();
+      expect(await store.claimRun(first, 'r1', clock + 1_000)).toMatchObject({ epoch: 1, runnerId: 'r1' });
+      expect(await store.claimRun(first, 'r2', clock + 1_000)).toBeUndefined();
+      expect(await store.claimRun(plain, 'r2', clock + 1_000)).toMatchObject({ epoch: 1, runnerId: 'r2' });
+      // db is the first's while it holds a runner.
+      expect(await store.claimRun(second, 'r2', clock + 1_000)).toBeUndefined();
+      await store.archiveRun(first.id, { result: 'good', reason: 'x', reasonCode: 'end', endedAt: clock });
+      expect(await store.claimRun(second, 'r2', clock + 1_000)).toMatchObject({ epoch: 1, runnerId: 'r2' });
+      expect(await store.claimRun(other, 'r1', clock + 1_000)).toBeUndefined();
+      await store.withdrawOffer(second.id, 1);
+      // Withdrawn, the second waits again, and still comes first for cache.
+      expect(await store.claimRun(other, 'r1', clock + 1_000)).toBeUndefined();
+      await store.archiveRun(second.id, { result: 'good', reason: 'x', reasonCode: 'end', endedAt: clock });
+      expect(await store.claimRun(other, 'r1', clock + 1_000)).toMatchObject({ epoch: 1, runnerId: 'r1' });
+    });
+
     it('activates a run only for the runner and epoch it was offered at', async () => {
       const run = await store.createRun(newRun());
       await store.offerRun(run.id, 0, 'r1', clock + 1_000);
