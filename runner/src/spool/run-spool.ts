@@ -5,7 +5,7 @@
 //   records.jsonl   the records, one JSON object a line, append-only, seq increasing by 1
 //   acked           the acknowledged seq, written when records.jsonl is emptied (everything in it acknowledged)
 //
-// Durability: records are written with one write(2) per batch and no fsync per record. A crash of the runner
+// Durability: records are written with one writev(2) per batch and no fsync per record. A crash of the runner
 // process loses nothing (the kernel's page cache survives it); a crash of the machine can lose what was written
 // in the last second, because a background fdatasync runs at most once a second while records flow, and once more
 // when the run finishes. That is the price of throughput: an fsync per log chunk would bound a task's output rate
@@ -22,7 +22,7 @@ import {
   renameSync,
   rmSync,
   writeFileSync,
-  writeSync,
+  writevSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { type RunRecord, z } from '@floe/shared';
@@ -46,12 +46,19 @@ export interface SpoolOptions {
   syncMs?: number;
 }
 
-/** A batch of spooled records, as the JSON lines that were written (sent as they are, never re-serialised). */
+/** A batch of spooled records, as the bytes that were written: JSON lines, each ending in `\n` (sent as they are,
+ * never decoded and serialised again). */
 export interface SpooledBatch {
-  lines: string[];
+  data: Buffer;
   firstSeq: number;
   lastSeq: number;
-  bytes: number;
+}
+
+/** The JSON lines of a batch, decoded (for what must look into the records, e.g. for an older hub). */
+export function batchLines(batch: SpooledBatch): string[] {
+  const lines = batch.data.toString('utf8').split('\n');
+  lines.pop();
+  return lines;
 }
 
 const RECORDS = 'records.jsonl';
@@ -190,9 +197,8 @@ export class RunSpool {
       offset += piece.length;
       pieces.push(piece);
     }
-    const data = Buffer.concat(pieces);
     try {
-      for (let written = 0; written < data.length; ) written += writeSync(this.fd, data, written);
+      writeAll(this.fd, pieces);
     } catch (err) {
       // A disk that filled up mid-write: take the partial batch back so that the file stays whole lines.
       try {
@@ -228,9 +234,7 @@ export class RunSpool {
       if (n === 0) break;
       read += n;
     }
-    const lines = buffer.toString('utf8').split('\n');
-    lines.pop();
-    return { lines, firstSeq: first, lastSeq: first + lines.length - 1, bytes: buffer.length };
+    return { data: buffer, firstSeq: first, lastSeq: first + (end - index) - 1 };
   }
 
   /** Bytes appended after `seq` (what is still to send once `seq` has been sent). */
@@ -299,6 +303,19 @@ export class RunSpool {
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
     if (this.fd !== -1) fdatasync(this.fd, () => {});
+  }
+}
+
+/** Writes every piece, in order, with as few writev(2) as the kernel allows (no copy into one buffer first). */
+function writeAll(fd: number, pieces: Buffer[]): void {
+  let rest = pieces;
+  while (rest.length > 0) {
+    // At most IOV_MAX (1024) pieces a call.
+    let written = writevSync(fd, rest.slice(0, 1024));
+    let done = 0;
+    while (done < rest.length && written >= (rest[done] as Buffer).length) written -= (rest[done++] as Buffer).length;
+    rest = rest.slice(done);
+    if (written > 0) rest[0] = (rest[0] as Buffer).subarray(written);
   }
 }
 
