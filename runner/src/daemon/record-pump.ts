@@ -110,7 +110,7 @@ export class RecordPump {
       );
       const room = Math.min(this.options.batchBytes, MAX_FRAME_BYTES - head.length - 2);
       while (current.bufferedAmount < SEND_HIGH_WATER && inFlight(run) < IN_FLIGHT_HIGH_WATER) {
-        const batch = run.spool.read(run.sentSeq + 1, room);
+        const batch = run.spool.read(run.sentSeq + 1, room, { before: head.length, after: 1 });
         if (!batch) break;
         // The spooled bytes go as they were written, never decoded, parsed or serialised again — but for a hub
         // older than `report` records, which gets a line in the log in their place.
@@ -163,15 +163,15 @@ function inFlight(run: HeldRun): number {
   return run.spool.bytesAfter(run.spool.ackedSeq) - run.spool.bytesAfter(run.sentSeq);
 }
 
-/** A `record` frame of spooled lines as they are: one JSON line a record becomes one array element. */
+/** A `record` frame of spooled lines as they are, made in place around them: one JSON line a record becomes one
+ * array element. */
 function recordFrame(head: Buffer, batch: SpooledBatch): Buffer {
-  const frame = Buffer.allocUnsafe(head.length + batch.data.length + 1);
+  const frame = batch.framed;
   head.copy(frame, 0);
-  batch.data.copy(frame, head.length);
   // A JSON line holds no raw newline: each one ends a record, and becomes the comma before the next.
-  const body = frame.subarray(head.length);
+  const body = batch.data;
   for (let at = body.indexOf(NEWLINE); at >= 0; at = body.indexOf(NEWLINE, at + 1)) body[at] = COMMA;
-  frame[frame.length - 2] = 0x5d; // ]
+  frame[frame.length - 2] = 0x5d; // ] in place of the last record's newline
   frame[frame.length - 1] = 0x7d; // }
   return frame;
 }

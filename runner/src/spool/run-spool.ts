@@ -50,6 +50,8 @@ export interface SpoolOptions {
  * never decoded and serialised again). */
 export interface SpooledBatch {
   data: Buffer;
+  /** `data` with the room asked for around it (read's `around`), for a frame made in place without a copy. */
+  framed: Buffer;
   firstSeq: number;
   lastSeq: number;
 }
@@ -214,8 +216,9 @@ export class RunSpool {
     this.scheduleSync();
   }
 
-  /** Records from `fromSeq` on (at least one when there is one, then up to `maxBytes`); undefined when none. */
-  read(fromSeq: number, maxBytes: number): SpooledBatch | undefined {
+  /** Records from `fromSeq` on (at least one when there is one, then up to `maxBytes`); undefined when none.
+   * `around`: bytes to leave free before and after them in `framed`. */
+  read(fromSeq: number, maxBytes: number, around = { before: 0, after: 0 }): SpooledBatch | undefined {
     const first = Math.max(fromSeq, this.ackedSeq + 1);
     if (first > this.lastSeq) return undefined;
     const index = first - this.ackedSeq - 1;
@@ -228,13 +231,16 @@ export class RunSpool {
       end++;
     }
     const stop = end < this.offsets.length ? (this.offsets[end] as number) : this.size;
-    const buffer = Buffer.alloc(stop - start);
-    for (let read = 0; read < buffer.length; ) {
-      const n = readSync(this.readFd(), buffer, read, buffer.length - read, start + read);
-      if (n === 0) break;
+    const length = stop - start;
+    // Not zeroed: every byte of `data` is read below (a short read means the file was cut under us: an error).
+    const framed = Buffer.allocUnsafe(around.before + length + around.after);
+    const data = framed.subarray(around.before, around.before + length);
+    for (let read = 0; read < length; ) {
+      const n = readSync(this.readFd(), data, read, length - read, start + read);
+      if (n === 0) throw new Error(`spool of ${this.runId}: records.jsonl is shorter than its records`);
       read += n;
     }
-    return { data: buffer, firstSeq: first, lastSeq: first + (end - index) - 1 };
+    return { data, framed, firstSeq: first, lastSeq: first + (end - index) - 1 };
   }
 
   /** Bytes appended after `seq` (what is still to send once `seq` has been sent). */
