@@ -12,6 +12,7 @@ import {
 } from '@floe/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
+import { frameText } from './frame-text.js';
 import { greetRunner } from './greet-runner.js';
 import { HeartbeatRate } from './heartbeat-rate.js';
 import type { HubCore, RunnerConnection } from './hub-core.js';
@@ -112,7 +113,7 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
   socket.on('message', (data: RawData) => {
     lastHeard = Date.now();
     // Bytes, text frame or not: their size is known without encoding them again, and they are decoded once.
-    const decoded = decodeFrame(RunnerMessageSchema, toBytes(data));
+    const decoded = decodeFrame(RunnerMessageSchema, toBytes(data), frameText);
     // A flood of heartbeats is dropped before anything else is done with it.
     if (decoded.ok && decoded.message.type === 'heartbeat' && !beats.allowed(lastHeard)) return;
     queue = queue.then(async () => {

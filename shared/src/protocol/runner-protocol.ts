@@ -232,10 +232,15 @@ export type DecodedFrame<T> = { ok: true; message: T } | { ok: false; code: Fram
  * Reads one text frame with `schema` (RunnerMessageSchema on the hub, HubMessageSchema on the runner). Never
  * throws: oversized, non-JSON and invalid frames come back as `{ok: false}` with the first problem named.
  */
-export function decodeFrame<T>(schema: z.ZodType<T>, frame: string | Uint8Array): DecodedFrame<T> {
+export function decodeFrame<T>(
+  schema: z.ZodType<T>,
+  frame: string | Uint8Array,
+  /** How bytes become text; default UTF-8 (the hub passes a faster one: gateway/frame-text.ts). */
+  decode: (bytes: Uint8Array) => string = utf8,
+): DecodedFrame<T> {
   if (frameBytes(frame) > MAX_FRAME_BYTES)
     return { ok: false, code: 'bad-message', message: `frame exceeds ${MAX_FRAME_BYTES} bytes` };
-  const text = typeof frame === 'string' ? frame : utf8(frame);
+  const text = typeof frame === 'string' ? frame : decode(frame);
   let json: unknown;
   try {
     json = JSON.parse(text);
