@@ -6,6 +6,7 @@
 // (hub-vs-buildbot.js, ~15 min; not part of the default set, since it installs and runs Buildbot).
 // `pnpm bench cap [--gb N]` prints a task's N GB (default 10) through a hub and runner under the log cap.
 // `pnpm bench artifacts [--mb N]` moves an N MiB artifact (default 1024) up and down against cp and curl.
+// `pnpm bench logs [--mb N]`: a task printing N MiB (default 1024) through a runner and a hub (log-ingest.js).
 // `pnpm bench cache`: a task cache of 50,000 small files saved and restored against `tar` (cache.js).
 // `pnpm bench runner [--runs N] [--sandbox on|off] [--prof DIR]`: the runner daemon's CPU per one-task run, sandbox
 // on and off, against the floor of spawning the same sandboxed bash from Node (runner-cost.js).
@@ -20,13 +21,14 @@ import { taskOverhead } from './task-overhead.js';
 
 const only = process.argv.slice(2);
 // Benchmarks of their own, run alone: `hub` (against Buildbot), `cap` (the log cap, 10 GB through a hub),
-// `artifacts` (an artifact up and down), `cache` (task caches against tar), `runner` (a run's CPU in the runner) and
-// `hubs` (several hubs on PostgreSQL).
+// `artifacts` (an artifact up and down), `cache` (task caches against tar), `logs` (a chatty build's log), `runner`
+// (a run's CPU in the runner) and `hubs` (several hubs on PostgreSQL).
 const alone = {
   hub: './hub-vs-buildbot.js',
   cap: './capped-log.js',
   artifacts: './artifact-transfer.js',
   cache: './cache.js',
+  logs: './log-ingest.js',
   runner: './runner-cost.js',
   hubs: './hubs-scaling.js',
 };

@@ -44,6 +44,13 @@ function gatedLines(stages: number): string {
     'done',
   ].join(' ');
 }
+/** 1.5 MB of `a` without a newline, a wait at gate 1, 1.5 MB of `b`, then `end`, still without a newline. */
+const BULK_HALF = 1_500_000;
+const BULK_SCRIPT = [
+  `head -c ${BULK_HALF} /dev/zero | tr '\\0' a;`,
+  'until [ -e "$GATE_DIR/1" ]; do sleep 0.02; done;',
+  `head -c ${BULK_HALF} /dev/zero | tr '\\0' b; printf end`,
+].join(' ');
 const FLOWS = `
 flows:
   - id: hold
@@ -61,6 +68,9 @@ flows:
   - id: marathon
     tasks:
       - {id: count, type: exec, listen: trigger.good, opts: {shell: ${JSON.stringify(gatedLines(4))}}}
+  - id: bulk
+    tasks:
+      - {id: bulk, type: exec, listen: trigger.good, opts: {shell: ${JSON.stringify(BULK_SCRIPT)}}}
   - id: count
     tasks:
       - {id: count, type: exec, listen: trigger.good, opts: {shell: ${JSON.stringify(gatedLines(2))}}}
@@ -236,6 +246,52 @@ describe('when processes die', () => {
     const lines = (await logOf(hub)).match(/^line \d+$/gm) ?? [];
     expect(lines).toEqual(Array.from({ length: LINES }, (_, i) => `line ${i + 1}`));
     expect(runner.output().match(/connected to the hub/g)?.length).toBe(2);
+  });
+
+  it('keeps a large log of long lines byte for byte across a hub crash in the middle of it', async () => {
+    const dataDir = makeTempDir('floe-hub-');
+    let hub = await startHub({ repos: [repo], dataDir, leaseMs: 15_000, heartbeatMs: 300 });
+    const env = runnerEnv();
+    const runner = startRunner({
+      hub: hub.url,
+      token: await hub.runnerToken(),
+      name: 'bulky',
+      env,
+      args: sandboxBinds(),
+    });
+    await runner.waitForOutput('connected to the hub');
+    const runId = await start(hub, 'bulk');
+    const logEnd = async (h: HubProcess, from: number) =>
+      Number((await h.request(`/api/runs/${runId}/logs?node=bulk&from=${from}`)).headers.get('x-floe-log-next'));
+    // The runner holds back the end of an unfinished line until 64 KiB of it are there (line-splitter.ts).
+    await waitFor(async () => (await logEnd(hub, BULK_HALF - 65_536)) >= BULK_HALF - 65_536, {
+      what: 'most of the first half of the log',
+    });
+
+    await hub.kill(); // a crash: the task waits at its gate, its second half to go
+    await runner.waitForOutput('connection to the hub lost');
+    hub = await startHub({ repos: [repo], dataDir, port: hub.port, leaseMs: 15_000, heartbeatMs: 300 });
+    openGate(1);
+
+    expect(await ended(hub, runId, 30_000)).toMatchObject({ result: 'good' });
+    let log = '';
+    for (let from = 0; ; ) {
+      const page = await hub.request(`/api/runs/${runId}/logs?node=bulk&from=${from}`);
+      const text = await page.text();
+      const next = Number(page.headers.get('x-floe-log-next'));
+      log += text;
+      if (text === '' || next <= from) break;
+      from = next;
+    }
+    // floe's first line, the output exactly as printed (no newline added anywhere), then floe's last line on a
+    // line of its own.
+    const first = log.slice(0, log.indexOf('\n') + 1);
+    expect(first).toMatch(/^\$ head -c/);
+    const output = log.slice(first.length, log.length - '\nexited 0\n'.length);
+    expect(log.slice(first.length + output.length)).toBe('\nexited 0\n');
+    expect(output.length).toBe(2 * BULK_HALF + 3);
+    const expected = `${'a'.repeat(BULK_HALF)}${'b'.repeat(BULK_HALF)}end`;
+    expect(output === expected, 'the stored output is the printed bytes, each once').toBe(true);
   });
 
   it('keeps every line exactly once through three hub crashes in one run', async () => {

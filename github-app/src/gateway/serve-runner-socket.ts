@@ -12,6 +12,7 @@ import {
 } from '@floe/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
+import { frameText } from './frame-text.js';
 import { greetRunner } from './greet-runner.js';
 import { HeartbeatRate } from './heartbeat-rate.js';
 import type { HubCore, RunnerConnection } from './hub-core.js';
@@ -109,9 +110,10 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
     }
   };
 
-  socket.on('message', (data: RawData, isBinary: boolean) => {
+  socket.on('message', (data: RawData) => {
     lastHeard = Date.now();
-    const decoded = decodeFrame(RunnerMessageSchema, isBinary ? toBytes(data) : toBytes(data).toString('utf8'));
+    // Bytes, text frame or not: their size is known without encoding them again, and they are decoded once.
+    const decoded = decodeFrame(RunnerMessageSchema, toBytes(data), frameText);
     // A flood of heartbeats is dropped before anything else is done with it.
     if (decoded.ok && decoded.message.type === 'heartbeat' && !beats.allowed(lastHeard)) return;
     queue = queue.then(async () => {

@@ -62,7 +62,7 @@ export async function openHubStore(options: {
       throw err;
     }
   }
-  const store = options.store ?? openSqliteStore({ file: sqliteFile(options.dataDir) });
+  const store = options.store ?? openSqliteStore({ file: sqliteFile(options.dataDir), backgroundCheckpoints: true });
   const blobs =
     store instanceof PostgresStore
       ? new PostgresBlobStore(store.pool)

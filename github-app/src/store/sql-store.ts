@@ -95,6 +95,9 @@ const list = (n: number): string => Array.from({ length: n }, () => '?').join(',
 
 const INSERT_CHUNK = `INSERT INTO log_chunks (run_id, node, byte_offset, length, attempt, stream, at, text)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/** readLog reads rows in pages of this many, at most LOG_READ_PAGES of them (10,000 rows, as before). */
+const LOG_READ_ROWS = 50;
+const LOG_READ_PAGES = 200;
 const LOG_END = `SELECT byte_offset + length AS end FROM log_chunks WHERE run_id = ? AND node = ?
   ORDER BY byte_offset DESC LIMIT 1`;
 
@@ -560,27 +563,35 @@ export class SqlStore implements Store {
     // One snapshot for the end and the chunks.
     return this.sql.transaction(async (sql): Promise<LogRead> => {
       const end = await this.logEnd(sql, runId, node);
-      // The chunk holding `from`, then every later one, until about maxBytes are collected.
-      const rows = await sql.all(
-        `SELECT * FROM log_chunks WHERE run_id = ? AND node = ? AND byte_offset + length > ?
-         ORDER BY byte_offset LIMIT 10000`,
-        [runId, node, from],
-      );
       const chunks: LogChunkRow[] = [];
       let bytes = 0;
       let next = Math.min(from, end);
-      for (const row of rows) {
-        if (bytes >= maxBytes) break;
-        const { length, ...chunk } = readStoredChunk(row);
-        if (chunk.offset < from) {
-          // Cut inside the chunk: offsets the hub hands out fall on chunk or character boundaries.
-          const cut = from - chunk.offset;
-          chunks.push({ ...chunk, offset: from, text: Buffer.from(chunk.text).subarray(cut).toString() });
-        } else {
-          chunks.push(chunk);
+      // The chunk holding `from`, then every later one, until about maxBytes are collected: a few rows at a time,
+      // since a chatty task's chunks are large (a page of 10,000 rows once held hundreds of MB in the hub).
+      for (let page = 0; bytes < maxBytes && page < LOG_READ_PAGES; page++) {
+        // After the first page, chunks start where the last one read ended: an index seek, not a scan.
+        const rows = await sql.all(
+          page === 0
+            ? `SELECT * FROM log_chunks WHERE run_id = ? AND node = ? AND byte_offset + length > ?
+               ORDER BY byte_offset LIMIT ${LOG_READ_ROWS}`
+            : `SELECT * FROM log_chunks WHERE run_id = ? AND node = ? AND byte_offset >= ?
+               ORDER BY byte_offset LIMIT ${LOG_READ_ROWS}`,
+          [runId, node, page === 0 ? from : next],
+        );
+        for (const row of rows) {
+          if (bytes >= maxBytes) break;
+          const { length, ...chunk } = readStoredChunk(row);
+          if (chunk.offset < from) {
+            // Cut inside the chunk: offsets the hub hands out fall on chunk or character boundaries.
+            const cut = from - chunk.offset;
+            chunks.push({ ...chunk, offset: from, text: Buffer.from(chunk.text).subarray(cut).toString() });
+          } else {
+            chunks.push(chunk);
+          }
+          bytes += chunk.offset + length - Math.max(from, chunk.offset);
+          next = chunk.offset + length;
         }
-        bytes += chunk.offset + length - Math.max(from, chunk.offset);
-        next = chunk.offset + length;
+        if (rows.length < LOG_READ_ROWS) break;
       }
       return { chunks, next };
     }, 'read');

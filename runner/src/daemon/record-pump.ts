@@ -2,13 +2,22 @@
 // run's spool first, then to the hub in batched frames, while the socket keeps up. Nothing is sent that is not
 // spooled, so whatever the hub has not acknowledged can be sent again after a reconnect, a hub restart or a
 // runner crash. Acknowledgements come back through HeldRuns.
-import { type RunRecord, SINCE_PROTOCOL } from '@floe/shared';
+import { MAX_FRAME_BYTES, type RunRecord, SINCE_PROTOCOL } from '@floe/shared';
 import type { HubSession } from '../connection/open-hub-session.js';
+import { batchLines, type SpooledBatch } from '../spool/run-spool.js';
 import type { SpoolReserve } from '../spool/spool-reserve.js';
 import type { HeldRun, HeldRuns } from './held-runs.js';
 
 /** Above this many bytes queued in the socket, records wait in the spool (back-pressure). */
 const SEND_HIGH_WATER = 4 * 1024 * 1024;
+/**
+ * Above this many bytes of a run sent and not yet acknowledged, its records wait in the spool: the hub reads
+ * frames as they arrive and stores them one after the other, so a runner racing ahead of the hub's store would
+ * pile its frames up in the hub's memory. A few frames in flight keep the hub busy while the next ones travel.
+ */
+const IN_FLIGHT_HIGH_WATER = 4 * 1024 * 1024;
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
 
 export interface RecordPumpOptions {
   runs: HeldRuns;
@@ -16,7 +25,8 @@ export interface RecordPumpOptions {
   reserve: SpoolReserve;
   /** The batch window: a lone record goes at once, a burst waits this long to go in one frame (config `batch`). */
   batchMs: number;
-  /** The most bytes of records in one frame; this many waiting are sent without waiting for the window. */
+  /** The most bytes of records in one frame (within the protocol's frame size); this many waiting are sent
+   * without waiting for the window. */
   batchBytes: number;
   /** The session records go to; undefined while the hub is away (records then wait in the spool). */
   session: () => HubSession | undefined;
@@ -87,21 +97,27 @@ export class RecordPump {
     }
   }
 
-  /** Sends what is spooled and not yet sent, in frames of at most batchBytes, while the socket keeps up. */
+  /** Sends what is spooled and not yet sent, in frames of at most batchBytes, while the socket and the hub keep
+   * up. */
   send(): void {
     clearTimeout(this.sendTimer);
     this.sendTimer = undefined;
     const current = this.options.session();
     if (!current) return;
     for (const run of this.options.runs.values()) {
-      while (current.bufferedAmount < SEND_HIGH_WATER) {
-        const batch = run.spool.read(run.sentSeq + 1, this.options.batchBytes);
+      const head = Buffer.from(
+        `{"type":"record","runId":${JSON.stringify(run.runId)},"epoch":${run.epoch},"records":[`,
+      );
+      const room = Math.min(this.options.batchBytes, MAX_FRAME_BYTES - head.length - 2);
+      while (current.bufferedAmount < SEND_HIGH_WATER && inFlight(run) < IN_FLIGHT_HIGH_WATER) {
+        const batch = run.spool.read(run.sentSeq + 1, room, { before: head.length, after: 1 });
         if (!batch) break;
-        // The spooled lines go as they were written, never parsed and serialised again — but for a hub older
-        // than `report` records, which gets a line in the log in their place.
-        const lines =
-          current.welcome.protocol < SINCE_PROTOCOL.reportRecords ? batch.lines.map(withoutReport) : batch.lines;
-        const frame = `{"type":"record","runId":${JSON.stringify(run.runId)},"epoch":${run.epoch},"records":[${lines.join(',')}]}`;
+        // The spooled bytes go as they were written, never decoded, parsed or serialised again — but for a hub
+        // older than `report` records, which gets a line in the log in their place.
+        const frame =
+          current.welcome.protocol < SINCE_PROTOCOL.reportRecords
+            ? `${head}${batchLines(batch).map(withoutReport).join(',')}]}`
+            : recordFrame(head, batch);
         if (!current.send(frame)) return;
         run.sentSeq = batch.lastSeq;
         this.sentAt = Date.now();
@@ -109,12 +125,13 @@ export class RecordPump {
     }
   }
 
-  /** The socket has written out what was queued: send more if back-pressure held records back. */
+  /** The socket has written out what was queued, or the hub acknowledged records: send more if back-pressure
+   * held records back. */
   sendMoreIfWaiting(): void {
     const current = this.options.session();
     if (this.sendTimer || !current || current.bufferedAmount >= SEND_HIGH_WATER) return;
     for (const run of this.options.runs.values()) {
-      if (run.sentSeq < run.spool.lastSeq) {
+      if (run.sentSeq < run.spool.lastSeq && inFlight(run) < IN_FLIGHT_HIGH_WATER) {
         this.sendTimer = setTimeout(() => this.send(), 0);
         return;
       }
@@ -139,6 +156,24 @@ export class RecordPump {
     clearTimeout(this.resendTimer);
     clearTimeout(this.retryWrites);
   }
+}
+
+/** Bytes of the run sent and not yet acknowledged. */
+function inFlight(run: HeldRun): number {
+  return run.spool.bytesAfter(run.spool.ackedSeq) - run.spool.bytesAfter(run.sentSeq);
+}
+
+/** A `record` frame of spooled lines as they are, made in place around them: one JSON line a record becomes one
+ * array element. */
+function recordFrame(head: Buffer, batch: SpooledBatch): Buffer {
+  const frame = batch.framed;
+  head.copy(frame, 0);
+  // A JSON line holds no raw newline: each one ends a record, and becomes the comma before the next.
+  const body = batch.data;
+  for (let at = body.indexOf(NEWLINE); at >= 0; at = body.indexOf(NEWLINE, at + 1)) body[at] = COMMA;
+  frame[frame.length - 2] = 0x5d; // ] in place of the last record's newline
+  frame[frame.length - 1] = 0x7d; // }
+  return frame;
 }
 
 /**

@@ -21,7 +21,7 @@ describe('runner config', () => {
         credentialPath: '/srv/floe/credential.json',
         killGrace: 10_000,
         batch: 50,
-        batchBytes: 256 * 1024,
+        batchBytes: 1024 * 1024,
       },
     });
   });

@@ -46,12 +46,13 @@ export const RunnerConfigSchema = z.object({
   killGrace: duration('kill-grace').default(10_000),
   /** Records spooled within this long of the last send wait to go together; default 50 ms. */
   batch: duration('batch').default(50),
-  /** Largest (and the trigger size of) one record batch; default 256 KiB. */
+  /** Largest (and the trigger size of) one record batch, within the protocol's frame size; default 1 MiB: a chatty
+   * task's log goes in frames the hub stores in as few transactions as it can. */
   batchBytes: z.coerce
     .number()
     .int()
     .positive()
-    .default(256 * 1024),
+    .default(1024 * 1024),
   /** Take one run, then exit once it has finished and been delivered (an ephemeral runner); default false. */
   once: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])

@@ -99,7 +99,9 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       case 'offer':
         return offers.offer(message, current);
       case 'ack':
-        return runs.acked(message.runId, message.seq);
+        runs.acked(message.runId, message.seq);
+        // Acknowledged records make room for more in flight (record-pump.ts).
+        return pump.sendMoreIfWaiting();
       case 'cancel':
         return runs.cancel(message.runId, message.epoch, message.by);
       case 'data':

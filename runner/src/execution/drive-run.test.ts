@@ -103,6 +103,27 @@ tasks:
     expect(replay(f, records)).toEqual(state);
   });
 
+  it('logs a long line without a newline byte for byte, a secret split across reads masked, and its exit line apart', async () => {
+    // 200 000 bytes of x, the secret in two reads, 100 000 bytes of y, no newline: pieces of one line.
+    const f = flow(`
+id: long
+tasks:
+  - id: talk
+    type: exec
+    listen: trigger.good
+    opts: {shell: "head -c 200000 /dev/zero | tr '\\\\0' x; printf '%s' \\"\${TOKEN:0:8}\\"; sleep 0.2; printf '%s' \\"\${TOKEN:8}\\"; head -c 100000 /dev/zero | tr '\\\\0' y"}
+`);
+    const secret = 'hunter2-secret-value';
+    const { driver, records } = drive(f, {
+      secrets: { TOKEN: secret },
+      baseEnv: { PATH: process.env.PATH ?? '', TOKEN: secret },
+    });
+    expect((await driver.done).ended?.result).toBe('good');
+    expect(logText(records, 'talk')).toBe(`${'x'.repeat(200_000)}***${'y'.repeat(100_000)}`);
+    const sys = records.flatMap((r) => (r.kind === 'log' && r.chunk.stream === 'sys' ? [r.chunk.text] : []));
+    expect(sys.at(-1)).toBe('\nexited 0\n');
+  });
+
   it('gives the hub the same final state from the records when tasks fail, retry and run in parallel', async () => {
     const f = flow(`
 id: f

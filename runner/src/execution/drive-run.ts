@@ -144,6 +144,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   const caps = new Map<string, LogCap>();
   /** Lines sent of each node's log (all attempts), so that an annotation can name the line that printed it. */
   const linesSent = new Map<string, number>();
+  /** The nodes whose log, as sent so far, ends inside a line. */
+  const midLine = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let armedFor: number | undefined;
   let workspacePath = '';
@@ -200,7 +202,12 @@ export function driveRun(options: DriveRunOptions): RunDriver {
     const masking = new Map<LogChunk['stream'], MaskStream>();
     let lastAt = now();
     const started: number[] = [];
-    const sendLog = (chunk: LogChunk) => {
+    const sendLog = (sent: LogChunk) => {
+      // floe's own lines start on a line of their own, also after output that ended without a newline (the task's
+      // bytes are kept as they were: log-chunk.ts).
+      const chunk = sent.stream === 'sys' && midLine.has(node) ? { ...sent, text: `\n${sent.text}` } : sent;
+      if (chunk.text.endsWith('\n')) midLine.delete(node);
+      else midLine.add(node);
       linesSent.set(node, (linesSent.get(node) ?? 0) + countLines(chunk.text));
       emit({ kind: 'log', seq: ++seq, node, attempt, chunk });
     };

@@ -7,7 +7,8 @@ import type { LogChunk } from '@floe/shared';
  * memory, and sent when the task ends (the end of a log is where failures are, and what check runs show), after a
  * line saying how much was dropped in between. floe's own `sys` lines are never held or dropped.
  *
- * Every chunk holds whole lines (log-chunk.ts), so the head ends and the tail starts at a line boundary.
+ * The head ends and the tail starts at a line boundary where the chunk has one (a long line's piece has none: it
+ * is cut whole).
  */
 export class LogCap {
   private readonly headBytes: number;

@@ -26,6 +26,7 @@ export type MaskStream = { write(text: string): string; end(): string };
 export const MIN_MASKED_LENGTH = 4;
 const MASK = '***';
 const DIRECTIVES = ['::add-mask::', '::floe-mask::'];
+const MAX_HELD_LINE = 64 * 1024;
 
 export function maskSecrets(values: Iterable<string>): SecretMasker {
   const forms = new Set<string>();
@@ -61,10 +62,14 @@ export function maskSecrets(values: Iterable<string>): SecretMasker {
   /** How many characters at the end of `text` might begin a secret form or a directive line still being written. */
   const holdback = (text: string): number => {
     const lineStart = text.lastIndexOf('\n') + 1;
-    const lastLine = text.slice(lineStart);
-    const start = lastLine.trimStart();
-    if (DIRECTIVES.some((d) => lastLine.includes(d) || (start.length > 0 && d.startsWith(start)))) {
-      return lastLine.length;
+    // A directive line is held whole until its end, but not past MAX_HELD_LINE: a line that long (a task printing
+    // megabytes without a newline) goes on, masked with the values it has named so far.
+    if (text.length - lineStart <= MAX_HELD_LINE) {
+      const lastLine = text.slice(lineStart);
+      const start = lastLine.trimStart();
+      if (DIRECTIVES.some((d) => lastLine.includes(d) || (start.length > 0 && d.startsWith(start)))) {
+        return lastLine.length;
+      }
     }
     let longest = 0;
     for (const form of sorted) {

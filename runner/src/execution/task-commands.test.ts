@@ -114,4 +114,31 @@ describe('TaskCommands', () => {
     expect(commands.write(sys)).toEqual([{ chunk: sys }]);
     expect(commands.write(out('plain\n'))).toEqual([{ chunk: out('plain\n') }]);
   });
+
+  it('hands on a line too long to be a command as it comes, and reads none of its continuation as a command', () => {
+    const commands = new TaskCommands('/ws');
+    const long = 'x'.repeat(70 * 1024);
+    const items = [
+      ...commands.write(out(`ok\n${long}`)),
+      ...commands.write(out('::error::inside a long line\n::error::a line of its own\n')),
+      ...commands.end(2),
+    ];
+    // Nothing held: the long line went on at once, byte for byte.
+    expect(text(items.slice(0, 1))).toBe(`ok\n${long}`);
+    expect(text(items)).toBe(`ok\n${long}::error::inside a long line\n::error::a line of its own\n`);
+    expect(annotations(items)).toEqual([{ type: 'annotation', level: 'error', message: 'a line of its own' }]);
+  });
+
+  it("hands on a last line without a newline as it is, before floe's own next line, and still reads it", () => {
+    const commands = new TaskCommands('/ws');
+    expect(commands.write(out('one\n::warning::last'))).toEqual([{ chunk: out('one\n') }]);
+    const sys: LogChunk = { stream: 'sys', at: 2, text: 'exited 0\n' };
+    const items = commands.write(sys);
+    expect(items).toEqual([
+      { chunk: { stream: 'out', at: 2, text: '::warning::last' } },
+      { annotation: { type: 'annotation', level: 'warning', message: 'last' } },
+      { chunk: sys },
+    ]);
+    expect(commands.end(3)).toEqual([]);
+  });
 });

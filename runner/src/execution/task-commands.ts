@@ -29,8 +29,13 @@ const COMMAND = /^::(error|warning|notice|group|endgroup)(?:[ \t]+([^:]*))?::(.*
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
+/** A line held this long without its end is not a command: it is handed on as it comes, up to its end. */
+const MAX_COMMAND_LINE = 64 * 1024;
+
 export class TaskCommands {
   private readonly partial = new Map<LogChunk['stream'], string>();
+  /** Streams inside a line that is not read (too long, or ended by floe's own line): handed on up to its end. */
+  private readonly passing = new Set<LogChunk['stream']>();
   private groupOpen = false;
   private kept = 0;
   private dropped = 0;
@@ -41,28 +46,51 @@ export class TaskCommands {
   /** The log chunks and annotations a (masked) chunk of output makes, in order. */
   write(chunk: LogChunk): CommandItem[] {
     if (chunk.stream === 'sys') {
-      // floe's own lines (`exited 1`, the next attempt's `$ cmd`) are never part of a task's group: it ends first.
-      if (!this.groupOpen) return [{ chunk }];
+      // floe's line comes after whatever the task printed before it, an unfinished line included.
+      const items = this.endLines(chunk.at);
+      if (this.groupOpen) items.push({ chunk: { stream: 'sys', at: chunk.at, text: GROUP_END_LINE } });
       this.groupOpen = false;
-      return [{ chunk: { stream: 'sys', at: chunk.at, text: GROUP_END_LINE } }, { chunk }];
+      items.push({ chunk });
+      return items;
     }
-    const held = this.partial.get(chunk.stream) ?? '';
-    const text = held + (chunk.text.includes('\u0001') ? chunk.text.replaceAll('\u0001', '') : chunk.text);
+    const items: CommandItem[] = [];
+    let text = chunk.text.includes('\u0001') ? chunk.text.replaceAll('\u0001', '') : chunk.text;
+    if (this.passing.has(chunk.stream)) {
+      const lineEnd = text.indexOf('\n') + 1;
+      if (lineEnd === 0) return text === '' ? [] : [{ chunk: { ...chunk, text } }];
+      this.passing.delete(chunk.stream);
+      items.push({ chunk: { ...chunk, text: text.slice(0, lineEnd) } });
+      text = text.slice(lineEnd);
+    }
+    text = (this.partial.get(chunk.stream) ?? '') + text;
     const end = text.lastIndexOf('\n') + 1;
-    this.partial.set(chunk.stream, text.slice(end));
+    let rest = text.slice(end);
     const whole = text.slice(0, end);
-    if (whole === '') return [];
-    if (!whole.includes('::')) return [{ chunk: { ...chunk, text: whole } }];
-    return this.lines(chunk, whole);
+    if (rest.length > MAX_COMMAND_LINE) {
+      this.passing.add(chunk.stream);
+      if (!whole.includes('::')) {
+        this.partial.delete(chunk.stream);
+        return joinPlain([...items, { chunk: { ...chunk, text } }]);
+      }
+    } else {
+      this.partial.set(chunk.stream, rest);
+      rest = '';
+    }
+    if (whole !== '') {
+      if (whole.includes('::')) items.push(...this.lines(chunk, whole));
+      else items.push({ chunk: { ...chunk, text: whole } });
+    }
+    if (rest !== '') {
+      this.partial.delete(chunk.stream);
+      items.push({ chunk: { ...chunk, text: rest } });
+    }
+    return joinPlain(items);
   }
 
   /** At the end of the attempt: what was held of an unfinished line, the open group's end, and the cap's note. */
   end(at: number): CommandItem[] {
-    const items: CommandItem[] = [];
-    for (const [stream, rest] of this.partial) {
-      if (rest !== '') items.push(...this.lines({ stream, at, text: '' }, `${rest}\n`));
-    }
-    this.partial.clear();
+    const items = this.endLines(at);
+    this.passing.clear();
     if (this.groupOpen) items.push({ chunk: { stream: 'sys', at, text: GROUP_END_LINE } });
     this.groupOpen = false;
     if (this.dropped > 0) {
@@ -70,6 +98,29 @@ export class TaskCommands {
       items.push({ chunk: { stream: 'sys', at, text } });
     }
     this.dropped = 0;
+    return items;
+  }
+
+  /** The held unfinished lines, read as lines and handed on as they are (no newline added); what follows them on
+   * their streams continues those lines, and is not read. */
+  private endLines(at: number): CommandItem[] {
+    const items: CommandItem[] = [];
+    for (const [stream, rest] of this.partial) {
+      if (rest === '') continue;
+      const read = this.lines({ stream, at, text: '' }, `${rest}\n`);
+      // The newline `lines` ended the last one with is not the task's.
+      for (let i = read.length - 1; i >= 0; i--) {
+        const item = read[i] as CommandItem;
+        if ('chunk' in item && item.chunk.stream === stream) {
+          item.chunk = { ...item.chunk, text: item.chunk.text.slice(0, -1) };
+          if (item.chunk.text === '') read.splice(i, 1);
+          break;
+        }
+      }
+      items.push(...read);
+      this.passing.add(stream);
+    }
+    this.partial.clear();
     return items;
   }
 
@@ -141,6 +192,21 @@ export class TaskCommands {
     if (normal === '..' || normal.startsWith('../') || normal.startsWith('/') || normal === '.') return undefined;
     return normal.replace(/^\.\//, '');
   }
+}
+
+/** Neighbouring chunks of one output stream as one: fewer records for the same bytes. */
+function joinPlain(items: CommandItem[]): CommandItem[] {
+  if (items.length < 2) return items;
+  const out: CommandItem[] = [];
+  for (const item of items) {
+    const previous = out[out.length - 1];
+    const sameStream =
+      previous && 'chunk' in previous && 'chunk' in item && previous.chunk.stream === item.chunk.stream;
+    if (sameStream && item.chunk.stream !== 'sys') {
+      previous.chunk = { ...previous.chunk, text: previous.chunk.text + item.chunk.text };
+    } else out.push(item);
+  }
+  return out;
 }
 
 /** GitHub's escapes in a command's message: `%25` `%0D` `%0A`. */

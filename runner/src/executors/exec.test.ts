@@ -10,7 +10,7 @@ describe('exec', () => {
   it('runs cmd without a shell, split on whitespace, and reports the exit code', async () => {
     const t = await testContext({ type: 'exec', opts: { cmd: 'printf  %s-%s  a  $HOME' } });
     expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
-    expect(t.text('out')).toBe('a-$HOME\n');
+    expect(t.text('out')).toBe('a-$HOME');
     expect(t.text('sys')).toContain('$ printf %s-%s a "$HOME"\n');
     expect(t.text('sys')).toContain('exited 0\n');
   });
@@ -18,7 +18,7 @@ describe('exec', () => {
   it('takes cmd as the program as it is when args are given', async () => {
     const t = await testContext({ type: 'exec', opts: { cmd: 'printf', args: ['%s|', 'a b', './x'] } });
     expect(await executeTask(t.ctx)).toEqual({ kind: 'exited', exitCode: 0 });
-    expect(t.text('out')).toBe(`a b|${t.ctx.workspace}/x|\n`);
+    expect(t.text('out')).toBe(`a b|${t.ctx.workspace}/x|`);
   });
 
   it('runs shell scripts with bash -eo pipefail, leaving $VAR to bash', async () => {
@@ -38,10 +38,10 @@ describe('exec', () => {
     expect(t.text('sys')).toContain('exited 3\n');
   });
 
-  it('completes a last line without a newline', async () => {
+  it('keeps a last line without a newline as it is', async () => {
     const t = await testContext({ type: 'exec', opts: { shell: 'printf "one\\ntwo"' } });
     await executeTask(t.ctx);
-    expect(t.text('out')).toBe('one\ntwo\n');
+    expect(t.text('out')).toBe('one\ntwo');
   });
 
   it('reports death by a signal as 128 + the signal number', async () => {

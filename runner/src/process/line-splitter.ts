@@ -1,97 +1,72 @@
-/** The longest line piece handed on, newline included (LogChunk contract: longer lines are cut). */
+/** A line held back this long is handed on without waiting for its end (LogChunk contract). */
 export const MAX_LINE_BYTES = 64 * 1024;
 
-const NEWLINE = Buffer.from('\n');
-
 /**
- * Turns the raw bytes of one output stream into whole lines, in constant memory: it holds at most one partial line of
- * under 64 KiB. A line longer than that is cut into pieces of at most `MAX_LINE_BYTES` bytes, each ending in `\n` (the
- * original floe hung for ever on a 64 KiB line). Cuts fall between UTF-8 characters, and a character split across two
- * reads is kept whole because bytes are decoded only once a piece is complete.
+ * Turns the raw bytes of one output stream into log text that holds whole lines where it can, in constant memory,
+ * changing no byte: what it hands on, joined, is exactly what the stream carried. A line's end is held back until
+ * its newline comes, so that lines of stdout and stderr do not interleave mid-line — but not beyond
+ * `MAX_LINE_BYTES`: a longer line goes on in pieces (the original floe hung for ever on a 64 KiB line), and a last
+ * line without a newline stays without one. Bytes are decoded once a piece is handed on, never inside a UTF-8
+ * character, so a character split across two reads is kept whole.
  */
 export class LineSplitter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 
-  /** The complete lines (possibly none: '') that `bytes` finishes, decoded as UTF-8. */
+  /** The text that `bytes` completes (possibly none: ''), decoded as UTF-8. */
   push(bytes: Buffer): string {
-    const out: Buffer[] = [];
-    let start = 0;
-    const first = bytes.indexOf(0x0a);
-    if (first >= 0) {
-      // Finish the pending line, then hand on every further complete line as one slice: copying and joining
-      // each line apart cost most of the time of a task printing hundreds of MB.
-      this.append(bytes.subarray(0, first), out);
-      out.push(...this.pending, NEWLINE);
-      this.pending = [];
-      this.pendingBytes = 0;
-      start = first + 1;
-      const last = bytes.lastIndexOf(0x0a);
-      if (last > first) {
-        this.cutLongLines(bytes.subarray(start, last + 1), out);
-        start = last + 1;
-      }
+    const last = bytes.lastIndexOf(0x0a);
+    if (last < 0) {
+      this.hold(bytes);
+      return this.pendingBytes >= MAX_LINE_BYTES ? this.release() : '';
     }
-    this.append(bytes.subarray(start), out);
-    if (out.length === 0) return '';
-    return out.length === 1 ? (out[0] as Buffer).toString('utf8') : Buffer.concat(out).toString('utf8');
+    const lines = bytes.subarray(0, last + 1);
+    // Lines of one read go on as one slice: copying and joining each line apart cost most of the time of a task
+    // printing hundreds of MB.
+    const text =
+      this.pendingBytes === 0
+        ? lines.toString('utf8')
+        : Buffer.concat([...this.pending, lines], this.pendingBytes + lines.length).toString('utf8');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.hold(bytes.subarray(last + 1));
+    return this.pendingBytes >= MAX_LINE_BYTES ? text + this.release() : text;
   }
 
-  /** The last line, completed with `\n`, when the stream ended without one; '' otherwise. */
+  /** What is held of an unfinished last line, as it is, when the stream has ended; '' when nothing is. */
   flush(): string {
     if (this.pendingBytes === 0) return '';
-    const text = Buffer.concat([...this.pending, NEWLINE]).toString('utf8');
+    const text = Buffer.concat(this.pending, this.pendingBytes).toString('utf8');
     this.pending = [];
     this.pendingBytes = 0;
     return text;
   }
 
-  /** Complete lines (the last ends in '\n') onto `out` as few slices, with any line too long cut into pieces. */
-  private cutLongLines(lines: Buffer, out: Buffer[]): void {
-    if (lines.length < MAX_LINE_BYTES) {
-      out.push(lines);
-      return;
-    }
-    let start = 0;
-    let runStart = 0;
-    while (start < lines.length) {
-      const newline = lines.indexOf(0x0a, start);
-      if (newline - start + 1 > MAX_LINE_BYTES) {
-        if (start > runStart) out.push(lines.subarray(runStart, start));
-        this.append(lines.subarray(start, newline), out);
-        out.push(...this.pending, NEWLINE);
-        this.pending = [];
-        this.pendingBytes = 0;
-        runStart = newline + 1;
-      }
-      start = newline + 1;
-    }
-    if (lines.length > runStart) out.push(lines.subarray(runStart));
-  }
-
-  private append(segment: Buffer, out: Buffer[]): void {
+  private hold(segment: Buffer): void {
     if (segment.length === 0) return;
-    // Copy: a subarray would keep the whole read buffer alive while only a tail of it is pending.
+    // Copied: a subarray would keep the whole read buffer alive while only a tail of it is pending.
     this.pending.push(Buffer.from(segment));
     this.pendingBytes += segment.length;
-    const limit = MAX_LINE_BYTES - 1; // room for the '\n' that ends each piece
-    if (this.pendingBytes <= limit) return;
-    const joined = Buffer.concat(this.pending);
-    let offset = 0;
-    while (joined.length - offset > limit) {
-      const cut = offset + charBoundary(joined, offset, limit);
-      out.push(joined.subarray(offset, cut), NEWLINE);
-      offset = cut;
-    }
-    this.pending = [joined.subarray(offset)];
-    this.pendingBytes = joined.length - offset;
+  }
+
+  /** Hands on the held piece of a long line, all but an unfinished UTF-8 character at its end. */
+  private release(): string {
+    const joined = Buffer.concat(this.pending, this.pendingBytes);
+    const cut = charBoundary(joined);
+    this.pending = cut < joined.length ? [Buffer.from(joined.subarray(cut))] : [];
+    this.pendingBytes = joined.length - cut;
+    return joined.subarray(0, cut).toString('utf8');
   }
 }
 
-/** The largest length ≤ `limit` from `offset` that does not end inside a UTF-8 multi-byte character. */
-function charBoundary(bytes: Buffer, offset: number, limit: number): number {
-  let length = limit;
-  // A continuation byte (10xxxxxx) at the cut means the cut splits a character: move back to its lead byte.
-  while (length > limit - 4 && ((bytes[offset + length] ?? 0) & 0xc0) === 0x80) length--;
-  return length > limit - 4 ? length : limit;
+/** The length of `bytes` without a UTF-8 character left unfinished at its end. */
+function charBoundary(bytes: Buffer): number {
+  // Back over continuation bytes (10xxxxxx) to the last lead byte; the character is whole if all its bytes are there.
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const byte = bytes[bytes.length - back] as number;
+    if ((byte & 0xc0) === 0x80) continue;
+    const size = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return size > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '@floe/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunSpool } from './run-spool.js';
+import { batchLines, RunSpool, type SpooledBatch } from './run-spool.js';
 
 const log = (seq: number, text = `line ${seq}\n`): RunRecord => ({
   kind: 'log',
@@ -13,7 +13,8 @@ const log = (seq: number, text = `line ${seq}\n`): RunRecord => ({
   chunk: { stream: 'out', at: 1_000 + seq, text },
 });
 const seqs = (spool: RunSpool, from: number, maxBytes = 1 << 20) =>
-  spool.read(from, maxBytes)?.lines.map((line) => (JSON.parse(line) as RunRecord).seq) ?? [];
+  batchLinesOf(spool.read(from, maxBytes)).map((line) => (JSON.parse(line) as RunRecord).seq);
+const batchLinesOf = (batch: SpooledBatch | undefined) => (batch ? batchLines(batch) : []);
 
 let root: string;
 beforeEach(() => {
@@ -30,7 +31,7 @@ describe('run spool', () => {
     expect(seqs(spool, 1)).toEqual([1, 2, 3]);
     expect(seqs(spool, 3)).toEqual([3]);
     expect(spool.read(4, 1000)).toBeUndefined();
-    expect(JSON.parse(spool.read(2, 1000)?.lines[0] ?? '')).toEqual(log(2));
+    expect(JSON.parse(batchLinesOf(spool.read(2, 1000))[0] ?? '')).toEqual(log(2));
     spool.close();
   });
 
@@ -39,7 +40,8 @@ describe('run spool', () => {
     spool.append(Array.from({ length: 10 }, (_, i) => log(i + 1, `${'x'.repeat(90)}\n`)));
     const threeLines = spool.bytesAfter(0) - spool.bytesAfter(3);
     const batch = spool.read(1, threeLines + 5);
-    expect(batch).toMatchObject({ firstSeq: 1, lastSeq: 3, bytes: threeLines });
+    expect(batch).toMatchObject({ firstSeq: 1, lastSeq: 3 });
+    expect(batch?.data.length).toBe(threeLines);
     expect(seqs(spool, 4, 1)).toEqual([4]);
     expect(spool.bytesAfter(3)).toBe(spool.bytesAfter(0) - threeLines);
     expect(spool.bytesAfter(10)).toBe(0);

@@ -5,7 +5,7 @@
 //   records.jsonl   the records, one JSON object a line, append-only, seq increasing by 1
 //   acked           the acknowledged seq, written when records.jsonl is emptied (everything in it acknowledged)
 //
-// Durability: records are written with one write(2) per batch and no fsync per record. A crash of the runner
+// Durability: records are written with one writev(2) per batch and no fsync per record. A crash of the runner
 // process loses nothing (the kernel's page cache survives it); a crash of the machine can lose what was written
 // in the last second, because a background fdatasync runs at most once a second while records flow, and once more
 // when the run finishes. That is the price of throughput: an fsync per log chunk would bound a task's output rate
@@ -22,7 +22,7 @@ import {
   renameSync,
   rmSync,
   writeFileSync,
-  writeSync,
+  writevSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { type RunRecord, z } from '@floe/shared';
@@ -46,12 +46,21 @@ export interface SpoolOptions {
   syncMs?: number;
 }
 
-/** A batch of spooled records, as the JSON lines that were written (sent as they are, never re-serialised). */
+/** A batch of spooled records, as the bytes that were written: JSON lines, each ending in `\n` (sent as they are,
+ * never decoded and serialised again). */
 export interface SpooledBatch {
-  lines: string[];
+  data: Buffer;
+  /** `data` with the room asked for around it (read's `around`), for a frame made in place without a copy. */
+  framed: Buffer;
   firstSeq: number;
   lastSeq: number;
-  bytes: number;
+}
+
+/** The JSON lines of a batch, decoded (for what must look into the records, e.g. for an older hub). */
+export function batchLines(batch: SpooledBatch): string[] {
+  const lines = batch.data.toString('utf8').split('\n');
+  lines.pop();
+  return lines;
 }
 
 const RECORDS = 'records.jsonl';
@@ -190,9 +199,8 @@ export class RunSpool {
       offset += piece.length;
       pieces.push(piece);
     }
-    const data = Buffer.concat(pieces);
     try {
-      for (let written = 0; written < data.length; ) written += writeSync(this.fd, data, written);
+      writeAll(this.fd, pieces);
     } catch (err) {
       // A disk that filled up mid-write: take the partial batch back so that the file stays whole lines.
       try {
@@ -208,8 +216,9 @@ export class RunSpool {
     this.scheduleSync();
   }
 
-  /** Records from `fromSeq` on (at least one when there is one, then up to `maxBytes`); undefined when none. */
-  read(fromSeq: number, maxBytes: number): SpooledBatch | undefined {
+  /** Records from `fromSeq` on (at least one when there is one, then up to `maxBytes`); undefined when none.
+   * `around`: bytes to leave free before and after them in `framed`. */
+  read(fromSeq: number, maxBytes: number, around = { before: 0, after: 0 }): SpooledBatch | undefined {
     const first = Math.max(fromSeq, this.ackedSeq + 1);
     if (first > this.lastSeq) return undefined;
     const index = first - this.ackedSeq - 1;
@@ -222,15 +231,16 @@ export class RunSpool {
       end++;
     }
     const stop = end < this.offsets.length ? (this.offsets[end] as number) : this.size;
-    const buffer = Buffer.alloc(stop - start);
-    for (let read = 0; read < buffer.length; ) {
-      const n = readSync(this.readFd(), buffer, read, buffer.length - read, start + read);
-      if (n === 0) break;
+    const length = stop - start;
+    // Not zeroed: every byte of `data` is read below (a short read means the file was cut under us: an error).
+    const framed = Buffer.allocUnsafe(around.before + length + around.after);
+    const data = framed.subarray(around.before, around.before + length);
+    for (let read = 0; read < length; ) {
+      const n = readSync(this.readFd(), data, read, length - read, start + read);
+      if (n === 0) throw new Error(`spool of ${this.runId}: records.jsonl is shorter than its records`);
       read += n;
     }
-    const lines = buffer.toString('utf8').split('\n');
-    lines.pop();
-    return { lines, firstSeq: first, lastSeq: first + lines.length - 1, bytes: buffer.length };
+    return { data, framed, firstSeq: first, lastSeq: first + (end - index) - 1 };
   }
 
   /** Bytes appended after `seq` (what is still to send once `seq` has been sent). */
@@ -299,6 +309,19 @@ export class RunSpool {
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
     if (this.fd !== -1) fdatasync(this.fd, () => {});
+  }
+}
+
+/** Writes every piece, in order, with as few writev(2) as the kernel allows (no copy into one buffer first). */
+function writeAll(fd: number, pieces: Buffer[]): void {
+  let rest = pieces;
+  while (rest.length > 0) {
+    // At most IOV_MAX (1024) pieces a call.
+    let written = writevSync(fd, rest.slice(0, 1024));
+    let done = 0;
+    while (done < rest.length && written >= (rest[done] as Buffer).length) written -= (rest[done++] as Buffer).length;
+    rest = rest.slice(done);
+    if (written > 0) rest[0] = (rest[0] as Buffer).subarray(written);
   }
 }
 

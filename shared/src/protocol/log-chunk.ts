@@ -5,10 +5,13 @@ export const LogStreamSchema = z.enum(['out', 'err', 'sys']).describe("stdout, s
 export type LogStream = z.infer<typeof LogStreamSchema>;
 
 /**
- * `text` holds whole lines, each ending in `\n`: a line longer than 64 KiB arrives cut into pieces of at most
- * 64 KiB (each ending `\n`), and a last line without a newline is completed when the process exits. One chunk
- * may hold many lines, so that huge output does not cost one message per line. `sys` lines are floe's own
- * (`$ make test`, `── attempt 2 of 3 ──`, `exited 2`).
+ * `text` is a piece of one stream, its bytes as the task printed them (nothing added or changed, but secrets
+ * masked): usually whole lines, many at once, so that huge output does not cost one message per line, and lines
+ * of stdout and stderr do not interleave mid-line. A line longer than 64 KiB arrives in pieces without a newline
+ * between them, and a last line without a newline stays without one (a runner older than this cut long lines with
+ * newlines and ended a last line with one). `sys` lines are floe's own (`$ make test`, `── attempt 2 of 3 ──`,
+ * `exited 2`); each starts on a line of its own, after a newline of its own when the output before it ended
+ * mid-line.
  */
 export const LogChunkSchema = z.object({
   stream: LogStreamSchema,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Dialect, Row, Sql, SqlDatabase } from '../sql-database.js';
 import { SqlStore } from '../sql-store.js';
+import { type BackgroundCheckpoints, startBackgroundCheckpoints } from './background-checkpoints.js';
 import { migrate } from './migrate.js';
 
 export type SqliteStoreOptions = {
@@ -16,6 +17,8 @@ export type SqliteStoreOptions = {
   file: string;
   /** How long a write waits for another process's lock before failing; default 5000 ms. */
   busyTimeoutMs?: number;
+  /** Checkpoint the WAL on a thread of its own (background-checkpoints.ts), as the hub does; default false. */
+  backgroundCheckpoints?: boolean;
 };
 
 /** `<dataDir>/floe.db`. */
@@ -34,7 +37,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
   db.pragma('synchronous = NORMAL');
   migrate(db);
-  return new SqliteStore(db);
+  return new SqliteStore(db, options.backgroundCheckpoints ? startBackgroundCheckpoints(db) : undefined);
 }
 
 const SQLITE: Dialect = {
@@ -57,7 +60,10 @@ class SqliteDatabase implements SqlDatabase {
     run: async (sql, params = []) => this.statement(sql).run(...params).changes,
   };
 
-  constructor(readonly db: Database.Database) {}
+  constructor(
+    readonly db: Database.Database,
+    private readonly checkpoints?: BackgroundCheckpoints,
+  ) {}
 
   private statement(sql: string): Database.Statement {
     let prepared = this.statements.get(sql);
@@ -113,13 +119,17 @@ class SqliteDatabase implements SqlDatabase {
   }
 
   async close(): Promise<void> {
+    await this.checkpoints?.stop();
     if (this.db.open) this.db.close();
   }
 }
 
 /** The store on SQLite; `db` is the connection (tests and benchmarks look at the file through it). */
 export class SqliteStore extends SqlStore {
-  constructor(readonly db: Database.Database) {
-    super(new SqliteDatabase(db));
+  constructor(
+    readonly db: Database.Database,
+    checkpoints?: BackgroundCheckpoints,
+  ) {
+    super(new SqliteDatabase(db, checkpoints));
   }
 }

@@ -605,6 +605,31 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(rest.next).toBe(1_000);
     });
 
+    it('pages a log of more chunks than one query reads, from inside a chunk, every byte once', async () => {
+      const run = await store.createRun(newRun());
+      const chunks = Array.from({ length: 130 }, (_, i) => ({
+        node: 'n',
+        attempt: 1,
+        stream: 'stdout',
+        at: clock,
+        text: `${String(i).padStart(3, '0')}${'x'.repeat(97)}`,
+      }));
+      await store.appendLogs(run.id, 'n', chunks);
+      let text = '';
+      for (let from = 50; from < 13_000; ) {
+        const page = await store.readLog(run.id, 'n', from, 4_000);
+        text += page.chunks.map((chunk) => chunk.text).join('');
+        expect(page.next).toBeGreaterThan(from);
+        from = page.next;
+      }
+      expect(text).toBe(
+        chunks
+          .map((chunk) => chunk.text)
+          .join('')
+          .slice(50),
+      );
+    });
+
     it('gives concurrent appends to one node distinct, contiguous offsets', async () => {
       const run = await store.createRun(newRun());
       await Promise.all(
