@@ -1,7 +1,7 @@
 // SQLite in WAL mode copies what was committed back into the database file at checkpoints, and by default the
 // connection whose commit crosses 1,000 WAL pages runs that checkpoint inside its commit: writing and syncing the
 // file on the hub's event loop, which cost a chatty build's log about a third of the hub's time (README.md
-// "A chatty build through a runner and the hub"). Here a thread of its own checkpoints instead; the hub's
+// "Performance", a chatty build through a runner and the hub). Here a thread of its own checkpoints instead; the hub's
 // connection checkpoints itself only if the WAL grows past FALLBACK_PAGES (the thread cannot keep up).
 // Durability is unchanged: with `synchronous = NORMAL` a commit is durable once its WAL frames are synced,
 // which checkpoints do, on whichever thread.
@@ -29,6 +29,9 @@ export function startBackgroundCheckpoints(db: Database.Database, everyMs = 500)
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     stop: () => {
+      // Held while it stops: an unref'd thread's exit never comes once nothing else keeps the loop alive, and the
+      // hub's stop (which waits for it) would end with the process instead of finishing (hub.json left, exit 0).
+      worker.ref();
       worker.postMessage('stop');
       return exited;
     },
