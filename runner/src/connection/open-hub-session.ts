@@ -95,7 +95,7 @@ export function openHubSession(options: HubSessionOptions): Promise<HubSession> 
   const written = () => {
     for (const listener of writtenListeners) listener();
   };
-  const send = (message: RunnerMessage | string) => {
+  const send = (message: RunnerMessage | string | Buffer) => {
     if (ws.readyState !== WebSocket.OPEN) return false;
     if (Buffer.isBuffer(message)) ws.send(message, { binary: false }, written);
     else ws.send(typeof message === 'string' ? message : JSON.stringify(message), written);
