@@ -5,11 +5,15 @@
 // the hub's. The floor, measured in the same run by a fresh Node process: spawning the same sandboxed
 // `bash -c 'echo hello'` N times (bwrap with the runner's arguments, then setpriv), and a plain `bash -c`.
 //
-//   node test/bench/runner-cost.js [--runs N] [--prof DIR] [--sandbox on|off] [--base MAIN]   # or `pnpm bench runner`
+//   node test/bench/runner-cost.js [--runs N] [--warmup N] [--prof DIR] [--sandbox on|off] [--base MAIN]
+//   (or `pnpm bench runner …`)
 //
 // --prof DIR starts the runner with `node --cpu-prof --cpu-prof-dir DIR` (the profile is written when it stops).
 // --base MAIN: an A/B in one session: the runners of another build (its runner/dist/cli/main.js, e.g. a worktree of
 // main) alternate with this tree's, each side measured as often, against the same hub.
+// --warmup N: unmeasured runs first (default 3). The first hundred or so runs of a runner's life also pay for V8
+// compiling its hot code (TurboFan, on a worker thread: a sixth of the runner's CPU samples over its first 200 runs
+// under `perf record`); a larger N measures a runner that has been up a while.
 // The runner is started with the Node options of floe's first line (bench-support.js), as its users start it.
 // Needs a build, root (or unprivileged user namespaces), bwrap and the floe-task user (test/prepare-machine.mjs).
 // Target: the runner's own CPU ≤ 10 ms a run with the sandbox on. Exits 1 when it is missed.
@@ -30,6 +34,7 @@ const PROF = option('--prof');
 /** `--sandbox on|off`: one side only (to profile it). */
 const ONLY = option('--sandbox');
 const BASE = option('--base');
+const WARMUP = Number(option('--warmup') ?? 3);
 /** The builds compared: this tree's, and the base's when given. */
 const BUILDS = BASE
   ? [
@@ -269,8 +274,7 @@ try {
     );
     const runner = await startRunner(hub, dir, `r${i}-${sandbox}${build ? `-${build}` : ''}`, sandbox, main);
     // A few unmeasured runs: the first run of a life loads modules and fills caches.
-    const warmupRuns = 3;
-    for (let w = 0; w < warmupRuns; w++) {
+    for (let w = 0; w < WARMUP; w++) {
       const { runId } = await benchApi(hub.url, '/api/flows/one/runs', {});
       await ends.wait(runId);
     }
@@ -303,7 +307,9 @@ try {
       }
     }
   const floors = { sandboxed: await floor(dir, true), plain: await floor(dir, false) };
-  console.log(`${RUNS} one-task runs (shell: echo hello) per shape, CPU ms per run, mean of the runners of each side`);
+  console.log(
+    `${RUNS} one-task runs (shell: echo hello) per shape after ${WARMUP} unmeasured, CPU ms per run, mean of the runners of each side`,
+  );
   console.log('                                    runner  children     hub   (runner per repetition)');
   for (const [name, row, each] of rows)
     console.log(`${name.padEnd(34)}  ${fmt(row.runner)}  ${fmt(row.children)}  ${fmt(row.hub)}   (${each})`);

@@ -77,7 +77,10 @@ export class RunSpool {
   lastSeq: number;
   meta: SpoolMeta;
   readonly dir: string;
+  /** records.jsonl, appended to and read from. */
   private fd: number;
+  /** The files of a spool made by this life (create), which are all it holds; undefined for a loaded one. */
+  private made: string[] | undefined;
   /** Byte offset in records.jsonl of each record after ackedSeq: offsets[i] holds seq ackedSeq + 1 + i. */
   private offsets: number[];
   private size: number;
@@ -99,7 +102,9 @@ export class RunSpool {
     this.size = state.size;
     this.compactBytes = options.compactBytes ?? 64 * 1024;
     this.syncMs = options.syncMs ?? 1_000;
-    this.fd = openSync(join(dir, RECORDS), 'a');
+    // Appended to and read from (pread: the offset of an O_APPEND descriptor moves only for writes) with one
+    // descriptor: one open and one close a run fewer than a second descriptor for reading.
+    this.fd = openSync(join(dir, RECORDS), 'a+');
   }
 
   /** Makes the spool of a newly accepted run under `root` (replacing a leftover one of the same run). */
@@ -239,7 +244,7 @@ export class RunSpool {
     const framed = Buffer.allocUnsafe(around.before + length + around.after);
     const data = framed.subarray(around.before, around.before + length);
     for (let read = 0; read < length; ) {
-      const n = readSync(this.readFd(), data, read, length - read, start + read);
+      const n = readSync(this.fd, data, read, length - read, start + read);
       if (n === 0) throw new Error(`spool of ${this.runId}: records.jsonl is shorter than its records`);
       read += n;
     }
@@ -304,17 +309,6 @@ export class RunSpool {
     this.syncTimer = undefined;
     if (this.fd !== -1) closeSync(this.fd);
     this.fd = -1;
-    if (this.readHandle !== undefined) closeSync(this.readHandle);
-    this.readHandle = undefined;
-  }
-
-  /** The files of a spool made by this life (create), which are all it holds; undefined for a loaded one. */
-  private made: string[] | undefined;
-  private readHandle: number | undefined;
-  /** O_APPEND descriptors can be read with pread on Linux, but not everywhere: reads use their own. */
-  private readFd(): number {
-    this.readHandle ??= openSync(join(this.dir, RECORDS), 'r');
-    return this.readHandle;
   }
 
   private scheduleSync(): void {
