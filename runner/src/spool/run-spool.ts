@@ -289,8 +289,9 @@ export class RunSpool {
   drop(): void {
     this.close();
     // A spool made by this life holds the files it made and nothing else: removed by name, a few syscalls where
-    // the recursive removal's failed rmdir, readdir and lstat of each file were a tenth of a run's cost to the
-    // runner (pnpm bench runner). One loaded from a previous life may hold a torn write's temporary file.
+    // the recursive removal's failed rmdir, readdir and lstat of each file cost more than the removal itself (a few
+    // per cent of a one-task run's cost to the runner: pnpm bench runner). One loaded from a previous life may hold
+    // a torn write's temporary file.
     if (this.made) {
       try {
         for (const name of this.made) unlinkSync(join(this.dir, name));
