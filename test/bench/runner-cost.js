@@ -5,9 +5,16 @@
 // the hub's. The floor, measured in the same run by a fresh Node process: spawning the same sandboxed
 // `bash -c 'echo hello'` N times (bwrap with the runner's arguments, then setpriv), and a plain `bash -c`.
 //
-//   node test/bench/runner-cost.js [--runs N] [--prof DIR]     # or `pnpm bench runner [--runs N]`
+//   node test/bench/runner-cost.js [--runs N] [--warmup N] [--prof DIR] [--sandbox on|off] [--base MAIN]
+//   (or `pnpm bench runner …`)
 //
 // --prof DIR starts the runner with `node --cpu-prof --cpu-prof-dir DIR` (the profile is written when it stops).
+// --base MAIN: an A/B in one session: the runners of another build (its runner/dist/cli/main.js, e.g. a worktree of
+// main) alternate with this tree's, each side measured as often, against the same hub.
+// --warmup N: unmeasured runs first (default 3). The first hundred or so runs of a runner's life also pay for V8
+// compiling its hot code (TurboFan, on a worker thread: a sixth of the runner's CPU samples over its first 200 runs
+// under `perf record`); a larger N measures a runner that has been up a while.
+// The runner is started with the Node options of floe's first line (bench-support.js), as its users start it.
 // Needs a build, root (or unprivileged user namespaces), bwrap and the floe-task user (test/prepare-machine.mjs).
 // Target: the runner's own CPU ≤ 10 ms a run with the sandbox on. Exits 1 when it is missed.
 import { spawn } from 'node:child_process';
@@ -15,7 +22,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { BENCH_ADMIN_TOKEN, benchApi, floeMain, repoRoot, startAndWaitFor } from './bench-support.js';
+import { BENCH_ADMIN_TOKEN, benchApi, floeMain, floeNodeOptions, repoRoot, startAndWaitFor } from './bench-support.js';
 
 const argv = process.argv.slice(2);
 const option = (name) => {
@@ -26,6 +33,15 @@ const RUNS = Number(option('--runs') ?? 100);
 const PROF = option('--prof');
 /** `--sandbox on|off`: one side only (to profile it). */
 const ONLY = option('--sandbox');
+const BASE = option('--base');
+const WARMUP = Number(option('--warmup') ?? 3);
+/** The builds compared: this tree's, and the base's when given. */
+const BUILDS = BASE
+  ? [
+      ['this', floeMain],
+      ['base', BASE],
+    ]
+  : [['', floeMain]];
 const SLOTS = 4;
 const IN_FLIGHT = 8;
 const TARGET_MS = 10;
@@ -134,10 +150,10 @@ async function runEnds(url) {
   };
 }
 
-async function startRunner(hub, dir, name, sandbox) {
+async function startRunner(hub, dir, name, sandbox, main) {
   const { token } = await benchApi(hub.url, '/api/runners/tokens', {});
-  const node = PROF ? ['--cpu-prof', '--cpu-prof-dir', join(PROF, name)] : [];
-  const args = [...node, floeMain, 'runner', 'start', '--name', name, '--work-dir', join(dir, name)];
+  const node = [...floeNodeOptions, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', join(PROF, name)] : [])];
+  const args = [...node, main, 'runner', 'start', '--name', name, '--work-dir', join(dir, name)];
   args.push('--hub', hub.url, '--token', token, '--slots', String(SLOTS), '--sandbox', sandbox);
   const { child } = await startAndWaitFor(children, process.execPath, args, /connected to the hub/, {
     env: { FLOE_RUNNER_LOG_FORMAT: 'json' },
@@ -248,50 +264,60 @@ try {
   const ends = await runEnds(hub.url);
   const rows = [];
   // Sandbox on, off, on again: a change in the shared machine's load falls on both sides.
-  const order = ONLY ? [ONLY, ONLY] : ['on', 'off', 'on', 'off'];
-  const results = { on: [], off: [] };
-  for (const [i, sandbox] of order.entries()) {
+  // With a base build, the two builds alternate within each side.
+  const sides = ONLY ? [ONLY, ONLY] : ['on', 'off', 'on', 'off'];
+  const order = sides.flatMap((sandbox) => BUILDS.map(([build, main]) => ({ sandbox, build, main })));
+  const results = {};
+  for (const [i, { sandbox, build, main }] of order.entries()) {
     say(
-      `runner with --sandbox ${sandbox}: ${RUNS} runs one after another, then ${RUNS} with ${IN_FLIGHT} POSTs in flight`,
+      `${build ? `${build}: ` : ''}runner with --sandbox ${sandbox}: ${RUNS} runs one after another, then ${RUNS} with ${IN_FLIGHT} POSTs in flight`,
     );
-    const runner = await startRunner(hub, dir, `r${i}-${sandbox}`, sandbox);
+    const runner = await startRunner(hub, dir, `r${i}-${sandbox}${build ? `-${build}` : ''}`, sandbox, main);
     // A few unmeasured runs: the first run of a life loads modules and fills caches.
-    const warmupRuns = 3;
-    for (let w = 0; w < warmupRuns; w++) {
+    for (let w = 0; w < WARMUP; w++) {
       const { runId } = await benchApi(hub.url, '/api/flows/one/runs', {});
       await ends.wait(runId);
     }
     await settled(runner.pid);
     const sequential = await measure(hub, runner, ends, false);
     const concurrent = await measure(hub, runner, ends, true);
-    results[sandbox].push({ sequential, concurrent });
+    const key = `${build} ${sandbox}`;
+    results[key] = [...(results[key] ?? []), { sequential, concurrent }];
     runner.kill('SIGTERM');
     await new Promise((resolve) => runner.once('exit', resolve));
   }
   const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
-  for (const sandbox of ['on', 'off']) {
-    if (!results[sandbox].length) continue;
-    for (const shape of ['sequential', 'concurrent']) {
-      const taken = results[sandbox].map((result) => result[shape]);
-      const row = {
-        runner: mean(taken.map((t) => t.runner)),
-        children: mean(taken.map((t) => t.children)),
-        hub: mean(taken.map((t) => t.hub)),
-      };
-      rows.push([`sandbox ${sandbox}, ${shape}`, row, taken.map((t) => t.runner.toFixed(1)).join(' / ')]);
-      if (sandbox === 'on') missed ||= row.runner > TARGET_MS;
+  for (const [build] of BUILDS)
+    for (const sandbox of ['on', 'off']) {
+      const side = results[`${build} ${sandbox}`];
+      if (!side) continue;
+      for (const shape of ['sequential', 'concurrent']) {
+        const taken = side.map((result) => result[shape]);
+        const row = {
+          runner: mean(taken.map((t) => t.runner)),
+          children: mean(taken.map((t) => t.children)),
+          hub: mean(taken.map((t) => t.hub)),
+        };
+        rows.push([
+          `${build ? `${build}: ` : ''}sandbox ${sandbox}, ${shape}`,
+          row,
+          taken.map((t) => t.runner.toFixed(1)).join(' / '),
+        ]);
+        if (sandbox === 'on' && build !== 'base') missed ||= row.runner > TARGET_MS;
+      }
     }
-  }
   const floors = { sandboxed: await floor(dir, true), plain: await floor(dir, false) };
-  console.log(`${RUNS} one-task runs (shell: echo hello) per shape, CPU ms per run, mean of the runners of each side`);
-  console.log('                              runner  children     hub   (runner per repetition)');
-  for (const [name, row, each] of rows)
-    console.log(`${name.padEnd(28)}  ${fmt(row.runner)}  ${fmt(row.children)}  ${fmt(row.hub)}   (${each})`);
   console.log(
-    `${'floor: Node spawning bwrap…'.padEnd(28)}  ${fmt(floors.sandboxed.own)}  ${fmt(floors.sandboxed.children)}       -   (a fresh Node spawning the sandboxed bash -c 'echo hello' ${RUNS} times, start-up included)`,
+    `${RUNS} one-task runs (shell: echo hello) per shape after ${WARMUP} unmeasured, CPU ms per run, mean of the runners of each side`,
+  );
+  console.log('                                    runner  children     hub   (runner per repetition)');
+  for (const [name, row, each] of rows)
+    console.log(`${name.padEnd(34)}  ${fmt(row.runner)}  ${fmt(row.children)}  ${fmt(row.hub)}   (${each})`);
+  console.log(
+    `${'floor: Node spawning bwrap…'.padEnd(34)}  ${fmt(floors.sandboxed.own)}  ${fmt(floors.sandboxed.children)}       -   (a fresh Node spawning the sandboxed bash -c 'echo hello' ${RUNS} times, start-up included)`,
   );
   console.log(
-    `${'floor: Node spawning bash'.padEnd(28)}  ${fmt(floors.plain.own)}  ${fmt(floors.plain.children)}       -`,
+    `${'floor: Node spawning bash'.padEnd(34)}  ${fmt(floors.plain.own)}  ${fmt(floors.plain.children)}       -`,
   );
   console.log(`target: the runner's own CPU ≤ ${TARGET_MS} ms a run with the sandbox on: ${missed ? 'MISSED' : 'ok'}`);
   console.log(`load average: ${loadStart} at the start, ${await load()} at the end`);

@@ -415,6 +415,17 @@ tasks:
     expect(logText(trusted.records, 'env')).toContain('AWS_SECRET_ACCESS_KEY=runner-aws-secret');
   });
 
+  it("removes an untrusted run's HOME with whatever its task left there, read-only directories too", async () => {
+    const f = flow(`
+id: f
+tasks:
+  - {id: fill, type: exec, listen: trigger.good, opts: {shell: "mkdir -p $HOME/a/b && echo x > $HOME/a/b/f && ln -s / $HOME/root && chmod 500 $HOME/a/b"}}
+`);
+    const run = drive(f, { trust: 'untrusted', baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    expect((await run.driver.done).ended?.result).toBe('good');
+    expect(readdirSync(join(workDir, 'runs'))).toEqual(['f-run-1']);
+  });
+
   it('never gives an untrusted run a reused workspace, whatever its flow says', async () => {
     const f = flow(`
 id: f

@@ -1,4 +1,13 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '@floe/shared';
@@ -116,6 +125,50 @@ describe('run spool', () => {
     again.drop();
     expect(existsSync(spool.dir)).toBe(false);
     expect(RunSpool.loadAll(root).spools).toEqual([]);
+  });
+
+  it('removes a spool it made when dropped, compacted or not, and whatever else was put in it', () => {
+    const plain = RunSpool.create(root, { runId: 'plain', epoch: 1, acceptedAt: 0, mark: 'm' });
+    plain.append([log(1)]);
+    plain.markFinished();
+    plain.drop();
+    expect(existsSync(plain.dir)).toBe(false);
+    const compacted = RunSpool.create(
+      root,
+      { runId: 'compacted', epoch: 1, acceptedAt: 0, mark: 'm' },
+      { compactBytes: 1 },
+    );
+    compacted.append([log(1)]);
+    compacted.ack(1);
+    expect(existsSync(join(compacted.dir, 'acked'))).toBe(true);
+    compacted.drop();
+    expect(existsSync(compacted.dir)).toBe(false);
+    // Not the spool's own: a file, and a directory with a file in it, that someone else put there.
+    const crowded = RunSpool.create(root, { runId: 'crowded', epoch: 1, acceptedAt: 0, mark: 'm' });
+    appendFileSync(join(crowded.dir, 'meta.json.tmp'), 'x');
+    mkdirSync(join(crowded.dir, 'sub'));
+    appendFileSync(join(crowded.dir, 'sub', 'f'), 'x');
+    crowded.drop();
+    expect(existsSync(crowded.dir)).toBe(false);
+    // Gone already (removed by hand): dropping it again is no error.
+    expect(() => crowded.drop()).not.toThrow();
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('replaces a leftover spool of the same run when the run is accepted again', () => {
+    const old = RunSpool.create(root, { runId: 'r1', epoch: 1, acceptedAt: 0, mark: 'm' });
+    old.append([log(1), log(2)]);
+    old.close();
+    appendFileSync(join(old.dir, 'stray'), 'x');
+    const fresh = RunSpool.create(root, { runId: 'r1', epoch: 2, acceptedAt: 0, mark: 'm' });
+    expect(fresh.lastSeq).toBe(0);
+    expect(readdirSync(fresh.dir).sort()).toEqual(['meta.json', 'records.jsonl']);
+    fresh.close();
+    expect(RunSpool.load(fresh.dir)).toMatchObject({ lastSeq: 0, meta: { epoch: 2 } });
+    // A spool root removed under the runner is made again.
+    rmSync(root, { recursive: true });
+    RunSpool.create(root, { runId: 'r2', epoch: 1, acceptedAt: 0, mark: 'm' }).close();
+    expect(readdirSync(root)).toEqual(['r2']);
   });
 
   it('removes a spool it cannot read instead of failing the runner', () => {
