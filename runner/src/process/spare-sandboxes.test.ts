@@ -117,7 +117,7 @@ describe.skipIf(!canSandbox)('a spare sandbox', () => {
   });
 
   it('is never reused: what a run left in its tmp, its home, its box or running is gone before the next run takes a spare', async () => {
-    const { workDir, spares, run } = await runner();
+    const { spares, run } = await runner();
     await run('r1', 'true');
     await spares.refill();
     const marker = `floe-spare-left-${process.pid}-${Date.now()}`;
