@@ -271,7 +271,11 @@ export async function dropSpareShell(box: RunSandbox): Promise<void> {
   sparePools.delete(box);
   spare.size = 0;
   const dropped = spare.shells.splice(0);
-  for (const entry of dropped) entry.shell.child.kill('SIGKILL');
+  for (const entry of dropped) {
+    // Held until it has exited: a stopping runner awaits this, and an unref'd child would let Node end first.
+    entry.shell.child.ref();
+    entry.shell.child.kill('SIGKILL');
+  }
   await Promise.all(dropped.map((entry) => entry.shell.exited));
 }
 
