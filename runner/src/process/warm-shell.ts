@@ -265,18 +265,8 @@ export function adoptSpareShell(box: RunSandbox, run: RunSandbox): Promise<Proce
 }
 
 /** Stops the shell waiting in `box`, unless a run adopted it; resolves once it has exited. */
-export async function dropSpareShell(box: RunSandbox): Promise<void> {
-  const spare = sparePools.get(box);
-  if (!spare) return;
-  sparePools.delete(box);
-  spare.size = 0;
-  const dropped = spare.shells.splice(0);
-  for (const entry of dropped) {
-    // Held until it has exited: a stopping runner awaits this, and an unref'd child would let Node end first.
-    entry.shell.child.ref();
-    entry.shell.child.kill('SIGKILL');
-  }
-  await Promise.all(dropped.map((entry) => entry.shell.exited));
+export function dropSpareShell(box: RunSandbox): Promise<void> {
+  return stopPool(sparePools, box);
 }
 
 /** Starts a warm shell in a run's sandbox now, so that the run's first shell task finds one ready. */
@@ -285,14 +275,23 @@ export function warmSandbox(sandbox: RunSandbox): void {
 }
 
 /** Stops the idle warm shells of a run's sandbox (its run has ended). */
-export async function dropWarmShells(sandbox: RunSandbox): Promise<void> {
-  const found = sandboxPools.get(sandbox);
+export function dropWarmShells(sandbox: RunSandbox): Promise<void> {
+  return stopPool(sandboxPools, sandbox);
+}
+
+/** Takes the pool of `sandbox` out of `pools` and stops its idle shells; resolves once they have exited. */
+async function stopPool(pools: Map<RunSandbox, Pool>, sandbox: RunSandbox): Promise<void> {
+  const found = pools.get(sandbox);
   if (!found) return;
-  sandboxPools.delete(sandbox);
+  pools.delete(sandbox);
   found.size = 0;
   const dropped = found.shells.splice(0);
-  for (const entry of dropped) entry.shell.child.kill('SIGKILL');
-  // A spare still being set up is making its mount points in the run's tmp (when the work dir is under /tmp): the
+  for (const entry of dropped) {
+    // Held until it has exited: a stopping runner awaits this, and an unref'd child would let Node end first.
+    entry.shell.child.ref();
+    entry.shell.child.kill('SIGKILL');
+  }
+  // A shell still being set up is making its mount points in the run's tmp (when the work dir is under /tmp): the
   // run's end removes that folder only once they are gone, or the removal races them (ENOTEMPTY).
   await Promise.all(dropped.map((entry) => entry.shell.exited));
 }
