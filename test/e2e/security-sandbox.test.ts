@@ -25,7 +25,9 @@ import {
 /** Each line: `<attempt>=blocked`, or `<attempt>=ESCAPED` when the task got what it must not. */
 const PROBE = String.raw`
 set +e
-root=$(cd "$FLOEWS/../.." && pwd)
+# The work dir: a run's workspace is <work dir>/runs/<name>, or <work dir>/boxes/<box>/<name> in a spare sandbox.
+root=$(echo "$FLOEWS" | sed -E 's#/(runs|boxes/[^/]+)/[^/]+$##')
+case $FLOEWS in */boxes/*) echo probe:box=spare;; *) echo probe:box=run;; esac
 try() { if eval "$2" >/dev/null 2>&1; then echo "probe:$1=ESCAPED"; else echo "probe:$1=blocked"; fi; }
 try credential 'grep -q credential "$root/credential.json"'
 try runner-environ 'grep -q FLOE_ADMIN_TOKEN /proc/$FLOE_DATA_RUNNER_PID/environ'
@@ -71,7 +73,8 @@ ${PROBE.trim()
         listen: task.checkout.good
         opts:
           shell: |
-            git -C src config core.fsmonitor "echo ran > $FLOEWS/../../fsmonitor-ran" && echo planted
+            root=\${FLOEWS%/runs/*}; root=\${root%/boxes/*}
+            git -C src config core.fsmonitor "echo ran > $root/fsmonitor-ran" && echo planted
       - {id: again, type: git-checkout, listen: task.plant.good, opts: {sub-dir: src}}
   - id: victim-bare
     reuse-space: true
@@ -194,6 +197,15 @@ describe('a sandboxed task on a runner started as root', () => {
     const got = await probe('escape', boxed, 'refs/pull/1/head');
     expect(got).toMatchObject({ ...BLOCKED, trust: 'untrusted', network: 'blocked' });
     expect(stillRunning(got.left as string)).toBe(false);
+  });
+
+  it('cannot do any of it from a sandbox prepared before its offer either, trusted or not', async () => {
+    // The probes above were the first runs of their kinds: a spare of each kind waits since (spare-sandboxes.ts).
+    for (const ref of [undefined, 'refs/pull/1/head']) {
+      const got = await probe('escape', boxed, ref);
+      expect(got).toMatchObject({ ...BLOCKED, box: 'spare', network: ref ? 'blocked' : 'ESCAPED' });
+      expect(stillRunning(got.left as string)).toBe(false);
+    }
   });
 
   it('cannot have the runner run what it wrote into a clone (.git/config), and the clone is checked out again', async () => {

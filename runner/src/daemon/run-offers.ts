@@ -7,6 +7,7 @@ import type { CacheStore } from '../cache/cache-store.js';
 import { HubCacheStore } from '../cache/hub-cache-store.js';
 import type { HubSession } from '../connection/open-hub-session.js';
 import { driveRun, type RunDriver } from '../execution/drive-run.js';
+import type { SpareSandboxes } from '../process/spare-sandboxes.js';
 import type { SandboxProbe } from '../process/task-sandbox.js';
 import { RunSpool } from '../spool/run-spool.js';
 import type { SpoolReserve } from '../spool/spool-reserve.js';
@@ -46,6 +47,8 @@ export interface RunOffersOptions {
 export class RunOffers {
   /** Probed once at start (process/task-sandbox.ts) and told to the hub in hello; none until then. */
   sandbox: SandboxProbe = { ok: false, reason: 'the runner was started with --sandbox off' };
+  /** Sandboxes prepared before their run (process/spare-sandboxes.ts), when the runner sandboxes its tasks. */
+  spares?: SpareSandboxes;
 
   constructor(private readonly options: RunOffersOptions) {}
 
@@ -113,6 +116,7 @@ export class RunOffers {
         workDir: config.workDir,
         baseEnv: { ...this.options.baseEnv, [RUN_MARK]: run.spool.meta.mark },
         ...(this.sandbox.ok ? { sandbox: this.sandbox.sandbox } : {}),
+        ...(this.spares ? { spares: this.spares } : {}),
         // The hub's shared caches when it keeps them, else (it says so at the first request) the runner's own.
         caches: new HubCacheStore(
           { endpoint: this.options.endpoint, runId: run.runId, epoch: run.epoch },

@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
 import { LocalCacheStore } from '../cache/local-cache-store.js';
 import { HubFailure } from '../connection/hub-failure.js';
 import type { HubSession } from '../connection/open-hub-session.js';
+import { runBaseEnv } from '../execution/run-base-env.js';
+import { SpareSandboxes } from '../process/spare-sandboxes.js';
 import { setCgroupOwner } from '../process/task-cgroup.js';
 import { probeTaskSandbox, type SandboxProbe } from '../process/task-sandbox.js';
 import { keepWarmShells } from '../process/warm-shell.js';
@@ -188,8 +190,18 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       const sandbox = probeSandbox(config, baseEnv, logger);
       if (!sandbox) return EXIT_CONFIG;
       offers.sandbox = sandbox;
-      // A sandboxed runner keeps its warm shells in each run's sandbox (warm-shell.ts), none outside.
-      keepWarmShells(Math.min(config.slots, 4), { ...baseEnv, [RUN_MARK]: instance }, sandbox.ok);
+      // A sandboxed runner keeps its warm shells in each run's sandbox (warm-shell.ts), none outside, and a
+      // sandbox of each kind of run it has taken ready before the next offer (spare-sandboxes.ts).
+      const shellEnv = { ...baseEnv, [RUN_MARK]: instance };
+      keepWarmShells(Math.min(config.slots, 4), shellEnv, sandbox.ok);
+      if (sandbox.ok) {
+        const { sandbox: boxed } = sandbox;
+        offers.spares = new SpareSandboxes({
+          sandbox: boxed,
+          workDir: config.workDir,
+          shellEnv: (kind, home) => runBaseEnv(shellEnv, { untrusted: !kind.trusted, home, sandbox: boxed }),
+        });
+      }
       sweepOldWorkspaces();
       let saved: CredentialFile;
       try {
@@ -222,6 +234,7 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
       connection.dispose();
       clearInterval(workspaceSweep);
       runs.closeSpools();
+      await offers.spares?.close();
       keepWarmShells(0);
       lock.release();
     }

@@ -23,16 +23,17 @@ import type { ArtifactHub } from '../artifacts/artifact-endpoint.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { executeTask } from '../executors/execute-task.js';
 import { giveNewDirsToTaskUser, giveToTaskUser } from '../process/give-to-task-user.js';
+import type { SpareSandboxes } from '../process/spare-sandboxes.js';
 import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
 import type { RunSandbox, TaskSandbox } from '../process/task-sandbox.js';
 import { dropWarmShells, warmSandbox } from '../process/warm-shell.js';
-import { minimalEnv } from '../workspace/minimal-env.js';
 import { prepareWorkspace } from '../workspace/prepare-workspace.js';
 import { injectSecrets } from './inject-secrets.js';
 import { LogCap } from './log-cap.js';
 import { type MaskStream, maskSecrets } from './mask-secrets.js';
 import { readJunitReports } from './read-junit.js';
 import { readSummary, removeSummary, summaryPath } from './read-summary.js';
+import { runBaseEnv } from './run-base-env.js';
 import { type CommandItem, TaskCommands } from './task-commands.js';
 
 export interface DriveRunOptions {
@@ -56,6 +57,11 @@ export interface DriveRunOptions {
    * make one); default none (`floe run`). An untrusted run's tasks then have no network unless the spec allows it.
    */
   sandbox?: TaskSandbox;
+  /**
+   * Sandboxes prepared before their run (process/spare-sandboxes.ts): with `sandbox`, a run with a workspace of its
+   * own takes one of its kind if one is waiting. Default none (`floe run`).
+   */
+  spares?: Pick<SpareSandboxes, 'take' | 'refill'>;
   /** Between the interrupt and the kill of a task's process tree; the executor's default when absent. */
   killGraceMs?: number;
   /**
@@ -359,41 +365,49 @@ export function driveRun(options: DriveRunOptions): RunDriver {
 
   const done = (async () => {
     // An untrusted run never shares a workspace: whatever the flow says, it gets a fresh one of its own.
-    const workspace = await prepareWorkspace({
-      workDir,
-      flow: untrusted ? { ...flow, 'reuse-space': false } : flow,
-      runId: spec.id,
-    });
+    const fresh = untrusted || !flow['reuse-space'];
+    const network = !untrusted || spec.network === true;
+    // A sandbox started before the offer (spare-sandboxes.ts): the run's workspace and home are made in its box.
+    const spare = options.sandbox && fresh ? options.spares?.take({ trusted: !untrusted, network }) : undefined;
+    let workspace: Awaited<ReturnType<typeof prepareWorkspace>>;
+    try {
+      workspace = await prepareWorkspace({
+        workDir,
+        flow: fresh ? { ...flow, 'reuse-space': false } : flow,
+        runId: spec.id,
+        ...(spare ? { box: spare.box } : {}),
+      });
+    } catch (err) {
+      await spare?.release();
+      throw err;
+    }
     workspacePath = workspace.path;
     const sandboxed = options.sandbox !== undefined;
     // A sandboxed task cannot reach the runner's home; an untrusted one must not: both get one of the run's.
     const home = untrusted || sandboxed ? `${workspace.path}.home` : undefined;
-    const tmp = sandboxed ? `${workspace.path}.tmp` : undefined;
+    // The run's /tmp, shared by its tasks.
+    const tmp = sandboxed ? (spare?.tmp ?? `${workspace.path}.tmp`) : undefined;
     try {
-      if (home) {
-        mkdirSync(home, { recursive: true, mode: 0o700 });
-        baseEnv = untrusted ? minimalEnv(runnerEnv, home) : { ...runnerEnv, HOME: home };
-      }
+      if (home) mkdirSync(home, { recursive: true, mode: 0o700 });
+      baseEnv = runBaseEnv(runnerEnv, { untrusted, home, sandbox: options.sandbox });
       if (options.sandbox && home && tmp) {
         mkdirSync(tmp, { recursive: true, mode: 0o700 });
-        const user = options.sandbox.user;
-        // The runner's TMPDIR is not in the sandbox; its /tmp is the run's own, shared by the run's tasks.
-        baseEnv = { ...baseEnv, TMPDIR: '/tmp', ...(user ? { USER: user.name, LOGNAME: user.name } : {}) };
         runSandbox = {
           sandbox: options.sandbox,
           workspace: workspace.path,
           home,
           tmp,
-          network: !untrusted || spec.network === true,
+          network,
           shellEnv: baseEnv,
           // A run of one shell task (most runs of a busy hub) warms one shell, not a spare that nothing takes.
           warmShells: shellTasks(flow) > 1 ? 2 : 1,
+          ...(spare ? { box: spare.box } : {}),
         };
         // A shared workspace and its home keep what earlier runs left: all of it; a fresh run's three are empty.
         // (A run given to this runner again at a newer epoch finds its workspace as it was left.)
         if (readdirSync(workspace.path).length > 0) await giveToTaskUser(runSandbox, workspace.path, home, tmp);
         else giveNewDirsToTaskUser(runSandbox, workspace.path, home, tmp);
-        warmSandbox(runSandbox);
+        if (!spare?.adopt(runSandbox)) warmSandbox(runSandbox);
       }
       const at = now();
       const parallel = options.parallel === undefined ? {} : { parallel: options.parallel };
@@ -422,6 +436,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       if (home && (untrusted || !flow['reuse-space'])) removeDir(home);
       if (tmp) removeDir(tmp);
       await workspace.release();
+      await spare?.release();
+      void options.spares?.refill();
     }
   })();
 

@@ -52,6 +52,11 @@ export interface RunSandbox {
   shellEnv: Record<string, string>;
   /** How many warm shells the run's sandbox keeps (warm-shell.ts); default 2. A run of one shell task needs one. */
   warmShells?: number;
+  /**
+   * A directory bound (writable, at its own path) instead of the workspace and the home, which are made in it: the
+   * box of a sandbox prepared before its run (spare-sandboxes.ts), whose run was not known when bwrap started.
+   */
+  box?: string;
 }
 
 /**
@@ -149,10 +154,8 @@ export function sandboxArgv(
   if (!fds.skipWritable) args.push('--bind', run.tmp, '/tmp');
   // The work dir and the runner's home: empty. Paths that contain another are covered once, outermost first.
   for (const dir of sandbox.hide) args.push('--tmpfs', dir);
-  const binds = [
-    ...(fds.skipWritable ? [] : [run.workspace, run.home].map((path) => ({ path, readOnly: false }))),
-    ...sandbox.binds,
-  ];
+  const writable = run.box === undefined ? [run.workspace, run.home] : [run.box];
+  const binds = [...(fds.skipWritable ? [] : writable.map((path) => ({ path, readOnly: false }))), ...sandbox.binds];
   for (const bind of binds) {
     // bwrap makes the directories leading to a mount point inside a hidden one mode 0700, root's: the task user
     // must be able to pass through them (they hold nothing else).

@@ -212,20 +212,61 @@ function plainPool(): Pool {
 
 /** The pool of a run sandbox, made (and filled) on first use; the least recently used beyond the limit goes. */
 function sandboxPool(sandbox: RunSandbox): Pool {
-  let found = sandboxPools.get(sandbox);
+  const found = sandboxPools.get(sandbox);
   if (found) {
     sandboxPools.delete(sandbox);
     sandboxPools.set(sandbox, found);
     return found;
   }
-  const size = Math.max(1, Math.min(sandbox.warmShells ?? SANDBOX_POOL_SIZE, SANDBOX_POOL_SIZE));
-  found = { size, env: sandbox.shellEnv, shells: [], broken: false, sandbox };
-  sandboxPools.set(sandbox, found);
+  return addSandboxPool(sandbox, { size: 0, env: sandbox.shellEnv, shells: [], broken: false, sandbox });
+}
+
+/** Makes `pool` the pool of `sandbox`, sized for its run; the least recently used beyond the limit goes. */
+function addSandboxPool(sandbox: RunSandbox, pool: Pool): Pool {
+  pool.size = Math.max(1, Math.min(sandbox.warmShells ?? SANDBOX_POOL_SIZE, SANDBOX_POOL_SIZE));
+  sandboxPools.set(sandbox, pool);
   for (const [old] of sandboxPools) {
     if (sandboxPools.size <= Math.max(sandboxPoolLimit, 1)) break;
     void dropWarmShells(old);
   }
-  return found;
+  return pool;
+}
+
+/**
+ * Warm shells started before their run, in a sandbox whose box is bound instead of the run's paths
+ * (spare-sandboxes.ts): each in a pool of one of its own, outside the limit above, until a run adopts it.
+ */
+const sparePools = new Map<RunSandbox, Pool>();
+
+/** Starts a warm shell in `box` (a sandbox with a `box`, made for no run yet); false when none could start. */
+export function startSpareShell(box: RunSandbox): boolean {
+  const spare: Pool = { size: 1, env: box.shellEnv, shells: [], broken: false, sandbox: box };
+  fill(spare);
+  if (spare.shells.length === 0) return false;
+  sparePools.set(box, spare);
+  return true;
+}
+
+/**
+ * Makes the shell waiting in `box` the first warm shell of `run`, whose sandbox binds the same box (the run's
+ * workspace and home are made in it): its first shell task takes it as it would one started for the run, and the
+ * run's further shells start with the run's environment. Returns when the shell exits (its task ended, or the run
+ * dropped it); undefined when there is none (it died waiting).
+ */
+export function adoptSpareShell(box: RunSandbox, run: RunSandbox): Promise<ProcessExit> | undefined {
+  const spare = sparePools.get(box);
+  sparePools.delete(box);
+  const entry = spare?.shells[0];
+  if (!spare || !entry) return undefined;
+  spare.sandbox = run;
+  spare.env = run.shellEnv;
+  addSandboxPool(run, spare);
+  return entry.shell.exited;
+}
+
+/** Stops the shell waiting in `box`, unless a run adopted it; resolves once it has exited. */
+export function dropSpareShell(box: RunSandbox): Promise<void> {
+  return stopPool(sparePools, box);
 }
 
 /** Starts a warm shell in a run's sandbox now, so that the run's first shell task finds one ready. */
@@ -234,14 +275,23 @@ export function warmSandbox(sandbox: RunSandbox): void {
 }
 
 /** Stops the idle warm shells of a run's sandbox (its run has ended). */
-export async function dropWarmShells(sandbox: RunSandbox): Promise<void> {
-  const found = sandboxPools.get(sandbox);
+export function dropWarmShells(sandbox: RunSandbox): Promise<void> {
+  return stopPool(sandboxPools, sandbox);
+}
+
+/** Takes the pool of `sandbox` out of `pools` and stops its idle shells; resolves once they have exited. */
+async function stopPool(pools: Map<RunSandbox, Pool>, sandbox: RunSandbox): Promise<void> {
+  const found = pools.get(sandbox);
   if (!found) return;
-  sandboxPools.delete(sandbox);
+  pools.delete(sandbox);
   found.size = 0;
   const dropped = found.shells.splice(0);
-  for (const entry of dropped) entry.shell.child.kill('SIGKILL');
-  // A spare still being set up is making its mount points in the run's tmp (when the work dir is under /tmp): the
+  for (const entry of dropped) {
+    // Held until it has exited: a stopping runner awaits this, and an unref'd child would let Node end first.
+    entry.shell.child.ref();
+    entry.shell.child.kill('SIGKILL');
+  }
+  // A shell still being set up is making its mount points in the run's tmp (when the work dir is under /tmp): the
   // run's end removes that folder only once they are gone, or the removal races them (ENOTEMPTY).
   await Promise.all(dropped.map((entry) => entry.shell.exited));
 }

@@ -1,4 +1,5 @@
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +38,31 @@ describe('prepareWorkspace', () => {
     expect(ws.path).toBe(first.path);
     expect((await stat(join(ws.path, 'marker'))).isFile()).toBe(true);
     await Promise.all([ws.release(), other.release()]);
+  });
+
+  it("makes a run's workspace in a spare sandbox's box, moving one left at its place in, and back at the end", async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'floe-ws-'));
+    const box = join(workDir, 'boxes', 'b1');
+    await mkdir(box, { recursive: true });
+    // The run was held here before, at an older epoch: its workspace is at its place.
+    const place = join(workDir, 'runs', 'build-r1');
+    await mkdir(place, { recursive: true });
+    await writeFile(join(place, 'earlier'), 'kept');
+    const ws = await prepareWorkspace({ workDir, flow: { id: 'build' }, runId: 'r1', box });
+    expect(ws.path).toBe(join(box, 'build-r1'));
+    expect(await readFile(join(ws.path, 'earlier'), 'utf8')).toBe('kept');
+    expect((await stat(ws.path)).mode & 0o777).toBe(0o700);
+    expect(existsSync(place)).toBe(false);
+    // What a restart after a crash reads to put it back.
+    expect(await readFile(`${box}.workspace`, 'utf8')).toBe(place);
+    await writeFile(join(ws.path, 'built'), 'r1');
+    await ws.release();
+    expect(await readFile(join(place, 'built'), 'utf8')).toBe('r1');
+    expect(existsSync(`${box}.workspace`)).toBe(false);
+    // A reuse-space workspace keeps its fixed place, box or not.
+    const shared = await prepareWorkspace({ workDir, flow: { id: 'deploy', 'reuse-space': true }, runId: 'r2', box });
+    expect(shared.path).toBe(join(workDir, 'flows', 'deploy', 'ws'));
+    await shared.release();
   });
 
   it('keeps odd ids inside the work directory', () => {
