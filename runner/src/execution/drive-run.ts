@@ -6,7 +6,7 @@
 // of the run with the same engine, so applying the records' inputs to `startRun(flow, {at: start.at, data})`
 // reproduces the driver's state exactly. Nothing reaches the engine any other way: task outcomes, the run
 // deadline, cancel and form data all become inputs here.
-import { mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import {
   type Effect,
   type EngineInput,
@@ -23,6 +23,7 @@ import type { ArtifactHub } from '../artifacts/artifact-endpoint.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { executeTask } from '../executors/execute-task.js';
 import { giveNewDirsToTaskUser, giveToTaskUser } from '../process/give-to-task-user.js';
+import { removeSandboxDir } from '../process/remove-sandbox-dir.js';
 import type { SpareSandboxes } from '../process/spare-sandboxes.js';
 import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
 import type { RunSandbox, TaskSandbox } from '../process/task-sandbox.js';
@@ -115,19 +116,6 @@ function countLines(text: string): number {
   let lines = 0;
   for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
   return lines;
-}
-
-/**
- * Removes a run's home or tmp, retried: a sandbox's init killed with its bwrap may still be leaving its mount points
- * for a moment. Most tasks leave both empty: one rmdir then, where the recursive removal's lstat, failed rmdir and
- * readdir were a few per cent of a one-task run's cost to the runner (pnpm bench runner).
- */
-function removeDir(path: string): void {
-  try {
-    rmdirSync(path);
-  } catch {
-    rmSync(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
-  }
 }
 
 /** setTimeout refuses longer delays (it fires at once); a longer deadline is re-armed when this one fires. */
@@ -433,8 +421,8 @@ export function driveRun(options: DriveRunOptions): RunDriver {
     } finally {
       if (runSandbox) await dropWarmShells(runSandbox);
       // A reuse-space flow's home keeps its caches for the next run, like its workspace.
-      if (home && (untrusted || !flow['reuse-space'])) removeDir(home);
-      if (tmp) removeDir(tmp);
+      if (home && (untrusted || !flow['reuse-space'])) removeSandboxDir(home);
+      if (tmp) removeSandboxDir(tmp);
       await workspace.release();
       await spare?.release();
       void options.spares?.refill();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { putBoxedWorkspacesBack } from '../workspace/prepare-workspace.js';
+import { removeSandboxDir } from './remove-sandbox-dir.js';
 import type { RunSandbox, TaskSandbox } from './task-sandbox.js';
 import { adoptSpareShell, dropSpareShell, startSpareShell } from './warm-shell.js';
 
@@ -62,7 +63,7 @@ export class SpareSandboxes {
   constructor(private readonly options: SpareSandboxesOptions) {
     this.boxes = join(resolve(options.workDir), 'boxes');
     putBoxedWorkspacesBack(this.boxes, options.workDir);
-    removeDir(this.boxes);
+    removeSandboxDir(this.boxes);
     mkdirSync(this.boxes, { recursive: true, mode: 0o700 });
   }
 
@@ -87,8 +88,8 @@ export class SpareSandboxes {
         if (released) return;
         released = true;
         await dropSpareShell(box);
-        removeDir(dir);
-        removeDir(box.tmp);
+        removeSandboxDir(dir);
+        removeSandboxDir(box.tmp);
       },
     };
   }
@@ -113,8 +114,8 @@ export class SpareSandboxes {
     this.ready.clear();
     await Promise.all(waiting.map((box) => dropSpareShell(box)));
     for (const box of waiting) {
-      removeDir(box.box as string);
-      removeDir(box.tmp);
+      removeSandboxDir(box.box as string);
+      removeSandboxDir(box.tmp);
     }
   }
 
@@ -129,8 +130,8 @@ export class SpareSandboxes {
       mkdirSync(tmp, { mode: 0o700 });
       if (sandbox.user) chownSync(tmp, sandbox.user.uid, sandbox.user.gid);
     } catch {
-      removeDir(dir);
-      removeDir(tmp);
+      removeSandboxDir(dir);
+      removeSandboxDir(tmp);
       return;
     }
     const box: RunSandbox = {
@@ -144,8 +145,8 @@ export class SpareSandboxes {
       warmShells: 1,
     };
     if (!startSpareShell(box)) {
-      removeDir(dir);
-      removeDir(tmp);
+      removeSandboxDir(dir);
+      removeSandboxDir(tmp);
       return;
     }
     this.ready.set(key, box);
@@ -154,9 +155,4 @@ export class SpareSandboxes {
 
 function keyOf(kind: SpareKind): string {
   return `${kind.trusted ? 'trusted' : 'untrusted'}/${kind.network ? 'network' : 'none'}`;
-}
-
-/** Retried: a sandbox's init killed with its bwrap may still be leaving its mount points for a moment. */
-function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
 }
