@@ -141,6 +141,38 @@ describe('RecordPump', () => {
     }
   });
 
+  it('sends log records as binary frames to a hub of protocol 6, as JSON to an older one, all in seq order', async () => {
+    const logLine = (seq: number, text: string): RunRecord => ({
+      kind: 'log',
+      seq,
+      node: 'n',
+      attempt: 1,
+      chunk: { stream: 'out', at: seq, text },
+    });
+    const sent = [lost(1), logLine(2, 'héllo\n'), logLine(3, 'a "quoted" \\ line\n'), lost(4), logLine(5, 'end')];
+    for (const protocol of [PROTOCOL_VERSION, SINCE_PROTOCOL.binaryLogs - 1]) {
+      await hub.close();
+      hub = await startTestHub({ credentials: ['cred'], protocol });
+      await connect();
+      const runs = new HeldRuns();
+      const run = hold(runs, `run-${protocol}`);
+      const records = pump(runs);
+      for (const record of sent) records.push(run, record);
+      const got: RunRecord[] = [];
+      for (let from = 0; got.length < sent.length; ) {
+        const frame = await hub.next('record', from);
+        got.push(...(frame.type === 'record' ? frame.records : []));
+        from = frame.index + 1;
+      }
+      expect(got).toEqual(sent);
+      // Binary: the two runs of log records (2–3 and 5); the others in JSON frames between them.
+      expect(hub.binaryFrames).toBe(protocol >= SINCE_PROTOCOL.binaryLogs ? 2 : 0);
+      expect(run.sentSeq).toBe(5);
+      records.close();
+      session?.close();
+    }
+  });
+
   it('sends in frames of at most batchBytes each, in seq order', async () => {
     await connect();
     const runs = new HeldRuns();

@@ -26,6 +26,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { type RunRecord, z } from '@floe/shared';
+import { utf8Text } from '@floe/shared/node';
 
 export const SpoolMetaSchema = z.object({
   runId: z.string(),
@@ -58,7 +59,7 @@ export interface SpooledBatch {
 
 /** The JSON lines of a batch, decoded (for what must look into the records, e.g. for an older hub). */
 export function batchLines(batch: SpooledBatch): string[] {
-  const lines = batch.data.toString('utf8').split('\n');
+  const lines = utf8Text(batch.data).split('\n');
   lines.pop();
   return lines;
 }
