@@ -11,6 +11,7 @@
 // a transaction here awaits between its statements.
 import type { RunState } from '@floe/shared';
 import { z } from '@floe/shared';
+import { utf8Text } from '@floe/shared/node';
 import { type GitHubStateStore, SqlGitHubState } from './github-state.js';
 import { type NotificationStore, SqlNotificationStore } from './notify-deliveries.js';
 import { type RowReader, rowReader } from './row-codec.js';
@@ -90,7 +91,7 @@ const readLogSize = rowReader(z.object({ runId: z.string(), node: z.string(), by
 
 /** A log chunk's text column holds text, or its UTF-8 bytes (Dialect.storesLogBytes): read, it is text. */
 function withLogText<T>(read: RowReader<T>): RowReader<T> {
-  return (row) => (Buffer.isBuffer(row.text) ? read({ ...row, text: row.text.toString('utf8') }) : read(row));
+  return (row) => (Buffer.isBuffer(row.text) ? read({ ...row, text: utf8Text(row.text) }) : read(row));
 }
 
 const json = (value: unknown): string => JSON.stringify(value);

@@ -41,7 +41,8 @@ export const SpoolMetaSchema = z.object({
 export type SpoolMeta = z.infer<typeof SpoolMetaSchema>;
 
 export interface SpoolOptions {
-  /** records.jsonl is emptied once everything in it is acknowledged and it has grown past this; default 64 KiB. */
+  /** records.jsonl is emptied once everything in it is acknowledged and it has grown past this; default 8 MiB (each
+   * emptying writes and renames the `acked` file: at 64 KiB, a chatty task's run did that thousands of times). */
   compactBytes?: number;
   /** How long appended records may wait for fdatasync; default 1 s. */
   syncMs?: number;
@@ -57,10 +58,14 @@ export interface SpooledBatch {
   lastSeq: number;
 }
 
-/** The JSON lines of a batch, decoded (for what must look into the records, e.g. for an older hub). */
+/** The JSON lines of a batch, decoded (for what must look into the records: a binary frame, an older hub). Each
+ * line is decoded apart: a batch's MiB as one string would sit in V8's large-object space until a full collection,
+ * most of a chatty run's runner RSS. */
 export function batchLines(batch: SpooledBatch): string[] {
-  const lines = utf8Text(batch.data).split('\n');
-  lines.pop();
+  const lines: string[] = [];
+  const { data } = batch;
+  for (let start = 0, end = data.indexOf(0x0a); end >= 0; start = end + 1, end = data.indexOf(0x0a, start))
+    lines.push(utf8Text(data.subarray(start, end)));
   return lines;
 }
 
@@ -96,7 +101,7 @@ export class RunSpool {
     this.lastSeq = state.lastSeq;
     this.offsets = state.offsets;
     this.size = state.size;
-    this.compactBytes = options.compactBytes ?? 64 * 1024;
+    this.compactBytes = options.compactBytes ?? 8 * 1024 * 1024;
     this.syncMs = options.syncMs ?? 1_000;
     this.fd = openSync(join(dir, RECORDS), 'a');
   }
