@@ -169,24 +169,19 @@ async function measure(dir, name, command) {
     } while (run.state !== 'archived');
     const floeMs = performance.now() - started;
     if (run.result !== 'good') throw new Error(`the run ended ${run.result}: ${run.reason}`);
-    const hubPeakMb = peakMb(hub.child.pid);
-    const runnerPeakMb = peakMb(runner.child.pid);
-    const hubCpu = cpuSeconds(hub.child.pid) - cpuBefore.hub;
-    const runnerCpu = cpuSeconds(runner.child.pid) - cpuBefore.runner;
+    const figures = {
+      name,
+      floeMs,
+      baselineMs,
+      hubPeakMb: peakMb(hub.child.pid),
+      runnerPeakMb: peakMb(runner.child.pid),
+      hubCpu: cpuSeconds(hub.child.pid) - cpuBefore.hub,
+      runnerCpu: cpuSeconds(runner.child.pid) - cpuBefore.runner,
+    };
     // A profile covers the run alone: the processes stop before the log is read back (not checked then).
     if (PROFILE) {
       await Promise.all([stop(runner.child), stop(hub.child)]);
-      return {
-        name,
-        floeMs,
-        baselineMs,
-        hubPeakMb,
-        runnerPeakMb,
-        hubCpu,
-        runnerCpu,
-        hashOk: false,
-        hashNote: 'not checked (--profile)',
-      };
+      return { ...figures, hashOk: false, hashNote: 'not checked (--profile)' };
     }
     const printed = { sha256: sha256Of(command), bytes: printedSize(command) };
     const back = await readBack(url, runId, 'talk', printed.bytes);
@@ -194,13 +189,7 @@ async function measure(dir, name, command) {
     // floe's last line after a newline of floe's own when the output ended mid-line (log-chunk.ts).
     const framed = back.first === `$ ${command}\n` && /^\n?exited 0\n$/.test(back.last);
     return {
-      name,
-      floeMs,
-      baselineMs,
-      hubPeakMb,
-      runnerPeakMb,
-      hubCpu,
-      runnerCpu,
+      ...figures,
       hashOk: sameBytes && framed,
       hashNote: `${printed.bytes} B printed, sha256 ${printed.sha256.slice(0, 16)}…; read back ${back.total} B: floe's first line, ${back.outputBytes} B of output with sha256 ${back.sha256.slice(0, 16)}…, then ${framed ? "floe's last line" : JSON.stringify(back.last.slice(0, 200))}`,
     };

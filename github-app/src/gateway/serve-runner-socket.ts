@@ -135,45 +135,31 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
     return records(runner.connection.runnerId, runId, epoch, batch);
   };
 
-  socket.on('message', (data: RawData, isBinary: boolean) => {
-    lastHeard = Date.now();
-    if (isBinary) {
-      const bytes = toBytes(data);
-      queue = queue.then(async () => {
-        if (writer.closed) return;
-        try {
-          await handleBinary(bytes);
-        } catch (err) {
-          writer.log.error({ err }, 'binary log frame failed');
-          writer.write({
-            type: 'error',
-            code: 'internal',
-            message: 'the hub failed on a binary log frame; it is logged',
-          });
-        }
-      });
-      return;
-    }
-    // Bytes, text frame or not: their size is known without encoding them again, and they are decoded once.
-    const decoded = decodeFrame(RunnerMessageSchema, toBytes(data), utf8Text);
-    // A flood of heartbeats is dropped before anything else is done with it.
-    if (decoded.ok && decoded.message.type === 'heartbeat' && !beats.allowed(lastHeard)) return;
+  /** Runs `work` once the frames before it are handled; a failure is logged and answered `internal`. */
+  const inTurn = (what: string, work: () => Promise<unknown>) => {
     queue = queue.then(async () => {
       if (writer.closed) return;
-      if (!decoded.ok) return answerBad(decoded.code, decoded.message);
       try {
-        await handle(decoded.message);
+        await work();
       } catch (err) {
-        writer.log.error({ err, type: decoded.message.type }, 'runner message failed');
-        writer.write({
-          type: 'error',
-          code: 'internal',
-          message: `the hub failed on ${decoded.message.type}; it is logged`,
-        });
+        writer.log.error({ err, type: what }, 'runner message failed');
+        writer.write({ type: 'error', code: 'internal', message: `the hub failed on ${what}; it is logged` });
         // A hello that failed leaves a runner waiting for a welcome that will not come: let it reconnect now.
         if (!writer.isWelcomed) writer.close(CLOSE_INTERNAL, 'hello failed');
       }
     });
+  };
+
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    lastHeard = Date.now();
+    const bytes = toBytes(data);
+    if (isBinary) return inTurn('a binary log frame', () => handleBinary(bytes));
+    // Bytes, text frame or not: their size is known without encoding them again, and they are decoded once.
+    const decoded = decodeFrame(RunnerMessageSchema, bytes, utf8Text);
+    if (!decoded.ok) return inTurn('a bad frame', async () => answerBad(decoded.code, decoded.message));
+    // A flood of heartbeats is dropped before anything else is done with it.
+    if (decoded.message.type === 'heartbeat' && !beats.allowed(lastHeard)) return;
+    inTurn(decoded.message.type, () => handle(decoded.message));
   });
   socket.on('pong', () => {
     lastHeard = Date.now();

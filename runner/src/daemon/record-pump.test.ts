@@ -69,6 +69,16 @@ function hold(runs: HeldRuns, runId: string): HeldRun {
 const lost = (seq: number, runner = 'r'): RunRecord => ({ kind: 'input', seq, input: { type: 'lost', runner, at: 0 } });
 const seqs = (message: RunnerMessage) => (message.type === 'record' ? message.records.map((record) => record.seq) : []);
 
+/** A test hub of `protocol` in place of the one there, connected, and a run held with its pump. */
+async function hubOf(protocol: number) {
+  await hub.close();
+  hub = await startTestHub({ credentials: ['cred'], protocol });
+  await connect();
+  const runs = new HeldRuns();
+  const run = hold(runs, `run-${protocol}`);
+  return { run, records: pump(runs) };
+}
+
 function pump(runs: HeldRuns, options: { batchMs?: number; batchBytes?: number } = {}) {
   return new RecordPump({
     runs,
@@ -119,12 +129,7 @@ describe('RecordPump', () => {
       report: { type: 'summary', markdown: '# hi', truncated: false },
     };
     for (const protocol of [PROTOCOL_VERSION, SINCE_PROTOCOL.reportRecords - 1]) {
-      await hub.close();
-      hub = await startTestHub({ credentials: ['cred'], protocol });
-      await connect();
-      const runs = new HeldRuns();
-      const run = hold(runs, `run-${protocol}`);
-      const records = pump(runs);
+      const { run, records } = await hubOf(protocol);
       records.push(run, lost(1));
       records.push(run, report);
       const frame = await hub.next('record');
@@ -151,12 +156,7 @@ describe('RecordPump', () => {
     });
     const sent = [lost(1), logLine(2, 'héllo\n'), logLine(3, 'a "quoted" \\ line\n'), lost(4), logLine(5, 'end')];
     for (const protocol of [PROTOCOL_VERSION, SINCE_PROTOCOL.binaryLogs - 1]) {
-      await hub.close();
-      hub = await startTestHub({ credentials: ['cred'], protocol });
-      await connect();
-      const runs = new HeldRuns();
-      const run = hold(runs, `run-${protocol}`);
-      const records = pump(runs);
+      const { run, records } = await hubOf(protocol);
       for (const record of sent) records.push(run, record);
       const got: RunRecord[] = [];
       for (let from = 0; got.length < sent.length; ) {
