@@ -10,10 +10,10 @@ describe('HubEvents', () => {
       throw new Error('a broken listener');
     });
     const stop = events.on((event) => seen.push(event));
-    events.emit({ type: 'log', runId: 'r', node: 'n', offset: 0, text: 'a', stream: 'out' });
-    events.emit({ type: 'log', runId: 'r', node: 'n', offset: 1, text: 'b', stream: 'out' });
+    events.emit({ type: 'log', runId: 'r', node: 'n', offset: 0, bytes: 1, stream: 'out' });
+    events.emit({ type: 'log', runId: 'r', node: 'n', offset: 1, bytes: 1, stream: 'out' });
     stop();
-    events.emit({ type: 'log', runId: 'r', node: 'n', offset: 2, text: 'c', stream: 'out' });
+    events.emit({ type: 'log', runId: 'r', node: 'n', offset: 2, bytes: 1, stream: 'out' });
     expect(seen.map((event) => event.seq)).toEqual([1, 2]);
     expect(events.lastSeq).toBe(3);
     expect(failures).toHaveLength(3);

@@ -11,8 +11,8 @@ export type HubEvent =
   | { type: 'node-changed'; seq: number; runId: string; node: NodeView }
   /** The engine emitted an event of the run; `event.seq` is the run's own cursor. */
   | { type: 'run-event'; seq: number; runId: string; event: RunEventView }
-  /** Text appended to a node's log at byte `offset`. */
-  | { type: 'log'; seq: number; runId: string; node: string; offset: number; text: string; stream: string }
+  /** `bytes` appended to a node's log at byte `offset` (the live API reads them from the store). */
+  | { type: 'log'; seq: number; runId: string; node: string; offset: number; bytes: number; stream: string }
   /** A runner registered, connected, disconnected, or took or released a run (GET /api/runners says how it is now). */
   | { type: 'runner-changed'; seq: number; runnerId: string };
 

@@ -153,6 +153,13 @@ export {
 } from './protocol/cache-line.js';
 export * from './protocol/live-protocol.js';
 export { type LogChunk, LogChunkSchema, type LogStream, LogStreamSchema } from './protocol/log-chunk.js';
+export {
+  type DecodedLogFrame,
+  decodeLogFrame,
+  encodeLogFrame,
+  type LogFrameHeader,
+  LogFrameHeaderSchema,
+} from './protocol/log-frame.js';
 export { GROUP_END_LINE, groupStartLine, logGroupLine } from './protocol/log-group.js';
 export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';
 export { type RunSpec, RunSpecSchema } from './protocol/run-spec.js';

@@ -5,7 +5,9 @@
 // run). Two outputs: short lines (`yes 0123456789abcdef | head -c N`) and 1 MiB lines (perl printing them).
 // It checks every byte is stored once: the node's log read back through the hub's log API is floe's own first
 // line (`$ <command>`), exactly the bytes the command printed (sha256 and size, the command piped to sha256sum),
-// then floe's own last line. Peak RSS is each process's VmHWM (a fresh hub and runner per output).
+// then floe's own last line. Peak RSS is each process's VmHWM (a fresh hub and runner per output); CPU is the
+// seconds each used from the POST to the run archived (user + system, /proc/<pid>/stat): on a loaded machine the
+// wall time varies a lot, the work done much less.
 // --profile DIR starts the hub and the runner with --cpu-prof into DIR (they are stopped with SIGTERM to write it).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -43,6 +45,13 @@ function peakMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) / 1024;
 }
+
+/** CPU seconds (user + system) the process has used so far: what the machine's load does not change much. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 function sha256Of(command) {
   return execFileSync('bash', ['-c', `${command} | sha256sum`], { encoding: 'utf8' }).split(' ')[0];
@@ -150,6 +159,7 @@ async function measure(dir, name, command) {
       [...prof('runner'), ...runnerArgs, '--sandbox', 'on', '--hub', url, '--token', token],
       /connected/,
     );
+    const cpuBefore = { hub: cpuSeconds(hub.child.pid), runner: cpuSeconds(runner.child.pid) };
     const started = performance.now();
     const { runId } = await benchApi(url, '/api/flows/chatty/runs', {});
     let run;
@@ -159,12 +169,19 @@ async function measure(dir, name, command) {
     } while (run.state !== 'archived');
     const floeMs = performance.now() - started;
     if (run.result !== 'good') throw new Error(`the run ended ${run.result}: ${run.reason}`);
-    const hubPeakMb = peakMb(hub.child.pid);
-    const runnerPeakMb = peakMb(runner.child.pid);
+    const figures = {
+      name,
+      floeMs,
+      baselineMs,
+      hubPeakMb: peakMb(hub.child.pid),
+      runnerPeakMb: peakMb(runner.child.pid),
+      hubCpu: cpuSeconds(hub.child.pid) - cpuBefore.hub,
+      runnerCpu: cpuSeconds(runner.child.pid) - cpuBefore.runner,
+    };
     // A profile covers the run alone: the processes stop before the log is read back (not checked then).
     if (PROFILE) {
       await Promise.all([stop(runner.child), stop(hub.child)]);
-      return { name, floeMs, baselineMs, hubPeakMb, runnerPeakMb, hashOk: false, hashNote: 'not checked (--profile)' };
+      return { ...figures, hashOk: false, hashNote: 'not checked (--profile)' };
     }
     const printed = { sha256: sha256Of(command), bytes: printedSize(command) };
     const back = await readBack(url, runId, 'talk', printed.bytes);
@@ -172,11 +189,7 @@ async function measure(dir, name, command) {
     // floe's last line after a newline of floe's own when the output ended mid-line (log-chunk.ts).
     const framed = back.first === `$ ${command}\n` && /^\n?exited 0\n$/.test(back.last);
     return {
-      name,
-      floeMs,
-      baselineMs,
-      hubPeakMb,
-      runnerPeakMb,
+      ...figures,
       hashOk: sameBytes && framed,
       hashNote: `${printed.bytes} B printed, sha256 ${printed.sha256.slice(0, 16)}…; read back ${back.total} B: floe's first line, ${back.outputBytes} B of output with sha256 ${back.sha256.slice(0, 16)}…, then ${framed ? "floe's last line" : JSON.stringify(back.last.slice(0, 200))}`,
     };
@@ -205,7 +218,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.stdout.write(
     `\n${MB} MiB printed by one task through a runner (sandbox on) and a hub (SQLite), node ${process.version}\n`,
   );
-  const header = ['output', 'floe end to end', 'to a file', 'ratio', 'hub peak RSS', 'runner peak RSS', 'bytes'];
+  const header = [
+    'output',
+    'floe end to end',
+    'to a file',
+    'ratio',
+    'hub peak RSS',
+    'runner peak RSS',
+    'hub CPU',
+    'runner CPU',
+    'bytes',
+  ];
   const rows = results.map((r) => {
     const ratio = r.floeMs / r.baselineMs;
     const ok = ratio <= TARGET_RATIO && r.hubPeakMb <= TARGET_HUB_MB && r.runnerPeakMb <= TARGET_RUNNER_MB && r.hashOk;
@@ -217,6 +240,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       `${ratio.toFixed(2)} (≤ ${TARGET_RATIO})`,
       `${r.hubPeakMb.toFixed(0)} MB (≤ ${TARGET_HUB_MB})`,
       `${r.runnerPeakMb.toFixed(0)} MB (≤ ${TARGET_RUNNER_MB})`,
+      `${r.hubCpu.toFixed(1)} s`,
+      `${r.runnerCpu.toFixed(1)} s`,
       r.hashOk ? 'same sha256 and size' : 'DIFFERENT',
     ];
   });

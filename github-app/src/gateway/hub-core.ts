@@ -3,7 +3,7 @@
 // epochs. Neither imports the other's internals: the gateway calls `HubCore`, the core talks to a connected
 // runner only through `RunnerConnection`. DESIGN §5 tells the protocol; shared/src/protocol/runner-protocol.ts
 // holds the messages.
-import type { HeldRun, HubMessage, RunnerMetrics, RunnerSandbox, RunRecord } from '@floe/shared';
+import type { HeldRun, HubMessage, LogChunk, RunnerMetrics, RunnerSandbox, RunRecord } from '@floe/shared';
 
 /** A connected runner as the core sees it (implemented by the gateway). */
 export interface RunnerConnection {
@@ -31,6 +31,14 @@ export interface RunnerConnection {
 /** What the runner tells about its held runs at connect, answered in `welcome`. */
 export type WelcomeRun = Extract<HubMessage, { type: 'welcome' }>['runs'][number];
 
+/** A `log` record whose text came as UTF-8 bytes in a binary log frame (shared/src/protocol/log-frame.ts): stored
+ * as they are, never made a string on the way. */
+export type LogBytesRecord = Omit<Extract<RunRecord, { kind: 'log' }>, 'chunk'> & {
+  chunk: Omit<LogChunk, 'text'> & { text: Buffer };
+};
+/** A record as the gateway hands it on: from a JSON `record` frame, or a log record of a binary frame. */
+export type IncomingRecord = RunRecord | LogBytesRecord;
+
 /** Outcome of storing a batch of records: the highest contiguous seq stored, or the run is no longer theirs. */
 export type RecordsOutcome = { ackedSeq: number } | { stale: true; reason: string };
 
@@ -51,7 +59,7 @@ export interface HubCore {
   heartbeat(runnerId: string, runs: { runId: string; epoch: number }[], metrics?: RunnerMetrics): Promise<void>;
   accepted(runnerId: string, runId: string, epoch: number): Promise<void>;
   declined(runnerId: string, runId: string, epoch: number, reason: string): Promise<void>;
-  records(runnerId: string, runId: string, epoch: number, records: RunRecord[]): Promise<RecordsOutcome>;
+  records(runnerId: string, runId: string, epoch: number, records: IncomingRecord[]): Promise<RecordsOutcome>;
   /** The runner drains on its own (its `draining`): nothing more is offered on `connection`. */
   draining(connection: RunnerConnection): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import websocket from '@fastify/websocket';
 import {
+  encodeLogFrame,
   type HeldRun,
   type HubMessage,
   MAX_BAD_FRAMES,
@@ -16,7 +17,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FloeError } from '../errors.js';
-import type { HubCore, RecordsOutcome, RunnerConnection, WelcomeRun } from './hub-core.js';
+import type { HubCore, IncomingRecord, RecordsOutcome, RunnerConnection, WelcomeRun } from './hub-core.js';
 import { gatewayPlugin, type RunnerGateway } from './runner-gateway.js';
 
 /** A small HubCore: credentials, one-time tokens, contiguous records per run, epochs. A seam, not a mock. */
@@ -27,7 +28,9 @@ class TinyCore implements HubCore {
     ['cred-b', { runnerId: 'rb', name: 'b' }],
   ]);
   epochs = new Map<string, number>();
-  stored = new Map<string, RunRecord[]>();
+  stored = new Map<string, IncomingRecord[]>();
+  /** Which runner holds a run, when a test says (any runner otherwise). */
+  holders = new Map<string, string>();
   connections = new Map<string, RunnerConnection>();
   calls: string[] = [];
   /** Sent through the connection while `runnerConnected` runs (before welcome goes out). */
@@ -69,8 +72,10 @@ class TinyCore implements HubCore {
   async draining(connection: RunnerConnection) {
     this.calls.push(`draining ${connection.runnerId}`);
   }
-  async records(_runnerId: string, runId: string, epoch: number, records: RunRecord[]): Promise<RecordsOutcome> {
+  async records(runnerId: string, runId: string, epoch: number, records: IncomingRecord[]): Promise<RecordsOutcome> {
     if (this.epochs.get(runId) !== epoch) return { stale: true, reason: `epoch ${epoch} is stale` };
+    const holder = this.holders.get(runId);
+    if (holder !== undefined && holder !== runnerId) return { stale: true, reason: `held by ${holder}` };
     const stored = this.stored.get(runId) ?? [];
     for (const record of records) if (record.seq === stored.length + 1) stored.push(record);
     this.stored.set(runId, stored);
@@ -140,9 +145,9 @@ function hello(credential: string, runs: HeldRun[] = [], protocol = PROTOCOL_VER
   return { type: 'hello', protocol, credential, name: 'vm', tags: ['linux'], slots: 1, version: '0.1.0', runs };
 }
 
-async function connected(credential: string, runs: HeldRun[] = []): Promise<TestSocket> {
+async function connected(credential: string, runs: HeldRun[] = [], protocol = PROTOCOL_VERSION): Promise<TestSocket> {
   const socket = await open();
-  socket.send(hello(credential, runs));
+  socket.send(hello(credential, runs, protocol));
   await socket.next('welcome');
   return socket;
 }
@@ -155,6 +160,26 @@ const log = (seq: number): RunRecord => ({
   attempt: 1,
   chunk: { stream: 'out', at: 1, text: `${seq}\n` },
 });
+
+/** A binary log frame (protocol 6) of records `firstSeq`… of node n, one for each text. */
+function logFrame(runId: string, epoch: number, firstSeq: number, texts: Buffer[]): Buffer {
+  const records = texts.map((text, i) => ({
+    seq: firstSeq + i,
+    node: 'n',
+    attempt: 1,
+    stream: 'out' as const,
+    at: 1,
+    bytes: text.length,
+  }));
+  return Buffer.from(encodeLogFrame({ runId, epoch, records }, texts));
+}
+
+/** A frame of a 4-byte header length and whatever follows. */
+function rawFrame(headerBytes: number, rest: string | Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(headerBytes);
+  return Buffer.concat([length, Buffer.from(rest)]);
+}
 
 describe('runner gateway', () => {
   beforeEach(async () => {
@@ -269,6 +294,80 @@ describe('runner gateway', () => {
     good.send({ type: 'record', runId: 'run-1', epoch: 1, records: [start(1)] });
     expect(await good.next('ack')).toMatchObject({ seq: 1 });
     expect(core.calls.filter((c) => c.startsWith('declined'))).toEqual([]);
+  });
+
+  it('stores the log records of a binary frame as their bytes, in order with JSON records, and acks them', async () => {
+    core.epochs.set('run-1', 1);
+    const socket = await connected('cred-a');
+    socket.send({ type: 'record', runId: 'run-1', epoch: 1, records: [start(1)] });
+    expect(await socket.next('ack')).toMatchObject({ seq: 1 });
+    socket.ws.send(logFrame('run-1', 1, 2, [Buffer.from('héllo\n'), Buffer.from(''), Buffer.from('wörld')]));
+    expect(await socket.next('ack')).toMatchObject({ seq: 4 });
+    // Resent (a reconnect): nothing doubled.
+    socket.ws.send(logFrame('run-1', 1, 3, [Buffer.from(''), Buffer.from('wörld')]));
+    expect(await socket.next('ack')).toMatchObject({ seq: 4 });
+    const stored = core.stored.get('run-1') ?? [];
+    expect(
+      stored.map((r) => (r.kind === 'log' ? [r.seq, Buffer.from(r.chunk.text).toString()] : [r.seq, r.kind])),
+    ).toEqual([
+      [1, 'start'],
+      [2, 'héllo\n'],
+      [3, ''],
+      [4, 'wörld'],
+    ]);
+    expect(stored[1]).toMatchObject({ kind: 'log', node: 'n', attempt: 1, chunk: { stream: 'out', at: 1 } });
+  });
+
+  it('refuses a hostile binary frame with an error and a log line saying why, storing none of it', async () => {
+    core.epochs.set('run-1', 1);
+    const socket = await connected('cred-a');
+    const good = logFrame('run-1', 1, 1, [Buffer.from('abc\n'), Buffer.from('def\n')]);
+    const header = JSON.stringify({ runId: 'run-1', epoch: 1, records: [] });
+    const hostile: [Buffer, string][] = [
+      [Buffer.from([0, 0]), 'shorter than its header length'],
+      [rawFrame(1_000_000, '{}'), 'does not fit the frame'],
+      [rawFrame(4, '{no}'), 'header is not JSON'],
+      [rawFrame(Buffer.byteLength(header), header), 'invalid binary frame header at records'],
+      [good.subarray(0, good.length - 1), 'body is shorter than its records (seq 2)'],
+      [Buffer.concat([good, Buffer.from('x')]), '1 bytes after its records'],
+      [logFrame('run-1', 1, 1, [Buffer.from([0x61, 0xff, 0x0a])]), 'text of seq 1 is not UTF-8'],
+    ];
+    for (const [frame, why] of hostile) {
+      socket.ws.send(frame);
+      expect(await socket.next('error')).toMatchObject({ code: 'bad-message', message: expect.stringContaining(why) });
+      expect(lines.some((line) => line.includes('bad frame from runner') && line.includes(why))).toBe(true);
+    }
+    expect(core.stored.get('run-1')).toBeUndefined();
+    socket.ws.send(good);
+    expect(await socket.next('ack')).toMatchObject({ seq: 2 });
+  });
+
+  it('answers a binary frame about a run the runner does not hold, or at a stale epoch, with stop', async () => {
+    core.epochs.set('run-1', 1);
+    core.holders.set('run-1', 'rb');
+    const socket = await connected('cred-a');
+    socket.ws.send(logFrame('run-1', 1, 1, [Buffer.from('not mine\n')]));
+    expect(await socket.next('stop')).toMatchObject({ runId: 'run-1', epoch: 1, reason: 'held by rb' });
+    socket.ws.send(logFrame('run-9', 1, 1, [Buffer.from('who?\n')]));
+    expect(await socket.next('stop')).toMatchObject({ runId: 'run-9', reason: 'epoch 1 is stale' });
+    expect(core.stored.size).toBe(0);
+  });
+
+  it('refuses binary frames from a runner that agreed on a version without them, and oversized ones', async () => {
+    core.epochs.set('run-1', 1);
+    const older = await connected('cred-a', [], SINCE_PROTOCOL.binaryLogs - 1);
+    older.ws.send(logFrame('run-1', 1, 1, [Buffer.from('abc\n')]));
+    expect(await older.next('error')).toMatchObject({
+      code: 'bad-message',
+      message: `binary frames need protocol ${SINCE_PROTOCOL.binaryLogs} (agreed ${SINCE_PROTOCOL.binaryLogs - 1})`,
+    });
+    // Its JSON records are stored as always.
+    older.send({ type: 'record', runId: 'run-1', epoch: 1, records: [start(1)] });
+    expect(await older.next('ack')).toMatchObject({ seq: 1 });
+    const big = await connected('cred-b');
+    big.ws.send(logFrame('run-1', 1, 2, [Buffer.alloc(MAX_FRAME_BYTES, 0x61)]));
+    expect(await big.closed).toBe(1009);
+    expect(core.stored.get('run-1')).toHaveLength(1);
   });
 
   it('refuses a message before hello', async () => {

@@ -2,20 +2,22 @@
 // shared/src/protocol/runner-protocol.ts). The socket knows frames; every decision about runs is the core's. What
 // is written to it is runner-socket-writer.ts's, the hello greet-runner.ts's, the heartbeat rate heartbeat-rate.ts's.
 
+import { isUtf8 } from 'node:buffer';
 import {
   decodeFrame,
+  decodeLogFrame,
   type FrameErrorCode,
   MAX_BAD_FRAMES,
   type RunnerMessage,
   RunnerMessageSchema,
   SINCE_PROTOCOL,
 } from '@floe/shared';
+import { utf8Text } from '@floe/shared/node';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import { frameText } from './frame-text.js';
 import { greetRunner } from './greet-runner.js';
 import { HeartbeatRate } from './heartbeat-rate.js';
-import type { HubCore, RunnerConnection } from './hub-core.js';
+import type { HubCore, IncomingRecord, RunnerConnection } from './hub-core.js';
 import { CLOSE_INTERNAL, CLOSE_POLICY, RunnerSocketWriter } from './runner-socket-writer.js';
 
 export interface RunnerSocketOptions {
@@ -96,42 +98,68 @@ export function serveRunnerSocket(socket: WebSocket, options: RunnerSocketOption
         );
       case 'draining':
         return core.draining(runner.connection);
-      case 'record': {
-        const outcome = await core.records(runnerId, message.runId, message.epoch, message.records);
-        if ('stale' in outcome) {
-          writer.log.info(
-            { runId: message.runId, epoch: message.epoch, reason: outcome.reason },
-            'stale run; stopping it',
-          );
-          return writer.write({ type: 'stop', runId: message.runId, epoch: message.epoch, reason: outcome.reason });
-        }
-        return writer.write({ type: 'ack', runId: message.runId, seq: outcome.ackedSeq });
-      }
+      case 'record':
+        return records(runnerId, message.runId, message.epoch, message.records);
     }
   };
 
-  socket.on('message', (data: RawData) => {
-    lastHeard = Date.now();
-    // Bytes, text frame or not: their size is known without encoding them again, and they are decoded once.
-    const decoded = decodeFrame(RunnerMessageSchema, toBytes(data), frameText);
-    // A flood of heartbeats is dropped before anything else is done with it.
-    if (decoded.ok && decoded.message.type === 'heartbeat' && !beats.allowed(lastHeard)) return;
+  /** Stores a run's records (a JSON `record` frame's or a binary log frame's), then acks them or stops the run. */
+  const records = async (runnerId: string, runId: string, epoch: number, batch: IncomingRecord[]) => {
+    const outcome = await core.records(runnerId, runId, epoch, batch);
+    if ('stale' in outcome) {
+      writer.log.info({ runId, epoch, reason: outcome.reason }, 'stale run; stopping it');
+      return writer.write({ type: 'stop', runId, epoch, reason: outcome.reason });
+    }
+    return writer.write({ type: 'ack', runId, seq: outcome.ackedSeq });
+  };
+
+  /** A binary log frame (protocol 6, shared/src/protocol/log-frame.ts), checked whole before anything is stored. */
+  const handleBinary = async (bytes: Buffer) => {
+    if (!runner || !writer.isWelcomed) return writer.refuse('bad-message', 'say hello first (got a binary frame)');
+    if (runner.connection.protocol < SINCE_PROTOCOL.binaryLogs)
+      return answerBad(
+        'bad-message',
+        `binary frames need protocol ${SINCE_PROTOCOL.binaryLogs} (agreed ${runner.connection.protocol})`,
+      );
+    const decoded = decodeLogFrame(bytes, isUtf8);
+    if (!decoded.ok) return answerBad('bad-message', decoded.message);
+    const { runId, epoch } = decoded.header;
+    const batch = decoded.header.records.map(({ bytes: _, stream, at, ...record }, i): IncomingRecord => {
+      const text = decoded.texts[i] as Uint8Array;
+      return {
+        kind: 'log',
+        ...record,
+        chunk: { stream, at, text: Buffer.from(text.buffer, text.byteOffset, text.length) },
+      };
+    });
+    return records(runner.connection.runnerId, runId, epoch, batch);
+  };
+
+  /** Runs `work` once the frames before it are handled; a failure is logged and answered `internal`. */
+  const inTurn = (what: string, work: () => Promise<unknown>) => {
     queue = queue.then(async () => {
       if (writer.closed) return;
-      if (!decoded.ok) return answerBad(decoded.code, decoded.message);
       try {
-        await handle(decoded.message);
+        await work();
       } catch (err) {
-        writer.log.error({ err, type: decoded.message.type }, 'runner message failed');
-        writer.write({
-          type: 'error',
-          code: 'internal',
-          message: `the hub failed on ${decoded.message.type}; it is logged`,
-        });
+        writer.log.error({ err, type: what }, 'runner message failed');
+        writer.write({ type: 'error', code: 'internal', message: `the hub failed on ${what}; it is logged` });
         // A hello that failed leaves a runner waiting for a welcome that will not come: let it reconnect now.
         if (!writer.isWelcomed) writer.close(CLOSE_INTERNAL, 'hello failed');
       }
     });
+  };
+
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    lastHeard = Date.now();
+    const bytes = toBytes(data);
+    if (isBinary) return inTurn('a binary log frame', () => handleBinary(bytes));
+    // Bytes, text frame or not: their size is known without encoding them again, and they are decoded once.
+    const decoded = decodeFrame(RunnerMessageSchema, bytes, utf8Text);
+    if (!decoded.ok) return inTurn('a bad frame', async () => answerBad(decoded.code, decoded.message));
+    // A flood of heartbeats is dropped before anything else is done with it.
+    if (decoded.message.type === 'heartbeat' && !beats.allowed(lastHeard)) return;
+    inTurn(decoded.message.type, () => handle(decoded.message));
   });
   socket.on('pong', () => {
     lastHeard = Date.now();

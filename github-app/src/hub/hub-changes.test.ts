@@ -37,7 +37,7 @@ const delivered = () => new Promise((resolve) => setImmediate(resolve));
 describe('HubChanges', () => {
   it("tells both hubs' listeners of a run event on one of them", async () => {
     const { a, b } = twoHubs();
-    a.events.emit({ type: 'log', runId: 'r1', node: 'build', offset: 0, text: 'hi', stream: 'out' });
+    a.events.emit({ type: 'log', runId: 'r1', node: 'build', offset: 0, bytes: 2, stream: 'out' });
     await delivered();
     expect(a.heard).toEqual([{ kind: 'log', runId: 'r1', node: 'build' }]);
     expect(b.heard).toEqual([{ kind: 'log', runId: 'r1', node: 'build' }]);

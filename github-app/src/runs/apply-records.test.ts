@@ -1,4 +1,6 @@
+import type { RunRecord } from '@floe/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { IncomingRecord } from '../gateway/hub-core.js';
 import type { HubEvent } from '../hub-events.js';
 import { RecordMaker } from '../testing/fake-runner.js';
 import { TEST_FLOE } from '../testing/test-flows.js';
@@ -61,6 +63,28 @@ describe('applying records', () => {
     expect(await t.hub.readLog(runId, 'compile', 0)).toEqual({ text: 'héllo\nwörld\n', next: 14, complete: false });
     expect(await t.hub.readLog(runId, 'compile', 7)).toEqual({ text: 'wörld\n', next: 14, complete: false });
     expect((await t.hub.store.readLog(runId, 'compile')).chunks.map((c) => c.stream)).toEqual(['out', 'err']);
+  });
+
+  it("stores a batch's consecutive chunks of one stream as one row, its bytes (a binary frame's) as they are", async () => {
+    const { runner, runId, epoch, records } = await activeBuild();
+    const bytes = (record: RunRecord, text: Buffer): IncomingRecord =>
+      record.kind === 'log' ? { ...record, chunk: { ...record.chunk, text } } : record;
+    // Views side by side in one buffer, as a binary frame's texts are.
+    const frame = Buffer.from('héllo\nwörld\n');
+    await t.hub.core.records(runner.runnerId, runId, epoch, [
+      records.start(Date.now()),
+      bytes(records.log('compile', ''), frame.subarray(0, 7)),
+      bytes(records.log('compile', ''), frame.subarray(7)),
+      records.log('compile', 'then a string\n'),
+      records.log('compile', 'stderr\n', 'err'),
+      records.log('compile', 'out again\n'),
+    ]);
+    const rows = (await t.hub.store.readLog(runId, 'compile')).chunks;
+    expect(rows.map((c) => [c.offset, c.stream, c.text])).toEqual([
+      [0, 'out', 'héllo\nwörld\nthen a string\n'],
+      [28, 'err', 'stderr\n'],
+      [35, 'out', 'out again\n'],
+    ]);
   });
 
   it('skips records it already has and stops at a gap, so nothing is doubled or lost', async () => {
@@ -162,7 +186,7 @@ describe('applying records', () => {
       runId,
       node: { id: 'compile', state: 'running' },
     });
-    expect(seen.find((e) => e.type === 'log')).toMatchObject({ runId, node: 'compile', offset: 0, text: 'x\n' });
+    expect(seen.find((e) => e.type === 'log')).toMatchObject({ runId, node: 'compile', offset: 0, bytes: 2 });
   });
 
   it('releases the resource tag when the run ends — once its tasks have stopped — and the next run that wants it is offered at once', async () => {

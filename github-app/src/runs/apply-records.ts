@@ -2,18 +2,10 @@
 // the hub's own copy of the run with the same pure engine the runner drives, so both agree on every node. Seqs
 // already stored are skipped (the runner resends after a reconnect); a gap stops the batch (the rest comes
 // again). State, logs and lastSeq are written together, so an ack always means "stored".
-import {
-  type Effect,
-  type EngineStep,
-  type NodeRun,
-  type RunRecord,
-  type RunState,
-  startRun,
-  stepRun,
-} from '@floe/shared';
-import type { RecordsOutcome } from '../gateway/hub-core.js';
+import { type Effect, type EngineStep, type NodeRun, type RunState, startRun, stepRun } from '@floe/shared';
+import type { IncomingRecord, RecordsOutcome } from '../gateway/hub-core.js';
 import { publishRunner } from '../runners/runner-views.js';
-import type { LogAppend, LogChunkRow, ReportRow, RunEnding, RunRow } from '../store/store.js';
+import type { AppendedLog, LogAppend, ReportRow, RunEnding, RunRow } from '../store/store.js';
 import type { HubDeps } from './hub-deps.js';
 import { nodeView } from './node-views.js';
 import { publishRun } from './publish-run.js';
@@ -23,7 +15,7 @@ export async function applyRecords(
   runnerId: string,
   runId: string,
   epoch: number,
-  records: RunRecord[],
+  records: IncomingRecord[],
 ): Promise<RecordsOutcome> {
   return deps.withRun(runId, async () => {
     let run = await deps.store.getRun(runId);
@@ -95,7 +87,7 @@ export async function applyRecords(
  * and their late finishes. Logs are kept and acknowledged, so the runner can drop its spool; inputs change
  * nothing (the engine ignores input once a run has ended). A lost run is not its runner's any more: stale.
  */
-async function trailing(deps: HubDeps, run: RunRow, records: RunRecord[]): Promise<RecordsOutcome> {
+async function trailing(deps: HubDeps, run: RunRow, records: IncomingRecord[]): Promise<RecordsOutcome> {
   if (!run.engine?.ended || run.reasonCode === 'lost') {
     return { stale: true, reason: `run ${run.id} has ended: ${run.reason ?? ''}` };
   }
@@ -113,20 +105,14 @@ async function trailing(deps: HubDeps, run: RunRow, records: RunRecord[]): Promi
   return { ackedSeq: saved.run.lastSeq };
 }
 
-function emitLogs(deps: HubDeps, runId: string, logs: LogChunkRow[]): void {
-  let bytes = 0;
+function emitLogs(deps: HubDeps, runId: string, logs: AppendedLog[]): void {
+  let total = 0;
   for (const chunk of logs) {
-    bytes += Buffer.byteLength(chunk.text);
-    deps.events.emit({
-      type: 'log',
-      runId,
-      node: chunk.node,
-      offset: chunk.offset,
-      text: chunk.text,
-      stream: chunk.stream,
-    });
+    const bytes = Buffer.byteLength(chunk.text);
+    total += bytes;
+    deps.events.emit({ type: 'log', runId, node: chunk.node, offset: chunk.offset, bytes, stream: chunk.stream });
   }
-  if (bytes > 0) deps.metrics.logBytesWritten.inc(bytes);
+  if (total > 0) deps.metrics.logBytesWritten.inc(total);
 }
 
 type Applied = {
@@ -138,7 +124,7 @@ type Applied = {
 };
 
 /** Applies the records after `run.lastSeq`, in seq order, up to the first gap. Pure. */
-function applyToEngine(run: RunRow, records: RunRecord[], previous: RunState | undefined): Applied {
+function applyToEngine(run: RunRow, records: IncomingRecord[], previous: RunState | undefined): Applied {
   const out: Applied = { engine: run.engine, lastSeq: run.lastSeq, logs: [], reports: [], effects: [] };
   for (const record of [...records].sort((a, b) => a.seq - b.seq)) {
     if (record.seq <= out.lastSeq) continue;
@@ -158,7 +144,7 @@ function applyToEngine(run: RunRow, records: RunRecord[], previous: RunState | u
     } else if (record.kind === 'report') {
       out.reports.push({ seq: record.seq, node: record.node, attempt: record.attempt, report: record.report });
     } else {
-      out.logs.push({
+      appendLog(out.logs, {
         node: record.node,
         attempt: record.attempt,
         stream: record.chunk.stream,
@@ -173,6 +159,30 @@ function applyToEngine(run: RunRow, records: RunRecord[], previous: RunState | u
     out.lastSeq = record.seq;
   }
   return out;
+}
+
+/**
+ * Adds a chunk to the batch's, joined to the last one when it continues it (same node, attempt and stream; the
+ * first one's time is kept): a chatty task's batch of records is stored as one row, not one row each.
+ */
+function appendLog(logs: LogAppend[], chunk: LogAppend): void {
+  const last = logs[logs.length - 1];
+  if (!last || last.node !== chunk.node || last.attempt !== chunk.attempt || last.stream !== chunk.stream) {
+    logs.push(chunk);
+    return;
+  }
+  last.text = joined(last.text, chunk.text);
+}
+
+/** Strings are joined as V8 joins them (a rope, no copy); the texts of one binary frame are side by side in it,
+ * so their join is a wider view of the frame. */
+function joined(a: string | Buffer, b: string | Buffer): string | Buffer {
+  if (typeof a === 'string' && typeof b === 'string') return a + b;
+  const first = typeof a === 'string' ? Buffer.from(a) : a;
+  const second = typeof b === 'string' ? Buffer.from(b) : b;
+  if (first.buffer === second.buffer && first.byteOffset + first.length === second.byteOffset)
+    return Buffer.from(first.buffer, first.byteOffset, first.length + second.length);
+  return Buffer.concat([first, second]);
 }
 
 /** Emits node changes and engine events of one batch. */

@@ -33,6 +33,12 @@ export type Dialect = {
   lockResourceTag?: string;
   /** A condition on a row of `runs`: its flow names resource tag `?`. */
   hasResourceTag: string;
+  /**
+   * A log chunk's text may be stored as its UTF-8 bytes, a BLOB, as a binary log frame brought them (SQLite keeps
+   * a value's own type in a TEXT column): no string is made of a chatty task's output on its way in. PostgreSQL's
+   * text column takes text only.
+   */
+  storesLogBytes: boolean;
 };
 
 export interface SqlDatabase extends Sql {

@@ -11,13 +11,15 @@
 // a transaction here awaits between its statements.
 import type { RunState } from '@floe/shared';
 import { z } from '@floe/shared';
+import { utf8Text } from '@floe/shared/node';
 import { type GitHubStateStore, SqlGitHubState } from './github-state.js';
 import { type NotificationStore, SqlNotificationStore } from './notify-deliveries.js';
-import { rowReader } from './row-codec.js';
+import { type RowReader, rowReader } from './row-codec.js';
 import type { Row, Sql, SqlDatabase } from './sql-database.js';
 import {
   type ApiTokenRow,
   ApiTokenRowSchema,
+  type AppendedLog,
   type ArtifactCaps,
   type ArtifactFileRow,
   ArtifactFileRowSchema,
@@ -67,11 +69,11 @@ const readFlow = rowReader(FlowRowSchema, { json: ['triggers', 'flow', 'errors']
 const readRun = rowReader(RunRowSchema, { json: ['trigger', 'flow', 'engine'] });
 const readLiveRunRef = rowReader(LiveRunRefSchema);
 const readReport = rowReader(ReportRowSchema, { json: ['report'], columns: { report: 'body' } });
-const readChunk = rowReader(LogChunkRowSchema, { columns: { offset: 'byte_offset' } });
+const readChunk = withLogText(rowReader(LogChunkRowSchema, { columns: { offset: 'byte_offset' } }));
 /** A stored chunk with its length in bytes (what reading and capping a log count in). */
-const readStoredChunk = rowReader(LogChunkRowSchema.extend({ length: z.number().int() }), {
-  columns: { offset: 'byte_offset' },
-});
+const readStoredChunk = withLogText(
+  rowReader(LogChunkRowSchema.extend({ length: z.number().int() }), { columns: { offset: 'byte_offset' } }),
+);
 const readRunner = rowReader(RunnerRowSchema, { json: ['tags'], flags: ['connected', 'sandboxed', 'drained'] });
 const readToken = rowReader(ApiTokenRowSchema);
 const readAudit = rowReader(AuditRowSchema, { json: ['detail'] });
@@ -86,6 +88,11 @@ const readArtifactFile = rowReader(ArtifactFileRowSchema, { flags: ['verified'] 
 const readTaskCache = rowReader(TaskCacheRowSchema, { columns: { key: 'cache_key' } });
 const readSum = rowReader(z.object({ total: z.coerce.number() }));
 const readLogSize = rowReader(z.object({ runId: z.string(), node: z.string(), bytes: z.coerce.number() }));
+
+/** A log chunk's text column holds text, or its UTF-8 bytes (Dialect.storesLogBytes): read, it is text. */
+function withLogText<T>(read: RowReader<T>): RowReader<T> {
+  return (row) => (Buffer.isBuffer(row.text) ? read({ ...row, text: utf8Text(row.text) }) : read(row));
+}
 
 const json = (value: unknown): string => JSON.stringify(value);
 /** A boolean parameter: SQLite binds no booleans, and PostgreSQL's boolean columns take 1 and 0 as well. */
@@ -505,24 +512,17 @@ export class SqlStore implements Store {
   }
 
   /** Appends inside a write transaction that locked the run, so offsets computed here cannot race another append. */
-  private async appendLocked(sql: Sql, runId: string, chunks: LogAppend[]): Promise<LogChunkRow[]> {
-    const stored: LogChunkRow[] = [];
+  private async appendLocked(sql: Sql, runId: string, chunks: LogAppend[]): Promise<AppendedLog[]> {
+    const stored: AppendedLog[] = [];
     const ends = new Map<string, number>();
     for (const chunk of chunks) {
-      if (chunk.text === '') continue;
-      const offset = ends.get(chunk.node) ?? (await this.logEnd(sql, runId, chunk.node));
       // Offsets count UTF-8 bytes, the unit of the REST and live log cursors (DESIGN §8 "Live API").
       const length = Buffer.byteLength(chunk.text);
-      await sql.run(INSERT_CHUNK, [
-        runId,
-        chunk.node,
-        offset,
-        length,
-        chunk.attempt,
-        chunk.stream,
-        chunk.at,
-        chunk.text,
-      ]);
+      if (length === 0) continue;
+      const offset = ends.get(chunk.node) ?? (await this.logEnd(sql, runId, chunk.node));
+      const text =
+        typeof chunk.text === 'string' || this.sql.dialect.storesLogBytes ? chunk.text : chunk.text.toString('utf8');
+      await sql.run(INSERT_CHUNK, [runId, chunk.node, offset, length, chunk.attempt, chunk.stream, chunk.at, text]);
       ends.set(chunk.node, offset + length);
       stored.push({ ...chunk, runId, offset });
     }
@@ -548,7 +548,7 @@ export class SqlStore implements Store {
     return rows.map(readReport);
   }
 
-  async appendLogs(runId: string, node: string, chunks: LogAppend[]): Promise<LogChunkRow[]> {
+  async appendLogs(runId: string, node: string, chunks: LogAppend[]): Promise<AppendedLog[]> {
     return this.sql.transaction(async (sql) => {
       await this.lockRunOnly(sql, runId);
       return this.appendLocked(

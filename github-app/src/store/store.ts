@@ -150,8 +150,13 @@ export const LogChunkRowSchema = z.object({
 });
 export type LogChunkRow = z.infer<typeof LogChunkRowSchema>;
 
-/** A chunk to append: the store gives it its offset. */
-export type LogAppend = Omit<LogChunkRow, 'runId' | 'offset'>;
+/**
+ * A chunk to append: the store gives it its offset. Its text may be its UTF-8 bytes, as a binary log frame
+ * brought them (shared/src/protocol/log-frame.ts): stored as they are where the database can (sql-store.ts).
+ */
+export type LogAppend = Omit<LogChunkRow, 'runId' | 'offset' | 'text'> & { text: string | Buffer };
+/** A chunk appended, and where. */
+export type AppendedLog = LogAppend & { runId: string; offset: number };
 
 /** A task's report (an annotation, its summary, a test report), stored as its runner's record `seq` numbered it. */
 export const ReportRowSchema = z.object({
@@ -335,7 +340,7 @@ export type RunProgress = {
 };
 
 export type ProgressOutcome =
-  | { ok: true; run: RunRow; logs: LogChunkRow[] }
+  | { ok: true; run: RunRow; logs: AppendedLog[] }
   | { ok: false; reason: 'stale' | 'conflict' | 'missing'; run?: RunRow };
 
 /** What `GET /metrics` counts of the runs (metrics/hub-metrics.ts), read from indexes only. */
@@ -447,7 +452,7 @@ export interface Store {
   /** The reports of a run's tasks, in the order their runner sent them. */
   listReports(runId: string): Promise<ReportRow[]>;
   /** Appends outside of `saveProgress` (hub-written lines); returns the stored chunks with their offsets. */
-  appendLogs(runId: string, node: string, chunks: LogAppend[]): Promise<LogChunkRow[]>;
+  appendLogs(runId: string, node: string, chunks: LogAppend[]): Promise<AppendedLog[]>;
   /** A node's log from byte offset `from`, at most about `maxBytes` (default 1 MiB). */
   readLog(runId: string, node: string, from?: number, maxBytes?: number): Promise<LogRead>;
 

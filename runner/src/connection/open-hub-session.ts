@@ -47,6 +47,8 @@ export interface HubSession {
   readonly hubUrl: string;
   /** Queues a message (or a prepared frame); false when the socket is no longer open. */
   send(message: RunnerMessage | string | Buffer): boolean;
+  /** Queues a binary frame (log records, protocol 6: shared/src/protocol/log-frame.ts); false when closed. */
+  sendBinary(frame: Uint8Array): boolean;
   /** Bytes queued in the socket and not yet written: the sender's back-pressure signal. */
   readonly bufferedAmount: number;
   /** Called whenever a queued send has been written out (a chance to send more). */
@@ -99,6 +101,11 @@ export function openHubSession(options: HubSessionOptions): Promise<HubSession> 
     if (ws.readyState !== WebSocket.OPEN) return false;
     if (Buffer.isBuffer(message)) ws.send(message, { binary: false }, written);
     else ws.send(typeof message === 'string' ? message : JSON.stringify(message), written);
+    return true;
+  };
+  const sendBinary = (frame: Uint8Array) => {
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(frame, { binary: true }, written);
     return true;
   };
 
@@ -192,6 +199,7 @@ export function openHubSession(options: HubSessionOptions): Promise<HubSession> 
         welcome: message,
         hubUrl: options.hubUrl,
         send,
+        sendBinary,
         get bufferedAmount() {
           return ws.bufferedAmount;
         },

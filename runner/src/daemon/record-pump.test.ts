@@ -69,6 +69,16 @@ function hold(runs: HeldRuns, runId: string): HeldRun {
 const lost = (seq: number, runner = 'r'): RunRecord => ({ kind: 'input', seq, input: { type: 'lost', runner, at: 0 } });
 const seqs = (message: RunnerMessage) => (message.type === 'record' ? message.records.map((record) => record.seq) : []);
 
+/** A test hub of `protocol` in place of the one there, connected, and a run held with its pump. */
+async function hubOf(protocol: number) {
+  await hub.close();
+  hub = await startTestHub({ credentials: ['cred'], protocol });
+  await connect();
+  const runs = new HeldRuns();
+  const run = hold(runs, `run-${protocol}`);
+  return { run, records: pump(runs) };
+}
+
 function pump(runs: HeldRuns, options: { batchMs?: number; batchBytes?: number } = {}) {
   return new RecordPump({
     runs,
@@ -119,12 +129,7 @@ describe('RecordPump', () => {
       report: { type: 'summary', markdown: '# hi', truncated: false },
     };
     for (const protocol of [PROTOCOL_VERSION, SINCE_PROTOCOL.reportRecords - 1]) {
-      await hub.close();
-      hub = await startTestHub({ credentials: ['cred'], protocol });
-      await connect();
-      const runs = new HeldRuns();
-      const run = hold(runs, `run-${protocol}`);
-      const records = pump(runs);
+      const { run, records } = await hubOf(protocol);
       records.push(run, lost(1));
       records.push(run, report);
       const frame = await hub.next('record');
@@ -136,6 +141,33 @@ describe('RecordPump', () => {
           'a summary is not shown: the hub is older than reports (upgrade it)\n',
         );
       }
+      records.close();
+      session?.close();
+    }
+  });
+
+  it('sends log records as binary frames to a hub of protocol 6, as JSON to an older one, all in seq order', async () => {
+    const logLine = (seq: number, text: string): RunRecord => ({
+      kind: 'log',
+      seq,
+      node: 'n',
+      attempt: 1,
+      chunk: { stream: 'out', at: seq, text },
+    });
+    const sent = [lost(1), logLine(2, 'héllo\n'), logLine(3, 'a "quoted" \\ line\n'), lost(4), logLine(5, 'end')];
+    for (const protocol of [PROTOCOL_VERSION, SINCE_PROTOCOL.binaryLogs - 1]) {
+      const { run, records } = await hubOf(protocol);
+      for (const record of sent) records.push(run, record);
+      const got: RunRecord[] = [];
+      for (let from = 0; got.length < sent.length; ) {
+        const frame = await hub.next('record', from);
+        got.push(...(frame.type === 'record' ? frame.records : []));
+        from = frame.index + 1;
+      }
+      expect(got).toEqual(sent);
+      // Binary: the two runs of log records (2–3 and 5); the others in JSON frames between them.
+      expect(hub.binaryFrames).toBe(protocol >= SINCE_PROTOCOL.binaryLogs ? 2 : 0);
+      expect(run.sentSeq).toBe(5);
       records.close();
       session?.close();
     }

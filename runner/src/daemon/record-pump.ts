@@ -2,7 +2,7 @@
 // run's spool first, then to the hub in batched frames, while the socket keeps up. Nothing is sent that is not
 // spooled, so whatever the hub has not acknowledged can be sent again after a reconnect, a hub restart or a
 // runner crash. Acknowledgements come back through HeldRuns.
-import { MAX_FRAME_BYTES, type RunRecord, SINCE_PROTOCOL } from '@floe/shared';
+import { encodeLogFrame, type LogFrameHeader, MAX_FRAME_BYTES, type RunRecord, SINCE_PROTOCOL } from '@floe/shared';
 import type { HubSession } from '../connection/open-hub-session.js';
 import { batchLines, type SpooledBatch } from '../spool/run-spool.js';
 import type { SpoolReserve } from '../spool/spool-reserve.js';
@@ -112,14 +112,19 @@ export class RecordPump {
       while (current.bufferedAmount < SEND_HIGH_WATER && inFlight(run) < IN_FLIGHT_HIGH_WATER) {
         const batch = run.spool.read(run.sentSeq + 1, room, { before: head.length, after: 1 });
         if (!batch) break;
-        // The spooled bytes go as they were written, never decoded, parsed or serialised again — but for a hub
-        // older than `report` records, which gets a line in the log in their place.
-        const frame =
-          current.welcome.protocol < SINCE_PROTOCOL.reportRecords
-            ? `${head}${batchLines(batch).map(withoutReport).join(',')}]}`
-            : recordFrame(head, batch);
-        if (!current.send(frame)) return;
-        run.sentSeq = batch.lastSeq;
+        const { protocol } = current.welcome;
+        if (protocol >= SINCE_PROTOCOL.binaryLogs) {
+          if (!sendSplit(current, run, head, batch)) return;
+        } else {
+          // The spooled bytes go as they were written, never decoded, parsed or serialised again — but for a hub
+          // older than `report` records, which gets a line in the log in their place.
+          const frame =
+            protocol < SINCE_PROTOCOL.reportRecords
+              ? `${head}${batchLines(batch).map(withoutReport).join(',')}]}`
+              : recordFrame(head, batch);
+          if (!current.send(frame)) return;
+          run.sentSeq = batch.lastSeq;
+        }
         this.sentAt = Date.now();
       }
     }
@@ -161,6 +166,43 @@ export class RecordPump {
 /** Bytes of the run sent and not yet acknowledged. */
 function inFlight(run: HeldRun): number {
   return run.spool.bytesAfter(run.spool.ackedSeq) - run.spool.bytesAfter(run.sentSeq);
+}
+
+/**
+ * A batch to a hub of protocol 6: each run of `log` records in one binary frame, their text as bytes (the hub then
+ * neither parses nor decodes them, and stores them as they are), the other records in JSON frames, in seq order.
+ * Each frame is smaller than the JSON one of the same records would be (log-frame.ts), so within the frame size.
+ * False when the socket closed (what went before counts as sent).
+ */
+function sendSplit(session: HubSession, run: HeldRun, head: Buffer, batch: SpooledBatch): boolean {
+  const lines = batchLines(batch);
+  // The runner's own spool, written by this code: trusted as JSON records.
+  const records = lines.map((line) => JSON.parse(line) as RunRecord);
+  for (let from = 0; from < records.length; ) {
+    const logs = records[from]?.kind === 'log';
+    let to = from + 1;
+    while (to < records.length && (records[to]?.kind === 'log') === logs) to++;
+    const sent = logs
+      ? session.sendBinary(logFrame(run, records.slice(from, to)))
+      : session.send(`${head}${lines.slice(from, to).join(',')}]}`);
+    if (!sent) return false;
+    run.sentSeq = (records[to - 1] as RunRecord).seq;
+    from = to;
+  }
+  return true;
+}
+
+function logFrame(run: HeldRun, records: RunRecord[]): Uint8Array {
+  const texts: Buffer[] = [];
+  const entries: LogFrameHeader['records'] = [];
+  for (const record of records) {
+    if (record.kind !== 'log') continue;
+    const text = Buffer.from(record.chunk.text);
+    texts.push(text);
+    const { seq, node, attempt } = record;
+    entries.push({ seq, node, attempt, stream: record.chunk.stream, at: record.chunk.at, bytes: text.length });
+  }
+  return encodeLogFrame({ runId: run.runId, epoch: run.epoch, records: entries }, texts);
 }
 
 /** A `record` frame of spooled lines as they are, made in place around them: one JSON line a record becomes one

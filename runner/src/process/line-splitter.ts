@@ -1,3 +1,5 @@
+import { utf8Text } from '@floe/shared/node';
+
 /** A line held back this long is handed on without waiting for its end (LogChunk contract). */
 export const MAX_LINE_BYTES = 64 * 1024;
 
@@ -25,8 +27,8 @@ export class LineSplitter {
     // printing hundreds of MB.
     const text =
       this.pendingBytes === 0
-        ? lines.toString('utf8')
-        : Buffer.concat([...this.pending, lines], this.pendingBytes + lines.length).toString('utf8');
+        ? utf8Text(lines)
+        : utf8Text(Buffer.concat([...this.pending, lines], this.pendingBytes + lines.length));
     this.pending = [];
     this.pendingBytes = 0;
     this.hold(bytes.subarray(last + 1));
@@ -36,7 +38,7 @@ export class LineSplitter {
   /** What is held of an unfinished last line, as it is, when the stream has ended; '' when nothing is. */
   flush(): string {
     if (this.pendingBytes === 0) return '';
-    const text = Buffer.concat(this.pending, this.pendingBytes).toString('utf8');
+    const text = utf8Text(Buffer.concat(this.pending, this.pendingBytes));
     this.pending = [];
     this.pendingBytes = 0;
     return text;
@@ -55,7 +57,7 @@ export class LineSplitter {
     const cut = charBoundary(joined);
     this.pending = cut < joined.length ? [Buffer.from(joined.subarray(cut))] : [];
     this.pendingBytes = joined.length - cut;
-    return joined.subarray(0, cut).toString('utf8');
+    return utf8Text(joined.subarray(0, cut));
   }
 }
 

@@ -28,6 +28,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { type RunRecord, z } from '@floe/shared';
+import { utf8Text } from '@floe/shared/node';
 
 export const SpoolMetaSchema = z.object({
   runId: z.string(),
@@ -42,7 +43,8 @@ export const SpoolMetaSchema = z.object({
 export type SpoolMeta = z.infer<typeof SpoolMetaSchema>;
 
 export interface SpoolOptions {
-  /** records.jsonl is emptied once everything in it is acknowledged and it has grown past this; default 64 KiB. */
+  /** records.jsonl is emptied once everything in it is acknowledged and it has grown past this; default 8 MiB (each
+   * emptying writes and renames the `acked` file: at 64 KiB, a chatty task's run did that thousands of times). */
   compactBytes?: number;
   /** How long appended records may wait for fdatasync; default 1 s. */
   syncMs?: number;
@@ -58,10 +60,14 @@ export interface SpooledBatch {
   lastSeq: number;
 }
 
-/** The JSON lines of a batch, decoded (for what must look into the records, e.g. for an older hub). */
+/** The JSON lines of a batch, decoded (for what must look into the records: a binary frame, an older hub). Each
+ * line is decoded apart: a batch's MiB as one string would sit in V8's large-object space until a full collection,
+ * most of a chatty run's runner RSS. */
 export function batchLines(batch: SpooledBatch): string[] {
-  const lines = batch.data.toString('utf8').split('\n');
-  lines.pop();
+  const lines: string[] = [];
+  const { data } = batch;
+  for (let start = 0, end = data.indexOf(0x0a); end >= 0; start = end + 1, end = data.indexOf(0x0a, start))
+    lines.push(utf8Text(data.subarray(start, end)));
   return lines;
 }
 
@@ -100,7 +106,7 @@ export class RunSpool {
     this.lastSeq = state.lastSeq;
     this.offsets = state.offsets;
     this.size = state.size;
-    this.compactBytes = options.compactBytes ?? 64 * 1024;
+    this.compactBytes = options.compactBytes ?? 8 * 1024 * 1024;
     this.syncMs = options.syncMs ?? 1_000;
     // Appended to and read from (pread: the offset of an O_APPEND descriptor moves only for writes) with one
     // descriptor: one open and one close a run fewer than a second descriptor for reading.

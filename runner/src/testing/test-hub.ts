@@ -1,9 +1,11 @@
 // Test helper (not a test): a small hub on loopback that speaks the runner protocol for real — registration over
 // HTTP, hello/welcome and messages over a WebSocket — and records what runners send, so that the daemon's parts
 // can be tested against a socket without starting the whole hub.
+import { isUtf8 } from 'node:buffer';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  decodeLogFrame,
   type Hello,
   type HubMessage,
   PROTOCOL_VERSION,
@@ -37,8 +39,11 @@ export interface TestHub {
   url: string;
   hellos: Hello[];
   registrations: { token: string; name: string }[];
-  /** Every message after hello, from every runner socket, in order. */
+  /** Every message after hello, from every runner socket, in order (a binary log frame as the `record` message
+   * of its records). */
   messages: RunnerMessage[];
+  /** How many of them came as binary log frames. */
+  readonly binaryFrames: number;
   /** Resolves with the first message after `from` (an index into `messages`) that matches. */
   next<T extends RunnerMessage['type']>(
     type: T,
@@ -59,6 +64,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
   const hellos: Hello[] = [];
   const registrations: { token: string; name: string }[] = [];
   const messages: RunnerMessage[] = [];
+  let binaryFrames = 0;
   const sockets: WebSocket[] = [];
   const waiters = new Set<() => void>();
   const wake = () => {
@@ -104,8 +110,9 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     if (request.url !== '/api/runners/connect') return socket.destroy();
     wss.handleUpgrade(request, socket, head, (ws) => {
       let welcomed = false;
-      ws.on('message', (data) => {
-        const message = RunnerMessageSchema.parse(JSON.parse(String(data)));
+      ws.on('message', (data, isBinary) => {
+        const message = isBinary ? binaryRecords(data as Buffer) : RunnerMessageSchema.parse(JSON.parse(String(data)));
+        if (isBinary) binaryFrames += 1;
         if (welcomed || message.type !== 'hello') {
           messages.push(message);
           wake();
@@ -149,6 +156,9 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     hellos,
     registrations,
     messages,
+    get binaryFrames() {
+      return binaryFrames;
+    },
     async next(type, from = 0) {
       let index = -1;
       await until(() => {
@@ -170,5 +180,22 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** A binary log frame as the `record` message of its records, text decoded; a bad one throws (a test fails). */
+function binaryRecords(frame: Buffer): RunnerMessage {
+  const decoded = decodeLogFrame(frame, isUtf8);
+  if (!decoded.ok) throw new Error(decoded.message);
+  const { runId, epoch, records } = decoded.header;
+  return {
+    type: 'record',
+    runId,
+    epoch,
+    records: records.map(({ bytes: _, stream, at, ...record }, i) => ({
+      kind: 'log' as const,
+      ...record,
+      chunk: { stream, at, text: Buffer.from(decoded.texts[i] as Uint8Array).toString('utf8') },
+    })),
   };
 }

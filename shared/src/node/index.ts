@@ -5,3 +5,4 @@ export { type HttpGetOptions, type HttpResponse, httpGet, UrlRefusedError } from
 export { type HttpPostOptions, httpPost } from './http-post.js';
 export { type Cidr, cidr, isPublicAddress, parseIp } from './public-address.js';
 export { chooseLogFormat, type LogFormat, LogFormatSchema, readableLine } from './readable-log-line.js';
+export { utf8Text } from './utf8-text.js';

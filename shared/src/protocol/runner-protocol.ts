@@ -50,7 +50,9 @@
 //
 // Abuse: a frame over MAX_FRAME_BYTES is refused by the WebSocket layer (close 1009) before it is read. Bad JSON,
 // an unknown type or a message that fails its schema gets an `error` answer and the connection stays open, until
-// MAX_BAD_FRAMES of them: then the hub closes that socket (1008). Every other runner is unaffected.
+// MAX_BAD_FRAMES of them: then the hub closes that socket (1008). Every other runner is unaffected. A binary frame
+// (version 6: `log` records, log-frame.ts) that is malformed, or comes on a connection that agreed an older
+// version, counts as a bad frame the same way; one about a run the runner does not hold is answered `stop`.
 //
 // Versions (DESIGN §5 "Protocol versions"): each side speaks MIN_PROTOCOL_VERSION to PROTOCOL_VERSION. The runner's
 // hello names its range (`minProtocol` to `protocol`), the hub answers `welcome` with the newest version both speak,
@@ -80,10 +82,12 @@ export const SINCE_PROTOCOL = {
   reportRecords: 4,
   /** `drain` (hub → runner) and `draining` (runner → hub): docs/runners.md "Draining a runner". */
   drain: 5,
+  /** `log` records may come as binary frames, their text as raw bytes (log-frame.ts); other records stay JSON. */
+  binaryLogs: 6,
 } as const;
 
 /** The newest version this side speaks, raised with every entry of SINCE_PROTOCOL. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** The oldest version this side still speaks: peers whose range ends below it are refused. */
 export const MIN_PROTOCOL_VERSION = 1;
@@ -235,7 +239,7 @@ export type DecodedFrame<T> = { ok: true; message: T } | { ok: false; code: Fram
 export function decodeFrame<T>(
   schema: z.ZodType<T>,
   frame: string | Uint8Array,
-  /** How bytes become text; default UTF-8 (the hub passes a faster one: gateway/frame-text.ts). */
+  /** How bytes become text; default UTF-8 (the hub passes a faster one: shared/src/node/utf8-text.ts). */
   decode: (bytes: Uint8Array) => string = utf8,
 ): DecodedFrame<T> {
   if (frameBytes(frame) > MAX_FRAME_BYTES)

@@ -61,6 +61,7 @@ const POSTGRES: Dialect = {
   lockResourceTag: `SELECT pg_advisory_xact_lock(${RESOURCE_TAG_LOCKS}, hashtext(?::text))`,
   // Answered from the runs_live_by_resource_tag index (migration 17).
   hasResourceTag: `((runs.flow::jsonb -> 'resource-tags') @> to_jsonb(?::text))`,
+  storesLogBytes: false,
 };
 
 /** `?` placeholders numbered `$1`, `$2`, … (the store's SQL has no other question marks). */

@@ -45,6 +45,7 @@ const SQLITE: Dialect = {
   bytewise: '',
   skipLocked: '',
   hasResourceTag: `EXISTS (SELECT 1 FROM json_each(runs.flow, '$."resource-tags"') WHERE json_each.value = ?)`,
+  storesLogBytes: true,
 };
 
 class SqliteDatabase implements SqlDatabase {

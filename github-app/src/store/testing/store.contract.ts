@@ -587,6 +587,25 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.readLog(run.id, 'nothing')).toEqual({ chunks: [], next: 0 });
     });
 
+    it('stores a chunk given as its UTF-8 bytes (a binary log frame) as the text they encode', async () => {
+      const run = await store.createRun(newRun());
+      const bytes = Buffer.from('héllo\nwörld\n');
+      const appended = await store.appendLogs(run.id, 'n', [
+        { node: 'n', attempt: 1, stream: 'out', at: clock, text: bytes },
+        { node: 'n', attempt: 1, stream: 'err', at: clock, text: 'after\n' },
+      ]);
+      expect(appended.map((chunk) => chunk.offset)).toEqual([0, bytes.length]);
+      const all = await store.readLog(run.id, 'n');
+      expect(all.chunks.map((chunk) => chunk.text)).toEqual(['héllo\nwörld\n', 'after\n']);
+      expect(all.next).toBe(bytes.length + 6);
+      // From inside the bytes (after 'hé'): cut on the byte offset.
+      expect((await store.readLog(run.id, 'n', 3)).chunks[0]?.text).toBe('llo\nwörld\n');
+      await store.capLog(run.id, 'n', 3, 6);
+      const capped = (await store.readLog(run.id, 'n')).chunks.map((chunk) => chunk.text).join('');
+      expect(capped.startsWith('hé')).toBe(true);
+      expect(capped.endsWith('after\n')).toBe(true);
+    });
+
     it('pages a long log by size', async () => {
       const run = await store.createRun(newRun());
       const chunks = Array.from({ length: 10 }, (_, i) => ({
