@@ -63,6 +63,28 @@ export function groupAlive(pgid: number, members?: number[]): boolean {
   return table ? table.some((entry) => entry.pgid === pgid) : true;
 }
 
+/**
+ * Whether group `pgid` outlives the end of its task. A sandboxed task's group is bwrap and the sandbox's init
+ * (`members`): bwrap reports its command's end and exits while the init may still be tearing the sandbox's
+ * namespaces down, for longer on a busy machine, and whatever the task left in them dies with it. So that group is
+ * given up to `graceMs` to empty before it is taken for something the task left running: until then, a task's end
+ * told its log of leftovers that were not there.
+ */
+export async function groupOutlives(
+  pgid: number,
+  members?: () => number[] | undefined,
+  graceMs = 500,
+): Promise<boolean> {
+  if (!groupAlive(pgid, members?.())) return false;
+  if (!members) return true;
+  const until = Date.now() + graceMs;
+  while (Date.now() < until) {
+    await sleep(2);
+    if (!groupAlive(pgid, members())) return false;
+  }
+  return true;
+}
+
 function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pgid, signal);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { LogChunk, TaskOutcome } from '@floe/shared';
 import { countSpawn, type ForkMark, forkMark, forksSince, nothingElseForked } from './fork-count.js';
-import { groupAlive, killTree } from './kill-tree.js';
+import { groupOutlives, killTree } from './kill-tree.js';
 import { LineSplitter } from './line-splitter.js';
 import { isProcessAlive, processName, processStartTicks } from './process-table.js';
 import { spawnSandboxed } from './spawn-sandboxed.js';
@@ -117,7 +117,7 @@ export async function runProcess(options: RunProcessOptions): Promise<TaskOutcom
 
   const pid = child.pid;
   if (killing) await killing;
-  else if (pid !== undefined && groupAlive(pid, started.groupMembers?.())) {
+  else if (pid !== undefined && (await groupOutlives(pid, started.groupMembers))) {
     sys('stopping processes the task left running');
     await killTree(pid, {
       graceMs: Math.min(options.killGraceMs ?? 10_000, 2_000),
