@@ -41,6 +41,7 @@ import { ConnectedRunners } from './runners/connected-runners.js';
 import { createHubCore } from './runs/create-hub-core.js';
 import { DEFAULT_TIMING, type HubDeps, type HubTiming } from './runs/hub-deps.js';
 import { keyedLock } from './runs/keyed-lock.js';
+import { RunCopies } from './runs/run-copies.js';
 import { RunDeadlines } from './runs/run-deadlines.js';
 import { timeOutRun } from './runs/time-out-run.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
@@ -196,6 +197,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     },
     avoid: (runId, runnerId, reason) => dispatcher?.avoid(runId, runnerId, reason),
     pendingReason: (runId) => dispatcher?.reasonFor(runId),
+    copies: new RunCopies(),
     withRun: keyedLock(),
     readFlows: (source, sha, only) =>
       readFlowsAt(source, sha, {

@@ -9,8 +9,10 @@ import { publishRun } from './publish-run.js';
 export async function offerAccepted(deps: HubDeps, runnerId: string, runId: string, epoch: number): Promise<void> {
   const { store } = deps;
   await deps.withRun(runId, async () => {
-    const run = await store.acceptRun(runId, runnerId, epoch, deps.now() + deps.timing.leaseMs, deps.now());
+    const known = deps.copies.get(runId);
+    const run = await store.acceptRun(runId, runnerId, epoch, deps.now() + deps.timing.leaseMs, deps.now(), known);
     if (!run) {
+      deps.copies.drop(runId);
       const current = await store.getRun(runId);
       // Records may have activated it already; anything else means the offer is gone.
       if (current?.state === 'active' && current.runnerId === runnerId && current.epoch === epoch) return;
@@ -23,6 +25,7 @@ export async function offerAccepted(deps: HubDeps, runnerId: string, runId: stri
       });
       return;
     }
+    deps.copies.keep(run);
     deps.log.info({ runId, runnerId, epoch }, 'run accepted');
     deps.metrics.dispatchLatency.observe(Math.max(0, deps.now() - run.createdAt) / 1000);
     deps.deadlines.arm(run);
@@ -44,6 +47,7 @@ export async function offerDeclined(
     const run = await store.getRun(runId);
     if (!run || run.runnerId !== runnerId || run.epoch !== epoch) return;
     const back = await store.withdrawOffer(runId, epoch);
+    deps.copies.drop(runId);
     if (!back) return;
     deps.log.info({ runId, runnerId, reason }, 'offer declined');
     deps.avoid(runId, runnerId, `declined it (${reason})`);
