@@ -305,8 +305,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
         .getRun(runId)
         .then((run) => run && send(run))
         .catch((err) => log.error({ err, runId }, 'could not read a run to notify'));
-    if (event.type === 'run-changed' && event.run.state === 'archived') {
-      notify(event.run.id, (run) => notifications.runEnded(run));
+    if (event.type === 'run-changed' && event.row.state === 'archived') {
+      notifications.runEnded(event.row).catch((err) => log.error({ err, runId: event.row.id }, 'could not notify'));
     } else if (event.type === 'node-changed' && event.node.state === 'awaiting-input') {
       const node = { id: event.node.id, name: event.node.name ?? event.node.id };
       notify(event.runId, (run) => notifications.runWaiting(run, node));

@@ -21,5 +21,6 @@ export async function publishRun(
       ...(runner !== undefined ? { runner } : {}),
       ...(pendingReason !== undefined ? { pendingReason } : {}),
     }),
+    row: run,
   });
 }
