@@ -3,14 +3,10 @@
 // cursors clients resume from are the engine's event `seq` (run-event) and the log byte `offset` (log), both kept
 // in the store, so a client that reconnects re-reads from the store and then follows the bus.
 import type { NodeView, RunEventView, RunSummary } from '@floe/shared';
-import type { RunRow } from './store/store.js';
 
 export type HubEvent =
-  /**
-   * A run was made, offered, started, re-queued or archived; `run` is its summary now, `row` the run as this hub
-   * wrote it (for the hub's own listeners, which then need not read it: the bus carries this hub's events only).
-   */
-  | { type: 'run-changed'; seq: number; run: RunSummary; row: RunRow }
+  /** A run was made, offered, started, re-queued or archived; `run` is its summary now. */
+  | { type: 'run-changed'; seq: number; run: RunSummary }
   /** A node of a run changed state (reached, finished, awaiting input, cancelled, …). */
   | { type: 'node-changed'; seq: number; runId: string; node: NodeView }
   /** The engine emitted an event of the run; `event.seq` is the run's own cursor. */

@@ -41,7 +41,6 @@ import { ConnectedRunners } from './runners/connected-runners.js';
 import { createHubCore } from './runs/create-hub-core.js';
 import { DEFAULT_TIMING, type HubDeps, type HubTiming } from './runs/hub-deps.js';
 import { keyedLock } from './runs/keyed-lock.js';
-import { RunCopies } from './runs/run-copies.js';
 import { RunDeadlines } from './runs/run-deadlines.js';
 import { timeOutRun } from './runs/time-out-run.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
@@ -197,7 +196,6 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     },
     avoid: (runId, runnerId, reason) => dispatcher?.avoid(runId, runnerId, reason),
     pendingReason: (runId) => dispatcher?.reasonFor(runId),
-    copies: new RunCopies(),
     withRun: keyedLock(),
     readFlows: (source, sha, only) =>
       readFlowsAt(source, sha, {
@@ -305,8 +303,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
         .getRun(runId)
         .then((run) => run && send(run))
         .catch((err) => log.error({ err, runId }, 'could not read a run to notify'));
-    if (event.type === 'run-changed' && event.row.state === 'archived') {
-      notifications.runEnded(event.row).catch((err) => log.error({ err, runId: event.row.id }, 'could not notify'));
+    if (event.type === 'run-changed' && event.run.state === 'archived') {
+      notify(event.run.id, (run) => notifications.runEnded(run));
     } else if (event.type === 'node-changed' && event.node.state === 'awaiting-input') {
       const node = { id: event.node.id, name: event.node.name ?? event.node.id };
       notify(event.runId, (run) => notifications.runWaiting(run, node));

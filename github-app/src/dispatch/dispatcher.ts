@@ -281,15 +281,13 @@ export class Dispatcher {
       const expiry = now() + timing.offerTimeoutMs;
       const offered = this.shared
         ? await store.claimRun(run, runner.id, expiry)
-        : await store.offerRun(run.id, run.epoch, runner.id, expiry, run);
+        : await store.offerRun(run.id, run.epoch, runner.id, expiry);
       // Another pass, hub or a cancel moved the run since the plan was made: the next pass sees the new state (soon
       // when other hubs plan meanwhile: the runner's slot may take another run).
       if (!offered) {
-        this.deps.copies.drop(run.id);
         if (this.shared) this.retrySoon();
         continue;
       }
-      this.deps.copies.keep(offered);
       const previous =
         offered.replayFrom !== undefined && offered.retryOf !== undefined
           ? await store.getRun(offered.retryOf)

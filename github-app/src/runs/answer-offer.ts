@@ -9,10 +9,8 @@ import { publishRun } from './publish-run.js';
 export async function offerAccepted(deps: HubDeps, runnerId: string, runId: string, epoch: number): Promise<void> {
   const { store } = deps;
   await deps.withRun(runId, async () => {
-    const known = deps.copies.get(runId);
-    const run = await store.acceptRun(runId, runnerId, epoch, deps.now() + deps.timing.leaseMs, deps.now(), known);
+    const run = await store.acceptRun(runId, runnerId, epoch, deps.now() + deps.timing.leaseMs, deps.now());
     if (!run) {
-      deps.copies.drop(runId);
       const current = await store.getRun(runId);
       // Records may have activated it already; anything else means the offer is gone.
       if (current?.state === 'active' && current.runnerId === runnerId && current.epoch === epoch) return;
@@ -25,7 +23,6 @@ export async function offerAccepted(deps: HubDeps, runnerId: string, runId: stri
       });
       return;
     }
-    deps.copies.keep(run);
     deps.log.info({ runId, runnerId, epoch }, 'run accepted');
     deps.metrics.dispatchLatency.observe(Math.max(0, deps.now() - run.createdAt) / 1000);
     deps.deadlines.arm(run);
@@ -47,7 +44,6 @@ export async function offerDeclined(
     const run = await store.getRun(runId);
     if (!run || run.runnerId !== runnerId || run.epoch !== epoch) return;
     const back = await store.withdrawOffer(runId, epoch);
-    deps.copies.drop(runId);
     if (!back) return;
     deps.log.info({ runId, runnerId, reason }, 'offer declined');
     deps.avoid(runId, runnerId, `declined it (${reason})`);

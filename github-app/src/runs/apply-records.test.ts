@@ -76,40 +76,6 @@ describe('applying records', () => {
     expect((await t.hub.readLog(runId, 'compile', 0)).text).toBe('one\ntwo\nthree\n');
   });
 
-  it("takes records another hub stored meanwhile from the store, never acknowledging from this hub's older copy", async () => {
-    const { runner, runId, epoch, records } = await activeBuild();
-    const start = records.start(Date.now());
-    const one = records.log('compile', 'one\n');
-    const two = records.log('compile', 'two\n');
-    const three = records.log('compile', 'three\n');
-    const four = records.log('compile', 'four\n');
-    expect(await t.hub.core.records(runner.runnerId, runId, epoch, [start, one])).toEqual({ ackedSeq: 2 });
-    // The runner was on another hub of the database for a while, which stored seq 3 (this hub's copy is at 2).
-    const elsewhere = async (record: typeof two) => {
-      const run = await t.hub.store.getRun(runId);
-      if (!run?.engine || record.kind !== 'log') throw new Error('no engine');
-      const { node, attempt, chunk } = record;
-      const saved = await t.hub.store.saveProgress(runId, {
-        epoch,
-        expectedLastSeq: run.lastSeq,
-        lastSeq: record.seq,
-        engine: run.engine,
-        logs: [{ node, attempt, stream: chunk.stream, at: chunk.at, text: chunk.text }],
-      });
-      expect(saved.ok).toBe(true);
-    };
-    await elsewhere(two);
-    // Back here, it resends 3 with 4: the write from the copy finds the store moved and acks what the store has;
-    // 4 again is then applied to the store's run.
-    expect(await t.hub.core.records(runner.runnerId, runId, epoch, [two, three])).toEqual({ ackedSeq: 3 });
-    expect(await t.hub.core.records(runner.runnerId, runId, epoch, [three])).toEqual({ ackedSeq: 4 });
-    await elsewhere(four);
-    // Seq 6 follows the store's 5, which this hub never saw (its copy is at 4): the run is read, not refused.
-    const five = records.log('compile', 'five\n');
-    expect(await t.hub.core.records(runner.runnerId, runId, epoch, [five])).toEqual({ ackedSeq: 6 });
-    expect((await t.hub.readLog(runId, 'compile', 0)).text).toBe('one\ntwo\nthree\nfour\nfive\n');
-  });
-
   it('applies concurrent batches of one run one after another', async () => {
     const { runner, runId, epoch, records } = await activeBuild();
     const all = [records.start(Date.now()), ...Array.from({ length: 20 }, (_, i) => records.log('compile', `${i}\n`))];

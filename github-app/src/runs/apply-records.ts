@@ -26,30 +26,17 @@ export async function applyRecords(
   records: RunRecord[],
 ): Promise<RecordsOutcome> {
   return deps.withRun(runId, async () => {
-    // This hub's copy when the records go on from it, for the runner's active run at this epoch (the usual case);
-    // the store's run otherwise, since only the store can say that the run moved, ended or has more records (a
-    // resend after a reconnect: the copy may be behind, and would answer with an old ack for ever).
-    let run = deps.copies.get(runId);
-    const first = records.reduce((min, record) => Math.min(min, record.seq), Number.POSITIVE_INFINITY);
-    if (run?.state !== 'active' || run.runnerId !== runnerId || run.epoch !== epoch || first !== run.lastSeq + 1) {
-      run = await deps.store.getRun(runId);
-      if (!run) return { stale: true, reason: `the hub has no run ${runId}` };
-      deps.copies.keep(run);
-    }
+    let run = await deps.store.getRun(runId);
+    if (!run) return { stale: true, reason: `the hub has no run ${runId}` };
     if (run.runnerId !== runnerId || run.epoch !== epoch) {
       return { stale: true, reason: `run ${runId} is no longer assigned to this runner at epoch ${epoch}` };
     }
     if (run.state === 'archived') return trailing(deps, run, records);
     if (run.state === 'pending') {
       // Records before the accept reached us: the runner has accepted (it only runs what it accepted).
-      const lease = deps.now() + deps.timing.leaseMs;
-      const accepted = await deps.store.acceptRun(runId, runnerId, epoch, lease, deps.now(), run);
-      if (!accepted) {
-        deps.copies.drop(runId);
-        return { stale: true, reason: `run ${runId} is no longer offered to this runner` };
-      }
+      const accepted = await deps.store.acceptRun(runId, runnerId, epoch, deps.now() + deps.timing.leaseMs, deps.now());
+      if (!accepted) return { stale: true, reason: `run ${runId} is no longer offered to this runner` };
       run = accepted;
-      deps.copies.keep(run);
       deps.deadlines.arm(run);
     }
     const previous = run.replayFrom !== undefined && run.retryOf ? await deps.store.getRun(run.retryOf) : undefined;
@@ -70,26 +57,19 @@ export async function applyRecords(
             endedAt: engine.ended?.at ?? deps.now(),
           }
         : undefined;
-    const saved = await deps.store.saveProgress(
-      runId,
-      {
-        epoch,
-        expectedLastSeq: run.lastSeq,
-        lastSeq: applied.lastSeq,
-        engine,
-        logs: applied.logs,
-        reports: applied.reports,
-        ...(ending ? { ended: ending } : {}),
-      },
-      run,
-    );
+    const saved = await deps.store.saveProgress(runId, {
+      epoch,
+      expectedLastSeq: run.lastSeq,
+      lastSeq: applied.lastSeq,
+      engine,
+      logs: applied.logs,
+      reports: applied.reports,
+      ...(ending ? { ended: ending } : {}),
+    });
     if (!saved.ok) {
-      // The copy was behind the store (another hub, or this one elsewhere, wrote the run): read it next time.
-      deps.copies.drop(runId);
       if (saved.reason === 'conflict') return { ackedSeq: saved.run?.lastSeq ?? run.lastSeq };
       return { stale: true, reason: `run ${runId} is no longer assigned to this runner at epoch ${epoch}` };
     }
-    deps.copies.keep(saved.run);
     emitLogs(deps, runId, saved.logs);
     announce(deps, run, saved.run, applied.effects);
     // The summary changes at the start, when the run begins to end (stopping) and at its end; a task's reports

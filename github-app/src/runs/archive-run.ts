@@ -39,7 +39,6 @@ export async function archiveRun(
     epoch: run.epoch,
     ...(engine && engine !== run.engine ? { engine } : {}),
   });
-  deps.copies.drop(run.id);
   if (!archived) return undefined;
   deps.log.info({ runId: run.id, result: ending.result, reasonCode: ending.reasonCode }, 'run ended by the hub');
   deps.deadlines.clear(run.id);

@@ -8,7 +8,6 @@ import type { RepoSources } from '../repos/repo-sources.js';
 import type { ConnectedRunners } from '../runners/connected-runners.js';
 import type { HubSecrets } from '../secrets/hub-secrets.js';
 import type { Store } from '../store/store.js';
-import type { RunCopies } from './run-copies.js';
 import type { RunDeadlines } from './run-deadlines.js';
 
 /** Timings of the protocol and the dispatcher; short in tests (DESIGN §8 "CI shape"). */
@@ -70,8 +69,6 @@ export interface HubDeps {
   avoid: (runId: string, runnerId: string, reason: string) => void;
   /** Why a pending run waits, as of the dispatcher's last pass. */
   pendingReason: (runId: string) => string | undefined;
-  /** This hub's copies of the live runs it writes (run-copies.ts): change them holding the run's lock. */
-  copies: RunCopies;
   /** Runs `fn` holding the run's lock: changes to one run happen one at a time in this hub. */
   withRun: <T>(runId: string, fn: () => Promise<T>) => Promise<T>;
   /**

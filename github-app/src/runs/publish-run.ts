@@ -21,6 +21,5 @@ export async function publishRun(
       ...(runner !== undefined ? { runner } : {}),
       ...(pendingReason !== undefined ? { pendingReason } : {}),
     }),
-    row: run,
   });
 }

@@ -10,21 +10,13 @@ type Keys<S extends z.ZodObject> = readonly (keyof S['shape'] & string)[];
 
 export type RowReader<T> = (row: Row) => T;
 
-type Columns<S extends z.ZodObject> = Partial<Record<keyof S['shape'] & string, string>>;
-
-/** The column of each field of the schema, in its order: `flowId` ← `flow_id` unless renamed. */
-export function columnsOf<S extends z.ZodObject>(schema: S, columns: Columns<S> = {}): string[] {
-  return Object.keys(schema.shape).map((key) => columns[key] ?? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
-}
-
 export function rowReader<S extends z.ZodObject>(
   schema: S,
-  options: { json?: Keys<S>; flags?: Keys<S>; columns?: Columns<S> } = {},
+  options: { json?: Keys<S>; flags?: Keys<S>; columns?: Partial<Record<keyof S['shape'] & string, string>> } = {},
 ): RowReader<z.infer<S>> {
-  const columns = columnsOf(schema, options.columns);
-  const fields = Object.keys(schema.shape).map((key, i) => ({
+  const fields = Object.keys(schema.shape).map((key) => ({
     key,
-    column: columns[i] as string,
+    column: options.columns?.[key] ?? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
     json: options.json?.includes(key) ?? false,
     flag: options.flags?.includes(key) ?? false,
   }));

@@ -13,7 +13,7 @@ import type { RunState } from '@floe/shared';
 import { z } from '@floe/shared';
 import { type GitHubStateStore, SqlGitHubState } from './github-state.js';
 import { type NotificationStore, SqlNotificationStore } from './notify-deliveries.js';
-import { columnsOf, rowReader } from './row-codec.js';
+import { rowReader } from './row-codec.js';
 import type { Row, Sql, SqlDatabase } from './sql-database.js';
 import {
   type ApiTokenRow,
@@ -65,17 +65,6 @@ import {
 const readRepo = rowReader(RepoRowSchema);
 const readFlow = rowReader(FlowRowSchema, { json: ['triggers', 'flow', 'errors'] });
 const readRun = rowReader(RunRowSchema, { json: ['trigger', 'flow', 'engine'] });
-// A run's `flow` and `trigger` are written once, when it is made, and never change (requeues and retries keep or
-// copy them): a write that knows the run (the caller's copy) reads back only the other columns, and takes those two
-// from the copy, so the hot writes of a run (offer, accept, records) do not parse its flow again. What does change
-// comes from the database, so the copy is never trusted for it, whichever hub wrote last.
-const RunChangesSchema = RunRowSchema.omit({ flow: true, trigger: true });
-const readRunChanges = rowReader(RunChangesSchema, { json: ['engine'] });
-const RUN_CHANGES = columnsOf(RunChangesSchema).join(', ');
-/** saveProgress also knows the engine state it wrote. */
-const RunProgressSchema = RunChangesSchema.omit({ engine: true });
-const readRunProgress = rowReader(RunProgressSchema);
-const RUN_PROGRESS = columnsOf(RunProgressSchema).join(', ');
 const readLiveRunRef = rowReader(LiveRunRefSchema);
 const readReport = rowReader(ReportRowSchema, { json: ['report'], columns: { report: 'body' } });
 const readChunk = rowReader(LogChunkRowSchema, { columns: { offset: 'byte_offset' } });
@@ -124,21 +113,6 @@ export class SqlStore implements Store {
   private async oneRun(sql: string, params: unknown[], on: Sql = this.sql): Promise<RunRow | undefined> {
     const row = await on.get(sql, params);
     return row && readRun(row);
-  }
-
-  /**
-   * `sql` (an UPDATE or INSERT without RETURNING) returning the run it wrote: with `known`, the caller's copy of the
-   * run, only the columns that change are read back (see RUN_CHANGES); without, the whole row.
-   */
-  private async writeRun(
-    sql: string,
-    params: unknown[],
-    known: Pick<RunRow, 'flow' | 'trigger'> | undefined,
-    on: Sql = this.sql,
-  ): Promise<RunRow | undefined> {
-    if (!known) return this.oneRun(`${sql} RETURNING *`, params, on);
-    const row = await on.get(`${sql} RETURNING ${RUN_CHANGES}`, params);
-    return row && { ...readRunChanges(row), flow: known.flow, trigger: known.trigger };
   }
 
   /** The run's row, locked until the transaction ends: writes that check then write serialize on it. */
@@ -225,10 +199,10 @@ export class SqlStore implements Store {
          ON CONFLICT (repo, flow_id) DO UPDATE SET last = run_counters.last + 1 RETURNING last`,
         [run.repo, run.flowId],
       );
-      const created = await this.writeRun(
+      const created = await this.oneRun(
         `INSERT INTO runs (id, repo, flow_id, number, state, trigger, trust, ref, sha, clone_url, flow, created_at,
            retry_of, replay_from, pinned_runner_id)
-         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         [
           run.id,
           run.repo,
@@ -245,7 +219,6 @@ export class SqlStore implements Store {
           run.replayFrom ?? null,
           run.pinnedRunnerId ?? null,
         ],
-        run,
         sql,
       );
       if (!created) throw new Error(`run ${run.id} was not stored`);
@@ -332,19 +305,12 @@ export class SqlStore implements Store {
     return rows.map(readLiveRunRef);
   }
 
-  async offerRun(
-    id: string,
-    epoch: number,
-    runnerId: string,
-    offerExpiresAt: number,
-    known?: RunRow,
-  ): Promise<RunRow | undefined> {
-    return this.writeRun(
+  async offerRun(id: string, epoch: number, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined> {
+    return this.oneRun(
       `UPDATE runs SET epoch = epoch + 1, runner_id = ?, lease_expires_at = ?
        WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id IS NULL
-         AND NOT EXISTS (SELECT 1 FROM runners WHERE runners.id = ? AND runners.drained = TRUE)`,
+         AND NOT EXISTS (SELECT 1 FROM runners WHERE runners.id = ? AND runners.drained = TRUE) RETURNING *`,
       [runnerId, offerExpiresAt, id, epoch, runnerId],
-      known,
     );
   }
 
@@ -354,12 +320,11 @@ export class SqlStore implements Store {
     // the tags they share in one order and never wait for each other in a circle.
     const tags = [...new Set(run.flow['resource-tags'] ?? [])].sort();
     const offer = (on: Sql) =>
-      this.writeRun(
+      this.oneRun(
         `UPDATE runs SET epoch = epoch + 1, runner_id = ?, lease_expires_at = ?
          WHERE id = (SELECT id FROM runs WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id IS NULL${skipLocked})
-           AND NOT EXISTS (SELECT 1 FROM runners WHERE runners.id = ? AND runners.drained = TRUE)`,
+           AND NOT EXISTS (SELECT 1 FROM runners WHERE runners.id = ? AND runners.drained = TRUE) RETURNING *`,
         [runnerId, offerExpiresAt, run.id, run.epoch, runnerId],
-        run,
         on,
       );
     if (tags.length === 0) return offer(this.sql);
@@ -388,13 +353,11 @@ export class SqlStore implements Store {
     epoch: number,
     leaseExpiresAt: number,
     at: number,
-    known?: RunRow,
   ): Promise<RunRow | undefined> {
-    return this.writeRun(
+    return this.oneRun(
       `UPDATE runs SET state = 'active', lease_expires_at = ?, started_at = COALESCE(started_at, ?)
-       WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id = ?`,
+       WHERE id = ? AND state = 'pending' AND epoch = ? AND runner_id = ? RETURNING *`,
       [leaseExpiresAt, at, id, epoch, runnerId],
-      known,
     );
   }
 
@@ -425,45 +388,35 @@ export class SqlStore implements Store {
     });
   }
 
-  async saveProgress(id: string, progress: RunProgress, known?: RunRow): Promise<ProgressOutcome> {
+  async saveProgress(id: string, progress: RunProgress): Promise<ProgressOutcome> {
     return this.sql.transaction(async (sql): Promise<ProgressOutcome> => {
-      const { ended } = progress;
-      // The compare-and-set first: the row is locked by it (PostgreSQL) or by the write transaction (SQLite), and
-      // the run is read only when it moved (to say how).
-      const set = `UPDATE runs SET engine = ?, last_seq = ?, started_at = COALESCE(started_at, ?),
-           state = ?, result = ?, reason = ?, reason_code = ?, ended_at = ?,
-           lease_expires_at = CASE WHEN ? = 1 THEN NULL ELSE lease_expires_at END
-         WHERE id = ? AND state = 'active' AND epoch = ? AND last_seq = ?`;
-      const params = [
-        json(progress.engine),
-        progress.lastSeq,
-        progress.engine.startedAt,
-        ended ? 'archived' : 'active',
-        ended?.result ?? null,
-        ended?.reason ?? null,
-        ended?.reasonCode ?? null,
-        ended?.endedAt ?? null,
-        flag(ended !== undefined),
-        id,
-        progress.epoch,
-        progress.expectedLastSeq,
-      ];
-      let saved: RunRow | undefined;
-      if (known) {
-        const row = await sql.get(`${set} RETURNING ${RUN_PROGRESS}`, params);
-        saved = row && { ...readRunProgress(row), flow: known.flow, trigger: known.trigger, engine: progress.engine };
-      } else {
-        saved = await this.oneRun(`${set} RETURNING *`, params, sql);
-      }
-      if (!saved) {
-        const run = await this.lockRun(sql, id);
-        if (!run) return { ok: false, reason: 'missing' };
-        if (run.state !== 'active' || run.epoch !== progress.epoch) return { ok: false, reason: 'stale', run };
-        return { ok: false, reason: 'conflict', run };
-      }
+      const run = await this.lockRun(sql, id);
+      if (!run) return { ok: false, reason: 'missing' };
+      if (run.state !== 'active' || run.epoch !== progress.epoch) return { ok: false, reason: 'stale', run };
+      if (run.lastSeq !== progress.expectedLastSeq) return { ok: false, reason: 'conflict', run };
       const logs = await this.appendLocked(sql, id, progress.logs);
       await this.insertReports(sql, id, progress.reports);
-      return { ok: true, run: saved, logs };
+      const { ended } = progress;
+      const saved = await this.oneRun(
+        `UPDATE runs SET engine = ?, last_seq = ?, started_at = COALESCE(started_at, ?),
+           state = ?, result = ?, reason = ?, reason_code = ?, ended_at = ?,
+           lease_expires_at = CASE WHEN ? = 1 THEN NULL ELSE lease_expires_at END
+         WHERE id = ? RETURNING *`,
+        [
+          json(progress.engine),
+          progress.lastSeq,
+          progress.engine.startedAt,
+          ended ? 'archived' : 'active',
+          ended?.result ?? null,
+          ended?.reason ?? null,
+          ended?.reasonCode ?? null,
+          ended?.endedAt ?? null,
+          flag(ended !== undefined),
+          id,
+        ],
+        sql,
+      );
+      return saved ? { ok: true, run: saved, logs } : { ok: false, reason: 'missing' };
     });
   }
 

@@ -400,13 +400,7 @@ export interface Store {
    * Undefined when the run moved meanwhile (another hub or a cancel got there first), or the runner is drained: a
    * pass planned before a drain was stored offers it nothing after (docs/runners.md "Draining a runner").
    */
-  offerRun(
-    id: string,
-    epoch: number,
-    runnerId: string,
-    offerExpiresAt: number,
-    known?: RunRow,
-  ): Promise<RunRow | undefined>;
+  offerRun(id: string, epoch: number, runnerId: string, offerExpiresAt: number): Promise<RunRow | undefined>;
   /**
    * offerRun for hubs that share the database and plan at once (DESIGN §4 "Several hubs on one database"): the run's
    * row is locked, passed over when another hub is claiming it; a run with resource tags also holds each tag's lock
@@ -422,19 +416,13 @@ export interface Store {
     epoch: number,
     leaseExpiresAt: number,
     at: number,
-    known?: RunRow,
   ): Promise<RunRow | undefined>;
   /** An offer at `epoch` was declined or timed out: pending again, unassigned. Undefined when it moved. */
   withdrawOffer(id: string, epoch: number): Promise<RunRow | undefined>;
   /** Renews the leases of the runs this runner holds at these epochs; returns the ids renewed. */
   renewLeases(runnerId: string, runs: { runId: string; epoch: number }[], leaseExpiresAt: number): Promise<string[]>;
-  /**
-   * Stores applied records and logs at once, if the run is still active at `epoch` and at `expectedLastSeq`.
-   * `known` (here and in offerRun, claimRun, acceptRun): the caller's copy of the run, which gives the returned
-   * run its `flow` and `trigger` — set when the run was made and never changed — instead of reading them back;
-   * every other column is the database's.
-   */
-  saveProgress(id: string, progress: RunProgress, known?: RunRow): Promise<ProgressOutcome>;
+  /** Stores applied records and logs at once, if the run is still active at `epoch` and at `expectedLastSeq`. */
+  saveProgress(id: string, progress: RunProgress): Promise<ProgressOutcome>;
   /**
    * Stores records that come after the run's end (the output of tasks being killed, their late finishes): logs
    * and lastSeq only, if the run is archived at `epoch` and at `expectedLastSeq`. The run's state stays as it is.

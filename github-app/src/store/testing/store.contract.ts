@@ -294,44 +294,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.readLog(run.id, 'build')).chunks.map((chunk) => chunk.text)).toEqual(['héllo\n']);
     });
 
-    it("writes a run from the caller's copy as it writes it without one, and never over a stale copy", async () => {
-      const made = await store.createRun(newRun({ trigger: { type: 'manual', by: 'ann', data: { a: '1' } } }));
-      expect(made).toEqual(await store.getRun(made.id));
-      const offered = await store.offerRun(made.id, 0, 'r1', clock + 1_000, made);
-      expect(offered).toEqual(await store.getRun(made.id));
-      const active = await store.acceptRun(made.id, 'r1', 1, clock + 10_000, clock, offered);
-      expect(active).toEqual(await store.getRun(made.id));
-      if (!active) throw new Error('not accepted');
-      // What others write meanwhile (a renewed lease, a cancel asked on any hub) comes back with the write.
-      await store.renewLeases('r1', [{ runId: made.id, epoch: 1 }], clock + 20_000);
-      await store.requestCancel(made.id, 'bob', clock + 5);
-      const progress = { epoch: 1, expectedLastSeq: 0, lastSeq: 2, engine: engineAt(clock), logs: [] };
-      const saved = await store.saveProgress(made.id, progress, active);
-      expect(saved.ok && saved.run).toEqual(await store.getRun(made.id));
-      expect(saved.ok && saved.run).toMatchObject({ leaseExpiresAt: clock + 20_000, cancelRequestedBy: 'bob' });
-      // The copy is at lastSeq 0, the store at 2: the write fails and says so, whatever the copy holds.
-      expect(await store.saveProgress(made.id, progress, active)).toMatchObject({
-        ok: false,
-        reason: 'conflict',
-        run: { lastSeq: 2 },
-      });
-      const ended = await store.saveProgress(
-        made.id,
-        {
-          ...progress,
-          expectedLastSeq: 2,
-          lastSeq: 3,
-          ended: { result: 'good', reason: 'done', reasonCode: 'end', endedAt: clock + 9 },
-        },
-        active,
-      );
-      expect(ended.ok && ended.run).toEqual(await store.getRun(made.id));
-      expect(ended.ok && ended.run).toMatchObject({ state: 'archived', result: 'good', lastSeq: 3 });
-      // A copy of a run that moved on: nothing is written.
-      expect(await store.acceptRun(made.id, 'r1', 1, clock + 10_000, clock, offered)).toBeUndefined();
-      expect(await store.offerRun(made.id, 0, 'r1', clock + 1_000, made)).toBeUndefined();
-    });
-
     it('stores reports with the records that carry them, lists them in seq order, and drops them on re-queue', async () => {
       const run = await activeRun();
       const annotation = { type: 'annotation', level: 'error', message: 'bad', file: 'src/a.ts', line: 3 } as const;
