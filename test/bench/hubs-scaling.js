@@ -13,6 +13,11 @@
 // hub processes, and the PostgreSQL backends connected to the bench's database), and the hubs' own timing of their
 // dispatch store calls (`floe_store_query_seconds` of GET /metrics: claimRun or offerRun, the dispatch lease, the
 // plan's reads), from which the README's ceiling for a bigger machine is worked out.
+//
+// `--sqlite`: one hub on its own SQLite file instead (the default store), against the earlier build the same way:
+// what one hub's CPU per run is with nothing else on the machine's cores but the bench's simulated runners.
+// `--in-flight N`: runs started and not ended at most (48; 1 is one run after another, as a quiet hub sees them).
+// `--hub-cpu-prof DIR`: each hub writes a V8 CPU profile into DIR when it stops. `--log-level L`: the hubs' (warn).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -31,11 +36,14 @@ const option = (name, fallback) => {
 };
 const RUNS = Number(option('runs', 400));
 const ROUNDS = Number(option('rounds', 2));
-const HUB_COUNTS = [1, 2, 4];
+const SQLITE = process.argv.includes('--sqlite');
+const HUB_COUNTS = SQLITE ? [1] : [1, 2, 4];
+const HUB_CPU_PROF = option('hub-cpu-prof');
+const LOG_LEVEL = option('log-level', 'warn');
 const RUNNERS = 8;
 const SLOTS = 4;
-/** Runs started and not yet ended, at most: enough to keep every slot busy with a queue behind. */
-const IN_FLIGHT = 48;
+/** Runs started and not yet ended, at most: enough to keep every slot busy with a queue behind (`--in-flight`). */
+const IN_FLIGHT = Number(option('in-flight', 48));
 const builds = { after: join(repoRoot, 'github-app/dist/main.js') };
 const before = option('before', '/work/main/github-app/dist/main.js');
 if (existsSync(before)) builds.before = before;
@@ -64,6 +72,7 @@ async function cpuSeconds(pid) {
 /** CPU seconds of every PostgreSQL backend connected to `database` now, by pid. */
 async function backendCpu(database) {
   const cpu = new Map();
+  if (database === undefined) return cpu;
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
@@ -155,7 +164,7 @@ async function simulatedRunner(url, name, done) {
 
 async function scenario(build, hubCount) {
   const dir = await mkdtemp(join(tmpdir(), 'floe-bench-scaling-'));
-  const database = await createBenchDatabase();
+  const database = SQLITE ? undefined : await createBenchDatabase();
   const stops = [];
   try {
     const repo = join(dir, 'repo');
@@ -165,6 +174,7 @@ async function scenario(build, hubCount) {
     const hubs = [];
     for (let i = 0; i < hubCount; i++) {
       const args = [
+        ...(HUB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(HUB_CPU_PROF, build)] : []),
         builds[build],
         '--port',
         '0',
@@ -173,7 +183,8 @@ async function scenario(build, hubCount) {
         '--admin-token',
         BENCH_ADMIN_TOKEN,
       ];
-      args.push('--repo', repo, '--database-url', database.url, '--log-level', 'warn');
+      args.push('--repo', repo, '--log-level', LOG_LEVEL);
+      if (database) args.push('--database-url', database.url);
       const { child, match } = await startAndWaitFor(children, process.execPath, args, /floe hub at (http:\/\/\S+)/);
       hubs.push({ url: match[1], pid: child.pid });
     }
@@ -204,7 +215,7 @@ async function scenario(build, hubCount) {
     await drive(40); // warm-up: JIT, pools, prepared plans
     // What the hubs and the database burn with the runners connected and no run (heartbeats, lease checks,
     // sweeps), per second: a setup that takes longer pays more of it per run.
-    const dbName = new URL(database.url).pathname.slice(1);
+    const dbName = database ? new URL(database.url).pathname.slice(1) : undefined;
     const idleHub0 = await Promise.all(hubs.map((hub) => cpuSeconds(hub.pid)));
     const idleDb0 = await backendCpu(dbName);
     const idleStarted = performance.now();
@@ -218,7 +229,7 @@ async function scenario(build, hubCount) {
     for (const [pid, cpu] of await backendCpu(dbName)) idleDb += cpu - (idleDb0.get(pid) ?? 0);
     const times0 = await Promise.all(hubs.map((hub) => storeTimes(hub.url)));
     const hubCpu0 = await Promise.all(hubs.map((hub) => cpuSeconds(hub.pid)));
-    const dbCpu0 = await backendCpu(new URL(database.url).pathname.slice(1));
+    const dbCpu0 = await backendCpu(dbName);
     const started = performance.now();
     await drive(RUNS);
     const seconds = (performance.now() - started) / 1000;
@@ -226,7 +237,7 @@ async function scenario(build, hubCount) {
       (a, b, i) => a + b - hubCpu0[i],
       0,
     );
-    const dbCpu1 = await backendCpu(new URL(database.url).pathname.slice(1));
+    const dbCpu1 = await backendCpu(dbName);
     let dbCpu = 0;
     for (const [pid, cpu] of dbCpu1) dbCpu += cpu - (dbCpu0.get(pid) ?? 0);
     const times1 = await Promise.all(hubs.map((hub) => storeTimes(hub.url)));
@@ -258,11 +269,13 @@ async function scenario(build, hubCount) {
     };
   } finally {
     for (const stop of stops) stop();
+    // Stopped with SIGTERM and given the time to end (and write a CPU profile) before SIGKILL.
+    const exits = [...children].map((child) => new Promise((resolve) => child.once('exit', resolve)));
     for (const child of children) child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 10_000))]);
     for (const child of children) child.kill('SIGKILL');
     children.clear();
-    await database.drop().catch(() => undefined);
+    await database?.drop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -356,7 +369,7 @@ try {
 } finally {
   for (const child of children) child.kill('SIGKILL');
 }
-const probe = await claimProbe(400);
+const probe = SQLITE ? undefined : await claimProbe(400);
 const rows = [];
 for (const hubCount of HUB_COUNTS) {
   const of = (build) => results[`${build} ${hubCount}`] ?? [];
@@ -409,7 +422,8 @@ for (const row of [header, ...rows])
 console.log(
   `(${RUNNERS} simulated runners × ${SLOTS} slots spread over the hubs, one-task runs started ${IN_FLIGHT} in flight through the hubs in turn, ${RUNS} runs per setup after 40 to warm up; medians of ${ROUNDS}; "before": ${builds.before ?? 'not measured'})`,
 );
-console.log(
-  `claimRun alone, one client, idle database (median of 360): ${probe.tagged.toFixed(2)} ms with a resource tag, ${probe.plain.toFixed(2)} ms without`,
-);
+if (probe)
+  console.log(
+    `claimRun alone, one client, idle database (median of 360): ${probe.tagged.toFixed(2)} ms with a resource tag, ${probe.plain.toFixed(2)} ms without`,
+  );
 console.log(`load average: ${loads.join(' → ')}`);

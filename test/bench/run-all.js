@@ -12,6 +12,8 @@
 // on and off, against the floor of spawning the same sandboxed bash from Node (runner-cost.js).
 // `pnpm bench hubs [--runs N] [--rounds N] [--before PATH]`: runs per second through 1, 2 and 4 hubs on one
 // PostgreSQL with simulated runners, this tree against an earlier build (hubs-scaling.js).
+// `pnpm bench core [--runs N] [--rounds N] [--before ROOT]`: the hub's core CPU per one-task run in one process, no
+// sockets (hub-core-cost.js), this tree against an earlier build.
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { bigOutput } from './big-output.js';
@@ -22,7 +24,7 @@ import { taskOverhead } from './task-overhead.js';
 const only = process.argv.slice(2);
 // Benchmarks of their own, run alone: `hub` (against Buildbot), `cap` (the log cap, 10 GB through a hub),
 // `artifacts` (an artifact up and down), `cache` (task caches against tar), `logs` (a chatty build's log), `runner`
-// (a run's CPU in the runner) and `hubs` (several hubs on PostgreSQL).
+// (a run's CPU in the runner), `hubs` (several hubs on PostgreSQL) and `core` (the hub's core in one process).
 const alone = {
   hub: './hub-vs-buildbot.js',
   cap: './capped-log.js',
@@ -31,6 +33,7 @@ const alone = {
   logs: './log-ingest.js',
   runner: './runner-cost.js',
   hubs: './hubs-scaling.js',
+  core: './hub-core-cost.js',
 };
 if (only[0] in alone) {
   const script = new URL(alone[only[0]], import.meta.url).pathname;

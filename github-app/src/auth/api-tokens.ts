@@ -48,7 +48,7 @@ export class ApiTokens {
 
   /** True once the admin token was rotated (by any hub): the configured admin token is refused from then on. */
   async adminRotated(): Promise<boolean> {
-    if (!this.rotated) this.rotated = (await this.store.listApiTokens()).some((row) => row.name === ADMIN_TOKEN_NAME);
+    if (!this.rotated) this.rotated = (await this.store.getApiToken(ADMIN_TOKEN_NAME)) !== undefined;
     return this.rotated;
   }
 
@@ -60,7 +60,7 @@ export class ApiTokens {
     if (expiresAt !== undefined && expiresAt <= this.now()) {
       throw new FloeError('FLOE_BAD_REQUEST', 'body.expiresAt: the expiry has passed already; give a future time');
     }
-    if ((await this.store.listApiTokens()).some((row) => row.name === name)) {
+    if ((await this.store.getApiToken(name)) !== undefined) {
       throw new FloeError('FLOE_BAD_REQUEST', `a token named ${name} exists already; choose another name`);
     }
     const token = newSecret('floe');
@@ -94,7 +94,7 @@ export class ApiTokens {
    */
   async rotateAdmin(configured: string, graceMs: number): Promise<string> {
     const now = this.now();
-    const current = (await this.store.listApiTokens()).find((row) => row.name === ADMIN_TOKEN_NAME);
+    const current = await this.store.getApiToken(ADMIN_TOKEN_NAME);
     const token = newSecret('floe');
     const outgoing: ApiTokenRow = {
       name: PREVIOUS_ADMIN_TOKEN_NAME,

@@ -693,6 +693,11 @@ export class SqlStore implements Store {
     return row && readToken(row);
   }
 
+  async getApiToken(name: string): Promise<ApiTokenRow | undefined> {
+    const row = await this.sql.get('SELECT * FROM api_tokens WHERE name = ?', [name]);
+    return row && readToken(row);
+  }
+
   async listApiTokens(): Promise<ApiTokenRow[]> {
     return (await this.sql.all('SELECT * FROM api_tokens ORDER BY name')).map(readToken);
   }

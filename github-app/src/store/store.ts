@@ -487,6 +487,8 @@ export interface Store {
   // Tokens
   createApiToken(token: ApiTokenRow): Promise<void>;
   findApiToken(tokenHash: string): Promise<ApiTokenRow | undefined>;
+  /** The token of this name (a key probe: asked on every request that brings the configured admin token). */
+  getApiToken(name: string): Promise<ApiTokenRow | undefined>;
   listApiTokens(): Promise<ApiTokenRow[]>;
   deleteApiToken(name: string): Promise<boolean>;
   /** Sets the token's lastUsedAt to `at`. */

@@ -672,7 +672,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.findApiToken('secret-1')).toBeUndefined();
       expect(await store.findApiToken(hashSecret('secret-2'))).toBeUndefined();
       expect((await store.listApiTokens()).map((token) => token.name)).toEqual(['ci']);
+      expect(await store.getApiToken('ci')).toMatchObject({ name: 'ci', tokenHash: hashSecret('secret-1') });
+      expect(await store.getApiToken('admin')).toBeUndefined();
       expect(await store.deleteApiToken('ci')).toBe(true);
+      expect(await store.getApiToken('ci')).toBeUndefined();
       expect(await store.findApiToken(hashSecret('secret-1'))).toBeUndefined();
     });
 
