@@ -17,6 +17,7 @@ import {
 } from '@floe/shared';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { binaryRecords } from '../../runner/src/testing/test-hub.js';
 import { killSpawned, makeTempDir, removeTempDirs, startRunner, waitFor } from '../support/index.js';
 
 afterEach(() => killSpawned());
@@ -36,8 +37,9 @@ async function scriptedHub() {
   const wss = new WebSocketServer({ server, path: '/api/runners/connect' });
   wss.on('connection', (socket) => {
     sockets.push(socket);
-    socket.on('message', (data) => {
-      const message = RunnerMessageSchema.parse(JSON.parse(String(data)));
+    socket.on('message', (data, isBinary) => {
+      // A runner sends its log records as binary frames (protocol 6, the version this hub welcomes with).
+      const message = isBinary ? binaryRecords(data as Buffer) : RunnerMessageSchema.parse(JSON.parse(String(data)));
       messages.push(message);
       // Records are stored and acknowledged as a hub does, once the test says the acceptance is stored.
       if (message.type === 'record' && stored.has(message.runId)) {

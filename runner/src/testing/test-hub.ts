@@ -184,7 +184,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
 }
 
 /** A binary log frame as the `record` message of its records, text decoded; a bad one throws (a test fails). */
-function binaryRecords(frame: Buffer): RunnerMessage {
+export function binaryRecords(frame: Buffer): RunnerMessage {
   const decoded = decodeLogFrame(frame, isUtf8);
   if (!decoded.ok) throw new Error(decoded.message);
   const { runId, epoch, records } = decoded.header;
