@@ -51,7 +51,10 @@ export class RecordPump {
   push(run: HeldRun, record: RunRecord): void {
     if (!this.options.runs.holds(run)) return; // stopped by the hub: nothing more about it is kept or sent
     run.pending.push(record);
-    if (!this.writeScheduled) {
+    // A run's start is spooled at once: its tasks may start in this same tick (the hub's `accepted` may be in),
+    // and a runner restarting after a crash must find that the run started (recover-previous-life.ts).
+    if (record.kind === 'start') this.flushWrites();
+    else if (!this.writeScheduled) {
       this.writeScheduled = true;
       setImmediate(() => this.flushWrites());
     }
