@@ -1,5 +1,5 @@
-// A runner starts a run's tasks only once the hub has stored the run's start (it acknowledges the `start`
-// record; docs/design.md "Offers and epochs"). An accept that the hub never stored — its socket closed first, or
+// A runner starts a run's tasks only once the hub has stored that the run is its own: the hub says so in `accepted`
+// (protocol 7), or acknowledges the run's `start` record (docs/design.md "Offers and epochs"). An accept that the hub never stored — its socket closed first, or
 // its hub died — may be followed by the offer going to another runner; had the first runner started already, the
 // run would execute twice. A scripted hub (a real HTTP server and WebSocket on loopback, speaking the protocol's
 // frames) drives a real runner process, unsandboxed so that its task's mark lands where the test looks.
@@ -14,6 +14,7 @@ import {
   type RunnerMessage,
   RunnerMessageSchema,
   type RunSpec,
+  SINCE_PROTOCOL,
 } from '@floe/shared';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -38,7 +39,7 @@ async function scriptedHub() {
   wss.on('connection', (socket) => {
     sockets.push(socket);
     socket.on('message', (data, isBinary) => {
-      // A runner sends its log records as binary frames (protocol 6, the version this hub welcomes with).
+      // A runner sends its log records as binary frames (protocol 6 and later, which this hub welcomes with).
       const message = isBinary ? binaryRecords(data as Buffer) : RunnerMessageSchema.parse(JSON.parse(String(data)));
       messages.push(message);
       // Records are stored and acknowledged as a hub does, once the test says the acceptance is stored.
@@ -56,10 +57,14 @@ async function scriptedHub() {
     sockets,
     stored,
     send,
-    welcome(socket: WebSocket, runs: Extract<HubMessage, { type: 'welcome' }>['runs'] = []) {
+    welcome(
+      socket: WebSocket,
+      runs: Extract<HubMessage, { type: 'welcome' }>['runs'] = [],
+      protocol = PROTOCOL_VERSION,
+    ) {
       send(socket, {
         type: 'welcome',
-        protocol: PROTOCOL_VERSION,
+        protocol,
         runnerId: 'r1',
         heartbeatMs: 60_000,
         leaseMs: 600_000,
@@ -85,6 +90,19 @@ tasks:
   return { id: 'run-1', number: 1, flow, trust: 'trusted', data: {}, secrets: {} };
 }
 
+/** A real runner (unsandboxed) connected to `hub`, welcomed at `protocol`. */
+async function welcomedRunner(hub: Awaited<ReturnType<typeof scriptedHub>>, protocol = PROTOCOL_VERSION) {
+  const runner = startRunner({ hub: hub.url, token: 't', name: 'vm-1', args: ['--sandbox', 'off'] });
+  await waitFor(async () => hub.messages.some((m) => m.type === 'hello'));
+  const socket = hub.sockets[0] as WebSocket;
+  hub.welcome(socket, [], protocol);
+  return { runner, socket };
+}
+
+/** Every record the runner sent, in order. */
+const records = (hub: { messages: RunnerMessage[] }) =>
+  hub.messages.flatMap((m) => (m.type === 'record' ? m.records : []));
+
 const offerOf = (mark: string, epoch = 1): HubMessage => ({
   type: 'offer',
   runId: 'run-1',
@@ -98,10 +116,7 @@ describe('a runner given an offer', () => {
     const hub = await scriptedHub();
     const mark = join(makeTempDir('floe-mark-'), 'executed');
     try {
-      const runner = startRunner({ hub: hub.url, token: 't', name: 'vm-1', args: ['--sandbox', 'off'] });
-      await waitFor(async () => hub.messages.some((m) => m.type === 'hello'));
-      const first = hub.sockets[0] as WebSocket;
-      hub.welcome(first);
+      const { runner, socket: first } = await welcomedRunner(hub);
       hub.send(first, offerOf(mark));
       await waitFor(async () => hub.messages.some((m) => m.type === 'accept'));
       // The accept never reaches the store: the socket goes. The runner comes back naming the run it holds.
@@ -114,25 +129,61 @@ describe('a runner given an offer', () => {
       await runner.waitForOutput('run stopped by the hub', 20_000);
       expect(existsSync(mark)).toBe(false);
       // Nothing but the run's start was reported: no task began.
-      const records = hub.messages.flatMap((m) => (m.type === 'record' ? m.records : []));
-      expect(records.map((record) => record.kind)).toEqual(records.length ? ['start'] : []);
+      expect(records(hub).map((record) => record.kind)).toEqual(records(hub).length ? ['start'] : []);
     } finally {
       hub.close();
     }
   });
 
-  it('starts the run once the hub acknowledges its start record', async () => {
+  it('starts the run once a hub of protocol 6, which never says `accepted`, acknowledges its start record', async () => {
     const hub = await scriptedHub();
     const mark = join(makeTempDir('floe-mark-'), 'executed');
     try {
-      startRunner({ hub: hub.url, token: 't', name: 'vm-1', args: ['--sandbox', 'off'] });
-      await waitFor(async () => hub.messages.some((m) => m.type === 'hello'));
-      const socket = hub.sockets[0] as WebSocket;
-      hub.welcome(socket);
+      const { socket } = await welcomedRunner(hub, SINCE_PROTOCOL.accepted - 1);
       hub.stored.add('run-1');
       hub.send(socket, offerOf(mark));
       await waitFor(async () => existsSync(mark), { timeoutMs: 20_000 });
       await waitFor(async () => hub.messages.some((m) => m.type === 'record'));
+    } finally {
+      hub.close();
+    }
+  });
+
+  it('starts the run once the hub says its accept is stored (protocol 7), its start not acknowledged yet', async () => {
+    const hub = await scriptedHub();
+    const mark = join(makeTempDir('floe-mark-'), 'executed');
+    try {
+      const { socket } = await welcomedRunner(hub);
+      hub.send(socket, offerOf(mark));
+      await waitFor(async () => hub.messages.some((m) => m.type === 'accept'));
+      hub.send(socket, { type: 'accepted', runId: 'run-1', epoch: 1 });
+      await waitFor(async () => existsSync(mark), { timeoutMs: 20_000, what: 'the task to run' });
+      // Every record reached the hub, the start first, though none was acknowledged.
+      await waitFor(async () => records(hub).some((record) => record.kind === 'input'));
+      expect(records(hub)[0]).toMatchObject({ kind: 'start', seq: 1 });
+    } finally {
+      hub.close();
+    }
+  });
+
+  it('starts nothing on an `accepted` of another epoch or another run', async () => {
+    const hub = await scriptedHub();
+    const mark = join(makeTempDir('floe-mark-'), 'executed');
+    try {
+      const { runner, socket: first } = await welcomedRunner(hub);
+      hub.send(first, offerOf(mark, 2));
+      await waitFor(async () => hub.messages.some((m) => m.type === 'accept'));
+      // A stale hub's answer (an earlier epoch), a later one's, and one about a run the runner does not hold.
+      hub.send(first, { type: 'accepted', runId: 'run-1', epoch: 1 });
+      hub.send(first, { type: 'accepted', runId: 'run-1', epoch: 3 });
+      hub.send(first, { type: 'accepted', runId: 'run-2', epoch: 2 });
+      // Then the socket goes; the runner comes back, and hears that the run is no longer its own.
+      first.terminate();
+      await waitFor(async () => hub.messages.filter((m) => m.type === 'hello').length === 2);
+      hub.welcome(hub.sockets[1] as WebSocket, [{ runId: 'run-1', epoch: 2, action: 'stop', ackedSeq: 0 }]);
+      await runner.waitForOutput('run stopped by the hub', 20_000);
+      expect(existsSync(mark)).toBe(false);
+      expect(records(hub).map((record) => record.kind)).toEqual(records(hub).length ? ['start'] : []);
     } finally {
       hub.close();
     }

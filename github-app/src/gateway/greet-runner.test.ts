@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION } from '@floe/shared';
+import { PROTOCOL_VERSION, SINCE_PROTOCOL } from '@floe/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,5 +70,21 @@ describe('greetRunner', () => {
     expect(await first.pair.closed).toBe(CLOSE_AWAY);
     expect(connected.get(runnerId)).toBe(second.served[0]);
     expect((await t.hub.runners())[0]).toMatchObject({ connected: true });
+  });
+
+  it('sends `accepted` only to a runner that agreed on protocol 7 (an older one waits for its start ack)', async () => {
+    t = await startTestHub({ 'FLOE.yaml': TEST_FLOE });
+    const { credential } = await registered();
+    const older = await greet(credential, new Map(), SINCE_PROTOCOL.accepted - 1);
+    const newer = await greet(credential, new Map());
+    for (const { pair, served } of [older, newer]) {
+      await pair.frame('welcome');
+      served[0]?.connection.send({ type: 'accepted', runId: 'run-1', epoch: 1 });
+      // A message every version has, after it: once it is in, whatever came before it is in too.
+      served[0]?.connection.send({ type: 'heartbeat' });
+      await pair.frame('heartbeat');
+    }
+    expect(older.pair.received.map((frame) => frame.type)).toEqual(['welcome', 'heartbeat']);
+    expect(newer.pair.received.map((frame) => frame.type)).toEqual(['welcome', 'accepted', 'heartbeat']);
   });
 });

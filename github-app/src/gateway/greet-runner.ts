@@ -89,5 +89,7 @@ export async function greetRunner(
 
 /** Whether a runner that agreed on `version` knows `message`. */
 function speaks(version: number, message: HubMessage): boolean {
-  return message.type !== 'drain' || version >= SINCE_PROTOCOL.drain;
+  if (message.type === 'drain') return version >= SINCE_PROTOCOL.drain;
+  if (message.type === 'accepted') return version >= SINCE_PROTOCOL.accepted;
+  return true;
 }

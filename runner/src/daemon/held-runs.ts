@@ -18,8 +18,9 @@ export interface HeldRun {
   /** The driver is still working: the run takes a slot. */
   running: boolean;
   /**
-   * Opens the gate of its tasks: true once the hub has stored the `start` record (the run is this runner's),
-   * false when the hub says it is not. Absent once opened, and for runs of a previous life.
+   * Opens the gate of its tasks: true once the hub has stored the accept (`accepted`, protocol 7) or the `start`
+   * record (the run is this runner's), false when the hub says it is not. Absent once opened, and for runs of a
+   * previous life.
    */
   open?: (mine: boolean) => void;
   /** Records from the driver not yet written to the spool (the record pump writes them once per tick). */
@@ -117,6 +118,12 @@ export class HeldRuns {
     if (!open) return;
     run.open = undefined;
     open(mine);
+  }
+
+  /** The hub has stored the accept of the run at `epoch` (protocol 7): it is this runner's, its tasks may start. */
+  accepted(runId: string, epoch: number): void {
+    const run = this.runs.get(runId);
+    if (run?.epoch === epoch) this.openGate(run, true);
   }
 
   /** The hub has stored the run's records up to `seq`. */

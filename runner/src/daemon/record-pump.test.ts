@@ -106,6 +106,17 @@ describe('RecordPump', () => {
     records.close();
   });
 
+  it("spools a run's start at once, before its tasks can start in the same tick, and sends it", async () => {
+    await connect();
+    const runs = new HeldRuns();
+    const run = hold(runs, 'run-1');
+    const records = pump(runs);
+    records.push(run, { kind: 'start', seq: 1, at: 0 });
+    expect([run.spool.lastSeq, run.pending]).toEqual([1, []]);
+    expect(seqs(await hub.next('record'))).toEqual([1]);
+    records.close();
+  });
+
   it('keeps records in the spool while the hub is away, and sends them all once a session is there', async () => {
     const runs = new HeldRuns();
     const run = hold(runs, 'run-1');

@@ -51,6 +51,10 @@ export class RecordPump {
   push(run: HeldRun, record: RunRecord): void {
     if (!this.options.runs.holds(run)) return; // stopped by the hub: nothing more about it is kept or sent
     run.pending.push(record);
+    // A run's start is spooled at once (and sent with the tick's records): its tasks may start in this same tick
+    // (the hub's `accepted` may be in), and a runner restarting after a crash must find that the run started
+    // (recover-previous-life.ts).
+    if (record.kind === 'start') this.spool(run);
     if (!this.writeScheduled) {
       this.writeScheduled = true;
       setImmediate(() => this.flushWrites());
@@ -64,26 +68,31 @@ export class RecordPump {
     const { batchBytes, batchMs } = this.options;
     let urgent = false;
     for (const run of this.options.runs.values()) {
-      if (run.pending.length === 0) continue;
-      try {
-        this.appendKeepingReserve(run);
-        run.pending = [];
-        run.spoolFailing = false;
-      } catch (err) {
-        // Records are never sent before they are spooled: they wait in memory, in order, until the disk takes them.
-        if (!run.spoolFailing) run.log.error({ err }, 'cannot write the spool; holding records in memory');
-        run.spoolFailing = true;
-        this.retryWrites ??= setTimeout(() => {
-          this.retryWrites = undefined;
-          this.flushWrites();
-        }, this.retryMs);
-        continue;
-      }
+      if (run.pending.length === 0 || !this.spool(run)) continue;
       if (run.spool.bytesAfter(run.sentSeq) >= batchBytes) urgent = true;
     }
     const idleFor = Date.now() - this.sentAt;
     if (urgent || (this.sendTimer === undefined && idleFor >= batchMs)) this.send();
     else this.sendTimer ??= setTimeout(() => this.send(), Math.max(0, batchMs - idleFor));
+  }
+
+  /** Spools the run's pending records; false when the disk would not take them (they wait in `pending`). */
+  private spool(run: HeldRun): boolean {
+    try {
+      this.appendKeepingReserve(run);
+      run.pending = [];
+      run.spoolFailing = false;
+      return true;
+    } catch (err) {
+      // Records are never sent before they are spooled: they wait in memory, in order, until the disk takes them.
+      if (!run.spoolFailing) run.log.error({ err }, 'cannot write the spool; holding records in memory');
+      run.spoolFailing = true;
+      this.retryWrites ??= setTimeout(() => {
+        this.retryWrites = undefined;
+        this.flushWrites();
+      }, this.retryMs);
+      return false;
+    }
   }
 
   /** Appends the run's pending records; when the disk is full, gives up the spool's reserve and tries again. */

@@ -1,6 +1,6 @@
 // The hub's offers (DESIGN §5 "Offers and epochs"): whether this runner takes a run, and if so its spool, its
 // driver, and what becomes of the run when the driver ends. A run is prepared before the accept goes out, and
-// its tasks start only once the hub has stored its `start` record.
+// its tasks start only once the hub has stored the accept (its `accepted`, or the ack of the run's `start`).
 import { type HubMessage, type RunSpec, SINCE_PROTOCOL } from '@floe/shared';
 import type { Logger } from 'pino';
 import type { CacheStore } from '../cache/cache-store.js';
@@ -94,9 +94,10 @@ export class RunOffers {
       log: logger.child({ runId, epoch }),
     };
     runs.add(run);
-    // Prepared before the accept goes out (its workspace, its `start` record, sent after the accept); its tasks
-    // start once the hub has stored the start: an accept the hub could not store (its database away, the socket
-    // cut) may see the run offered to another runner, and then it never ran here (DESIGN §5 "Offers and epochs").
+    // Prepared while the accept is on its way (its workspace, its `start` record, sent after the accept); its tasks
+    // start once the hub has stored the accept — it says `accepted` (protocol 7), or acknowledges the start —:
+    // an accept the hub could not store (its database away, the socket cut) may see the run offered to another
+    // runner, and then it never ran here (DESIGN §5 "Offers and epochs").
     // A hub of protocol 1 would not read the start record's `parallel`, and would run every combination at once.
     const parallel = current.welcome.protocol >= SINCE_PROTOCOL.startParallel ? config.slots : undefined;
     if (!this.drive(run, message.run, gate, parallel)) return;

@@ -100,6 +100,8 @@ export function startRunnerDaemon(options: RunnerDaemonOptions): RunnerDaemon {
     switch (message.type) {
       case 'offer':
         return offers.offer(message, current);
+      case 'accepted':
+        return runs.accepted(message.runId, message.epoch);
       case 'ack':
         runs.acked(message.runId, message.seq);
         // Acknowledged records make room for more in flight (record-pump.ts).

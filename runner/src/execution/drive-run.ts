@@ -352,6 +352,9 @@ export function driveRun(options: DriveRunOptions): RunDriver {
   };
 
   const done = (async () => {
+    // Nothing more in the caller's turn: the runner daemon's accept goes out as soon as this returns, and the hub
+    // stores it while the workspace is made here (DESIGN §5 "Offers and epochs").
+    await undefined;
     // An untrusted run never shares a workspace: whatever the flow says, it gets a fresh one of its own.
     const fresh = untrusted || !flow['reuse-space'];
     const network = !untrusted || spec.network === true;

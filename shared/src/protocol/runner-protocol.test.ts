@@ -66,6 +66,7 @@ const hubMessages: HubMessage[] = [
   { type: 'refused', code: 'bad-credential', message: 're-register', protocol: PROTOCOL_VERSION },
   { type: 'offer', runId: 'r-1', epoch: 1, leaseMs: 3000, run: spec },
   { type: 'ack', runId: 'r-1', seq: 4 },
+  { type: 'accepted', runId: 'r-1', epoch: 2 },
   { type: 'cancel', runId: 'r-1', epoch: 1, by: 'ann' },
   { type: 'data', runId: 'r-1', epoch: 1, node: 'approve', values: { ok: 'yes' }, by: 'ann', reject: false },
   { type: 'stop', runId: 'r-1', epoch: 1, reason: 'stale epoch' },

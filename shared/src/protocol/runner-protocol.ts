@@ -13,7 +13,8 @@
 //     registration token it has not used yet, which it then exchanges for a new credential; every other failure
 //     to connect (hub down, socket dropped, hub restarting) is retried with jittered exponential back-off.
 //  3. Offer/accept: the hub sends `offer` with the run and an **epoch**; the runner answers `accept` (or
-//     `decline` when it has no free slot or cannot run it). Every assignment of a run gets a higher epoch, and
+//     `decline` when it has no free slot or cannot run it). Its tasks start once the hub has stored the accept:
+//     from version 7 the hub says so (`accepted`), before that the ack of the run's `start` record tells it. Every assignment of a run gets a higher epoch, and
 //     every runner→hub message about a run carries the epoch it was given. The hub drops writes with a stale
 //     epoch and answers `stop` — so a run is never executed twice, even after a reconnect race.
 //  4. Liveness: the hub pings at the WebSocket level and both sides send `heartbeat` every `heartbeatMs`; the
@@ -84,10 +85,12 @@ export const SINCE_PROTOCOL = {
   drain: 5,
   /** `log` records may come as binary frames, their text as raw bytes (log-frame.ts); other records stay JSON. */
   binaryLogs: 6,
+  /** `accepted` (hub → runner): the hub has stored the accept, so the run's tasks may start (DESIGN §5). */
+  accepted: 7,
 } as const;
 
 /** The newest version this side speaks, raised with every entry of SINCE_PROTOCOL. */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /** The oldest version this side still speaks: peers whose range ends below it are refused. */
 export const MIN_PROTOCOL_VERSION = 1;
@@ -207,6 +210,11 @@ export const HubMessageSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('offer'), ...RunRef, leaseMs: z.number().int().positive(), run: RunSpecSchema }),
   z.object({ type: z.literal('ack'), runId: RunId, seq: z.number().int().nonnegative() }),
+  /**
+   * Version 7: the hub has stored the runner's accept (the run is active, this runner's, at this epoch): its tasks
+   * may start without waiting for the `start` record's ack.
+   */
+  z.object({ type: z.literal('accepted'), ...RunRef }),
   z.object({ type: z.literal('cancel'), ...RunRef, by: z.string().optional() }),
   z.object({
     type: z.literal('data'),
