@@ -1,0 +1,237 @@
+// A SQLite hub keeps log bytes in files, not in the database (DESIGN §4 "Log bytes in files"): one append-only file
+// per (run, node) under `<data-dir>/logs` (log-file-names.ts), written at the chunk's byte offset inside the write
+// transaction that stores the chunk's row, before the row commits. Each byte is written once, by one pwrite of the
+// whole chunk, instead of twice through 4 KiB database pages (the WAL, then the checkpoint): the hub's cost of a
+// chatty task's log was mostly that (issue 23).
+//
+// Consistency comes from the rows: a chunk's bytes are read only where a committed row says they are. A crash or a
+// failed commit after the write leaves bytes past the end the rows know; no read reaches them, and the next append
+// (at the end the rows know) writes over them. Durability is the database's `synchronous = NORMAL`: files written
+// are fdatasync'ed in the background at most once a second (and the folders holding new files with them), so a
+// power loss can lose the last second of logs, as it can the last commits.
+import {
+  close,
+  closeSync,
+  constants,
+  fdatasync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
+import { open, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { nodeLogFile, runLogDir } from './log-file-names.js';
+
+const fdatasyncAsync = promisify(fdatasync);
+const closeAsync = promisify(close);
+
+export type LogFilesOptions = {
+  /** Files kept open for writing (the logs being written now); the least recently written is closed first. */
+  maxOpen?: number;
+  /** How often written files are synced; default 1000 ms. */
+  syncEveryMs?: number;
+};
+
+/** `syncing`: the background sync of this fd in flight, which its close waits for. */
+type OpenFile = { file: string; fd: number; runId: string; dirty: boolean; syncing?: Promise<void> };
+
+/** The cache's key: a run id has no NUL. */
+const key = (runId: string, node: string): string => `${runId}\u0000${node}`;
+
+const WRITE_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW;
+
+export class LogFiles {
+  /** By key(runId, node), least recently written first. */
+  private readonly files = new Map<string, OpenFile>();
+  /** Folders that gained a file since the last sync: their entries must reach the disk too. */
+  private readonly newEntries = new Set<string>();
+  /** Files being synced and closed, and the sync in flight: awaited by close(). */
+  private readonly pending = new Set<Promise<void>>();
+  private readonly maxOpen: number;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly dir: string,
+    options: LogFilesOptions = {},
+  ) {
+    this.maxOpen = options.maxOpen ?? 64;
+    this.timer = setInterval(() => this.track(this.syncWritten()), options.syncEveryMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Writes `bytes` at `offset` of the node's log file, all of them or throws (e.g. ENOSPC). */
+  write(runId: string, node: string, offset: number, bytes: Uint8Array): void {
+    const file = this.openForWrite(runId, node);
+    let done = 0;
+    while (done < bytes.length) done += writeSync(file.fd, bytes, done, bytes.length - done, offset + done);
+    file.dirty = true;
+  }
+
+  /** `length` bytes at `offset` of the node's log file; throws when the file holds fewer. */
+  read(runId: string, node: string, offset: number, length: number): Buffer {
+    const cached = this.files.get(key(runId, node));
+    const file = cached?.file ?? nodeLogFile(this.dir, runId, node);
+    const fd = cached?.fd ?? openFile(file, constants.O_RDONLY | constants.O_NOFOLLOW, 'read');
+    try {
+      const bytes = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const got = readSync(fd, bytes, done, length - done, offset + done);
+        if (got === 0)
+          throw new Error(
+            `${file} holds ${offset + done} bytes where the log's rows say ${offset + length}: its end was lost (a power loss before it was synced?)`,
+          );
+        done += got;
+      }
+      return bytes;
+    } finally {
+      if (!cached) closeSync(fd);
+    }
+  }
+
+  /** Cuts the node's log file to `end` bytes when it is longer (bytes no row refers to); call under the run's lock. */
+  trim(runId: string, node: string, end: number): void {
+    const file = nodeLogFile(this.dir, runId, node);
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_RDWR | constants.O_NOFOLLOW);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      if (fstatSync(fd).size > end) ftruncateSync(fd, end);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The run has ended: its files are synced and closed (an append after this opens them again). */
+  closeRun(runId: string): void {
+    for (const [at, open] of this.files) if (open.runId === runId) this.retire(at, open, true);
+  }
+
+  /** Deletes the run's log files (its rows are gone). */
+  async removeRun(runId: string): Promise<void> {
+    for (const [at, open] of this.files) if (open.runId === runId) this.retire(at, open, false);
+    await rm(runLogDir(this.dir, runId), { recursive: true, force: true });
+  }
+
+  /** The bytes of every log file (a walk of the folder: for metrics, not for a hot path). */
+  async sizeBytes(): Promise<number> {
+    let total = 0;
+    for (const run of await readdir(this.dir).catch((): string[] => [])) {
+      for (const name of await readdir(path.join(this.dir, run)).catch((): string[] => [])) {
+        total += await stat(path.join(this.dir, run, name)).then(
+          (s) => s.size,
+          () => 0,
+        );
+      }
+    }
+    return total;
+  }
+
+  /** Syncs and closes every file. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const [at, open] of this.files) this.retire(at, open, true);
+    this.track(this.syncEntries());
+    while (this.pending.size > 0) await Promise.all(this.pending);
+  }
+
+  private openForWrite(runId: string, node: string): OpenFile {
+    const at = key(runId, node);
+    const cached = this.files.get(at);
+    if (cached) {
+      // Most recently written last: the first entry is the one to close when too many are open.
+      this.files.delete(at);
+      this.files.set(at, cached);
+      return cached;
+    }
+    const file = nodeLogFile(this.dir, runId, node);
+    const folder = path.dirname(file);
+    let fd: number;
+    try {
+      fd = openSync(file, WRITE_FLAGS, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
+      this.newEntries.add(this.dir);
+      fd = openSync(file, WRITE_FLAGS, 0o600);
+    }
+    this.newEntries.add(folder);
+    const opened: OpenFile = { file, fd, runId, dirty: false };
+    this.files.set(at, opened);
+    for (const [oldest, open] of this.files) {
+      if (this.files.size <= this.maxOpen) break;
+      this.retire(oldest, open, true);
+    }
+    return opened;
+  }
+
+  /** Out of the cache; synced (when asked and written) and closed in the background. */
+  private retire(at: string, open: OpenFile, sync: boolean): void {
+    this.files.delete(at);
+    const dirty = open.dirty;
+    open.dirty = false;
+    this.track(
+      (async () => {
+        try {
+          await open.syncing;
+          if (sync && dirty) await fdatasyncAsync(open.fd);
+        } catch (err) {
+          warn(open.file, err);
+        } finally {
+          await closeAsync(open.fd).catch(() => undefined);
+        }
+      })(),
+    );
+  }
+
+  /** The background sync: every file written since the last one, and the folders that gained files. */
+  private async syncWritten(): Promise<void> {
+    for (const [at, open] of [...this.files]) {
+      // One retired meanwhile is synced by its retirement, which waits for a sync in flight before closing the fd.
+      if (!open.dirty || this.files.get(at) !== open) continue;
+      open.dirty = false;
+      open.syncing = fdatasyncAsync(open.fd).catch((err: unknown) => warn(open.file, err));
+      await open.syncing;
+      open.syncing = undefined;
+    }
+    await this.syncEntries();
+  }
+
+  private async syncEntries(): Promise<void> {
+    const folders = [...this.newEntries];
+    this.newEntries.clear();
+    for (const folder of folders) {
+      const handle = await open(folder, 'r').catch(() => undefined);
+      if (!handle) continue;
+      await handle.sync().catch((err: unknown) => warn(folder, err));
+      await handle.close();
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+}
+
+function openFile(file: string, flags: number, why: string): number {
+  try {
+    return openSync(file, flags);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(`${file} is missing: the log's rows say its bytes are there (${why})`);
+    throw err;
+  }
+}
+
+function warn(file: string, err: unknown): void {
+  process.emitWarning(`floe: syncing the log file ${file} failed (${(err as Error).message})`);
+}
