@@ -16,19 +16,19 @@ export function missingLogBytes(db: Database.Database, logDir: string): MissingL
   if (!hasColumn) return [];
   const logs = db
     .prepare(
-      `SELECT run_id AS runId, node, MAX(byte_offset + length) AS end FROM log_chunks WHERE in_file = 1
-       GROUP BY run_id, node`,
+      `SELECT run_id AS runId, node, CAST(node AS BLOB) AS bytes, MAX(byte_offset + length) AS end
+       FROM log_chunks WHERE in_file = 1 GROUP BY run_id, node`,
     )
-    .all() as { runId: string; node: string; end: number }[];
+    .all() as { runId: string; node: string; bytes: Buffer; end: number }[];
   const missing: MissingLogBytes[] = [];
   for (const log of logs) {
     let has = 0;
     try {
-      has = statSync(nodeLogFile(logDir, log.runId, log.node)).size;
+      has = statSync(nodeLogFile(logDir, log.runId, log.bytes)).size;
     } catch {
       // Missing: has 0.
     }
-    if (has < log.end) missing.push({ ...log, has });
+    if (has < log.end) missing.push({ runId: log.runId, node: log.node, end: log.end, has });
   }
   return missing;
 }

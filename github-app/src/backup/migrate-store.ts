@@ -138,12 +138,15 @@ async function copyLogChunks(
   try {
     options.onProgress?.({ table: 'log_chunks', copied: 0, total });
     const read = sqlite.prepare(
-      `SELECT run_id, node, byte_offset, length, attempt, stream, at, text, in_file FROM log_chunks
-       ORDER BY run_id, node, byte_offset`,
+      `SELECT run_id, node, CAST(node AS BLOB) AS node_bytes, byte_offset, length, attempt, stream, at, text, in_file
+       FROM log_chunks ORDER BY run_id, node, byte_offset`,
     );
-    for (const row of read.iterate() as Iterable<Record<string, unknown> & { run_id: string; node: string }>) {
+    type Stored = Record<string, unknown> & { run_id: string; node_bytes: Buffer };
+    for (const row of read.iterate() as Iterable<Stored>) {
       const stored =
-        row.in_file === 1 ? files.read(row.run_id, row.node, Number(row.byte_offset), Number(row.length)) : row.text;
+        row.in_file === 1
+          ? files.read(row.run_id, row.node_bytes, Number(row.byte_offset), Number(row.length))
+          : row.text;
       // PostgreSQL's column is text: bytes a binary log frame brought become the text they encode, as its store does.
       const text = Buffer.isBuffer(stored) ? utf8Text(stored) : String(stored);
       rows.push([row.run_id, row.node, row.byte_offset, row.length, row.attempt, row.stream, row.at, text]);

@@ -620,7 +620,7 @@ export class SqlStore implements Store {
         for (const row of rows) {
           if (bytes >= maxBytes) break;
           // Cut inside the chunk when `from` is: offsets the hub hands out fall on chunk or character boundaries.
-          const { length, ...chunk } = readStoredChunk(this.withFileBytes(row, from));
+          const { length, ...chunk } = readStoredChunk(this.withFileBytes(row, node, from));
           const start = Math.max(from, chunk.offset);
           if (chunk.offset < from && !inFile(row)) {
             chunks.push({
@@ -642,15 +642,13 @@ export class SqlStore implements Store {
     }, 'read');
   }
 
-  /** A row of log_chunks with its bytes from `from` on in its text, read from its log's file when they are there. */
-  private withFileBytes(row: Row, from = 0): Row {
+  /**
+   * A row of `node`'s log with its bytes from `from` on in its text, read from the log's file when they are there.
+   * The node as asked, not as read back: the driver reads a lone surrogate back as U+FFFD.
+   */
+  private withFileBytes(row: Row, node: string, from = 0): Row {
     if (!inFile(row) || !this.logFiles) return row;
-    const { run_id, node, byte_offset, length } = row as {
-      run_id: string;
-      node: string;
-      byte_offset: number;
-      length: number;
-    };
+    const { run_id, byte_offset, length } = row as { run_id: string; byte_offset: number; length: number };
     const start = Math.max(from, byte_offset);
     return { ...row, text: this.logFiles.read(run_id, node, start, byte_offset + length - start) };
   }
@@ -1104,7 +1102,7 @@ export class SqlStore implements Store {
       await this.lockRunOnly(sql, runId);
       const rows = (
         await sql.all('SELECT * FROM log_chunks WHERE run_id = ? AND node = ? ORDER BY byte_offset', [runId, node])
-      ).map((row) => readChunk(this.withFileBytes(row)));
+      ).map((row) => readChunk(this.withFileBytes(row, node)));
       const first = rows[0];
       const last = rows[rows.length - 1];
       if (!first || !last) return false;

@@ -71,9 +71,12 @@ export class LogFiles {
     file.dirty = true;
   }
 
-  /** `length` bytes at `offset` of the node's log file; throws when the file holds fewer. */
-  read(runId: string, node: string, offset: number, length: number): Buffer {
-    const cached = this.files.get(key(runId, node));
+  /**
+   * `length` bytes at `offset` of the node's log file; throws when the file holds fewer. The node as the hub names
+   * it, or as the database keeps it (log-file-names.ts storedBytes).
+   */
+  read(runId: string, node: string | Uint8Array, offset: number, length: number): Buffer {
+    const cached = typeof node === 'string' ? this.files.get(key(runId, node)) : undefined;
     const file = cached?.file ?? nodeLogFile(this.dir, runId, node);
     const fd = cached?.fd ?? openFile(file, constants.O_RDONLY | constants.O_NOFOLLOW, 'read');
     try {

@@ -10,14 +10,20 @@ import { describeStoreContract } from '../testing/store.contract.js';
 import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../testing/trust-migration-rows.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
-import { openSqliteStore, sqliteFile } from './sqlite-store.js';
+import { openSqliteStore, type SqliteStore, sqliteFile } from './sqlite-store.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'floe-sqlite-'));
 let count = 0;
 const freshDir = () => path.join(root, `db-${++count}`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describeStoreContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
+describeStoreContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }), {
+  reopen: async (store, options = {}) => {
+    const file = (store as SqliteStore).db.name;
+    await store.close();
+    return openSqliteStore({ file, ...(options.bytesInRows ? { logDir: null } : {}) });
+  },
+});
 describeGitHubStateContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
 describeNotifyDeliveriesContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
 
