@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { LogAppend } from '../store.js';
 import { nodeLogFile, nodeLogFileName, runLogDir, storedBytes } from './log-file-names.js';
+import { LogFiles } from './log-files.js';
 import { openSqliteStore, type SqliteStore, sqliteFile, sqliteLogDir } from './sqlite-store.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'floe-log-files-'));
@@ -152,5 +153,18 @@ describe('log files', () => {
     expect(spawnSync('mount', ['-o', 'remount,size=4m', disk]).status).toBe(0);
     expect((await save(2, second)).ok).toBe(true);
     expect(await wholeLog(store, run.id)).toBe(Buffer.concat([first, second]).toString());
+  });
+
+  it("keep at most maxOpen files open, closing a run's files when it ends, each file still written where it should", async () => {
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const files = new LogFiles(path.join(freshDir(), 'logs'), { maxOpen: 2 });
+    const before = openFds();
+    for (let round = 0; round < 3; round++)
+      for (let node = 0; node < 6; node++) files.write('run1', `node${node}`, round * 2, Buffer.from(`${round}\n`));
+    expect(openFds() - before).toBeLessThanOrEqual(2);
+    for (let node = 0; node < 6; node++) expect(files.read('run1', `node${node}`, 0, 6).toString()).toBe('0\n1\n2\n');
+    files.closeRun('run1');
+    await files.close();
+    expect(openFds()).toBe(before);
   });
 });

@@ -47,6 +47,8 @@ const WRITE_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW;
 export class LogFiles {
   /** By key(runId, node), least recently written first. */
   private readonly files = new Map<string, OpenFile>();
+  /** Files closed since they were last written and not synced since (fdatasync of any fd syncs the file). */
+  private readonly unsynced = new Set<string>();
   /** Folders that gained a file since the last sync: their entries must reach the disk too. */
   private readonly newEntries = new Set<string>();
   /** Files being synced and closed, and the sync in flight: awaited by close(). */
@@ -142,7 +144,7 @@ export class LogFiles {
   async close(): Promise<void> {
     clearInterval(this.timer);
     for (const [at, open] of this.files) this.retire(at, open, true);
-    this.track(this.syncEntries());
+    this.track(this.syncWritten());
     while (this.pending.size > 0) await Promise.all(this.pending);
   }
 
@@ -176,34 +178,39 @@ export class LogFiles {
     return opened;
   }
 
-  /** Out of the cache; synced (when asked and written) and closed in the background. */
+  /**
+   * Out of the cache and closed at once (so the bound holds however fast logs come), its bytes synced by path at the
+   * next background sync when asked and written; a file whose background sync is in flight is closed after it.
+   */
   private retire(at: string, open: OpenFile, sync: boolean): void {
     this.files.delete(at);
-    const dirty = open.dirty;
+    if (sync && open.dirty) this.unsynced.add(open.file);
     open.dirty = false;
-    this.track(
-      (async () => {
-        try {
-          await open.syncing;
-          if (sync && dirty) await fdatasyncAsync(open.fd);
-        } catch (err) {
-          warn(open.file, err);
-        } finally {
-          await closeAsync(open.fd).catch(() => undefined);
-        }
-      })(),
-    );
+    const { syncing } = open;
+    if (!syncing) {
+      closeSync(open.fd);
+      return;
+    }
+    this.track(syncing.then(() => closeAsync(open.fd).catch(() => undefined)));
   }
 
   /** The background sync: every file written since the last one, and the folders that gained files. */
   private async syncWritten(): Promise<void> {
-    for (const [at, open] of [...this.files]) {
-      // One retired meanwhile is synced by its retirement, which waits for a sync in flight before closing the fd.
-      if (!open.dirty || this.files.get(at) !== open) continue;
-      open.dirty = false;
-      open.syncing = fdatasyncAsync(open.fd).catch((err: unknown) => warn(open.file, err));
-      await open.syncing;
-      open.syncing = undefined;
+    for (const [at, entry] of [...this.files]) {
+      // One retired meanwhile is synced by path below; its fd is closed once this sync of it is done.
+      if (!entry.dirty || this.files.get(at) !== entry) continue;
+      entry.dirty = false;
+      entry.syncing = fdatasyncAsync(entry.fd).catch((err: unknown) => warn(entry.file, err));
+      await entry.syncing;
+      entry.syncing = undefined;
+    }
+    const closed = [...this.unsynced];
+    this.unsynced.clear();
+    for (const file of closed) {
+      const handle = await open(file, 'r').catch(() => undefined);
+      if (!handle) continue;
+      await handle.datasync().catch((err: unknown) => warn(file, err));
+      await handle.close();
     }
     await this.syncEntries();
   }
