@@ -204,26 +204,10 @@ export class LogFiles {
       await entry.syncing;
       entry.syncing = undefined;
     }
-    const closed = [...this.unsynced];
-    this.unsynced.clear();
-    for (const file of closed) {
-      const handle = await open(file, 'r').catch(() => undefined);
-      if (!handle) continue;
-      await handle.datasync().catch((err: unknown) => warn(file, err));
-      await handle.close();
-    }
-    await this.syncEntries();
-  }
-
-  private async syncEntries(): Promise<void> {
-    const folders = [...this.newEntries];
-    this.newEntries.clear();
-    for (const folder of folders) {
-      const handle = await open(folder, 'r').catch(() => undefined);
-      if (!handle) continue;
-      await handle.sync().catch((err: unknown) => warn(folder, err));
-      await handle.close();
-    }
+    // Closed since written: synced by path (fdatasync of any fd of a file syncs the file).
+    await syncPaths(this.unsynced);
+    // New files' folders, so that the files themselves are found after a power loss.
+    await syncPaths(this.newEntries);
   }
 
   private track(work: Promise<void>): void {
@@ -239,6 +223,18 @@ function openFile(file: string, flags: number, why: string): number {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       throw new Error(`${file} is missing: the log's rows say its bytes are there (${why})`);
     throw err;
+  }
+}
+
+/** Syncs each path of `paths` (files or folders) and empties it. */
+async function syncPaths(paths: Set<string>): Promise<void> {
+  const taken = [...paths];
+  paths.clear();
+  for (const entry of taken) {
+    const handle = await open(entry, 'r').catch(() => undefined);
+    if (!handle) continue;
+    await handle.sync().catch((err: unknown) => warn(entry, err));
+    await handle.close();
   }
 }
 
