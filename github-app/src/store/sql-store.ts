@@ -547,7 +547,7 @@ export class SqlStore implements Store {
       const length = Buffer.byteLength(chunk.text);
       if (length === 0) continue;
       const offset = ends.get(chunk.node) ?? (await this.logEnd(sql, runId, chunk.node));
-      if (this.logFiles) {
+      if (this.logFiles && length >= this.logFiles.minChunkBytes) {
         // The row first: a run that is gone fails here (its foreign key), before a file is made for it. Bytes
         // written past the end by a transaction that then fails are overwritten by the next append here.
         await sql.run(INSERT_FILE_CHUNK, [runId, chunk.node, offset, length, chunk.attempt, chunk.stream, chunk.at]);

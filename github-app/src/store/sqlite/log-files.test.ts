@@ -24,7 +24,7 @@ afterEach(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const open = (dataDir: string, logDir?: string) => {
-  const store = openSqliteStore({ file: sqliteFile(dataDir), ...(logDir ? { logDir } : {}) });
+  const store = openSqliteStore({ file: sqliteFile(dataDir), logFileMinBytes: 1, ...(logDir ? { logDir } : {}) });
   stores.push(store);
   return store;
 };
@@ -101,6 +101,37 @@ describe('log file names', () => {
 });
 
 describe('log files', () => {
+  it("take the chunks of 16 KiB or more (the hub's default), leaving a one-task run's few lines in rows", async () => {
+    const dataDir = freshDir();
+    const store = openSqliteStore({ file: sqliteFile(dataDir) });
+    stores.push(store);
+    const quiet = await newRun(store);
+    await store.appendLogs(quiet.id, 'n', [line('hello\n')]);
+    expect(existsSync(sqliteLogDir(dataDir))).toBe(false);
+    const chatty = await newRun(store);
+    const big = Buffer.alloc(16 * 1024, 'b');
+    const parts = ['small 1\n', big, 'small 2\n', Buffer.alloc(100_000, 'c'), 'end\n'];
+    await store.appendLogs(
+      chatty.id,
+      'n',
+      parts.slice(0, 3).map((part) => line(part)),
+    );
+    await store.appendLogs(
+      chatty.id,
+      'n',
+      parts.slice(3).map((part) => line(part)),
+    );
+    const whole = Buffer.concat(parts.map((part) => Buffer.from(part)));
+    expect(await wholeLog(store, chatty.id)).toBe(whole.toString());
+    for (const from of [3, 8, 10_000, 16_392, 16_400, 50_000, whole.length - 2])
+      expect((await store.readLog(chatty.id, 'n', from, 1 << 30)).chunks.map((c) => c.text).join('')).toBe(
+        whole.subarray(from).toString(),
+      );
+    // The file holds the big chunks at their offsets (the small ones' bytes are in their rows).
+    expect(statSync(nodeLogFile(sqliteLogDir(dataDir), chatty.id, 'n')).size).toBe(whole.length - 4);
+    expect(readdirSync(sqliteLogDir(dataDir))).toEqual([chatty.id]);
+  });
+
   it('keep the bytes out of the database, in the file of their run and node', async () => {
     const dataDir = freshDir();
     const store = open(dataDir);

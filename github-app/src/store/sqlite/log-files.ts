@@ -34,6 +34,12 @@ export type LogFilesOptions = {
   maxOpen?: number;
   /** How often written files are synced; default 1000 ms. */
   syncEveryMs?: number;
+  /**
+   * Chunks of at least this many bytes go to files; smaller ones stay in their rows. Default 16 KiB: a log's
+   * first file costs a folder, a file and their syncs, more than a one-task run's few lines cost in a row, while a
+   * chatty task's output comes in chunks of hundreds of KiB.
+   */
+  minChunkBytes?: number;
 };
 
 /** `syncing`: the background sync of this fd in flight, which its close waits for. */
@@ -54,6 +60,7 @@ export class LogFiles {
   /** Files being synced and closed, and the sync in flight: awaited by close(). */
   private readonly pending = new Set<Promise<void>>();
   private readonly maxOpen: number;
+  readonly minChunkBytes: number;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -61,6 +68,7 @@ export class LogFiles {
     options: LogFilesOptions = {},
   ) {
     this.maxOpen = options.maxOpen ?? 64;
+    this.minChunkBytes = options.minChunkBytes ?? 16 * 1024;
     this.timer = setInterval(() => this.track(this.syncWritten()), options.syncEveryMs ?? 1_000);
     this.timer.unref();
   }

@@ -17,13 +17,21 @@ let count = 0;
 const freshDir = () => path.join(root, `db-${++count}`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describeStoreContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }), {
-  reopen: async (store, options = {}) => {
-    const file = (store as SqliteStore).db.name;
-    await store.close();
-    return openSqliteStore({ file, ...(options.bytesInRows ? { logDir: null } : {}) });
-  },
-});
+// As the hub opens it (chunks of 16 KiB or more in log files), and with every chunk's bytes in its log's file.
+for (const logFileMinBytes of [undefined, 1]) {
+  const open = (file: string) => openSqliteStore({ file, ...(logFileMinBytes ? { logFileMinBytes } : {}) });
+  describeStoreContract(
+    logFileMinBytes ? 'sqlite, every log byte in files' : 'sqlite',
+    async () => open(sqliteFile(freshDir())),
+    {
+      reopen: async (store, options = {}) => {
+        const file = (store as SqliteStore).db.name;
+        await store.close();
+        return options.bytesInRows ? openSqliteStore({ file, logDir: null }) : open(file);
+      },
+    },
+  );
+}
 describeGitHubStateContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
 describeNotifyDeliveriesContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
 

@@ -25,6 +25,8 @@ export type SqliteStoreOptions = {
    * in-memory database has no folder, and keeps them there too).
    */
   logDir?: string | null;
+  /** Chunks of at least this many bytes go to log files (log-files.ts; default 16 KiB), smaller ones in rows. */
+  logFileMinBytes?: number;
 };
 
 /** `<dataDir>/logs`: the log files of a SQLite hub (log-files.ts). */
@@ -53,7 +55,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(
     db,
     options.backgroundCheckpoints ? startBackgroundCheckpoints(db) : undefined,
-    logDir === null ? undefined : new LogFiles(logDir),
+    logDir === null
+      ? undefined
+      : new LogFiles(logDir, options.logFileMinBytes === undefined ? {} : { minChunkBytes: options.logFileMinBytes }),
   );
 }
 
