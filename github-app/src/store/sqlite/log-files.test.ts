@@ -143,6 +143,19 @@ describe('log files', () => {
     expect(await wholeLog(store, run.id)).toBe(`${bytes.toString()}tail\n`);
   });
 
+  it('take appends to one log from two hubs on one data dir, each at the end the other left', async () => {
+    const dataDir = freshDir();
+    const [a, b] = [open(dataDir), open(dataDir)];
+    const run = await newRun(a);
+    const parts = Array.from({ length: 12 }, (_, i) => Buffer.alloc(20_000 + i, String.fromCharCode(97 + i)));
+    // In turns (in one process a second connection's BEGIN IMMEDIATE would block the first's commit): each append
+    // takes the database's write lock, then the end the other hub's rows left, and writes through its own open file.
+    for (const [i, part] of parts.entries()) await (i % 2 === 0 ? a : b).appendLogs(run.id, 'n', [line(part)]);
+    const whole = Buffer.concat(parts).toString();
+    expect(await wholeLog(a, run.id)).toBe(whole);
+    expect(await wholeLog(b, run.id)).toBe(whole);
+  });
+
   it('never serve bytes a crash left past the end of a log, and the next append writes over them', async () => {
     const dataDir = freshDir();
     let store = open(dataDir);
