@@ -3,7 +3,7 @@
 // every archived run and log line found there; the same hub moved to PostgreSQL with migrate-store; and the
 // hostile and mistaken inputs of the three commands refused with a sentence, nothing half-done left behind.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresBlobStore } from '../../github-app/src/artifacts/postgres-blob-store.js';
@@ -26,7 +26,7 @@ const FLOWS = `
 flows:
   - id: hello
     tasks:
-      - {id: one, type: exec, listen: trigger.good, opts: {shell: "for i in 1 2 3; do echo line $i of one — ünïcode; done"}}
+      - {id: one, type: exec, listen: trigger.good, opts: {shell: "for i in 1 2 3; do echo line $i of one — ünïcode; done; (yes chatty || true) | head -c 200000"}}
       - {id: two, type: exec, listen: task.one.good, opts: {shell: "echo two; echo to stderr >&2; exit 3"}}
   - id: long
     tasks:
@@ -97,6 +97,8 @@ describe('floe-hub backup and restore', () => {
   let restoredDir: string;
 
   it('backs up a running hub with a run in progress, into one file only its owner reads', async () => {
+    // Node one's 200,000 chatty bytes are in log files (<data-dir>/logs), its first lines in rows.
+    expect(readdirSync(join(hub.dataDir, 'logs'))).toHaveLength(3);
     backup = join(makeTempDir('floe-backups-'), 'hub.tgz');
     const made = await floeHub(['backup', '--out', backup, '--data-dir', hub.dataDir]);
     expect(made.output).toContain(`backed up ${hub.dataDir} to ${backup}: 4 runs`);
@@ -117,6 +119,7 @@ describe('floe-hub backup and restore', () => {
       const expected = await archiveOf(hub, archived);
       expect(Object.keys(expected)).toHaveLength(3);
       expect(JSON.stringify(expected)).toContain('line 3 of one — ünïcode');
+      expect(JSON.stringify(expected)).toContain('chatty\\nchatty\\n'.repeat(1000));
       expect(await archiveOf(again, archived)).toEqual(expected);
       // The run that was under way is there, with what it had logged by the time of the backup.
       expect(await (await again.request(`/api/runs/${activeRunId}/logs?node=wait`)).text()).toContain('started');

@@ -1,14 +1,17 @@
 // `floe-hub backup --out FILE` (docs/operations.md "Backup and restore"): one file holding everything a SQLite hub
 // keeps — the database with every run, log and token hash (SQLite's online backup, so the hub may go on running and
-// writing), the admin token file and the artifacts folder when there are ones — plus a manifest that `restore` checks.
+// writing), the log files its rows point into, the admin token file and the artifacts folder when there are
+// ones — plus a manifest that `restore` checks. The log files are copied after the database: they are append-only
+// and written before their rows commit, so they hold every byte the copied rows know (check-log-files.ts).
 // The file is a gzipped tar, written beside OUT and renamed into place at the end: a failed backup leaves no file that
 // looks like one.
 import { chmod, copyFile, cp, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { create as createTar } from 'tar';
-import { sqliteFile } from '../store/sqlite/sqlite-store.js';
+import { sqliteFile, sqliteLogDir } from '../store/sqlite/sqlite-store.js';
 import { BACKUP_FORMAT, type BackupManifest, MANIFEST_FILE } from './backup-manifest.js';
+import { missingLogBytes } from './check-log-files.js';
 
 /** What a backup says as it goes, for the command line. */
 export type BackupProgress =
@@ -54,9 +57,14 @@ export async function backupHub(options: BackupOptions): Promise<BackupManifest>
     } finally {
       source.close();
     }
-    const counts = checkCopy(join(staging, 'floe.db'));
     options.onProgress?.({ step: 'files' });
     const files: BackupManifest['files'] = ['floe.db'];
+    if (await exists(sqliteLogDir(options.dataDir))) {
+      await cp(sqliteLogDir(options.dataDir), sqliteLogDir(staging), { recursive: true });
+      files.push('logs');
+    }
+    dropRunsPrunedMeanwhile(join(staging, 'floe.db'), sqliteLogDir(staging), database);
+    const counts = checkCopy(join(staging, 'floe.db'));
     if (await exists(join(options.dataDir, 'admin-token'))) {
       await copyFile(join(options.dataDir, 'admin-token'), join(staging, 'admin-token'));
       files.push('admin-token');
@@ -83,6 +91,39 @@ export async function backupHub(options: BackupOptions): Promise<BackupManifest>
   } finally {
     await rm(staging, { recursive: true, force: true });
     await rm(partial, { force: true });
+  }
+}
+
+/**
+ * Retention may delete a run (its rows, then its files) between the copy of the database and the copy of the
+ * files: such a run is dropped from the copy as it was from the hub. A log that lacks bytes while its run is still
+ * in the hub fails the backup (retention cutting that log meanwhile does so too; backing up again succeeds).
+ */
+function dropRunsPrunedMeanwhile(copyFile: string, copyLogDir: string, liveFile: string): void {
+  const copy = new Database(copyFile, { fileMustExist: true });
+  try {
+    const missing = missingLogBytes(copy, copyLogDir);
+    if (missing.length === 0) return;
+    const live = new Database(liveFile, { readonly: true, fileMustExist: true });
+    let kept: typeof missing;
+    try {
+      const stillThere = live.prepare('SELECT 1 FROM runs WHERE id = ?');
+      kept = missing.filter((log) => stillThere.get(log.runId) !== undefined);
+    } finally {
+      live.close();
+    }
+    if (kept[0])
+      throw new BackupError(
+        `the log of node ${JSON.stringify(kept[0].node)} of run ${kept[0].runId} has ${kept[0].has} of its ${kept[0].end} bytes in ${copyLogDir}; ${kept.length} log(s) so; try the backup again, and if it fails again the hub's log files are damaged`,
+      );
+    const drop = copy.transaction((ids: string[]) => {
+      for (const id of ids)
+        for (const table of ['log_chunks', 'run_reports', 'runs'])
+          copy.prepare(`DELETE FROM ${table} WHERE ${table === 'runs' ? 'id' : 'run_id'} = ?`).run(id);
+    });
+    drop([...new Set(missing.map((log) => log.runId))]);
+  } finally {
+    copy.close();
   }
 }
 

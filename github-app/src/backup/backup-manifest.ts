@@ -14,7 +14,10 @@ export const BackupManifestSchema = z.object({
   schemaVersion: z.number().int().nonnegative(),
   runs: z.number().int().nonnegative(),
   logChunks: z.number().int().nonnegative(),
-  /** The top-level entries besides the manifest: `floe.db`, and `admin-token`, `artifacts` when the hub had them. */
-  files: z.array(z.enum(['floe.db', 'admin-token', 'artifacts'])),
+  /**
+   * The top-level entries besides the manifest: `floe.db`, and `logs` (log files), `admin-token`, `artifacts` when
+   * the hub had them.
+   */
+  files: z.array(z.enum(['floe.db', 'logs', 'admin-token', 'artifacts'])),
 });
 export type BackupManifest = z.infer<typeof BackupManifestSchema>;

@@ -2,13 +2,16 @@
 // hub's database — every table, so every run, log, token hash, secret, trigger state and audit entry — into an empty
 // PostgreSQL database, in one transaction: a copy that fails half-way leaves the target empty, and the SQLite file is
 // only read. Both ends are first brought to this hub's schema by their own migrations, so the columns are the same;
-// what differs is spelled here (SQLite's 0/1 flags become booleans, PostgreSQL's id sequence follows the copied ids).
+// what differs is spelled here (SQLite's 0/1 flags become booleans, PostgreSQL's id sequence follows the copied ids,
+// and log bytes a SQLite hub keeps in files, store/sqlite/log-files.ts, become the text of PostgreSQL's rows).
 import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { utf8Text } from '@floe/shared/node';
 import type pg from 'pg';
 import { openPostgresStore } from '../store/postgres/postgres-store.js';
-import { openSqliteStore, sqliteFile } from '../store/sqlite/sqlite-store.js';
+import { LogFiles } from '../store/sqlite/log-files.js';
+import { openSqliteStore, sqliteFile, sqliteLogDir } from '../store/sqlite/sqlite-store.js';
 import { BackupError } from './backup-hub.js';
 
 export type MigrateProgress = { table: string; copied: number; total: number };
@@ -52,7 +55,9 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<Record
         for (const table of tables) {
           copied[table] = BLOB_TABLES.has(table)
             ? await copyBlobs(join(options.dataDir, 'artifacts'), client, options)
-            : await copyTable(sqlite.db, client, table, options);
+            : table === 'log_chunks'
+              ? await copyLogChunks(sqlite.db, sqliteLogDir(options.dataDir), client, options)
+              : await copyTable(sqlite.db, client, table, options);
         }
         await client.query('COMMIT');
       } catch (err) {
@@ -101,6 +106,58 @@ async function copyBlobs(dir: string, client: pg.PoolClient, options: MigrateSto
     options.onProgress?.({ table: 'blob_chunks', copied: index + 1, total: blobs.length });
   }
   return rows;
+}
+
+/** Rows of log_chunks per INSERT at most, and about this many bytes of text: a row may hold a MiB. */
+const LOG_ROWS = 200;
+const LOG_BATCH_BYTES = 8 * 1024 * 1024;
+
+/** log_chunks with each chunk's text, read from its log's file where SQLite kept it there; returns the rows. */
+async function copyLogChunks(
+  sqlite: import('better-sqlite3').Database,
+  logDir: string,
+  client: pg.PoolClient,
+  options: MigrateStoreOptions,
+): Promise<number> {
+  const total = Number((sqlite.prepare('SELECT count(*) AS n FROM log_chunks').get() as { n: number }).n);
+  const files = new LogFiles(logDir);
+  const columns = ['run_id', 'node', 'byte_offset', 'length', 'attempt', 'stream', 'at', 'text'];
+  let copied = 0;
+  let rows: unknown[][] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (rows.length === 0) return;
+    const values = rows.flat();
+    const tuples = rows.map((_, r) => `(${columns.map((__, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
+    await client.query(`INSERT INTO log_chunks (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+    copied += rows.length;
+    rows = [];
+    bytes = 0;
+    options.onProgress?.({ table: 'log_chunks', copied, total });
+  };
+  try {
+    options.onProgress?.({ table: 'log_chunks', copied: 0, total });
+    const read = sqlite.prepare(
+      `SELECT run_id, node, CAST(node AS BLOB) AS node_bytes, byte_offset, length, attempt, stream, at, text, in_file
+       FROM log_chunks ORDER BY run_id, node, byte_offset`,
+    );
+    type Stored = Record<string, unknown> & { run_id: string; node_bytes: Buffer };
+    for (const row of read.iterate() as Iterable<Stored>) {
+      const stored =
+        row.in_file === 1
+          ? files.read(row.run_id, row.node_bytes, Number(row.byte_offset), Number(row.length))
+          : row.text;
+      // PostgreSQL's column is text: bytes a binary log frame brought become the text they encode, as its store does.
+      const text = Buffer.isBuffer(stored) ? utf8Text(stored) : String(stored);
+      rows.push([row.run_id, row.node, row.byte_offset, row.length, row.attempt, row.stream, row.at, text]);
+      bytes += Number(row.length);
+      if (rows.length >= LOG_ROWS || bytes >= LOG_BATCH_BYTES) await flush();
+    }
+    await flush();
+    return copied;
+  } finally {
+    await files.close();
+  }
 }
 
 /** A hub writing to the file meanwhile would leave its newest runs behind. */

@@ -6,9 +6,10 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { extract } from 'tar';
-import { sqliteFile } from '../store/sqlite/sqlite-store.js';
+import { sqliteFile, sqliteLogDir } from '../store/sqlite/sqlite-store.js';
 import { BackupError } from './backup-hub.js';
 import { type BackupManifest, BackupManifestSchema, MANIFEST_FILE } from './backup-manifest.js';
+import { missingLogBytes } from './check-log-files.js';
 
 export type RestoreOptions = {
   file: string;
@@ -16,7 +17,7 @@ export type RestoreOptions = {
   onProgress?: (step: 'unpack' | 'check' | 'place') => void;
 };
 
-const TOP_LEVEL = new Set([MANIFEST_FILE, 'floe.db', 'admin-token', 'artifacts']);
+const TOP_LEVEL = new Set([MANIFEST_FILE, 'floe.db', 'logs', 'admin-token', 'artifacts']);
 
 /** Restores; resolves with the backup's manifest. Rejects with a BackupError for what the person can fix. */
 export async function restoreHub(options: RestoreOptions): Promise<BackupManifest> {
@@ -55,7 +56,7 @@ export async function restoreHub(options: RestoreOptions): Promise<BackupManifes
       );
     options.onProgress?.('check');
     const manifest = await readManifest(staging, options.file);
-    checkDatabase(join(staging, 'floe.db'), manifest);
+    checkDatabase(join(staging, 'floe.db'), sqliteLogDir(staging), manifest);
     options.onProgress?.('place');
     for (const name of manifest.files) {
       if (await exists(join(dataDir, name)))
@@ -88,7 +89,7 @@ async function readManifest(staging: string, file: string): Promise<BackupManife
 }
 
 /** The unpacked database is whole and holds the runs and log chunks the manifest counted. */
-function checkDatabase(path: string, manifest: BackupManifest): void {
+function checkDatabase(path: string, logDir: string, manifest: BackupManifest): void {
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -105,6 +106,11 @@ function checkDatabase(path: string, manifest: BackupManifest): void {
     if (runs !== manifest.runs || logChunks !== manifest.logChunks)
       throw new BackupError(
         `the backup's database holds ${runs} runs and ${logChunks} log chunks where its manifest says ${manifest.runs} and ${manifest.logChunks}`,
+      );
+    const missing = missingLogBytes(db, logDir);
+    if (missing[0])
+      throw new BackupError(
+        `the backup lacks log bytes its database refers to (node ${JSON.stringify(missing[0].node)} of run ${missing[0].runId}: ${missing[0].has} of ${missing[0].end} bytes; ${missing.length} log(s) so); nothing was restored`,
       );
   } catch (err) {
     if (err instanceof BackupError) throw err;

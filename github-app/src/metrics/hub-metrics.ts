@@ -145,7 +145,7 @@ export class HubMetrics {
   });
   private readonly storeBytes = new Gauge({
     name: 'floe_store_bytes',
-    help: "The database's size on disk (SQLite file pages, or pg_database_size): runs, logs and everything else.",
+    help: "The database's size on disk (SQLite's file pages and log files, or pg_database_size): runs, logs and everything else.",
     registers: [this.registry],
   });
   private readonly runnerGauges = {

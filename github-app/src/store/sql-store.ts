@@ -16,6 +16,7 @@ import { type GitHubStateStore, SqlGitHubState } from './github-state.js';
 import { type NotificationStore, SqlNotificationStore } from './notify-deliveries.js';
 import { type RowReader, rowReader } from './row-codec.js';
 import type { Row, Sql, SqlDatabase } from './sql-database.js';
+import type { LogFiles } from './sqlite/log-files.js';
 import {
   type ApiTokenRow,
   ApiTokenRowSchema,
@@ -81,6 +82,7 @@ const readSecret = rowReader(SecretRowSchema);
 const readTriggerState = rowReader(TriggerStateRowSchema, { json: ['value'] });
 const readCounter = rowReader(z.object({ last: z.number().int() }));
 const readEnd = rowReader(z.object({ end: z.number().int() }));
+const readRunHead = rowReader(RunRowSchema.pick({ state: true, epoch: true, lastSeq: true }));
 const readId = rowReader(z.object({ id: z.string() }));
 const readRepoName = rowReader(z.object({ repo: z.string() }));
 const readArtifact = rowReader(ArtifactRowSchema);
@@ -93,6 +95,8 @@ const readLogSize = rowReader(z.object({ runId: z.string(), node: z.string(), by
 function withLogText<T>(read: RowReader<T>): RowReader<T> {
   return (row) => (Buffer.isBuffer(row.text) ? read({ ...row, text: utf8Text(row.text) }) : read(row));
 }
+/** A row whose bytes are in its log's file (sqlite/log-files.ts), not in its text column. */
+const inFile = (row: Row): boolean => row.in_file === 1;
 
 const json = (value: unknown): string => JSON.stringify(value);
 /** A boolean parameter: SQLite binds no booleans, and PostgreSQL's boolean columns take 1 and 0 as well. */
@@ -102,6 +106,9 @@ const list = (n: number): string => Array.from({ length: n }, () => '?').join(',
 
 const INSERT_CHUNK = `INSERT INTO log_chunks (run_id, node, byte_offset, length, attempt, stream, at, text)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/** A chunk whose bytes go to its log's file: the row says where they are. */
+const INSERT_FILE_CHUNK = `INSERT INTO log_chunks (run_id, node, byte_offset, length, attempt, stream, at, text, in_file)
+  VALUES (?, ?, ?, ?, ?, ?, ?, '', 1)`;
 /** readLog reads rows in pages of this many, at most LOG_READ_PAGES of them (10,000 rows, as before). */
 const LOG_READ_ROWS = 50;
 const LOG_READ_PAGES = 200;
@@ -112,7 +119,14 @@ export class SqlStore implements Store {
   readonly github: GitHubStateStore;
   readonly notifications: NotificationStore;
 
-  constructor(protected readonly sql: SqlDatabase) {
+  /**
+   * @param logFiles where log bytes go instead of rows (a SQLite hub with a data dir, sqlite/log-files.ts); without
+   *   it they stay in the text column.
+   */
+  constructor(
+    protected readonly sql: SqlDatabase,
+    private readonly logFiles?: LogFiles,
+  ) {
     this.github = new SqlGitHubState(sql);
     this.notifications = new SqlNotificationStore(sql);
   }
@@ -122,9 +136,14 @@ export class SqlStore implements Store {
     return row && readRun(row);
   }
 
-  /** The run's row, locked until the transaction ends: writes that check then write serialize on it. */
-  private lockRun(on: Sql, id: string): Promise<RunRow | undefined> {
-    return this.oneRun(`SELECT * FROM runs WHERE id = ?${this.sql.dialect.forUpdate}`, [id], on);
+  /**
+   * The run's state, epoch and seq, its row locked until the transaction ends: writes that check then write
+   * serialize on it. A chatty task's every log frame comes this way: the whole row (its flow and engine JSON) is
+   * parsed only when the check fails.
+   */
+  private async lockRunHead(on: Sql, id: string): Promise<Pick<RunRow, 'state' | 'epoch' | 'lastSeq'> | undefined> {
+    const row = await on.get(`SELECT state, epoch, last_seq FROM runs WHERE id = ?${this.sql.dialect.forUpdate}`, [id]);
+    return row && readRunHead(row);
   }
 
   /** lockRun for writes that do not read the run (log appends): nothing to parse. */
@@ -396,11 +415,13 @@ export class SqlStore implements Store {
   }
 
   async saveProgress(id: string, progress: RunProgress): Promise<ProgressOutcome> {
-    return this.sql.transaction(async (sql): Promise<ProgressOutcome> => {
-      const run = await this.lockRun(sql, id);
+    const outcome = await this.sql.transaction(async (sql): Promise<ProgressOutcome> => {
+      const run = await this.lockRunHead(sql, id);
       if (!run) return { ok: false, reason: 'missing' };
-      if (run.state !== 'active' || run.epoch !== progress.epoch) return { ok: false, reason: 'stale', run };
-      if (run.lastSeq !== progress.expectedLastSeq) return { ok: false, reason: 'conflict', run };
+      if (run.state !== 'active' || run.epoch !== progress.epoch)
+        return { ok: false, reason: 'stale', run: await this.oneRun('SELECT * FROM runs WHERE id = ?', [id], sql) };
+      if (run.lastSeq !== progress.expectedLastSeq)
+        return { ok: false, reason: 'conflict', run: await this.oneRun('SELECT * FROM runs WHERE id = ?', [id], sql) };
       const logs = await this.appendLocked(sql, id, progress.logs);
       await this.insertReports(sql, id, progress.reports);
       const { ended } = progress;
@@ -425,6 +446,8 @@ export class SqlStore implements Store {
       );
       return saved ? { ok: true, run: saved, logs } : { ok: false, reason: 'missing' };
     });
+    if (outcome.ok && outcome.run.state === 'archived') this.logFiles?.closeRun(id);
+    return outcome;
   }
 
   async saveTrailingRecords(
@@ -432,10 +455,12 @@ export class SqlStore implements Store {
     progress: Pick<RunProgress, 'epoch' | 'expectedLastSeq' | 'lastSeq' | 'logs' | 'reports'>,
   ): Promise<ProgressOutcome> {
     return this.sql.transaction(async (sql): Promise<ProgressOutcome> => {
-      const run = await this.lockRun(sql, id);
+      const run = await this.lockRunHead(sql, id);
       if (!run) return { ok: false, reason: 'missing' };
-      if (run.state !== 'archived' || run.epoch !== progress.epoch) return { ok: false, reason: 'stale', run };
-      if (run.lastSeq !== progress.expectedLastSeq) return { ok: false, reason: 'conflict', run };
+      if (run.state !== 'archived' || run.epoch !== progress.epoch)
+        return { ok: false, reason: 'stale', run: await this.oneRun('SELECT * FROM runs WHERE id = ?', [id], sql) };
+      if (run.lastSeq !== progress.expectedLastSeq)
+        return { ok: false, reason: 'conflict', run: await this.oneRun('SELECT * FROM runs WHERE id = ?', [id], sql) };
       const logs = await this.appendLocked(sql, id, progress.logs);
       await this.insertReports(sql, id, progress.reports);
       const saved = await this.oneRun(
@@ -452,7 +477,7 @@ export class SqlStore implements Store {
     ending: RunEnding,
     opts: { epoch?: number; engine?: RunState } = {},
   ): Promise<RunRow | undefined> {
-    return this.oneRun(
+    const archived = await this.oneRun(
       `UPDATE runs SET state = 'archived', result = ?, reason = ?, reason_code = ?, ended_at = ?,
          lease_expires_at = NULL, engine = COALESCE(?, engine)
        WHERE id = ? AND state != 'archived' AND (CAST(? AS INTEGER) IS NULL OR epoch = CAST(? AS INTEGER))
@@ -468,6 +493,8 @@ export class SqlStore implements Store {
         opts.epoch ?? null,
       ],
     );
+    if (archived) this.logFiles?.closeRun(id);
+    return archived;
   }
 
   async requeueRun(id: string, epoch: number): Promise<RunRow | undefined> {
@@ -520,9 +547,21 @@ export class SqlStore implements Store {
       const length = Buffer.byteLength(chunk.text);
       if (length === 0) continue;
       const offset = ends.get(chunk.node) ?? (await this.logEnd(sql, runId, chunk.node));
-      const text =
-        typeof chunk.text === 'string' || this.sql.dialect.storesLogBytes ? chunk.text : chunk.text.toString('utf8');
-      await sql.run(INSERT_CHUNK, [runId, chunk.node, offset, length, chunk.attempt, chunk.stream, chunk.at, text]);
+      if (this.logFiles && length >= this.logFiles.minChunkBytes) {
+        // The row first: a run that is gone fails here (its foreign key), before a file is made for it. Bytes
+        // written past the end by a transaction that then fails are overwritten by the next append here.
+        await sql.run(INSERT_FILE_CHUNK, [runId, chunk.node, offset, length, chunk.attempt, chunk.stream, chunk.at]);
+        this.logFiles.write(
+          runId,
+          chunk.node,
+          offset,
+          typeof chunk.text === 'string' ? Buffer.from(chunk.text) : chunk.text,
+        );
+      } else {
+        const text =
+          typeof chunk.text === 'string' || this.sql.dialect.storesLogBytes ? chunk.text : chunk.text.toString('utf8');
+        await sql.run(INSERT_CHUNK, [runId, chunk.node, offset, length, chunk.attempt, chunk.stream, chunk.at, text]);
+      }
       ends.set(chunk.node, offset + length);
       stored.push({ ...chunk, runId, offset });
     }
@@ -580,21 +619,38 @@ export class SqlStore implements Store {
         );
         for (const row of rows) {
           if (bytes >= maxBytes) break;
-          const { length, ...chunk } = readStoredChunk(row);
-          if (chunk.offset < from) {
-            // Cut inside the chunk: offsets the hub hands out fall on chunk or character boundaries.
-            const cut = from - chunk.offset;
-            chunks.push({ ...chunk, offset: from, text: Buffer.from(chunk.text).subarray(cut).toString() });
+          // Cut inside the chunk when `from` is: offsets the hub hands out fall on chunk or character boundaries.
+          const { length, ...chunk } = readStoredChunk(this.withFileBytes(row, node, from));
+          const start = Math.max(from, chunk.offset);
+          if (chunk.offset < from && !inFile(row)) {
+            chunks.push({
+              ...chunk,
+              offset: from,
+              text: Buffer.from(chunk.text)
+                .subarray(from - chunk.offset)
+                .toString(),
+            });
           } else {
-            chunks.push(chunk);
+            chunks.push({ ...chunk, offset: start });
           }
-          bytes += chunk.offset + length - Math.max(from, chunk.offset);
+          bytes += chunk.offset + length - start;
           next = chunk.offset + length;
         }
         if (rows.length < LOG_READ_ROWS) break;
       }
       return { chunks, next };
     }, 'read');
+  }
+
+  /**
+   * A row of `node`'s log with its bytes from `from` on in its text, read from the log's file when they are there.
+   * The node as asked, not as read back: the driver reads a lone surrogate back as U+FFFD.
+   */
+  private withFileBytes(row: Row, node: string, from = 0): Row {
+    if (!inFile(row) || !this.logFiles) return row;
+    const { run_id, byte_offset, length } = row as { run_id: string; byte_offset: number; length: number };
+    const start = Math.max(from, byte_offset);
+    return { ...row, text: this.logFiles.read(run_id, node, start, byte_offset + length - start) };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -1002,7 +1058,7 @@ export class SqlStore implements Store {
   // Retention (retention/retention-sweep.ts)
 
   async pruneRuns(opts: { endedBefore: number; keepPerFlow: number; limit: number }): Promise<number> {
-    return this.sql.transaction(async (sql) => {
+    const ids = await this.sql.transaction(async (sql) => {
       const ids = (
         await sql.all(
           `SELECT id FROM (
@@ -1012,12 +1068,16 @@ export class SqlStore implements Store {
           [opts.endedBefore, opts.keepPerFlow, opts.limit],
         )
       ).map((row) => readId(row).id);
-      if (ids.length === 0) return 0;
+      if (ids.length === 0) return ids;
       await sql.run(`DELETE FROM log_chunks WHERE run_id IN (${list(ids.length)})`, ids);
       await sql.run(`DELETE FROM run_reports WHERE run_id IN (${list(ids.length)})`, ids);
       await sql.run(`DELETE FROM runs WHERE id IN (${list(ids.length)})`, ids);
-      return ids.length;
+      return ids;
     });
+    // Once the rows are gone: a failed commit leaves the files their rows need. A crash before this leaves files
+    // no row refers to, which nothing reads.
+    for (const id of ids) await this.logFiles?.removeRun(id);
+    return ids.length;
   }
 
   async listOversizedLogs(
@@ -1036,16 +1096,18 @@ export class SqlStore implements Store {
   }
 
   async capLog(runId: string, node: string, headBytes: number, tailBytes: number): Promise<void> {
-    await this.sql.transaction(async (sql) => {
+    // The kept head and tail go back as rows of their own, and the file is cut only after they commit, under the
+    // run's lock again: a failed commit leaves the rows that still need the file's bytes.
+    const capped = await this.sql.transaction(async (sql) => {
       await this.lockRunOnly(sql, runId);
       const rows = (
         await sql.all('SELECT * FROM log_chunks WHERE run_id = ? AND node = ? ORDER BY byte_offset', [runId, node])
-      ).map(readChunk);
+      ).map((row) => readChunk(this.withFileBytes(row, node)));
       const first = rows[0];
       const last = rows[rows.length - 1];
-      if (!first || !last) return;
+      if (!first || !last) return false;
       const whole = Buffer.from(rows.map((row) => row.text).join(''));
-      if (whole.length <= headBytes + tailBytes) return;
+      if (whole.length <= headBytes + tailBytes) return false;
       const head = new TextDecoder().decode(whole.subarray(0, headBytes)).replace(/\uFFFD$/, '');
       const tail = new TextDecoder().decode(whole.subarray(whole.length - tailBytes)).replace(/^\uFFFD/, '');
       const cut = whole.length - Buffer.byteLength(head) - Buffer.byteLength(tail);
@@ -1061,7 +1123,21 @@ export class SqlStore implements Store {
         await sql.run(INSERT_CHUNK, [runId, node, offset, length, chunk.attempt, chunk.stream, chunk.at, text]);
         offset += length;
       }
+      return true;
     });
+    const files = this.logFiles;
+    if (capped && files) await this.sql.transaction(async (sql) => this.trimLogFile(sql, files, runId, node));
+  }
+
+  /** Cuts the node's log file to the bytes its rows refer to; inside a transaction that locked the run. */
+  private async trimLogFile(sql: Sql, files: LogFiles, runId: string, node: string): Promise<void> {
+    await this.lockRunOnly(sql, runId);
+    const row = await sql.get(
+      `SELECT byte_offset + length AS end FROM log_chunks WHERE run_id = ? AND node = ? AND in_file = 1
+       ORDER BY byte_offset DESC LIMIT 1`,
+      [runId, node],
+    );
+    files.trim(runId, node, row ? readEnd(row).end : 0);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -1100,11 +1176,12 @@ export class SqlStore implements Store {
     await this.sql.run('DELETE FROM leases WHERE name = ? AND holder = ?', [name, holder]);
   }
 
-  sizeBytes(): Promise<number> {
-    return this.sql.sizeBytes();
+  async sizeBytes(): Promise<number> {
+    return (await this.sql.sizeBytes()) + ((await this.logFiles?.sizeBytes()) ?? 0);
   }
 
   async close(): Promise<void> {
+    await this.logFiles?.close();
     await this.sql.close();
   }
 }

@@ -12,11 +12,13 @@ import { openPostgresStore, type PostgresStore } from './postgres-store.js';
 // One database per store the contract suite makes: its tests expect an empty store each time.
 const databases: TestDatabase[] = [];
 const stores: PostgresStore[] = [];
+const urls = new Map<PostgresStore, string>();
 const freshStore = async () => {
   const db = await createTestDatabase();
   databases.push(db);
   const store = await openPostgresStore({ url: db.url, maxConnections: 4 });
   stores.push(store);
+  urls.set(store, db.url);
   return store;
 };
 afterAll(async () => {
@@ -24,7 +26,17 @@ afterAll(async () => {
   await Promise.all(databases.map((db) => db.drop()));
 });
 
-describeStoreContract('postgres', freshStore);
+describeStoreContract('postgres', freshStore, {
+  // PostgreSQL keeps log text in rows either way.
+  reopen: async (store) => {
+    const url = urls.get(store as PostgresStore) as string;
+    await store.close();
+    const again = await openPostgresStore({ url, maxConnections: 4 });
+    stores.push(again);
+    urls.set(again, url);
+    return again;
+  },
+});
 describeGitHubStateContract('postgres', freshStore);
 describeNotifyDeliveriesContract('postgres', freshStore);
 

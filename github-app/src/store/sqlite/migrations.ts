@@ -14,6 +14,7 @@ import { migration013 } from './migrations/013-run-reports.js';
 import { migration014 } from './migrations/014-notify-deliveries.js';
 import { migration015 } from './migrations/015-runner-drain.js';
 import { migration016 } from './migrations/016-task-caches.js';
+import { migration018 } from './migrations/018-log-files.js';
 
 /** A numbered schema change; applied once, in order, each in its own transaction. */
 export type Migration = { version: number; name: string; sql: string };
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration014,
   migration015,
   migration016,
+  migration018,
 ];

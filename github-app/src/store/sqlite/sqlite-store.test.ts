@@ -10,14 +10,28 @@ import { describeStoreContract } from '../testing/store.contract.js';
 import { insertOldRun, RUNS_BEFORE_TRUST, TRUST_AFTER } from '../testing/trust-migration-rows.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
-import { openSqliteStore, sqliteFile } from './sqlite-store.js';
+import { openSqliteStore, type SqliteStore, sqliteFile } from './sqlite-store.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'floe-sqlite-'));
 let count = 0;
 const freshDir = () => path.join(root, `db-${++count}`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describeStoreContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
+// As the hub opens it (chunks of 16 KiB or more in log files), and with every chunk's bytes in its log's file.
+for (const logFileMinBytes of [undefined, 1]) {
+  const open = (file: string) => openSqliteStore({ file, ...(logFileMinBytes ? { logFileMinBytes } : {}) });
+  describeStoreContract(
+    logFileMinBytes ? 'sqlite, every log byte in files' : 'sqlite',
+    async () => open(sqliteFile(freshDir())),
+    {
+      reopen: async (store, options = {}) => {
+        const file = (store as SqliteStore).db.name;
+        await store.close();
+        return options.bytesInRows ? openSqliteStore({ file, logDir: null }) : open(file);
+      },
+    },
+  );
+}
 describeGitHubStateContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
 describeNotifyDeliveriesContract('sqlite', async () => openSqliteStore({ file: sqliteFile(freshDir()) }));
 

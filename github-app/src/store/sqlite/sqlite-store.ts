@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import type { Dialect, Row, Sql, SqlDatabase } from '../sql-database.js';
 import { SqlStore } from '../sql-store.js';
 import { type BackgroundCheckpoints, startBackgroundCheckpoints } from './background-checkpoints.js';
+import { LogFiles } from './log-files.js';
 import { migrate } from './migrate.js';
 
 export type SqliteStoreOptions = {
@@ -19,7 +20,19 @@ export type SqliteStoreOptions = {
   busyTimeoutMs?: number;
   /** Checkpoint the WAL on a thread of its own (background-checkpoints.ts), as the hub does; default false. */
   backgroundCheckpoints?: boolean;
+  /**
+   * Where log bytes go (log-files.ts): `<folder of file>/logs` by default; null keeps them in the database (an
+   * in-memory database has no folder, and keeps them there too).
+   */
+  logDir?: string | null;
+  /** Chunks of at least this many bytes go to log files (log-files.ts; default 16 KiB), smaller ones in rows. */
+  logFileMinBytes?: number;
 };
+
+/** `<dataDir>/logs`: the log files of a SQLite hub (log-files.ts). */
+export function sqliteLogDir(dataDir: string): string {
+  return path.join(dataDir, 'logs');
+}
 
 /** `<dataDir>/floe.db`. */
 export function sqliteFile(dataDir: string): string {
@@ -37,7 +50,15 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
   db.pragma('synchronous = NORMAL');
   migrate(db);
-  return new SqliteStore(db, options.backgroundCheckpoints ? startBackgroundCheckpoints(db) : undefined);
+  const logDir =
+    options.logDir === undefined ? (db.memory ? null : sqliteLogDir(path.dirname(options.file))) : options.logDir;
+  return new SqliteStore(
+    db,
+    options.backgroundCheckpoints ? startBackgroundCheckpoints(db) : undefined,
+    logDir === null
+      ? undefined
+      : new LogFiles(logDir, options.logFileMinBytes === undefined ? {} : { minChunkBytes: options.logFileMinBytes }),
+  );
 }
 
 const SQLITE: Dialect = {
@@ -130,7 +151,8 @@ export class SqliteStore extends SqlStore {
   constructor(
     readonly db: Database.Database,
     checkpoints?: BackgroundCheckpoints,
+    logFiles?: LogFiles,
   ) {
-    super(new SqliteDatabase(db, checkpoints));
+    super(new SqliteDatabase(db, checkpoints), logFiles);
   }
 }

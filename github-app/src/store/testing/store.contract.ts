@@ -5,7 +5,7 @@ import { ResolvedFlowSchema, ResolvedTriggerSchema, type RunState } from '@floe/
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../hash-secret.js';
 import { newRunId } from '../new-run-id.js';
-import type { NewRun, Store } from '../store.js';
+import type { NewRun, ReportRow, Store } from '../store.js';
 
 const FLOW = ResolvedFlowSchema.parse({ id: 'build', name: 'build', triggers: [], tasks: [] });
 const T = Date.UTC(2026, 0, 1);
@@ -19,7 +19,19 @@ const engineAt = (at: number): RunState => ({
   events: [],
 });
 
-export function describeStoreContract(name: string, makeStore: () => Promise<Store>): void {
+export type StoreContractOptions = {
+  /**
+   * Closes `store` and opens its database again, as a restarted hub does; `bytesInRows`: as a hub did before log
+   * bytes could be kept outside the rows (SQLite's log files), where the driver has such a choice.
+   */
+  reopen: (store: Store, options?: { bytesInRows?: boolean }) => Promise<Store>;
+};
+
+export function describeStoreContract(
+  name: string,
+  makeStore: () => Promise<Store>,
+  { reopen }: StoreContractOptions,
+): void {
   describe(`store contract: ${name}`, () => {
     let store: Store;
     let clock = T;
@@ -647,6 +659,122 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           .join('')
           .slice(50),
       );
+    });
+
+    /** The node's whole log, read in pages of `pageBytes` from `from`. */
+    const wholeLog = async (runId: string, node: string, from = 0, pageBytes = 1 << 20) => {
+      let text = '';
+      for (let at = from; ; ) {
+        const page = await store.readLog(runId, node, at, pageBytes);
+        text += page.chunks.map((chunk) => chunk.text).join('');
+        if (page.next === at) return text;
+        at = page.next;
+      }
+    };
+    const chunk = (node: string, text: string | Buffer, stream = 'out') => ({
+      node,
+      attempt: 1,
+      stream,
+      at: clock,
+      text,
+    });
+
+    it('reads a log written across restarts of the store, every byte once, from any offset', async () => {
+      const run = await activeRun();
+      const parts = ['first ünï\n', Buffer.from('bytes from a frame ✓\n'), 'x'.repeat(70_000), 'after restart\n'];
+      await store.appendLogs(run.id, 'n', [chunk('n', parts[0] as string), chunk('n', parts[1] as Buffer)]);
+      store = await reopen(store);
+      await store.appendLogs(run.id, 'n', [chunk('n', parts[2] as string, 'err')]);
+      store = await reopen(store);
+      await store.appendLogs(run.id, 'n', [chunk('n', parts[3] as string)]);
+      const expected = Buffer.concat(parts.map((part) => Buffer.from(part)));
+      expect(await wholeLog(run.id, 'n')).toBe(expected.toString());
+      expect(await wholeLog(run.id, 'n', 0, 1_000)).toBe(expected.toString());
+      // From inside each part ('first ' is ASCII; the frame's bytes start at 14).
+      for (const from of [3, 14, 20, 40_000, expected.length - 5])
+        expect(await wholeLog(run.id, 'n', from, 7_000)).toBe(expected.subarray(from).toString());
+    });
+
+    it('reads a log partly stored by an older hub (its bytes in rows) and partly by this one, and caps it', async () => {
+      const run = await activeRun();
+      store = await reopen(store, { bytesInRows: true });
+      await store.appendLogs(run.id, 'n', [chunk('n', 'old 1\n'), chunk('n', Buffer.from('old ✓\n'))]);
+      store = await reopen(store);
+      await store.appendLogs(run.id, 'n', [chunk('n', 'new 1\n'), chunk('n', Buffer.from('new ✓\n'))]);
+      store = await reopen(store, { bytesInRows: true });
+      await store.appendLogs(run.id, 'n', [chunk('n', 'old again\n')]);
+      store = await reopen(store);
+      const whole = 'old 1\nold ✓\nnew 1\nnew ✓\nold again\n';
+      expect(await wholeLog(run.id, 'n')).toBe(whole);
+      for (const from of [3, 12, 18, 25, 30])
+        expect(await wholeLog(run.id, 'n', from, 4)).toBe(Buffer.from(whole).subarray(from).toString());
+      await store.appendLogs(run.id, 'n', [chunk('n', 'z'.repeat(500))]);
+      await store.capLog(run.id, 'n', 6, 10);
+      const capped = await wholeLog(run.id, 'n');
+      expect(capped.startsWith('old 1\n')).toBe(true);
+      expect(capped.endsWith('z'.repeat(10))).toBe(true);
+      // Appended after the cap (a trailing record): after the capped log, whatever held the bytes before.
+      await store.appendLogs(run.id, 'n', [chunk('n', 'late\n')]);
+      expect(await wholeLog(run.id, 'n')).toBe(`${capped}late\n`);
+      store = await reopen(store);
+      expect(await wholeLog(run.id, 'n')).toBe(`${capped}late\n`);
+    });
+
+    it('leaves no byte of a write that failed to commit where a read finds it; the next append takes its place', async () => {
+      const run = await activeRun();
+      const progress = (lastSeq: number, text: string, reports: ReportRow[] = []) => ({
+        epoch: 1,
+        expectedLastSeq: lastSeq - 1,
+        lastSeq,
+        engine: engineAt(clock),
+        logs: [chunk('n', Buffer.from(text))],
+        reports,
+      });
+      expect((await store.saveProgress(run.id, progress(1, 'kept\n'))).ok).toBe(true);
+      // The log's bytes are written, then the second report breaks the transaction (its seq twice): rolled back.
+      const report = { seq: 2, node: 'n', attempt: 1, report: { type: 'summary', markdown: 'x', truncated: false } };
+      await expect(
+        store.saveProgress(run.id, progress(2, 'torn: never acknowledged\n', [report, report] as ReportRow[])),
+      ).rejects.toThrow();
+      expect(await store.readLog(run.id, 'n')).toMatchObject({ next: 5 });
+      expect(await wholeLog(run.id, 'n')).toBe('kept\n');
+      store = await reopen(store);
+      expect(await wholeLog(run.id, 'n')).toBe('kept\n');
+      // The runner sends it again, shorter than the torn bytes: they are overwritten, none of them read.
+      expect((await store.saveProgress(run.id, progress(2, 'again\n'))).ok).toBe(true);
+      expect(await store.readLog(run.id, 'n')).toMatchObject({ next: 11 });
+      expect(await wholeLog(run.id, 'n')).toBe('kept\nagain\n');
+    });
+
+    it('keeps the logs of nodes with hostile ids apart, and prunes them with their run', async () => {
+      const run = await activeRun();
+      const nodes = [
+        '..',
+        '.',
+        'a/b',
+        'a_b',
+        '../../../../etc/passwd',
+        'x'.repeat(300),
+        'x'.repeat(301),
+        'ü',
+        'u\u0308',
+        'A',
+        'a',
+        'CON',
+        ' ',
+        '',
+        'a\\b',
+        '%2e%2e',
+        '日本語のノード',
+      ];
+      for (const [i, node] of nodes.entries()) await store.appendLogs(run.id, node, [chunk(node, `log ${i}\n`)]);
+      for (const [i, node] of nodes.entries()) {
+        await store.appendLogs(run.id, node, [chunk(node, Buffer.from(`more ${i}\n`))]);
+        expect(await wholeLog(run.id, node)).toBe(`log ${i}\nmore ${i}\n`);
+      }
+      await store.archiveRun(run.id, { result: 'good', reason: 'ok', reasonCode: 'cancelled', endedAt: clock });
+      expect(await store.pruneRuns({ endedBefore: clock + 1, keepPerFlow: 1000, limit: 10 })).toBe(1);
+      for (const node of nodes) expect(await store.readLog(run.id, node)).toEqual({ chunks: [], next: 0 });
     });
 
     it('gives concurrent appends to one node distinct, contiguous offsets', async () => {
