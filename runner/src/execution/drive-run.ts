@@ -29,6 +29,7 @@ import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
 import type { RunSandbox, TaskSandbox } from '../process/task-sandbox.js';
 import { dropWarmShells, warmSandbox } from '../process/warm-shell.js';
 import { prepareWorkspace } from '../workspace/prepare-workspace.js';
+import { countLines } from './count-lines.js';
 import { injectSecrets } from './inject-secrets.js';
 import { LogCap } from './log-cap.js';
 import { type MaskStream, maskSecrets } from './mask-secrets.js';
@@ -110,12 +111,6 @@ export interface RunDriver {
 /** How many shell tasks a flow has (each may take a warm shell, retries and loops aside). */
 function shellTasks(flow: ResolvedFlow): number {
   return flow.tasks.filter((task) => task.type === 'exec' && task.opts.shell !== undefined).length;
-}
-
-function countLines(text: string): number {
-  let lines = 0;
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
-  return lines;
 }
 
 /** setTimeout refuses longer delays (it fires at once); a longer deadline is re-armed when this one fires. */
