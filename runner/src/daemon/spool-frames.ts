@@ -15,7 +15,7 @@ export function logFrame(spool: RunSpool, runId: string, epoch: number, entries:
   const headers = entries.map((entry) => entry.textAt - 1 - entry.start);
   let texts = 0;
   for (const entry of entries) texts += entry.end - 1 - entry.textAt;
-  const { frame, entryAt, textAt } = logFrameAround(runId, epoch, headers, texts);
+  const { frame, entryAt, textAt } = logFrameAround(runId, epoch, headers, texts, Buffer.allocUnsafe);
   let at = textAt;
   for (const [i, entry] of entries.entries()) {
     spool.readAt(frame, entryAt[i] as number, headers[i] as number, entry.start);

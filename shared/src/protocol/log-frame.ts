@@ -57,18 +57,20 @@ export function encodeLogFrame(header: LogFrameHeader, texts: readonly Uint8Arra
  * A frame laid out around record entries that are JSON already (the runner's spool keeps each log record's entry
  * so: spool-format.ts): `entries` are their byte lengths, `texts` the total of their texts' bytes. The caller puts
  * the entries at `entryAt` (each after the one before and a comma, written here) and the texts from `textAt`.
+ * `allocate` makes the frame: every byte of it is written here or by the caller, so it need not be zeroed.
  */
-export function logFrameAround(
+export function logFrameAround<Frame extends Uint8Array>(
   runId: string,
   epoch: number,
   entries: readonly number[],
   texts: number,
-): { frame: Uint8Array; entryAt: number[]; textAt: number } {
+  allocate: (bytes: number) => Frame,
+): { frame: Frame; entryAt: number[]; textAt: number } {
   const open = new TextEncoder().encode(`{"runId":${JSON.stringify(runId)},"epoch":${epoch},"records":[`);
   let headerBytes = open.byteLength + entries.length - 1 + 2;
   for (const bytes of entries) headerBytes += bytes;
-  const frame = new Uint8Array(LENGTH_BYTES + headerBytes + texts);
-  new DataView(frame.buffer).setUint32(0, headerBytes);
+  const frame = allocate(LENGTH_BYTES + headerBytes + texts);
+  new DataView(frame.buffer, frame.byteOffset).setUint32(0, headerBytes);
   frame.set(open, LENGTH_BYTES);
   const entryAt: number[] = [];
   let at = LENGTH_BYTES + open.byteLength;
