@@ -29,10 +29,10 @@ import { sweepEscapedProcesses } from '../process/sweep-escaped.js';
 import type { RunSandbox, TaskSandbox } from '../process/task-sandbox.js';
 import { dropWarmShells, warmSandbox } from '../process/warm-shell.js';
 import { prepareWorkspace } from '../workspace/prepare-workspace.js';
-import { countLines } from './count-lines.js';
 import { injectSecrets } from './inject-secrets.js';
 import { LogCap } from './log-cap.js';
 import { type MaskStream, maskSecrets } from './mask-secrets.js';
+import { measureText } from './measure-text.js';
 import { readJunitReports } from './read-junit.js';
 import { readSummary, removeSummary, summaryPath } from './read-summary.js';
 import { runBaseEnv } from './run-base-env.js';
@@ -210,7 +210,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       const chunk = sent.stream === 'sys' && midLine.has(node) ? { ...sent, text: `\n${sent.text}` } : sent;
       if (chunk.text.endsWith('\n')) midLine.delete(node);
       else midLine.add(node);
-      linesSent.set(node, (linesSent.get(node) ?? 0) + countLines(chunk.text));
+      linesSent.set(node, (linesSent.get(node) ?? 0) + measureText(chunk.text).lines);
       emit({ kind: 'log', seq: ++seq, node, attempt, chunk });
     };
     const log = (chunk: LogChunk) => {

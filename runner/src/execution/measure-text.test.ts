@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { countLines } from './count-lines.js';
+import { measureText } from './measure-text.js';
 
 const byIndexOf = (text: string) => text.split('\n').length - 1;
 
-describe('countLines', () => {
+describe('measureText', () => {
   it("counts every '\\n', whatever the text's length, script or what a longer text left before it", () => {
     const texts = [
       '',
@@ -20,6 +20,11 @@ describe('countLines', () => {
       // Past what the module counts: counted in JS.
       `${'line\n'.repeat(60_000)}`,
     ];
-    for (const text of texts) expect(countLines(text), JSON.stringify(text.slice(0, 40))).toBe(byIndexOf(text));
+    for (const text of texts) {
+      const expected = { bytes: Buffer.byteLength(text), lines: byIndexOf(text) };
+      expect(measureText(text), JSON.stringify(text.slice(0, 40))).toEqual(expected);
+      // Asked again (the log cap, then the line count): the same figures.
+      expect(measureText(text)).toEqual(expected);
+    }
   });
 });

@@ -1,5 +1,5 @@
-// Counting a log's lines (for the line an annotation names: drive-run.ts) was a tenth of the runner's time on a
-// task printing short lines: a JS loop calls indexOf once a line, ~13 ns each, 16 M times for 256 MiB of 17-byte
+// A log chunk's size in UTF-8 (for the log cap: log-cap.ts) and its lines (for the line an annotation names:
+// drive-run.ts). Counting lines was a tenth of the runner's time on a task printing short lines: a JS loop calls indexOf once a line, ~13 ns each, 16 M times for 256 MiB of 17-byte
 // lines. Here the text is written as UTF-8 into a WebAssembly memory (no JS string is made) and its newlines are
 // counted 16 bytes at a time, ~6× faster. A newline byte is never part of a longer UTF-8 sequence, so counting bytes
 // counts the text's '\n's. The module, by hand (there is no assembler in the build); its text form:
@@ -29,9 +29,19 @@ type WasmMemory = { buffer: ArrayBuffer; grow(pages: number): number };
 
 let counter: { memory: WasmMemory; count: (at: number, end: number) => number; bytes: Buffer } | undefined;
 
-/** How many '\n' `text` holds. */
-export function countLines(text: string): number {
-  if (text.length > MAX_CHARS) return countLinesInJs(text);
+let last: { text: string; figures: { bytes: number; lines: number } } | undefined;
+
+/**
+ * The UTF-8 length of `text` and how many '\n' it holds. The log cap asks for the one and the line count for the
+ * other of the same chunk, one after the other: the last text's figures are kept, so it is encoded once.
+ */
+export function measureText(text: string): { bytes: number; lines: number } {
+  if (last?.text !== text) last = { text, figures: measure(text) };
+  return last.figures;
+}
+
+function measure(text: string): { bytes: number; lines: number } {
+  if (text.length > MAX_CHARS) return { bytes: Buffer.byteLength(text), lines: countLinesInJs(text) };
   counter ??= instantiate();
   // At most 3 bytes a UTF-16 unit, and a block of zeros after.
   const need = text.length * 3 + 16;
@@ -41,7 +51,7 @@ export function countLines(text: string): number {
   }
   const end = counter.bytes.write(text, 0);
   counter.bytes.fill(0, end, end + 16);
-  return counter.count(0, end);
+  return { bytes: end, lines: counter.count(0, end) };
 }
 
 function instantiate() {
