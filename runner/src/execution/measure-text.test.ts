@@ -13,6 +13,9 @@ describe('measureText', () => {
       // After all those newlines, bytes of a shorter text: none may be counted again.
       'x',
       'a\nb',
+      // As long as the text before, but other figures: measured again.
+      'abc',
+      'abé',
       ...Array.from({ length: 40 }, (_, n) => `${'y'.repeat(n)}\n${'z'.repeat(40 - n)}`),
       'é\n漢字\n🎉\n\u0a0a\u010a\n',
       '\ud800\n lone surrogate',
