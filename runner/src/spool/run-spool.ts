@@ -161,7 +161,8 @@ export class RunSpool {
     const fd = openSync(path, 'a+');
     try {
       const size = fstatSync(fd).size;
-      const state = { block: Buffer.allocUnsafe(64 * 1024) };
+      // A header is small: a block this size reads it (and not much of its text), grown for a longer line.
+      const state = { block: Buffer.allocUnsafe(4 * 1024) };
       let expected: number | undefined;
       while (good < size) {
         const entry = readEntry(fd, good, size, state);
