@@ -159,6 +159,7 @@ export {
   encodeLogFrame,
   type LogFrameHeader,
   LogFrameHeaderSchema,
+  logFrameAround,
 } from './protocol/log-frame.js';
 export { GROUP_END_LINE, groupStartLine, logGroupLine } from './protocol/log-group.js';
 export { type RunRecord, RunRecordSchema } from './protocol/run-record.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -101,7 +101,7 @@ describe('RecordPump', () => {
     const frame = await hub.next('record');
     expect(frame).toMatchObject({ runId: 'run-1', epoch: 1 });
     expect(seqs(frame)).toEqual([1, 2, 3]);
-    expect(run.spool.read(1, 1024 * 1024)?.lastSeq).toBe(3);
+    expect(run.spool.entries(1, 1024 * 1024)?.at(-1)?.seq).toBe(3);
     expect(run.sentSeq).toBe(3);
     records.close();
   });
@@ -182,6 +182,64 @@ describe('RecordPump', () => {
       records.close();
       session?.close();
     }
+  });
+
+  it('sends a spool a runner older than records.spool left (records.jsonl), as binary frames', async () => {
+    const dir = join(root, 'left');
+    await mkdir(dir);
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ runId: 'left', epoch: 1, acceptedAt: 0, mark: 'm' }));
+    const old: RunRecord[] = [
+      lost(1),
+      { kind: 'log', seq: 2, node: 'n', attempt: 1, chunk: { stream: 'out', at: 2, text: 'a "b" \\ é\n' } },
+      { kind: 'log', seq: 3, node: 'n', attempt: 1, chunk: { stream: 'err', at: 3, text: 'x'.repeat(70_000) } },
+    ];
+    await writeFile(join(dir, 'records.jsonl'), old.map((record) => `${JSON.stringify(record)}\n`).join(''));
+    await connect();
+    const runs = new HeldRuns();
+    const run: HeldRun = {
+      runId: 'left',
+      epoch: 1,
+      spool: RunSpool.load(dir),
+      running: false,
+      pending: [],
+      sentSeq: 0,
+      log: pino({ level: 'silent' }),
+    };
+    runs.add(run);
+    const records = pump(runs);
+    records.send();
+    const got: RunRecord[] = [];
+    for (let from = 0; got.length < old.length; ) {
+      const frame = await hub.next('record', from);
+      got.push(...(frame.type === 'record' ? frame.records : []));
+      from = frame.index + 1;
+    }
+    expect(got).toEqual(old);
+    expect(hub.binaryFrames).toBe(1);
+    records.close();
+  });
+
+  it('keeps JSON frames to an older hub within batchBytes, though escaping makes them larger than the spool', async () => {
+    // \u0001 takes 1 byte spooled and 6 in JSON: 20 000 of them are 120 000 bytes a record once escaped.
+    const text = '\u0001'.repeat(20_000);
+    const { run, records } = await hubOf(SINCE_PROTOCOL.binaryLogs - 1);
+    const runs = new HeldRuns();
+    runs.add(run);
+    const small = pump(runs, { batchBytes: 200_000 });
+    records.close();
+    for (let seq = 1; seq <= 4; seq++)
+      small.push(run, { kind: 'log', seq, node: 'n', attempt: 1, chunk: { stream: 'out', at: seq, text } });
+    const frames: number[][] = [];
+    for (let from = 0; frames.flat().length < 4; ) {
+      const frame = await hub.next('record', from);
+      frames.push(seqs(frame));
+      expect(frame.type === 'record' && frame.records.every((r) => r.kind === 'log' && r.chunk.text === text)).toBe(
+        true,
+      );
+      from = frame.index + 1;
+    }
+    expect(frames).toEqual([[1], [2], [3], [4]]);
+    small.close();
   });
 
   it('sends in frames of at most batchBytes each, in seq order', async () => {

@@ -2,11 +2,12 @@
 // run's spool first, then to the hub in batched frames, while the socket keeps up. Nothing is sent that is not
 // spooled, so whatever the hub has not acknowledged can be sent again after a reconnect, a hub restart or a
 // runner crash. Acknowledgements come back through HeldRuns.
-import { encodeLogFrame, type LogFrameHeader, MAX_FRAME_BYTES, type RunRecord, SINCE_PROTOCOL } from '@floe/shared';
+import { MAX_FRAME_BYTES, type RunRecord, SINCE_PROTOCOL } from '@floe/shared';
 import type { HubSession } from '../connection/open-hub-session.js';
-import { batchLines, type SpooledBatch } from '../spool/run-spool.js';
+import type { SpooledEntry } from '../spool/spool-format.js';
 import type { SpoolReserve } from '../spool/spool-reserve.js';
 import type { HeldRun, HeldRuns } from './held-runs.js';
+import { logFrame, recordFrame, recordJson } from './spool-frames.js';
 
 /** Above this many bytes queued in the socket, records wait in the spool (back-pressure). */
 const SEND_HIGH_WATER = 4 * 1024 * 1024;
@@ -16,8 +17,6 @@ const SEND_HIGH_WATER = 4 * 1024 * 1024;
  * pile its frames up in the hub's memory. A few frames in flight keep the hub busy while the next ones travel.
  */
 const IN_FLIGHT_HIGH_WATER = 4 * 1024 * 1024;
-const COMMA = 0x2c;
-const NEWLINE = 0x0a;
 
 export interface RecordPumpOptions {
   runs: HeldRuns;
@@ -119,21 +118,14 @@ export class RecordPump {
       );
       const room = Math.min(this.options.batchBytes, MAX_FRAME_BYTES - head.length - 2);
       while (current.bufferedAmount < SEND_HIGH_WATER && inFlight(run) < IN_FLIGHT_HIGH_WATER) {
-        const batch = run.spool.read(run.sentSeq + 1, room, { before: head.length, after: 1 });
-        if (!batch) break;
+        const entries = run.spool.entries(run.sentSeq + 1, room);
+        if (!entries) break;
         const { protocol } = current.welcome;
-        if (protocol >= SINCE_PROTOCOL.binaryLogs) {
-          if (!sendSplit(current, run, head, batch)) return;
-        } else {
-          // The spooled bytes go as they were written, never decoded, parsed or serialised again — but for a hub
-          // older than `report` records, which gets a line in the log in their place.
-          const frame =
-            protocol < SINCE_PROTOCOL.reportRecords
-              ? `${head}${batchLines(batch).map(withoutReport).join(',')}]}`
-              : recordFrame(head, batch);
-          if (!current.send(frame)) return;
-          run.sentSeq = batch.lastSeq;
-        }
+        const sent =
+          protocol >= SINCE_PROTOCOL.binaryLogs
+            ? sendSplit(current, run, head, entries)
+            : sendJson(current, run, head, room, entries, protocol);
+        if (!sent) return;
         this.sentAt = Date.now();
       }
     }
@@ -178,53 +170,60 @@ function inFlight(run: HeldRun): number {
 }
 
 /**
- * A batch to a hub of protocol 6: each run of `log` records in one binary frame, their text as bytes (the hub then
- * neither parses nor decodes them, and stores them as they are), the other records in JSON frames, in seq order.
- * Each frame is smaller than the JSON one of the same records would be (log-frame.ts), so within the frame size.
- * False when the socket closed (what went before counts as sent).
+ * Records to a hub of protocol 6: each run of `log` records in one binary frame made of their spooled bytes
+ * (spool-frames.ts), the other records in JSON frames, in seq order. A binary frame is smaller than the spooled
+ * bytes of its records, so within the frame size. False when the socket closed (what went before counts as sent).
  */
-function sendSplit(session: HubSession, run: HeldRun, head: Buffer, batch: SpooledBatch): boolean {
-  const lines = batchLines(batch);
-  // The runner's own spool, written by this code: trusted as JSON records.
-  const records = lines.map((line) => JSON.parse(line) as RunRecord);
-  for (let from = 0; from < records.length; ) {
-    const logs = records[from]?.kind === 'log';
+function sendSplit(session: HubSession, run: HeldRun, head: Buffer, entries: SpooledEntry[]): boolean {
+  for (let from = 0; from < entries.length; ) {
+    const logs = (entries[from] as SpooledEntry).textAt >= 0;
     let to = from + 1;
-    while (to < records.length && (records[to]?.kind === 'log') === logs) to++;
+    while (to < entries.length && (entries[to] as SpooledEntry).textAt >= 0 === logs) to++;
+    const group = entries.slice(from, to);
     const sent = logs
-      ? session.sendBinary(logFrame(run, records.slice(from, to)))
-      : session.send(`${head}${lines.slice(from, to).join(',')}]}`);
+      ? session.sendBinary(logFrame(run.spool, run.runId, run.epoch, group))
+      : session.send(recordFrame(run.spool, head, group));
     if (!sent) return false;
-    run.sentSeq = (records[to - 1] as RunRecord).seq;
+    run.sentSeq = (group[group.length - 1] as SpooledEntry).seq;
     from = to;
   }
   return true;
 }
 
-function logFrame(run: HeldRun, records: RunRecord[]): Uint8Array {
-  const texts: Buffer[] = [];
-  const entries: LogFrameHeader['records'] = [];
-  for (const record of records) {
-    if (record.kind !== 'log') continue;
-    const text = Buffer.from(record.chunk.text);
-    texts.push(text);
-    const { seq, node, attempt } = record;
-    entries.push({ seq, node, attempt, stream: record.chunk.stream, at: record.chunk.at, bytes: text.length });
+/**
+ * Records to a hub older than binary frames, all as JSON (a log record's text escaped again: the slow way), in
+ * frames of at most `room` bytes of records — more than their spooled bytes, which leave texts unescaped. A hub
+ * older than `report` records gets a line in the log in their place. False when the socket closed.
+ */
+function sendJson(
+  session: HubSession,
+  run: HeldRun,
+  head: Buffer,
+  room: number,
+  entries: SpooledEntry[],
+  protocol: number,
+): boolean {
+  let lines: string[] = [];
+  let bytes = 0;
+  let lastSeq = run.sentSeq;
+  const flush = () => {
+    if (lines.length === 0) return true;
+    if (!session.send(`${head}${lines.join(',')}]}`)) return false;
+    run.sentSeq = lastSeq;
+    lines = [];
+    bytes = 0;
+    return true;
+  };
+  for (const entry of entries) {
+    const json = recordJson(run.spool, entry);
+    const line = protocol < SINCE_PROTOCOL.reportRecords ? withoutReport(json) : json;
+    const size = Buffer.byteLength(line) + 1;
+    if (bytes + size > room && !flush()) return false;
+    lines.push(line);
+    bytes += size;
+    lastSeq = entry.seq;
   }
-  return encodeLogFrame({ runId: run.runId, epoch: run.epoch, records: entries }, texts);
-}
-
-/** A `record` frame of spooled lines as they are, made in place around them: one JSON line a record becomes one
- * array element. */
-function recordFrame(head: Buffer, batch: SpooledBatch): Buffer {
-  const frame = batch.framed;
-  head.copy(frame, 0);
-  // A JSON line holds no raw newline: each one ends a record, and becomes the comma before the next.
-  const body = batch.data;
-  for (let at = body.indexOf(NEWLINE); at >= 0; at = body.indexOf(NEWLINE, at + 1)) body[at] = COMMA;
-  frame[frame.length - 2] = 0x5d; // ] in place of the last record's newline
-  frame[frame.length - 1] = 0x7d; // }
-  return frame;
+  return flush();
 }
 
 /**

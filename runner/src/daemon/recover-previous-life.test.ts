@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../process/process-table.js';
 import { RunSpool } from '../spool/run-spool.js';
 import { SpoolReserve } from '../spool/spool-reserve.js';
+import { spooledRecords } from '../testing/spooled-records.js';
 import { acceptanceMark, RUN_MARK } from './kill-leftovers.js';
 import { recoverPreviousLife } from './recover-previous-life.js';
 
@@ -79,12 +80,13 @@ describe.runIf(process.platform === 'linux')('recoverPreviousLife', () => {
       ['executing', 2, false, 0],
     ]);
     // The executing run's records end with `lost`, after what it had written, and its spool says finished.
-    const lines = readFileSync(join(executing.dir, 'records.jsonl'), 'utf8').trim().split('\n');
-    expect(lines.map((line) => JSON.parse(line) as RunRecord).at(-1)).toMatchObject({
+    const again = RunSpool.load(executing.dir);
+    expect(spooledRecords(again).at(-1)).toMatchObject({
       kind: 'input',
       seq: 3,
       input: { type: 'lost', runner: 'runner-a' },
     });
+    again.close();
     expect(runs.every((run) => run.spool.meta.finished)).toBe(true);
     expect(runs.find((run) => run.runId === 'delivered')?.spool.lastSeq).toBe(3);
     expect(existsSync(delivered.dir)).toBe(true);

@@ -32,6 +32,7 @@ import { prepareWorkspace } from '../workspace/prepare-workspace.js';
 import { injectSecrets } from './inject-secrets.js';
 import { LogCap } from './log-cap.js';
 import { type MaskStream, maskSecrets } from './mask-secrets.js';
+import { measureText } from './measure-text.js';
 import { readJunitReports } from './read-junit.js';
 import { readSummary, removeSummary, summaryPath } from './read-summary.js';
 import { runBaseEnv } from './run-base-env.js';
@@ -110,12 +111,6 @@ export interface RunDriver {
 /** How many shell tasks a flow has (each may take a warm shell, retries and loops aside). */
 function shellTasks(flow: ResolvedFlow): number {
   return flow.tasks.filter((task) => task.type === 'exec' && task.opts.shell !== undefined).length;
-}
-
-function countLines(text: string): number {
-  let lines = 0;
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
-  return lines;
 }
 
 /** setTimeout refuses longer delays (it fires at once); a longer deadline is re-armed when this one fires. */
@@ -215,7 +210,7 @@ export function driveRun(options: DriveRunOptions): RunDriver {
       const chunk = sent.stream === 'sys' && midLine.has(node) ? { ...sent, text: `\n${sent.text}` } : sent;
       if (chunk.text.endsWith('\n')) midLine.delete(node);
       else midLine.add(node);
-      linesSent.set(node, (linesSent.get(node) ?? 0) + countLines(chunk.text));
+      linesSent.set(node, (linesSent.get(node) ?? 0) + measureText(chunk.text).lines);
       emit({ kind: 'log', seq: ++seq, node, attempt, chunk });
     };
     const log = (chunk: LogChunk) => {

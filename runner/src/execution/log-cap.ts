@@ -1,4 +1,5 @@
 import type { LogChunk } from '@floe/shared';
+import { measureText } from './measure-text.js';
 
 /**
  * Keeps one node's log within the hub's cap while it streams (the hub's `--log-cap-mb`, sent with the offer), so
@@ -40,7 +41,7 @@ export class LogCap {
       this.held.push(chunk);
       return [];
     }
-    const bytes = Buffer.byteLength(chunk.text);
+    const { bytes } = measureText(chunk.text);
     if (this.holding) {
       this.hold(chunk, bytes);
       return [];

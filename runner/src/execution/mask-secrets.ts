@@ -1,3 +1,5 @@
+import { lastNewline } from './last-newline.js';
+
 /**
  * Masks secret values in log text before it is spooled or sent (DESIGN §3). For each value it masks the raw
  * value, each line of a multi-line value, and its base64 forms (standard and URL-safe, at the three byte
@@ -61,7 +63,7 @@ export function maskSecrets(values: Iterable<string>): SecretMasker {
 
   /** How many characters at the end of `text` might begin a secret form or a directive line still being written. */
   const holdback = (text: string): number => {
-    const lineStart = text.lastIndexOf('\n') + 1;
+    const lineStart = lastNewline(text) + 1;
     // A directive line is held whole until its end, but not past MAX_HELD_LINE: a line that long (a task printing
     // megabytes without a newline) goes on, masked with the values it has named so far.
     if (text.length - lineStart <= MAX_HELD_LINE) {

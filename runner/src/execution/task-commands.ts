@@ -7,6 +7,7 @@ import {
   type LogChunk,
   MAX_ANNOTATIONS_PER_TASK,
 } from '@floe/shared';
+import { lastNewline } from './last-newline.js';
 
 /**
  * Reads the commands a task prints on its own line, as GitHub Actions workflows do (docs/floe-yaml.md "Commands
@@ -63,7 +64,7 @@ export class TaskCommands {
       text = text.slice(lineEnd);
     }
     text = (this.partial.get(chunk.stream) ?? '') + text;
-    const end = text.lastIndexOf('\n') + 1;
+    const end = lastNewline(text) + 1;
     let rest = text.slice(end);
     const whole = text.slice(0, end);
     if (rest.length > MAX_COMMAND_LINE) {

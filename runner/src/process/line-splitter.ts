@@ -1,5 +1,7 @@
 import { utf8Text } from '@floe/shared/node';
 
+let joinScratch = Buffer.allocUnsafe(128 * 1024);
+
 /** A line held back this long is handed on without waiting for its end (LogChunk contract). */
 export const MAX_LINE_BYTES = 64 * 1024;
 
@@ -25,10 +27,7 @@ export class LineSplitter {
     const lines = bytes.subarray(0, last + 1);
     // Lines of one read go on as one slice: copying and joining each line apart cost most of the time of a task
     // printing hundreds of MB.
-    const text =
-      this.pendingBytes === 0
-        ? utf8Text(lines)
-        : utf8Text(Buffer.concat([...this.pending, lines], this.pendingBytes + lines.length));
+    const text = this.pendingBytes === 0 ? utf8Text(lines) : utf8Text(this.joined(lines));
     this.pending = [];
     this.pendingBytes = 0;
     this.hold(bytes.subarray(last + 1));
@@ -42,6 +41,17 @@ export class LineSplitter {
     this.pending = [];
     this.pendingBytes = 0;
     return text;
+  }
+
+  /** The held bytes, then `lines`, in a buffer reused by every splitter (the text is decoded from it at once): a
+   * short line's tail is held after nearly every read, and a new buffer for each join cost more than the copy. */
+  private joined(lines: Buffer): Buffer {
+    const length = this.pendingBytes + lines.length;
+    if (joinScratch.length < length) joinScratch = Buffer.allocUnsafe(Math.max(length, 2 * joinScratch.length));
+    let at = 0;
+    for (const piece of this.pending) at += piece.copy(joinScratch, at);
+    lines.copy(joinScratch, at);
+    return joinScratch.subarray(0, length);
   }
 
   private hold(segment: Buffer): void {

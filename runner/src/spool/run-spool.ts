@@ -2,8 +2,11 @@
 // sent, and stays until the hub acknowledges it, so that nothing is lost across disconnects, hub restarts and
 // runner crashes. Layout, under `<work-dir>/spool/<runId>/`:
 //   meta.json       which run, at which epoch, and whether its processes have finished (written once, then on finish)
-//   records.jsonl   the records, one JSON object a line, append-only, seq increasing by 1
-//   acked           the acknowledged seq, written when records.jsonl is emptied (everything in it acknowledged)
+//   records.spool   the records, append-only, seq increasing by 1: a log record's text as its raw bytes after a
+//                   small JSON header, any other record as a JSON line (spool-format.ts)
+//   acked           the acknowledged seq, written when records.spool is emptied (everything in it acknowledged)
+// A spool left by a runner older than records.spool holds records.jsonl (every record a JSON line): loading
+// rewrites it as records.spool.
 //
 // Durability: records are written with one writev(2) per batch and no fsync per record. A crash of the runner
 // process loses nothing (the kernel's page cache survives it); a crash of the machine can lose what was written
@@ -12,7 +15,10 @@
 // by the disk's flush latency.
 import {
   closeSync,
+  existsSync,
   fdatasync,
+  fdatasyncSync,
+  fstatSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -28,7 +34,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { type RunRecord, z } from '@floe/shared';
-import { utf8Text } from '@floe/shared/node';
+import { encodeEntries, readEntry, type SpooledEntry } from './spool-format.js';
 
 export const SpoolMetaSchema = z.object({
   runId: z.string(),
@@ -50,28 +56,9 @@ export interface SpoolOptions {
   syncMs?: number;
 }
 
-/** A batch of spooled records, as the bytes that were written: JSON lines, each ending in `\n` (sent as they are,
- * never decoded and serialised again). */
-export interface SpooledBatch {
-  data: Buffer;
-  /** `data` with the room asked for around it (read's `around`), for a frame made in place without a copy. */
-  framed: Buffer;
-  firstSeq: number;
-  lastSeq: number;
-}
-
-/** The JSON lines of a batch, decoded (for what must look into the records: a binary frame, an older hub). Each
- * line is decoded apart: a batch's MiB as one string would sit in V8's large-object space until a full collection,
- * most of a chatty run's runner RSS. */
-export function batchLines(batch: SpooledBatch): string[] {
-  const lines: string[] = [];
-  const { data } = batch;
-  for (let start = 0, end = data.indexOf(0x0a); end >= 0; start = end + 1, end = data.indexOf(0x0a, start))
-    lines.push(utf8Text(data.subarray(start, end)));
-  return lines;
-}
-
-const RECORDS = 'records.jsonl';
+const RECORDS = 'records.spool';
+/** Where a runner older than records.spool kept the records: every one a JSON line. */
+const LEGACY_RECORDS = 'records.jsonl';
 const META = 'meta.json';
 const ACKED = 'acked';
 
@@ -83,12 +70,14 @@ export class RunSpool {
   lastSeq: number;
   meta: SpoolMeta;
   readonly dir: string;
-  /** records.jsonl, appended to and read from. */
+  /** records.spool, appended to and read from. */
   private fd: number;
   /** The files of a spool made by this life (create), which are all it holds; undefined for a loaded one. */
   private made: string[] | undefined;
-  /** Byte offset in records.jsonl of each record after ackedSeq: offsets[i] holds seq ackedSeq + 1 + i. */
+  /** Byte offset in records.spool of each record after ackedSeq: offsets[i] holds seq ackedSeq + 1 + i. */
   private offsets: number[];
+  /** Where the text of each of them starts, -1 for one that is all JSON (SpooledEntry.textAt). */
+  private textAts: number[];
   private size: number;
   private syncTimer: NodeJS.Timeout | undefined;
   private readonly compactBytes: number;
@@ -97,7 +86,7 @@ export class RunSpool {
   private constructor(
     dir: string,
     meta: SpoolMeta,
-    state: { ackedSeq: number; lastSeq: number; offsets: number[]; size: number },
+    state: { ackedSeq: number; lastSeq: number; offsets: number[]; textAts: number[]; size: number },
     options: SpoolOptions,
   ) {
     this.dir = dir;
@@ -105,6 +94,7 @@ export class RunSpool {
     this.ackedSeq = state.ackedSeq;
     this.lastSeq = state.lastSeq;
     this.offsets = state.offsets;
+    this.textAts = state.textAts;
     this.size = state.size;
     this.compactBytes = options.compactBytes ?? 8 * 1024 * 1024;
     this.syncMs = options.syncMs ?? 1_000;
@@ -119,7 +109,7 @@ export class RunSpool {
     makeEmptyDir(dir);
     const full = { ...meta, finished: false };
     writeAtomically(join(dir, META), JSON.stringify(full));
-    const spool = new RunSpool(dir, full, { ackedSeq: 0, lastSeq: 0, offsets: [], size: 0 }, options);
+    const spool = new RunSpool(dir, full, { ackedSeq: 0, lastSeq: 0, offsets: [], textAts: [], size: 0 }, options);
     spool.made = [META, RECORDS];
     return spool;
   }
@@ -161,36 +151,84 @@ export class RunSpool {
     } catch {
       // No acked file: nothing was ever compacted; the hub's welcome says what it has.
     }
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(join(dir, RECORDS));
-    } catch {
-      bytes = Buffer.alloc(0);
-    }
+    const legacy = join(dir, LEGACY_RECORDS);
+    if (existsSync(legacy)) return RunSpool.convert(dir, meta, ackedSeq, legacy, options);
+    const path = join(dir, RECORDS);
     const offsets: number[] = [];
+    const textAts: number[] = [];
     let lastSeq = ackedSeq;
     let good = 0;
-    let expected: number | undefined;
-    for (let start = 0; start < bytes.length; ) {
-      const end = bytes.indexOf(0x0a, start);
-      if (end < 0) break;
-      const seq = seqOf(bytes.subarray(start, end));
-      if (seq === undefined || (expected !== undefined && seq !== expected)) break;
-      if (seq > ackedSeq) {
-        if (seq !== lastSeq + 1) break;
-        offsets.push(start);
-        lastSeq = seq;
+    const fd = openSync(path, 'a+');
+    try {
+      const size = fstatSync(fd).size;
+      // A header is small: a block this size reads it (and not much of its text), grown for a longer line.
+      const state = { block: Buffer.allocUnsafe(4 * 1024) };
+      let expected: number | undefined;
+      while (good < size) {
+        const entry = readEntry(fd, good, size, state);
+        if (!entry || (expected !== undefined && entry.seq !== expected)) break;
+        if (entry.seq > ackedSeq) {
+          if (entry.seq !== lastSeq + 1) break;
+          offsets.push(entry.start);
+          textAts.push(entry.textAt);
+          lastSeq = entry.seq;
+        }
+        expected = entry.seq + 1;
+        good = entry.end;
       }
-      expected = seq + 1;
-      start = end + 1;
-      good = start;
-    }
-    if (good < bytes.length) {
-      const fd = openSync(join(dir, RECORDS), 'r+');
-      ftruncateSync(fd, good);
+      if (good < size) ftruncateSync(fd, good);
+    } finally {
       closeSync(fd);
     }
-    return new RunSpool(dir, meta, { ackedSeq, lastSeq, offsets, size: good }, options);
+    return new RunSpool(dir, meta, { ackedSeq, lastSeq, offsets, textAts, size: good }, options);
+  }
+
+  /**
+   * A previous life's records.jsonl (a runner older than records.spool) rewritten as records.spool, then removed:
+   * until it is removed it is the spool's records, and a records.spool beside it a rewrite a crash cut short.
+   * Its lines are read as the old loader read them: a torn last line, or one out of seq, ends them.
+   */
+  private static convert(
+    dir: string,
+    meta: SpoolMeta,
+    ackedSeq: number,
+    legacy: string,
+    options: SpoolOptions,
+  ): RunSpool {
+    rmSync(join(dir, RECORDS), { force: true });
+    const spool = new RunSpool(dir, meta, { ackedSeq, lastSeq: ackedSeq, offsets: [], textAts: [], size: 0 }, options);
+    try {
+      const bytes = readFileSync(legacy);
+      let batch: RunRecord[] = [];
+      let batchBytes = 0;
+      let expected: number | undefined;
+      for (let start = 0; start < bytes.length; ) {
+        const end = bytes.indexOf(0x0a, start);
+        if (end < 0) break;
+        const record = legacyRecord(bytes.subarray(start, end));
+        if (!record || (expected !== undefined && record.seq !== expected)) break;
+        if (record.seq > ackedSeq) {
+          if (record.seq !== spool.lastSeq + batch.length + 1) break;
+          batch.push(record);
+          batchBytes += end - start;
+          if (batchBytes >= 4 * 1024 * 1024) {
+            spool.append(batch);
+            batch = [];
+            batchBytes = 0;
+          }
+        }
+        expected = record.seq + 1;
+        start = end + 1;
+      }
+      spool.append(batch);
+      // On disk before the old file, which held the only copy, goes.
+      fdatasyncSync(spool.fd);
+      unlinkSync(legacy);
+    } catch (err) {
+      spool.close();
+      throw err;
+    }
+    return spool;
   }
 
   get runId(): string {
@@ -201,60 +239,61 @@ export class RunSpool {
    * refuses, having appended none of them. */
   append(records: readonly RunRecord[]): void {
     if (records.length === 0) return;
-    const pieces: Buffer[] = [];
-    let offset = this.size;
-    const offsets: number[] = [];
     let seq = this.lastSeq;
     for (const record of records) {
       if (record.seq !== seq + 1) throw new Error(`spool of ${this.runId}: seq ${record.seq} after ${seq}`);
       seq = record.seq;
-      const piece = Buffer.from(`${JSON.stringify(record)}\n`);
-      offsets.push(offset);
-      offset += piece.length;
-      pieces.push(piece);
     }
+    const { pieces, entries, end } = encodeEntries(records, this.size);
     try {
       writeAll(this.fd, pieces);
     } catch (err) {
-      // A disk that filled up mid-write: take the partial batch back so that the file stays whole lines.
+      // A disk that filled up mid-write: take the partial batch back so that the file stays whole entries.
       try {
         ftruncateSync(this.fd, this.size);
       } catch {
-        // Nothing more to do: load() cuts a torn last line.
+        // Nothing more to do: load() cuts a torn last entry.
       }
       throw err;
     }
-    this.offsets.push(...offsets);
-    this.size = offset;
+    for (const entry of entries) {
+      this.offsets.push(entry.start);
+      this.textAts.push(entry.textAt);
+    }
+    this.size = end;
     this.lastSeq = seq;
     this.scheduleSync();
   }
 
-  /** Records from `fromSeq` on (at least one when there is one, then up to `maxBytes`); undefined when none.
-   * `around`: bytes to leave free before and after them in `framed`. */
-  read(fromSeq: number, maxBytes: number, around = { before: 0, after: 0 }): SpooledBatch | undefined {
+  /** Where the records from `fromSeq` on lie in the file (at least one when there is one, then as many as fit in
+   * `maxBytes` of the file); undefined when none. Their bytes are read with readAt. */
+  entries(fromSeq: number, maxBytes: number): SpooledEntry[] | undefined {
     const first = Math.max(fromSeq, this.ackedSeq + 1);
     if (first > this.lastSeq) return undefined;
     const index = first - this.ackedSeq - 1;
     const start = this.offsets[index] as number;
-    // Records index … end-1 go out: as many as fit in maxBytes, and always the first one.
-    let end = index + 1;
-    while (end < this.offsets.length) {
-      const stopAfterNext = end + 1 < this.offsets.length ? (this.offsets[end + 1] as number) : this.size;
-      if (stopAfterNext - start > maxBytes) break;
-      end++;
+    const entries: SpooledEntry[] = [];
+    for (let i = index; i < this.offsets.length; i++) {
+      const end = i + 1 < this.offsets.length ? (this.offsets[i + 1] as number) : this.size;
+      if (i > index && end - start > maxBytes) break;
+      entries.push({
+        seq: first + (i - index),
+        start: this.offsets[i] as number,
+        textAt: this.textAts[i] as number,
+        end,
+      });
     }
-    const stop = end < this.offsets.length ? (this.offsets[end] as number) : this.size;
-    const length = stop - start;
-    // Not zeroed: every byte of `data` is read below (a short read means the file was cut under us: an error).
-    const framed = Buffer.allocUnsafe(around.before + length + around.after);
-    const data = framed.subarray(around.before, around.before + length);
+    return entries;
+  }
+
+  /** Reads `length` bytes of the file from `position` into `target` at `at` (a short read means the file was cut
+   * under us: an error). */
+  readAt(target: Uint8Array, at: number, length: number, position: number): void {
     for (let read = 0; read < length; ) {
-      const n = readSync(this.fd, data, read, length - read, start + read);
-      if (n === 0) throw new Error(`spool of ${this.runId}: records.jsonl is shorter than its records`);
+      const n = readSync(this.fd, target, at + read, length - read, position + read);
+      if (n === 0) throw new Error(`spool of ${this.runId}: records.spool is shorter than its records`);
       read += n;
     }
-    return { data, framed, firstSeq: first, lastSeq: first + (end - index) - 1 };
   }
 
   /** Bytes appended after `seq` (what is still to send once `seq` has been sent). */
@@ -264,11 +303,12 @@ export class RunSpool {
     return index >= this.offsets.length ? 0 : this.size - (this.offsets[index] as number);
   }
 
-  /** The hub has stored everything up to `seq`: forget it. Empties records.jsonl once it is all acknowledged. */
+  /** The hub has stored everything up to `seq`: forget it. Empties records.spool once it is all acknowledged. */
   ack(seq: number): void {
     const upTo = Math.min(seq, this.lastSeq);
     if (upTo <= this.ackedSeq) return;
     this.offsets.splice(0, upTo - this.ackedSeq);
+    this.textAts.splice(0, upTo - this.ackedSeq);
     this.ackedSeq = upTo;
     if (this.ackedSeq === this.lastSeq && this.size >= this.compactBytes) {
       // The acked seq must be on disk before the records that prove it are gone.
@@ -344,11 +384,16 @@ function writeAll(fd: number, pieces: Buffer[]): void {
   }
 }
 
-/** The seq of one spooled line; undefined when the line is not a record. */
-function seqOf(line: Buffer): number | undefined {
+/** A line of a previous life's records.jsonl; undefined when it is not a record. The runner's own spool, written
+ * by an older version of this code: trusted as records, but for its seq and a log's text, which the new format
+ * lays out apart. */
+function legacyRecord(line: Buffer): RunRecord | undefined {
   try {
-    const seq = (JSON.parse(line.toString('utf8')) as { seq?: unknown }).seq;
-    return typeof seq === 'number' && Number.isInteger(seq) && seq > 0 ? seq : undefined;
+    const record = JSON.parse(line.toString('utf8')) as RunRecord;
+    const { seq } = record;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq <= 0) return undefined;
+    if (record.kind === 'log' && typeof record.chunk?.text !== 'string') return undefined;
+    return record;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { decodeLogFrame, encodeLogFrame, type LogFrameHeader } from './log-frame.js';
+import { decodeLogFrame, encodeLogFrame, type LogFrameHeader, logFrameAround } from './log-frame.js';
 
 const texts = ['héllo\n', '', 'wörld 😀'].map((text) => new TextEncoder().encode(text));
 const header: LogFrameHeader = {
@@ -25,6 +25,33 @@ describe('binary log frames', () => {
       '',
       'wörld 😀',
     ]);
+  });
+
+  it('are laid out around entries that are JSON already, in a buffer that may be a view into a larger one', () => {
+    // Spaced as the runner's spool keeps them (still JSON), runId needing escapes.
+    const entries = header.records.map((record) =>
+      new TextEncoder().encode(JSON.stringify(record).replace('"bytes":', '"bytes":   ')),
+    );
+    const runId = 'run "1"\n';
+    // A small Buffer.allocUnsafe is a view into Node's pool, at an offset.
+    const { frame, entryAt, textAt } = logFrameAround(
+      runId,
+      3,
+      entries.map((entry) => entry.length),
+      texts.reduce((sum, text) => sum + text.length, 0),
+      Buffer.allocUnsafe,
+    );
+    expect(frame.byteOffset).toBeGreaterThan(0);
+    for (const [i, entry] of entries.entries()) frame.set(entry, entryAt[i] as number);
+    let at = textAt;
+    for (const text of texts) {
+      frame.set(text, at);
+      at += text.length;
+    }
+    expect(at).toBe(frame.length);
+    const decoded = decodeLogFrame(frame, isUtf8);
+    expect(decoded.ok && decoded.header).toEqual({ ...header, runId });
+    expect(decoded.ok && Buffer.concat(decoded.texts)).toEqual(Buffer.concat(texts));
   });
 
   it('read a frame inside a larger buffer by its own bytes only (a view, as ws hands them)', () => {

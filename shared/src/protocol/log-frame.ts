@@ -53,6 +53,37 @@ export function encodeLogFrame(header: LogFrameHeader, texts: readonly Uint8Arra
   return frame;
 }
 
+/**
+ * A frame laid out around record entries that are JSON already (the runner's spool keeps each log record's entry
+ * so: spool-format.ts): `entries` are their byte lengths, `texts` the total of their texts' bytes. The caller puts
+ * the entries at `entryAt` (each after the one before and a comma, written here) and the texts from `textAt`.
+ * `allocate` makes the frame: every byte of it is written here or by the caller, so it need not be zeroed.
+ */
+export function logFrameAround<Frame extends Uint8Array>(
+  runId: string,
+  epoch: number,
+  entries: readonly number[],
+  texts: number,
+  allocate: (bytes: number) => Frame,
+): { frame: Frame; entryAt: number[]; textAt: number } {
+  const open = new TextEncoder().encode(`{"runId":${JSON.stringify(runId)},"epoch":${epoch},"records":[`);
+  let headerBytes = open.byteLength + entries.length - 1 + 2;
+  for (const bytes of entries) headerBytes += bytes;
+  const frame = allocate(LENGTH_BYTES + headerBytes + texts);
+  new DataView(frame.buffer, frame.byteOffset).setUint32(0, headerBytes);
+  frame.set(open, LENGTH_BYTES);
+  const entryAt: number[] = [];
+  let at = LENGTH_BYTES + open.byteLength;
+  for (const [i, bytes] of entries.entries()) {
+    if (i > 0) frame[at++] = 0x2c; // ,
+    entryAt.push(at);
+    at += bytes;
+  }
+  frame[at++] = 0x5d; // ]
+  frame[at++] = 0x7d; // }
+  return { frame, entryAt, textAt: at };
+}
+
 /** Checks a binary frame whole; never throws. `validText` says whether a record's bytes are UTF-8 (the hub's is
  * Node's isUtf8): a log's offsets count UTF-8 bytes, which text that is not UTF-8 would break when read back. */
 export function decodeLogFrame(frame: Uint8Array, validText: (bytes: Uint8Array) => boolean): DecodedLogFrame {
