@@ -1,4 +1,4 @@
-// A SQLite hub keeps log bytes in files, not in the database (DESIGN §4 "Log bytes in files"): one append-only file
+// A SQLite hub keeps log bytes in files, not in the database (DESIGN §4 "The store"): one append-only file
 // per (run, node) under `<data-dir>/logs` (log-file-names.ts), written at the chunk's byte offset inside the write
 // transaction that stores the chunk's row, before the row commits. Each byte is written once, by one pwrite of the
 // whole chunk, instead of twice through 4 KiB database pages (the WAL, then the checkpoint): the hub's cost of a
