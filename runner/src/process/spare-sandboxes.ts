@@ -114,8 +114,12 @@ export class SpareSandboxes {
     this.ready.clear();
     await Promise.all(waiting.map((box) => dropSpareShell(box)));
     for (const box of waiting) {
-      removeSandboxDir(box.box as string);
-      removeSandboxDir(box.tmp);
+      // On the runner's way out, and it must get out: what cannot be removed now (a sandbox's init still leaving
+      // its mounts on a busy machine) the next life clears with the rest of boxes/ (the constructor).
+      try {
+        removeSandboxDir(box.box as string);
+        removeSandboxDir(box.tmp);
+      } catch {}
     }
   }
 
