@@ -414,14 +414,29 @@ export class SqlStore implements Store {
     });
   }
 
+  /** Locks the run for a batch of records: why the batch is refused (the run gone, not `state` at the batch's
+   * epoch, or its last seq not the one the batch follows), or undefined when it may be stored. */
+  private async lockForRecords(
+    sql: Sql,
+    id: string,
+    state: RunRow['state'],
+    progress: Pick<RunProgress, 'epoch' | 'expectedLastSeq'>,
+  ): Promise<ProgressOutcome | undefined> {
+    const run = await this.lockRunHead(sql, id);
+    if (!run) return { ok: false, reason: 'missing' };
+    const reason =
+      run.state !== state || run.epoch !== progress.epoch
+        ? 'stale'
+        : run.lastSeq !== progress.expectedLastSeq
+          ? 'conflict'
+          : undefined;
+    return reason && { ok: false, reason, run: await this.oneRun('SELECT * FROM runs WHERE id = ?', [id], sql) };
+  }
+
   async saveProgress(id: string, progress: RunProgress): Promise<ProgressOutcome> {
     const outcome = await this.sql.transaction(async (sql): Promise<ProgressOutcome> => {
-      const run = await this.lockRunHead(sql, id);
-      if (!run) return { ok: false, reason: 'missing' };
-      if (run.state !== 'active' || run.epoch !== progress.epoch)
-        return { ok: false, reason: 'stale', run: await this.oneRun('SELECT * FROM runs WHERE id = ?', [id], sql) };
-      if (run.lastSeq !== progress.expectedLastSeq)
-        return { ok: false, reason: 'conflict', run: await this.oneRun('SELECT * FROM runs WHERE id = ?', [id], sql) };
+      const refused = await this.lockForRecords(sql, id, 'active', progress);
+      if (refused) return refused;
       const logs = await this.appendLocked(sql, id, progress.logs);
       await this.insertReports(sql, id, progress.reports);
       const { ended } = progress;
@@ -455,12 +470,8 @@ export class SqlStore implements Store {
     progress: Pick<RunProgress, 'epoch' | 'expectedLastSeq' | 'lastSeq' | 'logs' | 'reports'>,
   ): Promise<ProgressOutcome> {
     return this.sql.transaction(async (sql): Promise<ProgressOutcome> => {
-      const run = await this.lockRunHead(sql, id);
-      if (!run) return { ok: false, reason: 'missing' };
-      if (run.state !== 'archived' || run.epoch !== progress.epoch)
-        return { ok: false, reason: 'stale', run: await this.oneRun('SELECT * FROM runs WHERE id = ?', [id], sql) };
-      if (run.lastSeq !== progress.expectedLastSeq)
-        return { ok: false, reason: 'conflict', run: await this.oneRun('SELECT * FROM runs WHERE id = ?', [id], sql) };
+      const refused = await this.lockForRecords(sql, id, 'archived', progress);
+      if (refused) return refused;
       const logs = await this.appendLocked(sql, id, progress.logs);
       await this.insertReports(sql, id, progress.reports);
       const saved = await this.oneRun(
